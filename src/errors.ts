@@ -1,0 +1,100 @@
+/**
+ * The one error type of bunseal. Every failure a user can meet carries a stable
+ * `code` (a public contract: CI scripts match on it) and a `kind` that the CLI
+ * maps to an exit status in one place (src/cli/main.ts).
+ */
+
+/** What went wrong, in the terms of the exit status it earns. */
+export type ErrorKind =
+  /** the check ran and said no (exit 1) */
+  | "rejected"
+  /** bad input or usage (exit 2) */
+  | "input"
+  /** environment or external service (exit 3) */
+  | "environment";
+
+export const ERROR_CODES = {
+  // exit 2: bad input or usage
+  USAGE: "input",
+  CONFIG_INVALID: "input",
+  CONFIG_NOT_FOUND: "input",
+  INPUT_UNREADABLE: "input",
+  BUNDLE_INVALID: "input",
+  KEY_INVALID: "input",
+  LOCKFILE_INVALID: "input",
+  SOURCE_DIRTY: "input",
+  SOURCE_NOT_GIT: "input",
+  // exit 1: the check ran and said no
+  BUILD_FAILED: "rejected",
+  SECRET_IN_OUTPUT: "rejected",
+  BUDGET_EXCEEDED: "rejected",
+  VERIFY_FAILED: "rejected",
+  SIGNATURE_INVALID: "rejected",
+  SUBJECT_MISMATCH: "rejected",
+  STATEMENT_INVALID: "rejected",
+  EXPECTATION_FAILED: "rejected",
+  // exit 3: the machine or a service around it
+  GIT_FAILED: "environment",
+  BUN_FAILED: "environment",
+  IO_FAILED: "environment",
+} as const satisfies Record<string, ErrorKind>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface ErrorDetails {
+  /** the file the problem is in, relative to the project where possible */
+  file?: string;
+  /** a field path inside that file, e.g. `build.minify` or `entrypoints[1]` */
+  field?: string;
+  /** what bunseal expected to find */
+  expected?: string;
+  /** what it found instead */
+  found?: string;
+  cause?: unknown;
+}
+
+export class BunsealError extends Error {
+  readonly code: ErrorCode;
+  readonly file?: string;
+  readonly field?: string;
+  readonly expected?: string;
+  readonly found?: string;
+
+  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = "BunsealError";
+    this.code = code;
+    this.file = details.file;
+    this.field = details.field;
+    this.expected = details.expected;
+    this.found = details.found;
+  }
+
+  get kind(): ErrorKind {
+    return ERROR_CODES[this.code];
+  }
+
+  /** The plain JSON form used by `--json` output. */
+  toJSON(): Record<string, unknown> {
+    const out: Record<string, unknown> = { code: this.code, message: this.message };
+    if (this.file !== undefined) out.file = this.file;
+    if (this.field !== undefined) out.field = this.field;
+    if (this.expected !== undefined) out.expected = this.expected;
+    if (this.found !== undefined) out.found = this.found;
+    return out;
+  }
+}
+
+export function isBunsealError(value: unknown): value is BunsealError {
+  return value instanceof BunsealError;
+}
+
+/** Short description of a value for "expected X, got Y" messages. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === "string") return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (typeof value === "object") return "an object";
+  return `${typeof value} ${String(value)}`;
+}

@@ -1,0 +1,51 @@
+/**
+ * bunseal's SLSA build type: what `externalParameters` and
+ * `internalParameters` mean for a bunseal build. The URI is stable and
+ * documented in the README; a new shape gets a new version in the URI.
+ * Strict: a statement that claims this build type and carries a field we did
+ * not write is not one of ours.
+ */
+import { z } from "zod";
+import { BuildOptionsSchema, ContractsSchema } from "../config/schema.ts";
+
+export const BUILD_TYPE = "https://bunseal.dev/buildtypes/bun-build/v1";
+export const DEFAULT_BUILDER_ID = "https://bunseal.dev/builders/local/v1";
+
+const Sha256Ref = z.string().regex(/^sha256:[0-9a-f]{64}$/, "sha256:<64 hex>");
+
+export const SourceParametersSchema = z.strictObject({
+  /** SLSA source URI: git+<remote>@<ref> */
+  uri: z.string().min(1),
+  commit: z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, "a full git commit id"),
+  ref: z.string().nullable(),
+  /** the project's folder inside the repository ("" for the root) */
+  subdir: z.string(),
+  dirty: z.boolean(),
+  changedPaths: z.array(z.string()),
+});
+
+export const ExternalParametersSchema = z.strictObject({
+  service: z.string().min(1),
+  entrypoints: z.array(z.string().min(1)).min(1),
+  build: BuildOptionsSchema,
+  config: z.strictObject({ source: z.string().min(1), digest: Sha256Ref }),
+  featureFlags: z.record(z.string(), z.union([z.boolean(), z.string(), z.number()])),
+  contracts: ContractsSchema.nullable(),
+  template: z.string().nullable(),
+  source: SourceParametersSchema,
+});
+
+export const InternalParametersSchema = z.strictObject({
+  bun: z.strictObject({ version: z.string().min(1), revision: z.string().min(1) }),
+  platform: z.string().min(1),
+  arch: z.string().min(1),
+  /** names of the variables the build could see; values are never recorded */
+  env: z.array(z.string()),
+  /** names of the variables whose values were scanned for in the outputs */
+  secrets: z.array(z.string()),
+  sourceDateEpoch: z.number().int().nonnegative(),
+  lockfileDigest: Sha256Ref.nullable(),
+});
+
+export type ExternalParameters = z.infer<typeof ExternalParametersSchema>;
+export type InternalParameters = z.infer<typeof InternalParametersSchema>;

@@ -1,0 +1,79 @@
+/**
+ * Plan before apply: everything the build will do, worked out as a plain value
+ * from the config and the source. Pure, so it is tested without a disk, and
+ * recorded whole in the statement so a rebuild can run exactly the same plan.
+ */
+import type { BuildOptions, Config } from "../config/schema.ts";
+
+/** What a running service can import as `bunseal:build-info`. No timestamp: the artifact must stay reproducible. */
+export interface BuildInfo {
+  service: string;
+  bunVersion: string;
+  commit: string;
+  lockfileDigest: string | null;
+  schemaVersion: string | null;
+  telemetryContract: string | null;
+}
+
+export interface BuildPlan {
+  /** absolute path the build runs in (the project folder) */
+  projectDir: string;
+  /** staging folder for outputs, relative to projectDir; fixed depth so sourcemap paths never depend on it */
+  outdir: string;
+  entrypoints: string[];
+  options: BuildOptions;
+  /** the whole environment the build process sees, names and values */
+  env: Record<string, string>;
+  /** names from `env` in the config that were set and so passed through; recorded, values never */
+  visibleEnv: string[];
+  sourceDateEpoch: number;
+  buildInfo: BuildInfo;
+}
+
+export interface PlanInput {
+  projectDir: string;
+  stagingName: string;
+  config: Config;
+  commit: string;
+  commitTime: number;
+  lockfileDigest: string | null;
+  bunVersion: string;
+  /** the environment bunseal itself was started with */
+  hostEnv: Readonly<Record<string, string | undefined>>;
+}
+
+// Tools a macro may reasonably call live here; a fixed PATH keeps the user's
+// shell setup out of the build.
+const FIXED_PATH = "/usr/local/bin:/usr/bin:/bin";
+
+export function planBuild(input: PlanInput): BuildPlan {
+  const { config, hostEnv } = input;
+  const epochOverride = hostEnv.SOURCE_DATE_EPOCH;
+  const sourceDateEpoch = epochOverride !== undefined && /^\d+$/.test(epochOverride) ? Number(epochOverride) : input.commitTime;
+  const visibleEnv = config.env.filter((name) => hostEnv[name] !== undefined).sort();
+  const env: Record<string, string> = {
+    PATH: FIXED_PATH,
+    TZ: "UTC",
+    LC_ALL: "C",
+    LANG: "C",
+    SOURCE_DATE_EPOCH: String(sourceDateEpoch),
+  };
+  for (const name of visibleEnv) env[name] = hostEnv[name]!;
+  return {
+    projectDir: input.projectDir,
+    outdir: `.bunseal/${input.stagingName}`,
+    entrypoints: config.entrypoints.map((e) => (e.startsWith("./") ? e : `./${e}`)),
+    options: config.build,
+    env,
+    visibleEnv,
+    sourceDateEpoch,
+    buildInfo: {
+      service: config.service,
+      bunVersion: input.bunVersion,
+      commit: input.commit,
+      lockfileDigest: input.lockfileDigest,
+      schemaVersion: config.contracts?.schemaVersion ?? null,
+      telemetryContract: config.contracts?.telemetryContract ?? null,
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import type { Command } from "commander";
+import { BunsealError } from "../../errors.ts";
+import { formatBytes, printJson, printLines } from "../output.ts";
+
+interface BuildFlags {
+  out?: string;
+  key?: string;
+  sign: boolean;
+  allowDirty?: boolean;
+  builderId?: string;
+  json?: boolean;
+}
+
+export function registerBuild(program: Command, setExit: (code: number) => void): void {
+  program
+    .command("build")
+    .description("build the project with bun build, pack a deterministic tar and sign its SLSA provenance")
+    .argument("[dir]", "the project folder", ".")
+    .option("--out <dir>", "where the artifact and its bundle go (default: the config's outDir, .bunseal/out)")
+    .option("--key <file>", "PKCS#8 PEM private key to sign with (see bunseal keygen)")
+    .option("--no-sign", "write the bare in-toto statement instead of a signed bundle")
+    .option("--allow-dirty", "build a work tree with uncommitted changes, recording them")
+    .option("--builder-id <uri>", "the SLSA builder id to record")
+    .option("--json", "print one JSON object")
+    .action(async (dir: string, flags: BuildFlags) => {
+      if (flags.sign && !flags.key) {
+        throw new BunsealError("USAGE", "expected --key FILE to sign with, or --no-sign for an unsigned statement", { field: "--key", expected: "a private key file or --no-sign" });
+      }
+      if (!flags.sign && flags.key) {
+        throw new BunsealError("USAGE", "--key and --no-sign contradict each other; expected one of them", { field: "--no-sign" });
+      }
+      const [{ buildArtifact }, { defaultContext }] = await Promise.all([import("../../pipeline/build.ts"), import("../../context.ts")]);
+      let signer;
+      if (flags.key) {
+        const [{ loadPrivateKey }, { keySigner }] = await Promise.all([import("../../sign/keys.ts"), import("../../sign/signer.ts")]);
+        signer = keySigner(await loadPrivateKey(flags.key));
+      }
+      const ctx = defaultContext({ log: flags.json ? () => {} : (m) => process.stderr.write(`${m}\n`) });
+      const result = await buildArtifact({ projectDir: dir, outDir: flags.out, allowDirty: flags.allowDirty, signer, builderId: flags.builderId }, ctx);
+      const { statementValue: _statement, ...summary } = result;
+      if (flags.json) {
+        printJson(summary);
+      } else {
+        const widest = Math.max(...result.files.map((f) => f.path.length));
+        printLines([
+          `${result.service} @ ${result.commit.slice(0, 12)}${result.dirty ? " (dirty work tree)" : ""}, Bun ${result.bun}`,
+          `artifact   ${result.artifact.path}`,
+          `digest     ${result.artifact.digest}  (${formatBytes(result.artifact.size)})`,
+          result.bundle ? `bundle     ${result.bundle.path}` : `statement  ${result.statement?.path} (unsigned)`,
+          `inputs     ${result.inputs} files, ${result.dependencies} locked packages`,
+          `time       build ${result.timings.buildMs} ms, total ${result.timings.totalMs} ms`,
+          "files",
+          ...result.files.map((f) => `  ${f.path.padEnd(widest)}  ${f.digest.slice(0, 23)}…  ${formatBytes(f.size)}`),
+        ]);
+      }
+      setExit(0);
+    });
+}

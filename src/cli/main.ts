@@ -1,0 +1,64 @@
+/**
+ * The command line: parse arguments, call the library, render, and map errors
+ * to exit statuses. The only place in bunseal that prints or exits.
+ *
+ *   0 ok · 1 the check ran and said no · 2 bad input or usage · 3 environment
+ */
+import { Command, CommanderError } from "commander";
+import { isBunsealError, type BunsealError } from "../errors.ts";
+import { VERSION } from "../version.ts";
+import { registerBuild } from "./commands/build.ts";
+import { registerKeygen } from "./commands/keygen.ts";
+import { registerVerify } from "./commands/verify.ts";
+import { wantsJson } from "./output.ts";
+
+const EXIT = { ok: 0, rejected: 1, input: 2, environment: 3 } as const;
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = new Command("bunseal")
+    .description("Signed, reproducible, traceable release artifacts for bun build")
+    .version(VERSION, "-V, --version")
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text), writeOut: (text) => process.stdout.write(text) })
+    .showHelpAfterError("(run bunseal --help for usage)");
+  let exitCode = 0;
+  const setExit = (code: number) => {
+    exitCode = code;
+  };
+  registerKeygen(program, setExit);
+  registerBuild(program, setExit);
+  registerVerify(program, setExit);
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return exitCode;
+  } catch (error) {
+    return report(error, wantsJson(argv));
+  }
+}
+
+function report(error: unknown, json: boolean): number {
+  if (error instanceof CommanderError) {
+    // help and version end in a CommanderError too; they are not failures
+    if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return EXIT.ok;
+    if (json) process.stdout.write(`${JSON.stringify({ error: { code: "USAGE", message: error.message.replace(/^error: /, "") } })}\n`);
+    return EXIT.input;
+  }
+  if (isBunsealError(error)) {
+    printError(error, json);
+    return EXIT[error.kind];
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  if (json) process.stdout.write(`${JSON.stringify({ error: { code: "INTERNAL", message } })}\n`);
+  process.stderr.write(`bunseal: internal error: ${message}\nThis is a bug in bunseal ${VERSION}. Please report it with the command you ran and this message; run again with BUNSEAL_DEBUG=1 for a stack trace.\n`);
+  if (process.env.BUNSEAL_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  return EXIT.environment;
+}
+
+function printError(error: BunsealError, json: boolean): void {
+  if (json) process.stdout.write(`${JSON.stringify({ error: error.toJSON() })}\n`);
+  process.stderr.write(`bunseal: ${error.code}: ${error.message}\n`);
+}
+
+if (import.meta.main) {
+  process.exitCode = await main(process.argv.slice(2));
+}

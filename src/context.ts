@@ -1,0 +1,15 @@
+/**
+ * What every stage may touch besides its input: the clock, the environment
+ * bunseal was started with, and a logger. Passed in, never reached for, so a
+ * test can fix the time and the environment.
+ */
+export interface Context {
+  now(): Date;
+  env: Readonly<Record<string, string | undefined>>;
+  /** progress for people; the library never prints, the CLI decides where this goes */
+  log(message: string): void;
+}
+
+export function defaultContext(overrides: Partial<Context> = {}): Context {
+  return { now: () => new Date(), env: process.env, log: () => {}, ...overrides };
+}

@@ -1,0 +1,113 @@
+/**
+ * Stage `source`: where the code comes from. Records the commit, the remote
+ * and ref, and whether the work tree matches the commit. A dirty tree is
+ * refused by default: an artifact that claims a commit must be built from it.
+ */
+import { relative, sep } from "node:path";
+import { BunsealError } from "../errors.ts";
+import { exec, tail } from "../util/exec.ts";
+
+export interface SourceInfo {
+  /** absolute path of the repository's top level */
+  repoRoot: string;
+  /** the project folder relative to the repository root ("" when it is the root), POSIX separators */
+  subdir: string;
+  commit: string;
+  /** committer time of the commit, unix seconds */
+  commitTime: number;
+  /** `origin`'s URL with any credentials removed; undefined when the repository has no remote */
+  remoteUrl?: string;
+  /** `refs/heads/<branch>` when HEAD is on a branch; undefined when detached */
+  ref?: string;
+  dirty: boolean;
+  /** paths (relative to the repository root) that differ from the commit, sorted; empty when clean */
+  changedPaths: string[];
+}
+
+export interface ReadSourceOptions {
+  allowDirty?: boolean;
+  /** absolute paths whose changes do not count (bunseal's own output folders) */
+  ignore?: readonly string[];
+}
+
+// Git must answer the same way whatever the user's configuration: no pager, no
+// translated messages, and no rewriting of paths in status output.
+const GIT_ENV = { ...process.env, GIT_PAGER: "cat", LC_ALL: "C", GIT_OPTIONAL_LOCKS: "0" } as Record<string, string>;
+
+async function git(cwd: string, args: string[], allowFail = false): Promise<string | undefined> {
+  const result = await exec(["git", "-c", "core.quotePath=false", ...args], { cwd, env: GIT_ENV, failCode: "GIT_FAILED" });
+  if (result.exitCode !== 0) {
+    if (allowFail) return undefined;
+    throw new BunsealError("GIT_FAILED", `git ${args.join(" ")} failed in ${cwd} (exit ${result.exitCode}):\n${tail(result.stderr)}`);
+  }
+  return result.stdout;
+}
+
+export async function readSource(projectDir: string, options: ReadSourceOptions = {}): Promise<SourceInfo> {
+  const head = await git(projectDir, ["rev-parse", "--show-toplevel", "--show-prefix", "HEAD", "--symbolic-full-name", "HEAD"], true);
+  if (head === undefined) {
+    throw new BunsealError("SOURCE_NOT_GIT", `${projectDir} is not inside a git repository with at least one commit; expected a git work tree, since the artifact must name the commit it was built from`, {
+      file: projectDir,
+      expected: "a git repository with a commit",
+    });
+  }
+  const [repoRoot = "", prefix = "", commit = "", symbolic = ""] = head.split("\n");
+  const [time, remote, status] = await Promise.all([
+    git(projectDir, ["log", "-1", "--format=%ct", commit]),
+    git(projectDir, ["config", "--get", "remote.origin.url"], true),
+    git(repoRoot, ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".", ...excludes(repoRoot, options.ignore ?? [])]),
+  ]);
+  const changedPaths = parseStatus(status ?? "");
+  const dirty = changedPaths.length > 0;
+  if (dirty && !options.allowDirty) {
+    const shown = changedPaths.slice(0, 10).join("\n  ");
+    throw new BunsealError("SOURCE_DIRTY", `the work tree has ${changedPaths.length} uncommitted change(s); expected a clean checkout of ${commit.slice(0, 12)} (commit them, or pass --allow-dirty to record them):\n  ${shown}${changedPaths.length > 10 ? "\n  ..." : ""}`, {
+      file: repoRoot,
+      expected: "a clean work tree",
+      found: `${changedPaths.length} changed path(s)`,
+    });
+  }
+  return {
+    repoRoot,
+    subdir: prefix.replace(/\/$/, ""),
+    commit,
+    commitTime: Number.parseInt((time ?? "0").trim(), 10),
+    remoteUrl: remote === undefined ? undefined : stripCredentials(remote.trim()),
+    ref: symbolic.startsWith("refs/") ? symbolic : undefined,
+    dirty,
+    changedPaths,
+  };
+}
+
+function excludes(repoRoot: string, paths: readonly string[]): string[] {
+  return paths
+    .map((p) => relative(repoRoot, p).split(sep).join("/"))
+    .filter((rel) => rel !== "" && !rel.startsWith(".."))
+    .map((rel) => `:(exclude,top)${rel}`);
+}
+
+/** `git status -z` entries: "XY path\0", with renames followed by their old path. */
+export function parseStatus(output: string): string[] {
+  const paths = new Set<string>();
+  const fields = output.split("\0");
+  for (let i = 0; i < fields.length; i++) {
+    const entry = fields[i]!;
+    if (entry.length < 4) continue;
+    paths.add(entry.slice(3));
+    if (entry[0] === "R" || entry[0] === "C") paths.add(fields[++i] ?? "");
+  }
+  paths.delete("");
+  return [...paths].sort();
+}
+
+/** A remote URL may carry a token (`https://x-access-token:...@host/...`); it must never reach a signed statement. */
+export function stripCredentials(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, "$1");
+}
+
+/** The SLSA source URI: `git+<remote>` (or the local path when there is no remote) `@<ref>`. */
+export function sourceUri(source: SourceInfo): string {
+  const base = source.remoteUrl ?? `file://${source.repoRoot}`;
+  const withScheme = base.startsWith("git+") ? base : `git+${base}`;
+  return source.ref ? `${withScheme}@${source.ref}` : withScheme;
+}

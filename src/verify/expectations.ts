@@ -1,0 +1,57 @@
+/**
+ * Verify stage `policy` (for now the command-line expectations): what the
+ * caller says the artifact must be. Every expectation given is checked; one
+ * that is absent is simply not asked for, and the flag names say so.
+ */
+import type { ExternalParameters, InternalParameters } from "../attest/build-type.ts";
+import type { ProvenanceV1 } from "../attest/slsa-provenance.ts";
+import type { Statement } from "../attest/statement.ts";
+import type { Finding } from "./finding.ts";
+
+export interface Expectations {
+  commit?: string;
+  sourceUri?: string;
+  service?: string;
+  schemaVersion?: string;
+  bunVersion?: string;
+}
+
+export function checkExpectations(statement: Statement<ProvenanceV1>, expected: Expectations): Finding[] {
+  const ext = statement.predicate.buildDefinition.externalParameters as Partial<ExternalParameters>;
+  const int = (statement.predicate.buildDefinition.internalParameters ?? {}) as Partial<InternalParameters>;
+  const checks: { flag: string; field: string; want?: string; got: string | undefined; matches: (want: string, got: string) => boolean }[] = [
+    { flag: "--commit", field: "externalParameters.source.commit", want: expected.commit, got: ext.source?.commit, matches: commitMatches },
+    { flag: "--source-uri", field: "externalParameters.source.uri", want: expected.sourceUri, got: ext.source?.uri, matches: sourceUriMatches },
+    { flag: "--service", field: "externalParameters.service", want: expected.service, got: ext.service, matches: (w, g) => w === g },
+    { flag: "--schema-version", field: "externalParameters.contracts.schemaVersion", want: expected.schemaVersion, got: ext.contracts?.schemaVersion, matches: (w, g) => w === g },
+    { flag: "--bun-version", field: "internalParameters.bun.version", want: expected.bunVersion, got: int.bun?.version, matches: (w, g) => w.replace(/^v/, "") === g },
+  ];
+  const findings: Finding[] = [];
+  for (const check of checks) {
+    if (check.want === undefined) continue;
+    if (check.got === undefined || !check.matches(check.want, check.got)) {
+      findings.push({
+        code: "EXPECTATION_FAILED",
+        field: `predicate.buildDefinition.${check.field}`,
+        message: `${check.flag}: the statement records ${check.got === undefined ? "nothing" : JSON.stringify(check.got)}, not ${JSON.stringify(check.want)}`,
+        expected: check.want,
+        found: check.got ?? "nothing",
+      });
+    }
+  }
+  return findings;
+}
+
+/** A full commit id must match exactly; an abbreviated one (>= 7 hex) must be a prefix. */
+function commitMatches(want: string, got: string): boolean {
+  const w = want.toLowerCase();
+  return /^[0-9a-f]{7,64}$/.test(w) && got.toLowerCase().startsWith(w) && (w.length >= 7);
+}
+
+/** The recorded URI is `git+<repo>@<ref>`; the caller may name just the repository, with or without `git+`. */
+function sourceUriMatches(want: string, got: string): boolean {
+  const strip = (u: string) => u.replace(/^git\+/, "").replace(/\.git(?=@|$)/, "");
+  const g = strip(got);
+  const w = strip(want);
+  return g === w || g.split("@refs/")[0] === w;
+}

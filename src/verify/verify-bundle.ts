@@ -1,0 +1,99 @@
+/**
+ * `bunseal verify`, as a checklist:
+ *   parse → signature → subject → statement → policy
+ * Every stage runs even when an earlier one failed (as far as its input
+ * exists), and the verdict is taken from all findings together.
+ */
+import type { KeyObject } from "node:crypto";
+import type { ProvenanceV1 } from "../attest/slsa-provenance.ts";
+import type { Statement } from "../attest/statement.ts";
+import { BunsealError } from "../errors.ts";
+import { parseDigest, sha256File } from "../util/digest.ts";
+import { checkKeySignature } from "./check-signature.ts";
+import { checkStatement } from "./check-statement.ts";
+import { checkSubject } from "./check-subject.ts";
+import { checkExpectations, type Expectations } from "./expectations.ts";
+import type { Finding } from "./finding.ts";
+import { readBundle } from "./read-bundle.ts";
+
+declare const verifiedBrand: unique symbol;
+/** A statement that passed every check. Only this module makes one; code that needs trust takes this type. */
+export type Verified<T> = T & { readonly [verifiedBrand]: true };
+
+export interface VerifyRequest {
+  /** a path to the artifact, or `sha256:<hex>` */
+  artifact: string;
+  bundlePath: string;
+  keys: readonly KeyObject[];
+  expectations: Expectations;
+}
+
+export interface VerifyReport {
+  verified: boolean;
+  artifact: { digest: string; path?: string; subject?: string };
+  bundle: { path: string };
+  signer?: { keyId: string };
+  failures: Finding[];
+  /** present when the payload parsed as a statement; typed `Verified` only when `verified` is true */
+  statement?: Statement<ProvenanceV1>;
+}
+
+export async function verifyBundle(request: VerifyRequest): Promise<VerifyReport & { verifiedStatement?: Verified<Statement<ProvenanceV1>> }> {
+  if (request.keys.length === 0) {
+    // Fail closed: "no key" must never mean "any key".
+    throw new BunsealError("USAGE", "no key to verify with; expected --key PUB (keyless verification comes with --certificate-identity)", { field: "--key", expected: "at least one public key" });
+  }
+  // parse
+  const artifact = await resolveArtifact(request.artifact);
+  const { bundle } = await readBundle(request.bundlePath);
+  const failures: Finding[] = [];
+
+  // signature
+  const signature = await checkKeySignature(bundle, request.keys);
+  if (signature.finding) failures.push(signature.finding);
+
+  // statement (read before the subject check, which needs its subjects)
+  let statement: Statement<ProvenanceV1> | undefined;
+  let subjectName: string | undefined;
+  if (bundle.content.$case === "dsseEnvelope") {
+    const envelope = bundle.content.dsseEnvelope;
+    const checked = checkStatement(envelope.payloadType, envelope.payload);
+    statement = checked.statement;
+    // subject
+    if (statement) {
+      const subject = checkSubject(statement, artifact.sha256);
+      if (subject.finding) failures.push(subject.finding);
+      subjectName = subject.name;
+    }
+    failures.push(...checked.findings);
+    // policy
+    if (statement) failures.push(...checkExpectations(statement, request.expectations));
+  } else {
+    failures.push({ code: "STATEMENT_INVALID", field: "messageSignature", message: "the bundle signs a bare message, not an attestation", expected: "a DSSE envelope with an in-toto statement", found: "messageSignature" });
+  }
+
+  const verified = failures.length === 0 && statement !== undefined;
+  return {
+    verified,
+    artifact: { digest: `sha256:${artifact.sha256}`, path: artifact.path, subject: subjectName },
+    bundle: { path: request.bundlePath },
+    signer: signature.keyId ? { keyId: signature.keyId } : undefined,
+    failures,
+    statement,
+    verifiedStatement: verified ? (statement as Verified<Statement<ProvenanceV1>>) : undefined,
+  };
+}
+
+async function resolveArtifact(target: string): Promise<{ sha256: string; path?: string }> {
+  if (target.startsWith("sha256:")) {
+    const hex = parseDigest(target);
+    if (!hex) throw new BunsealError("USAGE", `expected sha256:<64 hex digits>, got ${JSON.stringify(target)}`, { field: "FILE_OR_DIGEST", expected: "sha256:<64 hex>", found: target });
+    return { sha256: hex };
+  }
+  try {
+    const { hex } = await sha256File(target);
+    return { sha256: hex, path: target };
+  } catch (cause) {
+    throw new BunsealError("INPUT_UNREADABLE", `${target}: cannot read the artifact (${(cause as Error).message}); expected a file or sha256:<hex>`, { file: target, expected: "a readable artifact file or a digest", cause });
+  }
+}

@@ -56,6 +56,8 @@ function describeIssue(issue: z.core.$ZodIssue, path: readonly PropertyKey[]): S
     case "too_big":
       return [{ field: at(), expected: `a value of at most ${issue.maximum}`, found: describeValue(input) }];
     case "invalid_format":
+      // a message written in the schema says what is wanted better than the bare pattern
+      if (!issue.message.startsWith("Invalid")) return [{ field: at(), expected: issue.message, found: describeValue(input) }];
       return [{ field: at(), expected: issue.pattern ? `a string matching ${issue.pattern}` : `a ${issue.format}`, found: describeValue(input) }];
     default:
       return [{ field: at(), expected: issue.message, found: describeValue(input) }];

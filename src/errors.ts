@@ -20,8 +20,10 @@ export const ERROR_CODES = {
   CONFIG_NOT_FOUND: "input",
   INPUT_UNREADABLE: "input",
   BUNDLE_INVALID: "input",
+  ARCHIVE_INVALID: "input",
   KEY_INVALID: "input",
   LOCKFILE_INVALID: "input",
+  SECRET_TOO_SHORT: "input",
   SOURCE_DIRTY: "input",
   SOURCE_NOT_GIT: "input",
   // exit 1: the check ran and said no

@@ -38,7 +38,8 @@ export function makeStatement(input: AttestInput): ProvenanceStatement {
   const resolvedDependencies: ResourceDescriptor[] = [
     { uri: source.uri, digest: { gitCommit: source.commit }, annotations: { role: "source" } },
     ...input.inputs.map((f) => ({ name: f.path, digest: { sha256: f.sha256 }, annotations: { role: f.role, size: f.size } })),
-    ...input.packages.map(packageDescriptor),
+    // Workspace and root packages are the project's own source, already covered by the commit.
+    ...input.packages.filter((p) => p.source !== "workspace" && p.source !== "root").map(packageDescriptor),
   ];
   const metrics = {
     buildDurationMs: Math.round(input.buildDurationMs),
@@ -66,10 +67,11 @@ export function makeStatement(input: AttestInput): ProvenanceStatement {
 
 function packageDescriptor(pkg: LockedPackage): ResourceDescriptor {
   const descriptor: ResourceDescriptor = {
-    uri: `pkg:npm/${pkg.name.replace(/^@/, "%40")}@${pkg.version}`,
-    name: pkg.name,
+    // A package URL only for registry packages; git, tarball and folder packages are named by where they came from.
+    uri: pkg.source === "npm" ? `pkg:npm/${pkg.name.replace(/^@/, "%40")}@${pkg.version}` : pkg.resolved,
+    name: pkg.key === pkg.name ? pkg.name : `${pkg.name} (${pkg.key})`,
     downloadLocation: pkg.resolved,
-    annotations: { role: "npm-package", version: pkg.version, installScripts: pkg.installScripts, trusted: pkg.trusted },
+    annotations: { role: "package", source: pkg.source, version: pkg.version, installScripts: pkg.installScripts, trusted: pkg.trusted },
   };
   const digest = integrityToDigest(pkg.integrity);
   if (digest) descriptor.digest = digest;

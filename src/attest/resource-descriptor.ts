@@ -9,7 +9,7 @@
 import { z } from "zod";
 
 /** Algorithm name → lower-case hex digest (the spec's DigestSet). */
-export const DigestSetSchema = z.record(z.string().regex(/^[a-z0-9_-]+$/), z.string().regex(/^[0-9a-fA-F]+$/, "a hex digest"));
+export const DigestSetSchema = z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, "a digest algorithm name"), z.string().regex(/^[0-9a-fA-F]+$/, "a hex digest"));
 
 export const ResourceDescriptorSchema = z
   .looseObject({

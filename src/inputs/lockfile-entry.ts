@@ -53,12 +53,8 @@ const GITHUB_TAG = /^[A-Za-z0-9._-]+$/;
 const NAME_PART = /^[^\s/\\@]+$/;
 
 export function fail(ctx: { file: string }, field: string, expected: string, found: unknown): never {
-  const got = typeof found === "string" && found.startsWith("<") ? found : describeValue(found);
-  return fail_(ctx.file, field, expected, got);
-}
-
-function fail_(file: string, field: string, expected: string, found: string): never {
-  throw new BunsealError("LOCKFILE_INVALID", `${file}: ${field}: expected ${expected}, got ${found}`, { file, field, expected, found });
+  const got = describeValue(found);
+  throw new BunsealError("LOCKFILE_INVALID", `${ctx.file}: ${field}: expected ${expected}, got ${got}`, { file: ctx.file, field, expected, found: got });
 }
 
 export function parseEntry(key: string, value: unknown, ctx: EntryContext): ParsedEntry {

@@ -49,6 +49,11 @@ function describeIssue(issue: z.core.$ZodIssue, path: readonly PropertyKey[]): S
       const first = issue.errors.find((b) => b.length > 0)?.[0];
       return first ? describeIssue(first, [...path, ...first.path]) : [{ field: at(), expected: "a valid value", found: describeValue(input) }];
     }
+    case "invalid_key": {
+      const keyIssue = issue.issues[0];
+      const wanted = keyIssue && !keyIssue.message.startsWith("Invalid") ? keyIssue.message : "a valid key";
+      return [{ field: at(), expected: `${wanted} as the key`, found: describeValue(input) }];
+    }
     case "too_small":
       if (issue.origin === "array") return [{ field: at(), expected: `at least ${issue.minimum} entr${issue.minimum === 1 ? "y" : "ies"}`, found: describeValue(input) }];
       if (issue.origin === "string") return [{ field: at(), expected: `a string of at least ${issue.minimum} character(s)`, found: describeValue(input) }];

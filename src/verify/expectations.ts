@@ -14,6 +14,8 @@ export interface Expectations {
   service?: string;
   schemaVersion?: string;
   bunVersion?: string;
+  /** accept an artifact built from a work tree with uncommitted changes (refused by default) */
+  allowDirty?: boolean;
 }
 
 export function checkExpectations(statement: Statement<ProvenanceV1>, expected: Expectations): Finding[] {
@@ -38,6 +40,16 @@ export function checkExpectations(statement: Statement<ProvenanceV1>, expected: 
         found: check.got ?? "nothing",
       });
     }
+  }
+  // A dirty build's commit is only where the changes started from: not a claim a release gate should accept unasked.
+  if (ext.source?.dirty === true && !expected.allowDirty) {
+    findings.push({
+      code: "EXPECTATION_FAILED",
+      field: "predicate.buildDefinition.externalParameters.source.dirty",
+      message: `the artifact was built from a work tree with ${ext.source.changedPaths?.length ?? "some"} uncommitted change(s); pass --allow-dirty to accept that`,
+      expected: "false",
+      found: "true",
+    });
   }
   return findings;
 }

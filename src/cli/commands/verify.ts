@@ -9,6 +9,7 @@ interface VerifyFlags {
   service?: string;
   schemaVersion?: string;
   bunVersion?: string;
+  allowDirty?: boolean;
   json?: boolean;
 }
 
@@ -24,6 +25,7 @@ export function registerVerify(program: Command, setExit: (code: number) => void
     .option("--service <name>", "expect this service")
     .option("--schema-version <v>", "expect this schemaVersion contract")
     .option("--bun-version <v>", "expect this Bun version")
+    .option("--allow-dirty", "accept an artifact built from a work tree with uncommitted changes")
     .option("--json", "print one JSON object")
     .action(async (target: string, flags: VerifyFlags) => {
       const [{ verifyBundle }, { loadPublicKey }, { BunsealError }] = await Promise.all([import("../../verify/verify-bundle.ts"), import("../../sign/keys.ts"), import("../../errors.ts")]);
@@ -34,7 +36,7 @@ export function registerVerify(program: Command, setExit: (code: number) => void
         artifact: target,
         bundlePath,
         keys,
-        expectations: { commit: flags.commit, sourceUri: flags.sourceUri, service: flags.service, schemaVersion: flags.schemaVersion, bunVersion: flags.bunVersion },
+        expectations: { commit: flags.commit, sourceUri: flags.sourceUri, service: flags.service, schemaVersion: flags.schemaVersion, bunVersion: flags.bunVersion, allowDirty: flags.allowDirty },
       });
       const { verifiedStatement: _v, statement, ...rest } = report;
       const summary = statement ? summarize(statement) : undefined;
@@ -63,6 +65,7 @@ function summarize(statement: NonNullable<Awaited<ReturnType<typeof import("../.
     commit: ext.source?.commit as string | undefined,
     sourceUri: ext.source?.uri as string | undefined,
     bunVersion: int.bun?.version as string | undefined,
+    dirty: ext.source?.dirty as boolean | undefined,
     contracts: ext.contracts ?? null,
     featureFlags: ext.featureFlags ?? {},
     subjects: statement.subject.length,

@@ -50,6 +50,10 @@ export async function loadPrivateKey(path: string): Promise<KeyObject> {
 
 export async function loadPublicKey(path: string): Promise<KeyObject> {
   const pem = await readKeyFile(path, "public key");
+  // node would derive a public key from a private one; a private key handed to a verifier is a mistake to stop, not to paper over.
+  if (pem.includes("PRIVATE KEY-----")) {
+    throw new BunsealError("KEY_INVALID", `${path}: expected a public key, got a private key (pass the .pub file; keep the private key off verifying machines)`, { file: path, expected: "a public key", found: "a private key" });
+  }
   let key: KeyObject;
   try {
     key = createPublicKey(pem);

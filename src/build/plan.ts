@@ -20,6 +20,8 @@ export interface BuildPlan {
   projectDir: string;
   /** staging folder for outputs, relative to projectDir; fixed depth so sourcemap paths never depend on it */
   outdir: string;
+  /** absolute temporary path the packed tar is written to, renamed into place once attested */
+  tarPath: string;
   entrypoints: string[];
   options: BuildOptions;
   /** the whole environment the build process sees, names and values */
@@ -33,6 +35,8 @@ export interface BuildPlan {
 export interface PlanInput {
   projectDir: string;
   stagingName: string;
+  /** the folder the artifact goes to */
+  outDir: string;
   config: Config;
   commit: string;
   commitTime: number;
@@ -62,6 +66,7 @@ export function planBuild(input: PlanInput): BuildPlan {
   return {
     projectDir: input.projectDir,
     outdir: `.bunseal/${input.stagingName}`,
+    tarPath: `${input.outDir}/.${input.stagingName}.tar.tmp`,
     entrypoints: config.entrypoints.map((e) => (e.startsWith("./") ? e : `./${e}`)),
     options: config.build,
     env,

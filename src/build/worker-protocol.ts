@@ -1,4 +1,44 @@
-/** What the build worker sends back to bunseal over IPC. */
+/**
+ * What the build worker sends back to bunseal over IPC. Only what bunseal
+ * needs crosses the process boundary: the metafile of a large project is
+ * megabytes, and the outputs tens of megabytes, so the worker packs the
+ * outputs itself and reports digests, not bytes.
+ */
+export interface MetafileSummary {
+  /** every key of the metafile's `inputs`, as Bun wrote them (relative to the project, or `namespace:path`) */
+  inputs: string[];
+  /** imports Bun left external with a relative path: macro modules, which Bun ran at build time but did not bundle */
+  relativeExternals: { importer: string; path: string }[];
+}
+
+export interface PackagedFile {
+  /** POSIX path inside the artifact */
+  path: string;
+  sha256: string;
+  size: number;
+  executable: boolean;
+  /** where the file's bytes start inside the tar, so a finding in the tar can name the file and its offset */
+  offset: number;
+}
+
+export interface PackageSummary {
+  files: PackagedFile[];
+  /** bytes of the tar, written (not yet synced) to the plan's tarPath */
+  tarSize: number;
+}
+
 export type WorkerResult =
-  | { ok: true; durationMs: number; metafile: unknown; logs: string[] }
-  | { ok: false; durationMs: number; logs: string[] };
+  | { kind: "built"; durationMs: number; metafile: MetafileSummary; package: PackageSummary; logs: string[] }
+  | { kind: "failed"; durationMs: number; logs: string[] };
+
+/**
+ * Sent after the result, once the tar is hashed and synced to disk and the
+ * metafile is hashed: the parent scans the outputs for secrets meanwhile.
+ */
+export interface WorkerFinished {
+  kind: "finished";
+  tarSha256: string;
+  metafileSha256: string;
+}
+
+export type WorkerMessage = WorkerResult | WorkerFinished;

@@ -6,7 +6,11 @@
  */
 import type { BunPlugin } from "bun";
 import type { BuildPlan } from "./plan.ts";
-import type { WorkerResult } from "./worker-protocol.ts";
+import { sortedMetafileDigest } from "../inputs/metafile.ts";
+import { packOutputs } from "./pack-outputs.ts";
+import { syncFile } from "../util/atomic-write.ts";
+import { sha256HexAsync } from "../util/digest.ts";
+import type { MetafileSummary, WorkerMessage, WorkerResult } from "./worker-protocol.ts";
 
 const BUILD_INFO_ID = "bunseal:build-info";
 
@@ -24,7 +28,7 @@ function naming(options: BuildPlan["options"]): Bun.BuildConfig["naming"] {
   return options.naming;
 }
 
-async function run(plan: BuildPlan): Promise<WorkerResult> {
+async function run(plan: BuildPlan): Promise<{ result: WorkerResult; metafile?: Bun.BuildMetafile; tar?: Uint8Array }> {
   const started = performance.now();
   const { options } = plan;
   try {
@@ -44,15 +48,29 @@ async function run(plan: BuildPlan): Promise<WorkerResult> {
       plugins: [buildInfoPlugin(plan.buildInfo)],
     });
     const durationMs = performance.now() - started;
-    if (!result.success) {
-      return { ok: false, durationMs, logs: result.logs.map((log) => formatLog(log)) };
-    }
-    return { ok: true, durationMs, metafile: result.metafile, logs: result.logs.map((log) => formatLog(log)) };
+    const logs = result.logs.map((log) => formatLog(log));
+    if (!result.success || !result.metafile) return { result: { kind: "failed", durationMs, logs } };
+    const packed = await packOutputs(plan.outdir, plan.tarPath, plan.sourceDateEpoch);
+    return { result: { kind: "built", durationMs, metafile: summarize(result.metafile), package: packed.summary, logs }, metafile: result.metafile, tar: packed.tar };
   } catch (error) {
     const aggregate = error as { errors?: unknown[]; message?: string };
     const logs = Array.isArray(aggregate.errors) ? aggregate.errors.map((e) => formatLog(e)) : [String(aggregate.message ?? error)];
-    return { ok: false, durationMs: performance.now() - started, logs };
+    return { result: { kind: "failed", durationMs: performance.now() - started, logs } };
   }
+}
+
+function summarize(metafile: Bun.BuildMetafile): MetafileSummary {
+  const relativeExternals: MetafileSummary["relativeExternals"] = [];
+  for (const [importer, input] of Object.entries(metafile.inputs)) {
+    for (const imp of input.imports) {
+      if (imp.external && (imp.path.startsWith("./") || imp.path.startsWith("../"))) relativeExternals.push({ importer, path: imp.path });
+    }
+  }
+  return { inputs: Object.keys(metafile.inputs), relativeExternals };
+}
+
+function send(message: WorkerMessage): Promise<void> {
+  return new Promise((resolve) => process.send!(message, undefined, undefined, () => resolve()));
 }
 
 function formatLog(log: unknown): string {
@@ -62,7 +80,16 @@ function formatLog(log: unknown): string {
 }
 
 process.once("message", async (plan: BuildPlan) => {
-  const result = await run(plan);
-  process.send!(result);
+  const { result, metafile, tar } = await run(plan);
+  await send(result);
+  if (metafile && tar) {
+    // Three independent jobs at once: the tar's digest on the thread pool, its fsync in the kernel, the metafile's digest here.
+    const tarDigest = sha256HexAsync(tar);
+    const synced = syncFile(plan.tarPath);
+    const metafileSha256 = sortedMetafileDigest(metafile);
+    const [tarSha256] = await Promise.all([tarDigest, synced]);
+    await send({ kind: "finished", tarSha256, metafileSha256 });
+  }
+  // Disconnect only once the messages are flushed.
   process.disconnect?.();
 });

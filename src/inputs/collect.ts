@@ -11,7 +11,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, normalize, relative, sep } from "node:path";
 import { BunsealError } from "../errors.ts";
 import { sha256Hex } from "../util/digest.ts";
-import type { Metafile } from "../build/run-build.ts";
+import type { MetafileSummary } from "../build/worker-protocol.ts";
 
 export type InputRole = "module" | "macro" | "virtual" | "manifest" | "lockfile" | "tsconfig" | "bunfig" | "config";
 
@@ -41,7 +41,7 @@ export interface CollectOptions {
   virtual?: ReadonlyMap<string, string>;
 }
 
-export function collectInputs(projectDir: string, metafile: Metafile, options: CollectOptions = {}): InputFile[] {
+export function collectInputs(projectDir: string, metafile: MetafileSummary, options: CollectOptions = {}): InputFile[] {
   const found = new Map<string, InputFile>();
   const hashFile = (path: string, role: InputRole) => {
     if (found.has(path)) return;
@@ -59,8 +59,7 @@ export function collectInputs(projectDir: string, metafile: Metafile, options: C
     found.set(path, { path, role, sha256: sha256Hex(data), size: data.byteLength });
   };
 
-  const macroQueue: string[] = [];
-  for (const [key, input] of Object.entries(metafile.inputs)) {
+  for (const key of metafile.inputs) {
     if (key.includes(":") && !existsSync(join(projectDir, key))) {
       const contents = options.virtual?.get(key) ?? "";
       const data = new TextEncoder().encode(contents);
@@ -68,10 +67,8 @@ export function collectInputs(projectDir: string, metafile: Metafile, options: C
       continue;
     }
     hashFile(toPosix(key), "module");
-    for (const imp of input.imports) {
-      if (imp.external && isRelative(imp.path)) macroQueue.push(resolveFrom(projectDir, key, imp.path) ?? "");
-    }
   }
+  const macroQueue = metafile.relativeExternals.map((imp) => resolveFrom(projectDir, imp.importer, imp.path) ?? "");
   // Macro modules and everything they import relatively, transitively.
   const transpiler = new Bun.Transpiler({ loader: "tsx" });
   while (macroQueue.length > 0) {
@@ -121,5 +118,6 @@ function resolveFrom(projectDir: string, importer: string, spec: string): string
 }
 
 function toPosix(path: string): string {
-  return path.split(sep).join("/");
+  // A no-op on POSIX; only Windows paths need their separators turned.
+  return sep === "/" ? path : path.split(sep).join("/");
 }

@@ -1,31 +1,31 @@
 /**
  * `bunseal build`, as a checklist:
- *   config → source → inputs → build → package → attest → sign → write
+ *   config → source → inputs → build (+ package, in the build worker) → checks → attest → sign → write
  * Each stage is a function in its own module; this file only says the order
  * and passes values along.
  */
 import { rmSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { BUILD_TYPE, DEFAULT_BUILDER_ID, type ExternalParameters, type InternalParameters } from "../attest/build-type.ts";
+import { DEFAULT_BUILDER_ID } from "../attest/build-type.ts";
+import { externalParameters, internalParameters, invocationId } from "../attest/parameters.ts";
 import { makeStatement, type ProvenanceStatement } from "../attest/provenance.ts";
-import { packTar } from "../artifact/tar-pack.ts";
 import { checkBudgets } from "../build/budgets.ts";
-import { planBuild } from "../build/plan.ts";
-import { readOutputs, type OutputFile } from "../build/read-outputs.ts";
-import { runBuild } from "../build/run-build.ts";
+import { planBuild, type BuildPlan } from "../build/plan.ts";
+import { runBuild, type BuildResult } from "../build/run-build.ts";
 import { findSecrets } from "../build/secrets.ts";
 import { loadConfig } from "../config/load.ts";
 import type { Context } from "../context.ts";
-import { collectInputs } from "../inputs/collect.ts";
+import { collectInputs, type InputFile } from "../inputs/collect.ts";
 import { readLockfile } from "../inputs/lockfile.ts";
-import { sortedMetafileDigest } from "../inputs/metafile.ts";
+import { startPrehash } from "../inputs/prehash.ts";
 import { preloadSigning, signStatement } from "../sign/sign-statement.ts";
 import type { Signer } from "../sign/signer.ts";
-import { readSource, sourceUri } from "../source/git.ts";
-import { writeFileAtomic } from "../util/atomic-write.ts";
+import { checkWorkTree, readHead } from "../source/git.ts";
+import { adoptStaged, writeFileAtomic } from "../util/atomic-write.ts";
 import { canonicalJson } from "../util/canonical-json.ts";
-import { sha256Hex } from "../util/digest.ts";
 import { VERSION } from "../version.ts";
+import { StageTimer } from "./stage-timer.ts";
 
 export interface BuildRequest {
   projectDir: string;
@@ -36,6 +36,8 @@ export interface BuildRequest {
   signer?: Signer;
   builderId?: string;
 }
+
+type Stage = "config" | "source" | "build" | "inputs" | "package" | "attest" | "sign" | "write";
 
 export interface BuildOutcome {
   service: string;
@@ -48,147 +50,130 @@ export interface BuildOutcome {
   inputs: number;
   dependencies: number;
   bun: string;
-  timings: { buildMs: number; totalMs: number };
+  /** wall time of each stage in ms; `bun` is Bun.build alone, inside `build` */
+  timings: Record<Stage | "bun" | "total", number>;
   statementValue: ProvenanceStatement;
 }
 
 export async function buildArtifact(request: BuildRequest, ctx: Context): Promise<BuildOutcome> {
   const startedOn = ctx.now();
-  const t0 = performance.now();
+  const timer = new StageTimer<Stage>();
   const projectDir = resolve(request.projectDir);
 
   // config
-  const { config, source: configSource, digest: configDigest } = await loadConfig(projectDir);
+  const loaded = await loadConfig(projectDir);
+  const { config } = loaded;
   const outDir = resolve(projectDir, request.outDir ?? config.outDir);
-  if (request.signer) preloadSigning();
+  timer.mark("config");
 
-  // source
-  const source = await readSource(projectDir, { allowDirty: request.allowDirty, ignore: [join(projectDir, ".bunseal"), outDir] });
-
-  // inputs that are known before the build
+  // source: the commit now; the work-tree check runs alongside the build
+  const head = await readHead(projectDir);
+  const workTree = checkWorkTree(head, { allowDirty: request.allowDirty, ignore: [join(projectDir, ".bunseal"), outDir] });
+  workTree.catch(() => undefined); // awaited after the build; an early rejection must not go unobserved
   const lock = await readLockfile(projectDir);
   const lockfileDigest = lock ? `sha256:${lock.sha256}` : null;
+  timer.mark("source");
 
-  // build
-  const stagingName = `stage-${process.pid}-${crypto.randomUUID().slice(0, 8)}`;
   const plan = planBuild({
     projectDir,
-    stagingName,
+    stagingName: `stage-${process.pid}-${crypto.randomUUID().slice(0, 8)}`,
+    outDir,
     config,
-    commit: source.commit,
-    commitTime: source.commitTime,
+    commit: head.commit,
+    commitTime: head.commitTime,
     lockfileDigest,
     bunVersion: Bun.version,
     hostEnv: ctx.env,
   });
-  const stagingDir = join(projectDir, plan.outdir);
-  let outputs: OutputFile[];
-  let buildMs: number;
-  let metafileSha256: string;
-  let inputs;
+  await mkdir(outDir, { recursive: true });
+  const tar = adoptStaged(plan.tarPath, outDir);
   try {
-    ctx.log(`building ${config.service} at ${source.commit.slice(0, 12)} with Bun ${Bun.version}`);
-    const built = await runBuild(plan);
-    buildMs = built.durationMs;
-    metafileSha256 = sortedMetafileDigest(built.metafile);
-    inputs = collectInputs(projectDir, built.metafile, {
-      known: lock ? new Map([["bun.lock", { sha256: lock.sha256, size: lock.bytes.byteLength }]]) : undefined,
-      virtual: new Map([["bunseal:bunseal:build-info", canonicalJson(plan.buildInfo)]]),
+    // build and package (in the worker), inputs (here, meanwhile)
+    ctx.log(`building ${config.service} at ${head.commit.slice(0, 12)} with Bun ${Bun.version}`);
+    const { built, inputs } = await buildAndHashInputs(plan, lock, () => {
+      if (request.signer) preloadSigning();
+      timer.mark("build");
     });
-    outputs = readOutputs(stagingDir);
-  } finally {
-    rmSync(stagingDir, { recursive: true, force: true });
-  }
+    timer.mark("inputs");
+    const source = await workTree;
 
-  // package: nothing is signed until the outputs pass the secret scan and the budgets
-  findSecrets(outputs, config.secrets, ctx.env);
-  const tar = await packTar(outputs, { mtime: plan.sourceDateEpoch });
-  const artifactName = `${config.service}-${source.commit.slice(0, 12)}${source.dirty ? "-dirty" : ""}.tar`;
-  const artifact = { name: artifactName, sha256: sha256Hex(tar), size: tar.byteLength };
-  checkBudgets(config.budgets, { artifactBytes: artifact.size, buildMs });
+    // checks: nothing is signed until the outputs pass the secret scan and the budgets
+    const packaged = built.package;
+    const tarBytes = await Bun.file(plan.tarPath).bytes();
+    findSecrets(packaged.files.map((f) => ({ path: f.path, data: tarBytes.subarray(f.offset, f.offset + f.size) })), config.secrets, ctx.env);
+    checkBudgets(config.budgets, { artifactBytes: packaged.tarSize, buildMs: built.durationMs });
+    const artifactName = `${config.service}-${source.commit.slice(0, 12)}${source.dirty ? "-dirty" : ""}.tar`;
+    const artifactPath = join(outDir, artifactName);
+    timer.mark("package");
 
-  // attest
-  const externalParameters: ExternalParameters = {
-    service: config.service,
-    entrypoints: config.entrypoints,
-    build: config.build,
-    config: { source: configSource, digest: `sha256:${configDigest}` },
-    featureFlags: config.featureFlags,
-    contracts: config.contracts ?? null,
-    template: config.template ?? null,
-    source: {
-      uri: sourceUri(source),
+    // attest
+    const { tarSha256, metafileSha256 } = await built.finished;
+    const statement = makeStatement({
+      artifact: { name: artifactName, sha256: tarSha256, size: packaged.tarSize },
+      files: packaged.files,
+      externalParameters: externalParameters(loaded, source),
+      internalParameters: internalParameters(loaded, plan, lockfileDigest),
+      inputs,
+      packages: lock?.lockfile.packages ?? [],
+      builder: { id: request.builderId ?? DEFAULT_BUILDER_ID, version: { bunseal: VERSION, bun: Bun.version } },
+      invocationId: invocationId(ctx.env),
+      startedOn,
+      finishedOn: ctx.now(),
+      metafileSha256,
+      buildDurationMs: built.durationMs,
+    });
+    const statementBytes = new TextEncoder().encode(canonicalJson(statement));
+    timer.mark("attest");
+
+    // sign
+    const bundle = request.signer ? await signStatement(statementBytes, request.signer) : undefined;
+    timer.mark("sign");
+
+    // write: the artifact first, its attestation last, so a reader never finds an attestation without its artifact
+    await adoptStaged(plan.tarPath, artifactPath).commit();
+    const bundlePath = bundle ? `${artifactPath}.sigstore.json` : null;
+    const statementPath = bundle ? null : `${artifactPath}.intoto.json`;
+    if (bundlePath) await writeFileAtomic(bundlePath, `${JSON.stringify(bundle, null, 2)}\n`);
+    if (statementPath) await writeFileAtomic(statementPath, statementBytes);
+    timer.mark("write");
+
+    return {
+      service: config.service,
       commit: source.commit,
-      ref: source.ref ?? null,
-      subdir: source.subdir,
       dirty: source.dirty,
-      changedPaths: source.changedPaths,
-    },
-  };
-  const internalParameters: InternalParameters = {
-    bun: { version: Bun.version, revision: Bun.revision },
-    platform: process.platform,
-    arch: process.arch,
-    env: plan.visibleEnv,
-    secrets: [...config.secrets].sort(),
-    sourceDateEpoch: plan.sourceDateEpoch,
-    lockfileDigest,
-  };
-  const files = outputs.map((o) => ({ path: o.path, sha256: o.sha256, size: o.data.byteLength }));
-  const statement = makeStatement({
-    artifact,
-    files,
-    externalParameters,
-    internalParameters,
-    inputs,
-    packages: lock?.lockfile.packages ?? [],
-    builder: { id: request.builderId ?? DEFAULT_BUILDER_ID, version: { bunseal: VERSION, bun: Bun.version } },
-    invocationId: invocationId(ctx.env),
-    startedOn,
-    finishedOn: ctx.now(),
-    metafileSha256,
-    buildDurationMs: buildMs,
-  });
-  const statementBytes = new TextEncoder().encode(canonicalJson(statement));
-
-  // sign, then write: the artifact first, its attestation last, so a reader
-  // never finds an attestation whose artifact is missing.
-  const artifactPath = join(outDir, artifactName);
-  await writeFileAtomic(artifactPath, tar);
-  let bundlePath: string | null = null;
-  let statementPath: string | null = null;
-  if (request.signer) {
-    const bundle = await signStatement(statementBytes, request.signer);
-    bundlePath = `${artifactPath}.sigstore.json`;
-    await writeFileAtomic(bundlePath, `${JSON.stringify(bundle, null, 2)}\n`);
-  } else {
-    statementPath = `${artifactPath}.intoto.json`;
-    await writeFileAtomic(statementPath, statementBytes);
+      artifact: { path: artifactPath, digest: `sha256:${tarSha256}`, size: packaged.tarSize },
+      bundle: bundlePath ? { path: bundlePath } : null,
+      statement: statementPath ? { path: statementPath } : null,
+      files: packaged.files.map((f) => ({ path: f.path, digest: `sha256:${f.sha256}`, size: f.size })),
+      inputs: inputs.length,
+      dependencies: lock?.lockfile.packages.length ?? 0,
+      bun: Bun.version,
+      timings: { ...timer.laps, bun: Math.round(built.durationMs), total: timer.total() },
+      statementValue: statement,
+    };
+  } catch (error) {
+    // the packed tar is only ever renamed into place once attested; on any failure it goes
+    await tar.abort();
+    throw error;
   }
-
-  return {
-    service: config.service,
-    commit: source.commit,
-    dirty: source.dirty,
-    artifact: { path: artifactPath, digest: `sha256:${artifact.sha256}`, size: artifact.size },
-    bundle: bundlePath ? { path: bundlePath } : null,
-    statement: statementPath ? { path: statementPath } : null,
-    files: files.map((f) => ({ path: f.path, digest: `sha256:${f.sha256}`, size: f.size })),
-    inputs: inputs.length,
-    dependencies: lock?.lockfile.packages.length ?? 0,
-    bun: Bun.version,
-    timings: { buildMs: Math.round(buildMs), totalMs: Math.round(performance.now() - t0) },
-    statementValue: statement,
-  };
 }
 
-/** A CI run's own URL when there is one, so the statement points back at the job that made it. */
-function invocationId(env: Context["env"]): string {
-  if (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID) {
-    return `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}/attempts/${env.GITHUB_RUN_ATTEMPT ?? "1"}`;
+/**
+ * The build worker bundles and packs while this process hashes the project's
+ * sources; once the build says what it read, the remaining inputs are hashed.
+ * The staging folder never outlives the build.
+ */
+async function buildAndHashInputs(plan: BuildPlan, lock: Awaited<ReturnType<typeof readLockfile>>, onBuilt: () => void): Promise<{ built: BuildResult; inputs: InputFile[] }> {
+  const prehash = startPrehash(plan.projectDir);
+  try {
+    const built = await runBuild(plan);
+    onBuilt();
+    const known = await prehash.finish();
+    if (lock) known.set("bun.lock", { sha256: lock.sha256, size: lock.bytes.byteLength });
+    const virtual = new Map([["bunseal:bunseal:build-info", canonicalJson(plan.buildInfo)]]);
+    return { built, inputs: collectInputs(plan.projectDir, built.metafile, { known, virtual }) };
+  } finally {
+    await prehash.finish();
+    rmSync(join(plan.projectDir, plan.outdir), { recursive: true, force: true });
   }
-  if (env.CI_JOB_URL) return env.CI_JOB_URL;
-  return `urn:uuid:${crypto.randomUUID()}`;
 }
-
-export { BUILD_TYPE };

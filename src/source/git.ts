@@ -43,7 +43,10 @@ async function git(cwd: string, args: string[], allowFail = false): Promise<stri
   return result.stdout;
 }
 
-export async function readSource(projectDir: string, options: ReadSourceOptions = {}): Promise<SourceInfo> {
+export type SourceHead = Omit<SourceInfo, "dirty" | "changedPaths">;
+
+/** Everything about the source but the state of the work tree: fast, needed before the build starts. */
+export async function readHead(projectDir: string): Promise<SourceHead> {
   const head = await git(projectDir, ["rev-parse", "--show-toplevel", "--show-prefix", "HEAD", "--symbolic-full-name", "HEAD"], true);
   if (head === undefined) {
     throw new BunsealError("SOURCE_NOT_GIT", `${projectDir} is not inside a git repository with at least one commit; expected a git work tree, since the artifact must name the commit it was built from`, {
@@ -52,21 +55,7 @@ export async function readSource(projectDir: string, options: ReadSourceOptions 
     });
   }
   const [repoRoot = "", prefix = "", commit = "", symbolic = ""] = head.split("\n");
-  const [time, remote, status] = await Promise.all([
-    git(projectDir, ["log", "-1", "--format=%ct", commit]),
-    git(projectDir, ["config", "--get", "remote.origin.url"], true),
-    git(repoRoot, ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".", ...excludes(repoRoot, options.ignore ?? [])]),
-  ]);
-  const changedPaths = parseStatus(status ?? "");
-  const dirty = changedPaths.length > 0;
-  if (dirty && !options.allowDirty) {
-    const shown = changedPaths.slice(0, 10).join("\n  ");
-    throw new BunsealError("SOURCE_DIRTY", `the work tree has ${changedPaths.length} uncommitted change(s); expected a clean checkout of ${commit.slice(0, 12)} (commit them, or pass --allow-dirty to record them):\n  ${shown}${changedPaths.length > 10 ? "\n  ..." : ""}`, {
-      file: repoRoot,
-      expected: "a clean work tree",
-      found: `${changedPaths.length} changed path(s)`,
-    });
-  }
+  const [time, remote] = await Promise.all([git(projectDir, ["log", "-1", "--format=%ct", commit]), git(projectDir, ["config", "--get", "remote.origin.url"], true)]);
   return {
     repoRoot,
     subdir: prefix.replace(/\/$/, ""),
@@ -74,9 +63,31 @@ export async function readSource(projectDir: string, options: ReadSourceOptions 
     commitTime: Number.parseInt((time ?? "0").trim(), 10),
     remoteUrl: remote === undefined ? undefined : stripCredentials(remote.trim()),
     ref: symbolic.startsWith("refs/") ? symbolic : undefined,
-    dirty,
-    changedPaths,
   };
+}
+
+/**
+ * Whether the work tree matches the commit; refuses a dirty one unless allowed.
+ * Separate from readHead because on a large repository `git status` takes as
+ * long as the rest of the source stage, and it can run while the bundler does.
+ */
+export async function checkWorkTree(head: SourceHead, options: ReadSourceOptions = {}): Promise<SourceInfo> {
+  const status = await git(head.repoRoot, ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".", ...excludes(head.repoRoot, options.ignore ?? [])]);
+  const changedPaths = parseStatus(status ?? "");
+  const dirty = changedPaths.length > 0;
+  if (dirty && !options.allowDirty) {
+    const shown = changedPaths.slice(0, 10).join("\n  ");
+    throw new BunsealError("SOURCE_DIRTY", `the work tree has ${changedPaths.length} uncommitted change(s); expected a clean checkout of ${head.commit.slice(0, 12)} (commit them, or pass --allow-dirty to record them):\n  ${shown}${changedPaths.length > 10 ? "\n  ..." : ""}`, {
+      file: head.repoRoot,
+      expected: "a clean work tree",
+      found: `${changedPaths.length} changed path(s)`,
+    });
+  }
+  return { ...head, dirty, changedPaths };
+}
+
+export async function readSource(projectDir: string, options: ReadSourceOptions = {}): Promise<SourceInfo> {
+  return checkWorkTree(await readHead(projectDir), options);
 }
 
 function excludes(repoRoot: string, paths: readonly string[]): string[] {

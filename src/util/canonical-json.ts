@@ -2,28 +2,55 @@
  * Canonical JSON (the RFC 8785 shape for the values we produce: sorted keys,
  * no insignificant whitespace). Anything bunseal hashes or signs goes through
  * here, never through `JSON.stringify` of an object whose key order depends on
- * how it was built.
+ * how it was built. Written as one pass that appends to a parts list: a
+ * statement for a 10,000-module build is megabytes, and this sits on the
+ * build's critical path.
  */
 export function canonicalJson(value: unknown): string {
-  return serialize(value, "");
+  const parts: string[] = [];
+  write(value, parts, "");
+  return parts.join("");
 }
 
-function serialize(value: unknown, path: string): string {
-  if (value === null) return "null";
+function write(value: unknown, parts: string[], path: string): void {
+  if (value === null) {
+    parts.push("null");
+    return;
+  }
   switch (typeof value) {
     case "string":
-      return JSON.stringify(value);
     case "boolean":
-      return value ? "true" : "false";
+      parts.push(JSON.stringify(value));
+      return;
     case "number":
       if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: ${path || "value"} is not a finite number`);
-      return JSON.stringify(value);
+      parts.push(JSON.stringify(value));
+      return;
     case "object": {
-      if (Array.isArray(value)) return `[${value.map((v, i) => serialize(v, `${path}[${i}]`)).join(",")}]`;
-      const entries = Object.entries(value as Record<string, unknown>)
-        .filter(([, v]) => v !== undefined)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${serialize(v, `${path}.${k}`)}`).join(",")}}`;
+      if (Array.isArray(value)) {
+        parts.push("[");
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) parts.push(",");
+          write(value[i] === undefined ? null : value[i], parts, path);
+        }
+        parts.push("]");
+        return;
+      }
+      const record = value as Record<string, unknown>;
+      // Code-unit order, as RFC 8785 asks (and not localeCompare, which depends on the machine).
+      const keys = Object.keys(record).sort();
+      parts.push("{");
+      let first = true;
+      for (const key of keys) {
+        const item = record[key];
+        if (item === undefined) continue;
+        if (!first) parts.push(",");
+        first = false;
+        parts.push(JSON.stringify(key), ":");
+        write(item, parts, path);
+      }
+      parts.push("}");
+      return;
     }
     default:
       throw new TypeError(`canonicalJson: ${path || "value"} has type ${typeof value}, which JSON cannot carry`);

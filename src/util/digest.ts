@@ -1,7 +1,8 @@
 /**
  * SHA-256 in one place. Files and artifacts go through Bun's native hasher
  * (about ten times the throughput of a pure-JS one on this kind of machine,
- * and a build hashes thousands of files); when the library is loaded by a
+ * and a build hashes thousands of files), or through WebCrypto when a large
+ * buffer should be hashed off the main thread. When the library is loaded by a
  * runtime without `Bun` (a Node consumer importing the verifier), the audited
  * pure-JS @noble/hashes implementation gives the same digests.
  */
@@ -15,6 +16,14 @@ const hasNative = typeof globalThis.Bun !== "undefined";
 export function sha256Hex(data: Uint8Array | string): Sha256Hex {
   if (hasNative) return Bun.CryptoHasher.hash("sha256", data, "hex");
   return bytesToHex(nobleSha256(typeof data === "string" ? new TextEncoder().encode(data) : data));
+}
+
+/**
+ * The same digest computed off the main thread (WebCrypto runs on Bun's thread
+ * pool), for large buffers the build stage hashes while it does other work.
+ */
+export async function sha256HexAsync(data: Uint8Array): Promise<Sha256Hex> {
+  return Buffer.from(await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>)).toString("hex");
 }
 
 /** The pure-JS path, exported so a test can hold both paths to the same answers. */

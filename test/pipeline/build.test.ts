@@ -2,7 +2,7 @@
  * bunseal build end to end: real git repositories, real `bun build`, real keys.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { listTar, readTarFiles } from "../../src/artifact/tar-read.ts";
 import { cloneTo, gitRepo, type GitRepo } from "../helpers/git.ts";
@@ -155,7 +155,9 @@ describe("bunseal build refuses to sign what it must not", () => {
     expect(error.field).toMatch(/^offset \d+$/);
     expect(error.found).toBe("env:STRIPE_SECRET_KEY");
     expect(out.stderr).not.toContain(secret);
-    expect(existsSync(join(project.path, ".bunseal", "out"))).toBe(false);
+    // nothing left behind: no artifact, no attestation, no temporary tar
+    expect(readdirSync(join(project.path, ".bunseal", "out"))).toEqual([]);
+    expect(readdirSync(join(project.path, ".bunseal"))).toEqual(["out"]);
   });
 
   test("a well-known credential shape fails the build without any configured secret", async () => {

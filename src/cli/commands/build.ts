@@ -48,7 +48,7 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
           `digest     ${result.artifact.digest}  (${formatBytes(result.artifact.size)})`,
           result.bundle ? `bundle     ${result.bundle.path}` : `statement  ${result.statement?.path} (unsigned)`,
           `inputs     ${result.inputs} files, ${result.dependencies} locked packages`,
-          `time       build ${result.timings.buildMs} ms, total ${result.timings.totalMs} ms`,
+          `time       ${result.timings.total} ms (bun build ${result.timings.bun} ms)`,
           "files",
           ...result.files.map((f) => `  ${f.path.padEnd(widest)}  ${f.digest.slice(0, 23)}…  ${formatBytes(f.size)}`),
         ]);

@@ -1,0 +1,108 @@
+/**
+ * bunseal's cost over a bare `bun build` with the same options.
+ *
+ *   bun bench/build-overhead.ts [--runs 9] [--only large|fixture]
+ *
+ * For the example service and a generated project of 10,000 modules, runs in
+ * turn (alternating, so drift in machine load hits every variant alike):
+ *   bare      bun build <entry> --outdir … with the project's options
+ *   no-sign   bunseal build --no-sign
+ *   signed    bunseal build --key …
+ * and prints the median wall time and peak memory (max RSS of the largest
+ * process in the tree, from wait4) of each, and the ratios to bare.
+ * Target (issue #2): ≤ 1.20× wall on the large project.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { exampleServiceRepo } from "../test/helpers/example-service.ts";
+
+const args = process.argv.slice(2);
+const runs = Number(args[args.indexOf("--runs") + 1] ?? 9) || 9;
+const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined;
+const root = join(import.meta.dir, "..");
+const bunseal = join(root, "bin", "bunseal");
+const scratch = mkdtempSync(join(tmpdir(), "bunseal-bench-"));
+
+interface Sample {
+  wallMs: number;
+  maxRssKb: number;
+}
+
+async function timed(cmd: string[], cwd: string): Promise<Sample> {
+  const started = performance.now();
+  const proc = Bun.spawn(cmd, { cwd, stdin: "ignore", stdout: "ignore", stderr: "pipe" });
+  const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+  const wallMs = performance.now() - started;
+  if (code !== 0) throw new Error(`${cmd.join(" ")} exited ${code}:\n${stderr}`);
+  const usage = proc.resourceUsage();
+  return { wallMs, maxRssKb: Number(usage?.maxRSS ?? 0) / 1024 };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The `bun build` command line equivalent to what bunseal runs for this project's config. */
+function bareCommand(config: any, outdir: string): string[] {
+  const b = config.build ?? {};
+  const cmd = [process.execPath, "build", ...config.entrypoints, "--outdir", outdir, `--target=${b.target ?? "bun"}`, `--format=${b.format ?? "esm"}`];
+  if (b.minify === true) cmd.push("--minify");
+  if (b.sourcemap && b.sourcemap !== "none") cmd.push(`--sourcemap=${b.sourcemap}`);
+  if (b.splitting) cmd.push("--splitting");
+  for (const e of b.external ?? []) cmd.push(`--external=${e}`);
+  for (const [k, v] of Object.entries(b.define ?? {})) cmd.push(`--define=${k}=${v}`);
+  // bunseal provides this module; a bare build can only leave it out.
+  cmd.push("--external=bunseal:build-info");
+  return cmd;
+}
+
+async function measure(name: string, dir: string, key: string): Promise<void> {
+  const config = await Bun.file(join(dir, "bunseal.json")).json();
+  const out = join(scratch, `${name}-out`);
+  const variants: Record<string, string[]> = {
+    bare: bareCommand(config, join(out, "bare")),
+    "no-sign": [process.execPath, bunseal, "build", dir, "--no-sign", "--out", join(out, "nosign")],
+    signed: [process.execPath, bunseal, "build", dir, "--key", key, "--out", join(out, "signed")],
+  };
+  const samples: Record<string, Sample[]> = { bare: [], "no-sign": [], signed: [] };
+  // one warm-up round, not counted: fills the page cache and Bun's transpiler cache alike for all
+  for (const cmd of Object.values(variants)) await timed(cmd, dir);
+  for (let i = 0; i < runs; i++) {
+    for (const [variant, cmd] of Object.entries(variants)) samples[variant]!.push(await timed(cmd, dir));
+  }
+  const bareWall = median(samples.bare!.map((s) => s.wallMs));
+  const bareRss = median(samples.bare!.map((s) => s.maxRssKb));
+  console.log(`\n${name}: median of ${runs} alternating runs`);
+  console.log(`  ${"variant".padEnd(8)}  ${"wall ms".padStart(8)}  ${"ratio".padStart(6)}  ${"peak MiB".padStart(8)}  ${"ratio".padStart(6)}`);
+  for (const [variant, list] of Object.entries(samples)) {
+    const wall = median(list.map((s) => s.wallMs));
+    const rss = median(list.map((s) => s.maxRssKb));
+    console.log(`  ${variant.padEnd(8)}  ${wall.toFixed(0).padStart(8)}  ${(wall / bareWall).toFixed(2).padStart(5)}×  ${(rss / 1024).toFixed(0).padStart(8)}  ${(rss / bareRss).toFixed(2).padStart(5)}×`);
+  }
+}
+
+try {
+  const keys = join(scratch, "keys");
+  await timed([process.execPath, bunseal, "keygen", "--out", keys], root);
+  const key = join(keys, "bunseal.key");
+  console.log(`Bun ${Bun.version}, ${navigator.hardwareConcurrency} cores`);
+  if (only !== "large") {
+    const repo = await exampleServiceRepo();
+    try {
+      await measure("example-service (fixtures/)", repo.path, key);
+    } finally {
+      await repo.cleanup();
+    }
+  }
+  if (only !== "fixture") {
+    const large = join(scratch, "large-project");
+    const gen = Bun.spawnSync([process.execPath, join(import.meta.dir, "gen-large-project.ts"), large, "--modules", "10000"], { stdout: "ignore", stderr: "inherit" });
+    if (gen.exitCode !== 0) throw new Error("generating the large project failed");
+    await measure("large-project (10,000 modules, minify, external sourcemap)", large, key);
+  }
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}

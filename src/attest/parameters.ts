@@ -1,0 +1,52 @@
+/**
+ * The values of bunseal's build type, assembled from what the earlier stages
+ * found. Kept apart from the orchestrator so the mapping from config and
+ * source to recorded parameters is read (and tested) in one place.
+ */
+import type { LoadedConfig } from "../config/load.ts";
+import type { BuildPlan } from "../build/plan.ts";
+import type { SourceInfo } from "../source/git.ts";
+import { sourceUri } from "../source/git.ts";
+import type { ExternalParameters, InternalParameters } from "./build-type.ts";
+
+export function externalParameters(loaded: LoadedConfig, source: SourceInfo): ExternalParameters {
+  const { config } = loaded;
+  return {
+    service: config.service,
+    entrypoints: config.entrypoints,
+    build: config.build,
+    config: { source: loaded.source, digest: `sha256:${loaded.digest}` },
+    featureFlags: config.featureFlags,
+    contracts: config.contracts ?? null,
+    template: config.template ?? null,
+    source: {
+      uri: sourceUri(source),
+      commit: source.commit,
+      ref: source.ref ?? null,
+      subdir: source.subdir,
+      dirty: source.dirty,
+      changedPaths: source.changedPaths,
+    },
+  };
+}
+
+export function internalParameters(loaded: LoadedConfig, plan: BuildPlan, lockfileDigest: string | null): InternalParameters {
+  return {
+    bun: { version: Bun.version, revision: Bun.revision },
+    platform: process.platform,
+    arch: process.arch,
+    env: plan.visibleEnv,
+    secrets: [...loaded.config.secrets].sort(),
+    sourceDateEpoch: plan.sourceDateEpoch,
+    lockfileDigest,
+  };
+}
+
+/** A CI run's own URL when there is one, so the statement points back at the job that made it. */
+export function invocationId(env: Readonly<Record<string, string | undefined>>): string {
+  if (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID) {
+    return `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}/attempts/${env.GITHUB_RUN_ATTEMPT ?? "1"}`;
+  }
+  if (env.CI_JOB_URL) return env.CI_JOB_URL;
+  return `urn:uuid:${crypto.randomUUID()}`;
+}

@@ -6,7 +6,7 @@
  * process boundary, and the packing overlaps bunseal's own hashing of inputs.
  */
 import { packTar } from "../artifact/tar-pack.ts";
-import { writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { readOutputs } from "./read-outputs.ts";
 import type { PackageSummary } from "./worker-protocol.ts";
 
@@ -14,6 +14,8 @@ const TAR_BLOCK = 512;
 
 export async function packOutputs(stagingDir: string, tarPath: string, mtime: number): Promise<{ summary: PackageSummary; tar: Uint8Array }> {
   const outputs = readOutputs(stagingDir);
+  // Read once, so the staging folder has served its purpose.
+  await rm(stagingDir, { recursive: true, force: true });
   const tar = await packTar(outputs, { mtime });
   await writeFile(tarPath, tar, { mode: 0o644 });
   return { summary: { files: locateInTar(tar, outputs), tarSize: tar.byteLength }, tar };

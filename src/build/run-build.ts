@@ -1,6 +1,7 @@
 /**
  * Stage `build`: carry out a BuildPlan in a child Bun process with a
- * sanitised environment, and hand back what it produced.
+ * sanitised environment, and hand back what it produced, piece by piece as
+ * the worker reports it (see worker.ts for the order).
  */
 import { BunsealError } from "../errors.ts";
 import type { BuildPlan } from "./plan.ts";
@@ -10,20 +11,42 @@ const WORKER = new URL("./worker.ts", import.meta.url).pathname;
 
 export interface BuildResult {
   metafile: MetafileSummary;
-  /** the outputs as the worker packed them into plan.tarPath */
-  package: PackageSummary;
   /** Bun.build alone, as timed inside the worker */
   durationMs: number;
   logs: string[];
-  /** the tar's digest (once it is synced to disk) and the sorted metafile's; the worker computes them while the caller checks the outputs */
+  /** the outputs as the worker packed them into plan.tarPath */
+  packed: Promise<PackageSummary>;
+  /** the tar's digest (once it is synced to disk) and the sorted metafile's */
   finished: Promise<Omit<WorkerFinished, "kind">>;
 }
 
+/** One promise per message kind the worker sends, each settled once. */
+function mailbox() {
+  const slots = new Map<string, { promise: Promise<WorkerMessage>; resolve: (m: WorkerMessage) => void }>();
+  const slot = (kind: string) => {
+    let entry = slots.get(kind);
+    if (!entry) {
+      let resolve!: (m: WorkerMessage) => void;
+      const promise = new Promise<WorkerMessage>((r) => (resolve = r));
+      entry = { promise, resolve };
+      slots.set(kind, entry);
+    }
+    return entry;
+  };
+  return {
+    deliver(message: WorkerMessage) {
+      // a failure answers whichever message was awaited next
+      if (message.kind === "failed") for (const kind of ["built", "packed", "finished"]) slot(kind).resolve(message);
+      else slot(message.kind).resolve(message);
+    },
+    next: (kind: "built" | "packed" | "finished") => slot(kind).promise,
+  };
+}
+
 export function runBuild(plan: BuildPlan, bunPath: string = process.execPath): Promise<BuildResult> {
-  let onResult!: (message: WorkerMessage) => void;
-  let onFinished!: (message: WorkerFinished) => void;
-  const first = new Promise<WorkerMessage>((resolve) => (onResult = resolve));
-  const last = new Promise<WorkerFinished>((resolve) => (onFinished = resolve));
+  const mail = mailbox();
+  // The environment is fixed when the process starts: macros do not see changes
+  // a running process makes to process.env, so the plan's env is given here.
   const proc = Bun.spawn([bunPath, WORKER], {
     cwd: plan.projectDir,
     env: plan.env,
@@ -31,10 +54,7 @@ export function runBuild(plan: BuildPlan, bunPath: string = process.execPath): P
     stdout: "pipe",
     stderr: "pipe",
     serialization: "json",
-    ipc(message: WorkerMessage) {
-      if (message.kind === "finished") onFinished(message);
-      else onResult(message);
-    },
+    ipc: (message: WorkerMessage) => mail.deliver(message),
   });
   proc.send(plan);
   // Drain the pipes as the worker runs: a macro that prints a lot must not stall the build.
@@ -43,18 +63,23 @@ export function runBuild(plan: BuildPlan, bunPath: string = process.execPath): P
     const [stdout, stderr] = await output;
     return { code, text: (stderr || stdout).trimEnd().split("\n").slice(-12).join("\n") };
   });
-  const died = (what: string) =>
-    exited.then(({ code, text }) => {
-      throw new BunsealError("BUN_FAILED", `the build process exited (status ${code}) without ${what}; its output:\n${text}`);
+  const receive = <K extends "built" | "packed" | "finished">(kind: K): Promise<Extract<WorkerMessage, { kind: K }>> =>
+    Promise.race([
+      mail.next(kind),
+      exited.then(({ code, text }) => {
+        throw new BunsealError("BUN_FAILED", `the build process exited (status ${code}) before it reported "${kind}"; its output:\n${text}`);
+      }),
+    ]).then((message) => {
+      if (message.kind === "failed") {
+        throw new BunsealError("BUILD_FAILED", `bun build failed:\n  ${message.logs.join("\n  ")}`, { expected: "a successful build", found: `${message.logs.length} error(s)` });
+      }
+      return message as Extract<WorkerMessage, { kind: K }>;
     });
 
-  const finished = Promise.race([last, died("finishing the package")]).then(({ tarSha256, metafileSha256 }) => ({ tarSha256, metafileSha256 }));
-  finished.catch(() => undefined); // observed by the caller only after a successful build
-  return Promise.race([first, died("a result")]).then((message) => {
-    if (message.kind === "failed") {
-      throw new BunsealError("BUILD_FAILED", `bun build failed:\n  ${message.logs.join("\n  ")}`, { expected: "a successful build", found: `${message.logs.length} error(s)` });
-    }
-    if (message.kind !== "built") throw new BunsealError("BUN_FAILED", `the build process sent ${message.kind} before its result`);
-    return { metafile: message.metafile, package: message.package, durationMs: message.durationMs, logs: message.logs, finished };
-  });
+  const packed = receive("packed").then((m) => m.package);
+  const finished = receive("finished").then(({ tarSha256, metafileSha256 }) => ({ tarSha256, metafileSha256 }));
+  // observed by the caller only after a successful build
+  packed.catch(() => undefined);
+  finished.catch(() => undefined);
+  return receive("built").then((message) => ({ metafile: message.metafile, durationMs: message.durationMs, logs: message.logs, packed, finished }));
 }

@@ -28,17 +28,20 @@ export interface PackageSummary {
 }
 
 export type WorkerResult =
-  | { kind: "built"; durationMs: number; metafile: MetafileSummary; package: PackageSummary; logs: string[] }
+  | { kind: "built"; durationMs: number; metafile: MetafileSummary; logs: string[] }
   | { kind: "failed"; durationMs: number; logs: string[] };
 
-/**
- * Sent after the result, once the tar is hashed and synced to disk and the
- * metafile is hashed: the parent scans the outputs for secrets meanwhile.
- */
+/** Sent once the outputs are packed into the plan's tarPath (written, not yet synced). */
+export interface WorkerPacked {
+  kind: "packed";
+  package: PackageSummary;
+}
+
+/** Sent last, once the tar is hashed and synced to disk and the metafile is hashed. */
 export interface WorkerFinished {
   kind: "finished";
   tarSha256: string;
   metafileSha256: string;
 }
 
-export type WorkerMessage = WorkerResult | WorkerFinished;
+export type WorkerMessage = WorkerResult | WorkerPacked | WorkerFinished;

@@ -28,7 +28,7 @@ function naming(options: BuildPlan["options"]): Bun.BuildConfig["naming"] {
   return options.naming;
 }
 
-async function run(plan: BuildPlan): Promise<{ result: WorkerResult; metafile?: Bun.BuildMetafile; tar?: Uint8Array }> {
+async function bundle(plan: BuildPlan): Promise<{ result: WorkerResult; metafile?: Bun.BuildMetafile }> {
   const started = performance.now();
   const { options } = plan;
   try {
@@ -50,13 +50,15 @@ async function run(plan: BuildPlan): Promise<{ result: WorkerResult; metafile?: 
     const durationMs = performance.now() - started;
     const logs = result.logs.map((log) => formatLog(log));
     if (!result.success || !result.metafile) return { result: { kind: "failed", durationMs, logs } };
-    const packed = await packOutputs(plan.outdir, plan.tarPath, plan.sourceDateEpoch);
-    return { result: { kind: "built", durationMs, metafile: summarize(result.metafile), package: packed.summary, logs }, metafile: result.metafile, tar: packed.tar };
+    return { result: { kind: "built", durationMs, metafile: summarize(result.metafile), logs }, metafile: result.metafile };
   } catch (error) {
-    const aggregate = error as { errors?: unknown[]; message?: string };
-    const logs = Array.isArray(aggregate.errors) ? aggregate.errors.map((e) => formatLog(e)) : [String(aggregate.message ?? error)];
-    return { result: { kind: "failed", durationMs: performance.now() - started, logs } };
+    return { result: { kind: "failed", durationMs: performance.now() - started, logs: errorLogs(error) } };
   }
+}
+
+function errorLogs(error: unknown): string[] {
+  const aggregate = error as { errors?: unknown[]; message?: string };
+  return Array.isArray(aggregate.errors) ? aggregate.errors.map((e) => formatLog(e)) : [String(aggregate.message ?? error)];
 }
 
 function summarize(metafile: Bun.BuildMetafile): MetafileSummary {
@@ -79,16 +81,31 @@ function formatLog(log: unknown): string {
   return `${where}${entry.message ?? String(log)}`;
 }
 
+// bunseal went away (killed, or it failed before sending a plan): nothing left to build for.
+process.once("disconnect", () => process.exit(0));
+
+/**
+ * Three messages, each as soon as its content is ready, so bunseal works on
+ * one while the worker makes the next: what the build read (bunseal hashes
+ * those inputs), where each output sits in the packed tar (bunseal scans them
+ * for secrets), and the digests of the tar (synced to disk) and the metafile.
+ */
 process.once("message", async (plan: BuildPlan) => {
-  const { result, metafile, tar } = await run(plan);
+  const { result, metafile } = await bundle(plan);
   await send(result);
-  if (metafile && tar) {
-    // Three independent jobs at once: the tar's digest on the thread pool, its fsync in the kernel, the metafile's digest here.
-    const tarDigest = sha256HexAsync(tar);
-    const synced = syncFile(plan.tarPath);
-    const metafileSha256 = sortedMetafileDigest(metafile);
-    const [tarSha256] = await Promise.all([tarDigest, synced]);
-    await send({ kind: "finished", tarSha256, metafileSha256 });
+  if (metafile) {
+    try {
+      const packed = await packOutputs(plan.outdir, plan.tarPath, plan.sourceDateEpoch);
+      await send({ kind: "packed", package: packed.summary });
+      // Three independent jobs at once: the tar's digest on the thread pool, its fsync in the kernel, the metafile's digest here.
+      const tarDigest = sha256HexAsync(packed.tar);
+      const synced = syncFile(plan.tarPath);
+      const metafileSha256 = sortedMetafileDigest(metafile);
+      const [tarSha256] = await Promise.all([tarDigest, synced]);
+      await send({ kind: "finished", tarSha256, metafileSha256 });
+    } catch (error) {
+      await send({ kind: "failed", durationMs: result.durationMs, logs: errorLogs(error) });
+    }
   }
   // Disconnect only once the messages are flushed.
   process.disconnect?.();

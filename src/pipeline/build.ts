@@ -98,7 +98,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     const source = await workTree;
 
     // checks: nothing is signed until the outputs pass the secret scan and the budgets
-    const packaged = built.package;
+    const packaged = await built.packed;
     const tarBytes = await Bun.file(plan.tarPath).bytes();
     findSecrets(packaged.files.map((f) => ({ path: f.path, data: tarBytes.subarray(f.offset, f.offset + f.size) })), config.secrets, ctx.env);
     checkBudgets(config.budgets, { artifactBytes: packaged.tarSize, buildMs: built.durationMs });
@@ -153,6 +153,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     };
   } catch (error) {
     // the packed tar is only ever renamed into place once attested; on any failure it goes
+    rmSync(join(projectDir, plan.outdir), { recursive: true, force: true });
     await tar.abort();
     throw error;
   }
@@ -161,7 +162,8 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
 /**
  * The build worker bundles and packs while this process hashes the project's
  * sources; once the build says what it read, the remaining inputs are hashed.
- * The staging folder never outlives the build.
+ * The worker removes its staging folder once it has packed it; on a failure
+ * this removes it too, since the worker may have died first.
  */
 async function buildAndHashInputs(plan: BuildPlan, lock: Awaited<ReturnType<typeof readLockfile>>, onBuilt: () => void): Promise<{ built: BuildResult; inputs: InputFile[] }> {
   const prehash = startPrehash(plan.projectDir);
@@ -172,8 +174,10 @@ async function buildAndHashInputs(plan: BuildPlan, lock: Awaited<ReturnType<type
     if (lock) known.set("bun.lock", { sha256: lock.sha256, size: lock.bytes.byteLength });
     const virtual = new Map([["bunseal:bunseal:build-info", canonicalJson(plan.buildInfo)]]);
     return { built, inputs: collectInputs(plan.projectDir, built.metafile, { known, virtual }) };
+  } catch (error) {
+    rmSync(join(plan.projectDir, plan.outdir), { recursive: true, force: true });
+    throw error;
   } finally {
     await prehash.finish();
-    rmSync(join(plan.projectDir, plan.outdir), { recursive: true, force: true });
   }
 }

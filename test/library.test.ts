@@ -1,0 +1,41 @@
+import { expect, test } from "bun:test";
+import { join } from "node:path";
+import * as bunseal from "../src/index.ts";
+import { exampleServiceRepo } from "./helpers/example-service.ts";
+import { makeTempDir } from "./helpers/testdir.ts";
+
+test("the library builds and verifies without the CLI, and never prints", async () => {
+  await using repo = await exampleServiceRepo();
+  await using keys = await makeTempDir();
+  const pair = await bunseal.generateKeyPair(keys.path);
+  const logs: string[] = [];
+  const written: string[] = [];
+  const write = process.stdout.write;
+  process.stdout.write = ((chunk: string) => (written.push(String(chunk)), true)) as typeof process.stdout.write;
+  let outcome;
+  try {
+    outcome = await bunseal.buildArtifact(
+      { projectDir: repo.path, signer: bunseal.keySigner(await bunseal.loadPrivateKey(pair.privateKeyPath)) },
+      bunseal.defaultContext({ log: (m) => logs.push(m), now: () => new Date("2026-01-02T03:04:05Z") }),
+    );
+  } finally {
+    process.stdout.write = write;
+  }
+  expect(written).toEqual([]);
+  expect(logs.length).toBeGreaterThan(0);
+  expect(outcome.statementValue.predicate.runDetails.metadata?.startedOn).toBe("2026-01-02T03:04:05.000Z");
+  const report = await bunseal.verifyBundle({
+    artifact: outcome.artifact.path,
+    bundlePath: outcome.bundle!.path,
+    keys: [await bunseal.loadPublicKey(pair.publicKeyPath)],
+    expectations: { commit: repo.commit },
+  });
+  expect(report.verified).toBe(true);
+  expect(report.verifiedStatement?.subject[0]?.digest.sha256).toBe(outcome.artifact.digest.slice(7));
+  expect(report.signer?.keyId).toBe(pair.keyId);
+  expect(join(repo.path, ".bunseal", "out")).toBe(outcome.artifact.path.slice(0, outcome.artifact.path.lastIndexOf("/")));
+});
+
+test("every error code maps to one of the three failure kinds", () => {
+  for (const kind of Object.values(bunseal.ERROR_CODES)) expect(["rejected", "input", "environment"]).toContain(kind);
+});

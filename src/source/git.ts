@@ -61,7 +61,7 @@ export async function readHead(projectDir: string): Promise<SourceHead> {
     subdir: prefix.replace(/\/$/, ""),
     commit,
     commitTime: Number.parseInt((time ?? "0").trim(), 10),
-    remoteUrl: remote === undefined ? undefined : stripCredentials(remote.trim()),
+    remoteUrl: remote === undefined ? undefined : normalizeRemote(stripCredentials(remote.trim())),
     ref: symbolic.startsWith("refs/") ? symbolic : undefined,
   };
 }
@@ -114,6 +114,19 @@ export function parseStatus(output: string): string[] {
 /** A remote URL may carry a token (`https://x-access-token:...@host/...`); it must never reach a signed statement. */
 export function stripCredentials(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, "$1");
+}
+
+/**
+ * Remotes as URIs: `git@host:org/repo.git` (scp-like) becomes
+ * `ssh://git@host/org/repo.git`, and a local path a `file://` URL, so that the
+ * recorded source is a URI a verifier can compare.
+ */
+export function normalizeRemote(url: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return url;
+  const scp = /^([^@/:]+@)?([^/:]+):(?!\/)(.+)$/.exec(url);
+  if (scp && !/^[A-Za-z]$/.test(scp[2]!)) return `ssh://${scp[1] ?? ""}${scp[2]}/${scp[3]}`;
+  const path = url.replace(/\/\.?$/, "");
+  return path.startsWith("/") ? `file://${path}` : url;
 }
 
 /** The SLSA source URI: `git+<remote>` (or the local path when there is no remote) `@<ref>`. */

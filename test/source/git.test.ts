@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parseStatus, readSource, sourceUri, stripCredentials } from "../../src/source/git.ts";
+import { normalizeRemote, parseStatus, readSource, sourceUri, stripCredentials } from "../../src/source/git.ts";
 import { BunsealError } from "../../src/errors.ts";
 import { DEFAULT_COMMIT_TIME, gitRepo } from "../helpers/git.ts";
 import { testdir } from "../helpers/testdir.ts";
@@ -47,6 +47,12 @@ describe("source", () => {
   test("never records a token from the remote URL", () => {
     expect(stripCredentials("https://x-access-token:ghs_abc@github.com/acme/shop.git")).toBe("https://github.com/acme/shop.git");
     expect(stripCredentials("git@github.com:acme/shop.git")).toBe("git@github.com:acme/shop.git");
+  });
+
+  test("records remotes as URIs", () => {
+    expect(normalizeRemote("git@github.com:acme/shop.git")).toBe("ssh://git@github.com/acme/shop.git");
+    expect(normalizeRemote("/srv/git/shop/.")).toBe("file:///srv/git/shop");
+    expect(normalizeRemote("https://github.com/acme/shop")).toBe("https://github.com/acme/shop");
   });
 
   test("parses renames in porcelain -z output", () => {

@@ -7,6 +7,7 @@
  */
 import { packTar } from "../artifact/tar-pack.ts";
 import { rm, writeFile } from "node:fs/promises";
+import { sha256HexAsync } from "../util/digest.ts";
 import { readOutputs } from "./read-outputs.ts";
 import type { PackageSummary } from "./worker-protocol.ts";
 
@@ -14,25 +15,26 @@ const TAR_BLOCK = 512;
 
 export async function packOutputs(stagingDir: string, tarPath: string, mtime: number): Promise<{ summary: PackageSummary; tar: Uint8Array }> {
   const outputs = readOutputs(stagingDir);
-  // Read once, so the staging folder has served its purpose.
-  await rm(stagingDir, { recursive: true, force: true });
+  // The bundler's threads are idle now: hash the files on the thread pool while this thread packs.
+  const digests = Promise.all(outputs.map((o) => sha256HexAsync(o.data)));
+  const removed = rm(stagingDir, { recursive: true, force: true });
   const tar = await packTar(outputs, { mtime });
-  await writeFile(tarPath, tar, { mode: 0o644 });
-  return { summary: { files: locateInTar(tar, outputs), tarSize: tar.byteLength }, tar };
+  const [sha256s] = await Promise.all([digests, writeFile(tarPath, tar, { mode: 0o644 }), removed]);
+  return { summary: { files: locateInTar(tar, outputs, sha256s), tarSize: tar.byteLength }, tar };
 }
 
 /** Finds each file's data offset by walking the headers packTar wrote, in order. */
-function locateInTar(tar: Uint8Array, outputs: ReturnType<typeof readOutputs>): PackageSummary["files"] {
+function locateInTar(tar: Uint8Array, outputs: ReturnType<typeof readOutputs>, sha256s: string[]): PackageSummary["files"] {
   const files: PackageSummary["files"] = [];
   let position = 0;
-  for (const output of outputs) {
+  for (const [index, output] of outputs.entries()) {
     // A pax header block ("x") may precede an entry whose path does not fit ustar.
     while (String.fromCharCode(tar[position + 156]!) === "x") {
       const size = Number.parseInt(new TextDecoder().decode(tar.subarray(position + 124, position + 136)).replace(/\0.*$/, "").trim(), 8);
       position += TAR_BLOCK + Math.ceil(size / TAR_BLOCK) * TAR_BLOCK;
     }
     const offset = position + TAR_BLOCK;
-    files.push({ path: output.path, sha256: output.sha256, size: output.data.byteLength, executable: output.executable, offset });
+    files.push({ path: output.path, sha256: sha256s[index]!, size: output.data.byteLength, executable: output.executable, offset });
     position = offset + Math.ceil(output.data.byteLength / TAR_BLOCK) * TAR_BLOCK;
   }
   return files;

@@ -1,18 +1,16 @@
 /**
  * Reads what the build wrote into its staging folder, once: every later step
- * (hashing, the secret scan, the tar) works from these bytes.
+ * (hashing, the tar) works from these bytes.
  */
 import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { BunsealError } from "../errors.ts";
-import { sha256Hex } from "../util/digest.ts";
 
 export interface OutputFile {
   /** POSIX path inside the artifact */
   path: string;
   data: Uint8Array;
   executable: boolean;
-  sha256: string;
 }
 
 export function readOutputs(stagingDir: string): OutputFile[] {
@@ -26,7 +24,7 @@ export function readOutputs(stagingDir: string): OutputFile[] {
       throw new BunsealError("BUILD_FAILED", `the build wrote ${path}, which is not a regular file; expected only regular files in the outputs`, { file: path, expected: "a regular file" });
     }
     const data = readFileSync(full);
-    files.push({ path, data, executable: (lstatSync(full).mode & 0o111) !== 0, sha256: sha256Hex(data) });
+    files.push({ path, data, executable: (lstatSync(full).mode & 0o111) !== 0 });
   }
   if (files.length === 0) {
     throw new BunsealError("BUILD_FAILED", "the build wrote no output files; expected at least one", { expected: "at least one output" });

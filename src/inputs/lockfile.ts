@@ -24,7 +24,7 @@
 import { join } from "node:path";
 import { BunsealError } from "../errors.ts";
 import { sha256Hex } from "../util/digest.ts";
-import { fail, parseEntry, type PackageSource } from "./lockfile-entry.ts";
+import { fail, parseEntry, type ParsedEntry } from "./lockfile-entry.ts";
 
 export { DEFAULT_REGISTRY, defaultTarballUrl, type PackageSource } from "./lockfile-entry.ts";
 
@@ -34,27 +34,17 @@ export const KNOWN_LOCKFILE_VERSIONS: readonly number[] = [0, 1, 2, 3];
 
 const TOP_LEVEL_KEYS = new Set(["lockfileVersion", "configVersion", "workspaces", "trustedDependencies", "patchedDependencies", "overrides", "catalog", "catalogs", "packages"]);
 
-export interface LockedPackage {
+/**
+ * One package of bun.lock: what its entry says (ParsedEntry: `name` is the real
+ * package name even under an alias; `version` is exact for npm packages and the
+ * resolution as Bun prints it otherwise; `resolved` is normalised, with the
+ * lockfile's "" expanded to the registry.npmjs.org tarball URL, while
+ * `lockfileResolved` is verbatim; `installScripts` is bun.lock's
+ * `hasInstallScript`), plus where it sits and whether Bun may run its scripts.
+ */
+export interface LockedPackage extends ParsedEntry {
   /** the key under "packages": the install path, e.g. `@app/lib/ms` for a second copy nested under `@app/lib` */
   key: string;
-  /** the real package name (for an alias `"pad": "npm:left-pad@1.3.0"` this is `left-pad`) */
-  name: string;
-  /** the exact version for npm packages; for other kinds, which bun.lock gives no version, the resolution as Bun prints it (`workspace:packages/lib`, `github:owner/repo#1a2b3c4`) */
-  version: string;
-  source: PackageSource;
-  /**
-   * Where it resolves from, normalised: for npm, the registry tarball URL, with
-   * the lockfile's "" (default registry) expanded to the registry.npmjs.org URL;
-   * otherwise the resolution verbatim (`git+<url>#<commit>`, `github:...#<sha>`,
-   * `https://...tgz`, `../x.tgz`, `file:../dir`, `link:../dir`, `workspace:<path>`, `root:`).
-   */
-  resolved: string;
-  /** exactly what the lockfile says: for npm the registry field ("" for the default registry), else as `resolved` */
-  lockfileResolved: string;
-  /** SRI string, e.g. `sha512-...`; absent where bun.lock has none (folders, links, workspaces, some git/tarballs) */
-  integrity?: string;
-  /** bun.lock's `hasInstallScript`. Workspace and root packages carry no metadata and read false; their scripts are the project's own source */
-  installScripts: boolean;
   /**
    * Whether Bun may run this package's install scripts: listed in trustedDependencies
    * (by package name or install alias), or, when the lockfile has no such list, any

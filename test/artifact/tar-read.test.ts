@@ -8,19 +8,11 @@ import { packTar } from "../../src/artifact/tar-pack.ts";
 import { listTar, readTarFiles, type TarLimits } from "../../src/artifact/tar-read.ts";
 import { showPath } from "../../src/artifact/tar-path.ts";
 import { archive, concat, END, entry, header, pax, reseal } from "./craft-tar.ts";
+import { rejection } from "../helpers/expect-error.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
 const ok = entry({ name: "ok.js", data: "ok" });
 
-async function rejection(promise: Promise<unknown>): Promise<BunsealError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(BunsealError);
-    return error as BunsealError;
-  }
-  throw new Error("expected a rejection, got success");
-}
 
 interface Case {
   attack: string;

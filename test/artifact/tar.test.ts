@@ -7,6 +7,7 @@ import { listTar, readTarFiles } from "../../src/artifact/tar-read.ts";
 import { showPath } from "../../src/artifact/tar-path.ts";
 import { sha256Hex } from "../../src/util/digest.ts";
 import { testdir } from "../helpers/testdir.ts";
+import { rejection } from "../helpers/expect-error.ts";
 
 const MTIME = 1_700_000_000; // 2023-11-14T22:13:20Z
 const text = (s: string) => new TextEncoder().encode(s);
@@ -20,15 +21,6 @@ const FILES: ArtifactFile[] = [
   { path: "empty.txt", data: new Uint8Array(0) },
 ];
 
-async function rejection(promise: Promise<unknown>): Promise<BunsealError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(BunsealError);
-    return error as BunsealError;
-  }
-  throw new Error("expected a rejection, got success");
-}
 
 async function gnuTar(args: string[], cwd?: string): Promise<{ stdout: string; stderr: string; exitCode: number }> {
   // LC_ALL/TZ pinned so the listing's date and column layout do not depend on the machine.

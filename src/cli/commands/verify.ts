@@ -1,17 +1,13 @@
 import type { Command } from "commander";
+import type { Expectations } from "../../verify/expectations.ts";
 import { collect, printJson, printLines } from "../output.ts";
 
-interface VerifyFlags {
+/** Commander names each expectation flag after its field (`--source-uri` → `sourceUri`). */
+type VerifyFlags = Expectations & {
   bundle?: string;
   key: string[];
-  commit?: string;
-  sourceUri?: string;
-  service?: string;
-  schemaVersion?: string;
-  bunVersion?: string;
-  allowDirty?: boolean;
   json?: boolean;
-}
+};
 
 export function registerVerify(program: Command, setExit: (code: number) => void): void {
   program

@@ -17,7 +17,12 @@ export interface SignatureResult {
 
 const EMPTY_TRUSTED_ROOT = { mediaType: "application/vnd.dev.sigstore.trustedroot+json;version=0.1", tlogs: [], certificateAuthorities: [], ctlogs: [], timestampAuthorities: [] };
 
-export async function checkKeySignature(bundle: Bundle, keys: readonly KeyObject[]): Promise<SignatureResult> {
+/**
+ * `artifact` is needed only for a bundle that signs a message (the artifact's
+ * bytes) rather than a DSSE envelope; without it such a signature cannot be
+ * checked and is reported as not verifying.
+ */
+export async function checkKeySignature(bundle: Bundle, keys: readonly KeyObject[], artifact?: Uint8Array): Promise<SignatureResult> {
   const { Verifier, toSignedEntity, toTrustMaterial } = await import("@sigstore/verify");
   const errors: string[] = [];
   for (const key of keys) {
@@ -25,19 +30,24 @@ export async function checkKeySignature(bundle: Bundle, keys: readonly KeyObject
     // A key-signed bundle carries no log entry or timestamp to check; trust comes from the key alone.
     const verifier = new Verifier(material, { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 });
     try {
-      verifier.verify(toSignedEntity(bundle));
+      verifier.verify(toSignedEntity(bundle, artifact ? Buffer.from(artifact) : undefined));
       return { keyId: keyIdOf(key) };
     } catch (error) {
       errors.push(`${keyIdOf(key).slice(0, 16)}: ${(error as Error).message}`);
     }
   }
+  const dsse = bundle.content.$case === "dsseEnvelope";
+  const hint = bundle.verificationMaterial.content.$case === "publicKey" ? bundle.verificationMaterial.content.publicKey.hint : undefined;
+  const given = keys.map((k) => keyIdOf(k));
+  // Say so when the bundle names a key the caller did not give: the commonest cause, and the quickest to fix.
+  const named = hint && !given.includes(hint) ? `; the bundle names key ${hint.slice(0, 16)}…, which is not among the given keys` : "";
   return {
     finding: {
       code: "SIGNATURE_INVALID",
-      field: "dsseEnvelope.signatures",
-      message: `the signature does not verify with ${keys.length === 1 ? "the given key" : `any of the ${keys.length} given keys`} (${errors.join("; ")})`,
-      expected: "a signature by a trusted key",
-      found: "no valid signature",
+      field: dsse ? "dsseEnvelope.signatures" : "messageSignature.signature",
+      message: `the signature does not verify with ${keys.length === 1 ? "the given key" : `any of the ${keys.length} given keys`}${named} (${errors.join("; ")})`,
+      expected: `a signature by ${given.map((id) => `${id.slice(0, 16)}…`).join(" or ")}`,
+      found: hint ? `a signature naming key ${hint.slice(0, 16)}…` : "no valid signature",
     },
   };
 }

@@ -46,7 +46,7 @@ export function checkExpectations(statement: Statement<ProvenanceV1>, expected: 
     findings.push({
       code: "EXPECTATION_FAILED",
       field: "predicate.buildDefinition.externalParameters.source.dirty",
-      message: `the artifact was built from a work tree with ${ext.source.changedPaths?.length ?? "some"} uncommitted change(s); pass --allow-dirty to accept that`,
+      message: `the artifact was built from a work tree with ${ext.source.changedPaths?.length ?? "some"} uncommitted change(s); accept that explicitly (--allow-dirty, or allowDirty in the library) if it is meant`,
       expected: "false",
       found: "true",
     });

@@ -34,7 +34,11 @@ export interface VerifyReport {
   bundle: { path: string };
   signer?: { keyId: string };
   failures: Finding[];
-  /** present when the payload parsed as a statement; typed `Verified` only when `verified` is true */
+  /**
+   * The payload, when it parsed as a statement: UNVERIFIED unless `verified`
+   * is true (then `verifiedStatement` carries the same value, typed). It is
+   * here so a failure can be explained, never to be trusted.
+   */
   statement?: Statement<ProvenanceV1>;
 }
 
@@ -49,7 +53,9 @@ export async function verifyBundle(request: VerifyRequest): Promise<VerifyReport
   const failures: Finding[] = [];
 
   // signature
-  const signature = await checkKeySignature(bundle, request.keys);
+  // A message signature covers the artifact's bytes, not a statement, so it needs them.
+  const artifactBytes = bundle.content.$case === "messageSignature" && artifact.path ? await Bun.file(artifact.path).bytes() : undefined;
+  const signature = await checkKeySignature(bundle, request.keys, artifactBytes);
   if (signature.finding) failures.push(signature.finding);
 
   // statement (read before the subject check, which needs its subjects)
@@ -73,6 +79,7 @@ export async function verifyBundle(request: VerifyRequest): Promise<VerifyReport
   }
 
   const verified = failures.length === 0 && statement !== undefined;
+  dedupe(failures);
   return {
     verified,
     artifact: { digest: `sha256:${artifact.sha256}`, path: artifact.path, subject: subjectName },
@@ -82,6 +89,16 @@ export async function verifyBundle(request: VerifyRequest): Promise<VerifyReport
     statement,
     verifiedStatement: verified ? (statement as Verified<Statement<ProvenanceV1>>) : undefined,
   };
+}
+
+/** One defect can trip two schema rules on the same field; say it once. */
+function dedupe(failures: Finding[]): void {
+  const seen = new Set<string>();
+  for (let i = failures.length - 1; i >= 0; i--) {
+    const key = `${failures[i]!.code} ${failures[i]!.field ?? ""}`;
+    if (seen.has(key)) failures.splice(i, 1);
+    seen.add(key);
+  }
 }
 
 async function resolveArtifact(target: string): Promise<{ sha256: string; path?: string }> {

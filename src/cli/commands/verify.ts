@@ -35,9 +35,10 @@ export function registerVerify(program: Command, setExit: (code: number) => void
         expectations: { commit: flags.commit, sourceUri: flags.sourceUri, service: flags.service, schemaVersion: flags.schemaVersion, bunVersion: flags.bunVersion, allowDirty: flags.allowDirty },
       });
       const { verifiedStatement: _v, statement, ...rest } = report;
-      const summary = statement ? summarize(statement) : undefined;
+      // What an unverified statement claims is attacker-controlled: it is shown only once everything verified.
+      const summary = statement && report.verified ? summarize(statement) : undefined;
       if (flags.json) {
-        printJson({ ...rest, provenance: summary });
+        printJson({ ...rest, provenance: summary ?? null });
       } else if (report.verified) {
         printLines([
           `OK: ${report.artifact.path ?? report.artifact.digest} verifies`,

@@ -18,6 +18,8 @@ export interface BuildResult {
   packed: Promise<PackageSummary>;
   /** the tar's digest (once it is synced to disk) and the sorted metafile's */
   finished: Promise<Omit<WorkerFinished, "kind">>;
+  /** ends the worker and waits for it, so nothing it writes can land after the caller has cleaned up */
+  stop(): Promise<void>;
 }
 
 /** One promise per message kind the worker sends, each settled once. */
@@ -81,5 +83,9 @@ export function runBuild(plan: BuildPlan, bunPath: string = process.execPath): P
   // observed by the caller only after a successful build
   packed.catch(() => undefined);
   finished.catch(() => undefined);
-  return receive("built").then((message) => ({ metafile: message.metafile, durationMs: message.durationMs, logs: message.logs, packed, finished }));
+  const stop = async () => {
+    proc.kill("SIGKILL");
+    await proc.exited;
+  };
+  return receive("built").then((message) => ({ metafile: message.metafile, durationMs: message.durationMs, logs: message.logs, packed, finished, stop }));
 }

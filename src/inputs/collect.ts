@@ -34,8 +34,10 @@ const PROJECT_FILES: readonly [string, InputRole][] = [
 
 const MACRO_EXTENSIONS = ["", ".ts", ".tsx", ".js", ".jsx", ".mjs", ".mts", ".cjs", ".cts", "/index.ts", "/index.js"];
 
+/** Digests already computed for some files (path relative to project → sha256/size), so no file is read twice. */
+export type KnownDigests = Map<string, { sha256: string; size: number }>;
+
 export interface CollectOptions {
-  /** digests already computed for some files (path relative to project → sha256/size), so no file is read twice */
   known?: ReadonlyMap<string, { sha256: string; size: number }>;
   /** contents of virtual modules the build resolved, by metafile key */
   virtual?: ReadonlyMap<string, string>;

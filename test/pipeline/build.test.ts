@@ -104,6 +104,9 @@ describe("bunseal build", () => {
     expect(refused.exitCode).toBe(2);
     expect(refused.json().error.code).toBe("SOURCE_DIRTY");
     expect(refused.stderr).toContain("src/lib/money.ts");
+    // the worker packed a tar before the refusal; nothing of it may remain
+    expect(readdirSync(join(dirty.path, ".bunseal", "out"))).toEqual([]);
+    expect(readdirSync(join(dirty.path, ".bunseal"))).toEqual(["out"]);
     const allowed = await runCli(["build", dirty.path, "--no-sign", "--allow-dirty", "--json"]);
     expect(allowed.exitCode).toBe(0);
     expect(allowed.json().dirty).toBe(true);

@@ -1,30 +1,29 @@
 /**
- * Stage `package`, run inside the build worker right after the bundler: read
- * the outputs once, hash each, pack the deterministic tar and write it to the
+ * Stage `package`, run inside the build worker right after the bundler: take
+ * the outputs from memory, hash each, pack the deterministic tar and write it to the
  * temporary path the plan names (the worker hashes and syncs it after
  * reporting). Running here means tens of megabytes of output never cross a
  * process boundary, and the packing overlaps bunseal's own hashing of inputs.
  */
 import { packTar } from "../artifact/tar-pack.ts";
-import { rm, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { sha256HexAsync } from "../util/digest.ts";
-import { readOutputs } from "./read-outputs.ts";
+import { outputFiles, type OutputFile } from "./output-files.ts";
 import type { PackageSummary } from "./worker-protocol.ts";
 
 const TAR_BLOCK = 512;
 
-export async function packOutputs(stagingDir: string, tarPath: string, mtime: number): Promise<{ summary: PackageSummary; tar: Uint8Array }> {
-  const outputs = readOutputs(stagingDir);
+export async function packOutputs(artifacts: readonly Bun.BuildArtifact[], tarPath: string, mtime: number): Promise<{ summary: PackageSummary; tar: Uint8Array }> {
+  const outputs = await outputFiles(artifacts);
   // The bundler's threads are idle now: hash the files on the thread pool while this thread packs.
   const digests = Promise.all(outputs.map((o) => sha256HexAsync(o.data)));
-  const removed = rm(stagingDir, { recursive: true, force: true });
   const tar = await packTar(outputs, { mtime });
-  const [sha256s] = await Promise.all([digests, writeFile(tarPath, tar, { mode: 0o644 }), removed]);
+  const [sha256s] = await Promise.all([digests, writeFile(tarPath, tar, { mode: 0o644 })]);
   return { summary: { files: locateInTar(tar, outputs, sha256s), tarSize: tar.byteLength }, tar };
 }
 
 /** Finds each file's data offset by walking the headers packTar wrote, in order. */
-function locateInTar(tar: Uint8Array, outputs: ReturnType<typeof readOutputs>, sha256s: string[]): PackageSummary["files"] {
+function locateInTar(tar: Uint8Array, outputs: readonly OutputFile[], sha256s: string[]): PackageSummary["files"] {
   const files: PackageSummary["files"] = [];
   let position = 0;
   for (const [index, output] of outputs.entries()) {

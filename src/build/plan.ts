@@ -18,8 +18,6 @@ export interface BuildInfo {
 export interface BuildPlan {
   /** absolute path the build runs in (the project folder) */
   projectDir: string;
-  /** staging folder for outputs, relative to projectDir; fixed depth so sourcemap paths never depend on it */
-  outdir: string;
   /** absolute temporary path the packed tar is written to, renamed into place once attested */
   tarPath: string;
   entrypoints: string[];
@@ -65,7 +63,6 @@ export function planBuild(input: PlanInput): BuildPlan {
   for (const name of visibleEnv) env[name] = hostEnv[name]!;
   return {
     projectDir: input.projectDir,
-    outdir: `.bunseal/${input.stagingName}`,
     tarPath: `${input.outDir}/.${input.stagingName}.tar.tmp`,
     entrypoints: config.entrypoints.map((e) => (e.startsWith("./") ? e : `./${e}`)),
     options: config.build,

@@ -28,13 +28,17 @@ function naming(options: BuildPlan["options"]): Bun.BuildConfig["naming"] {
   return options.naming;
 }
 
-async function bundle(plan: BuildPlan): Promise<{ result: WorkerResult; metafile?: Bun.BuildMetafile }> {
+/**
+ * Bun.build with no outdir: the outputs stay in memory (nothing to write, read
+ * back and delete), and sourcemap `sources` are relative to the project,
+ * whatever folder the build runs in.
+ */
+async function bundle(plan: BuildPlan): Promise<{ result: WorkerResult; metafile?: Bun.BuildMetafile; outputs?: Bun.BuildArtifact[] }> {
   const started = performance.now();
   const { options } = plan;
   try {
     const result = await Bun.build({
       entrypoints: plan.entrypoints,
-      outdir: plan.outdir,
       target: options.target,
       format: options.format,
       minify: options.minify,
@@ -50,7 +54,7 @@ async function bundle(plan: BuildPlan): Promise<{ result: WorkerResult; metafile
     const durationMs = performance.now() - started;
     const logs = result.logs.map((log) => formatLog(log));
     if (!result.success || !result.metafile) return { result: { kind: "failed", durationMs, logs } };
-    return { result: { kind: "built", durationMs, metafile: summarize(result.metafile), logs }, metafile: result.metafile };
+    return { result: { kind: "built", durationMs, metafile: summarize(result.metafile), logs }, metafile: result.metafile, outputs: result.outputs };
   } catch (error) {
     return { result: { kind: "failed", durationMs: performance.now() - started, logs: errorLogs(error) } };
   }
@@ -91,11 +95,11 @@ process.once("disconnect", () => process.exit(0));
  * for secrets), and the digests of the tar (synced to disk) and the metafile.
  */
 process.once("message", async (plan: BuildPlan) => {
-  const { result, metafile } = await bundle(plan);
+  const { result, metafile, outputs } = await bundle(plan);
   await send(result);
-  if (metafile) {
+  if (metafile && outputs) {
     try {
-      const packed = await packOutputs(plan.outdir, plan.tarPath, plan.sourceDateEpoch);
+      const packed = await packOutputs(outputs, plan.tarPath, plan.sourceDateEpoch);
       await send({ kind: "packed", package: packed.summary });
       // Three independent jobs at once: the tar's digest on the thread pool, its fsync in the kernel, the metafile's digest here.
       const tarDigest = sha256HexAsync(packed.tar);

@@ -4,7 +4,6 @@
  * Each stage is a function in its own module; this file only says the order
  * and passes values along.
  */
-import { rmSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { DEFAULT_BUILDER_ID } from "../attest/build-type.ts";
@@ -76,7 +75,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
 
   const plan = planBuild({
     projectDir,
-    stagingName: `stage-${process.pid}-${crypto.randomUUID().slice(0, 8)}`,
+    stagingName: `${process.pid}-${crypto.randomUUID().slice(0, 8)}`,
     outDir,
     config,
     commit: head.commit,
@@ -160,10 +159,8 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
       statementValue: statement,
     };
   } catch (error) {
-    // the packed tar is only ever renamed into place once attested; on any failure it goes,
-    // and so does the staging folder (the worker removes it, unless it died first)
+    // the packed tar is only ever renamed into place once attested; on any failure it goes
     await built?.stop();
-    rmSync(join(projectDir, plan.outdir), { recursive: true, force: true });
     await tar.abort();
     throw error;
   }

@@ -54,3 +54,16 @@ describe("in-toto Statement v1", () => {
     expect(StatementSchema.safeParse({ ...base, _type: "https://in-toto.io/Statement/v0.1" }).success).toBe(false);
   });
 });
+
+describe("canonical JSON, fast and slow paths agree", () => {
+  test("integer-like keys are still sorted as strings", () => {
+    expect(canonicalJson({ b: 1, "10": 2, "9": 3, a: { "2": 0, "1": 0 } })).toBe('{"10":2,"9":3,"a":{"1":0,"2":0},"b":1}');
+  });
+  test("undefined in arrays is null, undefined members are dropped, strings are escaped", () => {
+    expect(canonicalJson({ z: [undefined, "é\n\"", 1.5], y: undefined })).toBe('{"z":[null,"é\\n\\"",1.5]}');
+  });
+  test("non-JSON values are refused on either path", () => {
+    expect(() => canonicalJson({ a: [Number.POSITIVE_INFINITY] })).toThrow("not a finite number");
+    expect(() => canonicalJson({ a: 1n })).toThrow("which JSON cannot carry");
+  });
+});

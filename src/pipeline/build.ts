@@ -4,7 +4,7 @@
  * Each stage is a function in its own module; this file only says the order
  * and passes values along.
  */
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { DEFAULT_BUILDER_ID } from "../attest/build-type.ts";
 import { externalParameters, internalParameters, invocationId } from "../attest/parameters.ts";
@@ -85,7 +85,6 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     hostEnv: ctx.env,
   });
   await mkdir(outDir, { recursive: true });
-  const tar = adoptStaged(plan.tarPath, outDir);
   let built: BuildResult | undefined;
   try {
     // build, then package in the worker; the signing libraries load meanwhile
@@ -161,7 +160,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
   } catch (error) {
     // the packed tar is only ever renamed into place once attested; on any failure it goes
     await built?.stop();
-    await tar.abort();
+    await rm(plan.tarPath, { force: true });
     throw error;
   }
 }

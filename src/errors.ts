@@ -26,6 +26,11 @@ export const ERROR_CODES = {
   SECRET_TOO_SHORT: "input",
   SOURCE_DIRTY: "input",
   SOURCE_NOT_GIT: "input",
+  SOURCE_UNAVAILABLE: "input",
+  /** the Bun version an attestation names is malformed or not published for this platform */
+  BUN_VERSION_UNKNOWN: "input",
+  /** the Bun passed with an override reports another version than the one asked for */
+  BUN_VERSION_MISMATCH: "input",
   // exit 1: the check ran and said no
   BUILD_FAILED: "rejected",
   SECRET_IN_OUTPUT: "rejected",
@@ -35,10 +40,23 @@ export const ERROR_CODES = {
   SUBJECT_MISMATCH: "rejected",
   STATEMENT_INVALID: "rejected",
   EXPECTATION_FAILED: "rejected",
+  INSTALL_SCRIPTS_CHANGED: "rejected",
+  NOT_REPRODUCIBLE: "rejected",
   // exit 3: the machine or a service around it
   GIT_FAILED: "environment",
   BUN_FAILED: "environment",
+  /** the npm registry could not be reached, answered with an error, or served something that is not a Bun package */
+  BUN_REGISTRY_FAILED: "environment",
+  /**
+   * a downloaded Bun does not match the registry's sha512 integrity, or the registry gave none.
+   * Exit 3, not 1: the toolchain delivery failed, not the artifact; a rebuild that said
+   * "not reproducible" here would blame the release for a broken or tampered download.
+   */
+  BUN_INTEGRITY_MISMATCH: "environment",
+  /** no Bun is published for this operating system and CPU */
+  BUN_PLATFORM_UNSUPPORTED: "environment",
   IO_FAILED: "environment",
+  INSTALL_FAILED: "environment",
 } as const satisfies Record<string, ErrorKind>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

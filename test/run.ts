@@ -9,8 +9,11 @@ import { join } from "node:path";
 
 const dir = mkdtempSync(join(tmpdir(), "bunseal-junit-"));
 const report = join(dir, "junit.xml");
+// Tests that need another Bun release share one download for the whole run.
+const env = { ...process.env, BUNSEAL_TEST_BUN_CACHE: process.env.BUNSEAL_TEST_BUN_CACHE ?? join(dir, "bun-cache") };
 const proc = Bun.spawn([process.execPath, "test", "--reporter=junit", `--reporter-outfile=${report}`, ...process.argv.slice(2)], {
   cwd: join(import.meta.dir, ".."),
+  env,
   stdio: ["inherit", "inherit", "inherit"],
 });
 const exitCode = await proc.exited;

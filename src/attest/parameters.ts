@@ -30,9 +30,9 @@ export function externalParameters(loaded: LoadedConfig, source: SourceInfo): Ex
   };
 }
 
-export function internalParameters(loaded: LoadedConfig, plan: BuildPlan, lockfileDigest: string | null): InternalParameters {
+export function internalParameters(loaded: LoadedConfig, plan: BuildPlan, lockfileDigest: string | null, bun: { version: string; revision: string }): InternalParameters {
   return {
-    bun: { version: Bun.version, revision: Bun.revision },
+    bun: { version: bun.version, revision: bun.revision },
     platform: process.platform,
     arch: process.arch,
     env: plan.visibleEnv,

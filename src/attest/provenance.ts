@@ -69,13 +69,18 @@ function packageDescriptor(pkg: LockedPackage): ResourceDescriptor {
   const descriptor: ResourceDescriptor = {
     // A package URL only for registry packages; git, tarball and folder packages are named by where they came from.
     uri: pkg.source === "npm" ? `pkg:npm/${pkg.name.replace(/^@/, "%40")}@${pkg.version}` : pkg.resolved,
-    name: pkg.key === pkg.name ? pkg.name : `${pkg.name} (${pkg.key})`,
+    name: packageLabel(pkg),
     downloadLocation: pkg.resolved,
     annotations: { role: "package", source: pkg.source, version: pkg.version, installScripts: pkg.installScripts, trusted: pkg.trusted },
   };
   const digest = integrityToDigest(pkg.integrity);
   if (digest) descriptor.digest = digest;
   return descriptor;
+}
+
+/** A package's name as recorded: the name, and its install path when it is a nested second copy. */
+export function packageLabel(pkg: Pick<LockedPackage, "name" | "key">): string {
+  return pkg.key === pkg.name ? pkg.name : `${pkg.name} (${pkg.key})`;
 }
 
 /** SRI (`sha512-<base64>`) → DigestSet (`{ sha512: <hex> }`). */

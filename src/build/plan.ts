@@ -26,6 +26,8 @@ export interface BuildPlan {
   env: Record<string, string>;
   /** names from `env` in the config that were set and so passed through; recorded, values never */
   visibleEnv: string[];
+  /** prefix of the worker's command line (empty but for `bunseal check`) */
+  wrapper: string[];
   sourceDateEpoch: number;
   buildInfo: BuildInfo;
 }
@@ -42,6 +44,17 @@ export interface PlanInput {
   bunVersion: string;
   /** the environment bunseal itself was started with */
   hostEnv: Readonly<Record<string, string | undefined>>;
+  /** a deliberate change to the build's environment, for `bunseal check`; never used for a build that is signed */
+  variation?: BuildVariation;
+}
+
+/** What `bunseal check` varies between builds to find what the output depends on. */
+export interface BuildVariation {
+  /** set in the build's environment over the sanitised one (TZ, LC_ALL, noise variables, other values for allowed ones) */
+  env?: Readonly<Record<string, string>>;
+  /** a command the build process is started through: faketime, unshare, setpriv, a umask shell */
+  wrapper?: readonly string[];
+  reverseEntrypoints?: boolean;
 }
 
 // Tools a macro may reasonably call live here; a fixed PATH keeps the user's
@@ -61,13 +74,18 @@ export function planBuild(input: PlanInput): BuildPlan {
     SOURCE_DATE_EPOCH: String(sourceDateEpoch),
   };
   for (const name of visibleEnv) env[name] = hostEnv[name]!;
+  const variation = input.variation ?? {};
+  Object.assign(env, variation.env);
+  const entrypoints = config.entrypoints.map((e) => (e.startsWith("./") ? e : `./${e}`));
+  if (variation.reverseEntrypoints) entrypoints.reverse();
   return {
     projectDir: input.projectDir,
     tarPath: `${input.outDir}/.${input.stagingName}.tar.tmp`,
-    entrypoints: config.entrypoints.map((e) => (e.startsWith("./") ? e : `./${e}`)),
+    entrypoints,
     options: config.build,
     env,
     visibleEnv,
+    wrapper: [...(variation.wrapper ?? [])],
     sourceDateEpoch,
     buildInfo: {
       service: config.service,

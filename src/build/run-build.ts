@@ -49,7 +49,7 @@ export function runBuild(plan: BuildPlan, bunPath: string = process.execPath): P
   const mail = mailbox();
   // The environment is fixed when the process starts: macros do not see changes
   // a running process makes to process.env, so the plan's env is given here.
-  const proc = Bun.spawn([bunPath, WORKER], {
+  const proc = Bun.spawn([...plan.wrapper, bunPath, WORKER], {
     cwd: plan.projectDir,
     env: plan.env,
     stdin: "ignore",

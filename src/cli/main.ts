@@ -8,7 +8,9 @@ import { Command, CommanderError } from "commander";
 import { isBunsealError, type BunsealError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { registerBuild } from "./commands/build.ts";
+import { registerCheck } from "./commands/check.ts";
 import { registerKeygen } from "./commands/keygen.ts";
+import { registerRebuild } from "./commands/rebuild.ts";
 import { registerVerify } from "./commands/verify.ts";
 import { wantsJson } from "./output.ts";
 
@@ -28,6 +30,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerKeygen(program, setExit);
   registerBuild(program, setExit);
   registerVerify(program, setExit);
+  registerRebuild(program, setExit);
+  registerCheck(program, setExit);
   try {
     await program.parseAsync([...argv], { from: "user" });
     return exitCode;

@@ -10,7 +10,7 @@ import { DEFAULT_BUILDER_ID } from "../attest/build-type.ts";
 import { externalParameters, internalParameters, invocationId } from "../attest/parameters.ts";
 import { makeStatement, type ProvenanceStatement } from "../attest/provenance.ts";
 import { checkBudgets } from "../build/budgets.ts";
-import { planBuild } from "../build/plan.ts";
+import { planBuild, type BuildVariation } from "../build/plan.ts";
 import { runBuild, type BuildResult } from "../build/run-build.ts";
 import { findSecrets } from "../build/secrets.ts";
 import { loadConfig } from "../config/load.ts";
@@ -20,7 +20,8 @@ import { readLockfile } from "../inputs/lockfile.ts";
 
 import { preloadSigning, signStatement } from "../sign/sign-statement.ts";
 import type { Signer } from "../sign/signer.ts";
-import { checkWorkTree, readHead } from "../source/git.ts";
+import { checkWorkTree, readHead, type SourceInfo } from "../source/git.ts";
+import { currentBun, type BunRuntime } from "../runtime/bun-runtime.ts";
 import { adoptStaged, writeFileAtomic } from "../util/atomic-write.ts";
 import { canonicalJson } from "../util/canonical-json.ts";
 import { VERSION } from "../version.ts";
@@ -34,6 +35,15 @@ export interface BuildRequest {
   /** undefined means `--no-sign`: write the bare statement */
   signer?: Signer;
   builderId?: string;
+  /** the Bun to build with; default: the one running bunseal */
+  bun?: BunRuntime;
+  /**
+   * The source, when the caller already knows it (a `bunseal check` build of a
+   * copy of the project, which is no git work tree). Default: read from git.
+   */
+  source?: SourceInfo;
+  /** for `bunseal check` only: a deliberate change to the build environment */
+  variation?: BuildVariation;
 }
 
 type Stage = "config" | "source" | "build" | "inputs" | "package" | "attest" | "sign" | "write";
@@ -66,8 +76,9 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
   timer.mark("config");
 
   // source: the commit now; the work-tree check runs alongside the build
-  const head = await readHead(projectDir);
-  const workTree = checkWorkTree(head, { allowDirty: request.allowDirty, ignore: [join(projectDir, ".bunseal"), outDir] });
+  const bun = request.bun ?? currentBun();
+  const head = request.source ?? (await readHead(projectDir));
+  const workTree = request.source ? Promise.resolve(request.source) : checkWorkTree(head, { allowDirty: request.allowDirty, ignore: [join(projectDir, ".bunseal"), outDir] });
   workTree.catch(() => undefined); // awaited after the build; an early rejection must not go unobserved
   const lock = await readLockfile(projectDir);
   const lockfileDigest = lock ? `sha256:${lock.sha256}` : null;
@@ -81,15 +92,16 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     commit: head.commit,
     commitTime: head.commitTime,
     lockfileDigest,
-    bunVersion: Bun.version,
+    bunVersion: bun.version,
     hostEnv: ctx.env,
+    variation: request.variation,
   });
   await mkdir(outDir, { recursive: true });
   let built: BuildResult | undefined;
   try {
     // build, then package in the worker; the signing libraries load meanwhile
-    ctx.log(`building ${config.service} at ${head.commit.slice(0, 12)} with Bun ${Bun.version}`);
-    const building = runBuild(plan);
+    ctx.log(`building ${config.service} at ${head.commit.slice(0, 12)} with Bun ${bun.version}`);
+    const building = runBuild(plan, bun.path);
     if (request.signer) preloadSigning();
     built = await building;
     timer.mark("build");
@@ -118,10 +130,10 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
       artifact: { name: artifactName, sha256: tarSha256, size: packaged.tarSize },
       files: packaged.files,
       externalParameters: externalParameters(loaded, source),
-      internalParameters: internalParameters(loaded, plan, lockfileDigest),
+      internalParameters: internalParameters(loaded, plan, lockfileDigest, bun),
       inputs,
       packages: lock?.lockfile.packages ?? [],
-      builder: { id: request.builderId ?? DEFAULT_BUILDER_ID, version: { bunseal: VERSION, bun: Bun.version } },
+      builder: { id: request.builderId ?? DEFAULT_BUILDER_ID, version: { bunseal: VERSION, bun: bun.version } },
       invocationId: invocationId(ctx.env),
       startedOn,
       finishedOn: ctx.now(),
@@ -153,7 +165,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
       files: packaged.files.map((f) => ({ path: f.path, digest: `sha256:${f.sha256}`, size: f.size })),
       inputs: inputs.length,
       dependencies: lock?.lockfile.packages.length ?? 0,
-      bun: Bun.version,
+      bun: bun.version,
       timings: { ...timer.laps, bun: Math.round(built.durationMs), total: timer.total() },
       statementValue: statement,
     };

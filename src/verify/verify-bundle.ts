@@ -22,7 +22,12 @@ export type Verified<T> = T & { readonly [verifiedBrand]: true };
 
 export interface VerifyRequest {
   /** a path to the artifact, or `sha256:<hex>` */
-  artifact: string;
+  /**
+   * A path to the artifact, or `sha256:<hex>`. Absent only where the caller
+   * checks the subjects itself by other means (`bunseal rebuild` compares the
+   * bytes it rebuilds against them); the report then says it checked none.
+   */
+  artifact: string | undefined;
   bundlePath: string;
   keys: readonly KeyObject[];
   expectations: Expectations;
@@ -30,7 +35,8 @@ export interface VerifyRequest {
 
 export interface VerifyReport {
   verified: boolean;
-  artifact: { digest: string; path?: string; subject?: string };
+  /** null when no artifact was given (the statement alone was verified) */
+  artifact: { digest: string; path?: string; subject?: string } | null;
   bundle: { path: string };
   signer?: { keyId: string };
   failures: Finding[];
@@ -48,13 +54,13 @@ export async function verifyBundle(request: VerifyRequest): Promise<VerifyReport
     throw new BunsealError("USAGE", "no key to verify with; expected --key PUB (keyless verification comes with --certificate-identity)", { field: "--key", expected: "at least one public key" });
   }
   // parse
-  const artifact = await resolveArtifact(request.artifact);
+  const artifact = request.artifact === undefined ? undefined : await resolveArtifact(request.artifact);
   const { bundle } = await readBundle(request.bundlePath);
   const failures: Finding[] = [];
 
   // signature
   // A message signature covers the artifact's bytes, not a statement, so it needs them.
-  const artifactBytes = bundle.content.$case === "messageSignature" && artifact.path ? await Bun.file(artifact.path).bytes() : undefined;
+  const artifactBytes = bundle.content.$case === "messageSignature" && artifact?.path ? await Bun.file(artifact.path).bytes() : undefined;
   const signature = await checkKeySignature(bundle, request.keys, artifactBytes);
   if (signature.finding) failures.push(signature.finding);
 
@@ -66,7 +72,7 @@ export async function verifyBundle(request: VerifyRequest): Promise<VerifyReport
     const checked = checkStatement(envelope.payloadType, envelope.payload);
     statement = checked.statement;
     // subject
-    if (statement) {
+    if (statement && artifact) {
       const subject = checkSubject(statement, artifact.sha256);
       if (subject.finding) failures.push(subject.finding);
       subjectName = subject.name;
@@ -82,7 +88,7 @@ export async function verifyBundle(request: VerifyRequest): Promise<VerifyReport
   dedupe(failures);
   return {
     verified,
-    artifact: { digest: `sha256:${artifact.sha256}`, path: artifact.path, subject: subjectName },
+    artifact: artifact ? { digest: `sha256:${artifact.sha256}`, path: artifact.path, subject: subjectName } : null,
     bundle: { path: request.bundlePath },
     signer: signature.keyId ? { keyId: signature.keyId } : undefined,
     failures,

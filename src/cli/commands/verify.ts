@@ -41,12 +41,12 @@ export function registerVerify(program: Command, setExit: (code: number) => void
         printJson({ ...rest, provenance: summary ?? null });
       } else if (report.verified) {
         printLines([
-          `OK: ${report.artifact.path ?? report.artifact.digest} verifies`,
+          `OK: ${report.artifact?.path ?? report.artifact?.digest} verifies`,
           `  signed by key ${report.signer?.keyId.slice(0, 16)}…`,
           ...(summary ? [`  ${summary.service} @ ${summary.commit?.slice(0, 12)} from ${summary.sourceUri}`, `  built with Bun ${summary.bunVersion} by ${summary.builderId}`] : []),
         ]);
       } else {
-        printLines([`FAILED: ${report.artifact.path ?? report.artifact.digest} does not verify (${report.failures.length} problem${report.failures.length === 1 ? "" : "s"})`, ...report.failures.map((f) => `  ${f.code}: ${f.message}${f.expected !== undefined ? `\n    expected ${f.expected}\n    found    ${f.found}` : ""}`)]);
+        printLines([`FAILED: ${report.artifact?.path ?? report.artifact?.digest} does not verify (${report.failures.length} problem${report.failures.length === 1 ? "" : "s"})`, ...report.failures.map((f) => `  ${f.code}: ${f.message}${f.expected !== undefined ? `\n    expected ${f.expected}\n    found    ${f.found}` : ""}`)]);
       }
       setExit(report.verified ? 0 : 1);
     });

@@ -1,0 +1,56 @@
+import type { Command } from "commander";
+import { printJson, printLines } from "../output.ts";
+
+interface CheckFlags {
+  runs?: string;
+  vary?: string;
+  json?: boolean;
+}
+
+export function registerCheck(program: Command, setExit: (code: number) => void): void {
+  program
+    .command("check")
+    .description("build the project repeatedly, then under varied environments, and name what its output depends on")
+    .argument("[dir]", "the project folder", ".")
+    .option("--runs <n>", "builds in the same environment, the first included (default 3)")
+    .option("--vary <list>", "comma-separated variations to try (default: all this machine can run): build-path, file-order, clock, timezone, locale, umask, env, hostname, user, entrypoint-order")
+    .option("--json", "print one JSON object")
+    .action(async (dir: string, flags: CheckFlags) => {
+      const [{ checkProject }, { VARIATION_NAMES }, { defaultContext }, { BunsealError }] = await Promise.all([import("../../check/check.ts"), import("../../check/variations.ts"), import("../../context.ts"), import("../../errors.ts")]);
+      const runs = flags.runs === undefined ? undefined : Number(flags.runs);
+      if (runs !== undefined && (!Number.isInteger(runs) || runs < 2 || runs > 50)) {
+        throw new BunsealError("USAGE", `--runs: expected a whole number from 2 to 50, got ${JSON.stringify(flags.runs)}`, { field: "--runs", expected: "2..50", found: flags.runs });
+      }
+      const vary = flags.vary?.split(",").map((v) => v.trim()).filter((v) => v !== "");
+      const unknown = vary?.filter((v) => !(VARIATION_NAMES as readonly string[]).includes(v)) ?? [];
+      if (unknown.length > 0) {
+        throw new BunsealError("USAGE", `--vary: unknown variation ${unknown.join(", ")}; expected some of ${VARIATION_NAMES.join(", ")}`, { field: "--vary", expected: VARIATION_NAMES.join(", "), found: unknown.join(", ") });
+      }
+      const ctx = defaultContext({ log: flags.json ? () => {} : (m) => process.stderr.write(`${m}\n`) });
+      const report = await checkProject({ projectDir: dir, runs, vary: vary as never }, ctx);
+      if (flags.json) printJson(report);
+      else printLines(render(report));
+      setExit(report.reproducible ? 0 : 1);
+    });
+}
+
+function render(report: Awaited<ReturnType<typeof import("../../check/check.ts").checkProject>>): string[] {
+  const lines = [
+    report.reproducible
+      ? `REPRODUCIBLE: ${report.builds} builds, all ${report.baseline.digest}`
+      : report.failure === "same-environment"
+        ? `NOT REPRODUCIBLE: the output changes between builds in the same environment`
+        : `NOT REPRODUCIBLE: the output depends on ${report.culprits.length > 0 ? report.culprits.join(", ") : "a combination of variations"}`,
+  ];
+  for (const trial of report.trials) lines.push(`  ${trial.identical ? "same" : "DIFF"}  ${trial.label}${trial.variations.length > 1 ? ` (${trial.variations.join(", ")})` : ""}`);
+  for (const u of report.unavailable) lines.push(`  skipped ${u.variation}: ${u.reason}`);
+  if (report.causes.length > 0) {
+    lines.push("causes");
+    for (const cause of report.causes) lines.push(`  ${cause.kind}${cause.file ? ` in ${cause.file}` : ""}: ${cause.evidence}`);
+  }
+  for (const d of report.differences.slice(0, 3)) {
+    lines.push(`  ${d.kind} ${d.path}${d.firstDifferenceAt !== undefined ? `, first at byte ${d.firstDifferenceAt}` : ""}${d.origin ? `, from ${d.origin.input}:${d.origin.line}` : ""}`);
+    if (d.diff) lines.push(...d.diff.trimEnd().split("\n").slice(0, 20).map((l) => `    ${l}`));
+  }
+  return lines;
+}

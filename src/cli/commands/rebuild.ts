@@ -1,0 +1,69 @@
+import type { Command } from "commander";
+import { collect, printJson, printLines } from "../output.ts";
+
+interface RebuildFlags {
+  source?: string;
+  artifact?: string;
+  key: string[];
+  keep?: boolean;
+  allowDirty?: boolean;
+  bun?: string;
+  diffoscope?: string;
+  json?: boolean;
+}
+
+export function registerRebuild(program: Command, setExit: (code: number) => void): void {
+  program
+    .command("rebuild")
+    .description("rebuild an artifact from the commit its attestation records, and explain any difference")
+    .argument("<bundle>", "the artifact's Sigstore bundle (FILE.sigstore.json)")
+    .option("--source <dir|url>", "clone from here instead of the recorded source")
+    .option("--artifact <file>", "the original artifact, for a byte-level comparison (default: beside the bundle)")
+    .option("--key <file>", "a public key trusted to have signed the original (repeatable); a private key given here signs a rebuild attestation when the artifact reproduces", collect, [])
+    .option("--allow-dirty", "rebuild an artifact recorded as built from a dirty work tree")
+    .option("--bun <path>", "build with this Bun binary instead of the recorded version")
+    .option("--keep", "keep the temporary checkout and print where it is")
+    .option("--diffoscope <file>", "also write a diffoscope-format JSON report")
+    .option("--json", "print one JSON object")
+    .action(async (bundlePath: string, flags: RebuildFlags) => {
+      const [{ rebuildArtifact }, { defaultContext }, { splitKeys }] = await Promise.all([import("../../rebuild/rebuild.ts"), import("../../context.ts"), import("../keys.ts")]);
+      const { trusted, signer } = await splitKeys(flags.key);
+      const ctx = defaultContext({ log: flags.json ? () => {} : (m) => process.stderr.write(`${m}\n`) });
+      const report = await rebuildArtifact(
+        { bundlePath, artifactPath: flags.artifact, source: flags.source, keys: trusted, signer, allowDirty: flags.allowDirty, bunPath: flags.bun, keep: flags.keep, diffoscopePath: flags.diffoscope },
+        ctx,
+      );
+      if (flags.json) printJson(report);
+      else printLines(render(report));
+      setExit(report.reproducible ? 0 : 1);
+    });
+}
+
+function render(report: Awaited<ReturnType<typeof import("../../rebuild/rebuild.ts").rebuildArtifact>>): string[] {
+  const head = report.reproducible
+    ? [`REPRODUCIBLE: ${report.artifact.name} rebuilt to the same bytes (${report.artifact.recorded})`]
+    : [`NOT REPRODUCIBLE: ${report.artifact.name}`, `  recorded ${report.artifact.recorded}`, `  rebuilt  ${report.artifact.rebuilt}`];
+  const lines = [
+    ...head,
+    `  source ${report.source.uri} @ ${report.source.commit.slice(0, 12)} (cloned from ${report.source.clonedFrom})`,
+    `  Bun ${report.bun.used}${report.bun.used === report.bun.recorded ? "" : ` (recorded: ${report.bun.recorded})`}`,
+  ];
+  if (report.source.checkout) lines.push(`  checkout kept at ${report.source.checkout}`);
+  if (report.attestation) lines.push(`  rebuild attestation ${report.attestation.path}`);
+  if (report.diffoscope) lines.push(`  diffoscope report ${report.diffoscope.path}`);
+  if (report.causes.length > 0) {
+    lines.push("causes");
+    for (const cause of report.causes) lines.push(`  ${cause.kind}${cause.file ? ` in ${cause.file}` : ""}: ${cause.evidence}`);
+  }
+  if (report.differences.length > 0) {
+    lines.push("differences");
+    for (const d of report.differences) {
+      const sizes = d.size.original !== undefined || d.size.rebuilt !== undefined ? ` (${d.size.original ?? "-"} → ${d.size.rebuilt ?? "-"} bytes)` : "";
+      const at = d.firstDifferenceAt !== undefined ? `, first at byte ${d.firstDifferenceAt}` : "";
+      const origin = d.origin ? `, from ${d.origin.input}:${d.origin.line}:${d.origin.column}` : "";
+      lines.push(`  ${d.kind} ${d.path}${sizes}${at}${origin}`);
+      if (d.diff) lines.push(...d.diff.trimEnd().split("\n").map((l) => `    ${l}`));
+    }
+  }
+  return lines;
+}

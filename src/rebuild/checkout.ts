@@ -1,0 +1,50 @@
+/**
+ * Rebuild stage `checkout`: a fresh clone at the recorded commit, in a
+ * temporary folder, never the user's work tree (whose state is exactly what a
+ * rebuild must not depend on).
+ */
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BunsealError } from "../errors.ts";
+import { exec, tail } from "../util/exec.ts";
+
+export interface Checkout {
+  /** the temporary folder holding the clone (and, beside it, the rebuild's outputs) */
+  root: string;
+  repo: string;
+  /** the project folder inside the clone (the recorded subdir) */
+  projectDir: string;
+  /** what was cloned from */
+  source: string;
+}
+
+/** `git+https://host/org/repo@refs/heads/main` → `https://host/org/repo`; a path or plain URL passes through. */
+export function cloneUrl(sourceUri: string): string {
+  return sourceUri.replace(/^git\+/, "").replace(/@refs\/.*$/, "");
+}
+
+const GIT_ENV = { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" } as Record<string, string>;
+
+export async function checkoutCommit(source: string, commit: string, subdir: string): Promise<Checkout> {
+  const root = await mkdtemp(join(tmpdir(), "bunseal-rebuild-"));
+  const repo = join(root, "src");
+  const git = async (args: string[], cwd = root) => {
+    const result = await exec(["git", ...args], { cwd, env: GIT_ENV, failCode: "GIT_FAILED" });
+    return result;
+  };
+  const cloned = await git(["clone", "--quiet", "--no-checkout", source, repo]);
+  if (cloned.exitCode !== 0) {
+    throw new BunsealError("SOURCE_UNAVAILABLE", `cannot clone ${source}; expected a readable git repository (pass --source DIR|URL):\n${tail(cloned.stderr)}`, { file: source, expected: "a git repository" });
+  }
+  let checkedOut = await git(["checkout", "--quiet", "--detach", commit], repo);
+  if (checkedOut.exitCode !== 0) {
+    // The commit may be on no branch the clone fetched; ask for it by name.
+    await git(["fetch", "--quiet", "origin", commit], repo);
+    checkedOut = await git(["checkout", "--quiet", "--detach", commit], repo);
+  }
+  if (checkedOut.exitCode !== 0) {
+    throw new BunsealError("SOURCE_UNAVAILABLE", `${source} does not have commit ${commit}; expected the recorded commit to be reachable:\n${tail(checkedOut.stderr)}`, { file: source, field: "commit", expected: commit, found: "no such commit" });
+  }
+  return { root, repo, projectDir: subdir ? join(repo, subdir) : repo, source };
+}

@@ -1,0 +1,40 @@
+/**
+ * Rebuild stage `install`: the dependencies exactly as recorded. The
+ * checkout's bun.lock must be the one the build used; install scripts run only
+ * if the original build let them run, and only for the packages it trusted.
+ */
+import { packageLabel } from "../attest/provenance.ts";
+import { BunsealError } from "../errors.ts";
+import { readLockfile } from "../inputs/lockfile.ts";
+import { exec, tail } from "../util/exec.ts";
+import type { RecordedBuild } from "./recorded.ts";
+
+export interface InstallResult {
+  /** sha256:<hex> of the checkout's bun.lock, or null when it has none */
+  lockfileDigest: string | null;
+  /** whether it matches the recorded one */
+  lockfileMatches: boolean;
+  scripts: "none" | "trusted";
+}
+
+export async function installDependencies(projectDir: string, recorded: RecordedBuild, bunPath: string, env: Record<string, string | undefined>): Promise<InstallResult> {
+  const lock = await readLockfile(projectDir);
+  const lockfileDigest = lock ? `sha256:${lock.sha256}` : null;
+  const lockfileMatches = lockfileDigest === recorded.internal.lockfileDigest;
+  if (!lock) return { lockfileDigest, lockfileMatches, scripts: "none" };
+
+  // Packages whose scripts the original build ran; the checkout may not add to them.
+  const recordedTrusted = new Set(recorded.trustedScripts);
+  const nowTrusted = lock.lockfile.packages.filter((p) => p.installScripts && p.trusted && p.source !== "workspace" && p.source !== "root").map((p) => `${packageLabel(p)}@${p.version}`);
+  const added = nowTrusted.filter((key) => !recordedTrusted.has(key));
+  if (added.length > 0) {
+    throw new BunsealError("INSTALL_SCRIPTS_CHANGED", `the checkout would run install scripts the original build did not: ${added.join(", ")}; expected the recorded set (${[...recordedTrusted].join(", ") || "none"})`, { file: "bun.lock", field: "trustedDependencies", expected: [...recordedTrusted].join(", ") || "none", found: added.join(", ") });
+  }
+  const scripts = recordedTrusted.size > 0 ? "trusted" : "none";
+  const args = [bunPath, "install", "--frozen-lockfile", "--no-progress", ...(scripts === "none" ? ["--ignore-scripts"] : [])];
+  const result = await exec(args, { cwd: projectDir, env: env as Record<string, string>, failCode: "BUN_FAILED" });
+  if (result.exitCode !== 0) {
+    throw new BunsealError("INSTALL_FAILED", `bun install --frozen-lockfile failed in the checkout (exit ${result.exitCode}):\n${tail(result.stderr || result.stdout)}`, { file: "bun.lock", expected: "an install that matches bun.lock" });
+  }
+  return { lockfileDigest, lockfileMatches, scripts };
+}

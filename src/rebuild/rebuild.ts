@@ -1,0 +1,205 @@
+/**
+ * `bunseal rebuild`, as a checklist:
+ *   verify → checkout → install → build → compare → explain
+ * Reproduces an artifact from the commit its attestation records, in a fresh
+ * clone, with the recorded Bun and parameters, and says exactly why when the
+ * bytes differ.
+ */
+import type { KeyObject } from "node:crypto";
+import { existsSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { hostname, userInfo } from "node:os";
+import { join } from "node:path";
+import type { Context } from "../context.ts";
+import { BunsealError } from "../errors.ts";
+import { buildArtifact } from "../pipeline/build.ts";
+import { probeBun, resolveBun } from "../runtime/bun-runtime.ts";
+import { signStatement } from "../sign/sign-statement.ts";
+import type { Signer } from "../sign/signer.ts";
+import { writeFileAtomic } from "../util/atomic-write.ts";
+import { canonicalJson } from "../util/canonical-json.ts";
+import { sha256File } from "../util/digest.ts";
+import { verifyBundle } from "../verify/verify-bundle.ts";
+import { checkoutCommit, cloneUrl } from "./checkout.ts";
+import { compareTars, type Comparison, type FileDifference } from "./compare.ts";
+import { toDiffoscope } from "./diffoscope.ts";
+import { explainDifferences, type BuildFacts, type Cause } from "./explain.ts";
+import { installDependencies, type InstallResult } from "./install.ts";
+import { readRecordedBuild, type RecordedBuild } from "./recorded.ts";
+import { rebuildStatement } from "./rebuild-attestation.ts";
+
+export interface RebuildRequest {
+  bundlePath: string;
+  /** the original artifact, for a byte-level comparison; default: the bundle's path without `.sigstore.json`, if it exists */
+  artifactPath?: string;
+  /** where to clone from (a folder or URL); default: the recorded source */
+  source?: string;
+  /** keys trusted to have signed the original */
+  keys: readonly KeyObject[];
+  /** signs a rebuild attestation when the artifact reproduces */
+  signer?: Signer;
+  allowDirty?: boolean;
+  /** a Bun binary to build with instead of the recorded version */
+  bunPath?: string;
+  /** keep the checkout (its path is in the report) */
+  keep?: boolean;
+  /** write a diffoscope-format JSON report here */
+  diffoscopePath?: string;
+}
+
+export interface RebuildReport {
+  reproducible: boolean;
+  artifact: { name: string; recorded: string; rebuilt: string; original: string | null };
+  source: { uri: string; commit: string; clonedFrom: string; checkout: string | null };
+  /** `revisionMatches` is false when the same version number names another build of Bun */
+  bun: { recorded: string; used: string; path: string; revisionMatches: boolean };
+  install: InstallResult;
+  differences: FileDifference[];
+  causes: Cause[];
+  attestation: { path: string } | null;
+  diffoscope: { path: string } | null;
+}
+
+export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Promise<RebuildReport> {
+  const startedOn = ctx.now();
+
+  // verify: a rebuild of an unverified claim proves nothing
+  const verified = await verifyBundle({ artifact: undefined, bundlePath: request.bundlePath, keys: request.keys, expectations: { allowDirty: request.allowDirty } });
+  if (!verified.verified || !verified.verifiedStatement) {
+    const reasons = verified.failures.map((f) => `${f.code}: ${f.message}`).join("\n  ");
+    throw new BunsealError("VERIFY_FAILED", `the bundle does not verify, so there is nothing trustworthy to rebuild:\n  ${reasons}`, { file: request.bundlePath, expected: "a verified attestation", found: `${verified.failures.length} failure(s)` });
+  }
+  const recorded = readRecordedBuild(verified.verifiedStatement);
+  const { source } = recorded.external;
+
+  // checkout
+  const clonedFrom = request.source ?? cloneUrl(source.uri);
+  ctx.log(`cloning ${clonedFrom} at ${source.commit.slice(0, 12)}`);
+  const checkout = await checkoutCommit(clonedFrom, source.commit, source.subdir);
+  try {
+    // install, with the recorded Bun (fetched from the npm registry when it is not the one running);
+    // --bun is the user's explicit choice, of any version: the report then compares two Buns
+    const bun = request.bunPath ? await probeBun(request.bunPath) : await resolveBun(recorded.internal.bun.version, { onProgress: ctx.log });
+    const install = await installDependencies(checkout.projectDir, recorded, bun.path, { ...ctx.env });
+
+    // build: the same pipeline as the original, at the recorded source date
+    ctx.log(`rebuilding ${recorded.external.service} with Bun ${bun.version}`);
+    const env = { ...ctx.env, SOURCE_DATE_EPOCH: String(recorded.internal.sourceDateEpoch) };
+    const rebuilt = await buildArtifact(
+      {
+        projectDir: checkout.projectDir,
+        outDir: join(checkout.root, "out"),
+        bun,
+        // the checkout is the recorded commit by construction; its source is what the statement says
+        source: { repoRoot: checkout.repo, subdir: source.subdir, commit: source.commit, commitTime: recorded.internal.sourceDateEpoch, remoteUrl: undefined, ref: source.ref ?? undefined, dirty: false, changedPaths: [] },
+      },
+      { ...ctx, env },
+    );
+
+    // compare
+    const originalPath = request.artifactPath ?? defaultArtifactPath(request.bundlePath);
+    const comparison = originalPath ? await compareTars(originalPath, rebuilt.artifact.path) : compareDigestsOnly(recorded, rebuilt.statementValue.subject);
+    const rebuiltDigest = rebuilt.artifact.digest.slice("sha256:".length);
+    const reproducible = rebuiltDigest === recorded.artifact.sha256 && comparison.identical;
+
+    // explain
+    const rebuiltRecord = readRecordedBuild(rebuilt.statementValue);
+    const causes = reproducible ? [] : explainDifferences(comparison, originalFacts(recorded), { ...rebuildFacts(rebuiltRecord, checkout.projectDir, env), startedAt: startedOn });
+    const diffoscope = request.diffoscopePath ? await writeDiffoscope(request.diffoscopePath, comparison, originalPath ?? recorded.artifact.name, rebuilt.artifact.path) : null;
+
+    // attest the reproduction
+    let attestation: RebuildReport["attestation"] = null;
+    if (reproducible && request.signer) {
+      const statement = rebuildStatement({
+        artifact: recorded.artifact,
+        bundleSha256: (await sha256File(request.bundlePath)).hex,
+        builderId: recorded.builderId,
+        invocationId: recorded.invocationId,
+        source: { uri: source.uri, commit: source.commit, clonedFrom },
+        bun,
+        lockfileDigest: install.lockfileDigest,
+        files: recorded.files.size,
+        startedOn,
+        finishedOn: ctx.now(),
+      });
+      const bundle = await signStatement(new TextEncoder().encode(canonicalJson(statement)), request.signer);
+      const path = request.bundlePath.replace(/\.sigstore\.json$/, "").concat(".rebuild.sigstore.json");
+      await writeFileAtomic(path, `${JSON.stringify(bundle, null, 2)}\n`);
+      attestation = { path };
+    }
+
+    return {
+      reproducible,
+      artifact: { name: recorded.artifact.name, recorded: `sha256:${recorded.artifact.sha256}`, rebuilt: rebuilt.artifact.digest, original: originalPath ?? null },
+      source: { uri: source.uri, commit: source.commit, clonedFrom, checkout: request.keep ? checkout.root : null },
+      bun: { recorded: recorded.internal.bun.version, used: bun.version, path: bun.path, revisionMatches: bun.revision === recorded.internal.bun.revision },
+      install,
+      differences: comparison.files,
+      causes,
+      attestation,
+      diffoscope,
+    };
+  } finally {
+    if (!request.keep) await rm(checkout.root, { recursive: true, force: true });
+  }
+}
+
+function defaultArtifactPath(bundlePath: string): string | undefined {
+  const candidate = bundlePath.replace(/\.sigstore\.json$/, "");
+  return candidate !== bundlePath && existsSync(candidate) ? candidate : undefined;
+}
+
+/** Without the original tar only digests can be compared: which files differ, not how. */
+function compareDigestsOnly(recorded: RecordedBuild, rebuiltSubjects: { name?: string; digest: Record<string, string> }[]): Comparison {
+  const rebuilt = new Map(rebuiltSubjects.slice(1).map((s) => [s.name ?? "", s.digest.sha256 ?? ""]));
+  const paths = [...new Set([...recorded.files.keys(), ...rebuilt.keys()])].sort();
+  const files: FileDifference[] = [];
+  for (const path of paths) {
+    const a = recorded.files.get(path);
+    const b = rebuilt.get(path);
+    if (a === b) continue;
+    files.push({ path, kind: a === undefined ? "added" : b === undefined ? "removed" : "changed", size: {}, sha256: { original: a, rebuilt: b } });
+  }
+  return { identical: files.length === 0, files };
+}
+
+function originalFacts(recorded: RecordedBuild): BuildFacts {
+  return {
+    bunVersion: recorded.internal.bun.version,
+    lockfileDigest: recorded.internal.lockfileDigest,
+    inputs: recorded.inputs,
+    packages: recorded.packages,
+    configDigest: recorded.external.config.digest,
+    sourceDateEpoch: recorded.internal.sourceDateEpoch,
+    envNames: recorded.internal.env,
+    startedAt: recorded.startedOn,
+  };
+}
+
+function rebuildFacts(rebuilt: RecordedBuild, projectDir: string, env: Record<string, string | undefined>): BuildFacts {
+  // only the variables that were set: an unset one is told apart from an empty one
+  const visible = new Map(rebuilt.internal.env.flatMap((name) => (env[name] === undefined ? [] : [[name, env[name]!] as const])));
+  return {
+    ...originalFacts(rebuilt),
+    buildPath: projectDir,
+    hostname: hostname(),
+    user: safeUser(),
+    home: process.env.HOME,
+    timezone: "UTC",
+    locale: "C",
+    env: visible,
+  };
+}
+
+function safeUser(): string | undefined {
+  try {
+    return userInfo().username;
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeDiffoscope(path: string, comparison: Comparison, original: string, rebuilt: string): Promise<{ path: string }> {
+  await writeFileAtomic(path, `${JSON.stringify(toDiffoscope(comparison, { original, rebuilt }), null, 2)}\n`);
+  return { path };
+}

@@ -1,16 +1,19 @@
 /**
  * Copies of the project for `bunseal check` builds: on tmpfs when the machine
- * has one (there, a directory lists its entries in the order they were made,
- * which is what the file-order variation needs), at a chosen path length, with
- * files created in sorted or reverse order. node_modules is copied, not
- * linked: a link would put the original's absolute path into the build.
+ * has one (fast to write, and there a directory lists its entries in the order
+ * they were made, which is what the file-order variation needs), at a chosen path length, with
+ * the project's own files created in sorted or reverse order. node_modules is
+ * copied, not linked: a link would put the original's absolute path into the
+ * build.
  */
 import { existsSync } from "node:fs";
-import { chmod, copyFile, lstat, mkdir, mkdtemp, readdir, readlink, rm, symlink } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { chmod, copyFile, lstat, mkdir, mkdtemp, readdir, readlink, rename, rm, symlink } from "node:fs/promises";
 import { join } from "node:path";
+import { BunsealError } from "../errors.ts";
+import { scratchDir } from "../util/scratch-dir.ts";
 
-const SKIP = new Set([".git", ".bunseal"]);
+// node_modules is handled apart (see createWorkspace)
+const SKIP = new Set([".git", ".bunseal", "node_modules"]);
 
 export interface Workspace {
   root: string;
@@ -26,28 +29,36 @@ export interface Workspace {
 }
 
 export async function createWorkspace(): Promise<Workspace> {
-  const parent = existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
-  const root = await mkdtemp(join(parent, "bunseal-check-"));
+  const root = await mkdtemp(join(scratchDir(), "bunseal-check-"));
   // readable and traversable by the user variation's uid
   await chmod(root, 0o755);
   const base = join(root, "copy", "project");
-  let baseOrder: "sorted" | "reverse" | undefined;
-  let longer = 0;
+  const longer = join(root, "copy-at-a-longer-path", "project");
+  const made = new Map<string, "sorted" | "reverse">();
+  // node_modules is copied once and moved (renamed) into whichever copy builds next:
+  // copying it for every copy would cost more than the builds themselves
+  let modules: string | undefined;
   return {
     root,
     async copy(source, options) {
-      if (options.longerPath) {
-        const dest = join(root, `copy-${longer++}-at-a-longer-path`, "project");
-        await copyTree(source, dest, options.reverseCreation);
-        return dest;
-      }
+      const dest = options.longerPath ? longer : base;
       const order = options.reverseCreation ? "reverse" : "sorted";
-      if (baseOrder !== order) {
-        await rm(base, { recursive: true, force: true });
-        await copyTree(source, base, options.reverseCreation);
-        baseOrder = order;
+      if (made.get(dest) !== order) {
+        if (modules?.startsWith(`${dest}/`)) modules = await park(modules, join(root, "node_modules-parked"));
+        await rm(dest, { recursive: true, force: true });
+        await copyTree(source, dest, options.reverseCreation);
+        made.set(dest, order);
       }
-      return base;
+      const target = join(dest, "node_modules");
+      if (existsSync(join(source, "node_modules")) && modules !== target) {
+        if (modules === undefined) {
+          await copyModules(join(source, "node_modules"), target);
+        } else {
+          await rename(modules, target);
+        }
+        modules = target;
+      }
+      return dest;
     },
     async outDir(name) {
       const dir = join(root, `out-${name}`);
@@ -57,6 +68,18 @@ export async function createWorkspace(): Promise<Workspace> {
     },
     dispose: () => rm(root, { recursive: true, force: true }),
   };
+}
+
+async function park(from: string, to: string): Promise<string> {
+  await rename(from, to);
+  return to;
+}
+
+/** `cp -a`: native, and an order of creation that is the same for every check. */
+async function copyModules(from: string, to: string): Promise<void> {
+  const proc = Bun.spawn(["cp", "-a", from, to], { stdout: "ignore", stderr: "pipe" });
+  const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+  if (code !== 0) throw new BunsealError("IO_FAILED", `could not copy ${from} for the check builds: ${stderr.trim()}`, { file: from });
 }
 
 async function copyTree(source: string, dest: string, reverse: boolean): Promise<void> {

@@ -7,7 +7,6 @@
  */
 import type { KeyObject } from "node:crypto";
 import { existsSync } from "node:fs";
-import { rm } from "node:fs/promises";
 import { hostname, userInfo } from "node:os";
 import { join } from "node:path";
 import type { Context } from "../context.ts";
@@ -20,13 +19,13 @@ import { writeFileAtomic } from "../util/atomic-write.ts";
 import { canonicalJson } from "../util/canonical-json.ts";
 import { sha256File } from "../util/digest.ts";
 import { verifyBundle } from "../verify/verify-bundle.ts";
-import { checkoutCommit, cloneUrl } from "./checkout.ts";
+import { checkoutCommit, cloneUrl, removeInBackground } from "./checkout.ts";
 import { compareTars, type Comparison, type FileDifference } from "./compare.ts";
-import { toDiffoscope } from "./diffoscope.ts";
-import { explainDifferences, type BuildFacts, type Cause } from "./explain.ts";
+import type { BuildFacts, Cause } from "./explain.ts";
 import { installDependencies, type InstallResult } from "./install.ts";
 import { readRecordedBuild, type RecordedBuild } from "./recorded.ts";
 import { rebuildStatement } from "./rebuild-attestation.ts";
+import { StageTimer } from "../pipeline/stage-timer.ts";
 
 export interface RebuildRequest {
   bundlePath: string;
@@ -58,10 +57,15 @@ export interface RebuildReport {
   causes: Cause[];
   attestation: { path: string } | null;
   diffoscope: { path: string } | null;
+  /** wall time of each stage in ms */
+  timings: Record<RebuildStage | "total", number>;
 }
+
+type RebuildStage = "verify" | "checkout" | "install" | "build" | "compare" | "explain" | "attest";
 
 export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Promise<RebuildReport> {
   const startedOn = ctx.now();
+  const timer = new StageTimer<RebuildStage>();
 
   // verify: a rebuild of an unverified claim proves nothing
   const verified = await verifyBundle({ artifact: undefined, bundlePath: request.bundlePath, keys: request.keys, expectations: { allowDirty: request.allowDirty } });
@@ -71,16 +75,19 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
   }
   const recorded = readRecordedBuild(verified.verifiedStatement);
   const { source } = recorded.external;
+  timer.mark("verify");
 
   // checkout
   const clonedFrom = request.source ?? cloneUrl(source.uri);
   ctx.log(`cloning ${clonedFrom} at ${source.commit.slice(0, 12)}`);
   const checkout = await checkoutCommit(clonedFrom, source.commit, source.subdir);
+  timer.mark("checkout");
   try {
     // install, with the recorded Bun (fetched from the npm registry when it is not the one running);
     // --bun is the user's explicit choice, of any version: the report then compares two Buns
     const bun = request.bunPath ? await probeBun(request.bunPath) : await resolveBun(recorded.internal.bun.version, { onProgress: ctx.log });
     const install = await installDependencies(checkout.projectDir, recorded, bun.path, { ...ctx.env });
+    timer.mark("install");
 
     // build: the same pipeline as the original, at the recorded source date
     ctx.log(`rebuilding ${recorded.external.service} with Bun ${bun.version}`);
@@ -95,17 +102,26 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
       },
       { ...ctx, env },
     );
+    timer.mark("build");
 
     // compare
+    // the same tar digest settles it; only a difference needs the bytes compared
     const originalPath = request.artifactPath ?? defaultArtifactPath(request.bundlePath);
-    const comparison = originalPath ? await compareTars(originalPath, rebuilt.artifact.path) : compareDigestsOnly(recorded, rebuilt.statementValue.subject);
     const rebuiltDigest = rebuilt.artifact.digest.slice("sha256:".length);
-    const reproducible = rebuiltDigest === recorded.artifact.sha256 && comparison.identical;
+    const reproducible = rebuiltDigest === recorded.artifact.sha256;
+    const comparison: Comparison = reproducible ? { identical: true, files: [] } : originalPath ? await compareTars(originalPath, rebuilt.artifact.path) : compareDigestsOnly(recorded, rebuilt.statementValue.subject);
+    if (comparison.tar && comparison.tar.original !== recorded.artifact.sha256) {
+      // explaining a difference from some other tar would explain nothing
+      throw new BunsealError("SUBJECT_MISMATCH", `${originalPath} is not the artifact the attestation names; expected sha256:${recorded.artifact.sha256}, got sha256:${comparison.tar.original}`, { file: originalPath, expected: `sha256:${recorded.artifact.sha256}`, found: `sha256:${comparison.tar.original}` });
+    }
+    timer.mark("compare");
 
     // explain
     const rebuiltRecord = readRecordedBuild(rebuilt.statementValue);
-    const causes = reproducible ? [] : explainDifferences(comparison, originalFacts(recorded), { ...rebuildFacts(rebuiltRecord, checkout.projectDir, env), startedAt: startedOn });
+    // the explanation is loaded only when there is something to explain
+    const causes = reproducible ? [] : (await import("./explain.ts")).explainDifferences(comparison, originalFacts(recorded), { ...rebuildFacts(rebuiltRecord, checkout.projectDir, env), startedAt: startedOn });
     const diffoscope = request.diffoscopePath ? await writeDiffoscope(request.diffoscopePath, comparison, originalPath ?? recorded.artifact.name, rebuilt.artifact.path) : null;
+    timer.mark("explain");
 
     // attest the reproduction
     let attestation: RebuildReport["attestation"] = null;
@@ -127,6 +143,7 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
       await writeFileAtomic(path, `${JSON.stringify(bundle, null, 2)}\n`);
       attestation = { path };
     }
+    timer.mark("attest");
 
     return {
       reproducible,
@@ -138,9 +155,10 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
       causes,
       attestation,
       diffoscope,
+      timings: { ...timer.laps, total: timer.total() },
     };
   } finally {
-    if (!request.keep) await rm(checkout.root, { recursive: true, force: true });
+    if (!request.keep) removeInBackground(checkout.root);
   }
 }
 
@@ -200,6 +218,7 @@ function safeUser(): string | undefined {
 }
 
 async function writeDiffoscope(path: string, comparison: Comparison, original: string, rebuilt: string): Promise<{ path: string }> {
+  const { toDiffoscope } = await import("./diffoscope.ts");
   await writeFileAtomic(path, `${JSON.stringify(toDiffoscope(comparison, { original, rebuilt }), null, 2)}\n`);
   return { path };
 }

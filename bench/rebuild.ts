@@ -1,0 +1,104 @@
+/**
+ * bunseal rebuild and check, against what they cannot avoid doing.
+ *
+ *   bun bench/rebuild.ts [--runs 7] [--only fixture|large]
+ *
+ * rebuild: wall time of `bunseal rebuild BUNDLE --key PUB` (clone, frozen
+ * install, build, compare) against the sum of a frozen `bun install` and a bare
+ * `bun build` with the same options in a fresh clone of the same commit.
+ * Target (issue #3): ≤ 1.2×.
+ * check: wall time of `bunseal check` with default settings against one
+ * `bunseal build --no-sign` of the same project. Target: within 6 builds.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { exampleServiceRepo } from "../test/helpers/example-service.ts";
+import { git } from "../test/helpers/git.ts";
+
+const args = process.argv.slice(2);
+const runs = Number(args[args.indexOf("--runs") + 1] ?? 7) || 7;
+const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined;
+const root = join(import.meta.dir, "..");
+const bunseal = join(root, "bin", "bunseal");
+const scratch = mkdtempSync(join(tmpdir(), "bunseal-bench-rebuild-"));
+
+async function timed(cmd: string[], cwd: string): Promise<number> {
+  const started = performance.now();
+  const proc = Bun.spawn(cmd, { cwd, stdin: "ignore", stdout: "ignore", stderr: "pipe" });
+  const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+  const ms = performance.now() - started;
+  if (code !== 0) throw new Error(`${cmd.join(" ")} exited ${code}:\n${stderr}`);
+  return ms;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function bareBuild(config: any, outdir: string): string[] {
+  const b = config.build ?? {};
+  const cmd = [process.execPath, "build", ...config.entrypoints, "--outdir", outdir, `--target=${b.target ?? "bun"}`, `--format=${b.format ?? "esm"}`, "--external=bunseal:build-info"];
+  if (b.minify === true) cmd.push("--minify");
+  if (b.sourcemap && b.sourcemap !== "none") cmd.push(`--sourcemap=${b.sourcemap}`);
+  if (b.splitting) cmd.push("--splitting");
+  for (const [k, v] of Object.entries(b.define ?? {})) cmd.push(`--define=${k}=${v}`);
+  return cmd;
+}
+
+async function measure(name: string, repo: string, key: string, pub: string): Promise<void> {
+  const config = await Bun.file(join(repo, "bunseal.json")).json();
+  const built = Bun.spawnSync([process.execPath, bunseal, "build", repo, "--key", key, "--json"], { cwd: repo });
+  if (built.exitCode !== 0) throw new Error(`build failed: ${built.stderr}`);
+  const bundle = JSON.parse(built.stdout.toString()).bundle.path;
+  const rebuild: number[] = [];
+  const baseline: number[] = [];
+  const check: number[] = [];
+  const single: number[] = [];
+  for (let i = 0; i <= runs; i++) {
+    // a fresh clone each time, as rebuild makes one
+    const clone = join(scratch, `${name}-clone-${i}`);
+    await git(scratch, ["clone", "-q", repo, clone]);
+    const install = await timed([process.execPath, "install", "--frozen-lockfile", "--no-progress"], clone);
+    const bare = await timed(bareBuild(config, join(clone, "dist")), clone);
+    const re = await timed([process.execPath, bunseal, "rebuild", bundle, "--key", pub, "--json"], repo);
+    const one = await timed([process.execPath, bunseal, "build", repo, "--no-sign", "--out", join(scratch, "single")], repo);
+    const all = await timed([process.execPath, bunseal, "check", repo, "--json"], repo);
+    rmSync(clone, { recursive: true, force: true });
+    if (i === 0) continue; // warm-up: caches and page cache, for all alike
+    baseline.push(install + bare);
+    rebuild.push(re);
+    single.push(one);
+    check.push(all);
+  }
+  const base = median(baseline);
+  console.log(`\n${name}: median of ${runs} runs`);
+  console.log(`  frozen install + bare build  ${base.toFixed(0).padStart(6)} ms`);
+  console.log(`  bunseal rebuild              ${median(rebuild).toFixed(0).padStart(6)} ms   ${(median(rebuild) / base).toFixed(2)}×`);
+  console.log(`  bunseal build --no-sign      ${median(single).toFixed(0).padStart(6)} ms`);
+  console.log(`  bunseal check (default)      ${median(check).toFixed(0).padStart(6)} ms   ${(median(check) / median(single)).toFixed(1)} builds' time`);
+}
+
+try {
+  const keys = join(scratch, "keys");
+  Bun.spawnSync([process.execPath, bunseal, "keygen", "--out", keys]);
+  console.log(`Bun ${Bun.version}, ${navigator.hardwareConcurrency} cores`);
+  if (only !== "large") {
+    const repo = await exampleServiceRepo();
+    try {
+      await measure("example-service (fixtures/)", repo.path, join(keys, "bunseal.key"), join(keys, "bunseal.pub"));
+    } finally {
+      await repo.cleanup();
+    }
+  }
+  if (only !== "fixture") {
+    const large = join(scratch, "large-project");
+    const gen = Bun.spawnSync([process.execPath, join(import.meta.dir, "gen-large-project.ts"), large, "--modules", "10000"], { stdout: "ignore", stderr: "inherit" });
+    if (gen.exitCode !== 0) throw new Error("generating the large project failed");
+    await measure("large-project (10,000 modules)", large, join(keys, "bunseal.key"), join(keys, "bunseal.pub"));
+  }
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}

@@ -150,7 +150,11 @@ async function main(): Promise<void> {
   // The lockfile comes from a real install, so it has exactly the form bun's --frozen-lockfile accepts.
   await run([process.execPath, "install", "--no-progress"], dir);
   await git(dir, ["init", "-q", "-b", "main"]);
+  // No background `git gc --auto` after the commit: a clone made while it runs fails on the
+  // loose objects it removes. The objects are packed below, in the foreground.
+  await git(dir, ["config", "gc.auto", "0"]);
   const commit = await gitCommitAll(dir, `large-project: ${modules} modules`);
+  await git(dir, ["gc", "--quiet"]);
 
   console.log(`${dir}`);
   console.log(`modules: ${modules} (${lines} lines, ${(bytes / 1e6).toFixed(1)} MB of TypeScript)`);

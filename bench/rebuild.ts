@@ -15,13 +15,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exampleServiceRepo } from "../test/helpers/example-service.ts";
 import { git } from "../test/helpers/git.ts";
+import { scratchDir } from "../src/util/scratch-dir.ts";
 
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf("--runs") + 1] ?? 7) || 7;
 const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined;
 const root = join(import.meta.dir, "..");
 const bunseal = join(root, "bin", "bunseal");
-const scratch = mkdtempSync(join(tmpdir(), "bunseal-bench-rebuild-"));
+// the same kind of place rebuild checks out into, so the baseline's install and build write to it too
+const scratch = mkdtempSync(join(scratchDir(), "bunseal-bench-rebuild-"));
 
 async function timed(cmd: string[], cwd: string): Promise<number> {
   const started = performance.now();
@@ -30,6 +32,10 @@ async function timed(cmd: string[], cwd: string): Promise<number> {
   const ms = performance.now() - started;
   if (code !== 0) throw new Error(`${cmd.join(" ")} exited ${code}:\n${stderr}`);
   return ms;
+}
+
+function slug(name: string): string {
+  return name.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "");
 }
 
 function median(values: number[]): number {
@@ -59,7 +65,7 @@ async function measure(name: string, repo: string, key: string, pub: string): Pr
   const single: number[] = [];
   for (let i = 0; i <= runs; i++) {
     // a fresh clone each time, as rebuild makes one
-    const clone = join(scratch, `${name}-clone-${i}`);
+    const clone = join(scratch, `clone-${slug(name)}-${i}`);
     await git(scratch, ["clone", "-q", repo, clone]);
     const install = await timed([process.execPath, "install", "--frozen-lockfile", "--no-progress"], clone);
     const bare = await timed(bareBuild(config, join(clone, "dist")), clone);
@@ -94,7 +100,8 @@ try {
     }
   }
   if (only !== "fixture") {
-    const large = join(scratch, "large-project");
+    // generated on disk, like a real project; its clones go to the scratch folder
+    const large = join(mkdtempSync(join(tmpdir(), "bunseal-bench-")), "large-project");
     const gen = Bun.spawnSync([process.execPath, join(import.meta.dir, "gen-large-project.ts"), large, "--modules", "10000"], { stdout: "ignore", stderr: "inherit" });
     if (gen.exitCode !== 0) throw new Error("generating the large project failed");
     await measure("large-project (10,000 modules)", large, join(keys, "bunseal.key"), join(keys, "bunseal.pub"));

@@ -6,8 +6,8 @@
  * copied, not linked: a link would put the original's absolute path into the
  * build.
  */
-import { existsSync } from "node:fs";
-import { chmod, copyFile, lstat, mkdir, mkdtemp, readdir, readlink, rename, rm, symlink } from "node:fs/promises";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readlinkSync, symlinkSync } from "node:fs";
+import { chmod, mkdir, mkdtemp, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { BunsealError } from "../errors.ts";
 import { scratchDir } from "../util/scratch-dir.ts";
@@ -46,7 +46,7 @@ export async function createWorkspace(): Promise<Workspace> {
       if (made.get(dest) !== order) {
         if (modules?.startsWith(`${dest}/`)) modules = await park(modules, join(root, "node_modules-parked"));
         await rm(dest, { recursive: true, force: true });
-        await copyTree(source, dest, options.reverseCreation);
+        copyTree(source, dest, options.reverseCreation);
         made.set(dest, order);
       }
       const target = join(dest, "node_modules");
@@ -82,19 +82,22 @@ async function copyModules(from: string, to: string): Promise<void> {
   if (code !== 0) throw new BunsealError("IO_FAILED", `could not copy ${from} for the check builds: ${stderr.trim()}`, { file: from });
 }
 
-async function copyTree(source: string, dest: string, reverse: boolean): Promise<void> {
-  await mkdir(dest, { recursive: true });
-  const names = (await readdir(source)).filter((n) => !SKIP.has(n)).sort();
-  if (reverse) names.reverse();
-  for (const name of names) {
-    const from = join(source, name);
-    const to = join(dest, name);
-    const stat = await lstat(from);
-    if (stat.isDirectory()) await copyTree(from, to, reverse);
-    else if (stat.isSymbolicLink()) await symlink(await readlink(from), to);
-    else if (stat.isFile()) {
-      await copyFile(from, to);
-      await chmod(to, stat.mode & 0o777);
-    }
+/**
+ * Synchronous on purpose: the order in which entries are created is the point
+ * (tmpfs lists a directory in creation order), and for ten thousand small files
+ * the synchronous calls are several times faster than awaiting each one.
+ * copyFileSync keeps the file's mode.
+ */
+function copyTree(source: string, dest: string, reverse: boolean): void {
+  mkdirSync(dest, { recursive: true });
+  const entries = readdirSync(source, { withFileTypes: true }).filter((e) => !SKIP.has(e.name));
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  if (reverse) entries.reverse();
+  for (const entry of entries) {
+    const from = join(source, entry.name);
+    const to = join(dest, entry.name);
+    if (entry.isDirectory()) copyTree(from, to, reverse);
+    else if (entry.isSymbolicLink()) symlinkSync(readlinkSync(from), to);
+    else if (entry.isFile()) copyFileSync(from, to);
   }
 }

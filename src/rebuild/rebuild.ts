@@ -57,6 +57,8 @@ export interface RebuildReport {
   causes: Cause[];
   attestation: { path: string } | null;
   diffoscope: { path: string } | null;
+  /** things a reader should know even when the bytes reproduced (a lockfile that differs from the recorded one) */
+  notes: string[];
   /** wall time of each stage in ms */
   timings: Record<RebuildStage | "total", number>;
 }
@@ -155,6 +157,7 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
       causes,
       attestation,
       diffoscope,
+      notes: install.lockfileMatches ? [] : [`the checkout's bun.lock is ${install.lockfileDigest ?? "absent"}, the attestation records ${recorded.internal.lockfileDigest ?? "none"}`],
       timings: { ...timer.laps, total: timer.total() },
     };
   } finally {

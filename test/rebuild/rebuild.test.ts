@@ -184,6 +184,17 @@ describe("rebuild names each planted source of nondeterminism", () => {
     expect(JSON.stringify(report.causes)).toContain("node_modules/ms/index.js");
   });
 
+  test("dependency-drift: the original's bun.lock is not the commit's (a lockfile drift)", async () => {
+    await using repo = await plantedRepo("dependency-drift");
+    // an uncommitted `bun add ms@2.0.0`: the build records the dirty tree and the drifted lockfile
+    const proc = Bun.spawn([process.execPath, "add", "ms@2.0.0", "--no-progress"], { cwd: repo.path, stdout: "ignore", stderr: "pipe" });
+    expect(await proc.exited).toBe(0);
+    const built = await build(repo.path, {}, ["--allow-dirty"]);
+    const report = await expectCause(built.bundle.path, "dependency-drift", ["--allow-dirty"]);
+    expect(report.install.lockfileMatches).toBe(false);
+    expect(JSON.stringify(report.causes)).toContain("bun.lock");
+  });
+
   test("a --diffoscope report is written in diffoscope's JSON format", async () => {
     await using repo = await plantedRepo("random");
     const built = await build(repo.path);

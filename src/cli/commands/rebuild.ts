@@ -51,6 +51,7 @@ function render(report: Awaited<ReturnType<typeof import("../../rebuild/rebuild.
   if (report.source.checkout) lines.push(`  checkout kept at ${report.source.checkout}`);
   if (report.attestation) lines.push(`  rebuild attestation ${report.attestation.path}`);
   if (report.diffoscope) lines.push(`  diffoscope report ${report.diffoscope.path}`);
+  for (const note of report.notes) lines.push(`  note: ${note}`);
   if (report.causes.length > 0) {
     lines.push("causes");
     for (const cause of report.causes) lines.push(`  ${cause.kind}${cause.file ? ` in ${cause.file}` : ""}: ${cause.evidence}`);

@@ -5,13 +5,14 @@
  * the output depends on, each with the same cause report as `rebuild`.
  *   baseline → repeats → all variations → one variation at a time → explain
  */
-import { hostname, userInfo } from "node:os";
+import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { loadConfig } from "../config/load.ts";
 import type { Context } from "../context.ts";
 import { buildArtifact, type BuildOutcome } from "../pipeline/build.ts";
 import { compareTars, type FileDifference } from "../rebuild/compare.ts";
 import { explainDifferences, type BuildFacts, type Cause } from "../rebuild/explain.ts";
+import { currentUser, recordedFacts } from "../rebuild/facts.ts";
 import { readRecordedBuild } from "../rebuild/recorded.ts";
 import { readSource } from "../source/git.ts";
 import { CHECK_HOSTNAME, CHECK_UID, planVariations, probeVariations, VARIATION_NAMES, type VariationName, type VariationPlan } from "./variations.ts";
@@ -127,13 +128,7 @@ function facts(built: Built, allowedEnv: ReadonlyMap<string, string>): BuildFact
   const varied = new Set(built.variations);
   const env = new Map([...allowedEnv].map(([k, v]) => [k, built.plan.build.env?.[k] ?? v]));
   return {
-    bunVersion: recorded.internal.bun.version,
-    lockfileDigest: recorded.internal.lockfileDigest,
-    inputs: recorded.inputs,
-    packages: recorded.packages,
-    configDigest: recorded.external.config.digest,
-    sourceDateEpoch: recorded.internal.sourceDateEpoch,
-    envNames: recorded.internal.env,
+    ...recordedFacts(recorded),
     buildPath: built.dir,
     hostname: varied.has("hostname") ? CHECK_HOSTNAME : hostname(),
     user: varied.has("user") ? `uid ${CHECK_UID}` : currentUser(),
@@ -141,14 +136,6 @@ function facts(built: Built, allowedEnv: ReadonlyMap<string, string>): BuildFact
     locale: built.plan.build.env?.LC_ALL ?? "C",
     env,
   };
-}
-
-function currentUser(): string | undefined {
-  try {
-    return userInfo().username;
-  } catch {
-    return undefined;
-  }
 }
 
 function report(baseline: Built, trials: Trial[], failure: CheckReport["failure"], culprits: VariationName[], unavailable: CheckReport["unavailable"], causes: Cause[], differences: FileDifference[], notes: string[]): CheckReport {

@@ -7,7 +7,7 @@
  */
 import type { KeyObject } from "node:crypto";
 import { existsSync } from "node:fs";
-import { hostname, userInfo } from "node:os";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Context } from "../context.ts";
 import { BunsealError } from "../errors.ts";
@@ -23,6 +23,7 @@ import { checkoutCommit, cloneUrl, removeInBackground } from "./checkout.ts";
 import { compareTars, type Comparison, type FileDifference } from "./compare.ts";
 import type { BuildFacts, Cause } from "./explain.ts";
 import { installDependencies, type InstallResult } from "./install.ts";
+import { currentUser, recordedFacts } from "./facts.ts";
 import { readRecordedBuild, type RecordedBuild } from "./recorded.ts";
 import { rebuildStatement } from "./rebuild-attestation.ts";
 import { StageTimer } from "../pipeline/stage-timer.ts";
@@ -121,7 +122,7 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
     // explain
     const rebuiltRecord = readRecordedBuild(rebuilt.statementValue);
     // the explanation is loaded only when there is something to explain
-    const causes = reproducible ? [] : (await import("./explain.ts")).explainDifferences(comparison, originalFacts(recorded), { ...rebuildFacts(rebuiltRecord, checkout.projectDir, env), startedAt: startedOn });
+    const causes = reproducible ? [] : (await import("./explain.ts")).explainDifferences(comparison, recordedFacts(recorded), { ...rebuildFacts(rebuiltRecord, checkout.projectDir, env), startedAt: startedOn });
     const diffoscope = request.diffoscopePath ? await writeDiffoscope(request.diffoscopePath, comparison, originalPath ?? recorded.artifact.name, rebuilt.artifact.path) : null;
     timer.mark("explain");
 
@@ -184,40 +185,19 @@ function compareDigestsOnly(recorded: RecordedBuild, rebuiltSubjects: { name?: s
   return { identical: files.length === 0, files };
 }
 
-function originalFacts(recorded: RecordedBuild): BuildFacts {
-  return {
-    bunVersion: recorded.internal.bun.version,
-    lockfileDigest: recorded.internal.lockfileDigest,
-    inputs: recorded.inputs,
-    packages: recorded.packages,
-    configDigest: recorded.external.config.digest,
-    sourceDateEpoch: recorded.internal.sourceDateEpoch,
-    envNames: recorded.internal.env,
-    startedAt: recorded.startedOn,
-  };
-}
-
 function rebuildFacts(rebuilt: RecordedBuild, projectDir: string, env: Record<string, string | undefined>): BuildFacts {
   // only the variables that were set: an unset one is told apart from an empty one
   const visible = new Map(rebuilt.internal.env.flatMap((name) => (env[name] === undefined ? [] : [[name, env[name]!] as const])));
   return {
-    ...originalFacts(rebuilt),
+    ...recordedFacts(rebuilt),
     buildPath: projectDir,
     hostname: hostname(),
-    user: safeUser(),
+    user: currentUser(),
     home: process.env.HOME,
     timezone: "UTC",
     locale: "C",
     env: visible,
   };
-}
-
-function safeUser(): string | undefined {
-  try {
-    return userInfo().username;
-  } catch {
-    return undefined;
-  }
 }
 
 async function writeDiffoscope(path: string, comparison: Comparison, original: string, rebuilt: string): Promise<{ path: string }> {

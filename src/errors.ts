@@ -42,6 +42,11 @@ export const ERROR_CODES = {
   EXPECTATION_FAILED: "rejected",
   INSTALL_SCRIPTS_CHANGED: "rejected",
   NOT_REPRODUCIBLE: "rejected",
+  NOT_FOUND: "rejected",
+  PIN_DOWNGRADE: "rejected",
+  PIN_CONFLICT: "rejected",
+  PIN_REFUSED: "rejected",
+  ROLLBACK_REFUSED: "rejected",
   // exit 3: the machine or a service around it
   GIT_FAILED: "environment",
   BUN_FAILED: "environment",
@@ -56,6 +61,8 @@ export const ERROR_CODES = {
   /** no Bun is published for this operating system and CPU */
   BUN_PLATFORM_UNSUPPORTED: "environment",
   IO_FAILED: "environment",
+  STORE_FAILED: "environment",
+  STORE_INVALID: "input",
   INSTALL_FAILED: "environment",
 } as const satisfies Record<string, ErrorKind>;
 

@@ -1,0 +1,87 @@
+/**
+ * The store: one small interface, two backends (SQLite for one machine,
+ * PostgreSQL for a team), the same schema and the same tests for both.
+ * It indexes verified artifacts so `trace` can answer from any digest, and
+ * keeps the append-only, signed history of pins that `rollback` works from.
+ */
+
+/** One artifact, as its verified attestation describes it. */
+export interface ArtifactRecord {
+  /** sha256 hex of the tar (the statement's first subject) */
+  digest: string;
+  name: string;
+  service: string;
+  commit: string;
+  sourceUri: string;
+  dirty: boolean;
+  bunVersion: string;
+  lockfileDigest: string | null;
+  schemaVersion: string | null;
+  telemetryContract: string | null;
+  featureFlags: Record<string, boolean | string | number>;
+  builderId: string;
+  /** key id (sha256 of the SPKI DER) of the key that signed the attestation */
+  signerKeyId: string;
+  /** the signer's public key (SPKI PEM), so the attestation can be verified again from the store alone */
+  signerPublicKey: string;
+  /** when the build ran (the statement's startedOn), ISO 8601 */
+  builtAt: string;
+  /** the Sigstore bundle, exactly as signed (JSON text) */
+  bundle: string;
+  /** every output file inside the tar */
+  files: { path: string; digest: string }[];
+  /** every locked package */
+  packages: { name: string; version: string; integrity: string | null }[];
+}
+
+/** An artifact without the bulky parts, for listings. */
+export type ArtifactSummary = Omit<ArtifactRecord, "bundle" | "files" | "packages" | "signerPublicKey">;
+
+/** One entry of the pin history of (service, env). */
+export interface PinRecord {
+  service: string;
+  env: string;
+  /** 1, 2, 3, …: only ever grows for a (service, env) */
+  sequence: number;
+  digest: string;
+  /** the digest pinned before this one, or null for the first pin */
+  previousDigest: string | null;
+  actor: string;
+  reason: string;
+  /** ISO 8601 */
+  pinnedAt: string;
+  /** set when this pin rolls back the pin with this sequence */
+  rollbackOf: number | null;
+  /** the signed pin statement (a Sigstore bundle, JSON text) */
+  bundle: string;
+}
+
+export interface PinFilter {
+  service?: string;
+  env?: string;
+  digest?: string;
+}
+
+export interface Store {
+  /** where it is, for messages (`sqlite:/path` or `postgres://host/db`, without credentials) */
+  readonly location: string;
+  /** Records an artifact; putting the same digest again changes nothing and is not an error. */
+  putArtifact(record: ArtifactRecord): Promise<void>;
+  getArtifact(digest: string): Promise<ArtifactRecord | undefined>;
+  /** artifacts that contain an output file with this sha256 */
+  findByFileDigest(digest: string): Promise<ArtifactSummary[]>;
+  /** artifacts that locked this package (any version when `version` is absent), newest build first */
+  findByPackage(name: string, version?: string): Promise<(ArtifactSummary & { packageVersion: string })[]>;
+  /**
+   * Appends a pin. `pin.sequence` must be exactly one more than the newest
+   * sequence for (service, env) (1 for the first) and `previousDigest` must be
+   * its digest: the caller read that state and decided on it, so a concurrent
+   * pin in between makes this fail with PIN_CONFLICT rather than silently
+   * reorder history. Atomic: the row is there whole or not at all.
+   */
+  appendPin(pin: PinRecord): Promise<void>;
+  /** pins matching the filter, oldest first within each (service, env) */
+  pins(filter?: PinFilter): Promise<PinRecord[]>;
+  latestPin(service: string, env: string): Promise<PinRecord | undefined>;
+  close(): Promise<void>;
+}

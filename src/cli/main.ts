@@ -10,6 +10,11 @@ import { VERSION } from "../version.ts";
 import { registerBuild } from "./commands/build.ts";
 import { registerCheck } from "./commands/check.ts";
 import { registerKeygen } from "./commands/keygen.ts";
+import { registerPin } from "./commands/pin.ts";
+import { registerPins } from "./commands/pins.ts";
+import { registerRollback } from "./commands/rollback.ts";
+import { registerStore } from "./commands/store.ts";
+import { registerTrace } from "./commands/trace.ts";
 import { registerRebuild } from "./commands/rebuild.ts";
 import { registerVerify } from "./commands/verify.ts";
 import { wantsJson } from "./output.ts";
@@ -21,6 +26,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description("Signed, reproducible, traceable release artifacts for bun build")
     .version(VERSION, "-V, --version")
     .exitOverride()
+    // an option after a subcommand belongs to it (`pins verify F --json` is verify's --json, not pins')
+    .enablePositionalOptions()
     .configureOutput({ writeErr: (text) => process.stderr.write(text), writeOut: (text) => process.stdout.write(text) })
     .showHelpAfterError("(run bunseal --help for usage)");
   let exitCode = 0;
@@ -32,6 +39,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerVerify(program, setExit);
   registerRebuild(program, setExit);
   registerCheck(program, setExit);
+  registerTrace(program, setExit);
+  registerPin(program, setExit);
+  registerPins(program, setExit);
+  registerRollback(program, setExit);
+  registerStore(program, setExit);
   try {
     await program.parseAsync([...argv], { from: "user" });
     return exitCode;

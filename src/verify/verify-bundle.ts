@@ -14,7 +14,7 @@ import { checkStatement } from "./check-statement.ts";
 import { checkSubject } from "./check-subject.ts";
 import { checkExpectations, type Expectations } from "./expectations.ts";
 import type { Finding } from "./finding.ts";
-import { readBundle } from "./read-bundle.ts";
+import { parseBundle, readBundle } from "./read-bundle.ts";
 
 declare const verifiedBrand: unique symbol;
 /** A statement that passed every check. Only this module makes one; code that needs trust takes this type. */
@@ -28,7 +28,10 @@ export interface VerifyRequest {
    * bytes it rebuilds against them); the report then says it checked none.
    */
   artifact: string | undefined;
+  /** the bundle file; with `bundleBytes`, only its name for messages */
   bundlePath: string;
+  /** the bundle itself, when it does not come from a file (the store keeps bundles) */
+  bundleBytes?: Uint8Array;
   keys: readonly KeyObject[];
   expectations: Expectations;
 }
@@ -55,7 +58,7 @@ export async function verifyBundle(request: VerifyRequest): Promise<VerifyReport
   }
   // parse
   const artifact = request.artifact === undefined ? undefined : await resolveArtifact(request.artifact);
-  const { bundle } = await readBundle(request.bundlePath);
+  const { bundle } = request.bundleBytes ? await parseBundle(request.bundleBytes, request.bundlePath) : await readBundle(request.bundlePath);
   const failures: Finding[] = [];
 
   // signature

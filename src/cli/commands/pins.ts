@@ -1,0 +1,40 @@
+import type { Command } from "commander";
+import { collect, printJson, printLines } from "../output.ts";
+import { storeOption, withStore } from "../store-option.ts";
+
+export function registerPins(program: Command, setExit: (code: number) => void): void {
+  const pins = storeOption(
+    program
+      .command("pins")
+      .description("the pin history; `pins verify PINFILE` checks a pin file")
+      .option("--env <env>", "only this environment")
+      .option("--service <name>", "only this service"),
+  )
+    .option("--json", "print one JSON object")
+    .action(async (flags: { env?: string; service?: string; store?: string; json?: boolean }) => {
+      const history = await withStore(flags.store, (store) => store.pins({ env: flags.env, service: flags.service }));
+      const rows = history.map(({ bundle: _b, ...pin }) => pin);
+      if (flags.json) printJson({ pins: rows });
+      else printLines(rows.length === 0 ? ["no pins"] : rows.map((p) => `${p.service}  ${p.env}  #${p.sequence}  sha256:${p.digest.slice(0, 12)}  ${p.pinnedAt}  ${p.actor}${p.rollbackOf ? `  rollback of #${p.rollbackOf}` : ""}${p.reason ? `  "${p.reason}"` : ""}`));
+      setExit(0);
+    });
+
+  storeOption(
+    pins
+      .command("verify")
+      .description("verify a pin file: signature, fields, the pinned artifact's attestation, and no downgrade")
+      .argument("<pinfile>", "pins/<service>.<env>.json")
+      .option("--key <file>", "a public key trusted to sign pins (repeatable)", collect, []),
+  )
+    .option("--json", "print one JSON object")
+    .action(async (pinfile: string, flags: { key: string[]; store?: string; json?: boolean }) => {
+      const [{ verifyPinFile }, { loadPublicKey }, { BunsealError }] = await Promise.all([import("../../pin/verify-pin-file.ts"), import("../../sign/keys.ts"), import("../../errors.ts")]);
+      if (flags.key.length === 0) throw new BunsealError("USAGE", "expected --key PUB to verify the pin's signature", { field: "--key", expected: "a public key" });
+      const keys = await Promise.all(flags.key.map((k) => loadPublicKey(k)));
+      const report = await withStore(flags.store, (store) => verifyPinFile(pinfile, keys, store));
+      if (flags.json) printJson(report);
+      else if (report.verified) printLines([`OK: ${report.pin.service} in ${report.pin.env} pin #${report.pin.sequence} → sha256:${report.pin.digest}`]);
+      else printLines([`FAILED: ${pinfile}`, ...report.failures.map((f) => `  ${f.code}: ${f.message}${f.expected ? ` (expected ${f.expected}${f.found ? `, found ${f.found}` : ""})` : ""}`)]);
+      setExit(report.verified ? 0 : 1);
+    });
+}

@@ -1,0 +1,83 @@
+/**
+ * `bunseal pin`: append a signed pin to the history of (service, env). Only
+ * an artifact whose attestation verifies can be pinned; the history only ever
+ * grows; the pin file follows the newest pin.
+ */
+import type { KeyObject } from "node:crypto";
+import { BunsealError } from "../errors.ts";
+import { signStatement } from "../sign/sign-statement.ts";
+import type { Signer } from "../sign/signer.ts";
+import type { ArtifactRecord, PinRecord, Store } from "../store/store.ts";
+import { verifyStored } from "../store/verify-stored.ts";
+import { canonicalJson } from "../util/canonical-json.ts";
+import { parseDigest } from "../util/digest.ts";
+import { exportPinFile } from "./pin-file.ts";
+import { pinStatement } from "./pin-statement.ts";
+
+export interface PinRequest {
+  /** `sha256:<hex>` or hex */
+  digest: string;
+  env: string;
+  reason: string;
+  actor: string;
+  signer: Signer;
+  /** keys trusted for the artifact's attestation; default: the key it was stored with */
+  trusted?: readonly KeyObject[];
+  allowDirty?: boolean;
+  /** the sequence of the pin this one rolls back */
+  rollbackOf?: number | null;
+  /** when set, the pin must follow exactly this sequence (a rollback planned against it); otherwise a lost race is retried */
+  expectedSequence?: number;
+  /** folder for the pin file; null: write none */
+  pinsDir: string | null;
+  now?: () => Date;
+}
+
+export interface PinOutcome {
+  pin: PinRecord;
+  artifact: ArtifactRecord;
+  file: string | null;
+}
+
+const RETRIES = 8;
+
+export async function pinArtifact(store: Store, request: PinRequest): Promise<PinOutcome> {
+  const digest = parseDigest(request.digest);
+  if (!digest) throw new BunsealError("USAGE", `expected sha256:<64 hex digits>, got ${JSON.stringify(request.digest)}`, { field: "DIGEST", expected: "sha256:<hex>", found: request.digest });
+  const artifact = await store.getArtifact(digest);
+  if (!artifact) {
+    throw new BunsealError("NOT_FOUND", `sha256:${digest} is not in the store (${store.location}); expected an artifact recorded by build --store or store import`, { field: "DIGEST", expected: "a stored artifact", found: `sha256:${digest}` });
+  }
+  const verdict = await verifyStored(artifact, request.trusted, { allowDirty: request.allowDirty });
+  if (!verdict.verified) {
+    throw new BunsealError("PIN_REFUSED", `${artifact.name} cannot be pinned: its attestation does not verify:\n  ${verdict.failures.map((f) => `${f.code}: ${f.message}`).join("\n  ")}`, { expected: "a verified attestation", found: verdict.failures.map((f) => f.code).join(", ") });
+  }
+  for (let attempt = 0; ; attempt++) {
+    const latest = await store.latestPin(artifact.service, request.env);
+    const sequence = (latest?.sequence ?? 0) + 1;
+    if (request.expectedSequence !== undefined && sequence !== request.expectedSequence) {
+      throw new BunsealError("PIN_CONFLICT", `the history of ${artifact.service} in ${request.env} moved on while this was planned: expected to write pin ${request.expectedSequence}, the next is ${sequence}`, { expected: String(request.expectedSequence), found: String(sequence) });
+    }
+    const predicate = {
+      service: artifact.service,
+      env: request.env,
+      sequence,
+      previousDigest: latest?.digest ?? null,
+      actor: request.actor,
+      reason: request.reason,
+      pinnedAt: (request.now ?? (() => new Date()))().toISOString(),
+      rollbackOf: request.rollbackOf ?? null,
+    };
+    const bundle = await signStatement(new TextEncoder().encode(canonicalJson(pinStatement(digest, artifact.name, predicate))), request.signer);
+    const pin: PinRecord = { ...predicate, digest, bundle: JSON.stringify(bundle) };
+    try {
+      await store.appendPin(pin);
+    } catch (error) {
+      // another pin got in first: re-read the history and sign again (a planned rollback does not)
+      if ((error as BunsealError).code === "PIN_CONFLICT" && request.expectedSequence === undefined && attempt < RETRIES) continue;
+      throw error;
+    }
+    const file = request.pinsDir === null ? null : await exportPinFile(request.pinsDir, pin);
+    return { pin, artifact, file };
+  }
+}

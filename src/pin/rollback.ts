@@ -1,0 +1,85 @@
+/**
+ * `bunseal rollback`: plan, then apply. The target was pinned here before
+ * (known good); its attestation must verify again; with --rebuild it must
+ * still rebuild to the same bytes; the schema contract must not change unless
+ * allowed. The rollback is a new pin: history is never rewritten.
+ */
+import { createPublicKey, type KeyObject } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Context } from "../context.ts";
+import { BunsealError } from "../errors.ts";
+import type { Signer } from "../sign/signer.ts";
+import type { ArtifactRecord, Store } from "../store/store.ts";
+import { pinArtifact, type PinOutcome } from "./pin.ts";
+import { planRollback, type RollbackPlan, type RollbackRequest } from "./rollback-plan.ts";
+
+export interface RollbackOptions extends Omit<RollbackRequest, "service"> {
+  service?: string;
+  reason: string;
+  actor: string;
+  signer?: Signer;
+  trusted?: readonly KeyObject[];
+  rebuild?: boolean;
+  dryRun?: boolean;
+  pinsDir: string | null;
+}
+
+export interface RollbackOutcome {
+  plan: RollbackPlan;
+  applied: PinOutcome | null;
+  rebuilt: boolean | null;
+}
+
+export async function rollback(store: Store, options: RollbackOptions, ctx: Context): Promise<RollbackOutcome> {
+  const service = options.service ?? (await soleService(store, options.env));
+  const history = await store.pins({ service, env: options.env });
+  const digests = [...new Set(history.map((p) => p.digest))];
+  const artifacts = new Map((await Promise.all(digests.map((d) => store.getArtifact(d)))).flatMap((a) => (a ? [[a.digest, a] as const] : [])));
+  const plan = planRollback({ ...options, service }, history, artifacts);
+  if (options.dryRun) return { plan, applied: null, rebuilt: null };
+  if (!options.signer) throw new BunsealError("USAGE", "expected --key with a private key to sign the rollback pin", { field: "--key", expected: "a private key" });
+
+  const target = artifacts.get(plan.to.digest);
+  if (!target) throw new BunsealError("NOT_FOUND", `sha256:${plan.to.digest} was pinned but is not in the store; expected its attestation there`, { expected: "a stored artifact" });
+  let rebuilt: boolean | null = null;
+  if (options.rebuild) {
+    ctx.log(`rollback: rebuilding ${target.name} to check it still reproduces`);
+    rebuilt = await stillRebuilds(target, options.trusted, ctx);
+    if (!rebuilt) throw new BunsealError("ROLLBACK_REFUSED", `${target.name} no longer rebuilds to the same bytes; run bunseal rebuild on it for the reasons`, { expected: "a reproducible artifact", found: "a different rebuild" });
+  }
+  // pinArtifact verifies the attestation again and refuses if the history moved on since the plan
+  const applied = await pinArtifact(store, {
+    digest: plan.to.digest,
+    env: options.env,
+    reason: options.reason,
+    actor: options.actor,
+    signer: options.signer,
+    trusted: options.trusted,
+    rollbackOf: plan.from.sequence,
+    expectedSequence: plan.nextSequence,
+    pinsDir: options.pinsDir,
+  });
+  return { plan, applied, rebuilt };
+}
+
+async function soleService(store: Store, env: string): Promise<string> {
+  const services = [...new Set((await store.pins({ env })).map((p) => p.service))];
+  if (services.length === 1) return services[0]!;
+  throw new BunsealError("USAGE", services.length === 0 ? `nothing is pinned in ${env}` : `${env} has pins for ${services.join(", ")}; expected --service to say which`, { field: "--service", expected: "one service", found: services.join(", ") || "none" });
+}
+
+async function stillRebuilds(target: ArtifactRecord, trusted: readonly KeyObject[] | undefined, ctx: Context): Promise<boolean> {
+  const { rebuildArtifact } = await import("../rebuild/rebuild.ts");
+  const dir = await mkdtemp(join(tmpdir(), "bunseal-rollback-"));
+  try {
+    const bundlePath = join(dir, `${target.name}.sigstore.json`);
+    await writeFile(bundlePath, target.bundle);
+    const keys = trusted && trusted.length > 0 ? trusted : [createPublicKey(target.signerPublicKey)];
+    const report = await rebuildArtifact({ bundlePath, keys }, ctx);
+    return report.reproducible;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

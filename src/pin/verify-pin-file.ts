@@ -1,0 +1,78 @@
+/**
+ * `bunseal pins verify PINFILE`: the pin file is what deploy tooling trusts,
+ * so check everything it claims: the signature over the pin statement, that
+ * the file's fields are the signed ones, that the pinned artifact has a
+ * verified attestation in the store, and that it is not an old pin replayed
+ * after a newer one (PIN_DOWNGRADE).
+ */
+import type { KeyObject } from "node:crypto";
+import { bundleFromJSON } from "@sigstore/bundle";
+import { IN_TOTO_PAYLOAD_TYPE } from "../attest/dsse.ts";
+import { StatementSchema } from "../attest/statement.ts";
+import type { Store } from "../store/store.ts";
+import { verifyStored } from "../store/verify-stored.ts";
+import { checkKeySignature } from "../verify/check-signature.ts";
+import type { Finding } from "../verify/finding.ts";
+import { readPinFile, type PinFile } from "./pin-file.ts";
+import { PIN_PREDICATE_TYPE, PinPredicateSchema } from "./pin-statement.ts";
+
+export type PinFindingCode = Finding["code"] | "PIN_DOWNGRADE" | "NOT_FOUND";
+
+export interface PinFinding {
+  code: PinFindingCode;
+  message: string;
+  expected?: string;
+  found?: string;
+}
+
+export interface PinFileReport {
+  verified: boolean;
+  pin: Omit<PinFile, "bundle">;
+  newestKnown: number | null;
+  failures: PinFinding[];
+}
+
+export async function verifyPinFile(path: string, keys: readonly KeyObject[], store: Store | undefined): Promise<PinFileReport> {
+  const file = await readPinFile(path);
+  const { bundle: bundleJson, ...pin } = file;
+  const failures: PinFinding[] = [];
+
+  // signature over the pin statement
+  const bundle = bundleFromJSON(bundleJson);
+  const signature = await checkKeySignature(bundle, keys);
+  if (signature.finding) failures.push(signature.finding);
+
+  // the file says what was signed, nothing else
+  if (bundle.content.$case !== "dsseEnvelope" || bundle.content.dsseEnvelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
+    failures.push({ code: "STATEMENT_INVALID", message: "the pin's bundle carries no in-toto statement", expected: IN_TOTO_PAYLOAD_TYPE });
+  } else {
+    const statement = StatementSchema.safeParse(JSON.parse(new TextDecoder().decode(bundle.content.dsseEnvelope.payload)));
+    const predicate = statement.success && statement.data.predicateType === PIN_PREDICATE_TYPE ? PinPredicateSchema.safeParse(statement.data.predicate) : undefined;
+    if (!statement.success || !predicate?.success) {
+      failures.push({ code: "STATEMENT_INVALID", message: "the signed statement is not a bunseal pin", expected: PIN_PREDICATE_TYPE });
+    } else {
+      const signed = { ...predicate.data, digest: statement.data.subject[0]?.digest.sha256 };
+      for (const [field, value] of Object.entries(signed)) {
+        const claimed = (pin as Record<string, unknown>)[field];
+        if (claimed !== value) failures.push({ code: "STATEMENT_INVALID", message: `the file's ${field} is not the signed one`, expected: JSON.stringify(value), found: JSON.stringify(claimed) });
+      }
+    }
+  }
+
+  // the artifact, and the history, as the store knows them
+  let newestKnown: number | null = null;
+  if (store) {
+    const artifact = await store.getArtifact(pin.digest);
+    if (!artifact) {
+      failures.push({ code: "NOT_FOUND", message: `the pinned artifact sha256:${pin.digest} is not in the store`, expected: "a stored, verified attestation" });
+    } else {
+      const verdict = await verifyStored(artifact);
+      for (const f of verdict.failures) failures.push({ ...f, message: `the pinned artifact's attestation: ${f.message}` });
+    }
+    newestKnown = (await store.latestPin(pin.service, pin.env))?.sequence ?? null;
+    if (newestKnown !== null && pin.sequence < newestKnown) {
+      failures.push({ code: "PIN_DOWNGRADE", message: `pin ${pin.sequence} of ${pin.service} in ${pin.env} is older than pin ${newestKnown}, the newest the store knows: an old pin file replayed`, expected: `sequence >= ${newestKnown}`, found: String(pin.sequence) });
+    }
+  }
+  return { verified: failures.length === 0, pin, newestKnown, failures };
+}

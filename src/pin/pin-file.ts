@@ -3,7 +3,7 @@
  * pin of that history with its signed statement. Written atomically, and
  * never replaced by an older pin, even when two pins race.
  */
-import { mkdir, readFile, rm } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { BunsealError } from "../errors.ts";
@@ -69,19 +69,37 @@ export async function exportPinFile(dir: string, pin: PinRecord): Promise<string
   return path;
 }
 
-/** A lock folder: mkdir is atomic, and a lock left by a killed process goes stale. */
+/**
+ * A lock folder: mkdir is atomic. It names its owner, so a lock left by a
+ * killed process is broken at once rather than after a timeout.
+ */
 async function acquire(lock: string): Promise<void> {
   const started = Date.now();
   for (;;) {
     try {
       await mkdir(lock);
+      await writeFile(join(lock, "owner"), String(process.pid));
       return;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      const age = Date.now() - ((await Bun.file(lock).stat().catch(() => undefined))?.mtimeMs ?? Date.now());
-      if (age > LOCK_STALE_MS) await rm(lock, { recursive: true, force: true });
-      if (Date.now() - started > LOCK_STALE_MS * 2) throw new BunsealError("IO_FAILED", `${lock} stayed locked; expected the other pin to finish`, { file: lock });
-      await Bun.sleep(5 + Math.random() * 20);
+      if (await abandoned(lock)) await rm(lock, { recursive: true, force: true });
+      if (Date.now() - started > LOCK_STALE_MS) throw new BunsealError("IO_FAILED", `${lock} stayed locked; expected the other pin to finish`, { file: lock });
+      await Bun.sleep(2 + Math.random() * 10);
     }
+  }
+}
+
+async function abandoned(lock: string): Promise<boolean> {
+  const owner = Number(await readFile(join(lock, "owner"), "utf8").catch(() => ""));
+  if (!owner) {
+    // just made, owner not written yet; or left by a process killed in between
+    const age = Date.now() - ((await Bun.file(lock).stat().catch(() => undefined))?.mtimeMs ?? Date.now());
+    return age > 2000;
+  }
+  try {
+    process.kill(owner, 0);
+    return false;
+  } catch {
+    return true;
   }
 }

@@ -1,0 +1,117 @@
+/**
+ * The store's schema, as an ordered list of migrations that both backends
+ * apply on open, in one transaction, recording each in
+ * `schema_migrations(version, applied_at)`. A migration is only ever
+ * appended, never edited: a store in the field has already run the old text.
+ *
+ * One logical schema for SQLite and PostgreSQL. The dialect differences are
+ * the few in `DIALECT` below and nothing else: booleans are `BOOLEAN` in both
+ * (SQLite keeps 0/1), JSON is text in both (the record keeps the exact bytes
+ * it was given), times are ISO 8601 text plus a millisecond column for order.
+ */
+import { BunsealError } from "../errors.ts";
+
+export type Dialect = "sqlite" | "postgres";
+
+export interface Migration {
+  version: number;
+  description: string;
+  statements(dialect: Dialect): string[];
+}
+
+const DIALECT = {
+  // Child rows are read by artifact, in order; SQLite can store them clustered that way.
+  sqlite: { clustered: " WITHOUT ROWID", bigint: "INTEGER" },
+  postgres: { clustered: "", bigint: "BIGINT" },
+} as const;
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: "artifacts with their files and packages; the pin history",
+    statements: (dialect) => {
+      const d = DIALECT[dialect];
+      return [
+        `CREATE TABLE artifacts (
+          digest TEXT PRIMARY KEY,
+          name TEXT NOT NULL,
+          service TEXT NOT NULL,
+          source_commit TEXT NOT NULL,
+          source_uri TEXT NOT NULL,
+          dirty BOOLEAN NOT NULL,
+          bun_version TEXT NOT NULL,
+          lockfile_digest TEXT,
+          schema_version TEXT,
+          telemetry_contract TEXT,
+          feature_flags TEXT NOT NULL,
+          builder_id TEXT NOT NULL,
+          signer_key_id TEXT NOT NULL,
+          signer_public_key TEXT NOT NULL,
+          built_at TEXT NOT NULL,
+          built_at_ms ${d.bigint} NOT NULL,
+          bundle TEXT NOT NULL,
+          -- written in the same transaction as the child rows, so a reader can tell a complete artifact from its rows alone
+          file_count INTEGER NOT NULL,
+          package_count INTEGER NOT NULL
+        )`,
+        "CREATE INDEX artifacts_built_at ON artifacts (built_at_ms)",
+        // ordinal keeps the record's own order and allows what a lockfile may hold twice: the store indexes, it does not judge
+        `CREATE TABLE artifact_files (
+          artifact_digest TEXT NOT NULL REFERENCES artifacts (digest),
+          ordinal INTEGER NOT NULL,
+          path TEXT NOT NULL,
+          file_digest TEXT NOT NULL,
+          PRIMARY KEY (artifact_digest, ordinal)
+        )${d.clustered}`,
+        "CREATE INDEX artifact_files_file_digest ON artifact_files (file_digest, artifact_digest)",
+        `CREATE TABLE artifact_packages (
+          artifact_digest TEXT NOT NULL REFERENCES artifacts (digest),
+          ordinal INTEGER NOT NULL,
+          name TEXT NOT NULL,
+          version TEXT NOT NULL,
+          integrity TEXT,
+          PRIMARY KEY (artifact_digest, ordinal)
+        )${d.clustered}`,
+        "CREATE INDEX artifact_packages_name_version ON artifact_packages (name, version, artifact_digest)",
+        // No foreign key to artifacts: a pin names a digest the caller verified, which need not have been indexed here.
+        `CREATE TABLE pins (
+          service TEXT NOT NULL,
+          env TEXT NOT NULL,
+          sequence INTEGER NOT NULL CHECK (sequence >= 1),
+          digest TEXT NOT NULL,
+          previous_digest TEXT,
+          actor TEXT NOT NULL,
+          reason TEXT NOT NULL,
+          pinned_at TEXT NOT NULL,
+          rollback_of INTEGER CHECK (rollback_of IS NULL OR (rollback_of >= 1 AND rollback_of < sequence)),
+          bundle TEXT NOT NULL,
+          -- the last line of defence against two writers appending the same sequence
+          PRIMARY KEY (service, env, sequence),
+          CHECK ((sequence = 1) = (previous_digest IS NULL))
+        )`,
+        "CREATE INDEX pins_digest ON pins (digest)",
+      ];
+    },
+  },
+];
+
+export const LATEST_VERSION = MIGRATIONS.at(-1)!.version;
+
+export const CREATE_MIGRATIONS_TABLE =
+  "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)";
+
+/**
+ * The migrations a store at `applied` (its highest recorded version, 0 when
+ * new) still needs. A store written by a newer bunseal is refused rather than
+ * used: this code cannot know what the newer columns and rules mean.
+ */
+export function pendingMigrations(applied: number, location: string): readonly Migration[] {
+  if (applied > LATEST_VERSION) {
+    throw new BunsealError(
+      "STORE_INVALID",
+      `the store at ${location} has schema version ${applied}, newer than this bunseal knows (up to ${LATEST_VERSION}): upgrade bunseal to use it`,
+      { expected: `schema version ${LATEST_VERSION} or older`, found: `schema version ${applied}` },
+    );
+  }
+  return MIGRATIONS.filter((m) => m.version > applied);
+}

@@ -1,0 +1,182 @@
+/**
+ * The store for a team: PostgreSQL through Bun's own client. Same schema and
+ * semantics as the SQLite store. The tables live in their own schema,
+ * `bunseal`, so a database shared with an application (which may well have
+ * its own `schema_migrations` or `artifacts`) is never mistaken for ours.
+ *
+ * Durability is the server's: every write is one transaction, committed with
+ * the server's default `synchronous_commit = on`.
+ *
+ * Locking (appendPin): `pg_advisory_xact_lock(hashtext(service), hashtext(env))`
+ * rather than `SELECT … FOR UPDATE` on the newest pin. FOR UPDATE locks
+ * nothing before a (service, env) has its first pin, and a writer that waited
+ * on the row still compares against the row it locked, not the one committed
+ * meanwhile; the advisory lock serialises appenders whether or not a row
+ * exists, and the read after it sees every committed pin. A hash collision
+ * only makes two unrelated histories wait for each other. The primary key on
+ * (service, env, sequence) stays the last line of defence.
+ */
+import { SQL } from "bun";
+import { ARTIFACT_INSERT_COLUMNS, artifactValues, PIN_COLUMNS, pinValues, SUMMARY_COLUMNS, toPin, toRecord, toSummary, type ArtifactRow, type PinRow } from "./rows.ts";
+import { CREATE_MIGRATIONS_TABLE, LATEST_VERSION, pendingMigrations } from "./migrations.ts";
+import { checkPinFollows, pinConflict } from "./pin-order.ts";
+import type { ArtifactRecord, ArtifactSummary, PinFilter, PinRecord, Store } from "./store.ts";
+import { storeError } from "./store-error.ts";
+
+const SCHEMA = "bunseal";
+const CONNECT_TIMEOUT_S = 10;
+const UNIQUE_VIOLATION = "23505";
+const UNDEFINED_TABLE = "42P01";
+
+/** `postgres://host:port/db`: no user, no password, no query string (which may carry a password too). */
+export function redactPostgresUrl(url: URL): string {
+  return `${url.protocol}//${url.host}${url.pathname}`;
+}
+
+export async function openPostgresStore(url: URL): Promise<Store> {
+  const location = redactPostgresUrl(url);
+  const password = decodeURIComponent(url.password);
+  const sql = new SQL(url.href, {
+    // Explicit, because Bun lets $PGDATABASE override the database the URL names.
+    ...(url.pathname.length > 1 ? { database: decodeURIComponent(url.pathname.slice(1)) } : {}),
+    connectionTimeout: CONNECT_TIMEOUT_S,
+    connection: { search_path: SCHEMA },
+  });
+  try {
+    await migrate(sql, location);
+  } catch (cause) {
+    await sql.close({ timeout: 0 }).catch(() => undefined);
+    throw storeError(location, "open", cause, password);
+  }
+  return new PostgresStore(sql, location, password);
+}
+
+async function migrate(sql: SQL, location: string): Promise<void> {
+  // A read first, so opening an up-to-date store costs one round trip and no lock.
+  if ((await appliedVersion(sql)) === LATEST_VERSION) return;
+  await sql.begin(async (tx) => {
+    // Serialises stores opening a new database at once; CREATE … IF NOT EXISTS alone races in PostgreSQL.
+    await tx`SELECT pg_advisory_xact_lock(hashtext('bunseal schema migrations'))`;
+    await tx.unsafe(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
+    await tx.unsafe(CREATE_MIGRATIONS_TABLE);
+    for (const migration of pendingMigrations(await appliedVersion(tx), location)) {
+      for (const statement of migration.statements("postgres")) await tx.unsafe(statement);
+      await tx`INSERT INTO schema_migrations (version, applied_at) VALUES (${migration.version}, ${new Date().toISOString()})`;
+    }
+  });
+}
+
+async function appliedVersion(sql: SQL): Promise<number> {
+  try {
+    const [row] = await sql`SELECT MAX(version) AS v FROM schema_migrations`;
+    return row?.v ?? 0;
+  } catch (cause) {
+    if ((cause as { errno?: unknown }).errno === UNDEFINED_TABLE) return 0;
+    throw cause;
+  }
+}
+
+const ARTIFACT_INSERT = `INSERT INTO artifacts (${ARTIFACT_INSERT_COLUMNS}) VALUES (${Array.from({ length: 19 }, (_, i) => `$${i + 1}`).join(", ")}) ON CONFLICT (digest) DO NOTHING RETURNING 1 AS inserted`;
+const PIN_INSERT = `INSERT INTO pins (${PIN_COLUMNS}) VALUES (${Array.from({ length: 10 }, (_, i) => `$${i + 1}`).join(", ")})`;
+// One round trip: the child rows come back as JSON arrays in the artifact's row.
+const ARTIFACT_SELECT = `SELECT ${SUMMARY_COLUMNS}, signer_public_key, bundle,
+  COALESCE((SELECT json_agg(json_build_object('path', path, 'file_digest', file_digest) ORDER BY ordinal) FROM artifact_files WHERE artifact_digest = $1), '[]') AS files,
+  COALESCE((SELECT json_agg(json_build_object('name', name, 'version', version, 'integrity', integrity) ORDER BY ordinal) FROM artifact_packages WHERE artifact_digest = $1), '[]') AS packages
+  FROM artifacts WHERE digest = $1`;
+const BY_FILE = `SELECT ${SUMMARY_COLUMNS} FROM artifacts WHERE digest IN (SELECT artifact_digest FROM artifact_files WHERE file_digest = $1) ORDER BY built_at_ms DESC, digest`;
+const byPackage = (withVersion: boolean) =>
+  `SELECT ${SUMMARY_COLUMNS}, m.version AS package_version FROM (SELECT DISTINCT artifact_digest, version FROM artifact_packages WHERE name = $1${withVersion ? " AND version = $2" : ""}) m ` +
+  "JOIN artifacts a ON a.digest = m.artifact_digest ORDER BY a.built_at_ms DESC, a.digest, m.version";
+const BY_NAME = byPackage(false);
+const BY_NAME_VERSION = byPackage(true);
+const LATEST_PIN = `SELECT ${PIN_COLUMNS} FROM pins WHERE service = $1 AND env = $2 ORDER BY sequence DESC LIMIT 1`;
+
+class PostgresStore implements Store {
+  readonly location: string;
+  readonly #sql: SQL;
+  readonly #password: string;
+
+  constructor(sql: SQL, location: string, password: string) {
+    this.#sql = sql;
+    this.location = location;
+    this.#password = password;
+  }
+
+  async putArtifact(record: ArtifactRecord): Promise<void> {
+    const values = artifactValues(record, this.location);
+    await this.#run("write to", () =>
+      this.#sql.begin(async (tx) => {
+        // Files and packages only with a new artifact row: putting a digest twice changes nothing.
+        if ((await tx.unsafe(ARTIFACT_INSERT, values)).length === 0) return;
+        const { digest, files, packages } = record;
+        // One statement per table, whatever the count: arrays unnested server-side, ordinals from WITH ORDINALITY.
+        if (files.length > 0) {
+          await tx`INSERT INTO artifact_files (artifact_digest, ordinal, path, file_digest)
+            SELECT ${digest}, o - 1, p, d FROM unnest(${tx.array(files.map((f) => f.path), "TEXT")}, ${tx.array(files.map((f) => f.digest), "TEXT")}) WITH ORDINALITY AS t(p, d, o)`;
+        }
+        if (packages.length > 0) {
+          await tx`INSERT INTO artifact_packages (artifact_digest, ordinal, name, version, integrity)
+            SELECT ${digest}, o - 1, n, v, i FROM unnest(${tx.array(packages.map((p) => p.name), "TEXT")}, ${tx.array(packages.map((p) => p.version), "TEXT")}, ${tx.array(packages.map((p) => p.integrity), "TEXT")}) WITH ORDINALITY AS t(n, v, i, o)`;
+        }
+      }),
+    );
+  }
+
+  async getArtifact(digest: string): Promise<ArtifactRecord | undefined> {
+    const [row] = await this.#run("read", () => this.#sql.unsafe(ARTIFACT_SELECT, [digest]));
+    return row ? toRecord(row as ArtifactRow, row.files, row.packages) : undefined;
+  }
+
+  async findByFileDigest(digest: string): Promise<ArtifactSummary[]> {
+    const rows = await this.#run("read", () => this.#sql.unsafe(BY_FILE, [digest]));
+    return (rows as ArtifactRow[]).map(toSummary);
+  }
+
+  async findByPackage(name: string, version?: string): Promise<(ArtifactSummary & { packageVersion: string })[]> {
+    const rows = await this.#run("read", () => (version === undefined ? this.#sql.unsafe(BY_NAME, [name]) : this.#sql.unsafe(BY_NAME_VERSION, [name, version])));
+    return (rows as (ArtifactRow & { package_version: string })[]).map((row) => ({ ...toSummary(row), packageVersion: row.package_version }));
+  }
+
+  async appendPin(pin: PinRecord): Promise<void> {
+    try {
+      await this.#sql.begin(async (tx) => {
+        await tx`SELECT pg_advisory_xact_lock(hashtext(${pin.service}), hashtext(${pin.env}))`;
+        const [newest] = await tx`SELECT sequence, digest FROM pins WHERE service = ${pin.service} AND env = ${pin.env} ORDER BY sequence DESC LIMIT 1`;
+        checkPinFollows(pin, newest ? { sequence: newest.sequence, digest: newest.digest } : null, this.location);
+        await tx.unsafe(PIN_INSERT, pinValues(pin));
+      });
+    } catch (cause) {
+      // Only reachable if a writer bypassed the lock (another tool, an older bunseal): still a conflict, not a crash.
+      const error = cause as { errno?: unknown; table?: unknown };
+      if (error.errno === UNIQUE_VIOLATION && error.table === "pins") {
+        throw pinConflict(pin, `a sequence no other pin of ${pin.service}/${pin.env} has`, this.location, cause);
+      }
+      throw storeError(this.location, "write to", cause, this.#password);
+    }
+  }
+
+  async pins(filter: PinFilter = {}): Promise<PinRecord[]> {
+    // Column names from this fixed list only; the values are parameters.
+    const keys = (["service", "env", "digest"] as const).filter((k) => filter[k] !== undefined);
+    const where = keys.length === 0 ? "" : `WHERE ${keys.map((k, i) => `${k} = $${i + 1}`).join(" AND ")}`;
+    const rows = await this.#run("read", () => this.#sql.unsafe(`SELECT ${PIN_COLUMNS} FROM pins ${where} ORDER BY service, env, sequence`, keys.map((k) => filter[k])));
+    return (rows as PinRow[]).map(toPin);
+  }
+
+  async latestPin(service: string, env: string): Promise<PinRecord | undefined> {
+    const [row] = await this.#run("read", () => this.#sql.unsafe(LATEST_PIN, [service, env]));
+    return row ? toPin(row as PinRow) : undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.#sql.close({ timeout: 5 });
+  }
+
+  async #run<T>(action: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (cause) {
+      throw storeError(this.location, action, cause, this.#password);
+    }
+  }
+}

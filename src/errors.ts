@@ -31,6 +31,8 @@ export const ERROR_CODES = {
   BUN_VERSION_UNKNOWN: "input",
   /** the Bun passed with an override reports another version than the one asked for */
   BUN_VERSION_MISMATCH: "input",
+  /** a verification policy file that is not JSON, has an unknown or missing field, or names a key that cannot be loaded */
+  POLICY_INVALID: "input",
   // exit 1: the check ran and said no
   BUILD_FAILED: "rejected",
   SECRET_IN_OUTPUT: "rejected",
@@ -40,6 +42,8 @@ export const ERROR_CODES = {
   SUBJECT_MISMATCH: "rejected",
   STATEMENT_INVALID: "rejected",
   EXPECTATION_FAILED: "rejected",
+  /** the statement verified, but a rule of the verification policy said no */
+  POLICY_FAILED: "rejected",
   INSTALL_SCRIPTS_CHANGED: "rejected",
   NOT_REPRODUCIBLE: "rejected",
   NOT_FOUND: "rejected",
@@ -63,7 +67,25 @@ export const ERROR_CODES = {
   IO_FAILED: "environment",
   STORE_FAILED: "environment",
   STORE_INVALID: "input",
+  /** `deps verify --offline` found an answer missing from its cache */
+  DEPS_OFFLINE_MISS: "environment",
   INSTALL_FAILED: "environment",
+  // keyless signing (`build --keyless`)
+  /**
+   * no OIDC token from any source. Exit 3, not 2: the command is right, the machine it runs on
+   * has no identity to give (a CI job without `id-token: write`, or a laptop).
+   */
+  IDENTITY_TOKEN_MISSING: "environment",
+  /** the CI's token endpoint could not be reached or refused to issue a token */
+  IDENTITY_TOKEN_FAILED: "environment",
+  /** a token was found but is not a JWT naming an issuer and an identity */
+  IDENTITY_TOKEN_INVALID: "input",
+  /** Fulcio could not be reached or would not issue a certificate for the token */
+  FULCIO_FAILED: "environment",
+  /** Rekor could not be reached or would not log the signature */
+  REKOR_FAILED: "environment",
+  /** the timestamp authority could not be reached or would not timestamp the signature */
+  TSA_FAILED: "environment",
 } as const satisfies Record<string, ErrorKind>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -9,6 +9,8 @@ import { isBunsealError, type BunsealError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { registerBuild } from "./commands/build.ts";
 import { registerCheck } from "./commands/check.ts";
+import { registerDeps } from "./commands/deps.ts";
+import { registerInspect } from "./commands/inspect.ts";
 import { registerKeygen } from "./commands/keygen.ts";
 import { registerPin } from "./commands/pin.ts";
 import { registerPins } from "./commands/pins.ts";
@@ -44,6 +46,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerPins(program, setExit);
   registerRollback(program, setExit);
   registerStore(program, setExit);
+  registerInspect(program, setExit);
+  registerDeps(program, setExit);
   try {
     await program.parseAsync([...argv], { from: "user" });
     return exitCode;

@@ -10,6 +10,7 @@ import { ResourceDescriptorSchema } from "../attest/resource-descriptor.ts";
 import { ProvenanceV1Schema } from "../attest/slsa-provenance.ts";
 import { StatementSchema } from "../attest/statement.ts";
 import { ConfigSchema } from "../config/schema.ts";
+import { PolicySchema } from "../policy/schema.ts";
 
 interface Published {
   file: string;
@@ -21,6 +22,7 @@ interface Published {
 
 export const PUBLISHED_SCHEMAS: readonly Published[] = [
   { file: "config.schema.json", title: "bunseal configuration (bunseal.json)", schema: ConfigSchema, io: "input" },
+  { file: "policy.schema.json", title: "bunseal verification policy (bunseal verify --policy)", schema: PolicySchema, io: "input" },
   { file: "in-toto-statement-v1.schema.json", title: "in-toto Statement v1", schema: StatementSchema, io: "output" },
   { file: "in-toto-resource-descriptor-v1.schema.json", title: "in-toto ResourceDescriptor v1", schema: ResourceDescriptorSchema, io: "output" },
   { file: "slsa-provenance-v1.schema.json", title: "SLSA Provenance v1 predicate", schema: ProvenanceV1Schema, io: "output" },

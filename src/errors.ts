@@ -42,6 +42,15 @@ export const ERROR_CODES = {
   SUBJECT_MISMATCH: "rejected",
   STATEMENT_INVALID: "rejected",
   EXPECTATION_FAILED: "rejected",
+  // keyless verification (`verify --certificate-identity`): reason codes of a verify report
+  /** the signing certificate does not chain to a trusted CA at the signing time, or lacks the required SCT */
+  CERTIFICATE_INVALID: "rejected",
+  /** a transparency-log entry does not match the bundle, or its inclusion (proof, checkpoint, promise) does not verify */
+  TLOG_INVALID: "rejected",
+  /** too few verified timestamps, or a timestamp that does not verify against a trusted authority */
+  TIMESTAMP_INVALID: "rejected",
+  /** the certificate verified, but names another identity or OIDC issuer than the one required */
+  IDENTITY_MISMATCH: "rejected",
   /** the statement verified, but a rule of the verification policy said no */
   POLICY_FAILED: "rejected",
   INSTALL_SCRIPTS_CHANGED: "rejected",
@@ -67,6 +76,8 @@ export const ERROR_CODES = {
   IO_FAILED: "environment",
   STORE_FAILED: "environment",
   STORE_INVALID: "input",
+  /** a Sigstore trusted root that is not JSON, has an unknown or missing field, or leaves a validity period open at its start */
+  TRUSTED_ROOT_INVALID: "input",
   /** `deps verify --offline` found an answer missing from its cache */
   DEPS_OFFLINE_MISS: "environment",
   INSTALL_FAILED: "environment",

@@ -1,7 +1,8 @@
 /**
- * Stage `sign`: DSSE over the statement, packed in a Sigstore bundle v0.3.
- * @sigstore/sign is loaded only here and only when signing, since importing it
- * costs more than a whole small build.
+ * Stage `sign`: DSSE over the statement, packed in a Sigstore bundle v0.3
+ * with whatever evidence the signer's witnesses (Rekor, a TSA) return.
+ * @sigstore/sign is loaded only when signing, since importing it costs more
+ * than a whole small build.
  */
 import { IN_TOTO_PAYLOAD_TYPE } from "../attest/dsse.ts";
 import type { Signer } from "./signer.ts";
@@ -10,7 +11,7 @@ export type SerializedBundle = Record<string, unknown>;
 
 export async function signStatement(statementBytes: Uint8Array, signer: Signer): Promise<SerializedBundle> {
   const [{ DSSEBundleBuilder }, { bundleToJSON }] = await Promise.all([loadBundleBuilder(), import("@sigstore/bundle")]);
-  const builder = new DSSEBundleBuilder({ signer, witnesses: [] });
+  const builder = new DSSEBundleBuilder({ signer, witnesses: [...(signer.witnesses ?? [])] });
   const bundle = await builder.create({ data: Buffer.from(statementBytes), type: IN_TOTO_PAYLOAD_TYPE });
   return bundleToJSON(bundle) as unknown as SerializedBundle;
 }

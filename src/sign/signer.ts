@@ -1,13 +1,17 @@
 /**
  * One role, one interface: something that signs the DSSE pre-authentication
- * bytes and says which key did. The local-key signer is the only one so far;
- * the keyless (Fulcio) one plugs in here.
+ * bytes and says which key did, with the witnesses (transparency log,
+ * timestamp authority) whose evidence goes into the bundle beside the
+ * signature. A key signer has none; the keyless one (keyless-signer.ts) brings
+ * Rekor and, when asked, a TSA.
  */
 import { createPublicKey, sign, type KeyObject } from "node:crypto";
-import type { Signer as SigstoreSigner } from "@sigstore/sign";
+import type { Signer as SigstoreSigner, Witness } from "@sigstore/sign";
 import { keyIdOf } from "./keys.ts";
 
-export type Signer = SigstoreSigner;
+export interface Signer extends SigstoreSigner {
+  readonly witnesses?: readonly Witness[];
+}
 
 export function keySigner(privateKey: KeyObject): Signer {
   const publicKey = createPublicKey(privateKey);

@@ -1,10 +1,19 @@
 import type { Command } from "commander";
 import { BunsealError } from "../../errors.ts";
+import type { KeylessReceipt, KeylessSigner } from "../../sign/keyless-signer.ts";
 import { formatBytes, printJson, printLines } from "../output.ts";
+
+const KEYLESS_ONLY = ["identityToken", "fulcioUrl", "rekorUrl", "rekorEntryType", "tsaUrl"] as const;
 
 interface BuildFlags {
   out?: string;
   key?: string;
+  keyless?: boolean;
+  identityToken?: string;
+  fulcioUrl?: string;
+  rekorUrl?: string;
+  tsaUrl?: string;
+  rekorEntryType?: string;
   sign: boolean;
   allowDirty?: boolean;
   builderId?: string;
@@ -19,30 +28,43 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
     .argument("[dir]", "the project folder", ".")
     .option("--out <dir>", "where the artifact and its bundle go (default: the config's outDir, .bunseal/out)")
     .option("--key <file>", "PKCS#8 PEM private key to sign with (see bunseal keygen)")
+    .option("--keyless", "sign with Sigstore: a Fulcio certificate for the CI's OIDC identity, logged in Rekor")
+    .option("--identity-token <token>", "with --keyless: the OIDC token (default: $SIGSTORE_ID_TOKEN, else GitHub Actions' id-token; the variable keeps it out of the process list)")
+    .option("--fulcio-url <url>", "with --keyless: the Fulcio to certify the key (default: https://fulcio.sigstore.dev)")
+    .option("--rekor-url <url>", "with --keyless: the Rekor to log the signature in (default: https://rekor.sigstore.dev)")
+    .option("--rekor-entry-type <type>", "with --keyless: the Rekor entry kind for the envelope, intoto or dsse (default: intoto)")
+    .option("--tsa-url <url>", "with --keyless: also timestamp the signature with this RFC 3161 timestamp authority")
     .option("--no-sign", "write the bare in-toto statement instead of a signed bundle")
     .option("--allow-dirty", "build a work tree with uncommitted changes, recording them")
     .option("--builder-id <uri>", "the SLSA builder id to record")
     .option("--store [spec]", "record the artifact in the store (sqlite:PATH, a path, or postgres://…; default $BUNSEAL_STORE, else ~/.bunseal/store.db)")
     .option("--json", "print one JSON object")
     .action(async (dir: string, flags: BuildFlags) => {
-      if (flags.sign && !flags.key) {
-        throw new BunsealError("USAGE", "expected --key FILE to sign with, or --no-sign for an unsigned statement", { field: "--key", expected: "a private key file or --no-sign" });
-      }
-      if (!flags.sign && flags.key) {
-        throw new BunsealError("USAGE", "--key and --no-sign contradict each other; expected one of them", { field: "--no-sign" });
-      }
+      checkSigningFlags(flags);
       const [{ buildArtifact }, { defaultContext }] = await Promise.all([import("../../pipeline/build.ts"), import("../../context.ts")]);
       if (flags.store !== undefined && !flags.sign) {
         throw new BunsealError("USAGE", "--store records signed artifacts; expected --key, not --no-sign", { field: "--store", expected: "a signed build" });
       }
+      const ctx = defaultContext({ log: flags.json ? () => {} : (m) => process.stderr.write(`${m}\n`) });
       let signer;
       let privateKey;
+      let keyless: KeylessSigner | undefined;
       if (flags.key) {
         const [{ loadPrivateKey }, { keySigner }] = await Promise.all([import("../../sign/keys.ts"), import("../../sign/signer.ts")]);
         privateKey = await loadPrivateKey(flags.key);
         signer = keySigner(privateKey);
+      } else if (flags.keyless) {
+        const { keylessSigner } = await import("../../sign/keyless-signer.ts");
+        // before the build: a missing token or a mistyped URL fails now, not after it
+        signer = keyless = keylessSigner({
+          identityToken: flags.identityToken,
+          env: ctx.env,
+          fulcioUrl: flags.fulcioUrl,
+          rekorUrl: flags.rekorUrl,
+          tsaUrl: flags.tsaUrl,
+          rekorEntryType: flags.rekorEntryType,
+        });
       }
-      const ctx = defaultContext({ log: flags.json ? () => {} : (m) => process.stderr.write(`${m}\n`) });
       const result = await buildArtifact({ projectDir: dir, outDir: flags.out, allowDirty: flags.allowDirty, signer, builderId: flags.builderId }, ctx);
       let stored: { location: string } | null = null;
       if (flags.store !== undefined && result.bundle && privateKey) {
@@ -54,7 +76,7 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
         });
       }
       const { statementValue: _statement, ...built } = result;
-      const summary = { ...built, store: stored };
+      const summary = { ...built, keyless: keyless?.receipt ?? null, store: stored };
       if (flags.json) {
         printJson(summary);
       } else {
@@ -64,6 +86,7 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
           `artifact   ${result.artifact.path}`,
           `digest     ${result.artifact.digest}  (${formatBytes(result.artifact.size)})`,
           result.bundle ? `bundle     ${result.bundle.path}` : `statement  ${result.statement?.path} (unsigned)`,
+          ...(keyless ? keylessLines(keyless.receipt) : []),
           `inputs     ${result.inputs} files, ${result.dependencies} locked packages`,
           ...(stored ? [`store      ${stored.location}`] : []),
           `time       ${result.timings.total} ms (bun build ${result.timings.bun} ms)`,
@@ -73,4 +96,32 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
       }
       setExit(0);
     });
+}
+
+/** Exactly one way to sign (or --no-sign), and no keyless setting that would be silently ignored. */
+function checkSigningFlags(flags: BuildFlags): void {
+  const ways = [flags.key && "--key", flags.keyless && "--keyless", !flags.sign && "--no-sign"].filter(Boolean);
+  if (ways.length === 0) {
+    throw new BunsealError("USAGE", "expected --key FILE or --keyless to sign with, or --no-sign for an unsigned statement", { field: "--key", expected: "a private key file, --keyless or --no-sign" });
+  }
+  if (ways.length > 1) {
+    throw new BunsealError("USAGE", `${ways.join(" and ")} contradict each other; expected one of them`, { field: String(ways[1]) });
+  }
+  const stray = KEYLESS_ONLY.find((name) => flags[name] !== undefined);
+  if (stray && !flags.keyless) {
+    const flag = `--${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    throw new BunsealError("USAGE", `${flag} applies to keyless signing only; expected --keyless with it`, { field: flag, expected: "--keyless" });
+  }
+  if (flags.keyless && flags.store !== undefined) {
+    // the store verifies a bundle against the signer's public key before recording it; a keyless one needs a trusted root
+    throw new BunsealError("USAGE", "--store records key-signed builds only for now; expected --key with --store", { field: "--store", expected: "--key" });
+  }
+}
+
+function keylessLines(receipt: KeylessReceipt): string[] {
+  return [
+    `signer     ${receipt.identity ?? "?"} (issuer ${receipt.issuer ?? "?"}, token from ${receipt.tokenSource})`,
+    `rekor      ${receipt.rekorUrl}, ${receipt.rekorEntryType} entry ${receipt.logIndex ?? "?"}`,
+    ...(receipt.tsaUrl ? [`timestamp  ${receipt.tsaUrl}`] : []),
+  ];
 }

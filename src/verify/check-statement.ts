@@ -1,7 +1,13 @@
 /**
- * Verify stage `statement`: the payload is an in-toto Statement v1 with a SLSA
- * Provenance v1 predicate, and when it claims bunseal's build type, its
- * parameters have exactly bunseal's shape.
+ * Verify stage `statement`: the payload is an in-toto Statement v1, and what
+ * its predicate must be depends on who vouched for it (`StatementRules`):
+ * - under a key, SLSA Provenance v1 (bunseal's keys also sign pins and rebuild
+ *   attestations, which are about artifacts too and must not pass for provenance);
+ * - under a certificate identity, any predicate, as any Sigstore verifier
+ *   accepts it (the conformance suite's are stubs, not valid SLSA).
+ * Either way, a predicate that claims bunseal's build type must be valid SLSA
+ * Provenance v1 with exactly bunseal's parameters: whoever signed it, bunseal
+ * never reads a claim in its own name that it did not define.
  */
 import { BUILD_TYPE, ExternalParametersSchema, InternalParametersSchema } from "../attest/build-type.ts";
 import { IN_TOTO_PAYLOAD_TYPE } from "../attest/dsse.ts";
@@ -10,12 +16,20 @@ import { StatementSchema, type Statement } from "../attest/statement.ts";
 import { describeIssues } from "../util/schema-issues.ts";
 import type { Finding } from "./finding.ts";
 
+/** `provenance`: the predicate must be SLSA provenance v1. `any-predicate`: any predicate not claiming bunseal's build type passes unexamined. */
+export type StatementRules = "provenance" | "any-predicate";
+
+const SLSA_PROVENANCE_PREFIX = "https://slsa.dev/provenance/";
+
 export interface StatementResult {
-  statement?: Statement<ProvenanceV1>;
+  /** the statement, when it is one (whatever its predicate) */
+  statement?: Statement<unknown>;
+  /** the same statement, when its predicate is valid SLSA provenance v1 */
+  provenance?: Statement<ProvenanceV1>;
   findings: Finding[];
 }
 
-export function checkStatement(payloadType: string, payload: Uint8Array): StatementResult {
+export function checkStatement(payloadType: string, payload: Uint8Array, rules: StatementRules = "provenance"): StatementResult {
   const findings: Finding[] = [];
   if (payloadType !== IN_TOTO_PAYLOAD_TYPE) {
     findings.push({ code: "STATEMENT_INVALID", field: "dsseEnvelope.payloadType", message: `the envelope's payloadType is not in-toto's`, expected: IN_TOTO_PAYLOAD_TYPE, found: payloadType });
@@ -27,19 +41,27 @@ export function checkStatement(payloadType: string, payload: Uint8Array): Statem
     findings.push({ code: "STATEMENT_INVALID", field: "dsseEnvelope.payload", message: `the payload is not JSON (${(error as Error).message})`, expected: "an in-toto Statement in JSON", found: "unparseable bytes" });
     return { findings };
   }
-  const statement = StatementSchema.safeParse(json, { reportInput: true });
-  if (!statement.success) {
-    findings.push(...schemaFindings(statement.error.issues, ""));
+  const parsed = StatementSchema.safeParse(json, { reportInput: true });
+  if (!parsed.success) {
+    findings.push(...schemaFindings(parsed.error.issues, ""));
     return { findings };
   }
-  if (statement.data.predicateType !== SLSA_PROVENANCE_V1) {
-    findings.push({ code: "STATEMENT_INVALID", field: "predicateType", message: "the statement is not SLSA provenance", expected: SLSA_PROVENANCE_V1, found: statement.data.predicateType });
-    return { findings };
+  const statement = parsed.data as Statement<unknown>;
+  const claimsBunseal = (statement.predicate as { buildDefinition?: { buildType?: unknown } }).buildDefinition?.buildType === BUILD_TYPE;
+  if (rules === "any-predicate" && !claimsBunseal) {
+    // not judged, but read as provenance when it is valid SLSA v1, for the summary and the expectations
+    const slsa = statement.predicateType === SLSA_PROVENANCE_V1 ? ProvenanceV1Schema.safeParse(statement.predicate) : undefined;
+    return { statement, provenance: slsa?.success ? { ...parsed.data, predicate: slsa.data } : undefined, findings };
   }
-  const predicate = ProvenanceV1Schema.safeParse(statement.data.predicate, { reportInput: true });
+  if (statement.predicateType !== SLSA_PROVENANCE_V1) {
+    const why = statement.predicateType.startsWith(SLSA_PROVENANCE_PREFIX) ? "the statement claims a version of SLSA provenance bunseal cannot check" : "the statement is not SLSA provenance";
+    findings.push({ code: "STATEMENT_INVALID", field: "predicateType", message: why, expected: SLSA_PROVENANCE_V1, found: statement.predicateType });
+    return { statement, findings };
+  }
+  const predicate = ProvenanceV1Schema.safeParse(statement.predicate, { reportInput: true });
   if (!predicate.success) {
     findings.push(...schemaFindings(predicate.error.issues, "predicate."));
-    return { findings };
+    return { statement, findings };
   }
   const definition = predicate.data.buildDefinition;
   if (definition.buildType === BUILD_TYPE) {
@@ -48,7 +70,7 @@ export function checkStatement(payloadType: string, payload: Uint8Array): Statem
     const internal = InternalParametersSchema.safeParse(definition.internalParameters, { reportInput: true });
     if (!internal.success) findings.push(...schemaFindings(internal.error.issues, "predicate.buildDefinition.internalParameters."));
   }
-  return { statement: { ...statement.data, predicate: predicate.data }, findings };
+  return { statement, provenance: { ...parsed.data, predicate: predicate.data }, findings };
 }
 
 function schemaFindings(issues: Parameters<typeof describeIssues>[0], prefix: string): Finding[] {

@@ -54,6 +54,18 @@ export function checkExpectations(statement: Statement<ProvenanceV1>, expected: 
   return findings;
 }
 
+/**
+ * Expectations asked of a bundle that carries no SLSA provenance (a message
+ * signature, or another in-toto predicate): each one given fails, since there
+ * is no recorded value that could meet it. Asking is never the same as not asking.
+ */
+export function expectationsWithoutProvenance(expected: Expectations, carried: string): Finding[] {
+  const flags = { commit: "--commit", sourceUri: "--source-uri", service: "--service", schemaVersion: "--schema-version", bunVersion: "--bun-version" } as const;
+  return (Object.keys(flags) as (keyof typeof flags)[])
+    .filter((name) => expected[name] !== undefined)
+    .map((name) => ({ code: "EXPECTATION_FAILED" as const, field: "predicate", message: `${flags[name]}: the bundle carries ${carried}, which records no ${name}`, expected: expected[name]!, found: "nothing" }));
+}
+
 /** A full commit id must match exactly; an abbreviated one (>= 7 hex) must be a prefix. */
 function commitMatches(want: string, got: string): boolean {
   const w = want.toLowerCase();

@@ -3,7 +3,16 @@
  * Verify collects every finding before it decides, so a user sees all that is
  * wrong with an artifact at once, not just the first thing.
  */
-export type ReasonCode = "SIGNATURE_INVALID" | "SUBJECT_MISMATCH" | "STATEMENT_INVALID" | "EXPECTATION_FAILED";
+export type ReasonCode =
+  | "SIGNATURE_INVALID"
+  | "SUBJECT_MISMATCH"
+  | "STATEMENT_INVALID"
+  | "EXPECTATION_FAILED"
+  // keyless (Sigstore) verification: what @sigstore/verify found, named by the evidence that failed
+  | "CERTIFICATE_INVALID"
+  | "TLOG_INVALID"
+  | "TIMESTAMP_INVALID"
+  | "IDENTITY_MISMATCH";
 
 export interface Finding {
   code: ReasonCode;

@@ -4,30 +4,18 @@
  * somewhere deep inside a library.
  */
 import type { Bundle } from "@sigstore/bundle";
-import { z } from "zod";
-import { DsseEnvelopeSchema } from "../attest/dsse.ts";
 import { BunsealError } from "../errors.ts";
-import { describeIssues, formatProblems } from "../util/schema-issues.ts";
-
-const BUNDLE_MEDIA_TYPES = [
-  "application/vnd.dev.sigstore.bundle+json;version=0.1",
-  "application/vnd.dev.sigstore.bundle+json;version=0.2",
-  "application/vnd.dev.sigstore.bundle+json;version=0.3",
-  "application/vnd.dev.sigstore.bundle.v0.3+json",
-];
-
-const BundleShapeSchema = z.looseObject({
-  mediaType: z.enum(BUNDLE_MEDIA_TYPES as [string, ...string[]]),
-  verificationMaterial: z.looseObject({}),
-  dsseEnvelope: DsseEnvelopeSchema.optional(),
-  messageSignature: z.looseObject({}).optional(),
-});
+import { describeIssues, formatProblems, type SchemaProblem } from "../util/schema-issues.ts";
+import { checkBundleMaterial } from "./bundle-material.ts";
+import { dropNulls } from "./proto-json.ts";
+import { BUNDLE_MEDIA_TYPES, bundleSchema, MediaTypeSchema, type BundleShape, type BundleVersion } from "./bundle-schema.ts";
 
 export interface ParsedBundle {
   bundle: Bundle;
   /** the JSON as read, for digests and display */
   json: Record<string, unknown>;
   bytes: Uint8Array;
+  version: BundleVersion;
 }
 
 export async function readBundle(path: string): Promise<ParsedBundle> {
@@ -43,18 +31,20 @@ export async function readBundle(path: string): Promise<ParsedBundle> {
 export async function parseBundle(bytes: Uint8Array, file: string): Promise<ParsedBundle> {
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+    json = dropNulls(JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes)));
   } catch (cause) {
     throw new BunsealError("BUNDLE_INVALID", `${file}: expected a Sigstore bundle in JSON, got text that does not parse (${(cause as Error).message})`, { file, field: "(top level)", expected: "JSON", cause });
   }
-  const shape = BundleShapeSchema.safeParse(json, { reportInput: true });
-  if (!shape.success) {
-    const problems = describeIssues(shape.error.issues);
-    throw new BunsealError("BUNDLE_INVALID", `${file}: not a Sigstore bundle this version can read:\n${formatProblems(problems)}`, { file, field: problems[0]?.field, expected: problems[0]?.expected, found: problems[0]?.found });
-  }
-  if ((shape.data.dsseEnvelope === undefined) === (shape.data.messageSignature === undefined)) {
-    throw new BunsealError("BUNDLE_INVALID", `${file}: expected exactly one of dsseEnvelope or messageSignature`, { file, field: "content", expected: "one signed content" });
-  }
+  // The media type says which version's rules apply, so it is read first.
+  const media = MediaTypeSchema.safeParse(json, { reportInput: true });
+  if (!media.success) throw invalid(file, describeIssues(media.error.issues));
+  const version = BUNDLE_MEDIA_TYPES[media.data.mediaType];
+  const shape = bundleSchema(version).safeParse(json, { reportInput: true });
+  // The DER material is checked even when the shape is not, so that every problem is told at once
+  // (a bundle that ships a root certificate rarely has only that wrong).
+  const material = await checkBundleMaterial((shape.data ?? json) as BundleShape).catch(() => []);
+  if (!shape.success || material.length > 0) throw invalid(file, [...(shape.error ? describeIssues(shape.error.issues) : []), ...material]);
+
   const { bundleFromJSON } = await import("@sigstore/bundle");
   let bundle: Bundle;
   try {
@@ -62,5 +52,9 @@ export async function parseBundle(bytes: Uint8Array, file: string): Promise<Pars
   } catch (cause) {
     throw new BunsealError("BUNDLE_INVALID", `${file}: the bundle is malformed: ${(cause as Error).message}`, { file, expected: "a well-formed Sigstore bundle", cause });
   }
-  return { bundle, json: json as Record<string, unknown>, bytes };
+  return { bundle, json: json as Record<string, unknown>, bytes, version };
+}
+
+function invalid(file: string, problems: SchemaProblem[]): BunsealError {
+  return new BunsealError("BUNDLE_INVALID", `${file}: not a Sigstore bundle this version can read:\n${formatProblems(problems)}`, { file, field: problems[0]?.field, expected: problems[0]?.expected, found: problems[0]?.found });
 }

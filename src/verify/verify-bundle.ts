@@ -3,17 +3,29 @@
  *   parse → signature → subject → statement → policy
  * Every stage runs even when an earlier one failed (as far as its input
  * exists), and the verdict is taken from all findings together.
+ *
+ * Two kinds of bundle, told apart by what vouches for them:
+ * - bunseal's own: key-signed, offline, no transparency log. The key is all the
+ *   evidence there is.
+ * - published Sigstore bundles: keyless (a Fulcio certificate, checked against
+ *   a trusted root and an identity), or key-signed and logged. Every log entry
+ *   and timestamp is verified against the trusted root, and a bare signature
+ *   over the artifact's bytes is accepted as well as a DSSE statement.
+ * What a statement must be follows the anchor: under a --key it must be SLSA
+ * provenance v1 (strict, as it always was); under a certificate identity any
+ * in-toto predicate naming the artifact passes, unless it claims bunseal's
+ * build type, which must then have exactly bunseal's shape (check-statement.ts).
  */
 import type { KeyObject } from "node:crypto";
 import type { ProvenanceV1 } from "../attest/slsa-provenance.ts";
 import type { Statement } from "../attest/statement.ts";
 import { BunsealError } from "../errors.ts";
-import { parseDigest, sha256File } from "../util/digest.ts";
-import { checkKeySignature } from "./check-signature.ts";
-import { checkStatement } from "./check-statement.ts";
-import { checkSubject } from "./check-subject.ts";
-import { checkExpectations, type Expectations } from "./expectations.ts";
+import { resolveArtifact } from "./artifact-target.ts";
+import { checkContent } from "./check-content.ts";
+import type { SigstoreAnchor } from "./check-sigstore.ts";
+import type { Expectations } from "./expectations.ts";
 import type { Finding } from "./finding.ts";
+import { compileIdentity, type CertificateIdentity } from "./identity.ts";
 import { parseBundle, readBundle } from "./read-bundle.ts";
 
 declare const verifiedBrand: unique symbol;
@@ -21,7 +33,6 @@ declare const verifiedBrand: unique symbol;
 export type Verified<T> = T & { readonly [verifiedBrand]: true };
 
 export interface VerifyRequest {
-  /** a path to the artifact, or `sha256:<hex>` */
   /**
    * A path to the artifact, or `sha256:<hex>`. Absent only where the caller
    * checks the subjects itself by other means (`bunseal rebuild` compares the
@@ -32,7 +43,16 @@ export interface VerifyRequest {
   bundlePath: string;
   /** the bundle itself, when it does not come from a file (the store keeps bundles) */
   bundleBytes?: Uint8Array;
-  keys: readonly KeyObject[];
+  /** key mode: the public keys trusted to have signed. Exactly one of `keys` or `identity`. */
+  keys?: readonly KeyObject[];
+  /** keyless mode: the certificate identity and OIDC issuer that must have signed */
+  identity?: CertificateIdentity;
+  /**
+   * The Sigstore TrustedRoot (a JSON file's path, or the JSON value) for
+   * published bundles; default: the public-good production root shipped in
+   * @sigstore/tuf. Given in key mode, it also demands that the bundle be logged.
+   */
+  trustedRoot?: string | Record<string, unknown>;
   expectations: Expectations;
 }
 
@@ -40,64 +60,92 @@ export interface VerifyReport {
   verified: boolean;
   /** null when no artifact was given (the statement alone was verified) */
   artifact: { digest: string; path?: string; subject?: string } | null;
-  bundle: { path: string };
-  signer?: { keyId: string };
+  bundle: { path: string; version?: string; content?: "dsseEnvelope" | "messageSignature"; published?: boolean };
+  /** the key (key mode), or the certificate's identity and issuer (keyless), that verified */
+  signer?: { keyId?: string; identity?: string; issuer?: string };
   failures: Finding[];
   /**
-   * The payload, when it parsed as a statement: UNVERIFIED unless `verified`
-   * is true (then `verifiedStatement` carries the same value, typed). It is
-   * here so a failure can be explained, never to be trusted.
+   * The payload, when it parsed as SLSA provenance: UNVERIFIED unless
+   * `verified` is true (then `verifiedStatement` carries the same value, typed).
+   * It is here so a failure can be explained, never to be trusted.
    */
   statement?: Statement<ProvenanceV1>;
+  /** the statement's predicateType, whatever it is (absent for a bare signature) */
+  predicateType?: string;
 }
 
 export async function verifyBundle(request: VerifyRequest): Promise<VerifyReport & { verifiedStatement?: Verified<Statement<ProvenanceV1>> }> {
-  if (request.keys.length === 0) {
-    // Fail closed: "no key" must never mean "any key".
-    throw new BunsealError("USAGE", "no key to verify with; expected --key PUB (keyless verification comes with --certificate-identity)", { field: "--key", expected: "at least one public key" });
-  }
+  const anchor = trustAnchor(request);
   // parse
   const artifact = request.artifact === undefined ? undefined : await resolveArtifact(request.artifact);
-  const { bundle } = request.bundleBytes ? await parseBundle(request.bundleBytes, request.bundlePath) : await readBundle(request.bundlePath);
+  const { bundle, version } = request.bundleBytes ? await parseBundle(request.bundleBytes, request.bundlePath) : await readBundle(request.bundlePath);
+  const content = bundle.content.$case;
+  if (content === "messageSignature" && artifact && !artifact.path) {
+    throw new BunsealError("USAGE", `${request.bundlePath} signs the artifact's bytes (a message signature), so verifying it needs the artifact file, not its digest`, { field: "FILE_OR_DIGEST", expected: "the artifact's path", found: request.artifact });
+  }
+  // A message signature covers the artifact's bytes, so it needs them.
+  const artifactBytes = content === "messageSignature" && artifact?.path ? await Bun.file(artifact.path).bytes() : undefined;
+  // The log entries are attacker-controlled, but a bundle can only become "published" by
+  // carrying entries that verify against the trusted root, signed by the trusted signer.
+  const published = "identity" in anchor || request.trustedRoot !== undefined || bundle.verificationMaterial.tlogEntries.length > 0;
   const failures: Finding[] = [];
 
   // signature
-  // A message signature covers the artifact's bytes, not a statement, so it needs them.
-  const artifactBytes = bundle.content.$case === "messageSignature" && artifact?.path ? await Bun.file(artifact.path).bytes() : undefined;
-  const signature = await checkKeySignature(bundle, request.keys, artifactBytes);
-  if (signature.finding) failures.push(signature.finding);
-
-  // statement (read before the subject check, which needs its subjects)
-  let statement: Statement<ProvenanceV1> | undefined;
-  let subjectName: string | undefined;
-  if (bundle.content.$case === "dsseEnvelope") {
-    const envelope = bundle.content.dsseEnvelope;
-    const checked = checkStatement(envelope.payloadType, envelope.payload);
-    statement = checked.statement;
-    // subject
-    if (statement && artifact) {
-      const subject = checkSubject(statement, artifact.sha256);
-      if (subject.finding) failures.push(subject.finding);
-      subjectName = subject.name;
+  let signer: VerifyReport["signer"];
+  // Each kind loads only its own stage: a one-shot CLI pays for every module it imports.
+  if (published) {
+    const [{ loadTrustedRoot }, { checkSigstoreSignature }] = await Promise.all([import("./trusted-root.ts"), import("./check-sigstore.ts")]);
+    const trust = await loadTrustedRoot(request.trustedRoot);
+    if (content === "messageSignature" && !artifactBytes) {
+      failures.push({ code: "SIGNATURE_INVALID", field: "messageSignature", message: "the bundle signs the artifact's bytes, and no artifact was given to check them against", expected: "the artifact", found: "nothing" });
+    } else {
+      const result = await checkSigstoreSignature(bundle, anchor, trust, artifactBytes);
+      failures.push(...result.findings);
+      if (result.findings.length === 0) signer = result.keyId ? { keyId: result.keyId } : { identity: result.identity?.subjectAlternativeName, issuer: result.identity?.issuer };
     }
-    failures.push(...checked.findings);
-    // policy
-    if (statement) failures.push(...checkExpectations(statement, request.expectations));
   } else {
-    failures.push({ code: "STATEMENT_INVALID", field: "messageSignature", message: "the bundle signs a bare message, not an attestation", expected: "a DSSE envelope with an in-toto statement", found: "messageSignature" });
+    const { checkKeySignature } = await import("./check-signature.ts");
+    const result = await checkKeySignature(bundle, (anchor as { keys: readonly KeyObject[] }).keys, artifactBytes);
+    if (result.finding) failures.push(result.finding);
+    if (result.keyId) signer = { keyId: result.keyId };
   }
 
-  const verified = failures.length === 0 && statement !== undefined;
+  // subject, statement, policy
+  // bunseal's keys also sign pins and rebuild attestations, which name artifacts too: under a key, a
+  // statement must be provenance. A certificate identity vouches for whatever predicate its signer chose.
+  const rules = { statement: "keys" in anchor ? ("provenance" as const) : ("any-predicate" as const), bareSignature: published };
+  const checked = await checkContent(bundle, artifact, artifactBytes, rules, request.expectations);
+  failures.push(...checked.findings);
   dedupe(failures);
+
+  // Accepted only when something vouched (a signer) and the content is what this kind of bundle may carry.
+  const verified = failures.length === 0 && signer !== undefined && (checked.provenance !== undefined || rules.statement === "any-predicate" || content === "messageSignature");
   return {
     verified,
-    artifact: artifact ? { digest: `sha256:${artifact.sha256}`, path: artifact.path, subject: subjectName } : null,
-    bundle: { path: request.bundlePath },
-    signer: signature.keyId ? { keyId: signature.keyId } : undefined,
+    artifact: artifact ? { digest: `sha256:${artifact.sha256}`, path: artifact.path, subject: checked.subjectName } : null,
+    bundle: { path: request.bundlePath, version, content, published },
+    signer,
     failures,
-    statement,
-    verifiedStatement: verified ? (statement as Verified<Statement<ProvenanceV1>>) : undefined,
+    statement: checked.provenance,
+    predicateType: checked.statement?.predicateType,
+    verifiedStatement: verified && checked.provenance ? (checked.provenance as Verified<Statement<ProvenanceV1>>) : undefined,
   };
+}
+
+/** Exactly one trust anchor: "no key" must never mean "any key", nor two kinds mean "either". */
+function trustAnchor(request: VerifyRequest): SigstoreAnchor {
+  const keys = request.keys ?? [];
+  if (request.identity && keys.length > 0) {
+    throw new BunsealError("USAGE", "expected either --key (key mode) or --certificate-identity (keyless), not both", { field: "--key", expected: "one kind of trust anchor" });
+  }
+  if (request.identity) {
+    compileIdentity(request.identity); // a malformed identity rule is a usage error before any file is read
+    return { identity: request.identity };
+  }
+  if (keys.length === 0) {
+    throw new BunsealError("USAGE", "nothing to verify with; expected --key PUB, or --certificate-identity ID with --certificate-oidc-issuer URL", { field: "--key", expected: "a public key or a certificate identity" });
+  }
+  return { keys };
 }
 
 /** One defect can trip two schema rules on the same field; say it once. */
@@ -107,19 +155,5 @@ function dedupe(failures: Finding[]): void {
     const key = `${failures[i]!.code} ${failures[i]!.field ?? ""}`;
     if (seen.has(key)) failures.splice(i, 1);
     seen.add(key);
-  }
-}
-
-async function resolveArtifact(target: string): Promise<{ sha256: string; path?: string }> {
-  if (target.startsWith("sha256:")) {
-    const hex = parseDigest(target);
-    if (!hex) throw new BunsealError("USAGE", `expected sha256:<64 hex digits>, got ${JSON.stringify(target)}`, { field: "FILE_OR_DIGEST", expected: "sha256:<64 hex>", found: target });
-    return { sha256: hex };
-  }
-  try {
-    const { hex } = await sha256File(target);
-    return { sha256: hex, path: target };
-  } catch (cause) {
-    throw new BunsealError("INPUT_UNREADABLE", `${target}: cannot read the artifact (${(cause as Error).message}); expected a file or sha256:<hex>`, { file: target, expected: "a readable artifact file or a digest", cause });
   }
 }

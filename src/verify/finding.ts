@@ -12,7 +12,9 @@ export type ReasonCode =
   | "CERTIFICATE_INVALID"
   | "TLOG_INVALID"
   | "TIMESTAMP_INVALID"
-  | "IDENTITY_MISMATCH";
+  | "IDENTITY_MISMATCH"
+  // `--policy`: a rule of the verification policy said no
+  | "POLICY_FAILED";
 
 export interface Finding {
   code: ReasonCode;

@@ -11,6 +11,7 @@ type VerifyFlags = Expectations & {
   certificateIdentityRegexp?: string;
   certificateOidcIssuer?: string;
   trustedRoot?: string;
+  policy?: string;
   json?: boolean;
 };
 
@@ -27,6 +28,7 @@ export function registerVerify(program: Command, setExit: (code: number) => void
     .option("--certificate-identity-regexp <re>", "keyless: a regular expression the whole identity must match")
     .option("--certificate-oidc-issuer <url>", "keyless: the OIDC issuer that must have vouched for the identity (required)")
     .option("--trusted-root <file>", "a Sigstore TrustedRoot JSON (default: the public-good root shipped with bunseal)")
+    .option("--policy <file>", "a verification policy (JSON; schemas/policy.schema.json): who may sign and what the provenance must say; replaces --key and --certificate-identity")
     .option("--commit <sha>", "expect this source commit (full, or a prefix of 7+ hex)")
     .option("--source-uri <uri>", "expect this source repository")
     .option("--service <name>", "expect this service")
@@ -49,6 +51,15 @@ export function registerVerify(program: Command, setExit: (code: number) => void
       if (keyless && flags.certificateOidcIssuer === undefined) {
         throw new BunsealError("USAGE", "keyless verification needs --certificate-oidc-issuer URL: an identity is only as good as the issuer that vouched for it", { field: "--certificate-oidc-issuer", expected: "an OIDC issuer URL" });
       }
+      const expectations = { commit: flags.commit, sourceUri: flags.sourceUri, service: flags.service, schemaVersion: flags.schemaVersion, bunVersion: flags.bunVersion, allowDirty: flags.allowDirty };
+      if (flags.policy !== undefined) {
+        if (keyless || flags.key.length > 0) throw new BunsealError("USAGE", "--policy names the trusted signers; expected no --key or --certificate-identity with it", { field: "--policy", expected: "one source of trust" });
+        const [{ loadPolicy }, { verifyWithPolicy }] = await Promise.all([import("../../policy/index.ts"), import("../../verify/verify-with-policy.ts")]);
+        const report = await verifyWithPolicy({ artifact: target, bundlePath, trustedRoot: flags.trustedRoot, expectations }, await loadPolicy(flags.policy));
+        render(report, flags.json, { policy: report.policy });
+        setExit(report.verified ? 0 : 1);
+        return;
+      }
       const keys = await Promise.all(flags.key.map((k) => loadPublicKey(k)));
       const report = await verifyBundle({
         artifact: target,
@@ -58,13 +69,17 @@ export function registerVerify(program: Command, setExit: (code: number) => void
         trustedRoot: flags.trustedRoot,
         expectations: { commit: flags.commit, sourceUri: flags.sourceUri, service: flags.service, schemaVersion: flags.schemaVersion, bunVersion: flags.bunVersion, allowDirty: flags.allowDirty },
       });
-      const { verifiedStatement: _v, statement, ...rest } = report;
-      // What an unverified statement claims is attacker-controlled: it is shown only once everything verified.
-      const summary = statement && report.verified ? summarize(statement) : undefined;
-      if (flags.json) printJson({ ...rest, provenance: summary ?? null });
-      else printLines(report.verified ? okLines(report, summary) : failedLines(report));
+      render(report, flags.json, {});
       setExit(report.verified ? 0 : 1);
     });
+}
+
+function render(report: VerifyReport & { verifiedStatement?: unknown }, json: boolean | undefined, extra: Record<string, unknown>): void {
+  const { verifiedStatement: _v, statement, ...rest } = report;
+  // What an unverified statement claims is attacker-controlled: it is shown only once everything verified.
+  const summary = statement && report.verified ? summarize(statement) : undefined;
+  if (json) printJson({ ...rest, ...extra, provenance: summary ?? null });
+  else printLines(report.verified ? okLines(report, summary) : failedLines(report));
 }
 
 function okLines(report: VerifyReport, summary: ReturnType<typeof summarize> | undefined): string[] {

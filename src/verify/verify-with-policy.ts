@@ -1,0 +1,45 @@
+/**
+ * `bunseal verify --policy FILE`: the policy names who may sign (keys, or
+ * identity + issuer pairs) and what the provenance must say. Trust comes from
+ * the policy alone. The bundle is verified against each signer the policy
+ * names that fits its kind of signature until one vouches; then every rule is
+ * evaluated and each one that fails is a finding, with expected and found.
+ */
+import { BunsealError } from "../errors.ts";
+import { evaluatePolicy, policySigners, type LoadedPolicy, type PolicyResult, type SignerFacts } from "../policy/index.ts";
+import type { Finding } from "./finding.ts";
+import { parseBundle } from "./read-bundle.ts";
+import { verifyBundle, type VerifyReport, type VerifyRequest } from "./verify-bundle.ts";
+
+export interface PolicyVerifyReport extends VerifyReport {
+  policy: { file: string; results: PolicyResult[] };
+}
+
+export async function verifyWithPolicy(request: Omit<VerifyRequest, "keys" | "identity">, policy: LoadedPolicy, now: Date = new Date()): Promise<PolicyVerifyReport> {
+  const { keys, identities } = policySigners(policy);
+  const bytes = request.bundleBytes ?? (await Bun.file(request.bundlePath).bytes());
+  const { bundle } = await parseBundle(bytes, request.bundlePath);
+  const certified = bundle.verificationMaterial.content.$case !== "publicKey";
+  // the policy's allowDirty rule decides about dirty builds, not the expectation
+  const base = { ...request, bundleBytes: bytes, expectations: { ...request.expectations, allowDirty: true } };
+  const anchors: Partial<VerifyRequest>[] = certified
+    ? identities.map((i) => ({ identity: { identity: i.identity, identityRegexp: i.identityRegexpSource, issuer: i.issuer } }))
+    : keys.length > 0
+      ? [{ keys }]
+      : [];
+  if (anchors.length === 0) {
+    throw new BunsealError("POLICY_INVALID", `${policy.file}: the bundle is signed by ${certified ? "a certificate" : "a key"}, and the policy names no ${certified ? "identity" : "key"} signer; expected a signer of that kind`, { file: policy.file, field: "signers", expected: certified ? "an identity signer" : "a key signer" });
+  }
+  let report: Awaited<ReturnType<typeof verifyBundle>> | undefined;
+  for (const anchor of anchors) {
+    report = await verifyBundle({ ...base, ...anchor });
+    if (report.signer) break; // this signer vouched; the other findings stand as they are
+  }
+  const final = report!;
+  const signer: SignerFacts | undefined = final.signer?.keyId ? { kind: "key", keyId: final.signer.keyId } : final.signer?.identity ? { kind: "certificate", identity: final.signer.identity, issuer: final.signer.issuer ?? "" } : undefined;
+  const results: PolicyResult[] = final.statement ? evaluatePolicy(policy, final.statement, signer, now) : [];
+  const failures: Finding[] = [...final.failures];
+  if (!final.statement) failures.push({ code: "POLICY_FAILED", field: "predicate", message: "the bundle carries no SLSA provenance for the policy to judge", expected: "SLSA provenance", found: final.predicateType ?? "no statement" });
+  for (const r of results) if (!r.passed) failures.push({ code: "POLICY_FAILED", field: r.field ?? `policy.${r.rule}`, message: r.message, expected: r.expected, found: r.found });
+  return { ...final, verified: final.verified && failures.length === 0, failures, policy: { file: policy.file, results } };
+}

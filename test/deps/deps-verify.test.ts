@@ -90,6 +90,9 @@ describe("deps verify", () => {
   test("the CLI exits 1 on failures, and a registry without keys or attestations is reported as such (exit 0)", async () => {
     const out = await runCli(["deps", "verify", project.path, "--registry", `http://127.0.0.1:${server.port}`, "--cache", cache.path, "--json"]);
     expect(out.exitCode).toBe(1);
+    // the CLI verifies provenance bundles keylessly: this registry's are unsigned stand-ins, so they fail
+    const good = out.json().packages.find((p: { name: string }) => p.name === "good");
+    expect(good.provenance.state).toBe("invalid");
     const plain = await runCli(["deps", "verify", project.path, "--registry", `http://127.0.0.1:${server.port}/plain-registry`, "--cache", join(cache.path, "plain")]);
     expect(plain.exitCode).toBe(0);
     expect(plain.stdout).toContain("not available from this registry");

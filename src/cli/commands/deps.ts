@@ -18,10 +18,16 @@ export function registerDeps(program: Command, setExit: (code: number) => void):
     .option("--registry <url>", "the npm registry (default: $npm_config_registry, else registry.npmjs.org)")
     .option("--cache <dir>", "where answers are cached (default ~/.bunseal/cache/npm)")
     .option("--offline", "use only the cache")
+    .option("--trusted-root <file>", "the Sigstore trusted root for provenance (default: the public-good root shipped with bunseal)")
     .option("--json", "print one JSON object")
     .action(async (dir: string, flags: DepsFlags) => {
-      const { verifyDependencies } = await import("../../deps/deps-verify.ts");
-      const report = await verifyDependencies(dir, { registry: flags.registry, cacheDir: flags.cache, offline: flags.offline });
+      const [{ verifyDependencies }, { verifyProvenanceBundle }] = await Promise.all([import("../../deps/deps-verify.ts"), import("../../deps/provenance-check.ts")]);
+      const report = await verifyDependencies(dir, {
+        registry: flags.registry,
+        cacheDir: flags.cache,
+        offline: flags.offline,
+        verifyBundle: (bundle, integrity) => verifyProvenanceBundle(bundle, integrity, "provenance", flags.trustedRoot),
+      });
       if (flags.json) {
         printJson(report);
       } else {

@@ -77,16 +77,26 @@ async function digestOfFile(path: string): Promise<string> {
   }
 }
 
-export interface PackageTrace {
-  package: { name: string; version: string | null };
-  matches: (TraceMatch & { packageVersion: string })[];
+export interface PackageMatch {
+  artifact: ArtifactSummary;
+  packageVersion: string;
+  pins: PinPlace[];
 }
 
-/** `trace --package NAME[@VERSION]`: every artifact that shipped it, and where each runs. */
+export interface PackageTrace {
+  package: { name: string; version: string | null };
+  matches: PackageMatch[];
+}
+
+/**
+ * `trace --package NAME[@VERSION]`: every artifact that shipped it, and where
+ * each runs. The bundles are not verified again here (a vulnerable version
+ * can be in thousands of artifacts); trace one of them for that.
+ */
 export async function tracePackage(store: Store, spec: string): Promise<PackageTrace> {
   const at = spec.lastIndexOf("@");
   const [name, version] = at > 0 ? [spec.slice(0, at), spec.slice(at + 1)] : [spec, undefined];
   const found = await store.findByPackage(name, version);
-  const matches = await Promise.all(found.map(async (summary) => ({ ...(await describe(store, (await store.getArtifact(summary.digest))!)), packageVersion: summary.packageVersion })));
+  const matches = await Promise.all(found.map(async ({ packageVersion, ...artifact }) => ({ artifact, packageVersion, pins: await places(store, await store.pins({ digest: artifact.digest })) })));
   return { package: { name, version: version ?? null }, matches };
 }

@@ -26,7 +26,11 @@ export function registerTrace(program: Command, setExit: (code: number) => void)
         if (flags.package !== undefined) {
           const report = await tracePackage(store, flags.package);
           if (flags.json) printJson(report);
-          else printLines([`${report.package.name}${report.package.version ? `@${report.package.version}` : ""}: shipped in ${report.matches.length} artifact(s)`, ...report.matches.flatMap((m) => describeMatch(m, `  ${m.packageVersion}  `))]);
+          else
+            printLines([
+              `${report.package.name}${report.package.version ? `@${report.package.version}` : ""}: shipped in ${report.matches.length} artifact(s)`,
+              ...report.matches.map((m) => `  ${m.packageVersion}  ${m.artifact.name}  ${m.artifact.commit.slice(0, 12)}  built ${m.artifact.builtAt}${m.pins.filter((p) => p.current).map((p) => `  running in ${p.env}`).join("")}`),
+            ]);
           setExit(0);
           return;
         }

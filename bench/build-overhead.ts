@@ -16,6 +16,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exampleServiceRepo } from "../test/helpers/example-service.ts";
+import { bareBuildCommand, median, timed, type Sample } from "./lib.ts";
 
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf("--runs") + 1] ?? 9) || 9;
@@ -24,46 +25,11 @@ const root = join(import.meta.dir, "..");
 const bunseal = join(root, "bin", "bunseal");
 const scratch = mkdtempSync(join(tmpdir(), "bunseal-bench-"));
 
-interface Sample {
-  wallMs: number;
-  maxRssKb: number;
-}
-
-async function timed(cmd: string[], cwd: string): Promise<Sample> {
-  const started = performance.now();
-  const proc = Bun.spawn(cmd, { cwd, stdin: "ignore", stdout: "ignore", stderr: "pipe" });
-  const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
-  const wallMs = performance.now() - started;
-  if (code !== 0) throw new Error(`${cmd.join(" ")} exited ${code}:\n${stderr}`);
-  const usage = proc.resourceUsage();
-  return { wallMs, maxRssKb: Number(usage?.maxRSS ?? 0) / 1024 };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-/** The `bun build` command line equivalent to what bunseal runs for this project's config. */
-function bareCommand(config: any, outdir: string): string[] {
-  const b = config.build ?? {};
-  const cmd = [process.execPath, "build", ...config.entrypoints, "--outdir", outdir, `--target=${b.target ?? "bun"}`, `--format=${b.format ?? "esm"}`];
-  if (b.minify === true) cmd.push("--minify");
-  if (b.sourcemap && b.sourcemap !== "none") cmd.push(`--sourcemap=${b.sourcemap}`);
-  if (b.splitting) cmd.push("--splitting");
-  for (const e of b.external ?? []) cmd.push(`--external=${e}`);
-  for (const [k, v] of Object.entries(b.define ?? {})) cmd.push(`--define=${k}=${v}`);
-  // bunseal provides this module; a bare build can only leave it out.
-  cmd.push("--external=bunseal:build-info");
-  return cmd;
-}
-
 async function measure(name: string, dir: string, key: string): Promise<void> {
   const config = await Bun.file(join(dir, "bunseal.json")).json();
   const out = join(scratch, `${name}-out`);
   const variants: Record<string, string[]> = {
-    bare: bareCommand(config, join(out, "bare")),
+    bare: bareBuildCommand(config, join(out, "bare")),
     "no-sign": [process.execPath, bunseal, "build", dir, "--no-sign", "--out", join(out, "nosign")],
     signed: [process.execPath, bunseal, "build", dir, "--key", key, "--out", join(out, "signed")],
   };

@@ -16,6 +16,9 @@ import { join } from "node:path";
 import { exampleServiceRepo } from "../test/helpers/example-service.ts";
 import { git } from "../test/helpers/git.ts";
 import { scratchDir } from "../src/util/scratch-dir.ts";
+import { bareBuildCommand, median, timed as timedSample } from "./lib.ts";
+
+const timed = async (cmd: string[], cwd: string) => (await timedSample(cmd, cwd)).wallMs;
 
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf("--runs") + 1] ?? 7) || 7;
@@ -25,33 +28,8 @@ const bunseal = join(root, "bin", "bunseal");
 // the same kind of place rebuild checks out into, so the baseline's install and build write to it too
 const scratch = mkdtempSync(join(scratchDir(), "bunseal-bench-rebuild-"));
 
-async function timed(cmd: string[], cwd: string): Promise<number> {
-  const started = performance.now();
-  const proc = Bun.spawn(cmd, { cwd, stdin: "ignore", stdout: "ignore", stderr: "pipe" });
-  const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
-  const ms = performance.now() - started;
-  if (code !== 0) throw new Error(`${cmd.join(" ")} exited ${code}:\n${stderr}`);
-  return ms;
-}
-
 function slug(name: string): string {
   return name.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "");
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-function bareBuild(config: any, outdir: string): string[] {
-  const b = config.build ?? {};
-  const cmd = [process.execPath, "build", ...config.entrypoints, "--outdir", outdir, `--target=${b.target ?? "bun"}`, `--format=${b.format ?? "esm"}`, "--external=bunseal:build-info"];
-  if (b.minify === true) cmd.push("--minify");
-  if (b.sourcemap && b.sourcemap !== "none") cmd.push(`--sourcemap=${b.sourcemap}`);
-  if (b.splitting) cmd.push("--splitting");
-  for (const [k, v] of Object.entries(b.define ?? {})) cmd.push(`--define=${k}=${v}`);
-  return cmd;
 }
 
 async function measure(name: string, repo: string, key: string, pub: string): Promise<void> {
@@ -68,7 +46,7 @@ async function measure(name: string, repo: string, key: string, pub: string): Pr
     const clone = join(scratch, `clone-${slug(name)}-${i}`);
     await git(scratch, ["clone", "-q", repo, clone]);
     const install = await timed([process.execPath, "install", "--frozen-lockfile", "--no-progress"], clone);
-    const bare = await timed(bareBuild(config, join(clone, "dist")), clone);
+    const bare = await timed(bareBuildCommand(config, join(clone, "dist")), clone);
     const re = await timed([process.execPath, bunseal, "rebuild", bundle, "--key", pub, "--json"], repo);
     const one = await timed([process.execPath, bunseal, "build", repo, "--no-sign", "--out", join(scratch, "single")], repo);
     const all = await timed([process.execPath, bunseal, "check", repo, "--json"], repo);

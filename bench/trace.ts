@@ -20,6 +20,7 @@ import type { ArtifactRecord, Store } from "../src/store/store.ts";
 import { trace } from "../src/trace/trace.ts";
 import { exampleServiceRepo } from "../test/helpers/example-service.ts";
 import { postgresUrl } from "../test/helpers/postgres.ts";
+import { percentile } from "./lib.ts";
 
 const args = process.argv.slice(2);
 const count = Number(args[args.indexOf("--artifacts") + 1] ?? 100_000) || 100_000;
@@ -41,11 +42,6 @@ function synthetic(i: number, template: ArtifactRecord): ArtifactRecord {
     files: Array.from({ length: 20 }, (_, f) => ({ path: `dist/chunk-${f}.js`, digest: hex(i * 20 + f, "file") })),
     packages: Array.from({ length: 50 }, (_, p) => ({ name: PACKAGES[(i * 7 + p * 13) % PACKAGES.length]!, version: `1.${(i + p) % 9}.0`, integrity: `sha512:${hex(p, "pkg")}` })),
   };
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 async function time(label: string, runs: number, run: (i: number) => Promise<unknown>): Promise<void> {

@@ -15,6 +15,7 @@
  */
 import { join } from "node:path";
 import { conformanceArgs, CONFORMANCE_CORPUS } from "../test/verify/conformance-cases.ts";
+import { median } from "./lib.ts";
 
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf("--runs") + 1] ?? 21) || 21;
@@ -51,7 +52,6 @@ async function timeOnce(argv: string[]): Promise<number> {
   return ms;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
 
 // start-up, for attribution: bare Bun, and bunseal's CLI before any command runs (commander, command registration)

@@ -5,10 +5,10 @@
  * which builder. Statement v0.1 and v1; SLSA Provenance v0.2 and v1.
  */
 import { BUILD_TYPE } from "../attest/build-type.ts";
+import { SLSA_PROVENANCE_V1 } from "../attest/slsa-provenance.ts";
+import { splitSourceUri } from "../source/uri.ts";
 
-export const STATEMENT_V01 = "https://in-toto.io/Statement/v0.1";
-export const SLSA_V02 = "https://slsa.dev/provenance/v0.2";
-export const SLSA_V1 = "https://slsa.dev/provenance/v1";
+const SLSA_V02 = "https://slsa.dev/provenance/v0.2";
 /** GitHub Actions' build type, used by actions/attest-build-provenance, npm provenance and slsa-github-generator's v1 workflows; under its first and its current URI */
 export const GITHUB_WORKFLOW_V1 = "https://slsa-framework.github.io/github-actions-buildtypes/workflow/v1";
 export const GITHUB_WORKFLOW_TYPES = new Set([GITHUB_WORKFLOW_V1, "https://actions.github.io/buildtypes/workflow/v1"]);
@@ -40,7 +40,7 @@ export function describeProvenance(statement: Json): ProvenanceSummary {
   };
   const predicate: Json = statement.predicate ?? {};
   const summary: ProvenanceSummary =
-    predicateType === SLSA_V1 ? { ...base, ...fromV1(predicate) } : predicateType === SLSA_V02 ? { ...base, ...fromV02(predicate) } : { ...base, producer: "other", buildType: null, builderId: null, sourceRepository: null, commit: null, ref: null, workflow: null };
+    predicateType === SLSA_PROVENANCE_V1 ? { ...base, ...fromV1(predicate) } : predicateType === SLSA_V02 ? { ...base, ...fromV02(predicate) } : { ...base, producer: "other", buildType: null, builderId: null, sourceRepository: null, commit: null, ref: null, workflow: null };
   // npm's provenance shares GitHub's build type; its subjects are package URLs
   if (summary.subjects.some((s) => s.name?.startsWith("pkg:npm/"))) summary.producer = "npm";
   return summary;
@@ -95,8 +95,8 @@ function githubProducer(builderId: string | null, workflow: Json): ProvenanceSum
 }
 
 /** `git+https://github.com/o/r@refs/heads/main` → repository and ref. */
-export function splitRef(uri: string | null): { repository: string | null; ref: string | null } {
+function splitRef(uri: string | null): { repository: string | null; ref: string | null } {
   if (!uri) return { repository: null, ref: null };
-  const at = uri.lastIndexOf("@refs/");
-  return at === -1 ? { repository: uri, ref: null } : { repository: uri.slice(0, at), ref: uri.slice(at + 1) };
+  const { repo, ref } = splitSourceUri(uri);
+  return { repository: repo, ref: ref ?? null };
 }

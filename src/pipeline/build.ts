@@ -22,7 +22,7 @@ import { preloadSigning, signStatement } from "../sign/sign-statement.ts";
 import type { Signer } from "../sign/signer.ts";
 import { checkWorkTree, readHead, type SourceInfo } from "../source/git.ts";
 import { currentBun, type BunRuntime } from "../runtime/bun-runtime.ts";
-import { adoptStaged, writeFileAtomic } from "../util/atomic-write.ts";
+import { renameIntoPlace, writeFileAtomic } from "../util/atomic-write.ts";
 import { canonicalJson } from "../util/canonical-json.ts";
 import { VERSION } from "../version.ts";
 import { StageTimer } from "./stage-timer.ts";
@@ -148,7 +148,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     timer.mark("sign");
 
     // write: the artifact first, its attestation last, so a reader never finds an attestation without its artifact
-    await adoptStaged(plan.tarPath, artifactPath).commit();
+    await renameIntoPlace(plan.tarPath, artifactPath);
     const bundlePath = bundle ? `${artifactPath}.sigstore.json` : null;
     const statementPath = bundle ? null : `${artifactPath}.intoto.json`;
     if (bundlePath) await writeFileAtomic(bundlePath, `${JSON.stringify(bundle, null, 2)}\n`);

@@ -13,7 +13,7 @@
 import { BUILD_TYPE } from "../attest/build-type.ts";
 import type { ProvenanceV1 } from "../attest/slsa-provenance.ts";
 import type { Statement } from "../attest/statement.ts";
-import { splitSourceUri } from "./match.ts";
+import { splitSourceUri } from "../source/uri.ts";
 
 export interface PackageFact {
   /** the package name (a nested copy's install path, recorded as `name (path)`, is dropped) */

@@ -1,38 +1,8 @@
 /**
  * How a policy value is compared with a recorded one. Commit and source URI
- * matching follow `bunseal verify --commit` / `--source-uri`, so a policy and
- * the flags accept the same things.
+ * matching are src/source/uri.ts's, the same as `bunseal verify --commit` /
+ * `--source-uri`, so a policy and the flags accept the same things.
  */
-
-/**
- * A full commit id matches exactly; an abbreviated one (7+ hex) as a prefix.
- * Fewer than 7 digits is refused by the schema: a 1-digit "prefix" would
- * accept one commit in 16.
- */
-export function commitMatches(allowed: string, recorded: string): boolean {
-  return recorded.toLowerCase().startsWith(allowed.toLowerCase());
-}
-
-/**
- * Splits a SLSA source URI `git+<repo>@<ref>` into repository and ref. The
- * ref is what follows `@refs/`, or else the last `@` after the last `/`, so
- * the user part of `git+ssh://git@host/o/r` is not taken for a ref.
- */
-export function splitSourceUri(uri: string): { repo: string; ref?: string } {
-  const refs = uri.indexOf("@refs/");
-  if (refs >= 0) return { repo: uri.slice(0, refs), ref: uri.slice(refs + 1) };
-  const at = uri.lastIndexOf("@");
-  if (at > uri.lastIndexOf("/")) return { repo: uri.slice(0, at), ref: uri.slice(at + 1) };
-  return { repo: uri };
-}
-
-/** `git+` and a trailing `.git` are optional on either side; the allowed URI may name just the repository or repository@ref. */
-export function sourceUriMatches(allowed: string, recorded: string): boolean {
-  const normal = (u: string) => u.replace(/^git\+/, "").replace(/\.git(?=@|$)/, "");
-  const got = normal(recorded);
-  const want = normal(allowed);
-  return want === got || want === splitSourceUri(got).repo;
-}
 
 /**
  * Ref patterns are globs (Bun.Glob): `*` stays within one path segment, so

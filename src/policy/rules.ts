@@ -4,7 +4,8 @@
  */
 import type { LoadedPolicy } from "./load.ts";
 import type { StatementFacts } from "./facts.ts";
-import { commitMatches, durationMs, refMatches, sourceUriMatches } from "./match.ts";
+import { commitMatches, sourceUriMatches } from "../source/uri.ts";
+import { durationMs, refMatches } from "./match.ts";
 import { allowedValueRule, NOTHING_RECORDED, type PolicyResult } from "./result.ts";
 import { isSemverVersion, stripV } from "./semver.ts";
 

@@ -19,11 +19,6 @@ export interface Checkout {
   source: string;
 }
 
-/** `git+https://host/org/repo@refs/heads/main` → `https://host/org/repo`; a path or plain URL passes through. */
-export function cloneUrl(sourceUri: string): string {
-  return sourceUri.replace(/^git\+/, "").replace(/@refs\/.*$/, "");
-}
-
 const GIT_ENV = { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" } as Record<string, string>;
 
 export async function checkoutCommit(source: string, commit: string, subdir: string): Promise<Checkout> {

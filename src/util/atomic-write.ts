@@ -11,53 +11,34 @@ export interface AtomicWriteOptions {
   mode?: number;
 }
 
-/** A file written and synced under a temporary name, waiting to be renamed into place. */
-export interface StagedFile {
-  path: string;
-  commit(): Promise<void>;
-  abort(): Promise<void>;
+export async function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+  const dir = dirname(path);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`);
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(tmp, data, { mode: options.mode ?? 0o644 });
+    await syncFile(tmp);
+  } catch (cause) {
+    await rm(tmp, { force: true });
+    throw new BunsealError("IO_FAILED", `could not write ${path}: ${(cause as Error).message}`, { file: path, cause });
+  }
+  await renameIntoPlace(tmp, path);
 }
 
 /**
- * Writes and syncs the data under a temporary name now; `commit` renames it
- * into place later. Lets a large artifact be written while its attestation is
- * still being made, and still appear only when everything is ready.
+ * Moves a file already written and synced under a temporary name (by this
+ * process, or the build worker) to its place.
  */
-export async function stageFile(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<StagedFile> {
-  const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`);
-  const fail = async (cause: unknown): Promise<never> => {
+export async function renameIntoPlace(tmp: string, path: string): Promise<void> {
+  try {
+    await rename(tmp, path);
+  } catch (cause) {
     await rm(tmp, { force: true });
     throw new BunsealError("IO_FAILED", `could not write ${path}: ${(cause as Error).message}`, { file: path, cause });
-  };
-  try {
-    await mkdir(dir, { recursive: true });
-    await writeSynced(tmp, data, options);
-  } catch (cause) {
-    return fail(cause);
   }
-  return adoptStaged(tmp, path);
 }
 
-/** Wraps a file some other process already wrote and synced under a temporary name. */
-export function adoptStaged(tmp: string, path: string): StagedFile {
-  return {
-    path,
-    commit: () =>
-      rename(tmp, path).catch(async (cause) => {
-        await rm(tmp, { force: true });
-        throw new BunsealError("IO_FAILED", `could not write ${path}: ${(cause as Error).message}`, { file: path, cause });
-      }),
-    abort: () => rm(tmp, { force: true }),
-  };
-}
-
-/** Writes and fsyncs: without the sync a power loss can leave a renamed file pointing at empty blocks. */
-export async function writeSynced(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
-  await writeFile(path, data, { mode: options.mode ?? 0o644 });
-  await syncFile(path);
-}
-
+/** fsync: without it a power loss can leave a renamed file pointing at empty blocks. */
 export async function syncFile(path: string): Promise<void> {
   const handle = await open(path, "r");
   try {
@@ -65,8 +46,4 @@ export async function syncFile(path: string): Promise<void> {
   } finally {
     await handle.close();
   }
-}
-
-export async function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
-  await (await stageFile(path, data, options)).commit();
 }

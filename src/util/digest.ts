@@ -31,11 +31,6 @@ export function sha256HexPortable(data: Uint8Array): Sha256Hex {
   return bytesToHex(nobleSha256(data));
 }
 
-/** `sha256:<hex>`, the form digests take in `--json` output and on the command line. */
-export function prefixed(hex: Sha256Hex): string {
-  return `sha256:${hex}`;
-}
-
 const DIGEST_RE = /^(?:sha256:)?([0-9a-f]{64})$/;
 
 /** Reads `sha256:<hex>` or bare hex; returns the hex, or undefined when it is not a digest. */

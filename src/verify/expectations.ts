@@ -7,6 +7,7 @@ import type { ExternalParameters, InternalParameters } from "../attest/build-typ
 import type { ProvenanceV1 } from "../attest/slsa-provenance.ts";
 import type { Statement } from "../attest/statement.ts";
 import type { Finding } from "./finding.ts";
+import { commitMatches, sourceUriMatches } from "../source/uri.ts";
 
 export interface Expectations {
   commit?: string;
@@ -22,7 +23,7 @@ export function checkExpectations(statement: Statement<ProvenanceV1>, expected: 
   const ext = statement.predicate.buildDefinition.externalParameters as Partial<ExternalParameters>;
   const int = (statement.predicate.buildDefinition.internalParameters ?? {}) as Partial<InternalParameters>;
   const checks: { flag: string; field: string; want?: string; got: string | undefined; matches: (want: string, got: string) => boolean }[] = [
-    { flag: "--commit", field: "externalParameters.source.commit", want: expected.commit, got: ext.source?.commit, matches: commitMatches },
+    { flag: "--commit", field: "externalParameters.source.commit", want: expected.commit, got: ext.source?.commit, matches: commitFlagMatches },
     { flag: "--source-uri", field: "externalParameters.source.uri", want: expected.sourceUri, got: ext.source?.uri, matches: sourceUriMatches },
     { flag: "--service", field: "externalParameters.service", want: expected.service, got: ext.service, matches: (w, g) => w === g },
     { flag: "--schema-version", field: "externalParameters.contracts.schemaVersion", want: expected.schemaVersion, got: ext.contracts?.schemaVersion, matches: (w, g) => w === g },
@@ -66,16 +67,7 @@ export function expectationsWithoutProvenance(expected: Expectations, carried: s
     .map((name) => ({ code: "EXPECTATION_FAILED" as const, field: "predicate", message: `${flags[name]}: the bundle carries ${carried}, which records no ${name}`, expected: expected[name]!, found: "nothing" }));
 }
 
-/** A full commit id must match exactly; an abbreviated one (>= 7 hex) must be a prefix. */
-function commitMatches(want: string, got: string): boolean {
-  const w = want.toLowerCase();
-  return /^[0-9a-f]{7,64}$/.test(w) && got.toLowerCase().startsWith(w) && (w.length >= 7);
-}
-
-/** The recorded URI is `git+<repo>@<ref>`; the caller may name just the repository, with or without `git+`. */
-function sourceUriMatches(want: string, got: string): boolean {
-  const strip = (u: string) => u.replace(/^git\+/, "").replace(/\.git(?=@|$)/, "");
-  const g = strip(got);
-  const w = strip(want);
-  return g === w || g.split("@refs/")[0] === w;
+/** `--commit`: a full commit id, or a prefix of at least 7 hex digits. */
+function commitFlagMatches(want: string, got: string): boolean {
+  return /^[0-9a-f]{7,64}$/i.test(want) && commitMatches(want, got);
 }

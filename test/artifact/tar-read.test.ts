@@ -3,7 +3,7 @@
  * stops and asserts the code, the entry the message names, and what was found.
  */
 import { describe, expect, test } from "bun:test";
-import { BunsealError } from "../../src/errors.ts";
+
 import { packTar } from "../../src/artifact/tar-pack.ts";
 import { listTar, readTarFiles, type TarLimits } from "../../src/artifact/tar-read.ts";
 import { showPath } from "../../src/artifact/tar-path.ts";

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { BunsealError } from "../../src/errors.ts";
+
 import { packTar, type ArtifactFile } from "../../src/artifact/tar-pack.ts";
 import { listTar, readTarFiles } from "../../src/artifact/tar-read.ts";
 import { showPath } from "../../src/artifact/tar-path.ts";

@@ -8,17 +8,13 @@ import { join } from "node:path";
 import { runCli } from "../helpers/cli.ts";
 import { plantedRepo } from "../helpers/fixture-repo.ts";
 import { gitCommitAll, type GitRepo } from "../helpers/git.ts";
-import { postgresUrl } from "../helpers/postgres.ts";
+import { STORE_BACKENDS } from "../helpers/store-backends.ts";
 import { makeTempDir, type TestDir } from "../helpers/testdir.ts";
 
 setDefaultTimeout(60_000);
 
-const BACKENDS: [string, (dir: string) => Promise<string>][] = [
-  ["sqlite", async (dir) => `sqlite:${join(dir, "store.db")}`],
-  ["postgres", async () => postgresUrl()],
-];
 
-describe.each(BACKENDS)("with the %s store", (_name, makeStore) => {
+describe.each(STORE_BACKENDS)("with the %s store", (_name, makeStore) => {
   let work: TestDir;
   let repo: GitRepo;
   let store: string;

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { evaluatePolicy, policyPassed } from "../../src/policy/evaluate.ts";
 import type { PolicyResult } from "../../src/policy/result.ts";
-import { COMMIT, KEY_SIGNER, pkg, policy, REPO, STARTED, statement, TRUSTED } from "./statements.ts";
+import { COMMIT, KEY_SIGNER, policy, REPO, STARTED, statement, TRUSTED } from "./statements.ts";
 
 const NOW = new Date("2026-01-10T00:00:00Z");
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { ERROR_CODES } from "../../src/errors.ts";
-import { loadPolicy, parsePolicy } from "../../src/policy/load.ts";
+import { loadPolicy } from "../../src/policy/load.ts";
 import { policySigners } from "../../src/policy/signers.ts";
 import { generateKeyPair, keyIdOf } from "../../src/sign/keys.ts";
 import { rejection } from "../helpers/expect-error.ts";

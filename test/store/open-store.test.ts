@@ -1,7 +1,7 @@
 /** Store specs, defaults, and what a user sees when a store cannot be opened. */
 import { Database } from "bun:sqlite";
 import { afterAll, describe, expect, test } from "bun:test";
-import { statSync, writeFileSync } from "node:fs";
+import { statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { openStore, parseStoreSpec } from "../../src/store/open-store.ts";
 import { rejection } from "../helpers/expect-error.ts";

@@ -71,7 +71,7 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
         const [{ recordBuild }, { withStore }, { createPublicKey }] = await Promise.all([import("../../store/record-build.ts"), import("../store-option.ts"), import("node:crypto")]);
         const spec = typeof flags.store === "string" ? flags.store : undefined;
         stored = await withStore(spec, async (store) => {
-          await recordBuild(store, result.artifact.path, result.bundle!.path, createPublicKey(privateKey));
+          await recordBuild(store, result.artifact.digest, result.bundle!.path, createPublicKey(privateKey));
           return { location: store.location };
         });
       }

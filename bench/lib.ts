@@ -1,0 +1,42 @@
+/** What the benchmark scripts share: a timed process, medians and percentiles, and the bare `bun build` they compare against. */
+
+export interface Sample {
+  wallMs: number;
+  /** max RSS of the largest process in the tree (wait4's figure), KiB */
+  maxRssKb: number;
+}
+
+/** Runs a command to completion and times it; a failure stops the benchmark with the command's stderr. */
+export async function timed(cmd: string[], cwd: string): Promise<Sample> {
+  const started = performance.now();
+  const proc = Bun.spawn(cmd, { cwd, stdin: "ignore", stdout: "ignore", stderr: "pipe" });
+  const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+  const wallMs = performance.now() - started;
+  if (code !== 0) throw new Error(`${cmd.join(" ")} exited ${code}:\n${stderr}`);
+  return { wallMs, maxRssKb: Number(proc.resourceUsage()?.maxRSS ?? 0) / 1024 };
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** The `bun build` command line equivalent to what bunseal runs for this project's config. */
+export function bareBuildCommand(config: any, outdir: string): string[] {
+  const b = config.build ?? {};
+  const cmd = [process.execPath, "build", ...config.entrypoints, "--outdir", outdir, `--target=${b.target ?? "bun"}`, `--format=${b.format ?? "esm"}`];
+  if (b.minify === true) cmd.push("--minify");
+  if (b.sourcemap && b.sourcemap !== "none") cmd.push(`--sourcemap=${b.sourcemap}`);
+  if (b.splitting) cmd.push("--splitting");
+  for (const e of b.external ?? []) cmd.push(`--external=${e}`);
+  for (const [k, v] of Object.entries(b.define ?? {})) cmd.push(`--define=${k}=${v}`);
+  // bunseal provides this module; a bare build can only leave it out.
+  cmd.push("--external=bunseal:build-info");
+  return cmd;
+}

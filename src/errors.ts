@@ -33,6 +33,10 @@ export const ERROR_CODES = {
   BUN_VERSION_MISMATCH: "input",
   /** a verification policy file that is not JSON, has an unknown or missing field, or names a key that cannot be loaded */
   POLICY_INVALID: "input",
+  /** a service or environment name (config, flag, or a signed statement) outside the one name pattern of src/config/names.ts */
+  NAME_INVALID: "input",
+  /** a path where a folder is expected names a file (or has a file among its parents) */
+  NOT_A_DIRECTORY: "input",
   // exit 1: the check ran and said no
   BUILD_FAILED: "rejected",
   SECRET_IN_OUTPUT: "rejected",
@@ -74,6 +78,8 @@ export const ERROR_CODES = {
   /** no Bun is published for this operating system and CPU */
   BUN_PLATFORM_UNSUPPORTED: "environment",
   IO_FAILED: "environment",
+  /** a child process (the build, git, bun install) ran past the hard limit of `--timeout` and was stopped */
+  TIMED_OUT: "environment",
   STORE_FAILED: "environment",
   STORE_INVALID: "input",
   /** a Sigstore trusted root that is not JSON, has an unknown or missing field, or leaves a validity period open at its start */

@@ -4,6 +4,7 @@
  * otherwise, and a typo in a release config must stop the release.
  */
 import { z } from "zod";
+import { NAME_PATTERN } from "./names.ts";
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
 const relativePath = z
@@ -39,6 +40,17 @@ export const BuildOptionsSchema = z.strictObject({
   external: z.array(z.string().min(1)).default([]),
   define: z.record(z.string(), z.string()).default({}),
   naming: NamingSchema.optional(),
+  /** whether the build (its macros, plugins, preloads) may reach the network; off unless asked, and recorded */
+  network: z.boolean().optional(),
+});
+
+/**
+ * Files outside the commit that belong to the build (code generated before it,
+ * ignored by git): declared here, they are shown to the build and recorded
+ * with their digests. An undeclared ignored file is invisible to the build.
+ */
+export const InputsSchema = z.strictObject({
+  extra: z.array(relativePath).min(1),
 });
 
 export const ContractsSchema = z.strictObject({
@@ -56,7 +68,7 @@ export const BudgetsSchema = z.strictObject({
 export const ConfigSchema = z
   .strictObject({
     $schema: z.string().optional(),
-    service: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "a service name of letters, digits, '.', '_' or '-'"),
+    service: z.string().regex(NAME_PATTERN, "a service name of letters, digits, '.', '_' or '-', starting with a letter or digit, at most 100 characters"),
     entrypoints: z.array(relativePath).min(1),
     build: BuildOptionsSchema.default(BuildOptionsSchema.parse({})),
     contracts: ContractsSchema.optional(),
@@ -65,6 +77,7 @@ export const ConfigSchema = z
     env: z.array(envName).default([]),
     secrets: z.array(envName).default([]),
     budgets: BudgetsSchema.default({}),
+    inputs: InputsSchema.optional(),
     outDir: relativePath.default(".bunseal/out"),
   })
   .superRefine((config, ctx) => {

@@ -21,6 +21,21 @@ export async function openStore(spec?: string, env: Env = process.env): Promise<
   return (await import("./postgres-store.ts")).openPostgresStore(parsed.url);
 }
 
+/**
+ * A store that is reachable and would take a write now: for commands that
+ * must not start work (build, sign) whose result the store would then refuse.
+ */
+export async function openWritableStore(spec?: string, env: Env = process.env): Promise<Store> {
+  const store = await openStore(spec, env);
+  try {
+    await store.checkWritable();
+    return store;
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+}
+
 /** Pure: what a spec names, or STORE_INVALID saying what a spec may look like. */
 export function parseStoreSpec(spec: string | undefined, env: Env = process.env): StoreSpec {
   const home = env.HOME || homedir();

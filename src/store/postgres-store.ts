@@ -17,6 +17,7 @@
  * (service, env, sequence) stays the last line of defence.
  */
 import { SQL } from "bun";
+import { BunsealError } from "../errors.ts";
 import { ARTIFACT_INSERT_COLUMNS, artifactValues, PIN_COLUMNS, pinValues, SUMMARY_COLUMNS, toPin, toRecord, toSummary, type ArtifactRow, type PinRow } from "./rows.ts";
 import { CREATE_MIGRATIONS_TABLE, LATEST_VERSION, pendingMigrations } from "./migrations.ts";
 import { checkPinFollows, pinConflict } from "./pin-order.ts";
@@ -166,6 +167,17 @@ class PostgresStore implements Store {
   async latestPin(service: string, env: string): Promise<PinRecord | undefined> {
     const [row] = await this.#run("read", () => this.#sql.unsafe(LATEST_PIN, [service, env]));
     return row ? toPin(row as PinRow) : undefined;
+  }
+
+  async checkWritable(): Promise<void> {
+    const [row] = await this.#run("read", () =>
+      this.#sql.unsafe(
+        "SELECT current_setting('transaction_read_only') = 'on' OR pg_is_in_recovery() AS read_only, " +
+          "has_table_privilege('bunseal.artifacts', 'INSERT') AND has_table_privilege('bunseal.artifact_files', 'INSERT') AND has_table_privilege('bunseal.artifact_packages', 'INSERT') AND has_table_privilege('bunseal.pins', 'INSERT') AS may_insert",
+      ),
+    );
+    if (row?.read_only) throw new BunsealError("STORE_FAILED", `could not write to the store at ${this.location}: the server is read-only (a standby, or default_transaction_read_only)`, { expected: "a writable store", found: "read-only" });
+    if (!row?.may_insert) throw new BunsealError("STORE_FAILED", `could not write to the store at ${this.location}: the user may not insert into bunseal's tables`, { expected: "INSERT on bunseal.artifacts and bunseal.pins", found: "no INSERT privilege" });
   }
 
   async close(): Promise<void> {

@@ -168,6 +168,14 @@ class SqliteStore implements Store {
     });
   }
 
+  async checkWritable(): Promise<void> {
+    // BEGIN IMMEDIATE takes the write lock, which a read-only file or folder refuses; nothing is written
+    this.#run("write to", () => {
+      this.#db.run("BEGIN IMMEDIATE");
+      this.#db.run("ROLLBACK");
+    });
+  }
+
   async close(): Promise<void> {
     this.#db.close();
   }

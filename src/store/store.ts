@@ -83,5 +83,12 @@ export interface Store {
   /** pins matching the filter, oldest first within each (service, env) */
   pins(filter?: PinFilter): Promise<PinRecord[]>;
   latestPin(service: string, env: string): Promise<PinRecord | undefined>;
+  /**
+   * Fails with STORE_FAILED unless a write could go through now (the file or
+   * server is not read-only, the user may insert): asked before work that
+   * would be wasted, or left behind signed, if the store then refused it.
+   * Writes nothing.
+   */
+  checkWritable(): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,5 +1,8 @@
 import type { Command } from "commander";
+import { rm } from "node:fs/promises";
 import { BunsealError } from "../../errors.ts";
+import type { BuildOutcome } from "../../pipeline/build.ts";
+import type { Store } from "../../store/store.ts";
 import type { KeylessReceipt, KeylessSigner } from "../../sign/keyless-signer.ts";
 import { formatBytes, printJson, printLines } from "../output.ts";
 
@@ -41,61 +44,80 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
     .option("--json", "print one JSON object")
     .action(async (dir: string, flags: BuildFlags) => {
       checkSigningFlags(flags);
-      const [{ buildArtifact }, { defaultContext }] = await Promise.all([import("../../pipeline/build.ts"), import("../../context.ts")]);
+      const [{ buildArtifact }, { defaultContext }, { preflightOutDir, resolveOutDir }] = await Promise.all([import("../../pipeline/build.ts"), import("../../context.ts"), import("../../build/preflight.ts")]);
       if (flags.store !== undefined && !flags.sign) {
         throw new BunsealError("USAGE", "--store records signed artifacts; expected --key, not --no-sign", { field: "--store", expected: "a signed build" });
       }
-      const ctx = defaultContext({ log: flags.json ? () => {} : (m) => process.stderr.write(`${m}\n`) });
-      let signer;
-      let privateKey;
-      let keyless: KeylessSigner | undefined;
-      if (flags.key) {
-        const [{ loadPrivateKey }, { keySigner }] = await Promise.all([import("../../sign/keys.ts"), import("../../sign/signer.ts")]);
-        privateKey = await loadPrivateKey(flags.key);
-        signer = keySigner(privateKey);
-      } else if (flags.keyless) {
-        const { keylessSigner } = await import("../../sign/keyless-signer.ts");
-        // before the build: a missing token or a mistyped URL fails now, not after it
-        signer = keyless = keylessSigner({
-          identityToken: flags.identityToken,
-          env: ctx.env,
-          fulcioUrl: flags.fulcioUrl,
-          rekorUrl: flags.rekorUrl,
-          tsaUrl: flags.tsaUrl,
-          rekorEntryType: flags.rekorEntryType,
-        });
+      // preflight: the store spec, the store itself and the out folder are checked before anything is built,
+      // so a failure that was knowable now leaves no signed tar or bundle behind
+      let store: Store | undefined;
+      if (flags.store !== undefined) {
+        const { openWritableStore } = await import("../../store/open-store.ts");
+        store = await openWritableStore(typeof flags.store === "string" ? flags.store : undefined);
       }
-      const result = await buildArtifact({ projectDir: dir, outDir: flags.out, allowDirty: flags.allowDirty, signer, builderId: flags.builderId }, ctx);
-      let stored: { location: string } | null = null;
-      if (flags.store !== undefined && result.bundle && privateKey) {
-        const [{ recordBuild }, { withStore }, { createPublicKey }] = await Promise.all([import("../../store/record-build.ts"), import("../store-option.ts"), import("node:crypto")]);
-        const spec = typeof flags.store === "string" ? flags.store : undefined;
-        stored = await withStore(spec, async (store) => {
-          await recordBuild(store, result.artifact.digest, result.bundle!.path, createPublicKey(privateKey));
-          return { location: store.location };
-        });
-      }
-      const { statementValue: _statement, ...built } = result;
-      const summary = { ...built, keyless: keyless?.receipt ?? null, store: stored };
-      if (flags.json) {
-        printJson(summary);
-      } else {
-        const widest = Math.max(...result.files.map((f) => f.path.length));
-        printLines([
-          `${result.service} @ ${result.commit.slice(0, 12)}${result.dirty ? " (dirty work tree)" : ""}, Bun ${result.bun}`,
-          `artifact   ${result.artifact.path}`,
-          `digest     ${result.artifact.digest}  (${formatBytes(result.artifact.size)})`,
-          result.bundle ? `bundle     ${result.bundle.path}` : `statement  ${result.statement?.path} (unsigned)`,
-          ...(keyless ? keylessLines(keyless.receipt) : []),
-          `inputs     ${result.inputs} files, ${result.dependencies} locked packages`,
-          ...(stored ? [`store      ${stored.location}`] : []),
-          `time       ${result.timings.total} ms (bun build ${result.timings.bun} ms)`,
-          "files",
-          ...result.files.map((f) => `  ${f.path.padEnd(widest)}  ${f.digest.slice(0, 23)}…  ${formatBytes(f.size)}`),
-        ]);
+      try {
+        await preflightOutDir(await resolveOutDir(dir, flags.out));
+        const ctx = defaultContext({ log: flags.json ? () => {} : (m) => process.stderr.write(`${m}\n`) });
+        let signer;
+        let privateKey;
+        let keyless: KeylessSigner | undefined;
+        if (flags.key) {
+          const [{ loadPrivateKey }, { keySigner }] = await Promise.all([import("../../sign/keys.ts"), import("../../sign/signer.ts")]);
+          privateKey = await loadPrivateKey(flags.key);
+          signer = keySigner(privateKey);
+        } else if (flags.keyless) {
+          const { keylessSigner } = await import("../../sign/keyless-signer.ts");
+          // before the build: a missing token or a mistyped URL fails now, not after it
+          signer = keyless = keylessSigner({
+            identityToken: flags.identityToken,
+            env: ctx.env,
+            fulcioUrl: flags.fulcioUrl,
+            rekorUrl: flags.rekorUrl,
+            tsaUrl: flags.tsaUrl,
+            rekorEntryType: flags.rekorEntryType,
+          });
+        }
+        const result = await buildArtifact({ projectDir: dir, outDir: flags.out, allowDirty: flags.allowDirty, signer, builderId: flags.builderId }, ctx);
+        let stored: { location: string } | null = null;
+        if (store && result.bundle && privateKey) {
+          const [{ recordBuild }, { createPublicKey }] = await Promise.all([import("../../store/record-build.ts"), import("node:crypto")]);
+          try {
+            await recordBuild(store, result.artifact.digest, result.bundle.path, createPublicKey(privateKey));
+          } catch (error) {
+            // build --store failed as a whole: what it signed does not stay behind
+            await Promise.all([rm(result.bundle.path, { force: true }), rm(result.artifact.path, { force: true })]).catch(() => undefined);
+            throw error;
+          }
+          stored = { location: store.location };
+        }
+        render(result, keyless, stored, flags.json);
+      } finally {
+        await store?.close();
       }
       setExit(0);
     });
+}
+
+function render(result: BuildOutcome, keyless: KeylessSigner | undefined, stored: { location: string } | null, json: boolean | undefined): void {
+  const { statementValue: _statement, ...built } = result;
+  const summary = { ...built, keyless: keyless?.receipt ?? null, store: stored };
+  if (json) {
+    printJson(summary);
+  } else {
+    const widest = Math.max(...result.files.map((f) => f.path.length));
+    printLines([
+      `${result.service} @ ${result.commit.slice(0, 12)}${result.dirty ? " (dirty work tree)" : ""}, Bun ${result.bun}`,
+      `artifact   ${result.artifact.path}`,
+      `digest     ${result.artifact.digest}  (${formatBytes(result.artifact.size)})`,
+      result.bundle ? `bundle     ${result.bundle.path}` : `statement  ${result.statement?.path} (unsigned)`,
+      ...(keyless ? keylessLines(keyless.receipt) : []),
+      `inputs     ${result.inputs} files, ${result.dependencies} locked packages`,
+      ...(stored ? [`store      ${stored.location}`] : []),
+      `time       ${result.timings.total} ms (bun build ${result.timings.bun} ms)`,
+      "files",
+      ...result.files.map((f) => `  ${f.path.padEnd(widest)}  ${f.digest.slice(0, 23)}…  ${formatBytes(f.size)}`),
+    ]);
+  }
 }
 
 /** Exactly one way to sign (or --no-sign), and no keyless setting that would be silently ignored. */

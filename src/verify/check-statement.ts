@@ -13,6 +13,7 @@ import { BUILD_TYPE, ExternalParametersSchema, InternalParametersSchema } from "
 import { IN_TOTO_PAYLOAD_TYPE } from "../attest/dsse.ts";
 import { ProvenanceV1Schema, SLSA_PROVENANCE_V1, type ProvenanceV1 } from "../attest/slsa-provenance.ts";
 import { StatementSchema, type Statement } from "../attest/statement.ts";
+import { describeValue } from "../errors.ts";
 import { describeIssues } from "../util/schema-issues.ts";
 import type { Finding } from "./finding.ts";
 
@@ -46,12 +47,14 @@ export function checkStatement(payloadType: string, payload: Uint8Array, rules: 
     findings.push(...schemaFindings(parsed.error.issues, ""));
     return { findings };
   }
-  const statement = parsed.data as Statement<unknown>;
+  findings.push(...checkSubjectDigests(parsed.data.subject));
+  const normalised = { ...parsed.data, subject: parsed.data.subject.map(lowerCaseDigests) };
+  const statement = normalised as Statement<unknown>;
   const claimsBunseal = (statement.predicate as { buildDefinition?: { buildType?: unknown } }).buildDefinition?.buildType === BUILD_TYPE;
   if (rules === "any-predicate" && !claimsBunseal) {
     // not judged, but read as provenance when it is valid SLSA v1, for the summary and the expectations
     const slsa = statement.predicateType === SLSA_PROVENANCE_V1 ? ProvenanceV1Schema.safeParse(statement.predicate) : undefined;
-    return { statement, provenance: slsa?.success ? { ...parsed.data, predicate: slsa.data } : undefined, findings };
+    return { statement, provenance: slsa?.success ? { ...normalised, predicate: slsa.data } : undefined, findings };
   }
   if (statement.predicateType !== SLSA_PROVENANCE_V1) {
     const why = statement.predicateType.startsWith(SLSA_PROVENANCE_PREFIX) ? "the statement claims a version of SLSA provenance bunseal cannot check" : "the statement is not SLSA provenance";
@@ -70,7 +73,39 @@ export function checkStatement(payloadType: string, payload: Uint8Array, rules: 
     const internal = InternalParametersSchema.safeParse(definition.internalParameters, { reportInput: true });
     if (!internal.success) findings.push(...schemaFindings(internal.error.issues, "predicate.buildDefinition.internalParameters."));
   }
-  return { statement, provenance: { ...parsed.data, predicate: predicate.data }, findings };
+  return { statement, provenance: { ...normalised, predicate: predicate.data }, findings };
+}
+
+const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
+
+/**
+ * A subject's sha256 is what the artifact is matched by, so it must be one: 64
+ * hex digits. Any other length could match no artifact, or (as a prefix) be
+ * read by a careless consumer as matching several; refused, not skipped.
+ */
+function checkSubjectDigests(subjects: readonly { digest: Record<string, string> }[]): Finding[] {
+  const findings: Finding[] = [];
+  subjects.forEach((s, i) => {
+    const sha256 = s.digest.sha256;
+    if (sha256 !== undefined && !SHA256_HEX.test(sha256)) {
+      findings.push({ code: "STATEMENT_INVALID", field: `subject[${i}].digest.sha256`, message: "a subject's sha256 digest is not 64 hex digits", expected: "64 hex digits (a sha256)", found: describeValue(sha256) });
+    }
+  });
+  return findings;
+}
+
+/**
+ * Digests are lower-case hex at every boundary (the store normalises them the
+ * same way, with parseDigest). The in-toto spec asks producers for lower case,
+ * but hex names the same bytes in either case, and the signature covers the
+ * statement as written: so a subject in upper case is matched case-insensitively
+ * rather than refused, and what verify returns and reports (the statement, the
+ * Verified<Statement> the store and rebuild read) is the lower-case form. Two
+ * spellings of one digest must never be two keys downstream: one would pass a
+ * lookup the other fails.
+ */
+function lowerCaseDigests<S extends { digest: Record<string, string> }>(subject: S): S {
+  return { ...subject, digest: Object.fromEntries(Object.entries(subject.digest).map(([algorithm, hex]) => [algorithm, hex.toLowerCase()])) };
 }
 
 function schemaFindings(issues: Parameters<typeof describeIssues>[0], prefix: string): Finding[] {

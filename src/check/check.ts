@@ -3,10 +3,14 @@
  * times, first repeated in the same environment, then once under every
  * variation at once; if that differs, once per variation, to name the ones
  * the output depends on, each with the same cause report as `rebuild`.
- *   baseline → repeats → all variations → one variation at a time → explain
+ *   probe → baseline → repeats → all variations → one variation at a time → explain
+ * It degrades, never crashes: a variation that cannot run here is skipped
+ * with its reason, and a build that fails under a variation is a finding (the
+ * output depends on that variation) while the other variations still run.
  */
 import { hostname } from "node:os";
 import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { loadConfig } from "../config/load.ts";
 import type { Context } from "../context.ts";
 import { buildArtifact, type BuildOutcome } from "../pipeline/build.ts";
@@ -15,7 +19,9 @@ import { explainDifferences, type BuildFacts, type Cause } from "../rebuild/expl
 import { currentUser, recordedFacts } from "../rebuild/facts.ts";
 import { readRecordedBuild } from "../rebuild/recorded.ts";
 import { readSource } from "../source/git.ts";
-import { CHECK_HOSTNAME, CHECK_UID, planVariations, probeVariations, VARIATION_NAMES, type VariationName, type VariationPlan } from "./variations.ts";
+import { isBunsealError } from "../errors.ts";
+import { probeVariations } from "./probe-variations.ts";
+import { CHECK_HOSTNAME, CHECK_UID, planVariations, VARIATION_NAMES, type VariationName, type VariationPlan } from "./variations.ts";
 import { createWorkspace, type Workspace } from "./workspace.ts";
 
 export interface CheckRequest {
@@ -29,8 +35,13 @@ export interface CheckRequest {
 export interface Trial {
   label: string;
   variations: VariationName[];
-  digest: string;
+  /** null when the build failed */
+  digest: string | null;
   identical: boolean;
+  /** the build under these variations failed; it counts against reproducibility, and the check goes on */
+  failed: boolean;
+  /** why it failed (the BunsealError code when there is one), null when it did not */
+  error: { code: string | null; message: string } | null;
 }
 
 export interface CheckReport {
@@ -40,7 +51,9 @@ export interface CheckReport {
   builds: number;
   baseline: { digest: string };
   trials: Trial[];
+  /** variations the output depends on, those whose build failed included */
   culprits: VariationName[];
+  /** variations skipped because they cannot run here, each with the reason */
   unavailable: { variation: VariationName; reason: string }[];
   causes: Cause[];
   differences: FileDifference[];
@@ -61,66 +74,121 @@ export async function checkProject(request: CheckRequest, ctx: Context): Promise
   // the work tree as it is, changes included: check runs before a release is cut
   const source = await readSource(projectDir, { allowDirty: true });
   const { config } = await loadConfig(projectDir);
-  const available = await probeVariations(config.entrypoints.length > 1);
-  const wanted = (request.vary ?? VARIATION_NAMES).filter((name) => available.get(name) === true);
-  const unavailable = (request.vary ?? VARIATION_NAMES).flatMap((variation) => (available.get(variation) === true ? [] : [{ variation, reason: String(available.get(variation)) }]));
+  const multipleEntrypoints = config.entrypoints.length > 1;
   const allowedEnv = new Map(config.env.filter((n) => ctx.env[n] !== undefined).map((n) => [n, ctx.env[n]!]));
-  const planFor = (names: VariationName[]) => planVariations(names, { allowedEnv, multipleEntrypoints: config.entrypoints.length > 1, available });
 
   const workspace = await createWorkspace();
   try {
+    // probe: before any build, so a variation that cannot run is skipped, not a crash halfway through
+    const { available, tools } = await probeVariations({
+      multipleEntrypoints,
+      env: ctx.env,
+      buildFiles: { readable: [BUILD_WORKER], executable: [process.execPath], traversable: [workspace.root] },
+    });
+    const asked = request.vary ?? VARIATION_NAMES;
+    const wanted = asked.filter((name) => available.get(name) === true);
+    const unavailable = asked.flatMap((variation) => (available.get(variation) === true ? [] : [{ variation, reason: String(available.get(variation)) }]));
+    const planFor = (names: VariationName[]) => planVariations(names, { allowedEnv, multipleEntrypoints, available, tools });
+
     const build = (label: string, variations: VariationName[]) => buildIn(workspace, projectDir, label, variations, planFor(variations), source, ctx);
     const compare = async (base: Built, other: Built) => {
       const comparison = await compareTars(base.outcome.artifact.path, other.outcome.artifact.path);
       return { comparison, causes: comparison.identical ? [] : explainDifferences(comparison, facts(base, allowedEnv), facts(other, allowedEnv)) };
     };
     const trials: Trial[] = [];
-    const record = (built: Built, identical: boolean) => trials.push({ label: built.label, variations: built.variations, digest: built.outcome.artifact.digest, identical });
+    const record = (built: Built, identical: boolean) => trials.push({ label: built.label, variations: built.variations, digest: built.outcome.artifact.digest, identical, failed: false, error: null });
+    const recordFailure = (failure: FailedBuild) => trials.push({ label: failure.label, variations: failure.variations, digest: null, identical: false, failed: true, error: failure.error });
 
-    // baseline and repeats, same environment
+    // baseline: if the project does not build as it is, there is nothing to compare; that error is the verdict
     ctx.log(`check: baseline build`);
     const baseline = await build("baseline", []);
+    if ("error" in baseline) throw baseline.cause;
+    const finish = (failure: CheckReport["failure"], culprits: VariationName[], causes: Cause[], differences: FileDifference[], notes: string[]) =>
+      report(baseline, trials, failure, culprits, unavailable, causes, differences, notes);
+
+    // repeats, same environment
     for (let i = 1; i < runs; i++) {
       const repeat = await build(`repeat-${i}`, []);
+      if ("error" in repeat) {
+        recordFailure(repeat);
+        return finish("same-environment", [], [], [], [`${repeat.label} failed where the baseline built, in the same environment: ${repeat.error.message}`]);
+      }
       const { comparison, causes } = await compare(baseline, repeat);
       record(repeat, comparison.identical);
-      if (!comparison.identical) return report(baseline, trials, "same-environment", [], unavailable, causes, comparison.files, ["the output differs between builds in the same environment; no variation can be blamed"]);
+      if (!comparison.identical) return finish("same-environment", [], causes, comparison.files, ["the output differs between builds in the same environment; no variation can be blamed"]);
     }
 
     // everything varied at once
-    if (wanted.length === 0) return report(baseline, trials, null, [], unavailable, [], [], ["no variation could run here"]);
+    if (wanted.length === 0) return finish(null, [], [], [], ["no variation could run here"]);
     ctx.log(`check: one build varying ${wanted.join(", ")}`);
     const all = await build("all-variations", wanted);
-    const allCompared = await compare(baseline, all);
-    record(all, allCompared.comparison.identical);
-    if (allCompared.comparison.identical) return report(baseline, trials, null, [], unavailable, [], [], all.plan.notes);
+    const notes = planFor(wanted).notes;
+    let allCompared: Awaited<ReturnType<typeof compare>> | undefined;
+    if ("error" in all) recordFailure(all);
+    else {
+      allCompared = await compare(baseline, all);
+      record(all, allCompared.comparison.identical);
+      if (allCompared.comparison.identical) return finish(null, [], [], [], notes);
+    }
 
-    // one variation at a time
+    // one variation at a time: a failed build is a finding, and the next variation still runs
     const culprits: VariationName[] = [];
     let causes: Cause[] = [];
-    let differences = allCompared.comparison.files;
+    let differences = allCompared?.comparison.files ?? [];
+    const failures: string[] = [];
     for (const name of wanted) {
       ctx.log(`check: varying ${name} alone`);
       const single = await build(name, [name]);
+      if ("error" in single) {
+        recordFailure(single);
+        culprits.push(name);
+        failures.push(`${name}: the build failed: ${single.error.message.split("\n").slice(0, 3).join(" ")}`);
+        continue;
+      }
       const compared = await compare(baseline, single);
       record(single, compared.comparison.identical);
       if (!compared.comparison.identical) {
-        if (culprits.length === 0) differences = compared.comparison.files;
+        if (culprits.length === failures.length) differences = compared.comparison.files;
         culprits.push(name);
         causes = [...causes, ...compared.causes.map((c) => ({ ...c, evidence: `[${name}] ${c.evidence}` }))];
       }
     }
-    if (culprits.length === 0) causes = allCompared.causes; // only the combination changes the output
-    return report(baseline, trials, "variation", culprits, unavailable, causes, differences, all.plan.notes);
+    if (culprits.length === 0) {
+      // only the combination changes the output, or makes the build fail
+      causes = allCompared?.causes ?? [];
+      if ("error" in all) failures.push(`the build failed only with every variation at once: ${all.error.message.split("\n").slice(0, 3).join(" ")}`);
+    }
+    return finish("variation", culprits, causes, differences, [...failures, ...notes]);
   } finally {
     await workspace.dispose();
   }
 }
 
-async function buildIn(workspace: Workspace, projectDir: string, label: string, variations: VariationName[], plan: VariationPlan, source: Awaited<ReturnType<typeof readSource>>, ctx: Context): Promise<Built> {
+/**
+ * The build worker the build process starts with (src/build/run-build.ts):
+ * the `user` variation runs it as another uid, which must be able to read it.
+ */
+const BUILD_WORKER = fileURLToPath(new URL("../build/worker.ts", import.meta.url));
+
+interface FailedBuild {
+  label: string;
+  variations: VariationName[];
+  error: { code: string | null; message: string };
+  cause: unknown;
+}
+
+/** One build in a fresh copy. Its failure is returned, not thrown: the caller decides whether it ends the check. */
+async function buildIn(workspace: Workspace, projectDir: string, label: string, variations: VariationName[], plan: VariationPlan, source: Awaited<ReturnType<typeof readSource>>, ctx: Context): Promise<Built | FailedBuild> {
+  // a copy that cannot be made is the machine's problem, not the variation's: that one still throws
   const dir = await workspace.copy(projectDir, { longerPath: plan.longerPath, reverseCreation: plan.reverseCreation });
-  const outcome = await buildArtifact({ projectDir: dir, outDir: await workspace.outDir(label), source, variation: plan.build }, { ...ctx, env: { ...ctx.env, ...plan.hostEnvNoise }, log: () => {} });
-  return { label, variations, dir, plan, outcome };
+  const outDir = await workspace.outDir(label);
+  try {
+    const outcome = await buildArtifact({ projectDir: dir, outDir, source, variation: plan.build }, { ...ctx, env: { ...ctx.env, ...plan.hostEnvNoise }, log: () => {} });
+    return { label, variations, dir, plan, outcome };
+  } catch (cause) {
+    const error = isBunsealError(cause) ? { code: cause.code, message: cause.message } : { code: null, message: cause instanceof Error ? cause.message : String(cause) };
+    return { label, variations, error, cause };
+  }
 }
 
 function facts(built: Built, allowedEnv: ReadonlyMap<string, string>): BuildFacts {

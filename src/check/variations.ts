@@ -2,7 +2,7 @@
  * What `bunseal check` varies, one named variation at a time, in the spirit
  * of reprotest: each says how it changes the build (its environment, the
  * command the build runs through, or the copy of the project it runs in).
- * Some need a tool or root; those that cannot run here say why instead.
+ * Some need a tool or root; probe-variations.ts says which can run here.
  */
 import type { BuildVariation } from "../build/plan.ts";
 
@@ -28,18 +28,40 @@ export interface VariationContext {
   multipleEntrypoints: boolean;
   /** the build's output folder must be writable by another user for the `user` variation */
   available: ReadonlyMap<VariationName, string | true>;
+  tools: VariationTools;
 }
 
 export const CHECK_HOSTNAME = "bunseal-check-host";
 export const CHECK_UID = 65534;
 
+/**
+ * The tools the wrappers run, as absolute paths found on bunseal's PATH by the
+ * probe: the build then runs the very tool that was probed, not whatever the
+ * build's fixed PATH would find.
+ */
+export interface VariationTools {
+  faketime?: string;
+  unshare?: string;
+  setpriv?: string;
+  sh?: string;
+}
+
 /** The command-line wrappers, in the order they must nest: time, then namespaces, then umask, then the user switch. */
-const WRAPPERS: Partial<Record<VariationName, string[]>> = {
-  clock: ["faketime", "-f", "+397d"],
-  hostname: ["unshare", "--uts", "--", "sh", "-c", 'hostname "$0" && exec "$@"', CHECK_HOSTNAME],
-  umask: ["sh", "-c", 'umask 077 && exec "$@"', "sh"],
-  user: ["setpriv", `--reuid=${CHECK_UID}`, `--regid=${CHECK_UID}`, "--clear-groups", "--"],
-};
+function wrapperFor(name: VariationName, tools: VariationTools): string[] {
+  const tool = (key: keyof VariationTools) => tools[key] ?? key;
+  switch (name) {
+    case "clock":
+      return [tool("faketime"), "-f", "+397d"];
+    case "hostname":
+      return [tool("unshare"), "--uts", "--", tool("sh"), "-c", 'hostname "$0" && exec "$@"', CHECK_HOSTNAME];
+    case "umask":
+      return [tool("sh"), "-c", 'umask 077 && exec "$@"', "sh"];
+    case "user":
+      return [tool("setpriv"), `--reuid=${CHECK_UID}`, `--regid=${CHECK_UID}`, "--clear-groups", "--"];
+    default:
+      return [];
+  }
+}
 
 export function planVariations(names: readonly VariationName[], ctx: VariationContext): VariationPlan {
   const chosen = new Set(names.filter((n) => ctx.available.get(n) === true));
@@ -88,30 +110,9 @@ export function planVariations(names: readonly VariationName[], ctx: VariationCo
         plan.notes.push(`user: uid ${CHECK_UID}`);
         break;
     }
-    wrapper.push(...(WRAPPERS[name] ?? []));
+    wrapper.push(...wrapperFor(name, ctx.tools));
   }
   if (Object.keys(env).length > 0) plan.build.env = env;
   if (wrapper.length > 0) plan.build.wrapper = wrapper;
   return plan;
-}
-
-/** Which variations can run on this machine; for the others, why not. */
-export async function probeVariations(hasMultipleEntrypoints: boolean): Promise<Map<VariationName, string | true>> {
-  const available = new Map<VariationName, string | true>();
-  const works = async (cmd: string[]) => {
-    try {
-      const proc = Bun.spawn(cmd, { stdout: "ignore", stderr: "ignore", stdin: "ignore" });
-      return (await proc.exited) === 0;
-    } catch {
-      return false;
-    }
-  };
-  const root = process.getuid?.() === 0;
-  const [faketime, unshare, setpriv] = await Promise.all([works(["faketime", "-f", "+1d", "true"]), root ? works(["unshare", "--uts", "--", "true"]) : Promise.resolve(false), root ? works(["setpriv", `--reuid=${CHECK_UID}`, "--", "true"]) : Promise.resolve(false)]);
-  for (const name of VARIATION_NAMES) available.set(name, true);
-  if (!faketime) available.set("clock", "faketime is not installed (Debian package faketime)");
-  if (!unshare) available.set("hostname", root ? "unshare --uts is not permitted here" : "needs root for a UTS namespace");
-  if (!setpriv) available.set("user", root ? "setpriv cannot switch users here" : "needs root to build as another user");
-  if (!hasMultipleEntrypoints) available.set("entrypoint-order", "the project has a single entrypoint");
-  return available;
 }

@@ -42,7 +42,10 @@ function render(report: Awaited<ReturnType<typeof import("../../check/check.ts")
         ? `NOT REPRODUCIBLE: the output changes between builds in the same environment`
         : `NOT REPRODUCIBLE: the output depends on ${report.culprits.length > 0 ? report.culprits.join(", ") : "a combination of variations"}`,
   ];
-  for (const trial of report.trials) lines.push(`  ${trial.identical ? "same" : "DIFF"}  ${trial.label}${trial.variations.length > 1 ? ` (${trial.variations.join(", ")})` : ""}`);
+  for (const trial of report.trials) {
+    lines.push(`  ${trial.failed ? "FAIL" : trial.identical ? "same" : "DIFF"}  ${trial.label}${trial.variations.length > 1 ? ` (${trial.variations.join(", ")})` : ""}`);
+    if (trial.error) lines.push(...trial.error.message.trimEnd().split("\n").slice(0, 6).map((l) => `        ${l}`));
+  }
   for (const u of report.unavailable) lines.push(`  skipped ${u.variation}: ${u.reason}`);
   if (report.causes.length > 0) {
     lines.push("causes");

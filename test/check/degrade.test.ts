@@ -1,0 +1,143 @@
+/**
+ * bunseal check degrades, never crashes (issue 8, item 9 and attack 12): a
+ * variation that cannot run here is skipped with its reason, a build that
+ * fails under one variation is a finding while the others still run, and in
+ * both cases the check still gives its verdict.
+ */
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { cp, mkdir, symlink } from "node:fs/promises";
+import { join } from "node:path";
+import { checkProject } from "../../src/check/check.ts";
+import { probeVariations } from "../../src/check/probe-variations.ts";
+import { defaultContext } from "../../src/context.ts";
+import { REPO_ROOT, runCli } from "../helpers/cli.ts";
+import { plantedRepo } from "../helpers/fixture-repo.ts";
+import { gitRepo } from "../helpers/git.ts";
+import { makeTempDir } from "../helpers/testdir.ts";
+
+setDefaultTimeout(120_000);
+
+const isRoot = process.getuid?.() === 0;
+// the user variation runs here only as root, with this tree readable by uid 65534 (not from a 0700 checkout)
+const userRuns = (await probeVariations({ multipleEntrypoints: false, env: process.env, buildFiles: { readable: [join(REPO_ROOT, "src", "build", "worker.ts")], executable: [process.execPath], traversable: [] } })).available.get("user") === true;
+
+/** Builds only where TZ is the UTC that `bunseal build` pins: the timezone variation makes its macro throw. */
+const UTC_ONLY = {
+  "bunseal.json": JSON.stringify({ service: "utc-only", entrypoints: ["src/index.ts"] }),
+  "package.json": JSON.stringify({ name: "utc-only", private: true, type: "module" }),
+  "src/index.ts": 'import { zone } from "./macros/zone.ts" with { type: "macro" };\nconsole.log(zone());\n',
+  "src/macros/zone.ts": 'export function zone(): string {\n  if (process.env.TZ !== "UTC") throw new Error(`utc-only: expected TZ=UTC, got TZ=${process.env.TZ}`);\n  return "UTC";\n}\n',
+};
+
+/** Builds only as root: the user variation makes its macro throw. */
+const ROOT_ONLY = {
+  "bunseal.json": JSON.stringify({ service: "root-only", entrypoints: ["src/index.ts"] }),
+  "package.json": JSON.stringify({ name: "root-only", private: true, type: "module" }),
+  "src/index.ts": 'import { who } from "./macros/who.ts" with { type: "macro" };\nconsole.log(who());\n',
+  "src/macros/who.ts": 'export function who(): string {\n  if (process.getuid() !== 0) throw new Error(`root-only: expected uid 0, got uid ${process.getuid()}`);\n  return "root";\n}\n',
+};
+
+describe("a build that fails under one variation is a finding, not a crash", () => {
+  test("a macro that throws outside UTC fails the timezone variation; locale and build-path still run and the verdict is given", async () => {
+    await using repo = await gitRepo(UTC_ONLY, { message: "utc-only" });
+    const out = await runCli(["check", repo.path, "--json", "--vary", "timezone,locale,build-path"]);
+    expect(out.exitCode).toBe(1);
+    const report = out.json();
+    expect(report.reproducible).toBe(false);
+    expect(report.failure).toBe("variation");
+    expect(report.culprits).toEqual(["timezone"]);
+    const trial = (label: string) => report.trials.find((t: { label: string }) => t.label === label);
+    expect(trial("all-variations")).toMatchObject({ failed: true, digest: null, identical: false });
+    expect(trial("timezone")).toMatchObject({ variations: ["timezone"], failed: true, digest: null, identical: false });
+    expect(trial("timezone").error.code).toBe("BUILD_FAILED");
+    // Bun 1.4.5 reports a macro's exception without its message, but with the place of the macro call
+    expect(trial("timezone").error.message).toStartWith("bun build failed:");
+    expect(trial("timezone").error.message).toContain("src/index.ts:2:13");
+    expect(trial("locale")).toMatchObject({ failed: false, error: null, identical: true });
+    expect(trial("build-path")).toMatchObject({ failed: false, error: null, identical: true });
+    // baseline, two repeats, all at once, three alone
+    expect(report.builds).toBe(7);
+    expect(report.notes.join("\n")).toContain("timezone: the build failed");
+  });
+
+  test("the human report names the failed variation and its error", async () => {
+    await using repo = await gitRepo(UTC_ONLY, { message: "utc-only" });
+    const out = await runCli(["check", repo.path, "--vary", "timezone", "--runs", "2"]);
+    expect(out.exitCode).toBe(1);
+    expect(out.stdout).toContain("NOT REPRODUCIBLE: the output depends on timezone");
+    expect(out.stdout).toContain("FAIL  timezone");
+    expect(out.stdout).toMatch(/FAIL {2}timezone\n {8}bun build failed:\n .*src\/index\.ts:2:13/);
+  });
+
+  test.skipIf(!userRuns)("a macro that needs root fails the user variation, reported with its error, and the check goes on", async () => {
+    await using repo = await gitRepo(ROOT_ONLY, { message: "root-only" });
+    const out = await runCli(["check", repo.path, "--json", "--vary", "user,umask", "--runs", "2"]);
+    expect(out.exitCode).toBe(1);
+    const report = out.json();
+    expect(report.culprits).toEqual(["user"]);
+    const user = report.trials.find((t: { label: string }) => t.label === "user");
+    expect(user.failed).toBe(true);
+    expect(user.error).toMatchObject({ code: "BUILD_FAILED", message: expect.stringContaining("src/index.ts:2:13") });
+    expect(report.trials.find((t: { label: string }) => t.label === "umask")).toMatchObject({ failed: false, identical: true });
+  });
+});
+
+describe("a variation that cannot run here is skipped with its reason", () => {
+  test("without faketime on PATH the clock variation is skipped, the others run, and the control is still reproducible", async () => {
+    await using repo = await plantedRepo("control");
+    await using bin = await makeTempDir("bunseal-path-without-faketime-");
+    // bunseal looks its tools up on the PATH of the environment it is given, not on the test's own
+    const ctx = defaultContext({ env: { ...process.env, PATH: bin.path } });
+    const report = await checkProject({ projectDir: repo.path, vary: ["clock", "timezone", "locale"] }, ctx);
+    expect(report.reproducible).toBe(true);
+    expect(report.unavailable).toEqual([{ variation: "clock", reason: expect.stringContaining("faketime is not on PATH") }]);
+    expect(report.trials.at(-1)).toMatchObject({ label: "all-variations", variations: ["timezone", "locale"], identical: true, failed: false });
+    // skipping costs no build: baseline, two repeats, one with the rest varied
+    expect(report.builds).toBe(4);
+  });
+
+  test("without sh, setpriv and unshare on PATH, umask, user and hostname are skipped with the tool each lacks", async () => {
+    await using repo = await plantedRepo("control");
+    const ctx = defaultContext({ env: { ...process.env, PATH: "/nonexistent-bunseal-bin" } });
+    const report = await checkProject({ projectDir: repo.path, vary: ["umask", "user", "hostname", "build-path"], runs: 2 }, ctx);
+    expect(report.reproducible).toBe(true);
+    const reasons = Object.fromEntries(report.unavailable.map((u) => [u.variation, u.reason]));
+    expect(Object.keys(reasons).sort()).toEqual(["hostname", "umask", "user"]);
+    expect(reasons.umask).toContain("sh is not on PATH");
+    if (isRoot) {
+      expect(reasons.user).toContain("setpriv is not on PATH");
+      expect(reasons.hostname).toContain("unshare is not on PATH");
+    }
+    expect(report.trials.at(-1)).toMatchObject({ variations: ["build-path"], identical: true });
+  });
+});
+
+describe("attack 12: check crashes on a private install", () => {
+  test("bunseal installed in a 0700 folder skips the user variation with the reason and still gives the verdict", async () => {
+    // mkdtemp makes the folder 0700: uid 65534 cannot reach anything under it
+    await using install = await makeTempDir("bunseal-private-install-");
+    const root = join(install.path, "bunseal");
+    await mkdir(root);
+    for (const entry of ["bin", "src", "package.json", "tsconfig.json"]) await cp(join(REPO_ROOT, entry), join(root, entry), { recursive: true });
+    await symlink(join(REPO_ROOT, "node_modules"), join(root, "node_modules"));
+    await using repo = await plantedRepo("control");
+
+    const proc = Bun.spawn([process.execPath, join(root, "bin", "bunseal"), "check", repo.path, "--json"], {
+      cwd: repo.path,
+      env: { ...process.env, NO_COLOR: "1" },
+      stdout: "pipe",
+      stderr: "pipe",
+      stdin: "ignore",
+    });
+    const [stdout, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    expect({ exitCode, stderr }).toEqual({ exitCode: 0, stderr: "" });
+    const report = JSON.parse(stdout);
+    expect(report.reproducible).toBe(true);
+    expect(report.builds).toBe(4);
+    const user = report.unavailable.find((u: { variation: string }) => u.variation === "user");
+    expect(user).toBeDefined();
+    if (isRoot) expect(user.reason).toBe(`uid 65534 cannot reach ${join(root, "src", "build", "worker.ts")} (bunseal, its Bun or the check's workspace is in a folder other users cannot read)`);
+    expect(report.trials.at(-1).variations).not.toContain("user");
+    expect(report.trials.at(-1).variations).toContain("build-path");
+  });
+});

@@ -45,6 +45,19 @@ export const InternalParametersSchema = z.strictObject({
   secrets: z.array(z.string()),
   sourceDateEpoch: z.number().int().nonnegative(),
   lockfileDigest: Sha256Ref.nullable(),
+  /**
+   * How the build's boundary was enforced: "bubblewrap" (namespaces: only the
+   * commit's files, installed packages and declared extras visible; no network
+   * unless `network`), or "none" with the reason. Absent in statements made
+   * before the sandbox existed.
+   */
+  sandbox: z
+    .strictObject({
+      kind: z.enum(["bubblewrap", "none"]),
+      network: z.boolean(),
+      reason: z.string().optional(),
+    })
+    .optional(),
 });
 
 export type ExternalParameters = z.infer<typeof ExternalParametersSchema>;

@@ -7,6 +7,7 @@ import type { LoadedConfig } from "../config/load.ts";
 import type { BuildPlan } from "../build/plan.ts";
 import type { SourceInfo } from "../source/git.ts";
 import { sourceUri } from "../source/git.ts";
+import type { SandboxRecord } from "../sandbox/boundary.ts";
 import type { ExternalParameters, InternalParameters } from "./build-type.ts";
 
 export function externalParameters(loaded: LoadedConfig, source: SourceInfo): ExternalParameters {
@@ -30,7 +31,7 @@ export function externalParameters(loaded: LoadedConfig, source: SourceInfo): Ex
   };
 }
 
-export function internalParameters(loaded: LoadedConfig, plan: BuildPlan, lockfileDigest: string | null, bun: { version: string; revision: string }): InternalParameters {
+export function internalParameters(loaded: LoadedConfig, plan: BuildPlan, lockfileDigest: string | null, bun: { version: string; revision: string }, sandbox: SandboxRecord): InternalParameters {
   return {
     bun: { version: bun.version, revision: bun.revision },
     platform: process.platform,
@@ -39,6 +40,7 @@ export function internalParameters(loaded: LoadedConfig, plan: BuildPlan, lockfi
     secrets: [...loaded.config.secrets].sort(),
     sourceDateEpoch: plan.sourceDateEpoch,
     lockfileDigest,
+    sandbox,
   };
 }
 

@@ -45,11 +45,26 @@ function mailbox() {
   };
 }
 
-export function runBuild(plan: BuildPlan, bunPath: string = process.execPath): Promise<BuildResult> {
+export interface RunOptions {
+  /** the command prefix that puts the worker in its sandbox (src/sandbox/boundary.ts); empty for none */
+  sandbox?: readonly string[];
+  /** `budgets.maxBuildMs`: the worker is stopped when the bundle is not done by then */
+  budgetMs?: number;
+  /** the hard limit for the whole worker (`--timeout`) */
+  timeoutMs?: number;
+}
+
+/** The default hard limit of a build worker: long enough for any real bundle, short enough that a hung macro does not hold CI for hours. */
+export const DEFAULT_BUILD_TIMEOUT_MS = 15 * 60_000;
+
+export function runBuild(plan: BuildPlan, bunPath: string = process.execPath, options: RunOptions = {}): Promise<BuildResult> {
   const mail = mailbox();
   // The environment is fixed when the process starts: macros do not see changes
   // a running process makes to process.env, so the plan's env is given here.
-  const proc = Bun.spawn([...plan.wrapper, bunPath, WORKER], {
+  // --no-env-file: Bun would otherwise load the project's .env files into the
+  // worker, past the allowlist. The project's bunfig.toml (its preload) does
+  // load here, in the sandbox, and is recorded as an input.
+  const proc = Bun.spawn([...plan.wrapper, ...(options.sandbox ?? []), bunPath, "--no-env-file", WORKER], {
     cwd: plan.projectDir,
     env: plan.env,
     stdin: "ignore",
@@ -65,14 +80,33 @@ export function runBuild(plan: BuildPlan, bunPath: string = process.execPath): P
     const [stdout, stderr] = await output;
     return { code, text: (stderr || stdout).trimEnd().split("\n").slice(-12).join("\n") };
   });
+  // Limits are enforced by killing the worker, not by asking it: a macro in an
+  // endless loop never yields to a timer inside the worker.
+  let stopped: BunsealError | undefined;
+  const limit = (ms: number | undefined, error: () => BunsealError) => {
+    if (ms === undefined) return undefined;
+    return setTimeout(() => {
+      stopped ??= error();
+      proc.kill("SIGKILL");
+    }, ms);
+  };
+  const budgetTimer = limit(options.budgetMs, () => new BunsealError("BUDGET_EXCEEDED", `the build is over its budget:\n  budgets.maxBuildMs: expected at most ${options.budgetMs} ms; the build was stopped at that time`, { field: "budgets.maxBuildMs", expected: `at most ${options.budgetMs} ms`, found: "still running, stopped" }));
+  const timeoutMs = options.timeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS;
+  const hardTimer = limit(timeoutMs, () => new BunsealError("TIMED_OUT", `the build ran longer than the --timeout of ${Math.round(timeoutMs / 1000)} s and was stopped; expected it to finish in time (raise --timeout if the build is really that long)`, { field: "--timeout", expected: `at most ${timeoutMs} ms`, found: "still running, stopped" }));
+  void proc.exited.then(() => {
+    clearTimeout(budgetTimer);
+    clearTimeout(hardTimer);
+  });
   const receive = <K extends "built" | "packed" | "finished">(kind: K): Promise<Extract<WorkerMessage, { kind: K }>> =>
     Promise.race([
       mail.next(kind),
       exited.then(({ code, text }) => {
+        if (stopped) throw stopped;
         throw new BunsealError("BUN_FAILED", `the build process exited (status ${code}) before it reported "${kind}"; its output:\n${text}`);
       }),
     ]).then((message) => {
       if (message.kind === "failed") {
+        if (message.io) throw new BunsealError("IO_FAILED", `the build could not write its artifact: ${message.logs.join("; ")}`, { file: plan.tarPath, expected: "a writable out folder with room" });
         throw new BunsealError("BUILD_FAILED", `bun build failed:\n  ${message.logs.join("\n  ")}`, { expected: "a successful build", found: `${message.logs.length} error(s)` });
       }
       return message as Extract<WorkerMessage, { kind: K }>;
@@ -87,5 +121,9 @@ export function runBuild(plan: BuildPlan, bunPath: string = process.execPath): P
     proc.kill("SIGKILL");
     await proc.exited;
   };
-  return receive("built").then((message) => ({ metafile: message.metafile, durationMs: message.durationMs, logs: message.logs, packed, finished, stop }));
+  return receive("built").then((message) => {
+    // the bundle is done: the budget is about the bundle, the hard limit about the whole worker
+    clearTimeout(budgetTimer);
+    return { metafile: message.metafile, durationMs: message.durationMs, logs: message.logs, packed, finished, stop };
+  });
 }

@@ -29,7 +29,8 @@ export interface PackageSummary {
 
 export type WorkerResult =
   | { kind: "built"; durationMs: number; metafile: MetafileSummary; logs: string[] }
-  | { kind: "failed"; durationMs: number; logs: string[] };
+  /** `io`: the bundle was made, but writing the tar failed (a full or read-only disk), which is the machine's problem, not the build's */
+  | { kind: "failed"; durationMs: number; logs: string[]; io?: boolean };
 
 /** Sent once the outputs are packed into the plan's tarPath (written, not yet synced). */
 export interface WorkerPacked {

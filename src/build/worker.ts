@@ -108,7 +108,7 @@ process.once("message", async (plan: BuildPlan) => {
       const [tarSha256] = await Promise.all([tarDigest, synced]);
       await send({ kind: "finished", tarSha256, metafileSha256 });
     } catch (error) {
-      await send({ kind: "failed", durationMs: result.durationMs, logs: errorLogs(error) });
+      await send({ kind: "failed", durationMs: result.durationMs, logs: errorLogs(error), io: typeof (error as { code?: unknown }).code === "string" });
     }
   }
   // Disconnect only once the messages are flushed.

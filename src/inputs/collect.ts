@@ -13,7 +13,7 @@ import { BunsealError } from "../errors.ts";
 import { sha256Hex } from "../util/digest.ts";
 import type { MetafileSummary } from "../build/worker-protocol.ts";
 
-export type InputRole = "module" | "macro" | "virtual" | "manifest" | "lockfile" | "tsconfig" | "bunfig" | "config";
+export type InputRole = "module" | "macro" | "preload" | "extra" | "virtual" | "manifest" | "lockfile" | "tsconfig" | "bunfig" | "config";
 
 export interface InputFile {
   /** POSIX path relative to the project */
@@ -41,6 +41,8 @@ export interface CollectOptions {
   known?: ReadonlyMap<string, { sha256: string; size: number }>;
   /** contents of virtual modules the build resolved, by metafile key */
   virtual?: ReadonlyMap<string, string>;
+  /** declared extra inputs (`inputs.extra`), relative to the project */
+  extras?: readonly string[];
 }
 
 export function collectInputs(projectDir: string, metafile: MetafileSummary, options: CollectOptions = {}): InputFile[] {
@@ -61,6 +63,8 @@ export function collectInputs(projectDir: string, metafile: MetafileSummary, opt
     found.set(path, { path, role, sha256: sha256Hex(data), size: data.byteLength });
   };
 
+  // declared extras first: a generated module is both, and "extra" says why a file outside the commit was there
+  for (const path of options.extras ?? []) hashFile(path, "extra");
   for (const key of metafile.inputs) {
     if (key.includes(":") && !existsSync(join(projectDir, key))) {
       const contents = options.virtual?.get(key) ?? "";
@@ -70,27 +74,60 @@ export function collectInputs(projectDir: string, metafile: MetafileSummary, opt
     }
     hashFile(toPosix(key), "module");
   }
-  const macroQueue = metafile.relativeExternals.map((imp) => resolveFrom(projectDir, imp.importer, imp.path) ?? "");
-  // Macro modules and everything they import relatively, transitively.
+  // Code that ran at build time without being bundled, and everything it imports
+  // relatively, transitively: macro modules, and the preloads of the project's
+  // bunfig.toml (they run in the build worker before Bun.build).
   const transpiler = new Bun.Transpiler({ loader: "tsx" });
-  while (macroQueue.length > 0) {
-    const path = macroQueue.pop()!;
-    if (path === "" || found.has(path)) continue;
-    hashFile(path, "macro");
-    let source: string;
-    try {
-      source = readFileSync(join(projectDir, path), "utf8");
-    } catch {
-      continue;
+  const followCode = (queue: string[], role: InputRole) => {
+    while (queue.length > 0) {
+      const path = queue.pop()!;
+      if (path === "" || found.has(path)) continue;
+      hashFile(path, role);
+      let source: string;
+      try {
+        source = readFileSync(join(projectDir, path), "utf8");
+      } catch {
+        continue;
+      }
+      for (const imp of safeScan(transpiler, source)) {
+        if (isRelative(imp)) queue.push(resolveFrom(projectDir, path, imp) ?? "");
+      }
     }
-    for (const imp of safeScan(transpiler, source)) {
-      if (isRelative(imp)) macroQueue.push(resolveFrom(projectDir, path, imp) ?? "");
-    }
-  }
+  };
+  followCode(bunfigPreloads(projectDir).map((spec) => resolveFrom(projectDir, "bunfig.toml", spec.startsWith(".") ? spec : `./${spec}`) ?? ""), "preload");
+  followCode(metafile.relativeExternals.map((imp) => resolveFrom(projectDir, imp.importer, imp.path) ?? ""), "macro");
   for (const [path, role] of PROJECT_FILES) {
     if (existsSync(join(projectDir, path))) hashFile(path, role);
   }
   return [...found.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/**
+ * The modules the project's bunfig.toml preloads into every `bun` run in its
+ * folder, the build worker included. A bunfig that does not parse stops the
+ * build: Bun would refuse it too, and a preload we cannot see is one we cannot record.
+ */
+function bunfigPreloads(projectDir: string): string[] {
+  const path = join(projectDir, "bunfig.toml");
+  if (!existsSync(path)) return [];
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = Bun.TOML.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+  } catch (cause) {
+    throw new BunsealError("CONFIG_INVALID", `bunfig.toml: expected valid TOML, got ${(cause as Error).message}`, { file: "bunfig.toml", expected: "valid TOML", cause });
+  }
+  const preload = parsed.preload;
+  if (preload === undefined) return [];
+  const list = Array.isArray(preload) ? preload : [preload];
+  if (!list.every((p): p is string => typeof p === "string")) {
+    throw new BunsealError("CONFIG_INVALID", "bunfig.toml: preload must be a string or a list of strings", { file: "bunfig.toml", field: "preload", expected: "a string or a list of strings" });
+  }
+  for (const spec of list) {
+    if (!spec.startsWith("./") && !spec.startsWith("../") && !/^[^/.]/.test(spec)) {
+      throw new BunsealError("CONFIG_INVALID", `bunfig.toml: preload "${spec}" is outside the project; expected a path relative to the project`, { file: "bunfig.toml", field: "preload", expected: "a relative path", found: spec });
+    }
+  }
+  return list;
 }
 
 function safeScan(transpiler: Bun.Transpiler, source: string): string[] {

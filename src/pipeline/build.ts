@@ -4,7 +4,7 @@
  * Each stage is a function in its own module; this file only says the order
  * and passes values along.
  */
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { DEFAULT_BUILDER_ID } from "../attest/build-type.ts";
 import { externalParameters, internalParameters, invocationId } from "../attest/parameters.ts";
@@ -18,6 +18,7 @@ import type { Context } from "../context.ts";
 import { collectInputs, type KnownDigests } from "../inputs/collect.ts";
 import { readLockfile } from "../inputs/lockfile.ts";
 
+import { planBoundary } from "../sandbox/boundary.ts";
 import { preloadSigning, signStatement } from "../sign/sign-statement.ts";
 import type { Signer } from "../sign/signer.ts";
 import { checkWorkTree, readHead, type SourceInfo } from "../source/git.ts";
@@ -44,6 +45,10 @@ export interface BuildRequest {
   source?: SourceInfo;
   /** for `bunseal check` only: a deliberate change to the build environment */
   variation?: BuildVariation;
+  /** files the build must never read wherever they lie: the signing key */
+  deny?: readonly string[];
+  /** hard limit of the build worker in ms (`--timeout`); default DEFAULT_BUILD_TIMEOUT_MS */
+  timeoutMs?: number;
 }
 
 type Stage = "config" | "source" | "build" | "inputs" | "package" | "attest" | "sign" | "write";
@@ -62,6 +67,8 @@ export interface BuildOutcome {
   /** wall time of each stage in ms; `bun` is Bun.build alone, inside `build` */
   timings: Record<Stage | "bun" | "total", number>;
   statementValue: ProvenanceStatement;
+  /** what the user should know but that did not stop the build (no sandbox on this machine) */
+  warnings: string[];
 }
 
 export async function buildArtifact(request: BuildRequest, ctx: Context): Promise<BuildOutcome> {
@@ -99,9 +106,25 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
   await mkdir(outDir, { recursive: true });
   let built: BuildResult | undefined;
   try {
+    // boundary: what the build may see and write, decided in one place (src/sandbox); the
+    // tar exists before the sandbox starts, since it is the one file shown writable there
+    await writeFile(plan.tarPath, "");
+    const boundary = await planBoundary({
+      projectDir,
+      repoRoot: head.repoRoot,
+      bunsealDirs: [join(projectDir, ".bunseal"), outDir],
+      tarPath: plan.tarPath,
+      extra: config.inputs?.extra ?? [],
+      network: config.build.network === true,
+      deny: request.deny ?? [],
+      bunPath: bun.path,
+      host: ctx.env,
+    });
+    for (const warning of boundary.warnings) ctx.log(`warning: ${warning}`);
+
     // build, then package in the worker; the signing libraries load meanwhile
     ctx.log(`building ${config.service} at ${head.commit.slice(0, 12)} with Bun ${bun.version}`);
-    const building = runBuild(plan, bun.path);
+    const building = runBuild(plan, bun.path, { sandbox: boundary.argv, budgetMs: config.budgets.maxBuildMs, timeoutMs: request.timeoutMs });
     if (request.signer) preloadSigning();
     built = await building;
     timer.mark("build");
@@ -111,7 +134,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     // the bundler by as much as it saves)
     const known: KnownDigests = new Map(lock ? [["bun.lock", { sha256: lock.sha256, size: lock.bytes.byteLength }]] : []);
     const virtual = new Map([["bunseal:bunseal:build-info", canonicalJson(plan.buildInfo)]]);
-    const inputs = collectInputs(projectDir, built.metafile, { known, virtual });
+    const inputs = collectInputs(projectDir, built.metafile, { known, virtual, extras: boundary.extras });
     timer.mark("inputs");
     const source = await workTree;
 
@@ -130,7 +153,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
       artifact: { name: artifactName, sha256: tarSha256, size: packaged.tarSize },
       files: packaged.files,
       externalParameters: externalParameters(loaded, source),
-      internalParameters: internalParameters(loaded, plan, lockfileDigest, bun),
+      internalParameters: internalParameters(loaded, plan, lockfileDigest, bun, boundary.record),
       inputs,
       packages: lock?.lockfile.packages ?? [],
       builder: { id: request.builderId ?? DEFAULT_BUILDER_ID, version: { bunseal: VERSION, bun: bun.version } },
@@ -141,6 +164,8 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
       buildDurationMs: built.durationMs,
     });
     const statementBytes = new TextEncoder().encode(canonicalJson(statement));
+    // the record itself is published too: a secret in a define value, a flag or the template must not be signed into it
+    findSecrets([{ path: "the statement (provenance record)", data: statementBytes }], config.secrets, ctx.env);
     timer.mark("attest");
 
     // sign
@@ -168,6 +193,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
       bun: bun.version,
       timings: { ...timer.laps, bun: Math.round(built.durationMs), total: timer.total() },
       statementValue: statement,
+      warnings: boundary.warnings,
     };
   } catch (error) {
     // the packed tar is only ever renamed into place once attested; on any failure it goes

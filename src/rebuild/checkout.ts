@@ -3,6 +3,7 @@
  * temporary folder, never the user's work tree (whose state is exactly what a
  * rebuild must not depend on).
  */
+import { gitEnv, toolEnv } from "../sandbox/child-env.ts";
 import { mkdtemp } from "node:fs/promises";
 import { join } from "node:path";
 import { BunsealError } from "../errors.ts";
@@ -19,7 +20,7 @@ export interface Checkout {
   source: string;
 }
 
-const GIT_ENV = { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" } as Record<string, string>;
+const GIT_ENV = gitEnv(process.env);
 
 export async function checkoutCommit(source: string, commit: string, subdir: string): Promise<Checkout> {
   const root = await mkdtemp(join(scratchDir(), "bunseal-rebuild-"));
@@ -53,6 +54,6 @@ export async function checkoutCommit(source: string, commit: string, subdir: str
  * own process if bunseal exits first.
  */
 export function removeInBackground(path: string): void {
-  const proc = Bun.spawn(["rm", "-rf", "--", path], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
+  const proc = Bun.spawn(["rm", "-rf", "--", path], { stdin: "ignore", stdout: "ignore", stderr: "ignore", env: toolEnv(process.env) });
   proc.unref();
 }

@@ -6,6 +6,7 @@
 import { packageLabel } from "../attest/provenance.ts";
 import { BunsealError } from "../errors.ts";
 import { readLockfile } from "../inputs/lockfile.ts";
+import { bunToolEnv } from "../sandbox/child-env.ts";
 import { exec, tail } from "../util/exec.ts";
 import type { RecordedBuild } from "./recorded.ts";
 
@@ -32,7 +33,8 @@ export async function installDependencies(projectDir: string, recorded: Recorded
   }
   const scripts = recordedTrusted.size > 0 ? "trusted" : "none";
   const args = [bunPath, "install", "--frozen-lockfile", "--no-progress", ...(scripts === "none" ? ["--ignore-scripts"] : [])];
-  const result = await exec(args, { cwd: projectDir, env: env as Record<string, string>, failCode: "BUN_FAILED" });
+  // the registry settings of the host, and nothing else of it: install scripts run with this environment
+  const result = await exec(args, { cwd: projectDir, env: bunToolEnv(env), failCode: "BUN_FAILED" });
   if (result.exitCode !== 0) {
     throw new BunsealError("INSTALL_FAILED", `bun install --frozen-lockfile failed in the checkout (exit ${result.exitCode}):\n${tail(result.stderr || result.stdout)}`, { file: "bun.lock", expected: "an install that matches bun.lock" });
   }

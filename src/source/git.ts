@@ -5,6 +5,7 @@
  */
 import { relative, sep } from "node:path";
 import { BunsealError } from "../errors.ts";
+import { gitEnv } from "../sandbox/child-env.ts";
 import { exec, tail } from "../util/exec.ts";
 
 export interface SourceInfo {
@@ -30,9 +31,10 @@ export interface ReadSourceOptions {
   ignore?: readonly string[];
 }
 
-// Git must answer the same way whatever the user's configuration: no pager, no
-// translated messages, and no rewriting of paths in status output.
-const GIT_ENV = { ...process.env, GIT_PAGER: "cat", LC_ALL: "C", GIT_OPTIONAL_LOCKS: "0" } as Record<string, string>;
+// Git must answer the same way whatever the user's configuration and environment:
+// no GIT_* from outside (a GIT_DIR would point it at a decoy repository), no pager,
+// no translated messages, and no rewriting of paths in status output.
+const GIT_ENV = gitEnv(process.env);
 
 async function git(cwd: string, args: string[], allowFail = false): Promise<string | undefined> {
   const result = await exec(["git", "-c", "core.quotePath=false", ...args], { cwd, env: GIT_ENV, failCode: "GIT_FAILED" });

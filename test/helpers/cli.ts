@@ -2,6 +2,7 @@
  * Runs the real bunseal CLI in a child process, the way a user or CI would,
  * so exit codes and stdout/stderr separation are tested, not just the library.
  */
+import { realpathSync } from "node:fs";
 import { join } from "node:path";
 
 export const REPO_ROOT = join(import.meta.dir, "..", "..");
@@ -21,9 +22,21 @@ export interface CliOptions {
   env?: Record<string, string>;
 }
 
+/**
+ * How the CLI is started: the executable itself, through its shebang, as an
+ * installed `bunseal` is (that is where `--no-env-file --config=/dev/null`
+ * come from), when `bun` on PATH is the Bun running the tests; otherwise the
+ * same flags given to this Bun, so the CLI still runs under the tests' Bun.
+ */
+function launcher(): string[] {
+  const onPath = Bun.which("bun");
+  if (onPath && realpathSync(onPath) === realpathSync(process.execPath)) return [BIN];
+  return [process.execPath, "--no-env-file", "--config=/dev/null", BIN];
+}
+const LAUNCH = launcher();
+
 export async function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
-  // process.execPath, not "bun" from PATH: the CLI must run under the same Bun as the tests.
-  const proc = Bun.spawn([process.execPath, BIN, ...args], {
+  const proc = Bun.spawn([...LAUNCH, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     // NO_COLOR so assertions on messages do not have to strip escape codes.
     env: { ...process.env, NO_COLOR: "1", ...options.env },

@@ -5,6 +5,7 @@ import type { BuildOutcome } from "../../pipeline/build.ts";
 import type { Store } from "../../store/store.ts";
 import type { KeylessReceipt, KeylessSigner } from "../../sign/keyless-signer.ts";
 import { formatBytes, printJson, printLines } from "../output.ts";
+import { parseTimeout } from "../timeout-option.ts";
 
 const KEYLESS_ONLY = ["identityToken", "fulcioUrl", "rekorUrl", "rekorEntryType", "tsaUrl"] as const;
 
@@ -21,6 +22,7 @@ interface BuildFlags {
   allowDirty?: boolean;
   builderId?: string;
   store?: string | boolean;
+  timeout?: string;
   json?: boolean;
 }
 
@@ -41,6 +43,7 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
     .option("--allow-dirty", "build a work tree with uncommitted changes, recording them")
     .option("--builder-id <uri>", "the SLSA builder id to record")
     .option("--store [spec]", "record the artifact in the store (sqlite:PATH, a path, or postgres://…; default $BUNSEAL_STORE, else ~/.bunseal/store.db)")
+    .option("--timeout <seconds>", "stop the build if it runs longer than this (default 900)")
     .option("--json", "print one JSON object")
     .action(async (dir: string, flags: BuildFlags) => {
       checkSigningFlags(flags);
@@ -77,7 +80,8 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
             rekorEntryType: flags.rekorEntryType,
           });
         }
-        const result = await buildArtifact({ projectDir: dir, outDir: flags.out, allowDirty: flags.allowDirty, signer, builderId: flags.builderId }, ctx);
+        // the key file is named to the sandbox so that the build cannot read it wherever it lies
+        const result = await buildArtifact({ projectDir: dir, outDir: flags.out, allowDirty: flags.allowDirty, signer, builderId: flags.builderId, deny: flags.key ? [flags.key] : [], timeoutMs: parseTimeout(flags.timeout) }, ctx);
         let stored: { location: string } | null = null;
         if (store && result.bundle && privateKey) {
           const [{ recordBuild }, { createPublicKey }] = await Promise.all([import("../../store/record-build.ts"), import("node:crypto")]);

@@ -1,0 +1,104 @@
+/**
+ * The build's boundary, decided in one place: which files the build may see
+ * and which it may write, whether it has a network, and the record of it all
+ * that goes into the statement. The build stage carries it out (the argv
+ * prefix); nothing else in bunseal widens or narrows it.
+ */
+import { existsSync, readdirSync, realpathSync, statSync } from "node:fs";
+import { join, relative, sep } from "node:path";
+import { BunsealError } from "../errors.ts";
+import type { Env } from "./child-env.ts";
+import { sandboxArgv, sandboxAvailability, workerCode } from "./bwrap.ts";
+import { hiddenPaths, ignoredEntries, isInside } from "./hidden-paths.ts";
+
+export interface SandboxRecord {
+  /** "bubblewrap" when the build ran in namespaces that enforce this boundary; "none" when the machine could not */
+  kind: "bubblewrap" | "none";
+  network: boolean;
+  /** why there was no sandbox */
+  reason?: string;
+}
+
+export interface BoundaryInput {
+  projectDir: string;
+  /** the repository's top level, when the project is a git work tree */
+  repoRoot?: string;
+  /** bunseal's folders in the project, hidden whatever git says: the out folder, `.bunseal` */
+  bunsealDirs: readonly string[];
+  /** the one file the build may write: the tar the worker packs */
+  tarPath: string;
+  /** globs (relative to the project) of files outside the commit that belong to the build */
+  extra: readonly string[];
+  network: boolean;
+  /** files that must stay unreadable wherever they lie: the signing key */
+  deny: readonly string[];
+  bunPath: string;
+  host: Env;
+}
+
+export interface Boundary {
+  /** the command prefix that starts the worker inside the sandbox; empty when there is none */
+  argv: string[];
+  record: SandboxRecord;
+  /** declared extra inputs found, relative to the project, sorted */
+  extras: string[];
+  warnings: string[];
+}
+
+const BUNSEAL_ROOT = join(import.meta.dir, "..", "..");
+
+export async function planBoundary(input: BoundaryInput): Promise<Boundary> {
+  const extras = expandExtras(input.projectDir, input.extra);
+  const available = await sandboxAvailability();
+  if (!available.bwrap) {
+    return { argv: [], record: { kind: "none", network: true, reason: available.reason }, extras, warnings: [`no sandbox: ${available.reason}`] };
+  }
+  // A check copy of the project sits outside its repository: there the copy itself is the root.
+  const inRepo = input.repoRoot !== undefined && isInside(input.repoRoot, input.projectDir) && existsSync(join(input.repoRoot, ".git"));
+  const root = inRepo ? input.repoRoot! : input.projectDir;
+  const ignored = inRepo ? await ignoredEntries(root, input.host) : [];
+  const hidden = hiddenPaths(root, ignored, [...input.bunsealDirs, ...dotenvFiles(input.projectDir)]);
+  const argv = sandboxArgv(available.bwrap, {
+    root,
+    cwd: input.projectDir,
+    hidden,
+    reveal: extras.map((path) => join(input.projectDir, path)),
+    writable: [input.tarPath],
+    deny: input.deny.map((path) => realpathSync(path)),
+    bunPath: input.bunPath,
+    code: workerCode(BUNSEAL_ROOT),
+    network: input.network,
+  });
+  return { argv, record: { kind: "bubblewrap", network: input.network }, extras, warnings: [] };
+}
+
+/**
+ * Bun's bundler loads the project's .env files into what macros see as
+ * process.env, whatever the worker was started with (`--no-env-file` covers
+ * the runtime, not Bun.build): committed or not, they are masked, so the
+ * config's `env` list stays the only way a value reaches the build.
+ */
+function dotenvFiles(projectDir: string): string[] {
+  return readdirSync(projectDir, { withFileTypes: true })
+    .filter((entry) => /^\.env(?:\..+)?$/.test(entry.name) && entry.isFile())
+    .map((entry) => join(projectDir, entry.name));
+}
+
+/** Declared extra inputs: files only, inside the project, in a stable order. */
+function expandExtras(projectDir: string, patterns: readonly string[]): string[] {
+  const found = new Set<string>();
+  patterns.forEach((pattern, index) => {
+    let matched = 0;
+    for (const path of new Bun.Glob(pattern).scanSync({ cwd: projectDir, dot: true, onlyFiles: true, followSymlinks: false })) {
+      const posix = path.split(sep).join("/");
+      if (posix.startsWith(".git/") || relative(projectDir, join(projectDir, path)).startsWith("..")) continue;
+      if (!statSync(join(projectDir, path)).isFile()) continue;
+      found.add(posix);
+      matched++;
+    }
+    if (matched === 0) {
+      throw new BunsealError("CONFIG_INVALID", `bunseal.json: inputs.extra[${index}] "${pattern}" matches no file; expected a glob that names files the build needs (generate them before the build)`, { file: "bunseal.json", field: `inputs.extra.${index}`, expected: "a glob matching at least one file", found: pattern });
+    }
+  });
+  return [...found].sort();
+}

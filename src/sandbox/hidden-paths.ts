@@ -1,0 +1,64 @@
+/**
+ * What of the work tree the build must not see: everything git ignores
+ * (`.env`, `.env.local`, keys, caches, old outputs) except installed packages
+ * and the files the config declares as extra inputs, the repository's own
+ * `.git`, and bunseal's folders. Untracked files that git does not ignore need
+ * no hiding: they make the tree dirty, and a dirty tree is refused unless
+ * `--allow-dirty` records them.
+ */
+import { lstatSync } from "node:fs";
+import { join, relative, sep } from "node:path";
+import { BunsealError } from "../errors.ts";
+import { exec, tail } from "../util/exec.ts";
+import { gitEnv, type Env } from "./child-env.ts";
+
+export interface HiddenPath {
+  /** absolute path */
+  path: string;
+  kind: "dir" | "file";
+}
+
+/** Ignored entries under the repository root, folders collapsed (`--directory`), as git lists them. */
+export async function ignoredEntries(repoRoot: string, host: Env): Promise<string[]> {
+  const result = await exec(["git", "-c", "core.quotePath=false", "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"], { cwd: repoRoot, env: gitEnv(host), failCode: "GIT_FAILED" });
+  if (result.exitCode !== 0) throw new BunsealError("GIT_FAILED", `git ls-files --ignored failed in ${repoRoot} (exit ${result.exitCode}):\n${tail(result.stderr)}`);
+  return result.stdout.split("\0").filter((entry) => entry !== "");
+}
+
+function isPackagesFolder(entry: string): boolean {
+  return entry.replace(/\/$/, "").split("/").at(-1) === "node_modules";
+}
+
+/**
+ * The paths to mask, given git's ignored entries (relative to the repository
+ * root) and the absolute paths that must be hidden whatever git says (the out
+ * folder, `.bunseal`, the signing key).
+ */
+export function hiddenPaths(repoRoot: string, ignored: readonly string[], always: readonly string[]): HiddenPath[] {
+  const hidden = new Map<string, HiddenPath>();
+  const add = (path: string) => {
+    const stat = lstatSync(path, { throwIfNoEntry: false });
+    // a symbolic link needs no mask: its target is hidden or shown on its own account,
+    // and a mount over a link would land on the target instead
+    if (!stat || stat.isSymbolicLink()) return;
+    hidden.set(path, { path, kind: stat.isDirectory() ? "dir" : "file" });
+  };
+  add(join(repoRoot, ".git"));
+  for (const entry of ignored) {
+    if (isPackagesFolder(entry)) continue;
+    add(join(repoRoot, entry.replace(/\/$/, "")));
+  }
+  for (const path of always) add(path);
+  // outer folders first, so a mask inside a masked folder is laid after (and over) it
+  return [...hidden.values()].sort((a, b) => depth(a.path) - depth(b.path) || (a.path < b.path ? -1 : 1));
+}
+
+function depth(path: string): number {
+  return path.split(sep).length;
+}
+
+/** Whether `path` lies inside `dir` (or is it). */
+export function isInside(dir: string, path: string): boolean {
+  const rel = relative(dir, path);
+  return rel === "" || (!rel.startsWith("..") && !rel.startsWith(sep) && rel !== "..");
+}

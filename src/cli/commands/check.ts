@@ -40,7 +40,7 @@ function render(report: Awaited<ReturnType<typeof import("../../check/check.ts")
       ? `REPRODUCIBLE: ${report.builds} builds, all ${report.baseline.digest}`
       : report.failure === "same-environment"
         ? `NOT REPRODUCIBLE: the output changes between builds in the same environment`
-        : `NOT REPRODUCIBLE: the output depends on ${report.culprits.length > 0 ? report.culprits.join(", ") : "a combination of variations"}`,
+        : `NOT REPRODUCIBLE: ${culpritLine(report)}`,
   ];
   for (const trial of report.trials) {
     lines.push(`  ${trial.failed ? "FAIL" : trial.identical ? "same" : "DIFF"}  ${trial.label}${trial.variations.length > 1 ? ` (${trial.variations.join(", ")})` : ""}`);
@@ -56,4 +56,13 @@ function render(report: Awaited<ReturnType<typeof import("../../check/check.ts")
     if (d.diff) lines.push(...d.diff.trimEnd().split("\n").slice(0, 20).map((l) => `    ${l}`));
   }
   return lines;
+}
+
+/** Variations whose build failed are named apart from those that changed the output. */
+function culpritLine(report: Awaited<ReturnType<typeof import("../../check/check.ts").checkProject>>): string {
+  if (report.culprits.length === 0) return `the output depends on a combination of variations${report.trials.some((t) => t.failed) ? " (the build fails with all of them at once)" : ""}`;
+  const failed = new Set(report.trials.filter((t) => t.failed && t.variations.length === 1).map((t) => t.variations[0]));
+  const changed = report.culprits.filter((c) => !failed.has(c));
+  const failing = report.culprits.filter((c) => failed.has(c));
+  return [changed.length > 0 ? `the output depends on ${changed.join(", ")}` : "", failing.length > 0 ? `the build fails under ${failing.join(", ")}` : ""].filter((s) => s !== "").join("; ");
 }

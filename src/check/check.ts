@@ -88,9 +88,12 @@ export async function checkProject(request: CheckRequest, ctx: Context): Promise
     const asked = request.vary ?? VARIATION_NAMES;
     const wanted = asked.filter((name) => available.get(name) === true);
     const unavailable = asked.flatMap((variation) => (available.get(variation) === true ? [] : [{ variation, reason: String(available.get(variation)) }]));
-    const planFor = (names: VariationName[]) => planVariations(names, { allowedEnv, multipleEntrypoints, available, tools });
+    const planFor = (names: VariationName[], outDir: string) => planVariations(names, { allowedEnv, multipleEntrypoints, available, tools, outDir });
 
-    const build = (label: string, variations: VariationName[]) => buildIn(workspace, projectDir, label, variations, planFor(variations), source, ctx);
+    const build = async (label: string, variations: VariationName[]) => {
+      const outDir = await workspace.outDir(label);
+      return buildIn(workspace, projectDir, outDir, label, variations, planFor(variations, outDir), source, ctx);
+    };
     const compare = async (base: Built, other: Built) => {
       const comparison = await compareTars(base.outcome.artifact.path, other.outcome.artifact.path);
       return { comparison, causes: comparison.identical ? [] : explainDifferences(comparison, facts(base, allowedEnv), facts(other, allowedEnv)) };
@@ -122,7 +125,7 @@ export async function checkProject(request: CheckRequest, ctx: Context): Promise
     if (wanted.length === 0) return finish(null, [], [], [], ["no variation could run here"]);
     ctx.log(`check: one build varying ${wanted.join(", ")}`);
     const all = await build("all-variations", wanted);
-    const notes = planFor(wanted).notes;
+    const notes = all.plan.notes;
     let allCompared: Awaited<ReturnType<typeof compare>> | undefined;
     if ("error" in all) recordFailure(all);
     else {
@@ -173,21 +176,21 @@ const BUILD_WORKER = fileURLToPath(new URL("../build/worker.ts", import.meta.url
 interface FailedBuild {
   label: string;
   variations: VariationName[];
+  plan: VariationPlan;
   error: { code: string | null; message: string };
   cause: unknown;
 }
 
 /** One build in a fresh copy. Its failure is returned, not thrown: the caller decides whether it ends the check. */
-async function buildIn(workspace: Workspace, projectDir: string, label: string, variations: VariationName[], plan: VariationPlan, source: Awaited<ReturnType<typeof readSource>>, ctx: Context): Promise<Built | FailedBuild> {
+async function buildIn(workspace: Workspace, projectDir: string, outDir: string, label: string, variations: VariationName[], plan: VariationPlan, source: Awaited<ReturnType<typeof readSource>>, ctx: Context): Promise<Built | FailedBuild> {
   // a copy that cannot be made is the machine's problem, not the variation's: that one still throws
   const dir = await workspace.copy(projectDir, { longerPath: plan.longerPath, reverseCreation: plan.reverseCreation });
-  const outDir = await workspace.outDir(label);
   try {
     const outcome = await buildArtifact({ projectDir: dir, outDir, source, variation: plan.build }, { ...ctx, env: { ...ctx.env, ...plan.hostEnvNoise }, log: () => {} });
     return { label, variations, dir, plan, outcome };
   } catch (cause) {
     const error = isBunsealError(cause) ? { code: cause.code, message: cause.message } : { code: null, message: cause instanceof Error ? cause.message : String(cause) };
-    return { label, variations, error, cause };
+    return { label, variations, plan, error, cause };
   }
 }
 

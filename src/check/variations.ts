@@ -26,9 +26,11 @@ export interface VariationContext {
   /** names of the variables the config lets the build see, and their baseline values */
   allowedEnv: ReadonlyMap<string, string>;
   multipleEntrypoints: boolean;
-  /** the build's output folder must be writable by another user for the `user` variation */
+  /** `true`, or why the variation cannot run here */
   available: ReadonlyMap<VariationName, string | true>;
   tools: VariationTools;
+  /** this build's output folder: under the `user` variation, what is in it is handed to that user */
+  outDir: string;
 }
 
 export const CHECK_HOSTNAME = "bunseal-check-host";
@@ -47,7 +49,7 @@ export interface VariationTools {
 }
 
 /** The command-line wrappers, in the order they must nest: time, then namespaces, then umask, then the user switch. */
-function wrapperFor(name: VariationName, tools: VariationTools): string[] {
+function wrapperFor(name: VariationName, tools: VariationTools, outDir: string): string[] {
   const tool = (key: keyof VariationTools) => tools[key] ?? key;
   switch (name) {
     case "clock":
@@ -57,7 +59,10 @@ function wrapperFor(name: VariationName, tools: VariationTools): string[] {
     case "umask":
       return [tool("sh"), "-c", 'umask 077 && exec "$@"', "sh"];
     case "user":
-      return [tool("setpriv"), `--reuid=${CHECK_UID}`, `--regid=${CHECK_UID}`, "--clear-groups", "--"];
+      // The build writes only into a file bunseal makes before the sandbox starts (as
+      // root, so not writable by the other uid): still as root, hand the check's own
+      // output folder over to that uid, then switch.
+      return [tool("sh"), "-c", 'chown -R "$0" "$1" && shift && exec "$@"', `${CHECK_UID}:${CHECK_UID}`, outDir, tool("setpriv"), `--reuid=${CHECK_UID}`, `--regid=${CHECK_UID}`, "--clear-groups", "--"];
     default:
       return [];
   }
@@ -110,7 +115,7 @@ export function planVariations(names: readonly VariationName[], ctx: VariationCo
         plan.notes.push(`user: uid ${CHECK_UID}`);
         break;
     }
-    wrapper.push(...wrapperFor(name, ctx.tools));
+    wrapper.push(...wrapperFor(name, ctx.tools, ctx.outDir));
   }
   if (Object.keys(env).length > 0) plan.build.env = env;
   if (wrapper.length > 0) plan.build.wrapper = wrapper;

@@ -2,19 +2,24 @@
  * The pin file deploy tooling reads: `pins/<service>.<env>.json`, the newest
  * pin of that history with its signed statement. Written atomically, and
  * never replaced by an older pin, even when two pins race.
+ *
+ * Its path is made from two names, one of which can come from a signed
+ * statement someone else wrote: both must match the one name pattern, and
+ * the path must still be inside the pins folder (issue 8, attack 7).
  */
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
+import { assertName, NAME_EXPECTED, NAME_PATTERN } from "../config/names.ts";
 import { BunsealError } from "../errors.ts";
 import type { PinRecord } from "../store/store.ts";
-import { writeFileAtomic } from "../util/atomic-write.ts";
+import { ioError, renameIntoPlace, stageFile } from "../util/atomic-write.ts";
 import { describeIssues, formatProblems } from "../util/schema-issues.ts";
 
 export const PinFileSchema = z.strictObject({
   pinFileVersion: z.literal(1),
-  service: z.string().min(1),
-  env: z.string().min(1),
+  service: z.string().regex(NAME_PATTERN, NAME_EXPECTED),
+  env: z.string().regex(NAME_PATTERN, NAME_EXPECTED),
   sequence: z.number().int().positive(),
   digest: z.string().regex(/^[0-9a-f]{64}$/),
   previousDigest: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
@@ -29,7 +34,18 @@ export const PinFileSchema = z.strictObject({
 export type PinFile = z.infer<typeof PinFileSchema>;
 
 export function pinFileName(service: string, env: string): string {
-  return `${service}.${env}.json`;
+  return `${assertName(service, "service")}.${assertName(env, "env")}.json`;
+}
+
+/** The pin file of (service, env) in `dir`: from valid names only, and checked to be directly inside `dir`. */
+export function pinFilePath(dir: string, service: string, env: string): string {
+  const folder = resolve(dir);
+  const path = resolve(folder, pinFileName(service, env));
+  // the names cannot hold a '/', so this cannot fail; it is the last line should the pattern ever be loosened
+  if (dirname(path) !== folder) {
+    throw new BunsealError("NAME_INVALID", `the pin file for ${JSON.stringify(service)} in ${JSON.stringify(env)} would be ${path}, outside ${folder}`, { file: path, expected: `a file in ${folder}` });
+  }
+  return path;
 }
 
 export function toPinFile(pin: PinRecord): PinFile {
@@ -54,19 +70,48 @@ export async function readPinFile(path: string): Promise<PinFile> {
 
 const LOCK_STALE_MS = 30_000;
 
+/** A pin file written and synced under a temporary name, not yet in place. */
+export interface StagedPinFile {
+  path: string;
+  tmp: string;
+}
+
 /** Writes the pin file unless the one there is already newer; pins racing each other leave the newest. */
 export async function exportPinFile(dir: string, pin: PinRecord): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  const path = join(dir, pinFileName(pin.service, pin.env));
-  const lock = `${path}.lock`;
-  await acquire(lock);
+  return commitPinFile(await stagePinFile(dir, pin), pin);
+}
+
+/**
+ * The first half of exportPinFile, done before the pin is recorded in the
+ * store: a pins folder that is read-only or full fails here, while there is
+ * still nothing to undo.
+ */
+export async function stagePinFile(dir: string, pin: PinRecord): Promise<StagedPinFile> {
+  const path = pinFilePath(dir, pin.service, pin.env);
+  return { path, tmp: await stageFile(path, `${JSON.stringify(toPinFile(pin), null, 2)}\n`) };
+}
+
+/** The second half: the staged file goes into place unless the pin file there is already newer. */
+export async function commitPinFile(staged: StagedPinFile, pin: PinRecord): Promise<string> {
+  const lock = `${staged.path}.lock`;
   try {
-    const existing = await readPinFile(path).catch(() => undefined);
-    if (!existing || existing.sequence < pin.sequence) await writeFileAtomic(path, `${JSON.stringify(toPinFile(pin), null, 2)}\n`);
-  } finally {
-    await rm(lock, { recursive: true, force: true });
+    await acquire(lock);
+  } catch (error) {
+    await discardPinFile(staged);
+    throw error;
   }
-  return path;
+  try {
+    const existing = await readPinFile(staged.path).catch(() => undefined);
+    if (!existing || existing.sequence < pin.sequence) await renameIntoPlace(staged.tmp, staged.path);
+    else await discardPinFile(staged);
+  } finally {
+    await rm(lock, { recursive: true, force: true }).catch(() => undefined);
+  }
+  return staged.path;
+}
+
+export async function discardPinFile(staged: StagedPinFile): Promise<void> {
+  await rm(staged.tmp, { force: true }).catch(() => undefined);
 }
 
 /**
@@ -78,13 +123,20 @@ async function acquire(lock: string): Promise<void> {
   for (;;) {
     try {
       await mkdir(lock);
-      await writeFile(join(lock, "owner"), String(process.pid));
-      return;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw await ioError(lock, error, "lock the pin file with");
       if (await abandoned(lock)) await rm(lock, { recursive: true, force: true });
       if (Date.now() - started > LOCK_STALE_MS) throw new BunsealError("IO_FAILED", `${lock} stayed locked; expected the other pin to finish`, { file: lock });
       await Bun.sleep(2 + Math.random() * 10);
+      continue;
+    }
+    try {
+      await writeFile(join(lock, "owner"), String(process.pid));
+      return;
+    } catch (error) {
+      // the lock is ours: it goes, or it would hold up every later pin
+      await rm(lock, { recursive: true, force: true }).catch(() => undefined);
+      throw await ioError(lock, error, "lock the pin file with");
     }
   }
 }

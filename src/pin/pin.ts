@@ -2,6 +2,14 @@
  * `bunseal pin`: append a signed pin to the history of (service, env). Only
  * an artifact whose attestation verifies can be pinned; the history only ever
  * grows; the pin file follows the newest pin.
+ *
+ * The store row and the pin file succeed or fail together (issue 8, attack 6):
+ * the pins folder is checked before anything is signed, the pin file is
+ * written under a temporary name before the row is inserted, and renamed
+ * into place after. The one step that can still fail after the row, the
+ * rename, is repaired by running the same pin again: a pin that repeats the
+ * newest one (same artifact, actor and reason) writes its file again instead
+ * of adding a second pin.
  */
 import type { KeyObject } from "node:crypto";
 import { BunsealError } from "../errors.ts";
@@ -11,7 +19,9 @@ import type { ArtifactRecord, PinRecord, Store } from "../store/store.ts";
 import { verifyStored } from "../store/verify-stored.ts";
 import { canonicalJson } from "../util/canonical-json.ts";
 import { parseDigest } from "../util/digest.ts";
-import { exportPinFile } from "./pin-file.ts";
+import { assertName } from "../config/names.ts";
+import { ensureWritableDir } from "../util/atomic-write.ts";
+import { commitPinFile, discardPinFile, exportPinFile, stagePinFile } from "./pin-file.ts";
 import { pinStatement } from "./pin-statement.ts";
 
 export interface PinRequest {
@@ -37,6 +47,8 @@ export interface PinOutcome {
   pin: PinRecord;
   artifact: ArtifactRecord;
   file: string | null;
+  /** true when the request repeated the newest pin (a retry): no pin was added, its file was written again */
+  repeated: boolean;
 }
 
 const RETRIES = 8;
@@ -44,23 +56,31 @@ const RETRIES = 8;
 export async function pinArtifact(store: Store, request: PinRequest): Promise<PinOutcome> {
   const digest = parseDigest(request.digest);
   if (!digest) throw new BunsealError("USAGE", `expected sha256:<64 hex digits>, got ${JSON.stringify(request.digest)}`, { field: "DIGEST", expected: "sha256:<hex>", found: request.digest });
+  const env = assertName(request.env, "env");
   const artifact = await store.getArtifact(digest);
   if (!artifact) {
     throw new BunsealError("NOT_FOUND", `sha256:${digest} is not in the store (${store.location}); expected an artifact recorded by build --store or store import`, { field: "DIGEST", expected: "a stored artifact", found: `sha256:${digest}` });
   }
+  // the service comes from a signed statement, perhaps someone else's, stored by an older bunseal: it names a file below
+  const service = assertName(artifact.service, "service");
+  if (request.pinsDir !== null) await ensureWritableDir(request.pinsDir);
   const verdict = await verifyStored(artifact, request.trusted, { allowDirty: request.allowDirty });
   if (!verdict.verified) {
     throw new BunsealError("PIN_REFUSED", `${artifact.name} cannot be pinned: its attestation does not verify:\n  ${verdict.failures.map((f) => `${f.code}: ${f.message}`).join("\n  ")}`, { expected: "a verified attestation", found: verdict.failures.map((f) => f.code).join(", ") });
   }
   for (let attempt = 0; ; attempt++) {
-    const latest = await store.latestPin(artifact.service, request.env);
+    const latest = await store.latestPin(service, env);
+    if (latest && request.expectedSequence === undefined && repeats(latest, digest, request)) {
+      const file = request.pinsDir === null ? null : await exportPinFile(request.pinsDir, latest);
+      return { pin: latest, artifact, file, repeated: true };
+    }
     const sequence = (latest?.sequence ?? 0) + 1;
     if (request.expectedSequence !== undefined && sequence !== request.expectedSequence) {
       throw new BunsealError("PIN_CONFLICT", `the history of ${artifact.service} in ${request.env} moved on while this was planned: expected to write pin ${request.expectedSequence}, the next is ${sequence}`, { expected: String(request.expectedSequence), found: String(sequence) });
     }
     const predicate = {
-      service: artifact.service,
-      env: request.env,
+      service,
+      env,
       sequence,
       previousDigest: latest?.digest ?? null,
       actor: request.actor,
@@ -70,14 +90,30 @@ export async function pinArtifact(store: Store, request: PinRequest): Promise<Pi
     };
     const bundle = await signStatement(new TextEncoder().encode(canonicalJson(pinStatement(digest, artifact.name, predicate))), request.signer);
     const pin: PinRecord = { ...predicate, digest, bundle: JSON.stringify(bundle) };
+    // the file first, under a temporary name: a full or read-only pins folder fails before the store has the pin
+    const staged = request.pinsDir === null ? null : await stagePinFile(request.pinsDir, pin);
     try {
       await store.appendPin(pin);
     } catch (error) {
+      if (staged) await discardPinFile(staged);
       // another pin got in first: re-read the history and sign again (a planned rollback does not)
       if ((error as BunsealError).code === "PIN_CONFLICT" && request.expectedSequence === undefined && attempt < RETRIES) continue;
       throw error;
     }
-    const file = request.pinsDir === null ? null : await exportPinFile(request.pinsDir, pin);
-    return { pin, artifact, file };
+    let file: string | null = null;
+    if (staged) {
+      try {
+        file = await commitPinFile(staged, pin);
+      } catch (error) {
+        const cause = error as BunsealError;
+        throw new BunsealError(cause.code ?? "IO_FAILED", `pin #${pin.sequence} of ${service} in ${env} is recorded in ${store.location}, but its pin file could not be put in place: ${cause.message}; run the same pin again to write the file (it adds no second pin)`, { file: staged.path, cause });
+      }
+    }
+    return { pin, artifact, file, repeated: false };
   }
+}
+
+/** A retry of the newest pin: the same artifact, pinned by the same actor for the same reason, not a rollback. */
+function repeats(latest: PinRecord, digest: string, request: PinRequest): boolean {
+  return latest.digest === digest && latest.actor === request.actor && latest.reason === request.reason && latest.rollbackOf === (request.rollbackOf ?? null);
 }

@@ -18,7 +18,7 @@
  */
 import { SQL } from "bun";
 import { BunsealError } from "../errors.ts";
-import { ARTIFACT_INSERT_COLUMNS, artifactValues, PIN_COLUMNS, pinValues, SUMMARY_COLUMNS, toPin, toRecord, toSummary, type ArtifactRow, type PinRow } from "./rows.ts";
+import { ARTIFACT_INSERT_COLUMNS, artifactValues, lookupDigest, normalizeArtifact, normalizePin, normalizePinFilter, PIN_COLUMNS, pinValues, SUMMARY_COLUMNS, toPin, toRecord, toSummary, type ArtifactRow, type PinRow } from "./rows.ts";
 import { CREATE_MIGRATIONS_TABLE, LATEST_VERSION, pendingMigrations } from "./migrations.ts";
 import { checkPinFollows, pinConflict } from "./pin-order.ts";
 import type { ArtifactRecord, ArtifactSummary, PinFilter, PinRecord, Store } from "./store.ts";
@@ -103,7 +103,8 @@ class PostgresStore implements Store {
     this.#password = password;
   }
 
-  async putArtifact(record: ArtifactRecord): Promise<void> {
+  async putArtifact(given: ArtifactRecord): Promise<void> {
+    const record = normalizeArtifact(given, this.location);
     const values = artifactValues(record, this.location);
     await this.#run("write to", () =>
       this.#sql.begin(async (tx) => {
@@ -123,12 +124,16 @@ class PostgresStore implements Store {
     );
   }
 
-  async getArtifact(digest: string): Promise<ArtifactRecord | undefined> {
+  async getArtifact(asked: string): Promise<ArtifactRecord | undefined> {
+    const digest = lookupDigest(asked);
+    if (digest === undefined) return undefined;
     const [row] = await this.#run("read", () => this.#sql.unsafe(ARTIFACT_SELECT, [digest]));
     return row ? toRecord(row as ArtifactRow, row.files, row.packages) : undefined;
   }
 
-  async findByFileDigest(digest: string): Promise<ArtifactSummary[]> {
+  async findByFileDigest(asked: string): Promise<ArtifactSummary[]> {
+    const digest = lookupDigest(asked);
+    if (digest === undefined) return [];
     const rows = await this.#run("read", () => this.#sql.unsafe(BY_FILE, [digest]));
     return (rows as ArtifactRow[]).map(toSummary);
   }
@@ -138,7 +143,8 @@ class PostgresStore implements Store {
     return (rows as (ArtifactRow & { package_version: string })[]).map((row) => ({ ...toSummary(row), packageVersion: row.package_version }));
   }
 
-  async appendPin(pin: PinRecord): Promise<void> {
+  async appendPin(given: PinRecord): Promise<void> {
+    const pin = normalizePin(given, this.location);
     try {
       await this.#sql.begin(async (tx) => {
         await tx`SELECT pg_advisory_xact_lock(hashtext(${pin.service}), hashtext(${pin.env}))`;
@@ -156,7 +162,9 @@ class PostgresStore implements Store {
     }
   }
 
-  async pins(filter: PinFilter = {}): Promise<PinRecord[]> {
+  async pins(given: PinFilter = {}): Promise<PinRecord[]> {
+    const filter = normalizePinFilter(given);
+    if (filter === undefined) return [];
     // Column names from this fixed list only; the values are parameters.
     const keys = (["service", "env", "digest"] as const).filter((k) => filter[k] !== undefined);
     const where = keys.length === 0 ? "" : `WHERE ${keys.map((k, i) => `${k} = $${i + 1}`).join(" AND ")}`;

@@ -8,6 +8,7 @@ import type { ProvenanceV1 } from "../attest/slsa-provenance.ts";
 import type { Statement } from "../attest/statement.ts";
 import { readRecordedBuild } from "../rebuild/recorded.ts";
 import { keyIdOf } from "../sign/keys.ts";
+import { parseDigest } from "../util/digest.ts";
 import type { Verified } from "../verify/verify-bundle.ts";
 import type { ArtifactRecord } from "./store.ts";
 
@@ -23,7 +24,8 @@ export function artifactRecord(statement: Verified<Statement<ProvenanceV1>>, bun
       return { name: (d.name ?? "").replace(/ \(.*\)$/, ""), version: annotations.version ?? "", integrity: algorithm ? `${algorithm}:${hex}` : null };
     });
   return {
-    digest: recorded.artifact.sha256,
+    // lower-case hex, as everywhere in the store: a statement may write its subject in upper case and still verify
+    digest: parseDigest(recorded.artifact.sha256) ?? recorded.artifact.sha256,
     name: recorded.artifact.name,
     service: recorded.external.service,
     commit: recorded.external.source.commit,
@@ -39,7 +41,7 @@ export function artifactRecord(statement: Verified<Statement<ProvenanceV1>>, bun
     signerPublicKey: signer.export({ type: "spki", format: "pem" }) as string,
     builtAt: statement.predicate.runDetails.metadata?.startedOn ?? new Date(0).toISOString(),
     bundle: bundleJson,
-    files: [...recorded.files].map(([path, digest]) => ({ path, digest })),
+    files: [...recorded.files].map(([path, digest]) => ({ path, digest: parseDigest(digest) ?? digest })),
     packages,
   };
 }

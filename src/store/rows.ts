@@ -2,8 +2,59 @@
  * Records to rows and back, shared by both backends so a round trip through
  * either gives the same value. Also the checks both run before they write.
  */
+import { assertName } from "../config/names.ts";
 import { BunsealError } from "../errors.ts";
-import type { ArtifactRecord, ArtifactSummary, PinRecord } from "./store.ts";
+import { parseDigest } from "../util/digest.ts";
+import type { ArtifactRecord, ArtifactSummary, PinFilter, PinRecord } from "./store.ts";
+
+/*
+ * Digests are lower-case hex everywhere in the store. A statement may write
+ * its subject in upper case and still verify (hex is hex); kept as written,
+ * it would be missed by every lookup in the other case (issue 8, attack 10).
+ * So both backends pass every record through these on the way in, and every
+ * key on the way to a query.
+ */
+
+/** A digest to store: lower-case hex, or STORE_INVALID naming the field. */
+export function storedDigest(text: string, field: string, location: string): string {
+  const hex = parseDigest(text);
+  if (hex === undefined) {
+    throw new BunsealError("STORE_INVALID", `cannot store ${field} in ${location}: expected a sha256 hex digest, got ${JSON.stringify(text)}`, { field, expected: "sha256 hex", found: JSON.stringify(text) });
+  }
+  return hex;
+}
+
+/** A digest to look up: lower-case hex, or undefined for text that is no digest (and so matches nothing stored). */
+export function lookupDigest(text: string): string | undefined {
+  return parseDigest(text);
+}
+
+export function normalizeArtifact(record: ArtifactRecord, location: string): ArtifactRecord {
+  // a name the store holds may end up in a pin file's path: only valid names go in
+  assertName(record.service, "service");
+  return {
+    ...record,
+    digest: storedDigest(record.digest, "digest", location),
+    files: record.files.map((f, i) => ({ path: f.path, digest: storedDigest(f.digest, `files[${i}].digest`, location) })),
+  };
+}
+
+export function normalizePin(pin: PinRecord, location: string): PinRecord {
+  assertName(pin.service, "service");
+  assertName(pin.env, "env");
+  return {
+    ...pin,
+    digest: storedDigest(pin.digest, "digest", location),
+    previousDigest: pin.previousDigest === null ? null : storedDigest(pin.previousDigest, "previousDigest", location),
+  };
+}
+
+/** The filter with its digest as stored; undefined when the digest can match nothing. */
+export function normalizePinFilter(filter: PinFilter): PinFilter | undefined {
+  if (filter.digest === undefined) return filter;
+  const digest = lookupDigest(filter.digest);
+  return digest === undefined ? undefined : { ...filter, digest };
+}
 
 /** The artifact columns a summary needs: everything but the bundle, the key and the child rows. */
 export const SUMMARY_COLUMNS =

@@ -19,7 +19,7 @@ import { dirname } from "node:path";
 import { BunsealError } from "../errors.ts";
 import { CREATE_MIGRATIONS_TABLE, LATEST_VERSION, pendingMigrations } from "./migrations.ts";
 import { checkPinFollows } from "./pin-order.ts";
-import { ARTIFACT_INSERT_COLUMNS, artifactValues, PIN_COLUMNS, pinValues, SUMMARY_COLUMNS, toPin, toRecord, toSummary, type ArtifactRow, type PinRow } from "./rows.ts";
+import { ARTIFACT_INSERT_COLUMNS, artifactValues, lookupDigest, normalizeArtifact, normalizePin, normalizePinFilter, PIN_COLUMNS, pinValues, SUMMARY_COLUMNS, toPin, toRecord, toSummary, type ArtifactRow, type PinRow } from "./rows.ts";
 import type { ArtifactRecord, ArtifactSummary, PinFilter, PinRecord, Store } from "./store.ts";
 import { storeError } from "./store-error.ts";
 
@@ -121,10 +121,12 @@ class SqliteStore implements Store {
   }
 
   async putArtifact(record: ArtifactRecord): Promise<void> {
-    this.#run("write to", () => this.#put(record));
+    this.#run("write to", () => this.#put(normalizeArtifact(record, this.location)));
   }
 
-  async getArtifact(digest: string): Promise<ArtifactRecord | undefined> {
+  async getArtifact(asked: string): Promise<ArtifactRecord | undefined> {
+    const digest = lookupDigest(asked);
+    if (digest === undefined) return undefined;
     return this.#run("read", () => {
       const row = this.#q.artifact.get(digest) as ArtifactRow | null;
       if (!row) return undefined;
@@ -132,7 +134,9 @@ class SqliteStore implements Store {
     });
   }
 
-  async findByFileDigest(digest: string): Promise<ArtifactSummary[]> {
+  async findByFileDigest(asked: string): Promise<ArtifactSummary[]> {
+    const digest = lookupDigest(asked);
+    if (digest === undefined) return [];
     return this.#run("read", () => (this.#q.byFile.all(digest) as ArtifactRow[]).map(toSummary));
   }
 
@@ -144,10 +148,12 @@ class SqliteStore implements Store {
   }
 
   async appendPin(pin: PinRecord): Promise<void> {
-    this.#run("write to", () => this.#append(pin));
+    this.#run("write to", () => this.#append(normalizePin(pin, this.location)));
   }
 
-  async pins(filter: PinFilter = {}): Promise<PinRecord[]> {
+  async pins(given: PinFilter = {}): Promise<PinRecord[]> {
+    const filter = normalizePinFilter(given);
+    if (filter === undefined) return [];
     return this.#run("read", () => {
       const keys = (["service", "env", "digest"] as const).filter((k) => filter[k] !== undefined);
       const key = keys.join(",");

@@ -28,14 +28,16 @@ export function registerPin(program: Command, setExit: (code: number) => void): 
   )
     .option("--json", "print one JSON object")
     .action(async (digest: string, flags: PinFlags) => {
-      const [{ pinArtifact }, { splitKeys }, { BunsealError }] = await Promise.all([import("../../pin/pin.ts"), import("../keys.ts"), import("../../errors.ts")]);
+      const [{ pinArtifact }, { splitKeys }, { BunsealError }, { assertName }] = await Promise.all([import("../../pin/pin.ts"), import("../keys.ts"), import("../../errors.ts"), import("../../config/names.ts")]);
+      assertName(flags.env, "--env");
       const { trusted, signer } = await splitKeys(flags.key);
       if (!signer) throw new BunsealError("USAGE", "expected --key with a private key to sign the pin", { field: "--key", expected: "a private key" });
       const outcome = await withStore(flags.store, (store) =>
         pinArtifact(store, { digest, env: flags.env, reason: flags.reason ?? "", actor: resolveActor(flags.actor), signer, trusted, allowDirty: flags.allowDirty, pinsDir: flags.pinsDir }),
       );
       const { bundle: _b, ...pin } = outcome.pin;
-      if (flags.json) printJson({ pin, file: outcome.file });
+      if (flags.json) printJson({ pin, file: outcome.file, repeated: outcome.repeated });
+      else if (outcome.repeated) printLines([`${outcome.artifact.name} is already pin #${pin.sequence} in ${pin.env} (same actor and reason): no pin added`, `  pin file ${outcome.file}`]);
       else printLines([`pinned ${outcome.artifact.name} in ${pin.env} as #${pin.sequence} (previous: ${pin.previousDigest ? `sha256:${pin.previousDigest.slice(0, 12)}` : "none"})`, `  pin file ${outcome.file}`]);
       setExit(0);
     });

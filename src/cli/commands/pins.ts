@@ -12,6 +12,9 @@ export function registerPins(program: Command, setExit: (code: number) => void):
   )
     .option("--json", "print one JSON object")
     .action(async (flags: { env?: string; service?: string; store?: string; json?: boolean }) => {
+      const { assertName } = await import("../../config/names.ts");
+      if (flags.env !== undefined) assertName(flags.env, "--env");
+      if (flags.service !== undefined) assertName(flags.service, "--service");
       const history = await withStore(flags.store, (store) => store.pins({ env: flags.env, service: flags.service }));
       const rows = history.map(({ bundle: _b, ...pin }) => pin);
       if (flags.json) printJson({ pins: rows });

@@ -37,7 +37,9 @@ export function registerRollback(program: Command, setExit: (code: number) => vo
   )
     .option("--json", "print one JSON object")
     .action(async (flags: RollbackFlags) => {
-      const [{ rollback }, { splitKeys }, { defaultContext }, { BunsealError }] = await Promise.all([import("../../pin/rollback.ts"), import("../keys.ts"), import("../../context.ts"), import("../../errors.ts")]);
+      const [{ rollback }, { splitKeys }, { defaultContext }, { BunsealError }, { assertName }] = await Promise.all([import("../../pin/rollback.ts"), import("../keys.ts"), import("../../context.ts"), import("../../errors.ts"), import("../../config/names.ts")]);
+      assertName(flags.env, "--env");
+      if (flags.service !== undefined) assertName(flags.service, "--service");
       if (flags.to !== undefined && flags.steps !== undefined) throw new BunsealError("USAGE", "--to and --steps contradict each other; expected one of them", { field: "--to" });
       const steps = flags.steps === undefined ? undefined : Number(flags.steps);
       const { trusted, signer } = await splitKeys(flags.key);

@@ -13,6 +13,7 @@ import type { Store } from "../store/store.ts";
 import { verifyStored } from "../store/verify-stored.ts";
 import { checkKeySignature } from "../verify/check-signature.ts";
 import type { Finding } from "../verify/finding.ts";
+import { BunsealError, isBunsealError } from "../errors.ts";
 import { readPinFile, type PinFile } from "./pin-file.ts";
 import { PIN_PREDICATE_TYPE, PinPredicateSchema } from "./pin-statement.ts";
 
@@ -37,16 +38,16 @@ export async function verifyPinFile(path: string, keys: readonly KeyObject[], st
   const { bundle: bundleJson, ...pin } = file;
   const failures: PinFinding[] = [];
 
-  // signature over the pin statement
-  const bundle = bundleFromJSON(bundleJson);
-  const signature = await checkKeySignature(bundle, keys);
+  // signature over the pin statement; the bundle is the file's, so a malformed one is bad input, not a bug
+  const bundle = malformedAsInput(path, () => bundleFromJSON(bundleJson));
+  const signature = await malformedAsInput(path, () => checkKeySignature(bundle, keys));
   if (signature.finding) failures.push(signature.finding);
 
   // the file says what was signed, nothing else
   if (bundle.content.$case !== "dsseEnvelope" || bundle.content.dsseEnvelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
     failures.push({ code: "STATEMENT_INVALID", message: "the pin's bundle carries no in-toto statement", expected: IN_TOTO_PAYLOAD_TYPE });
   } else {
-    const statement = StatementSchema.safeParse(JSON.parse(new TextDecoder().decode(bundle.content.dsseEnvelope.payload)));
+    const statement = StatementSchema.safeParse(parseJson(bundle.content.dsseEnvelope.payload));
     const predicate = statement.success && statement.data.predicateType === PIN_PREDICATE_TYPE ? PinPredicateSchema.safeParse(statement.data.predicate) : undefined;
     if (!statement.success || !predicate?.success) {
       failures.push({ code: "STATEMENT_INVALID", message: "the signed statement is not a bunseal pin", expected: PIN_PREDICATE_TYPE });
@@ -75,4 +76,27 @@ export async function verifyPinFile(path: string, keys: readonly KeyObject[], st
     }
   }
   return { verified: failures.length === 0, pin, newestKnown, failures };
+}
+
+/** A bundle the library cannot read: BUNDLE_INVALID naming the pin file (exit 2). */
+function malformedAsInput<T>(path: string, read: () => T): T {
+  const fail = (cause: unknown): never => {
+    if (isBunsealError(cause)) throw cause;
+    throw new BunsealError("BUNDLE_INVALID", `${path}: expected a Sigstore bundle in the pin file's "bundle", got one that does not parse (${(cause as Error)?.message ?? String(cause)})`, { file: path, field: "bundle", expected: "a Sigstore bundle", cause });
+  };
+  try {
+    const result = read();
+    return (result instanceof Promise ? result.catch(fail) : result) as T;
+  } catch (cause) {
+    return fail(cause);
+  }
+}
+
+/** The signed payload as JSON, or undefined (which the statement check reports) when it is not JSON. */
+function parseJson(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return undefined;
+  }
 }

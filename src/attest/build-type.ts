@@ -55,6 +55,7 @@ export const InternalParametersSchema = z.strictObject({
     .strictObject({
       kind: z.enum(["bubblewrap", "none"]),
       network: z.boolean(),
+      traced: z.boolean(),
       reason: z.string().optional(),
     })
     .optional(),

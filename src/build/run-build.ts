@@ -20,6 +20,8 @@ export interface BuildResult {
   finished: Promise<Omit<WorkerFinished, "kind">>;
   /** ends the worker and waits for it, so nothing it writes can land after the caller has cleaned up */
   stop(): Promise<void>;
+  /** settles when the worker (and its tracer) has exited, so that what they wrote is complete */
+  exited: Promise<number>;
 }
 
 /** One promise per message kind the worker sends, each settled once. */
@@ -124,6 +126,6 @@ export function runBuild(plan: BuildPlan, bunPath: string = process.execPath, op
   return receive("built").then((message) => {
     // the bundle is done: the budget is about the bundle, the hard limit about the whole worker
     clearTimeout(budgetTimer);
-    return { metafile: message.metafile, durationMs: message.durationMs, logs: message.logs, packed, finished, stop };
+    return { metafile: message.metafile, durationMs: message.durationMs, logs: message.logs, packed, finished, stop, exited: proc.exited };
   });
 }

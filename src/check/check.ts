@@ -30,6 +30,8 @@ export interface CheckRequest {
   runs?: number;
   /** the variations to try (default: all this machine can run) */
   vary?: readonly VariationName[];
+  /** hard limit of each build in ms (`--timeout`) */
+  timeoutMs?: number;
 }
 
 export interface Trial {
@@ -92,7 +94,7 @@ export async function checkProject(request: CheckRequest, ctx: Context): Promise
 
     const build = async (label: string, variations: VariationName[]) => {
       const outDir = await workspace.outDir(label);
-      return buildIn(workspace, projectDir, outDir, label, variations, planFor(variations, outDir), source, ctx);
+      return buildIn(workspace, projectDir, outDir, label, variations, planFor(variations, outDir), source, request.timeoutMs, ctx);
     };
     const compare = async (base: Built, other: Built) => {
       const comparison = await compareTars(base.outcome.artifact.path, other.outcome.artifact.path);
@@ -182,11 +184,11 @@ interface FailedBuild {
 }
 
 /** One build in a fresh copy. Its failure is returned, not thrown: the caller decides whether it ends the check. */
-async function buildIn(workspace: Workspace, projectDir: string, outDir: string, label: string, variations: VariationName[], plan: VariationPlan, source: Awaited<ReturnType<typeof readSource>>, ctx: Context): Promise<Built | FailedBuild> {
+async function buildIn(workspace: Workspace, projectDir: string, outDir: string, label: string, variations: VariationName[], plan: VariationPlan, source: Awaited<ReturnType<typeof readSource>>, timeoutMs: number | undefined, ctx: Context): Promise<Built | FailedBuild> {
   // a copy that cannot be made is the machine's problem, not the variation's: that one still throws
   const dir = await workspace.copy(projectDir, { longerPath: plan.longerPath, reverseCreation: plan.reverseCreation });
   try {
-    const outcome = await buildArtifact({ projectDir: dir, outDir, source, variation: plan.build }, { ...ctx, env: { ...ctx.env, ...plan.hostEnvNoise }, log: () => {} });
+    const outcome = await buildArtifact({ projectDir: dir, outDir, source, variation: plan.build, timeoutMs }, { ...ctx, env: { ...ctx.env, ...plan.hostEnvNoise }, log: () => {} });
     return { label, variations, dir, plan, outcome };
   } catch (cause) {
     const error = isBunsealError(cause) ? { code: cause.code, message: cause.message } : { code: null, message: cause instanceof Error ? cause.message : String(cause) };

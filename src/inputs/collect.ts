@@ -13,7 +13,7 @@ import { BunsealError } from "../errors.ts";
 import { sha256Hex } from "../util/digest.ts";
 import type { MetafileSummary } from "../build/worker-protocol.ts";
 
-export type InputRole = "module" | "macro" | "preload" | "extra" | "virtual" | "manifest" | "lockfile" | "tsconfig" | "bunfig" | "config";
+export type InputRole = "module" | "macro" | "preload" | "extra" | "read" | "virtual" | "manifest" | "lockfile" | "tsconfig" | "bunfig" | "config";
 
 export interface InputFile {
   /** POSIX path relative to the project */
@@ -128,6 +128,27 @@ function bunfigPreloads(projectDir: string): string[] {
     }
   }
   return list;
+}
+
+/**
+ * Adds the files the build was traced opening (src/inputs/read-inputs.ts) that
+ * are not inputs already, each hashed now with the role "read".
+ */
+export function addReads(projectDir: string, inputs: readonly InputFile[], reads: readonly string[]): InputFile[] {
+  const known = new Set(inputs.map((f) => f.path));
+  const added: InputFile[] = [];
+  for (const path of reads) {
+    if (known.has(path)) continue;
+    let data: Uint8Array;
+    try {
+      data = readFileSync(join(projectDir, path));
+    } catch (cause) {
+      throw new BunsealError("INPUT_UNREADABLE", `${path}: the build read this file but it cannot be read now (${(cause as Error).message})`, { file: path, cause });
+    }
+    added.push({ path, role: "read", sha256: sha256Hex(data), size: data.byteLength });
+  }
+  if (added.length === 0) return [...inputs];
+  return [...inputs, ...added].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 function safeScan(transpiler: Bun.Transpiler, source: string): string[] {

@@ -15,7 +15,9 @@ import { runBuild, type BuildResult } from "../build/run-build.ts";
 import { findSecrets } from "../build/secrets.ts";
 import { loadConfig } from "../config/load.ts";
 import type { Context } from "../context.ts";
-import { collectInputs, type KnownDigests } from "../inputs/collect.ts";
+import { addReads, collectInputs, type KnownDigests } from "../inputs/collect.ts";
+import { readInputs } from "../inputs/read-inputs.ts";
+import { parseTrace } from "../sandbox/read-trace.ts";
 import { readLockfile } from "../inputs/lockfile.ts";
 
 import { planBoundary } from "../sandbox/boundary.ts";
@@ -134,7 +136,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     // the bundler by as much as it saves)
     const known: KnownDigests = new Map(lock ? [["bun.lock", { sha256: lock.sha256, size: lock.bytes.byteLength }]] : []);
     const virtual = new Map([["bunseal:bunseal:build-info", canonicalJson(plan.buildInfo)]]);
-    const inputs = collectInputs(projectDir, built.metafile, { known, virtual, extras: boundary.extras });
+    const modules = collectInputs(projectDir, built.metafile, { known, virtual, extras: boundary.extras });
     timer.mark("inputs");
     const source = await workTree;
 
@@ -149,6 +151,9 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
 
     // attest
     const { tarSha256, metafileSha256 } = await built.finished;
+    // reads: what the build opened that the metafile does not list, from the kernel's trace
+    // of the worker (complete once the worker has exited)
+    const inputs = boundary.traceFile ? addReads(projectDir, modules, readInputs(parseTrace(await readTrace(boundary.traceFile, built)), boundary.scope)) : modules;
     const statement = makeStatement({
       artifact: { name: artifactName, sha256: tarSha256, size: packaged.tarSize },
       files: packaged.files,
@@ -198,7 +203,15 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
   } catch (error) {
     // the packed tar is only ever renamed into place once attested; on any failure it goes
     await built?.stop();
-    await rm(plan.tarPath, { force: true });
+    await Promise.all([rm(plan.tarPath, { force: true }), rm(`${plan.tarPath}.reads`, { force: true })]);
     throw error;
   }
+}
+
+/** The trace file, once the worker that writes it has exited; removed once read. */
+async function readTrace(path: string, built: BuildResult): Promise<string> {
+  await built.exited;
+  const text = await Bun.file(path).text();
+  await rm(path, { force: true });
+  return text;
 }

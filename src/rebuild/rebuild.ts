@@ -46,6 +46,10 @@ export interface RebuildRequest {
   keep?: boolean;
   /** write a diffoscope-format JSON report here */
   diffoscopePath?: string;
+  /** hard limit of the build worker in ms (`--timeout`) */
+  timeoutMs?: number;
+  /** files the rebuild must never read (the key files named on the command line) */
+  deny?: readonly string[];
 }
 
 export interface RebuildReport {
@@ -103,6 +107,8 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
         bun,
         // the checkout is the recorded commit by construction; its source is what the statement says
         source: { repoRoot: checkout.repo, subdir: source.subdir, commit: source.commit, commitTime: recorded.internal.sourceDateEpoch, remoteUrl: undefined, ref: source.ref ?? undefined, dirty: false, changedPaths: [] },
+        timeoutMs: request.timeoutMs,
+        deny: request.deny,
       },
       { ...ctx, env },
     );

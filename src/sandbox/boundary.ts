@@ -4,8 +4,10 @@
  * that goes into the statement. The build stage carries it out (the argv
  * prefix); nothing else in bunseal widens or narrows it.
  */
-import { existsSync, readdirSync, realpathSync, statSync } from "node:fs";
-import { join, relative, sep } from "node:path";
+import { existsSync, readdirSync, realpathSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, sep } from "node:path";
+import type { ReadScope } from "../inputs/read-inputs.ts";
+import { traceArgv, traceAvailability } from "./read-trace.ts";
 import { BunsealError } from "../errors.ts";
 import type { Env } from "./child-env.ts";
 import { sandboxArgv, sandboxAvailability, workerCode } from "./bwrap.ts";
@@ -15,6 +17,8 @@ export interface SandboxRecord {
   /** "bubblewrap" when the build ran in namespaces that enforce this boundary; "none" when the machine could not */
   kind: "bubblewrap" | "none";
   network: boolean;
+  /** whether every file the build opened was traced (strace) and the reads outside the metafile recorded */
+  traced: boolean;
   /** why there was no sandbox */
   reason?: string;
 }
@@ -40,6 +44,10 @@ export interface Boundary {
   /** the command prefix that starts the worker inside the sandbox; empty when there is none */
   argv: string[];
   record: SandboxRecord;
+  /** where the trace of the build's opens is written (it exists before the build starts), when traced */
+  traceFile?: string;
+  /** what the trace's reads are judged against (src/inputs/read-inputs.ts) */
+  scope: ReadScope;
   /** declared extra inputs found, relative to the project, sorted */
   extras: string[];
   warnings: string[];
@@ -49,27 +57,37 @@ const BUNSEAL_ROOT = join(import.meta.dir, "..", "..");
 
 export async function planBoundary(input: BoundaryInput): Promise<Boundary> {
   const extras = expandExtras(input.projectDir, input.extra);
-  const available = await sandboxAvailability();
+  const [available, strace] = await Promise.all([sandboxAvailability(), traceAvailability()]);
+  const code = workerCode(BUNSEAL_ROOT);
   if (!available.bwrap) {
-    return { argv: [], record: { kind: "none", network: true, reason: available.reason }, extras, warnings: [`no sandbox: ${available.reason}`] };
+    const scope = { root: input.projectDir, projectDir: input.projectDir, hidden: [], toolchain: [...code, dirname(realpathSync(input.bunPath))] };
+    return { argv: [], record: { kind: "none", network: true, traced: false, reason: available.reason }, extras, scope, warnings: [`no sandbox: ${available.reason}`] };
   }
   // A check copy of the project sits outside its repository: there the copy itself is the root.
   const inRepo = input.repoRoot !== undefined && isInside(input.repoRoot, input.projectDir) && existsSync(join(input.repoRoot, ".git"));
   const root = inRepo ? input.repoRoot! : input.projectDir;
   const ignored = inRepo ? await ignoredEntries(root, input.host) : [];
   const hidden = hiddenPaths(root, ignored, [...input.bunsealDirs, ...dotenvFiles(input.projectDir)]);
+  // the trace is one more file the sandbox may write; it must exist before the sandbox starts
+  const traceFile = strace ? `${input.tarPath}.reads` : undefined;
+  if (traceFile) writeFileSync(traceFile, "");
   const argv = sandboxArgv(available.bwrap, {
     root,
     cwd: input.projectDir,
     hidden,
     reveal: extras.map((path) => join(input.projectDir, path)),
-    writable: [input.tarPath],
+    writable: traceFile ? [input.tarPath, traceFile] : [input.tarPath],
     deny: input.deny.map((path) => realpathSync(path)),
     bunPath: input.bunPath,
-    code: workerCode(BUNSEAL_ROOT),
+    code,
     network: input.network,
   });
-  return { argv, record: { kind: "bubblewrap", network: input.network }, extras, warnings: [] };
+  const scope = { root, projectDir: input.projectDir, hidden: hidden.map((h) => h.path), toolchain: [...code, dirname(realpathSync(input.bunPath))] };
+  if (!traceFile) {
+    const reason = "strace is not installed or may not trace here (Debian package strace): reads outside the metafile are not recorded";
+    return { argv, record: { kind: "bubblewrap", network: input.network, traced: false }, extras, scope, warnings: [reason] };
+  }
+  return { argv: [...argv, ...traceArgv(strace!, traceFile)], record: { kind: "bubblewrap", network: input.network, traced: true }, traceFile, extras, scope, warnings: [] };
 }
 
 /**

@@ -54,6 +54,26 @@ describe("the record cannot be forged from the work tree", () => {
   });
 });
 
+describe("the environment cannot point git elsewhere", () => {
+  test("GIT_DIR and GIT_WORK_TREE in bunseal's own environment are not passed to git", async () => {
+    await using decoy = await gitRepo({ "bunseal.json": JSON.stringify({ service: "hostile", entrypoints: ["src/index.ts"] }), "src/index.ts": "console.log('decoy');\n" });
+    await using repo = await hostileRepo({ "src/index.ts": "console.log('real');\n" });
+    const built = await runCli(["build", repo.path, "--no-sign", "--json"], { env: { GIT_DIR: `${decoy.path}/.git`, GIT_WORK_TREE: decoy.path, GIT_INDEX_FILE: `${decoy.path}/.git/index` } });
+    expect(built.exitCode).toBe(0);
+    expect(built.json().commit).toBe(repo.commit);
+  });
+
+  test("a fake git first on PATH is not the git bunseal runs", async () => {
+    const bin = join(scratch.path, "fake-bin");
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, "git"), "#!/bin/sh\necho 0000000000000000000000000000000000000000\nexit 0\n", { mode: 0o755 });
+    await using repo = await hostileRepo({ "src/index.ts": "console.log('real');\n" });
+    const built = await runCli(["build", repo.path, "--no-sign", "--json"], { env: { PATH: `${bin}:${process.env.PATH}` } });
+    expect(built.exitCode).toBe(0);
+    expect(built.json().commit).toBe(repo.commit);
+  });
+});
+
 describe("project code never runs in the signing process", () => {
   test("a committed bunfig.toml preload runs only in the sandboxed worker, and is recorded", async () => {
     const marks = join(scratch.path, "preload-marks");
@@ -77,7 +97,7 @@ describe("project code never runs in the signing process", () => {
     const preloadInput = statement.predicate.buildDefinition.resolvedDependencies.find((d: { name?: string }) => d.name === "preload.ts");
     expect(preloadInput?.annotations.role).toBe("preload");
     expect(preloadInput?.digest.sha256).toBe(new Bun.CryptoHasher("sha256").update(preload).digest("hex"));
-    expect(statement.predicate.buildDefinition.internalParameters.sandbox).toEqual({ kind: "bubblewrap", network: false });
+    expect(statement.predicate.buildDefinition.internalParameters.sandbox).toEqual({ kind: "bubblewrap", network: false, traced: true });
   });
 });
 
@@ -134,6 +154,22 @@ describe("nothing unrecorded reaches a signed artifact", () => {
     expect(leftIn(outDir(repo))).toEqual([]);
   });
 
+  test("a file of the commit that a macro reads is recorded with its digest, though the metafile never lists it", async () => {
+    const data = "price table v7\n";
+    await using repo = await hostileRepo({
+      "data/prices.txt": data,
+      "src/macro.ts": `import { readFileSync } from "node:fs";\nexport function probe(): string { return readFileSync("data/prices.txt", "utf8"); }\n`,
+      "src/index.ts": PRINT_PROBE,
+    });
+    const built = await runCli(["build", ".", "--key", key(), "--json"], { cwd: repo.path });
+    expect(built.exitCode).toBe(0);
+    const definition = statementOf(built.json().bundle.path).predicate.buildDefinition;
+    const read = definition.resolvedDependencies.find((d: { name?: string }) => d.name === "data/prices.txt");
+    expect(read?.annotations.role).toBe("read");
+    expect(read?.digest.sha256).toBe(new Bun.CryptoHasher("sha256").update(data).digest("hex"));
+    expect(definition.internalParameters.sandbox.traced).toBe(true);
+  });
+
   test("an ignored file is invisible to the build unless inputs.extra declares it, and then it is recorded", async () => {
     const files = { "src/index.ts": `import { generated } from "./generated.ts";\nconsole.log(generated);\n` };
     await using hidden = await hostileRepo(files, { ignore: ["src/generated.ts"] });
@@ -167,7 +203,7 @@ describe("nothing unrecorded reaches a signed artifact", () => {
     const built = await runCli(["build", ".", "--key", key(), "--json"], { cwd: online.path });
     expect(built.exitCode).toBe(0);
     expect((await outputsOf(built.json().artifact.path)).get("index.js")).toContain("from the network");
-    expect(statementOf(built.json().bundle.path).predicate.buildDefinition.internalParameters.sandbox).toEqual({ kind: "bubblewrap", network: true });
+    expect(statementOf(built.json().bundle.path).predicate.buildDefinition.internalParameters.sandbox).toEqual({ kind: "bubblewrap", network: true, traced: true });
   });
 });
 
@@ -213,6 +249,13 @@ describe("time limits", () => {
     expect(leftIn(outDir(repo))).toEqual([]);
   });
 
+  test("check stops a looping build at --timeout and says so", async () => {
+    await using repo = await hostileRepo(LOOP);
+    const checked = await runCli(["check", ".", "--timeout", "2", "--vary", "timezone", "--json"], { cwd: repo.path });
+    expect(checked.exitCode).toBe(3);
+    expect(checked.json().error.code).toBe("TIMED_OUT");
+  });
+
   test("without a budget, --timeout stops it", async () => {
     await using repo = await hostileRepo(LOOP);
     const built = await runCli(["build", ".", "--no-sign", "--timeout", "2", "--json"], { cwd: repo.path });
@@ -244,6 +287,7 @@ describe("secrets in the record", () => {
   });
 });
 
-test("the hostile corpus builds only where bubblewrap sandboxes (CI installs it)", () => {
+test("the hostile corpus runs where bubblewrap sandboxes and strace traces (CI installs both)", () => {
   expect(existsSync("/usr/bin/bwrap")).toBe(true);
+  expect(existsSync("/usr/bin/strace")).toBe(true);
 });

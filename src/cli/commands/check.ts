@@ -1,9 +1,11 @@
 import type { Command } from "commander";
+import { parseTimeout } from "../timeout-option.ts";
 import { printJson, printLines } from "../output.ts";
 
 interface CheckFlags {
   runs?: string;
   vary?: string;
+  timeout?: string;
   json?: boolean;
 }
 
@@ -14,6 +16,7 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
     .argument("[dir]", "the project folder", ".")
     .option("--runs <n>", "builds in the same environment, the first included (default 3)")
     .option("--vary <list>", "comma-separated variations to try (default: all this machine can run): build-path, file-order, clock, timezone, locale, umask, env, hostname, user, entrypoint-order")
+    .option("--timeout <seconds>", "stop any one build that runs longer than this (default 900)")
     .option("--json", "print one JSON object")
     .action(async (dir: string, flags: CheckFlags) => {
       const [{ checkProject }, { VARIATION_NAMES }, { defaultContext }, { BunsealError }] = await Promise.all([import("../../check/check.ts"), import("../../check/variations.ts"), import("../../context.ts"), import("../../errors.ts")]);
@@ -27,7 +30,7 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
         throw new BunsealError("USAGE", `--vary: unknown variation ${unknown.join(", ")}; expected some of ${VARIATION_NAMES.join(", ")}`, { field: "--vary", expected: VARIATION_NAMES.join(", "), found: unknown.join(", ") });
       }
       const ctx = defaultContext({ log: flags.json ? () => {} : (m) => process.stderr.write(`${m}\n`) });
-      const report = await checkProject({ projectDir: dir, runs, vary: vary as never }, ctx);
+      const report = await checkProject({ projectDir: dir, runs, vary: vary as never, timeoutMs: parseTimeout(flags.timeout) }, ctx);
       if (flags.json) printJson(report);
       else printLines(render(report));
       setExit(report.reproducible ? 0 : 1);

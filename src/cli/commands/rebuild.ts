@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { collect, printJson, printLines } from "../output.ts";
+import { parseTimeout } from "../timeout-option.ts";
 
 interface RebuildFlags {
   source?: string;
@@ -9,6 +10,7 @@ interface RebuildFlags {
   allowDirty?: boolean;
   bun?: string;
   diffoscope?: string;
+  timeout?: string;
   json?: boolean;
 }
 
@@ -24,13 +26,14 @@ export function registerRebuild(program: Command, setExit: (code: number) => voi
     .option("--bun <path>", "build with this Bun binary instead of the recorded version")
     .option("--keep", "keep the temporary checkout and print where it is")
     .option("--diffoscope <file>", "also write a diffoscope-format JSON report")
+    .option("--timeout <seconds>", "stop the build if it runs longer than this (default 900)")
     .option("--json", "print one JSON object")
     .action(async (bundlePath: string, flags: RebuildFlags) => {
       const [{ rebuildArtifact }, { defaultContext }, { splitKeys }] = await Promise.all([import("../../rebuild/rebuild.ts"), import("../../context.ts"), import("../keys.ts")]);
       const { trusted, signer } = await splitKeys(flags.key);
       const ctx = defaultContext({ log: flags.json ? () => {} : (m) => process.stderr.write(`${m}\n`) });
       const report = await rebuildArtifact(
-        { bundlePath, artifactPath: flags.artifact, source: flags.source, keys: trusted, signer, allowDirty: flags.allowDirty, bunPath: flags.bun, keep: flags.keep, diffoscopePath: flags.diffoscope },
+        { bundlePath, artifactPath: flags.artifact, source: flags.source, keys: trusted, signer, allowDirty: flags.allowDirty, bunPath: flags.bun, keep: flags.keep, diffoscopePath: flags.diffoscope, timeoutMs: parseTimeout(flags.timeout), deny: flags.key },
         ctx,
       );
       if (flags.json) printJson(report);

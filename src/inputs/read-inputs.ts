@@ -1,0 +1,31 @@
+/**
+ * The files the build opened (from the trace) that the metafile does not
+ * list: each one inside the folder the build could see is an input, recorded
+ * with its digest and the role "read" (a macro's data file, a package.json Bun
+ * read while resolving, a tsconfig up the tree). Reads of the toolchain
+ * (bunseal's worker code, the Bun binary, the system's libraries) are not
+ * inputs of the project; the sandbox shows nothing else.
+ */
+import { relative, sep } from "node:path";
+import { isInside } from "../sandbox/hidden-paths.ts";
+
+export interface ReadScope {
+  /** the folder whose files the build may read (the repository root, or the project) */
+  root: string;
+  projectDir: string;
+  /** masked paths: what the build opened there was an empty mask, not the file */
+  hidden: readonly string[];
+  /** bunseal's own code and the Bun binary's folder, which may lie inside `root` */
+  toolchain: readonly string[];
+}
+
+/** Project-relative POSIX paths of the traced reads that are inputs, sorted. */
+export function readInputs(opened: readonly string[], scope: ReadScope): string[] {
+  const found: string[] = [];
+  for (const path of opened) {
+    if (!isInside(scope.root, path)) continue;
+    if (scope.hidden.some((dir) => isInside(dir, path)) || scope.toolchain.some((dir) => isInside(dir, path))) continue;
+    found.push(relative(scope.projectDir, path).split(sep).join("/"));
+  }
+  return found.sort();
+}

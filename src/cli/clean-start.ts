@@ -13,6 +13,8 @@ const FLAGS = ["--no-env-file", "--config=/dev/null"];
 export async function cleanStart(script: string, args: readonly string[]): Promise<number | undefined> {
   if (FLAGS.every((flag) => process.execArgv.includes(flag))) return undefined;
   const proc = Bun.spawn([process.execPath, ...FLAGS, script, ...args], { env: startingEnv(), stdio: ["inherit", "inherit", "inherit"] });
+  // an interrupt or a stop meant for bunseal reaches the bunseal that does the work
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => proc.kill(signal));
   return proc.exited;
 }
 

@@ -10,6 +10,7 @@ import { DEFAULT_BUILDER_ID } from "../attest/build-type.ts";
 import { externalParameters, internalParameters, invocationId } from "../attest/parameters.ts";
 import { makeStatement, type ProvenanceStatement } from "../attest/provenance.ts";
 import { checkBudgets } from "../build/budgets.ts";
+import { preflightOutDir } from "../build/preflight.ts";
 import { planBuild, type BuildVariation } from "../build/plan.ts";
 import { runBuild, type BuildResult } from "../build/run-build.ts";
 import { findSecrets } from "../build/secrets.ts";
@@ -82,6 +83,9 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
   const loaded = await loadConfig(projectDir);
   const { config } = loaded;
   const outDir = resolve(projectDir, request.outDir ?? config.outDir);
+  // where the results go is checked before anything is built: a file in the way is exit 2, a
+  // read-only or full disk exit 3, each naming the path, and nothing is left half-made
+  await preflightOutDir(outDir);
   timer.mark("config");
 
   // source: the commit now; the work-tree check runs alongside the build
@@ -105,7 +109,6 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     hostEnv: ctx.env,
     variation: request.variation,
   });
-  await mkdir(outDir, { recursive: true });
   let built: BuildResult | undefined;
   try {
     // boundary: what the build may see and write, decided in one place (src/sandbox); the
@@ -178,11 +181,17 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     timer.mark("sign");
 
     // write: the artifact first, its attestation last, so a reader never finds an attestation without its artifact
-    await renameIntoPlace(plan.tarPath, artifactPath);
     const bundlePath = bundle ? `${artifactPath}.sigstore.json` : null;
     const statementPath = bundle ? null : `${artifactPath}.intoto.json`;
-    if (bundlePath) await writeFileAtomic(bundlePath, `${JSON.stringify(bundle, null, 2)}\n`);
-    if (statementPath) await writeFileAtomic(statementPath, statementBytes);
+    await renameIntoPlace(plan.tarPath, artifactPath);
+    try {
+      if (bundlePath) await writeFileAtomic(bundlePath, `${JSON.stringify(bundle, null, 2)}\n`);
+      if (statementPath) await writeFileAtomic(statementPath, statementBytes);
+    } catch (error) {
+      // half a release is no release: an artifact whose attestation could not be written goes too
+      await rm(artifactPath, { force: true });
+      throw error;
+    }
     timer.mark("write");
 
     return {

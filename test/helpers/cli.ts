@@ -33,6 +33,8 @@ function launcher(): string[] {
   if (onPath && realpathSync(onPath) === realpathSync(process.execPath)) return [BIN];
   return [process.execPath, "--no-env-file", "--config=/dev/null", BIN];
 }
+/** The command line that starts the CLI with `args`, for tests that spawn it themselves. */
+export const cliCommand = (args: readonly string[]): string[] => [...LAUNCH, ...args];
 const LAUNCH = launcher();
 
 export async function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { readPinFile } from "../../src/pin/pin-file.ts";
-import { BIN, runCli } from "../helpers/cli.ts";
+import { cliCommand, runCli } from "../helpers/cli.ts";
 import { plantedRepo } from "../helpers/fixture-repo.ts";
 import type { GitRepo } from "../helpers/git.ts";
 import { STORE_BACKENDS } from "../helpers/store-backends.ts";
@@ -22,7 +22,7 @@ describe.each(STORE_BACKENDS)("pins on the %s store", (_name, makeStore) => {
   let digest: string;
   const key = () => join(work.path, "keys", "bunseal.key");
   const pinsDir = () => join(work.path, "pins");
-  const pinCommand = (env: string, reason: string) => [process.execPath, BIN, "pin", digest, "--env", env, "--key", key(), "--reason", reason, "--pins-dir", pinsDir(), "--store", store, "--json"];
+  const pinCommand = (env: string, reason: string) => cliCommand(["pin", digest, "--env", env, "--key", key(), "--reason", reason, "--pins-dir", pinsDir(), "--store", store, "--json"]);
 
   beforeAll(async () => {
     work = await makeTempDir("bunseal-durable-");

@@ -47,41 +47,42 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
     .option("--json", "print one JSON object")
     .action(async (dir: string, flags: BuildFlags) => {
       checkSigningFlags(flags);
-      const [{ buildArtifact }, { defaultContext }, { preflightOutDir, resolveOutDir }] = await Promise.all([import("../../pipeline/build.ts"), import("../../context.ts"), import("../../build/preflight.ts")]);
+      const timeoutMs = parseTimeout(flags.timeout);
+      const [{ buildArtifact }, { defaultContext }] = await Promise.all([import("../../pipeline/build.ts"), import("../../context.ts")]);
       if (flags.store !== undefined && !flags.sign) {
         throw new BunsealError("USAGE", "--store records signed artifacts; expected --key, not --no-sign", { field: "--store", expected: "a signed build" });
       }
-      // preflight: the store spec, the store itself and the out folder are checked before anything is built,
-      // so a failure that was knowable now leaves no signed tar or bundle behind
+      const ctx = defaultContext({ log: flags.json ? () => {} : (m) => process.stderr.write(`${m}\n`) });
+      // the signer first: a bad key, a missing token or a mistyped URL fails now, before anything is made
+      let signer;
+      let privateKey;
+      let keyless: KeylessSigner | undefined;
+      if (flags.key) {
+        const [{ loadPrivateKey }, { keySigner }] = await Promise.all([import("../../sign/keys.ts"), import("../../sign/signer.ts")]);
+        privateKey = await loadPrivateKey(flags.key);
+        signer = keySigner(privateKey);
+      } else if (flags.keyless) {
+        const { keylessSigner } = await import("../../sign/keyless-signer.ts");
+        signer = keyless = keylessSigner({
+          identityToken: flags.identityToken,
+          env: ctx.env,
+          fulcioUrl: flags.fulcioUrl,
+          rekorUrl: flags.rekorUrl,
+          tsaUrl: flags.tsaUrl,
+          rekorEntryType: flags.rekorEntryType,
+        });
+      }
+      // then the store: its spec, and that it is there and writable, before anything is built,
+      // so a failure that was knowable now leaves no signed tar or bundle behind (the out
+      // folder is checked by the pipeline, first thing after the config)
       let store: Store | undefined;
       if (flags.store !== undefined) {
         const { openWritableStore } = await import("../../store/open-store.ts");
         store = await openWritableStore(typeof flags.store === "string" ? flags.store : undefined);
       }
       try {
-        await preflightOutDir(await resolveOutDir(dir, flags.out));
-        const ctx = defaultContext({ log: flags.json ? () => {} : (m) => process.stderr.write(`${m}\n`) });
-        let signer;
-        let privateKey;
-        let keyless: KeylessSigner | undefined;
-        if (flags.key) {
-          const [{ loadPrivateKey }, { keySigner }] = await Promise.all([import("../../sign/keys.ts"), import("../../sign/signer.ts")]);
-          privateKey = await loadPrivateKey(flags.key);
-          signer = keySigner(privateKey);
-        } else if (flags.keyless) {
-          const { keylessSigner } = await import("../../sign/keyless-signer.ts");
-          // before the build: a missing token or a mistyped URL fails now, not after it
-          signer = keyless = keylessSigner({
-            identityToken: flags.identityToken,
-            env: ctx.env,
-            fulcioUrl: flags.fulcioUrl,
-            rekorUrl: flags.rekorUrl,
-            tsaUrl: flags.tsaUrl,
-            rekorEntryType: flags.rekorEntryType,
-          });
-        }
         // the key file is named to the sandbox so that the build cannot read it wherever it lies
-        const result = await buildArtifact({ projectDir: dir, outDir: flags.out, allowDirty: flags.allowDirty, signer, builderId: flags.builderId, deny: flags.key ? [flags.key] : [], timeoutMs: parseTimeout(flags.timeout) }, ctx);
+        const result = await buildArtifact({ projectDir: dir, outDir: flags.out, allowDirty: flags.allowDirty, signer, builderId: flags.builderId, deny: flags.key ? [flags.key] : [], timeoutMs }, ctx);
         let stored: { location: string } | null = null;
         if (store && result.bundle && privateKey) {
           const [{ recordBuild }, { createPublicKey }] = await Promise.all([import("../../store/record-build.ts"), import("node:crypto")]);

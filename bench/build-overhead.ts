@@ -16,13 +16,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exampleServiceRepo } from "../test/helpers/example-service.ts";
-import { bareBuildCommand, median, timed, type Sample } from "./lib.ts";
+import { BUNSEAL, bareBuildCommand, median, timed, type Sample } from "./lib.ts";
 
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf("--runs") + 1] ?? 9) || 9;
 const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined;
 const root = join(import.meta.dir, "..");
-const bunseal = join(root, "bin", "bunseal");
 const scratch = mkdtempSync(join(tmpdir(), "bunseal-bench-"));
 
 async function measure(name: string, dir: string, key: string): Promise<void> {
@@ -30,8 +29,8 @@ async function measure(name: string, dir: string, key: string): Promise<void> {
   const out = join(scratch, `${name}-out`);
   const variants: Record<string, string[]> = {
     bare: bareBuildCommand(config, join(out, "bare")),
-    "no-sign": [process.execPath, bunseal, "build", dir, "--no-sign", "--out", join(out, "nosign")],
-    signed: [process.execPath, bunseal, "build", dir, "--key", key, "--out", join(out, "signed")],
+    "no-sign": [...BUNSEAL, "build", dir, "--no-sign", "--out", join(out, "nosign")],
+    signed: [...BUNSEAL, "build", dir, "--key", key, "--out", join(out, "signed")],
   };
   const samples: Record<string, Sample[]> = { bare: [], "no-sign": [], signed: [] };
   // one warm-up round, not counted: fills the page cache and Bun's transpiler cache alike for all
@@ -52,7 +51,7 @@ async function measure(name: string, dir: string, key: string): Promise<void> {
 
 try {
   const keys = join(scratch, "keys");
-  await timed([process.execPath, bunseal, "keygen", "--out", keys], root);
+  await timed([...BUNSEAL, "keygen", "--out", keys], root);
   const key = join(keys, "bunseal.key");
   console.log(`Bun ${Bun.version}, ${navigator.hardwareConcurrency} cores`);
   if (only !== "large") {

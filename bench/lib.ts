@@ -1,5 +1,13 @@
 /** What the benchmark scripts share: a timed process, medians and percentiles, and the bare `bun build` they compare against. */
 
+import { join } from "node:path";
+
+/**
+ * bunseal as an installed `bunseal` starts: this Bun with the flags of the
+ * bin's shebang (started without them it would start itself again).
+ */
+export const BUNSEAL = [process.execPath, "--no-env-file", "--config=/dev/null", join(import.meta.dir, "..", "bin", "bunseal")];
+
 export interface Sample {
   wallMs: number;
   /** max RSS of the largest process in the tree (wait4's figure), KiB */

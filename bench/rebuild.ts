@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { exampleServiceRepo } from "../test/helpers/example-service.ts";
 import { git } from "../test/helpers/git.ts";
 import { scratchDir } from "../src/util/scratch-dir.ts";
-import { bareBuildCommand, median, timed as timedSample } from "./lib.ts";
+import { BUNSEAL, bareBuildCommand, median, timed as timedSample } from "./lib.ts";
 
 const timed = async (cmd: string[], cwd: string) => (await timedSample(cmd, cwd)).wallMs;
 
@@ -24,7 +24,6 @@ const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf("--runs") + 1] ?? 7) || 7;
 const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined;
 const root = join(import.meta.dir, "..");
-const bunseal = join(root, "bin", "bunseal");
 // the same kind of place rebuild checks out into, so the baseline's install and build write to it too
 const scratch = mkdtempSync(join(scratchDir(), "bunseal-bench-rebuild-"));
 
@@ -34,7 +33,7 @@ function slug(name: string): string {
 
 async function measure(name: string, repo: string, key: string, pub: string): Promise<void> {
   const config = await Bun.file(join(repo, "bunseal.json")).json();
-  const built = Bun.spawnSync([process.execPath, bunseal, "build", repo, "--key", key, "--json"], { cwd: repo });
+  const built = Bun.spawnSync([...BUNSEAL, "build", repo, "--key", key, "--json"], { cwd: repo });
   if (built.exitCode !== 0) throw new Error(`build failed: ${built.stderr}`);
   const bundle = JSON.parse(built.stdout.toString()).bundle.path;
   const rebuild: number[] = [];
@@ -47,9 +46,9 @@ async function measure(name: string, repo: string, key: string, pub: string): Pr
     await git(scratch, ["clone", "-q", repo, clone]);
     const install = await timed([process.execPath, "install", "--frozen-lockfile", "--no-progress"], clone);
     const bare = await timed(bareBuildCommand(config, join(clone, "dist")), clone);
-    const re = await timed([process.execPath, bunseal, "rebuild", bundle, "--key", pub, "--json"], repo);
-    const one = await timed([process.execPath, bunseal, "build", repo, "--no-sign", "--out", join(scratch, "single")], repo);
-    const all = await timed([process.execPath, bunseal, "check", repo, "--json"], repo);
+    const re = await timed([...BUNSEAL, "rebuild", bundle, "--key", pub, "--json"], repo);
+    const one = await timed([...BUNSEAL, "build", repo, "--no-sign", "--out", join(scratch, "single")], repo);
+    const all = await timed([...BUNSEAL, "check", repo, "--json"], repo);
     rmSync(clone, { recursive: true, force: true });
     if (i === 0) continue; // warm-up: caches and page cache, for all alike
     baseline.push(install + bare);
@@ -67,7 +66,7 @@ async function measure(name: string, repo: string, key: string, pub: string): Pr
 
 try {
   const keys = join(scratch, "keys");
-  Bun.spawnSync([process.execPath, bunseal, "keygen", "--out", keys]);
+  Bun.spawnSync([...BUNSEAL, "keygen", "--out", keys]);
   console.log(`Bun ${Bun.version}, ${navigator.hardwareConcurrency} cores`);
   if (only !== "large") {
     const repo = await exampleServiceRepo();

@@ -20,12 +20,11 @@ import type { ArtifactRecord, Store } from "../src/store/store.ts";
 import { trace } from "../src/trace/trace.ts";
 import { exampleServiceRepo } from "../test/helpers/example-service.ts";
 import { postgresUrl } from "../test/helpers/postgres.ts";
-import { percentile } from "./lib.ts";
+import { BUNSEAL, percentile } from "./lib.ts";
 
 const args = process.argv.slice(2);
 const count = Number(args[args.indexOf("--artifacts") + 1] ?? 100_000) || 100_000;
 const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined;
-const bunseal = join(import.meta.dir, "..", "bin", "bunseal");
 const scratch = mkdtempSync(join(tmpdir(), "bunseal-bench-trace-"));
 const hex = (n: number, salt: string) => new Bun.CryptoHasher("sha256").update(`${salt}:${n}`).digest("hex");
 const PACKAGES = Array.from({ length: 400 }, (_, i) => `pkg-${i}`);
@@ -58,7 +57,7 @@ async function measure(name: string, spec: string, real: { digest: string; bundl
   const store: Store = await openStore(spec);
   try {
     // the real artifact, imported through the CLI (verified), as the template for the rest
-    const imported = Bun.spawnSync([process.execPath, bunseal, "store", "import", real.bundle, "--key", keyPub, "--store", spec]);
+    const imported = Bun.spawnSync([...BUNSEAL, "store", "import", real.bundle, "--key", keyPub, "--store", spec]);
     if (imported.exitCode !== 0) throw new Error(`import failed: ${imported.stderr}`);
     const template = (await store.getArtifact(real.digest))!;
     const started = performance.now();
@@ -76,7 +75,7 @@ async function measure(name: string, spec: string, real: { digest: string; bundl
     const wall: number[] = [];
     for (let i = 0; i < 11; i++) {
       const t = performance.now();
-      const out = Bun.spawnSync([process.execPath, bunseal, "trace", real.file, "--store", spec, "--json"]);
+      const out = Bun.spawnSync([...BUNSEAL, "trace", real.file, "--store", spec, "--json"]);
       if (out.exitCode !== 0) throw new Error(`trace failed: ${out.stderr}`);
       wall.push(performance.now() - t);
     }
@@ -90,8 +89,8 @@ try {
   console.log(`Bun ${Bun.version}, ${navigator.hardwareConcurrency} cores`);
   const repo = await exampleServiceRepo();
   const keys = join(scratch, "keys");
-  Bun.spawnSync([process.execPath, bunseal, "keygen", "--out", keys]);
-  const built = JSON.parse(Bun.spawnSync([process.execPath, bunseal, "build", repo.path, "--key", join(keys, "bunseal.key"), "--json"]).stdout.toString());
+  Bun.spawnSync([...BUNSEAL, "keygen", "--out", keys]);
+  const built = JSON.parse(Bun.spawnSync([...BUNSEAL, "build", repo.path, "--key", join(keys, "bunseal.key"), "--json"]).stdout.toString());
   const file = join(scratch, "index.js");
   const { readTarFiles } = await import("../src/artifact/tar-read.ts");
   await Bun.write(file, (await readTarFiles(built.artifact.path)).get("index.js")!);

@@ -15,12 +15,11 @@
  */
 import { join } from "node:path";
 import { conformanceArgs, CONFORMANCE_CORPUS } from "../test/verify/conformance-cases.ts";
-import { median } from "./lib.ts";
+import { BUNSEAL, median } from "./lib.ts";
 
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf("--runs") + 1] ?? 21) || 21;
 const root = join(import.meta.dir, "..");
-const bunseal = join(root, "bin", "bunseal");
 const baseline = join(import.meta.dir, "verify-baseline.ts");
 const key = join(root, "test", "fixtures", "attestations", "valid", "key-signed");
 const dsse = "happy-path-intoto-in-dsse-v3";
@@ -59,7 +58,7 @@ const bare: number[] = [];
 const cli: number[] = [];
 for (let i = 0; i < runs; i++) {
   bare.push(await timeOnce([process.execPath, "-e", "0"]));
-  cli.push(await timeOnce([process.execPath, bunseal, "--version"]));
+  cli.push(await timeOnce([...BUNSEAL, "--version"]));
 }
 console.log(`start-up: bun -e 0 ${fmt(median(bare))}, bunseal --version ${fmt(median(cli))}  (medians of ${runs} runs)`);
 
@@ -68,10 +67,10 @@ for (const c of CASES) {
   const ours: number[] = [];
   const floor: number[] = [];
   // one of each first, so neither pays for a cold file cache
-  await timeOnce([process.execPath, bunseal, ...c.bunseal]);
+  await timeOnce([...BUNSEAL, ...c.bunseal]);
   await timeOnce([process.execPath, baseline, ...c.baseline]);
   for (let i = 0; i < runs; i++) {
-    ours.push(await timeOnce([process.execPath, bunseal, ...c.bunseal]));
+    ours.push(await timeOnce([...BUNSEAL, ...c.bunseal]));
     floor.push(await timeOnce([process.execPath, baseline, ...c.baseline]));
   }
   const ratio = median(ours) / median(floor);

@@ -80,6 +80,8 @@ export const ERROR_CODES = {
   IO_FAILED: "environment",
   /** a child process (the build, git, bun install) ran past the hard limit of `--timeout` and was stopped */
   TIMED_OUT: "environment",
+  /** the trace of what the build read could not be completed (the kernel dropped events); nothing is signed on a partial record */
+  TRACE_INCOMPLETE: "environment",
   STORE_FAILED: "environment",
   STORE_INVALID: "input",
   /** a Sigstore trusted root that is not JSON, has an unknown or missing field, or leaves a validity period open at its start */

@@ -55,7 +55,7 @@ export const InternalParametersSchema = z.strictObject({
     .strictObject({
       kind: z.enum(["bubblewrap", "none"]),
       network: z.boolean(),
-      traced: z.boolean(),
+      reads: z.enum(["fanotify", "strace", "untraced"]),
       reason: z.string().optional(),
     })
     .optional(),

@@ -19,10 +19,16 @@ export interface ReadScope {
   toolchain: readonly string[];
 }
 
-/** Project-relative POSIX paths of the traced reads that are inputs, sorted. */
-export function readInputs(opened: readonly string[], scope: ReadScope): string[] {
+/**
+ * Project-relative POSIX paths of the traced reads that are inputs and not in
+ * `known` (the inputs already recorded), sorted.
+ */
+export function readInputs(opened: readonly string[], scope: ReadScope, known: ReadonlySet<string> = new Set()): string[] {
   const found: string[] = [];
+  const projectPrefix = `${scope.projectDir}/`;
   for (const path of opened) {
+    // most reads are the modules the metafile lists: told apart by a string test, before any path arithmetic
+    if (path.startsWith(projectPrefix) && known.has(path.slice(projectPrefix.length))) continue;
     if (!isInside(scope.root, path)) continue;
     if (scope.hidden.some((dir) => isInside(dir, path)) || scope.toolchain.some((dir) => isInside(dir, path))) continue;
     found.push(relative(scope.projectDir, path).split(sep).join("/"));

@@ -18,7 +18,7 @@ import { loadConfig } from "../config/load.ts";
 import type { Context } from "../context.ts";
 import { addReads, collectInputs, type KnownDigests } from "../inputs/collect.ts";
 import { readInputs } from "../inputs/read-inputs.ts";
-import { parseTrace } from "../sandbox/read-trace.ts";
+import type { ReadSession, TracerKind } from "../sandbox/read-tracer.ts";
 import { readLockfile } from "../inputs/lockfile.ts";
 
 import { planBoundary } from "../sandbox/boundary.ts";
@@ -52,6 +52,8 @@ export interface BuildRequest {
   deny?: readonly string[];
   /** hard limit of the build worker in ms (`--timeout`); default DEFAULT_BUILD_TIMEOUT_MS */
   timeoutMs?: number;
+  /** how to trace the build's reads; default: the best this machine offers (fanotify, then strace) */
+  tracer?: TracerKind;
 }
 
 type Stage = "config" | "source" | "build" | "inputs" | "package" | "attest" | "sign" | "write";
@@ -110,6 +112,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     variation: request.variation,
   });
   let built: BuildResult | undefined;
+  let session: ReadSession | undefined;
   try {
     // boundary: what the build may see and write, decided in one place (src/sandbox); the
     // tar exists before the sandbox starts, since it is the one file shown writable there
@@ -124,11 +127,14 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
       deny: request.deny ?? [],
       bunPath: bun.path,
       host: ctx.env,
+      tracer: request.tracer,
     });
     for (const warning of boundary.warnings) ctx.log(`warning: ${warning}`);
 
     // build, then package in the worker; the signing libraries load meanwhile
     ctx.log(`building ${config.service} at ${head.commit.slice(0, 12)} with Bun ${bun.version}`);
+    const tracing = boundary.reads.start();
+    session = tracing;
     const building = runBuild(plan, bun.path, { sandbox: boundary.argv, budgetMs: config.budgets.maxBuildMs, timeoutMs: request.timeoutMs });
     if (request.signer) preloadSigning();
     built = await building;
@@ -154,9 +160,9 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
 
     // attest
     const { tarSha256, metafileSha256 } = await built.finished;
-    // reads: what the build opened that the metafile does not list, from the kernel's trace
-    // of the worker (complete once the worker has exited)
-    const inputs = boundary.traceFile ? addReads(projectDir, modules, readInputs(parseTrace(await readTrace(boundary.traceFile, built)), boundary.scope)) : modules;
+    // reads: what the build opened that is not an input already, from the kernel's trace of the worker
+    const opened = await tracing.finish(built.exited);
+    const inputs = addReads(projectDir, modules, readInputs(opened, boundary.scope, new Set(modules.map((m) => m.path))));
     const statement = makeStatement({
       artifact: { name: artifactName, sha256: tarSha256, size: packaged.tarSize },
       files: packaged.files,
@@ -212,15 +218,8 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
   } catch (error) {
     // the packed tar is only ever renamed into place once attested; on any failure it goes
     await built?.stop();
-    await Promise.all([rm(plan.tarPath, { force: true }), rm(`${plan.tarPath}.reads`, { force: true })]);
+    await Promise.all([rm(plan.tarPath, { force: true }), session?.abandon()]);
     throw error;
   }
 }
 
-/** The trace file, once the worker that writes it has exited; removed once read. */
-async function readTrace(path: string, built: BuildResult): Promise<string> {
-  await built.exited;
-  const text = await Bun.file(path).text();
-  await rm(path, { force: true });
-  return text;
-}

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, realpathSync, statSync, writeFileSync } from "
 import { dirname, join, relative, sep } from "node:path";
 import type { ReadScope } from "../inputs/read-inputs.ts";
 import { traceArgv, traceAvailability } from "./read-trace.ts";
+import { fanotifyTracer, fanotifyWorks, straceTracer, untraced, type ReadTracer, type TracerKind } from "./read-tracer.ts";
 import { BunsealError } from "../errors.ts";
 import type { Env } from "./child-env.ts";
 import { sandboxArgv, sandboxAvailability, workerCode } from "./bwrap.ts";
@@ -17,8 +18,8 @@ export interface SandboxRecord {
   /** "bubblewrap" when the build ran in namespaces that enforce this boundary; "none" when the machine could not */
   kind: "bubblewrap" | "none";
   network: boolean;
-  /** whether every file the build opened was traced (strace) and the reads outside the metafile recorded */
-  traced: boolean;
+  /** how every file the build opened was traced, so that reads outside the metafile are recorded: or "untraced" */
+  reads: TracerKind;
   /** why there was no sandbox */
   reason?: string;
 }
@@ -38,15 +39,17 @@ export interface BoundaryInput {
   deny: readonly string[];
   bunPath: string;
   host: Env;
+  /** a tracer to use instead of the best available one (tests, measurements) */
+  tracer?: TracerKind;
 }
 
 export interface Boundary {
-  /** the command prefix that starts the worker inside the sandbox; empty when there is none */
+  /** the command prefix that starts the worker inside the sandbox (and its tracer); empty when there is none */
   argv: string[];
   record: SandboxRecord;
-  /** where the trace of the build's opens is written (it exists before the build starts), when traced */
-  traceFile?: string;
-  /** what the trace's reads are judged against (src/inputs/read-inputs.ts) */
+  /** how the build's reads are traced */
+  reads: ReadTracer;
+  /** what the traced reads are judged against (src/inputs/read-inputs.ts) */
   scope: ReadScope;
   /** declared extra inputs found, relative to the project, sorted */
   extras: string[];
@@ -57,37 +60,46 @@ const BUNSEAL_ROOT = join(import.meta.dir, "..", "..");
 
 export async function planBoundary(input: BoundaryInput): Promise<Boundary> {
   const extras = expandExtras(input.projectDir, input.extra);
-  const [available, strace] = await Promise.all([sandboxAvailability(), traceAvailability()]);
+  const available = await sandboxAvailability();
   const code = workerCode(BUNSEAL_ROOT);
+  const toolchain = [...code, dirname(realpathSync(input.bunPath))];
   if (!available.bwrap) {
-    const scope = { root: input.projectDir, projectDir: input.projectDir, hidden: [], toolchain: [...code, dirname(realpathSync(input.bunPath))] };
-    return { argv: [], record: { kind: "none", network: true, traced: false, reason: available.reason }, extras, scope, warnings: [`no sandbox: ${available.reason}`] };
+    const scope = { root: input.projectDir, projectDir: input.projectDir, hidden: [], toolchain };
+    return { argv: [], record: { kind: "none", network: true, reads: "untraced", reason: available.reason }, reads: untraced, extras, scope, warnings: [`no sandbox: ${available.reason}`] };
   }
   // A check copy of the project sits outside its repository: there the copy itself is the root.
   const inRepo = input.repoRoot !== undefined && isInside(input.repoRoot, input.projectDir) && existsSync(join(input.repoRoot, ".git"));
   const root = inRepo ? input.repoRoot! : input.projectDir;
   const ignored = inRepo ? await ignoredEntries(root, input.host) : [];
   const hidden = hiddenPaths(root, ignored, [...input.bunsealDirs, ...dotenvFiles(input.projectDir)]);
-  // the trace is one more file the sandbox may write; it must exist before the sandbox starts
-  const traceFile = strace ? `${input.tarPath}.reads` : undefined;
-  if (traceFile) writeFileSync(traceFile, "");
+  const scope = { root, projectDir: input.projectDir, hidden: hidden.map((h) => h.path), toolchain };
+  const reads = await chooseTracer([root, ...extras.map((path) => join(input.projectDir, path))], input.tarPath, input.tracer);
   const argv = sandboxArgv(available.bwrap, {
     root,
     cwd: input.projectDir,
     hidden,
     reveal: extras.map((path) => join(input.projectDir, path)),
-    writable: traceFile ? [input.tarPath, traceFile] : [input.tarPath],
+    writable: reads.kind === "strace" ? [input.tarPath, traceFileFor(input.tarPath)] : [input.tarPath],
     deny: input.deny.map((path) => realpathSync(path)),
     bunPath: input.bunPath,
     code,
     network: input.network,
   });
-  const scope = { root, projectDir: input.projectDir, hidden: hidden.map((h) => h.path), toolchain: [...code, dirname(realpathSync(input.bunPath))] };
-  if (!traceFile) {
-    const reason = "strace is not installed or may not trace here (Debian package strace): reads outside the metafile are not recorded";
-    return { argv, record: { kind: "bubblewrap", network: input.network, traced: false }, extras, scope, warnings: [reason] };
-  }
-  return { argv: [...argv, ...traceArgv(strace!, traceFile)], record: { kind: "bubblewrap", network: input.network, traced: true }, traceFile, extras, scope, warnings: [] };
+  const warnings = reads.kind === "untraced" ? ["reads outside the metafile are not recorded: tracing them needs root (fanotify) or strace (Debian package strace)"] : [];
+  return { argv: [...argv, ...reads.argv], record: { kind: "bubblewrap", network: input.network, reads: reads.kind }, reads, extras, scope, warnings };
+}
+
+const traceFileFor = (tarPath: string) => `${tarPath}.reads`;
+
+async function chooseTracer(roots: string[], tarPath: string, wanted?: TracerKind): Promise<ReadTracer> {
+  if (wanted === "untraced") return untraced;
+  if (wanted !== "strace" && fanotifyWorks(roots)) return fanotifyTracer(roots);
+  const strace = await traceAvailability();
+  if (!strace) return untraced;
+  // the trace is one more file the sandbox may write; it must exist before the sandbox starts
+  const traceFile = traceFileFor(tarPath);
+  writeFileSync(traceFile, "");
+  return straceTracer(traceArgv(strace, traceFile), traceFile);
 }
 
 /**

@@ -97,7 +97,7 @@ describe("project code never runs in the signing process", () => {
     const preloadInput = statement.predicate.buildDefinition.resolvedDependencies.find((d: { name?: string }) => d.name === "preload.ts");
     expect(preloadInput?.annotations.role).toBe("preload");
     expect(preloadInput?.digest.sha256).toBe(new Bun.CryptoHasher("sha256").update(preload).digest("hex"));
-    expect(statement.predicate.buildDefinition.internalParameters.sandbox).toEqual({ kind: "bubblewrap", network: false, traced: true });
+    expect(statement.predicate.buildDefinition.internalParameters.sandbox).toEqual({ kind: "bubblewrap", network: false, reads: "fanotify" });
   });
 });
 
@@ -167,7 +167,7 @@ describe("nothing unrecorded reaches a signed artifact", () => {
     const read = definition.resolvedDependencies.find((d: { name?: string }) => d.name === "data/prices.txt");
     expect(read?.annotations.role).toBe("read");
     expect(read?.digest.sha256).toBe(new Bun.CryptoHasher("sha256").update(data).digest("hex"));
-    expect(definition.internalParameters.sandbox.traced).toBe(true);
+    expect(definition.internalParameters.sandbox.reads).toBe("fanotify");
   });
 
   test("an ignored file is invisible to the build unless inputs.extra declares it, and then it is recorded", async () => {
@@ -203,7 +203,7 @@ describe("nothing unrecorded reaches a signed artifact", () => {
     const built = await runCli(["build", ".", "--key", key(), "--json"], { cwd: online.path });
     expect(built.exitCode).toBe(0);
     expect((await outputsOf(built.json().artifact.path)).get("index.js")).toContain("from the network");
-    expect(statementOf(built.json().bundle.path).predicate.buildDefinition.internalParameters.sandbox).toEqual({ kind: "bubblewrap", network: true, traced: true });
+    expect(statementOf(built.json().bundle.path).predicate.buildDefinition.internalParameters.sandbox).toEqual({ kind: "bubblewrap", network: true, reads: "fanotify" });
   });
 });
 

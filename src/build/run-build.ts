@@ -54,6 +54,8 @@ export interface RunOptions {
   budgetMs?: number;
   /** the hard limit for the whole worker (`--timeout`) */
   timeoutMs?: number;
+  /** told the worker's process id as soon as it is started (the read trace follows it) */
+  onSpawn?: (pid: number) => void;
 }
 
 /** The default hard limit of a build worker: long enough for any real bundle, short enough that a hung macro does not hold CI for hours. */
@@ -75,6 +77,7 @@ export function runBuild(plan: BuildPlan, bunPath: string = process.execPath, op
     serialization: "json",
     ipc: (message: WorkerMessage) => mail.deliver(message),
   });
+  options.onSpawn?.(proc.pid);
   proc.send(plan);
   // Drain the pipes as the worker runs: a macro that prints a lot must not stall the build.
   const output = Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);

@@ -135,7 +135,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     ctx.log(`building ${config.service} at ${head.commit.slice(0, 12)} with Bun ${bun.version}`);
     const tracing = boundary.reads.start();
     session = tracing;
-    const building = runBuild(plan, bun.path, { sandbox: boundary.argv, budgetMs: config.budgets.maxBuildMs, timeoutMs: request.timeoutMs });
+    const building = runBuild(plan, bun.path, { sandbox: boundary.argv, budgetMs: config.budgets.maxBuildMs, timeoutMs: request.timeoutMs, onSpawn: (pid) => tracing.follow(pid) });
     if (request.signer) preloadSigning();
     built = await building;
     timer.mark("build");

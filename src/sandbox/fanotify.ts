@@ -13,7 +13,7 @@
  * a handful of system calls.
  */
 import { dlopen, FFIType, ptr } from "bun:ffi";
-import { readlinkSync, statSync } from "node:fs";
+import { readFileSync, readlinkSync, statSync } from "node:fs";
 import { isInside } from "./hidden-paths.ts";
 
 const FAN_CLOEXEC = 0x1;
@@ -66,11 +66,13 @@ function symbols(): Libc | null {
 }
 
 export interface OpenWatch {
+  /** the process the build runs under (the sandbox's outermost): only its namespace's opens are the build's */
+  follow(pid: number): void;
   /** reads what has arrived so far; call often, so that the processes behind events can still be asked who they are */
   drain(): void;
   /** drains what is left and stops watching; returns the files opened under the roots, sorted */
   close(): string[];
-  /** whether the kernel dropped events, or an event named a folder that could not be found (then the trace is incomplete) */
+  /** whether the kernel dropped events (then the trace is incomplete) */
   incomplete(): boolean;
 }
 
@@ -78,9 +80,11 @@ const cString = (text: string) => Buffer.from(`${text}\0`);
 
 /**
  * Starts watching every open on the file systems that hold `roots`, keeping
- * those under a root made by any process but this one and the processes of
- * this machine's own mount namespace (git, an editor): the build runs in a
- * namespace of its own. Undefined when fanotify cannot be used here.
+ * those under a root made by the build: processes in the mount namespace of
+ * the process given to `follow` (the sandbox), found by descent the first
+ * time. Opens by this machine's own processes (bunseal, git, an editor) and
+ * by other sandboxes (another build of the same repository) are not the
+ * build's. Undefined when fanotify cannot be used here.
  */
 export function watchOpens(roots: readonly string[]): OpenWatch | undefined {
   const c = symbols();
@@ -114,12 +118,26 @@ export function watchOpens(roots: readonly string[]): OpenWatch | undefined {
   }
 
   const hostNamespace = namespaceOf(process.pid);
+  let buildPid: number | undefined;
+  let buildNamespace: string | undefined;
   const outsiders = new Map<number, boolean>();
-  /** a process of this machine's own mount namespace is not the build; a process already gone is counted as the build's (a read too many is harmless, one too few is not) */
+  /** a process already gone is counted as the build's: a read too many is harmless, one too few is not */
+  const judge = (pid: number): boolean => {
+    if (pid === process.pid) return true;
+    const ns = namespaceOf(pid);
+    if (ns === undefined) return false;
+    if (ns === hostNamespace) return true;
+    if (buildNamespace !== undefined) return ns !== buildNamespace;
+    if (buildPid !== undefined && descendsFrom(pid, buildPid)) {
+      buildNamespace = ns;
+      return false;
+    }
+    return true;
+  };
   const isOutsider = (pid: number) => {
     let known = outsiders.get(pid);
     if (known === undefined) {
-      known = pid === process.pid || (hostNamespace !== undefined && namespaceOf(pid) === hostNamespace);
+      known = judge(pid);
       outsiders.set(pid, known);
     }
     return known;
@@ -180,8 +198,8 @@ export function watchOpens(roots: readonly string[]): OpenWatch | undefined {
               let nameEnd = handleAt + handleLength;
               while (nameEnd < info + infoLength && buffer[nameEnd] !== 0) nameEnd++;
               const folder = folderOf(buffer, handleAt, handleLength);
-              if (folder === null) incomplete = true;
-              else if (folder !== "") opened.add(folder + decoder.decode(buffer.subarray(handleAt + handleLength, nameEnd)));
+              // a folder that is gone was no folder of the build's: the repository is read-only to it
+              if (folder) opened.add(folder + decoder.decode(buffer.subarray(handleAt + handleLength, nameEnd)));
             }
             info += infoLength;
           }
@@ -191,6 +209,9 @@ export function watchOpens(roots: readonly string[]): OpenWatch | undefined {
     }
   };
   return {
+    follow(pid) {
+      buildPid = pid;
+    },
     drain,
     close() {
       drain();
@@ -200,6 +221,21 @@ export function watchOpens(roots: readonly string[]): OpenWatch | undefined {
     },
     incomplete: () => incomplete,
   };
+}
+
+/** Whether `pid` is `ancestor` or below it, by the parent links in /proc. */
+function descendsFrom(pid: number, ancestor: number): boolean {
+  for (let p = pid, steps = 0; p > 1 && steps < 64; steps++) {
+    if (p === ancestor) return true;
+    try {
+      // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read after the last ")"
+      const stat = readFileSync(`/proc/${p}/stat`, "latin1");
+      p = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    } catch {
+      return false;
+    }
+  }
+  return false;
 }
 
 function namespaceOf(pid: number): string | undefined {

@@ -12,6 +12,8 @@ import { parseTrace } from "./read-trace.ts";
 export type TracerKind = "fanotify" | "strace" | "untraced";
 
 export interface ReadSession {
+  /** the build's process, once started: its namespace is the one traced */
+  follow(pid: number): void;
   /** once the worker has sent its last message: the absolute paths it opened under the roots (`exited` for a tracer that writes as it goes) */
   finish(exited: Promise<unknown>): Promise<string[]>;
   /** stops tracing and forgets what was seen (a failed build) */
@@ -26,7 +28,7 @@ export interface ReadTracer {
   start(): ReadSession;
 }
 
-const NOTHING: ReadSession = { finish: async () => [], abandon: async () => {} };
+const NOTHING: ReadSession = { follow: () => {}, finish: async () => [], abandon: async () => {} };
 
 export const untraced: ReadTracer = { kind: "untraced", argv: [], start: () => NOTHING };
 
@@ -51,11 +53,12 @@ export function fanotifyTracer(roots: readonly string[]): ReadTracer {
         return watch.close();
       };
       return {
+        follow: (pid) => watch.follow(pid),
         // no wait for the worker to exit: an open is queued by the kernel before open() returns,
         // so once the worker has reported its last message every open it made is in the queue
         async finish() {
           const opened = stop();
-          if (watch.incomplete()) throw new BunsealError("TRACE_INCOMPLETE", "the kernel dropped open events, or named a folder that is gone: the trace of the build's reads is incomplete, so nothing is signed", { expected: "every open event" });
+          if (watch.incomplete()) throw new BunsealError("TRACE_INCOMPLETE", "the kernel dropped open events: the trace of the build's reads is incomplete, so nothing is signed", { expected: "every open event" });
           return opened;
         },
         async abandon() {
@@ -73,6 +76,7 @@ export function straceTracer(argv: string[], traceFile: string): ReadTracer {
     argv,
     start() {
       return {
+        follow: () => {},
         async finish(exited) {
           await exited;
           const text = await Bun.file(traceFile).text();

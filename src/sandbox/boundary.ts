@@ -80,7 +80,7 @@ export async function planBoundary(input: BoundaryInput): Promise<Boundary> {
     hidden,
     reveal: extras.map((path) => join(input.projectDir, path)),
     writable: reads.kind === "strace" ? [input.tarPath, traceFileFor(input.tarPath)] : [input.tarPath],
-    deny: input.deny.map((path) => realpathSync(path)),
+    deny: input.deny.filter((path) => existsSync(path)).map((path) => realpathSync(path)),
     bunPath: input.bunPath,
     code,
     network: input.network,

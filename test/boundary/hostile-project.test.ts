@@ -7,6 +7,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { defaultContext } from "../../src/context.ts";
+import { buildArtifact } from "../../src/pipeline/build.ts";
 import { runCli } from "../helpers/cli.ts";
 import { gitRepo } from "../helpers/git.ts";
 import { makeTempDir, type TestDir } from "../helpers/testdir.ts";
@@ -168,6 +170,22 @@ describe("nothing unrecorded reaches a signed artifact", () => {
     expect(read?.annotations.role).toBe("read");
     expect(read?.digest.sha256).toBe(new Bun.CryptoHasher("sha256").update(data).digest("hex"));
     expect(definition.internalParameters.sandbox.reads).toBe("fanotify");
+  });
+
+  test("without fanotify, strace in the sandbox records the same read", async () => {
+    const data = "price table v8\n";
+    await using repo = await hostileRepo({
+      "data/prices.txt": data,
+      "src/macro.ts": `import { readFileSync } from "node:fs";\nexport function probe(): string { return readFileSync("data/prices.txt", "utf8"); }\n`,
+      "src/index.ts": PRINT_PROBE,
+    });
+    const built = await buildArtifact({ projectDir: repo.path, tracer: "strace" }, defaultContext());
+    const definition = built.statementValue.predicate.buildDefinition;
+    const read = definition.resolvedDependencies?.find((d) => d.name === "data/prices.txt");
+    expect(read?.annotations?.role).toBe("read");
+    expect(read?.digest?.sha256).toBe(new Bun.CryptoHasher("sha256").update(data).digest("hex"));
+    expect((definition.internalParameters as { sandbox?: { reads: string } }).sandbox?.reads).toBe("strace");
+    expect(leftIn(outDir(repo)).filter((name) => name.endsWith(".reads"))).toEqual([]);
   });
 
   test("an ignored file is invisible to the build unless inputs.extra declares it, and then it is recorded", async () => {

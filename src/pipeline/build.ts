@@ -22,6 +22,7 @@ import type { ReadSession, TracerKind } from "../sandbox/read-tracer.ts";
 import { readLockfile } from "../inputs/lockfile.ts";
 
 import { planBoundary } from "../sandbox/boundary.ts";
+import { sandboxAvailability } from "../sandbox/bwrap.ts";
 import { preloadSigning, signStatement } from "../sign/sign-statement.ts";
 import type { Signer } from "../sign/signer.ts";
 import { checkWorkTree, readHead, type SourceInfo } from "../source/git.ts";
@@ -82,6 +83,8 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
   const projectDir = resolve(request.projectDir);
 
   // config
+  // whether this machine can sandbox is asked once, in the background, while the config and source are read
+  void sandboxAvailability();
   const loaded = await loadConfig(projectDir);
   const { config } = loaded;
   const outDir = resolve(projectDir, request.outDir ?? config.outDir);

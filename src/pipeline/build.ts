@@ -55,6 +55,11 @@ export interface BuildRequest {
   timeoutMs?: number;
   /** how to trace the build's reads; default: the best this machine offers (fanotify, then strace) */
   tracer?: TracerKind;
+  /**
+   * false: build without the sandbox (library only, for measuring what the boundary costs);
+   * the statement then says `sandbox.kind: "none"`, so a verifier can refuse the artifact
+   */
+  sandbox?: false;
 }
 
 type Stage = "config" | "source" | "build" | "inputs" | "package" | "attest" | "sign" | "write";
@@ -131,6 +136,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
       bunPath: bun.path,
       host: ctx.env,
       tracer: request.tracer,
+      off: request.sandbox === false,
     });
     for (const warning of boundary.warnings) ctx.log(`warning: ${warning}`);
 

@@ -41,6 +41,8 @@ export interface BoundaryInput {
   host: Env;
   /** a tracer to use instead of the best available one (tests, measurements) */
   tracer?: TracerKind;
+  /** no sandbox at all, by the caller's choice (measurements); recorded as such */
+  off?: boolean;
 }
 
 export interface Boundary {
@@ -60,7 +62,7 @@ const BUNSEAL_ROOT = join(import.meta.dir, "..", "..");
 
 export async function planBoundary(input: BoundaryInput): Promise<Boundary> {
   const extras = expandExtras(input.projectDir, input.extra);
-  const available = await sandboxAvailability();
+  const available = input.off ? { reason: "the sandbox was turned off by the caller" } : await sandboxAvailability();
   const code = workerCode(BUNSEAL_ROOT);
   const toolchain = [...code, dirname(realpathSync(input.bunPath))];
   if (!available.bwrap) {

@@ -47,7 +47,7 @@ export function fanotifyTracer(roots: readonly string[]): ReadTracer {
       const watch = watchOpens(roots);
       if (!watch) throw new BunsealError("TRACE_INCOMPLETE", "fanotify could watch the build's file systems a moment ago and cannot now; expected it to keep working for the build", { expected: "a working fanotify" });
       // drained often, so that the processes behind the events can still be told apart
-      const timer = setInterval(() => watch.drain(), 5);
+      const timer = setInterval(() => watch.drain(), 50);
       const stop = () => {
         clearInterval(timer);
         return watch.close();

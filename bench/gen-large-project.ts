@@ -14,6 +14,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
+import { mulberry32 } from "../test/fuzz/mutate.ts";
 import { git, gitCommitAll } from "../test/helpers/git.ts";
 
 const USAGE = "usage: bun bench/gen-large-project.ts DIR [--modules 10000]";
@@ -21,16 +22,8 @@ const MODULES_PER_FOLDER = 100;
 const NOUNS = ["invoice", "customer", "shipment", "order", "ledger", "coupon", "refund", "catalog", "session", "address", "payment", "review", "warehouse", "carrier", "tenant", "webhook"];
 const VERBS = ["sync", "audit", "render", "price", "route", "merge", "index", "expire", "notify", "settle"];
 
-/** A small seeded PRNG (mulberry32): varied code, identical on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded PRNG: varied code, identical on every run. */
+const prng = mulberry32;
 
 function modulePath(i: number): string {
   return i === 0 ? "src/index.ts" : `src/features/group-${Math.floor(i / MODULES_PER_FOLDER)}/module-${i}.ts`;

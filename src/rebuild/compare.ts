@@ -7,8 +7,8 @@ import { BunsealError } from "../errors.ts";
 import { compareUtf8, showPath } from "../artifact/tar-path.ts";
 import { listTar, readTarFiles, DEFAULT_TAR_LIMITS, type TarSource } from "../artifact/tar-read.ts";
 import { sha256Hex } from "../util/digest.ts";
-import { MAX_REGIONS, regionsOf } from "./causes.ts";
-import { hexDiff, unifiedDiff } from "./diffoscope.ts";
+import { MAX_REGIONS, regionsOf, type Region } from "./regions.ts";
+import { hexDiff, unifiedDiff } from "./diff-text.ts";
 import { findSourceMap, originalPosition, parseSourceMap, positionAt, type Origin } from "./sourcemap.ts";
 import { differingSpans, reorderedUnit, sameHistogram } from "./text-diff.ts";
 
@@ -41,13 +41,7 @@ export interface FileDifference {
   renamedFrom?: string;
 }
 
-export interface Region {
-  offset: number;
-  original: string;
-  rebuilt: string;
-  /** up to 24 characters before the original snippet (e.g. `debugId=`), for telling what the value is */
-  before: string;
-}
+export type { Region };
 
 export interface Comparison {
   identical: boolean;

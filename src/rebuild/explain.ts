@@ -5,33 +5,10 @@
  * environment leaked into particular files, each with the values as evidence.
  */
 import { HASHED_NAME, type Comparison, type FileDifference, type Region } from "./compare.ts";
+import type { BuildFacts, Cause, CauseKind } from "./cause.ts";
 import { q, randomEvidence, regionFindings, type Finding } from "./causes.ts";
 
-export type CauseKind = "timestamp" | "build-path" | "env-var" | "hostname" | "user" | "locale" | "timezone" | "file-order" | "file-mode" | "random" | "bun-version" | "dependency-drift" | "input-drift" | "unknown";
-export interface Cause { kind: CauseKind; file: string | null; evidence: string }
-
-/** One side of the comparison, from its statement and (for the rebuild) the machine it ran on. */
-export interface BuildFacts {
-  bunVersion: string;
-  lockfileDigest: string | null;
-  /** input path → sha256 hex */
-  inputs: ReadonlyMap<string, string>;
-  /** package name@version → integrity digest */
-  packages: ReadonlyMap<string, string>;
-  configDigest?: string;
-  sourceDateEpoch?: number;
-  buildPath?: string;
-  hostname?: string;
-  user?: string;
-  home?: string;
-  timezone?: string;
-  locale?: string;
-  /** values of variables the build could see (rebuild side only) */
-  env?: ReadonlyMap<string, string>;
-  /** names recorded as visible */
-  envNames?: readonly string[];
-  startedAt?: Date;
-}
+export type { BuildFacts, Cause, CauseKind };
 
 const short = (digest: string) => (digest.length > 24 ? `${digest.slice(0, 19)}…` : digest);
 

@@ -1,6 +1,6 @@
 /** What explain needs to know of each build, from its statement and from the machine it ran on. */
 import { userInfo } from "node:os";
-import type { BuildFacts } from "./explain.ts";
+import type { BuildFacts } from "./cause.ts";
 import type { RecordedBuild } from "./recorded.ts";
 
 /** The facts a statement records. */

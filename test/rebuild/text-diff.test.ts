@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { renderHunks, splitLines, unifiedDiff } from "../../src/rebuild/diffoscope.ts";
+import { renderHunks, splitLines, unifiedDiff } from "../../src/rebuild/diff-text.ts";
 import { diffSequences, differingSpans } from "../../src/rebuild/text-diff.ts";
 
 /** A fixed-seed generator, so a failure reproduces. */

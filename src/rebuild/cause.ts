@@ -1,0 +1,30 @@
+/**
+ * What a cause is, and the facts of a build that causes are found in: the
+ * vocabulary shared by explain, its detectors (causes.ts) and check.
+ */
+export type CauseKind = "timestamp" | "build-path" | "env-var" | "hostname" | "user" | "locale" | "timezone" | "file-order" | "file-mode" | "random" | "bun-version" | "dependency-drift" | "input-drift" | "unknown";
+export interface Cause { kind: CauseKind; file: string | null; evidence: string }
+
+/** One side of the comparison, from its statement and (for the rebuild) the machine it ran on. */
+export interface BuildFacts {
+  bunVersion: string;
+  lockfileDigest: string | null;
+  /** input path → sha256 hex */
+  inputs: ReadonlyMap<string, string>;
+  /** package name@version → integrity digest */
+  packages: ReadonlyMap<string, string>;
+  configDigest?: string;
+  sourceDateEpoch?: number;
+  buildPath?: string;
+  hostname?: string;
+  user?: string;
+  home?: string;
+  timezone?: string;
+  locale?: string;
+  /** values of variables the build could see (rebuild side only) */
+  env?: ReadonlyMap<string, string>;
+  /** names recorded as visible */
+  envNames?: readonly string[];
+  startedAt?: Date;
+}
+

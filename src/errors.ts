@@ -37,6 +37,12 @@ export const ERROR_CODES = {
   NAME_INVALID: "input",
   /** a path where a folder is expected names a file (or has a file among its parents) */
   NOT_A_DIRECTORY: "input",
+  /** `build.compile` names another platform than the one building: its base executable would have to come from the network */
+  COMPILE_TARGET_UNSUPPORTED: "input",
+  /** a package.json on the way to the workspace root that is not JSON, or whose `workspaces` is not a list of folder globs */
+  WORKSPACE_INVALID: "input",
+  /** `build --workspace` in a folder whose package.json declares no workspaces, or a package that uses `workspace:` dependencies outside any workspace root listing it */
+  WORKSPACE_ROOT_NOT_FOUND: "input",
   // exit 1: the check ran and said no
   BUILD_FAILED: "rejected",
   SECRET_IN_OUTPUT: "rejected",

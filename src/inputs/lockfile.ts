@@ -1,7 +1,8 @@
 /**
  * Stage `inputs`: the dependency set of the build, read from Bun's text
  * lockfile `bun.lock` (JSONC: comments and trailing commas allowed, so it is
- * parsed with Bun.JSONC, the parser Bun itself uses for it).
+ * parsed with Bun.JSONC, the parser Bun itself uses for it), or from the
+ * binary `bun.lockb` through Bun's own conversion to that text (lockb.ts).
  *
  * Top level, as Bun 1.4.5 writes it: lockfileVersion, configVersion,
  * workspaces, then when non-empty trustedDependencies, patchedDependencies,
@@ -21,9 +22,11 @@
  * So when the lockfile has no "trustedDependencies", any package with install
  * scripts may have run them, and `trusted` says so (see LockedPackage).
  */
-import { join } from "node:path";
+import { join, relative, resolve, sep } from "node:path";
 import { BunsealError } from "../errors.ts";
 import { sha256Hex } from "../util/digest.ts";
+import { enclosingRepository, findWorkspaceRoot, readManifest, workspaceMembers } from "../workspace/workspace-root.ts";
+import { BINARY_LOCKFILE_NAME, binaryLockfileToText } from "./lockb.ts";
 import { fail, parseEntry, type ParsedEntry } from "./lockfile-entry.ts";
 
 export { DEFAULT_REGISTRY, defaultTarballUrl, type PackageSource } from "./lockfile-entry.ts";
@@ -129,22 +132,103 @@ export function parseLockfile(text: string, file = LOCKFILE_NAME): Lockfile {
   return { lockfileVersion: version, packages, trustedDependencies: [...trusted].sort(compare), trustedDependenciesRecorded: trustedRecorded };
 }
 
-/** Reads `<projectDir>/bun.lock` once: the parsed form, and the bytes and digest of exactly what was parsed. */
-export async function readLockfile(projectDir: string): Promise<{ lockfile: Lockfile; bytes: Uint8Array; sha256: string } | undefined> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await Bun.file(join(projectDir, LOCKFILE_NAME)).bytes();
-  } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new BunsealError("INPUT_UNREADABLE", `${LOCKFILE_NAME}: cannot be read (${(cause as Error).message})`, { file: LOCKFILE_NAME, cause });
+/** What readLockfile found: the parsed form, and the bytes and digest of exactly the file that was read. */
+export interface LockfileRead {
+  lockfile: Lockfile;
+  /** the lockfile's bytes: bun.lock's text, or bun.lockb's binary (what lockfileDigest is the sha256 of) */
+  bytes: Uint8Array;
+  sha256: string;
+  /** `bun.lock` or `bun.lockb` */
+  name: string;
+  /** the absolute folder that holds it: the project, or the workspace root the project belongs to */
+  dir: string;
+  /** its path relative to the project, POSIX separators: `bun.lock`, or `../../bun.lock` in a workspace member */
+  path: string;
+}
+
+export interface ReadLockfileOptions {
+  /**
+   * The highest folder a workspace root may be in: the repository's top level.
+   * Default: the nearest folder above the project that holds a `.git`; with
+   * none, only the project itself is looked in.
+   */
+  repoRoot?: string;
+  /** the Bun that reads a binary lockfile (default: the one running bunseal) */
+  bunPath?: string;
+}
+
+/**
+ * Finds and reads the lockfile Bun would install the project from, once: in
+ * the workspace root that lists the project (Bun writes one lockfile there for
+ * every member), else in the project. bun.lock wins over bun.lockb when both
+ * are there, as in Bun 1.4.5's `bun install`. A bun.lockb is read through Bun
+ * (see lockb.ts); one that cannot be read stops the build, since "no
+ * dependencies" would be a false record.
+ */
+export async function readLockfile(projectDir: string, options: ReadLockfileOptions = {}): Promise<LockfileRead | undefined> {
+  const project = resolve(projectDir);
+  const dir = findWorkspaceRoot(project, options.repoRoot ?? enclosingRepository(project));
+  if (dir === project) refuseOrphanMember(project);
+  const rel = (name: string) => relative(project, join(dir, name)).split(sep).join("/");
+  for (const name of [LOCKFILE_NAME, BINARY_LOCKFILE_NAME]) {
+    const path = rel(name);
+    let bytes: Uint8Array;
+    try {
+      bytes = await Bun.file(join(dir, name)).bytes();
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code === "ENOENT") continue;
+      throw new BunsealError("INPUT_UNREADABLE", `${path}: cannot be read (${(cause as Error).message})`, { file: path, cause });
+    }
+    const found = { bytes, sha256: sha256Hex(bytes), name, dir, path };
+    if (name === LOCKFILE_NAME) {
+      let text: string;
+      try {
+        text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+      } catch (cause) {
+        throw new BunsealError("LOCKFILE_INVALID", `${path}: expected UTF-8 text, got bytes that are not`, { file: path, field: "(top level)", expected: "UTF-8 text", cause });
+      }
+      return { ...found, lockfile: parseLockfile(text, path) };
+    }
+    const text = await binaryLockfileToText({ bytes, manifests: await manifestsOf(dir, path), file: path, bunPath: options.bunPath });
+    return { ...found, lockfile: parseLockfile(text, path) };
   }
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch (cause) {
-    throw new BunsealError("LOCKFILE_INVALID", `${LOCKFILE_NAME}: expected UTF-8 text, got bytes that are not`, { file: LOCKFILE_NAME, field: "(top level)", expected: "UTF-8 text", cause });
+  return undefined;
+}
+
+/**
+ * A package that depends on `workspace:` packages but that no workspace root
+ * in the repository lists: Bun could not install it from its commit, and its
+ * lockfile, wherever it is, would not be the one recorded.
+ */
+function refuseOrphanMember(project: string): void {
+  const manifest = readManifest(project, "package.json");
+  if (!manifest || manifest.patterns.length > 0) return;
+  for (const group of ["dependencies", "devDependencies", "optionalDependencies", "peerDependencies"]) {
+    const deps = manifest.pkg[group];
+    if (typeof deps !== "object" || deps === null) continue;
+    for (const [name, range] of Object.entries(deps)) {
+      if (typeof range !== "string" || !range.startsWith("workspace:")) continue;
+      throw new BunsealError(
+        "WORKSPACE_ROOT_NOT_FOUND",
+        `package.json: ${group}.${name}: expected a workspace root above this package (a package.json with "workspaces" listing this folder, inside the git repository), got none for ${project}; add the folder to the root's "workspaces", or build from inside the repository that has it`,
+        { file: "package.json", field: `${group}.${name}`, expected: "a workspace root listing this package", found: range },
+      );
+    }
   }
-  return { lockfile: parseLockfile(text, LOCKFILE_NAME), bytes, sha256: sha256Hex(bytes) };
+}
+
+/** The package.json files Bun reads beside a lockfile: the root's and every workspace member's. */
+async function manifestsOf(dir: string, lockfilePath: string): Promise<Map<string, Uint8Array>> {
+  const root = readManifest(dir);
+  if (!root) {
+    throw new BunsealError("LOCKFILE_INVALID", `${lockfilePath}: expected a package.json beside it, got none; a lockfile is read against the manifest it locks`, { file: lockfilePath, expected: "package.json beside the lockfile" });
+  }
+  const manifests = new Map<string, Uint8Array>();
+  for (const member of ["", ...workspaceMembers(root)]) {
+    const path = member === "" ? "package.json" : `${member}/package.json`;
+    manifests.set(path, await Bun.file(join(dir, path)).bytes());
+  }
+  return manifests;
 }
 
 /** The dependency name a package is installed under: the last segment of its key (two for a scope). */

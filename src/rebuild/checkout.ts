@@ -4,8 +4,10 @@
  * rebuild must not depend on).
  */
 import { gitEnv, toolEnv } from "../sandbox/child-env.ts";
+import { existsSync, statSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { BunsealError } from "../errors.ts";
 import { exec, tail } from "../util/exec.ts";
 import { scratchDir } from "../util/scratch-dir.ts";
@@ -16,13 +18,17 @@ export interface Checkout {
   repo: string;
   /** the project folder inside the clone (the recorded subdir) */
   projectDir: string;
-  /** what was cloned from */
+  /** what was cloned from: the URL, or a local repository's top level */
   source: string;
 }
 
 const GIT_ENV = gitEnv(process.env);
 
-export async function checkoutCommit(source: string, commit: string, subdir: string): Promise<Checkout> {
+export async function checkoutCommit(given: string, commit: string, subdir: string): Promise<Checkout> {
+  const local = !/^[a-z][a-z0-9+.-]*:\/\//i.test(given) || given.startsWith("file://");
+  const source = local ? await localRepository(given) : given;
+  // a file:// URL is reported as given (it is how the statement names the source); a path by its top level
+  const shown = given.startsWith("file://") ? given : source;
   const root = await mkdtemp(join(scratchDir(), "bunseal-rebuild-"));
   const repo = join(root, "src");
   const git = async (args: string[], cwd = root) => {
@@ -31,7 +37,6 @@ export async function checkoutCommit(source: string, commit: string, subdir: str
   };
   // A local repository is borrowed from (--shared: its objects are read in place, not copied);
   // the clone lives only as long as the rebuild.
-  const local = !/^[a-z][a-z0-9+.-]*:\/\//i.test(source) || source.startsWith("file://");
   const cloned = await git(["clone", "--quiet", "--no-checkout", ...(local ? ["--shared"] : []), source, repo]);
   if (cloned.exitCode !== 0) {
     throw new BunsealError("SOURCE_UNAVAILABLE", `cannot clone ${source}; expected a readable git repository (pass --source DIR|URL):\n${tail(cloned.stderr)}`, { file: source, expected: "a git repository" });
@@ -45,7 +50,24 @@ export async function checkoutCommit(source: string, commit: string, subdir: str
   if (checkedOut.exitCode !== 0) {
     throw new BunsealError("SOURCE_UNAVAILABLE", `${source} does not have commit ${commit}; expected the recorded commit to be reachable:\n${tail(checkedOut.stderr)}`, { file: source, field: "commit", expected: commit, found: "no such commit" });
   }
-  return { root, repo, projectDir: subdir ? join(repo, subdir) : repo, source };
+  return { root, repo, projectDir: subdir ? join(repo, subdir) : repo, source: shown };
+}
+
+/**
+ * The top level of the repository a local source names. `--source` may be the
+ * repository or any folder in it (a workspace package, where the user stands),
+ * and a relative one means relative to where bunseal was started, never to the
+ * temporary folder git runs in; `git clone` itself takes only the top level.
+ */
+async function localRepository(given: string): Promise<string> {
+  const path = resolve(given.startsWith("file://") ? fileURLToPath(given) : given);
+  const unavailable = (why: string) =>
+    new BunsealError("SOURCE_UNAVAILABLE", `--source ${given}: expected a git repository or a folder inside one, got ${why} (${path}); pass the repository's folder or URL`, { file: path, expected: "a folder inside a git repository", found: why });
+  if (!existsSync(path)) throw unavailable("no such folder");
+  if (!statSync(path).isDirectory()) throw unavailable("a file");
+  const top = await exec(["git", "rev-parse", "--show-toplevel"], { cwd: path, env: GIT_ENV, failCode: "GIT_FAILED" });
+  if (top.exitCode !== 0) throw unavailable("a folder outside any git repository");
+  return top.stdout.trim();
 }
 
 /**

@@ -33,7 +33,7 @@ export interface RebuildRequest {
   bundlePath: string;
   /** the original artifact, for a byte-level comparison; default: the bundle's path without `.sigstore.json`, if it exists */
   artifactPath?: string;
-  /** where to clone from (a folder or URL); default: the recorded source */
+  /** where to clone from (a URL, or a repository or any folder inside one; a relative path is relative to the current folder); default: the recorded source */
   source?: string;
   /** keys trusted to have signed the original */
   keys: readonly KeyObject[];
@@ -86,9 +86,10 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
   timer.mark("verify");
 
   // checkout
-  const clonedFrom = request.source ?? cloneUrl(source.uri);
-  ctx.log(`cloning ${clonedFrom} at ${source.commit.slice(0, 12)}`);
-  const checkout = await checkoutCommit(clonedFrom, source.commit, source.subdir);
+  ctx.log(`cloning ${request.source ?? cloneUrl(source.uri)} at ${source.commit.slice(0, 12)}`);
+  // a local --source may be any folder of the repository; what was cloned is its top level
+  const checkout = await checkoutCommit(request.source ?? cloneUrl(source.uri), source.commit, source.subdir);
+  const clonedFrom = checkout.source;
   timer.mark("checkout");
   try {
     // install, with the recorded Bun (fetched from the npm registry when it is not the one running);

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { resolve } from "node:path";
 import { collect, printJson, printLines } from "../output.ts";
 import { parseTimeout } from "../timeout-option.ts";
 
@@ -19,7 +20,7 @@ export function registerRebuild(program: Command, setExit: (code: number) => voi
     .command("rebuild")
     .description("rebuild an artifact from the commit its attestation records, and explain any difference")
     .argument("<bundle>", "the artifact's Sigstore bundle (FILE.sigstore.json)")
-    .option("--source <dir|url>", "clone from here instead of the recorded source")
+    .option("--source <dir|url>", "clone from here instead of the recorded source: a URL, or the repository or any folder in it")
     .option("--artifact <file>", "the original artifact, for a byte-level comparison (default: beside the bundle)")
     .option("--key <file>", "a public key trusted to have signed the original (repeatable); a private key given here signs a rebuild attestation when the artifact reproduces", collect, [])
     .option("--allow-dirty", "rebuild an artifact recorded as built from a dirty work tree")
@@ -33,13 +34,19 @@ export function registerRebuild(program: Command, setExit: (code: number) => voi
       const { trusted, signer } = await splitKeys(flags.key);
       const ctx = defaultContext({ log: flags.json ? () => {} : (m) => process.stderr.write(`${m}\n`) });
       const report = await rebuildArtifact(
-        { bundlePath, artifactPath: flags.artifact, source: flags.source, keys: trusted, signer, allowDirty: flags.allowDirty, bunPath: flags.bun, keep: flags.keep, diffoscopePath: flags.diffoscope, timeoutMs: parseTimeout(flags.timeout), deny: flags.key },
+        { bundlePath, artifactPath: flags.artifact, source: sourceFlag(flags.source), keys: trusted, signer, allowDirty: flags.allowDirty, bunPath: flags.bun, keep: flags.keep, diffoscopePath: flags.diffoscope, timeoutMs: parseTimeout(flags.timeout), deny: flags.key },
         ctx,
       );
       if (flags.json) printJson(report);
       else printLines(render(report));
       setExit(report.reproducible ? 0 : 1);
     });
+}
+
+/** A local --source is where the user stands when they type it, not where the clone is made. */
+function sourceFlag(source: string | undefined): string | undefined {
+  if (source === undefined || /^[a-z][a-z0-9+.-]*:\/\//i.test(source) || /^[^/]+@[^/:]+:/.test(source)) return source;
+  return resolve(source);
 }
 
 function render(report: Awaited<ReturnType<typeof import("../../rebuild/rebuild.ts").rebuildArtifact>>): string[] {

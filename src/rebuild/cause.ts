@@ -3,7 +3,15 @@
  * vocabulary shared by explain, its detectors (causes.ts) and check.
  */
 export type CauseKind = "timestamp" | "build-path" | "env-var" | "hostname" | "user" | "locale" | "timezone" | "file-order" | "file-mode" | "random" | "bun-version" | "dependency-drift" | "input-drift" | "unknown";
-export interface Cause { kind: CauseKind; file: string | null; evidence: string }
+export interface Cause {
+  kind: CauseKind;
+  file: string | null;
+  evidence: string;
+  /** whether an experiment showed it (a rebuild's causes); absent where no experiment could be run (check's) */
+  confirmed?: boolean;
+  /** the experiment behind a confirmed cause, in one sentence */
+  experiment?: string;
+}
 
 /** One side of the comparison, from its statement and (for the rebuild) the machine it ran on. */
 export interface BuildFacts {

@@ -22,6 +22,7 @@ import { verifyBundle } from "../verify/verify-bundle.ts";
 import { cloneUrl } from "../source/uri.ts";
 import { checkoutCommit, removeInBackground } from "./checkout.ts";
 import { compareTars, type Comparison, type FileDifference } from "./compare.ts";
+import type { Experiment } from "../diagnose/diagnose.ts";
 import type { BuildFacts, Cause } from "./explain.ts";
 import { installDependencies, type InstallResult } from "./install.ts";
 import { currentUser, recordedFacts } from "./facts.ts";
@@ -50,6 +51,8 @@ export interface RebuildRequest {
   timeoutMs?: number;
   /** files the rebuild must never read (the key files named on the command line) */
   deny?: readonly string[];
+  /** at most this many extra builds to confirm causes when the bytes differ (`--max-experiments`, default 6; 0: none) */
+  maxExperiments?: number;
 }
 
 export interface RebuildReport {
@@ -61,6 +64,8 @@ export interface RebuildReport {
   install: InstallResult;
   differences: FileDifference[];
   causes: Cause[];
+  /** the experiments run to confirm the causes, in order */
+  experiments: Experiment[];
   attestation: { path: string } | null;
   diffoscope: { path: string } | null;
   /** things a reader should know even when the bytes reproduced (a lockfile that differs from the recorded one) */
@@ -130,7 +135,12 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
     // explain
     const rebuiltRecord = readRecordedBuild(rebuilt.statementValue);
     // the explanation is loaded only when there is something to explain
-    const causes = reproducible ? [] : (await import("./explain.ts")).explainDifferences(comparison, recordedFacts(recorded), { ...rebuildFacts(rebuiltRecord, checkout.projectDir, env), startedAt: startedOn });
+    const found = reproducible ? [] : (await import("./explain.ts")).explainDifferences(comparison, recordedFacts(recorded), { ...rebuildFacts(rebuiltRecord, checkout.projectDir, env), startedAt: startedOn });
+    // a cause is confirmed only by an experiment: builds of the same checkout that change one thing
+    const checkoutSource = { repoRoot: checkout.repo, subdir: source.subdir, commit: source.commit, commitTime: recorded.internal.sourceDateEpoch, remoteUrl: undefined, ref: source.ref ?? undefined, dirty: false, changedPaths: [] };
+    const { causes, experiments } = reproducible
+      ? { causes: [], experiments: [] }
+      : await (await import("./run-experiments.ts")).runExperiments({ comparison, found, rebuilt, recorded, setup: { checkout, bun, source: checkoutSource, timeoutMs: request.timeoutMs, deny: request.deny, ctx: { ...ctx, env } }, maxExperiments: request.maxExperiments ?? 6 });
     const diffoscope = request.diffoscopePath ? await writeDiffoscope(request.diffoscopePath, comparison, originalPath ?? recorded.artifact.name, rebuilt.artifact.path) : null;
     timer.mark("explain");
 
@@ -164,6 +174,7 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
       install,
       differences: comparison.files,
       causes,
+      experiments,
       attestation,
       diffoscope,
       notes: install.lockfileMatches ? [] : [`the checkout's bun.lock is ${install.lockfileDigest ?? "absent"}, the attestation records ${recorded.internal.lockfileDigest ?? "none"}`],

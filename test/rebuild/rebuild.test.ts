@@ -107,6 +107,10 @@ describe("rebuild names each planted source of nondeterminism", () => {
     expect(kinds(result.report)).toContain(kind);
     const cause = result.report.causes.find((c: { kind: string }) => c.kind === kind);
     expect(cause.evidence.length).toBeGreaterThan(10);
+    // named because an experiment showed it, and the experiment is said
+    expect(cause.confirmed).toBe(true);
+    expect(cause.experiment.length).toBeGreaterThan(10);
+    expect(result.report.experiments.length).toBeLessThanOrEqual(6);
     return result.report;
   }
 

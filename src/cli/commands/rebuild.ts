@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { BunsealError } from "../../errors.ts";
 import { resolve } from "node:path";
 import { collect, printJson, printLines } from "../output.ts";
 import { parseTimeout } from "../timeout-option.ts";
@@ -12,6 +13,7 @@ interface RebuildFlags {
   bun?: string;
   diffoscope?: string;
   timeout?: string;
+  maxExperiments?: string;
   json?: boolean;
 }
 
@@ -27,6 +29,7 @@ export function registerRebuild(program: Command, setExit: (code: number) => voi
     .option("--bun <path>", "build with this Bun binary instead of the recorded version")
     .option("--keep", "keep the temporary checkout and print where it is")
     .option("--diffoscope <file>", "also write a diffoscope-format JSON report")
+    .option("--max-experiments <n>", "at most this many extra builds to confirm why the bytes differ (default 6; 0 for none)")
     .option("--timeout <seconds>", "stop the build if it runs longer than this (default 900)")
     .option("--json", "print one JSON object")
     .action(async (bundlePath: string, flags: RebuildFlags) => {
@@ -34,7 +37,7 @@ export function registerRebuild(program: Command, setExit: (code: number) => voi
       const { trusted, signer } = await splitKeys(flags.key);
       const ctx = defaultContext({ log: flags.json ? () => {} : (m) => process.stderr.write(`${m}\n`) });
       const report = await rebuildArtifact(
-        { bundlePath, artifactPath: flags.artifact, source: sourceFlag(flags.source), keys: trusted, signer, allowDirty: flags.allowDirty, bunPath: flags.bun, keep: flags.keep, diffoscopePath: flags.diffoscope, timeoutMs: parseTimeout(flags.timeout), deny: flags.key },
+        { bundlePath, artifactPath: flags.artifact, source: sourceFlag(flags.source), keys: trusted, signer, allowDirty: flags.allowDirty, bunPath: flags.bun, keep: flags.keep, diffoscopePath: flags.diffoscope, timeoutMs: parseTimeout(flags.timeout), deny: flags.key, maxExperiments: parseCount(flags.maxExperiments) },
         ctx,
       );
       if (flags.json) printJson(report);
@@ -62,9 +65,20 @@ function render(report: Awaited<ReturnType<typeof import("../../rebuild/rebuild.
   if (report.attestation) lines.push(`  rebuild attestation ${report.attestation.path}`);
   if (report.diffoscope) lines.push(`  diffoscope report ${report.diffoscope.path}`);
   for (const note of report.notes) lines.push(`  note: ${note}`);
-  if (report.causes.length > 0) {
-    lines.push("causes");
-    for (const cause of report.causes) lines.push(`  ${cause.kind}${cause.file ? ` in ${cause.file}` : ""}: ${cause.evidence}`);
+  // confirmed causes lead, each with the experiment that showed it; what the patterns only suggest follows
+  const confirmed = report.causes.filter((c) => c.confirmed);
+  const suggested = report.causes.filter((c) => !c.confirmed);
+  if (confirmed.length > 0) {
+    lines.push("causes (confirmed by an experiment)");
+    for (const cause of confirmed) lines.push(`  ${cause.kind}: ${cause.experiment ?? cause.evidence}`);
+  }
+  if (suggested.length > 0) {
+    lines.push(confirmed.length > 0 ? "also suggested by the bytes, not confirmed" : "causes (suggested by the bytes, not confirmed by an experiment)");
+    for (const cause of suggested) lines.push(`  ${cause.kind}${cause.file ? ` in ${cause.file}` : ""}: ${cause.evidence}`);
+  }
+  if (report.experiments.length > 0) {
+    lines.push(`experiments (${report.experiments.length})`);
+    for (const e of report.experiments) lines.push(`  ${e.name}: ${e.ran} → ${e.showed}`);
   }
   if (report.differences.length > 0) {
     lines.push("differences");
@@ -77,4 +91,12 @@ function render(report: Awaited<ReturnType<typeof import("../../rebuild/rebuild.
     }
   }
   return lines;
+}
+
+function parseCount(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) > 100) {
+    throw new BunsealError("USAGE", `--max-experiments: expected a whole number from 0 to 100, got ${JSON.stringify(text)}`, { field: "--max-experiments", expected: "0..100", found: text });
+  }
+  return Number(text);
 }

@@ -1,0 +1,82 @@
+/**
+ * What a rebuild experiment can change, one factor at a time, and the cause
+ * each factor stands for when changing it changes a file. Built from the
+ * tools the check's probe found (src/check/probe-variations.ts), so a factor
+ * whose tool is missing is simply not offered.
+ */
+import type { BuildVariation } from "../build/plan.ts";
+import type { VariationTools } from "../check/variations.ts";
+import type { CauseKind } from "../rebuild/cause.ts";
+
+/** A change to the rebuild's environment or to its checkout, for one experiment build. */
+export interface Change {
+  variation?: BuildVariation;
+  /** build the checkout under another path, of another length (it is renamed for the build and back) */
+  renamed?: boolean;
+  /** re-list every folder of the project in reverse order (renames on the memory file system) and back */
+  reordered?: boolean;
+}
+
+export interface Factor {
+  name: string;
+  kind: CauseKind;
+  change: Change;
+  /** what the change is, for the report */
+  describe: string;
+}
+
+/** Merges several changes into one build (for bisection): wrappers nest, variables add up. */
+export function combine(factors: readonly Factor[]): Change {
+  const env: Record<string, string> = {};
+  const wrapper: string[] = [];
+  let renamed = false;
+  let reordered = false;
+  for (const f of factors) {
+    Object.assign(env, f.change.variation?.env);
+    wrapper.push(...(f.change.variation?.wrapper ?? []));
+    renamed ||= f.change.renamed === true;
+    reordered ||= f.change.reordered === true;
+  }
+  return { variation: { ...(Object.keys(env).length > 0 ? { env } : {}), ...(wrapper.length > 0 ? { wrapper } : {}) }, renamed, reordered };
+}
+
+export const FROZEN_TIME = "2020-01-01 00:00:00";
+
+/**
+ * The clock stopped at one instant, for telling a value that follows the
+ * clock from one that is random: two builds with the clock frozen agree on
+ * the first. Monotonic time keeps running, or Bun's timers would never fire.
+ */
+export function frozenClock(tools: VariationTools): Change | undefined {
+  if (!tools.faketime) return undefined;
+  return { variation: { wrapper: [tools.faketime, "-f", FROZEN_TIME], env: { FAKETIME_DONT_FAKE_MONOTONIC: "1" } } };
+}
+
+export interface FactorContext {
+  tools: VariationTools;
+  /** whether unshare --uts works here (root) */
+  hostname: boolean;
+  /** the variables the build could see, with the values the rebuild used */
+  env: ReadonlyMap<string, string>;
+}
+
+/** Every factor this machine can vary, in a neutral order (the caller puts suspects first). */
+export function availableFactors(ctx: FactorContext): Factor[] {
+  const { tools } = ctx;
+  const factors: Factor[] = [
+    { name: "build-path", kind: "build-path", change: { renamed: true }, describe: "the checkout under a path of another length" },
+    { name: "file-order", kind: "file-order", change: { reordered: true }, describe: "every folder of the project listed in reverse order" },
+  ];
+  if (tools.faketime) factors.push({ name: "clock", kind: "timestamp", change: { variation: { wrapper: [tools.faketime, "-f", "+397d"], env: { FAKETIME_DONT_FAKE_MONOTONIC: "1" } } }, describe: "the clock 397 days ahead" });
+  factors.push({ name: "timezone", kind: "timezone", change: { variation: { env: { TZ: "Pacific/Chatham" } } }, describe: "TZ=Pacific/Chatham" });
+  factors.push({ name: "locale", kind: "locale", change: { variation: { env: { LC_ALL: "de_DE.UTF-8", LANG: "de_DE.UTF-8" } } }, describe: "LC_ALL=de_DE.UTF-8" });
+  if (tools.sh) factors.push({ name: "umask", kind: "file-mode", change: { variation: { wrapper: [tools.sh, "-c", 'umask 077 && exec "$@"', "sh"] } }, describe: "umask 077" });
+  if (ctx.hostname && tools.unshare && tools.sh) {
+    factors.push({ name: "hostname", kind: "hostname", change: { variation: { wrapper: [tools.unshare, "--uts", "--", tools.sh, "-c", 'hostname "$0" && exec "$@"', "bunseal-diagnose-host"] } }, describe: "another host name (a UTS namespace)" });
+  }
+  if (ctx.env.size > 0) {
+    const env = Object.fromEntries([...ctx.env].map(([name, value]) => [name, `${value}-bunseal-diagnose`]));
+    factors.push({ name: "env", kind: "env-var", change: { variation: { env } }, describe: `other values for ${[...ctx.env.keys()].join(", ")}` });
+  }
+  return factors;
+}

@@ -1,0 +1,77 @@
+/**
+ * The builds the rebuild's experiments run (src/diagnose): the same pipeline
+ * as the rebuild, in the same checkout at the same path, with one change —
+ * the checkout renamed to a longer path, its folders re-listed in reverse
+ * order, or a variation of the build's environment — undone after the build,
+ * so every experiment differs from the rebuild in exactly what it names.
+ */
+import { readdirSync, renameSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import type { Context } from "../context.ts";
+import { isBunsealError } from "../errors.ts";
+import type { BuildSample, ExperimentBuild } from "../diagnose/diagnose.ts";
+import type { Change } from "../diagnose/factors.ts";
+import { buildArtifact } from "../pipeline/build.ts";
+import type { BunRuntime } from "../runtime/bun-runtime.ts";
+import type { SourceInfo } from "../source/git.ts";
+import type { Checkout } from "./checkout.ts";
+
+export interface ExperimentSetup {
+  checkout: Checkout;
+  bun: BunRuntime;
+  source: SourceInfo;
+  timeoutMs?: number;
+  deny?: readonly string[];
+  ctx: Context;
+}
+
+export function experimentBuilds(setup: ExperimentSetup): ExperimentBuild {
+  const { checkout } = setup;
+  return async (label: string, change: Change): Promise<BuildSample | { error: string }> => {
+    const repo = change.renamed ? `${checkout.repo}-at-a-longer-path` : checkout.repo;
+    const projectDir = join(repo, relative(checkout.repo, checkout.projectDir));
+    const undo: (() => void)[] = [];
+    try {
+      if (change.renamed) {
+        renameSync(checkout.repo, repo);
+        undo.push(() => renameSync(repo, checkout.repo));
+      }
+      if (change.reordered) undo.push(relist(projectDir, (names) => [...names].sort().reverse()));
+      const outcome = await buildArtifact(
+        { projectDir, outDir: join(checkout.root, `experiment-${label}`), bun: setup.bun, source: { ...setup.source, repoRoot: repo }, variation: change.variation, timeoutMs: setup.timeoutMs, deny: setup.deny },
+        { ...setup.ctx, log: () => {} },
+      );
+      return { files: new Map(outcome.files.map((f) => [f.path, f.digest.slice("sha256:".length)])), tarPath: outcome.artifact.path };
+    } catch (error) {
+      return { error: isBunsealError(error) ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : String(error) };
+    } finally {
+      for (const step of undo.reverse()) step();
+    }
+  };
+}
+
+/**
+ * Lists every folder of the project (not node_modules, not .git) in the order
+ * `order` gives, by renaming each entry away and back in that order: on a
+ * memory file system a folder lists its entries in the order they were
+ * (re)made. Returns how to put the original order back the same way.
+ */
+function relist(dir: string, order: (names: readonly string[]) => string[]): () => void {
+  const original = new Map<string, string[]>();
+  const visit = (folder: string) => {
+    const names = readdirSync(folder).filter((name) => name !== "node_modules" && name !== ".git");
+    original.set(folder, names);
+    for (const name of names) if (statSync(join(folder, name)).isDirectory()) visit(join(folder, name));
+  };
+  visit(dir);
+  const remake = (folder: string, names: readonly string[]) => {
+    for (const name of names) {
+      renameSync(join(folder, name), join(folder, `${name}.bunseal-relist`));
+      renameSync(join(folder, `${name}.bunseal-relist`), join(folder, name));
+    }
+  };
+  for (const [folder, names] of original) remake(folder, order(names));
+  return () => {
+    for (const [folder, names] of original) remake(folder, names);
+  };
+}

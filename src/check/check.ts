@@ -9,7 +9,7 @@
  * output depends on that variation) while the other variations still run.
  */
 import { hostname } from "node:os";
-import { resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "../config/load.ts";
 import type { Context } from "../context.ts";
@@ -19,6 +19,7 @@ import { explainDifferences, type BuildFacts, type Cause } from "../rebuild/expl
 import { currentUser, recordedFacts } from "../rebuild/facts.ts";
 import { readRecordedBuild } from "../rebuild/recorded.ts";
 import { readSource } from "../source/git.ts";
+import { findWorkspaceRoot } from "../workspace/workspace-root.ts";
 import { isBunsealError } from "../errors.ts";
 import { probeVariations } from "./probe-variations.ts";
 import { CHECK_HOSTNAME, CHECK_UID, planVariations, VARIATION_NAMES, type VariationName, type VariationPlan } from "./variations.ts";
@@ -79,6 +80,10 @@ export async function checkProject(request: CheckRequest, ctx: Context): Promise
   const multipleEntrypoints = config.entrypoints.length > 1;
   const allowedEnv = new Map(config.env.filter((n) => ctx.env[n] !== undefined).map((n) => [n, ctx.env[n]!]));
 
+  // a workspace member is copied with its whole workspace: its imports of sibling packages and
+  // the root's node_modules and lockfile are part of its build
+  const tree = findWorkspaceRoot(projectDir, source.repoRoot);
+  const subdir = relative(tree, projectDir);
   const workspace = await createWorkspace();
   try {
     // probe: before any build, so a variation that cannot run is skipped, not a crash halfway through
@@ -94,7 +99,7 @@ export async function checkProject(request: CheckRequest, ctx: Context): Promise
 
     const build = async (label: string, variations: VariationName[]) => {
       const outDir = await workspace.outDir(label);
-      return buildIn(workspace, projectDir, outDir, label, variations, planFor(variations, outDir), source, request.timeoutMs, ctx);
+      return buildIn(workspace, { tree, subdir }, outDir, label, variations, planFor(variations, outDir), source, request.timeoutMs, ctx);
     };
     const compare = async (base: Built, other: Built) => {
       const comparison = await compareTars(base.outcome.artifact.path, other.outcome.artifact.path);
@@ -184,11 +189,13 @@ interface FailedBuild {
 }
 
 /** One build in a fresh copy. Its failure is returned, not thrown: the caller decides whether it ends the check. */
-async function buildIn(workspace: Workspace, projectDir: string, outDir: string, label: string, variations: VariationName[], plan: VariationPlan, source: Awaited<ReturnType<typeof readSource>>, timeoutMs: number | undefined, ctx: Context): Promise<Built | FailedBuild> {
+async function buildIn(workspace: Workspace, from: { tree: string; subdir: string }, outDir: string, label: string, variations: VariationName[], plan: VariationPlan, source: Awaited<ReturnType<typeof readSource>>, timeoutMs: number | undefined, ctx: Context): Promise<Built | FailedBuild> {
   // a copy that cannot be made is the machine's problem, not the variation's: that one still throws
-  const dir = await workspace.copy(projectDir, { longerPath: plan.longerPath, reverseCreation: plan.reverseCreation });
+  const dir = await workspace.copy(from.tree, { longerPath: plan.longerPath, reverseCreation: plan.reverseCreation }, from.subdir);
+  // a member's copy is built as the original is: inside its repository, which is the workspace's copy
+  const copied = from.subdir === "" ? source : { ...source, repoRoot: dir.slice(0, dir.length - from.subdir.length - 1) };
   try {
-    const outcome = await buildArtifact({ projectDir: dir, outDir, source, variation: plan.build, timeoutMs }, { ...ctx, env: { ...ctx.env, ...plan.hostEnvNoise }, log: () => {} });
+    const outcome = await buildArtifact({ projectDir: dir, outDir, source: copied, variation: plan.build, timeoutMs }, { ...ctx, env: { ...ctx.env, ...plan.hostEnvNoise }, log: () => {} });
     return { label, variations, dir, plan, outcome };
   } catch (cause) {
     const error = isBunsealError(cause) ? { code: cause.code, message: cause.message } : { code: null, message: cause instanceof Error ? cause.message : String(cause) };

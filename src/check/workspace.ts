@@ -1,15 +1,17 @@
 /**
- * Copies of the project for `bunseal check` builds: on tmpfs when the machine
+ * Copies of the project (or of the workspace it belongs to) for `bunseal check` builds: on tmpfs when the machine
  * has one (fast to write, and there a directory lists its entries in the order
  * they were made, which is what the file-order variation needs), at a chosen path length, with
  * the project's own files created in sorted or reverse order. node_modules is
  * copied, not linked: a link would put the original's absolute path into the
  * build.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readlinkSync, symlinkSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readlinkSync, symlinkSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, rename, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { BunsealError } from "../errors.ts";
+import { gitEnv } from "../sandbox/child-env.ts";
+import { exec, tail } from "../util/exec.ts";
 import { scratchDir } from "../util/scratch-dir.ts";
 
 // node_modules is handled apart (see createWorkspace)
@@ -21,8 +23,12 @@ export interface Workspace {
    * A copy of the project. Every copy but a longer-path one sits at the same
    * path, made anew when its creation order changes, so that varying the order
    * changes nothing else (a different path would be a second variation).
+   * `source` is the folder copied whole: the project, or the workspace root of
+   * a workspace member (whose build needs its sibling packages and the root's
+   * node_modules and lockfile), with the project at `subdir` inside it; the
+   * copy of the project is returned.
    */
-  copy(source: string, options: { longerPath: boolean; reverseCreation: boolean }): Promise<string>;
+  copy(source: string, options: { longerPath: boolean; reverseCreation: boolean }, subdir?: string): Promise<string>;
   /** a folder the build may write its artifact to, writable by any user (for the user variation) */
   outDir(name: string): Promise<string>;
   dispose(): Promise<void>;
@@ -35,30 +41,38 @@ export async function createWorkspace(): Promise<Workspace> {
   const base = join(root, "copy", "project");
   const longer = join(root, "copy-at-a-longer-path", "project");
   const made = new Map<string, "sorted" | "reverse">();
-  // node_modules is copied once and moved (renamed) into whichever copy builds next:
-  // copying it for every copy would cost more than the builds themselves
-  let modules: string | undefined;
+  // the node_modules folders (the root's, and a workspace's packages' own) are copied once and
+  // moved (renamed) into whichever copy builds next: copying them for every copy would cost
+  // more than the builds themselves
+  let modulesIn: string | undefined;
+  let moduleDirs: string[] = [];
+  const moveModules = async (to: string) => {
+    for (const rel of moduleDirs) {
+      await mkdir(dirname(join(to, rel)), { recursive: true });
+      await rename(join(modulesIn!, rel), join(to, rel));
+    }
+    modulesIn = to;
+  };
   return {
     root,
-    async copy(source, options) {
+    async copy(source, options, subdir = "") {
       const dest = options.longerPath ? longer : base;
       const order = options.reverseCreation ? "reverse" : "sorted";
       if (made.get(dest) !== order) {
-        if (modules?.startsWith(`${dest}/`)) modules = await park(modules, join(root, "node_modules-parked"));
+        if (modulesIn === dest) await moveModules(join(root, "node_modules-parked"));
         await rm(dest, { recursive: true, force: true });
-        copyTree(source, dest, options.reverseCreation);
+        const found: string[] = [];
+        copyTree(source, dest, options.reverseCreation, found);
+        if (subdir !== "") await markRepository(dest);
         made.set(dest, order);
-      }
-      const target = join(dest, "node_modules");
-      if (existsSync(join(source, "node_modules")) && modules !== target) {
-        if (modules === undefined) {
-          await copyModules(join(source, "node_modules"), target);
-        } else {
-          await rename(modules, target);
+        if (modulesIn === undefined) {
+          for (const rel of found) await copyModules(join(source, rel), join(dest, rel));
+          moduleDirs = found;
+          modulesIn = dest;
         }
-        modules = target;
       }
-      return dest;
+      if (modulesIn !== dest) await moveModules(dest);
+      return subdir === "" ? dest : join(dest, subdir);
     },
     async outDir(name) {
       const dir = join(root, `out-${name}`);
@@ -70,9 +84,16 @@ export async function createWorkspace(): Promise<Workspace> {
   };
 }
 
-async function park(from: string, to: string): Promise<string> {
-  await rename(from, to);
-  return to;
+/**
+ * A workspace member's copy sits below the copy of its workspace root. An
+ * empty git repository there makes that copy the root the build's boundary
+ * shows (as the repository is for the original build, src/sandbox/boundary.ts),
+ * masking the files its .gitignore names, and bounds the search for the
+ * workspace's lockfile (src/workspace/workspace-root.ts) to the copy.
+ */
+async function markRepository(dir: string): Promise<void> {
+  const result = await exec(["git", "init", "--quiet", dir], { cwd: dir, env: gitEnv(process.env), failCode: "GIT_FAILED" });
+  if (result.exitCode !== 0) throw new BunsealError("GIT_FAILED", `git init failed in the check copy ${dir} (exit ${result.exitCode}):\n${tail(result.stderr)}`, { file: dir });
 }
 
 /** `cp -a`: native, and an order of creation that is the same for every check. */
@@ -88,15 +109,17 @@ async function copyModules(from: string, to: string): Promise<void> {
  * the synchronous calls are several times faster than awaiting each one.
  * copyFileSync keeps the file's mode.
  */
-function copyTree(source: string, dest: string, reverse: boolean): void {
+function copyTree(source: string, dest: string, reverse: boolean, modules: string[], at = ""): void {
   mkdirSync(dest, { recursive: true });
-  const entries = readdirSync(source, { withFileTypes: true }).filter((e) => !SKIP.has(e.name));
+  const all = readdirSync(source, { withFileTypes: true });
+  if (all.some((e) => e.name === "node_modules" && (e.isDirectory() || e.isSymbolicLink()))) modules.push(at === "" ? "node_modules" : `${at}/node_modules`);
+  const entries = all.filter((e) => !SKIP.has(e.name));
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   if (reverse) entries.reverse();
   for (const entry of entries) {
     const from = join(source, entry.name);
     const to = join(dest, entry.name);
-    if (entry.isDirectory()) copyTree(from, to, reverse);
+    if (entry.isDirectory()) copyTree(from, to, reverse, modules, at === "" ? entry.name : `${at}/${entry.name}`);
     else if (entry.isSymbolicLink()) symlinkSync(readlinkSync(from), to);
     else if (entry.isFile()) copyFileSync(from, to);
   }

@@ -23,6 +23,7 @@ interface BuildFlags {
   builderId?: string;
   store?: string | boolean;
   timeout?: string;
+  workspace?: boolean;
   json?: boolean;
 }
 
@@ -44,6 +45,7 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
     .option("--builder-id <uri>", "the SLSA builder id to record")
     .option("--store [spec]", "record the artifact in the store (sqlite:PATH, a path, or postgres://…; default $BUNSEAL_STORE, else ~/.bunseal/store.db)")
     .option("--timeout <seconds>", "stop the build if it runs longer than this (default 900)")
+    .option("--workspace", "in a workspace root: build every package that has a bunseal config, dependencies first")
     .option("--json", "print one JSON object")
     .action(async (dir: string, flags: BuildFlags) => {
       checkSigningFlags(flags);
@@ -82,20 +84,24 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
       }
       try {
         // the key file is named to the sandbox so that the build cannot read it wherever it lies
-        const result = await buildArtifact({ projectDir: dir, outDir: flags.out, allowDirty: flags.allowDirty, signer, builderId: flags.builderId, deny: flags.key ? [flags.key] : [], timeoutMs }, ctx);
+        const request = { outDir: flags.out, allowDirty: flags.allowDirty, signer, builderId: flags.builderId, deny: flags.key ? [flags.key] : [], timeoutMs };
+        const results = flags.workspace
+          ? (await (await import("../../workspace/build-workspace.ts")).buildWorkspace({ ...request, rootDir: dir }, ctx)).builds
+          : [await buildArtifact({ ...request, projectDir: dir }, ctx)];
         let stored: { location: string } | null = null;
-        if (store && result.bundle && privateKey) {
+        if (store && privateKey) {
           const [{ recordBuild }, { createPublicKey }] = await Promise.all([import("../../store/record-build.ts"), import("node:crypto")]);
           try {
-            await recordBuild(store, result.artifact.digest, result.bundle.path, createPublicKey(privateKey));
+            for (const result of results) if (result.bundle) await recordBuild(store, result.artifact.digest, result.bundle.path, createPublicKey(privateKey));
           } catch (error) {
             // build --store failed as a whole: what it signed does not stay behind
-            await Promise.all([rm(result.bundle.path, { force: true }), rm(result.artifact.path, { force: true })]).catch(() => undefined);
+            await Promise.all(results.flatMap((r) => [r.bundle && rm(r.bundle.path, { force: true }), rm(r.artifact.path, { force: true })])).catch(() => undefined);
             throw error;
           }
           stored = { location: store.location };
         }
-        render(result, keyless, stored, flags.json);
+        if (flags.workspace) renderWorkspace(results as (BuildOutcome & { package: string })[], keyless, stored, flags.json);
+        else render(results[0]!, keyless, stored, flags.json);
       } finally {
         await store?.close();
       }
@@ -123,6 +129,24 @@ function render(result: BuildOutcome, keyless: KeylessSigner | undefined, stored
       ...result.files.map((f) => `  ${f.path.padEnd(widest)}  ${f.digest.slice(0, 23)}…  ${formatBytes(f.size)}`),
     ]);
   }
+}
+
+/** One summary for the whole workspace: a line per package built, in the order built; `--json`: the single-build objects under `builds`. */
+function renderWorkspace(results: (BuildOutcome & { package: string })[], keyless: KeylessSigner | undefined, stored: { location: string } | null, json: boolean | undefined): void {
+  const builds = results.map(({ statementValue: _statement, ...built }) => ({ ...built, keyless: keyless?.receipt ?? null, store: stored }));
+  if (json) {
+    printJson({ builds });
+    return;
+  }
+  const first = results[0]!;
+  const widest = Math.max(...results.map((r) => r.package.length));
+  printLines([
+    `workspace @ ${first.commit.slice(0, 12)}${first.dirty ? " (dirty work tree)" : ""}, Bun ${first.bun}: ${results.length} package(s) built, dependencies first`,
+    ...results.map((r) => `  ${r.package.padEnd(widest)}  ${r.service}  ${r.artifact.digest.slice(0, 23)}…  ${formatBytes(r.artifact.size)}  ${r.dependencies} locked packages  ${r.bundle?.path ?? `${r.statement?.path} (unsigned)`}`),
+    ...(keyless ? keylessLines(keyless.receipt) : []),
+    ...(stored ? [`store      ${stored.location}`] : []),
+    `time       ${results.reduce((sum, r) => sum + r.timings.total, 0)} ms`,
+  ]);
 }
 
 /** Exactly one way to sign (or --no-sign), and no keyless setting that would be silently ignored. */

@@ -1,0 +1,99 @@
+/**
+ * `bunseal build --workspace`, from a workspace root: every member package
+ * that has a bunseal configuration (bunseal.json, or a "bunseal" key in its
+ * package.json), each through the one build pipeline, dependencies first.
+ *   plan (members, configs, order) → source (once) → build each
+ * Every configuration is read before anything is built, so a bad one stops the
+ * run with nothing made; a build that fails removes what the earlier ones
+ * wrote: a workspace release is whole or absent.
+ */
+import { existsSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { CONFIG_FILE, loadConfig } from "../config/load.ts";
+import type { Context } from "../context.ts";
+import { BunsealError, isBunsealError } from "../errors.ts";
+import { buildArtifact, type BuildOutcome, type BuildRequest } from "../pipeline/build.ts";
+import { checkWorkTree, readHead } from "../source/git.ts";
+import { buildOrder } from "./build-order.ts";
+import { readManifest, workspaceMembers } from "./workspace-root.ts";
+
+export interface WorkspaceBuildRequest extends Omit<BuildRequest, "projectDir" | "source"> {
+  /** the workspace root: the folder whose package.json has "workspaces" */
+  rootDir: string;
+}
+
+export interface WorkspaceBuildOutcome {
+  root: string;
+  /** one per package built, in the order built (dependencies first) */
+  builds: (BuildOutcome & { package: string })[];
+}
+
+const DEPENDENCY_GROUPS = ["dependencies", "devDependencies", "optionalDependencies", "peerDependencies"];
+
+export async function buildWorkspace(request: WorkspaceBuildRequest, ctx: Context): Promise<WorkspaceBuildOutcome> {
+  const rootDir = resolve(request.rootDir);
+  const { rootDir: _root, ...shared } = request;
+
+  // plan: the members, their configurations and the order, before anything is built
+  const manifest = readManifest(rootDir, "package.json");
+  if (!manifest || manifest.patterns.length === 0) {
+    throw new BunsealError("WORKSPACE_ROOT_NOT_FOUND", `package.json: workspaces: expected a workspace root (a package.json with "workspaces") in ${rootDir} for --workspace, got ${manifest ? "a package.json without it" : "no package.json"}; run it in the folder whose package.json lists the packages`, {
+      file: "package.json",
+      field: "workspaces",
+      expected: "a list of package folders",
+      found: manifest ? "none" : "no package.json",
+    });
+  }
+  const members = workspaceMembers(manifest).map((dir) => {
+    const pkg = readManifest(join(rootDir, dir), `${dir}/package.json`)!.pkg;
+    const dependencies = DEPENDENCY_GROUPS.flatMap((group) => (typeof pkg[group] === "object" && pkg[group] !== null ? Object.keys(pkg[group] as object) : []));
+    return { dir, name: typeof pkg.name === "string" ? pkg.name : undefined, dependencies, configured: existsSync(join(rootDir, dir, CONFIG_FILE)) || "bunseal" in pkg };
+  });
+  const configured = new Set(members.filter((m) => m.configured).map((m) => m.dir));
+  const order = buildOrder(members).filter((dir) => configured.has(dir));
+  if (order.length === 0) {
+    throw new BunsealError("CONFIG_NOT_FOUND", `package.json: none of the ${members.length} workspace package(s) has a bunseal configuration; expected a ${CONFIG_FILE} or a "bunseal" key in the package.json of each package to build`, { file: "package.json", field: "workspaces", expected: `a package with ${CONFIG_FILE}` });
+  }
+  const services = new Map<string, string>();
+  for (const dir of order) {
+    const { config } = await loadConfig(join(rootDir, dir)).catch((error) => {
+      throw inPackage(dir, error);
+    });
+    const other = services.get(config.service);
+    if (other !== undefined) {
+      throw new BunsealError("CONFIG_INVALID", `${dir}: service: expected a name no other workspace package uses, got "${config.service}", which ${other} uses too (their artifacts would have the same name)`, { file: `${dir}/${CONFIG_FILE}`, field: "service", expected: "a unique service name", found: config.service });
+    }
+    services.set(config.service, dir);
+  }
+
+  // source: one commit and one work-tree check for all, with every package's own output folders left out
+  // (an earlier package's new artifact is not a change to the source of the next)
+  const head = await readHead(rootDir);
+  const own = await Promise.all(order.map(async (dir) => [join(rootDir, dir, ".bunseal"), resolve(join(rootDir, dir), request.outDir ?? (await loadConfig(join(rootDir, dir))).config.outDir)]));
+  const source = await checkWorkTree(head, { allowDirty: request.allowDirty, ignore: own.flat() });
+
+  // build each, dependencies first
+  const builds: WorkspaceBuildOutcome["builds"] = [];
+  try {
+    for (const dir of order) {
+      ctx.log(`workspace: ${dir}`);
+      const subdir = [head.subdir, dir].filter((p) => p !== "").join("/");
+      const outcome = await buildArtifact({ ...shared, projectDir: join(rootDir, dir), source: { ...source, subdir } }, ctx).catch((error) => {
+        throw inPackage(dir, error);
+      });
+      builds.push({ package: dir, ...outcome });
+    }
+  } catch (error) {
+    await Promise.all(builds.flatMap((b) => [b.artifact.path, b.bundle?.path, b.statement?.path].filter((p): p is string => p !== undefined).map((p) => rm(p, { force: true }))));
+    throw error;
+  }
+  return { root: rootDir, builds };
+}
+
+/** The package a failure belongs to, in its message and file; the code stays the same. */
+function inPackage(dir: string, error: unknown): unknown {
+  if (!isBunsealError(error)) return error;
+  const file = error.file === undefined || error.file.startsWith("/") ? error.file : `${dir}/${error.file}`;
+  return new BunsealError(error.code, `${dir}: ${error.message}`, { file, field: error.field, expected: error.expected, found: error.found, cause: error });
+}

@@ -38,8 +38,36 @@ export function percentile(values: readonly number[], p: number): number {
 /** The `bun build` command line equivalent to what bunseal runs for this project's config. */
 export function bareBuildCommand(config: any, outdir: string): string[] {
   const b = config.build ?? {};
+  // glob entrypoints are expanded as the worker does (sorted, in the project folder)
   const cmd = [process.execPath, "build", ...config.entrypoints, "--outdir", outdir, `--target=${b.target ?? "bun"}`, `--format=${b.format ?? "esm"}`];
   if (b.minify === true) cmd.push("--minify");
+  else if (typeof b.minify === "object") {
+    for (const [key, flag] of [["whitespace", "--minify-whitespace"], ["syntax", "--minify-syntax"], ["identifiers", "--minify-identifiers"], ["keepNames", "--keep-names"]] as const) if (b.minify[key]) cmd.push(flag);
+  }
+  if (b.bytecode) cmd.push("--bytecode");
+  if (b.env !== undefined) cmd.push(`--env=${b.env}`);
+  if (b.packages) cmd.push(`--packages=${b.packages}`);
+  for (const c of typeof b.conditions === "string" ? [b.conditions] : (b.conditions ?? [])) cmd.push(`--conditions=${c}`);
+  if (b.root !== undefined) cmd.push(`--root=${b.root}`);
+  if (b.publicPath !== undefined) cmd.push(`--public-path=${b.publicPath}`);
+  if (b.banner !== undefined) cmd.push(`--banner=${b.banner}`);
+  if (b.footer !== undefined) cmd.push(`--footer=${b.footer}`);
+  for (const d of b.drop ?? []) cmd.push(`--drop=${d}`);
+  for (const [ext, loader] of Object.entries(b.loader ?? {})) cmd.push(`--loader=${ext}:${loader}`);
+  const jsx = b.jsx ?? {};
+  if (jsx.runtime) cmd.push(`--jsx-runtime=${jsx.runtime}`);
+  if (jsx.factory) cmd.push(`--jsx-factory=${jsx.factory}`);
+  if (jsx.fragment) cmd.push(`--jsx-fragment=${jsx.fragment}`);
+  if (jsx.importSource) cmd.push(`--jsx-import-source=${jsx.importSource}`);
+  if (jsx.sideEffects) cmd.push("--jsx-side-effects");
+  if (typeof b.naming === "string") cmd.push(`--entry-naming=${b.naming}`);
+  else if (b.naming) for (const kind of ["entry", "chunk", "asset"]) if (b.naming[kind]) cmd.push(`--${kind}-naming=${b.naming[kind]}`);
+  // build.plugins has no CLI flag (a bare build runs without them); compile needs --outfile, not --outdir
+  if (b.compile) {
+    const target = typeof b.compile === "string" ? b.compile : b.compile.target;
+    cmd.splice(cmd.indexOf("--outdir"), 2, "--compile", `--outfile=${outdir}/${typeof b.compile === "object" && b.compile.outfile ? b.compile.outfile : "app"}`);
+    if (target) cmd.push(`--target=${target}`);
+  }
   if (b.sourcemap && b.sourcemap !== "none") cmd.push(`--sourcemap=${b.sourcemap}`);
   if (b.splitting) cmd.push("--splitting");
   for (const e of b.external ?? []) cmd.push(`--external=${e}`);

@@ -9,11 +9,19 @@ export interface OutputFile {
   /** POSIX path inside the artifact */
   path: string;
   data: Uint8Array;
-  /** in-memory outputs carry no mode; Bun writes no executables outside --compile */
+  /** written 0755 by `bun build`: a compiled executable, or an output that starts with a `#!` line */
   executable: boolean;
 }
 
-export async function outputFiles(artifacts: readonly Bun.BuildArtifact[]): Promise<OutputFile[]> {
+/** An output as the worker has it: a Bun.BuildArtifact in memory, or a file `compile` wrote (mode known). */
+export interface OutputSource {
+  path: string;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  /** known when read from disk; else decided as `bun build` decides when it writes the file */
+  executable?: boolean;
+}
+
+export async function outputFiles(artifacts: readonly OutputSource[]): Promise<OutputFile[]> {
   if (artifacts.length === 0) {
     throw new BunsealError("BUILD_FAILED", "the build produced no output files; expected at least one", { expected: "at least one output" });
   }
@@ -24,8 +32,14 @@ export async function outputFiles(artifacts: readonly Bun.BuildArtifact[]): Prom
       if (path === "" || path.startsWith("/") || path.split("/").includes("..")) {
         throw new BunsealError("BUILD_FAILED", `the build produced an output at ${JSON.stringify(artifact.path)}; expected a path inside the artifact (check build.naming)`, { field: "build.naming", expected: "a relative path without '..'", found: artifact.path });
       }
-      return { path, data: new Uint8Array(await artifact.arrayBuffer()), executable: false };
+      const data = new Uint8Array(await artifact.arrayBuffer());
+      return { path, data, executable: artifact.executable ?? hasShebang(data) };
     }),
   );
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** `bun build` writes an output whose first bytes are `#!` with mode 0755 (measured with Bun 1.4.5), so it runs as the script it says it is. */
+function hasShebang(data: Uint8Array): boolean {
+  return data[0] === 0x23 && data[1] === 0x21;
 }

@@ -8,12 +8,12 @@
 import { packTar } from "../artifact/tar-pack.ts";
 import { writeFile } from "node:fs/promises";
 import { sha256HexAsync } from "../util/digest.ts";
-import { outputFiles, type OutputFile } from "./output-files.ts";
+import { outputFiles, type OutputFile, type OutputSource } from "./output-files.ts";
 import type { PackageSummary } from "./worker-protocol.ts";
 
 const TAR_BLOCK = 512;
 
-export async function packOutputs(artifacts: readonly Bun.BuildArtifact[], tarPath: string, mtime: number): Promise<{ summary: PackageSummary; tar: Uint8Array }> {
+export async function packOutputs(artifacts: readonly OutputSource[], tarPath: string, mtime: number): Promise<{ summary: PackageSummary; tar: Uint8Array }> {
   const outputs = await outputFiles(artifacts);
   // The bundler's threads are idle now: hash the files on the thread pool while this thread packs.
   const digests = Promise.all(outputs.map((o) => sha256HexAsync(o.data)));

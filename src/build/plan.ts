@@ -4,6 +4,7 @@
  * recorded whole in the statement so a rebuild can run exactly the same plan.
  */
 import type { BuildOptions, Config } from "../config/schema.ts";
+import { checkCompileTarget, hostCompileTarget } from "./bun-options.ts";
 
 /** What a running service can import as `bunseal:build-info`. No timestamp: the artifact must stay reproducible. */
 export interface BuildInfo {
@@ -20,6 +21,7 @@ export interface BuildPlan {
   projectDir: string;
   /** absolute temporary path the packed tar is written to, renamed into place once attested */
   tarPath: string;
+  /** as in the config, `./`-prefixed; patterns are expanded by the worker, inside the sandbox, where only the build's files are */
   entrypoints: string[];
   options: BuildOptions;
   /** the whole environment the build process sees, names and values */
@@ -46,6 +48,8 @@ export interface PlanInput {
   hostEnv: Readonly<Record<string, string | undefined>>;
   /** a deliberate change to the build's environment, for `bunseal check`; never used for a build that is signed */
   variation?: BuildVariation;
+  /** the compile target of the machine building (default: this one's), the only one `build.compile` may name */
+  hostCompileTarget?: string;
 }
 
 /** What `bunseal check` varies between builds to find what the output depends on. */
@@ -63,6 +67,8 @@ const FIXED_PATH = "/usr/local/bin:/usr/bin:/bin";
 
 export function planBuild(input: PlanInput): BuildPlan {
   const { config, hostEnv } = input;
+  // before anything runs: a target the sandbox cannot build for is bad input, not a failed build
+  checkCompileTarget(config.build.compile, input.hostCompileTarget ?? hostCompileTarget());
   const epochOverride = hostEnv.SOURCE_DATE_EPOCH;
   const sourceDateEpoch = epochOverride !== undefined && /^\d+$/.test(epochOverride) ? Number(epochOverride) : input.commitTime;
   const visibleEnv = config.env.filter((name) => hostEnv[name] !== undefined).sort();

@@ -9,6 +9,10 @@ export interface MetafileSummary {
   inputs: string[];
   /** imports Bun left external with a relative path: macro modules, which Bun ran at build time but did not bundle */
   relativeExternals: { importer: string; path: string }[];
+  /** the entrypoints built, patterns expanded (sorted) inside the sandbox */
+  entrypoints?: string[];
+  /** the files of the config's plugins the worker loaded, relative to the project: recorded as inputs with role "plugin" */
+  plugins?: string[];
 }
 
 export interface PackagedFile {

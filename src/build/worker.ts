@@ -10,6 +10,13 @@ import { sortedMetafileDigest } from "../inputs/metafile.ts";
 import { packOutputs } from "./pack-outputs.ts";
 import { syncFile } from "../util/atomic-write.ts";
 import { sha256HexAsync } from "../util/digest.ts";
+import { mkdtempSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative, resolve, sep } from "node:path";
+import { readLockfile } from "../inputs/lockfile.ts";
+import { bunBuildOptions, expandEntrypoints } from "./bun-options.ts";
+import { explainMacroFailure } from "./macro-error.ts";
+import type { OutputSource } from "./output-files.ts";
 import type { MetafileSummary, WorkerMessage, WorkerResult } from "./worker-protocol.ts";
 
 const BUILD_INFO_ID = "bunseal:build-info";
@@ -24,40 +31,76 @@ function buildInfoPlugin(info: BuildPlan["buildInfo"]): BunPlugin {
   };
 }
 
-function naming(options: BuildPlan["options"]): Bun.BuildConfig["naming"] {
-  return options.naming;
+/**
+ * The config's plugins, loaded here, inside the sandbox: a module of the
+ * project, or a package installed from the lockfile (resolved in the
+ * project's node_modules, never from a global folder). Each module's default
+ * export is the BunPlugin. Returns the plugins and their files, relative to
+ * the project, which are recorded as inputs (role "plugin").
+ */
+async function loadPlugins(projectDir: string, specs: readonly string[]): Promise<{ plugins: BunPlugin[]; files: string[] }> {
+  if (specs.length === 0) return { plugins: [], files: [] };
+  const locked = new Set((await readLockfile(projectDir))?.lockfile.packages.map((p) => p.name) ?? []);
+  const plugins: BunPlugin[] = [];
+  const files: string[] = [];
+  for (const spec of specs) {
+    let path: string;
+    if (spec.startsWith("./")) path = resolve(projectDir, spec);
+    else {
+      const name = spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0]!;
+      if (!locked.has(name)) throw new Error(`build.plugins: ${JSON.stringify(spec)} is not a package of bun.lock; expected a module path ("./…") or a locked package`);
+      path = Bun.resolveSync(spec, projectDir);
+      if (!path.startsWith(join(projectDir, "node_modules") + sep)) throw new Error(`build.plugins: ${JSON.stringify(spec)} resolved to ${path}; expected a package installed in the project's node_modules`);
+    }
+    const plugin = (await import(path)).default as BunPlugin | undefined;
+    if (!plugin || typeof plugin !== "object" || typeof plugin.setup !== "function") throw new Error(`build.plugins: ${JSON.stringify(spec)} has no default export { name, setup }; expected a BunPlugin as its default export`);
+    plugins.push(plugin);
+    files.push(relative(projectDir, path).split(sep).join("/"));
+  }
+  return { plugins, files };
 }
 
 /**
  * Bun.build with no outdir: the outputs stay in memory (nothing to write, read
  * back and delete), and sourcemap `sources` are relative to the project,
- * whatever folder the build runs in.
+ * whatever folder the build runs in. `compile` is the exception: Bun writes the
+ * executable to disk whatever it is told (into the project folder without an
+ * outdir, which is read-only here), so it gets a scratch folder in the
+ * sandbox's own /tmp, and what Bun wrote there is the output, as `bun build` would leave it.
  */
-async function bundle(plan: BuildPlan): Promise<{ result: WorkerResult; metafile?: Bun.BuildMetafile; outputs?: Bun.BuildArtifact[] }> {
+async function bundle(plan: BuildPlan): Promise<{ result: WorkerResult; metafile?: Bun.BuildMetafile; outputs?: OutputSource[] }> {
   const started = performance.now();
   const { options } = plan;
   try {
+    const entrypoints = expandEntrypoints(plan.projectDir, plan.entrypoints);
+    const loaded = await loadPlugins(plan.projectDir, options.plugins ?? []);
+    const scratch = options.compile !== undefined && options.compile !== false ? mkdtempSync(join(tmpdir(), "bunseal-compile-")) : undefined;
     const result = await Bun.build({
-      entrypoints: plan.entrypoints,
-      target: options.target,
-      format: options.format,
-      minify: options.minify,
-      sourcemap: options.sourcemap,
-      splitting: options.splitting,
-      external: options.external,
-      define: options.define,
-      naming: naming(options),
+      entrypoints,
+      ...bunBuildOptions(options, plan.env, plan.visibleEnv),
+      ...(scratch ? { outdir: scratch } : {}),
       metafile: true,
       throw: false,
-      plugins: [buildInfoPlugin(plan.buildInfo)],
+      // bunseal's first, so no plugin of the project can answer for bunseal:build-info
+      plugins: [buildInfoPlugin(plan.buildInfo), ...loaded.plugins],
     });
     const durationMs = performance.now() - started;
-    const logs = result.logs.map((log) => formatLog(log));
+    const logs = await Promise.all(result.logs.map(async (log) => (await explainMacroFailure(log, plan.projectDir)) ?? formatLog(log)));
     if (!result.success || !result.metafile) return { result: { kind: "failed", durationMs, logs } };
-    return { result: { kind: "built", durationMs, metafile: summarize(result.metafile), logs }, metafile: result.metafile, outputs: result.outputs };
+    const outputs = scratch ? await writtenFiles(scratch) : result.outputs;
+    return { result: { kind: "built", durationMs, metafile: { ...summarize(result.metafile), entrypoints, plugins: loaded.files }, logs }, metafile: result.metafile, outputs };
   } catch (error) {
     return { result: { kind: "failed", durationMs: performance.now() - started, logs: errorLogs(error) } };
   }
+}
+
+/** Every file under `dir`, as the outputs of the build, with the mode Bun gave it. */
+async function writtenFiles(dir: string): Promise<OutputSource[]> {
+  const paths = [...new Bun.Glob("**/*").scanSync({ cwd: dir, onlyFiles: true, dot: true })].sort();
+  return paths.map((path) => {
+    const full = join(dir, path);
+    return { path, executable: (statSync(full).mode & 0o111) !== 0, arrayBuffer: () => Bun.file(full).arrayBuffer() };
+  });
 }
 
 function errorLogs(error: unknown): string[] {

@@ -18,6 +18,8 @@ export const MinifySchema = z.union([
     whitespace: z.boolean().optional(),
     syntax: z.boolean().optional(),
     identifiers: z.boolean().optional(),
+    /** keep function and class names when identifiers are minified (`--keep-names`) */
+    keepNames: z.boolean().optional(),
   }),
 ]);
 
@@ -30,7 +32,62 @@ export const NamingSchema = z.union([
   }),
 ]);
 
-/** The `bun build` options that change what comes out; anything else is fixed by bunseal. */
+/** Bun's loaders (bun-types `Loader`), keyed by extension as `bun build --loader .ext:loader` takes them. */
+export const LoaderSchema = z.record(
+  z.string().regex(/^\.[A-Za-z0-9_.-]+$/, "a file extension starting with '.'"),
+  z.enum(["js", "jsx", "ts", "tsx", "json", "jsonc", "toml", "yaml", "xml", "file", "napi", "wasm", "text", "css", "html"]),
+);
+
+export const JsxSchema = z.strictObject({
+  runtime: z.enum(["automatic", "classic"]).optional(),
+  importSource: z.string().min(1).optional(),
+  factory: z.string().min(1).optional(),
+  fragment: z.string().min(1).optional(),
+  sideEffects: z.boolean().optional(),
+  development: z.boolean().optional(),
+});
+
+/**
+ * `"inline"`, `"disable"`, or a prefix ending in `*`. Whatever it says, only
+ * names listed in the config's `env` are ever inlined (see src/build/bun-options.ts).
+ */
+export const EnvModeSchema = z.union([z.enum(["inline", "disable"]), z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\*$/, "\"inline\", \"disable\" or a prefix ending in '*' (\"PUBLIC_*\")")]);
+
+/** `bun build --compile --target`: which executable to make. */
+export const CompileTargetSchema = z.string().regex(/^bun-(linux|darwin|windows)-(x64|arm64|aarch64)(-(baseline|modern))?(-(glibc|musl))?$/, "a Bun compile target such as \"bun-linux-x64\"");
+
+/**
+ * `compile` as Bun.build takes it. No `executablePath`: the base executable is
+ * the Bun that builds (cross-compiling would need another one fetched and shown
+ * to the sandbox; see src/build/bun-options.ts).
+ */
+export const CompileSchema = z.union([
+  z.boolean(),
+  CompileTargetSchema,
+  z.strictObject({
+    target: CompileTargetSchema.optional(),
+    /** the executable's path inside the artifact; default: the entrypoint's name without its extension */
+    outfile: relativePath.optional(),
+    execArgv: z.array(z.string()).optional(),
+    autoloadDotenv: z.boolean().optional(),
+    autoloadBunfig: z.boolean().optional(),
+    autoloadTsconfig: z.boolean().optional(),
+    autoloadPackageJson: z.boolean().optional(),
+  }),
+]);
+
+/** A plugin: a module of the project (`./plugins/x.ts`) or an installed package from the lockfile (`bun-plugin-x`). */
+export const PluginSpecSchema = z.union([
+  relativePath.refine((p) => p.startsWith("./"), "a module path starting with './'"),
+  z.string().regex(/^(@[a-z0-9][a-z0-9._-]*\/)?[a-z0-9][a-z0-9._-]*(\/[A-Za-z0-9._-]+)*$/, "a package name from the lockfile"),
+]);
+
+/**
+ * The `bun build` options that change what comes out; anything else is fixed by bunseal.
+ * Names and values are Bun.build's own (bun-types `BuildConfig`). Every option
+ * added after the first release is optional with no default: absent means
+ * Bun's default, so an existing config keeps its digest and an old statement still parses.
+ */
 export const BuildOptionsSchema = z.strictObject({
   target: z.enum(["bun", "node", "browser"]).default("bun"),
   format: z.enum(["esm", "cjs", "iife"]).default("esm"),
@@ -42,6 +99,19 @@ export const BuildOptionsSchema = z.strictObject({
   naming: NamingSchema.optional(),
   /** whether the build (its macros, plugins, preloads) may reach the network; off unless asked, and recorded */
   network: z.boolean().optional(),
+  bytecode: z.boolean().optional(),
+  env: EnvModeSchema.optional(),
+  packages: z.enum(["bundle", "external"]).optional(),
+  conditions: z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
+  root: relativePath.optional(),
+  publicPath: z.string().optional(),
+  banner: z.string().optional(),
+  footer: z.string().optional(),
+  drop: z.array(z.string().min(1)).optional(),
+  loader: LoaderSchema.optional(),
+  jsx: JsxSchema.optional(),
+  plugins: z.array(PluginSpecSchema).optional(),
+  compile: CompileSchema.optional(),
 });
 
 /**

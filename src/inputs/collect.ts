@@ -5,7 +5,8 @@
  * build time: a macro (`import x from "./m.ts" with { type: "macro" }`) shows
  * up only as an external import of its importer. Those files change the output
  * as much as any bundled module, so they are found here by following such
- * imports, and the macros' own imports, with Bun's transpiler.
+ * imports, and the macros' own imports, with Bun's transpiler. The config's
+ * plugins (`build.plugins`), which the worker loaded and reports, are followed the same way.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, normalize, relative, sep } from "node:path";
@@ -13,7 +14,7 @@ import { BunsealError } from "../errors.ts";
 import { sha256Hex } from "../util/digest.ts";
 import type { MetafileSummary } from "../build/worker-protocol.ts";
 
-export type InputRole = "module" | "macro" | "preload" | "extra" | "read" | "virtual" | "manifest" | "lockfile" | "tsconfig" | "bunfig" | "config";
+export type InputRole = "module" | "macro" | "preload" | "plugin" | "extra" | "read" | "virtual" | "manifest" | "lockfile" | "tsconfig" | "bunfig" | "config";
 
 export interface InputFile {
   /** POSIX path relative to the project */
@@ -95,6 +96,8 @@ export function collectInputs(projectDir: string, metafile: MetafileSummary, opt
     }
   };
   followCode(bunfigPreloads(projectDir).map((spec) => resolveFrom(projectDir, "bunfig.toml", spec.startsWith(".") ? spec : `./${spec}`) ?? ""), "preload");
+  // the config's plugins (build.plugins) ran in the worker and shaped every module they touched
+  followCode([...(metafile.plugins ?? [])], "plugin");
   followCode(metafile.relativeExternals.map((imp) => resolveFrom(projectDir, imp.importer, imp.path) ?? ""), "macro");
   for (const [path, role] of PROJECT_FILES) {
     if (existsSync(join(projectDir, path))) hashFile(path, role);

@@ -1,0 +1,128 @@
+/**
+ * The config's build options as Bun.build takes them, so that bunseal's bytes
+ * are `bun build`'s bytes. Pure: the worker adds what only it can know (the
+ * entrypoints it expanded, the plugins it loaded, a scratch outdir for
+ * `compile`), and tests compare each mapping with the CLI's flags.
+ */
+import type { BuildOptions } from "../config/schema.ts";
+import { BunsealError } from "../errors.ts";
+
+/**
+ * The CLI's default names (`bun build --help`: entry "[dir]/[name].[ext]",
+ * chunk and asset "[name]-[hash].[ext]"). Bun.build's own chunk default is
+ * "chunk-[hash]", so an HTML entrypoint's script and style, and every split
+ * chunk, would otherwise be named unlike `bun build`'s.
+ */
+export const CLI_NAMING = { entry: "[dir]/[name].[ext]", chunk: "[name]-[hash].[ext]", asset: "[name]-[hash].[ext]" } as const;
+
+export function bunNaming(naming: BuildOptions["naming"]): { entry?: string; chunk: string; asset: string } {
+  const { chunk, asset } = CLI_NAMING;
+  // The entry template is given only when the config gives one: Bun folds an
+  // explicit entry template into the sourcemaps' debugId, and the CLI passes
+  // none unless --entry-naming is set. A string is the CLI's --entry-naming.
+  if (naming === undefined) return { chunk, asset };
+  if (typeof naming === "string") return { entry: naming, chunk, asset };
+  return { chunk, asset, ...naming };
+}
+
+/** Options derived from the config alone: everything but entrypoints, plugins, outdir. */
+export type BunOptions = Omit<Bun.BuildConfig, "entrypoints" | "plugins" | "outdir" | "compile"> & { compile?: Bun.BuildConfig["compile"] };
+
+/**
+ * `env` (the build's environment: the fixed names and the allowed ones) is
+ * what the worker runs with; `allowed` are the config's `env` names. Bun's own
+ * `env: "inline"` inlines every variable the process has, PATH and
+ * SOURCE_DATE_EPOCH included, so it is given as `define`s of the allowed
+ * names only (the same bytes as Bun's inlining of those names), and Bun's is off.
+ */
+export function bunBuildOptions(options: BuildOptions, env: Readonly<Record<string, string>>, allowed: readonly string[]): BunOptions {
+  const out: BunOptions = {
+    target: options.target,
+    format: options.format,
+    minify: options.minify,
+    sourcemap: options.sourcemap,
+    splitting: options.splitting,
+    external: options.external,
+    define: { ...envDefines(options.env, env, allowed), ...options.define },
+    naming: bunNaming(options.naming),
+  };
+  if (options.env !== undefined) out.env = "disable";
+  if (options.bytecode !== undefined) out.bytecode = options.bytecode;
+  if (options.packages !== undefined) out.packages = options.packages;
+  if (options.conditions !== undefined) out.conditions = options.conditions;
+  if (options.root !== undefined) out.root = options.root;
+  if (options.publicPath !== undefined) out.publicPath = options.publicPath;
+  if (options.banner !== undefined) out.banner = options.banner;
+  if (options.footer !== undefined) out.footer = options.footer;
+  if (options.drop !== undefined) out.drop = options.drop;
+  if (options.loader !== undefined) out.loader = options.loader as Bun.BuildConfig["loader"];
+  if (options.jsx !== undefined) out.jsx = options.jsx;
+  if (options.compile !== undefined && options.compile !== false) out.compile = bunCompile(options.compile);
+  return out;
+}
+
+function envDefines(mode: BuildOptions["env"], env: Readonly<Record<string, string>>, allowed: readonly string[]): Record<string, string> {
+  if (mode === undefined || mode === "disable") return {};
+  const prefix = mode === "inline" ? "" : mode.slice(0, -1);
+  const defines: Record<string, string> = {};
+  for (const name of [...allowed].sort()) {
+    const value = env[name];
+    if (value !== undefined && name.startsWith(prefix)) defines[`process.env.${name}`] = JSON.stringify(value);
+  }
+  return defines;
+}
+
+function bunCompile(compile: NonNullable<BuildOptions["compile"]>): Bun.BuildConfig["compile"] {
+  if (compile === true || typeof compile === "string") return compile as Bun.BuildConfig["compile"];
+  if (compile === false) return undefined;
+  return compile as Bun.BuildConfig["compile"];
+}
+
+/** The compile target of the machine building, as Bun names it. */
+export function hostCompileTarget(platform: string = process.platform, arch: string = process.arch): string {
+  return `bun-${platform === "win32" ? "windows" : platform}-${arch}`;
+}
+
+/**
+ * Refuses a compile target other than this machine's. Bun makes an executable
+ * from a base Bun for the target; for the host that is the Bun building, for
+ * any other it downloads one from GitHub, which the sandbox cannot reach (and
+ * which would be an unrecorded input). Cross-compiling needs the base
+ * executable fetched beforehand, integrity-checked, recorded and shown to the
+ * sandbox (`compile.executablePath`): not done yet.
+ */
+export function checkCompileTarget(compile: BuildOptions["compile"], host: string = hostCompileTarget()): void {
+  const target = typeof compile === "string" ? compile : typeof compile === "object" ? compile.target : undefined;
+  if (target === undefined || target === host) return;
+  throw new BunsealError("COMPILE_TARGET_UNSUPPORTED", `build.compile: expected the target of this machine (${JSON.stringify(host)}) or none, got ${JSON.stringify(target)}; bunseal cannot cross-compile yet (the base executable for another platform would be downloaded during the build)`, {
+    field: "build.compile",
+    expected: host,
+    found: target,
+  });
+}
+
+/** Whether an entrypoint is a pattern for Bun.Glob rather than a path. */
+export function isGlob(entrypoint: string): boolean {
+  return /[*?[\]{}]/.test(entrypoint);
+}
+
+/**
+ * Entrypoints with their patterns expanded, in the project folder as the
+ * build sees it (the commit's files and the declared extras). Sorted, and each
+ * pattern's matches in place of the pattern, so the list, and with it the
+ * output, does not depend on the order the file system lists a folder in.
+ * A pattern that matches nothing is an error: an empty release is no release.
+ */
+export function expandEntrypoints(projectDir: string, entrypoints: readonly string[]): string[] {
+  const expanded: string[] = [];
+  for (const entry of entrypoints) {
+    if (!isGlob(entry)) {
+      expanded.push(entry);
+      continue;
+    }
+    const matches = [...new Bun.Glob(entry.replace(/^\.\//, "")).scanSync({ cwd: projectDir, onlyFiles: true, dot: false })].map((p) => `./${p}`).sort();
+    if (matches.length === 0) throw new Error(`entrypoints: the pattern ${JSON.stringify(entry)} matched no file; expected at least one`);
+    expanded.push(...matches);
+  }
+  return [...new Set(expanded)];
+}

@@ -21,6 +21,8 @@ import { readRecordedBuild } from "../rebuild/recorded.ts";
 import { readSource } from "../source/git.ts";
 import { findWorkspaceRoot } from "../workspace/workspace-root.ts";
 import { isBunsealError } from "../errors.ts";
+import { frozenClock } from "../diagnose/factors.ts";
+import { confirmByCulprits, confirmByFrozenClock } from "./confirm.ts";
 import { probeVariations } from "./probe-variations.ts";
 import { CHECK_HOSTNAME, CHECK_UID, planVariations, VARIATION_NAMES, type VariationName, type VariationPlan } from "./variations.ts";
 import { createWorkspace, type Workspace } from "./workspace.ts";
@@ -125,7 +127,25 @@ export async function checkProject(request: CheckRequest, ctx: Context): Promise
       }
       const { comparison, causes } = await compare(baseline, repeat);
       record(repeat, comparison.identical);
-      if (!comparison.identical) return finish("same-environment", [], causes, comparison.files, ["the output differs between builds in the same environment; no variation can be blamed"]);
+      if (!comparison.identical) {
+        // timestamp or random: two more builds with the clock stopped at one instant tell them apart
+        const frozen = tools.faketime && available.get("clock") === true ? frozenClock(tools) : undefined;
+        const stopped = async (label: string) => {
+          const outDir = await workspace.outDir(label);
+          const plan = { ...planFor([], outDir), build: frozen!.variation ?? {} };
+          return buildIn(workspace, { tree, subdir }, outDir, label, [], plan, source, request.timeoutMs, ctx);
+        };
+        const differing = comparison.files.filter((f) => f.kind === "changed").map((f) => f.path);
+        const first = frozen ? await stopped("frozen-clock-1") : undefined;
+        const second = first && !("error" in first) ? await stopped("frozen-clock-2") : undefined;
+        let confirmed = causes;
+        if (first && second && !("error" in first) && !("error" in second)) {
+          const stoppedComparison = await compareTars(first.outcome.artifact.path, second.outcome.artifact.path);
+          const stillDiffering = new Set(stoppedComparison.files.map((f) => f.path));
+          confirmed = confirmByFrozenClock(causes, differing, differing.filter((f) => !stillDiffering.has(f)));
+        }
+        return finish("same-environment", [], confirmed, comparison.files, ["the output differs between builds in the same environment; no variation can be blamed"]);
+      }
     }
 
     // everything varied at once
@@ -168,7 +188,7 @@ export async function checkProject(request: CheckRequest, ctx: Context): Promise
       causes = allCompared?.causes ?? [];
       if ("error" in all) failures.push(`the build failed only with every variation at once: ${all.error.message.split("\n").slice(0, 3).join(" ")}`);
     }
-    return finish("variation", culprits, causes, differences, [...failures, ...notes]);
+    return finish("variation", culprits, confirmByCulprits(causes, culprits, differences[0]?.path ?? null), differences, [...failures, ...notes]);
   } finally {
     await workspace.dispose();
   }

@@ -37,6 +37,10 @@ export const ERROR_CODES = {
   NAME_INVALID: "input",
   /** a path where a folder is expected names a file (or has a file among its parents) */
   NOT_A_DIRECTORY: "input",
+  /** `bunseal init`: a bunseal.json is already there, and --force was not given */
+  CONFIG_EXISTS: "input",
+  /** `bunseal init`: no package.json script runs `bun build` (directly, chained, or through another script) */
+  BUILD_SCRIPT_NOT_FOUND: "input",
   /** `build.compile` names another platform than the one building: its base executable would have to come from the network */
   COMPILE_TARGET_UNSUPPORTED: "input",
   /** a package.json on the way to the workspace root that is not JSON, or whose `workspaces` is not a list of folder globs */

@@ -38,3 +38,6 @@ export { inspectBundle } from "./inspect/inspect-bundle.ts";
 export { describeProvenance } from "./inspect/describe-provenance.ts";
 export { verifyDependencies } from "./deps/deps-verify.ts";
 export { keylessSigner } from "./sign/keyless-signer.ts";
+export { initProject, type InitOutcome, type InitRequest } from "./init/init-project.ts";
+export { planInit, type InitPlan } from "./init/plan-init.ts";
+export { scriptDrift } from "./init/script-drift.ts";

@@ -10,6 +10,7 @@ import { VERSION } from "../version.ts";
 import { registerBuild } from "./commands/build.ts";
 import { registerCheck } from "./commands/check.ts";
 import { registerDeps } from "./commands/deps.ts";
+import { registerInit } from "./commands/init.ts";
 import { registerInspect } from "./commands/inspect.ts";
 import { registerKeygen } from "./commands/keygen.ts";
 import { registerPin } from "./commands/pin.ts";
@@ -36,6 +37,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const setExit = (code: number) => {
     exitCode = code;
   };
+  registerInit(program, setExit);
   registerKeygen(program, setExit);
   registerBuild(program, setExit);
   registerVerify(program, setExit);

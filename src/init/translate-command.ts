@@ -20,7 +20,7 @@ export const CLI_DEFAULTS: Readonly<Record<string, unknown>> = {
   splitting: false,
   external: [],
   define: {},
-  naming: CLI_NAMING,
+  naming: { chunk: CLI_NAMING.chunk, asset: CLI_NAMING.asset },
   packages: "bundle",
   env: "disable",
   bytecode: false,
@@ -128,6 +128,10 @@ function finish(t: Translation): void {
   o.target ??= o.compile ? "bun" : CLI_DEFAULTS.target;
   // `--format`: "Defaults to "esm", or "cjs" with --bytecode" (bun build --help)
   o.format ??= o.bytecode ? "cjs" : CLI_DEFAULTS.format;
-  o.naming = { ...CLI_NAMING, ...((o.naming as Record<string, string> | undefined) ?? {}) };
+  // entry is written only when the command sets it: measured on Bun 1.4.5, an explicit entry name equal to
+  // the documented default still changes a split entry's chunk id (CLI and Bun.build alike), so writing it
+  // would change the bytes; chunk and asset must be written, as Bun.build's own defaults differ from the CLI's
+  const { entry: _entry, ...namingDefaults } = CLI_NAMING;
+  o.naming = { ...namingDefaults, ...((o.naming as Record<string, string> | undefined) ?? {}) };
   for (const [key, value] of Object.entries(CLI_DEFAULTS)) o[key] ??= value;
 }

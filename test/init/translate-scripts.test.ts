@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { ConfigSchema } from "../../src/config/schema.ts";
 import { planInit } from "../../src/init/plan-init.ts";
 
-const NAMING = { entry: "[dir]/[name].[ext]", chunk: "[name]-[hash].[ext]", asset: "[name]-[hash].[ext]" };
+const NAMING = { chunk: "[name]-[hash].[ext]", asset: "[name]-[hash].[ext]" };
 /** `bun build` with no flags, as bunseal.json says it */
 const CLI = { target: "browser", format: "esm", minify: false, sourcemap: "none", splitting: false, external: [], define: {}, naming: NAMING, packages: "bundle", env: "disable", bytecode: false, network: false };
 const TOP = { env: [], secrets: [], outDir: ".bunseal/out" };

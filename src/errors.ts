@@ -90,6 +90,8 @@ export const ERROR_CODES = {
   IO_FAILED: "environment",
   /** a child process (the build, git, bun install) ran past the hard limit of `--timeout` and was stopped */
   TIMED_OUT: "environment",
+  /** the recorded source (a remote URL) could not be cloned: the network or the host, not the artifact */
+  CLONE_FAILED: "environment",
   /** the trace of what the build read could not be completed (the kernel dropped events); nothing is signed on a partial record */
   TRACE_INCOMPLETE: "environment",
   STORE_FAILED: "environment",

@@ -13,6 +13,7 @@ import { BunsealError } from "../errors.ts";
 import { gitEnv } from "../sandbox/child-env.ts";
 import { exec, tail } from "../util/exec.ts";
 import { scratchDir } from "../util/scratch-dir.ts";
+import { registerScratch, unregisterScratch } from "../util/scratch-registry.ts";
 
 // node_modules is handled apart (see createWorkspace)
 const SKIP = new Set([".git", ".bunseal", "node_modules"]);
@@ -36,6 +37,7 @@ export interface Workspace {
 
 export async function createWorkspace(): Promise<Workspace> {
   const root = await mkdtemp(join(scratchDir(), "bunseal-check-"));
+  registerScratch(root);
   // readable and traversable by the user variation's uid
   await chmod(root, 0o755);
   const base = join(root, "copy", "project");
@@ -80,7 +82,10 @@ export async function createWorkspace(): Promise<Workspace> {
       await chmod(dir, 0o777);
       return dir;
     },
-    dispose: () => rm(root, { recursive: true, force: true }),
+    dispose: async () => {
+      await rm(root, { recursive: true, force: true });
+      unregisterScratch(root);
+    },
   };
 }
 

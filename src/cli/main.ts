@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { isBunsealError, type BunsealError } from "../errors.ts";
+import { removeAllScratch } from "../util/scratch-registry.ts";
 import { VERSION } from "../version.ts";
 import { registerBuild } from "./commands/build.ts";
 import { registerCheck } from "./commands/check.ts";
@@ -24,7 +25,22 @@ import { wantsJson } from "./output.ts";
 
 const EXIT = { ok: 0, rejected: 1, input: 2, environment: 3 } as const;
 
+/**
+ * An interrupt or a stop leaves no scratch folder behind: what is still
+ * registered (src/util/scratch-registry.ts) is removed, and bunseal exits as a
+ * process killed by that signal would (128 + its number).
+ */
+function removeScratchOnSignals(): void {
+  for (const [signal, number] of [["SIGINT", 2], ["SIGTERM", 15], ["SIGHUP", 1]] as const) {
+    process.once(signal, () => {
+      removeAllScratch();
+      process.exit(128 + number);
+    });
+  }
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
+  removeScratchOnSignals();
   const program = new Command("bunseal")
     .description("Signed, reproducible, traceable release artifacts for bun build")
     .version(VERSION, "-V, --version")

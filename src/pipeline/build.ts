@@ -11,6 +11,7 @@ import { externalParameters, internalParameters, invocationId } from "../attest/
 import { makeStatement, type ProvenanceStatement } from "../attest/provenance.ts";
 import { checkBudgets } from "../build/budgets.ts";
 import { preflightOutDir } from "../build/preflight.ts";
+import { scriptDrift } from "../init/script-drift.ts";
 import { planBuild, type BuildVariation } from "../build/plan.ts";
 import { runBuild, type BuildResult } from "../build/run-build.ts";
 import { findSecrets } from "../build/secrets.ts";
@@ -23,6 +24,7 @@ import { readLockfile } from "../inputs/lockfile.ts";
 
 import { planBoundary } from "../sandbox/boundary.ts";
 import { sandboxAvailability } from "../sandbox/bwrap.ts";
+import { registerScratch, unregisterScratch } from "../util/scratch-registry.ts";
 import { preloadSigning, signStatement } from "../sign/sign-statement.ts";
 import type { Signer } from "../sign/signer.ts";
 import { checkWorkTree, readHead, type SourceInfo } from "../source/git.ts";
@@ -96,6 +98,9 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
   // where the results go is checked before anything is built: a file in the way is exit 2, a
   // read-only or full disk exit 3, each naming the path, and nothing is left half-made
   await preflightOutDir(outDir);
+  // the project's own build script says what its authors meant: a flag the config lacks is worth a warning
+  const scriptWarnings = scriptDrift(await readPackageJson(projectDir), config).map((w) => `package.json build script: ${w}`);
+  for (const warning of scriptWarnings) ctx.log(`warning: ${warning}`);
   timer.mark("config");
 
   // source: the commit now; the work-tree check runs alongside the build
@@ -103,7 +108,9 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
   const head = request.source ?? (await readHead(projectDir));
   const workTree = request.source ? Promise.resolve(request.source) : checkWorkTree(head, { allowDirty: request.allowDirty, ignore: [join(projectDir, ".bunseal"), outDir] });
   workTree.catch(() => undefined); // awaited after the build; an early rejection must not go unobserved
-  const lock = await readLockfile(projectDir);
+  // a workspace member's lockfile is its workspace root's, searched no higher than the repository; a
+  // bun.lockb is read through the Bun that builds
+  const lock = await readLockfile(projectDir, { repoRoot: head.repoRoot, bunPath: bun.path });
   const lockfileDigest = lock ? `sha256:${lock.sha256}` : null;
   timer.mark("source");
 
@@ -125,6 +132,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     // boundary: what the build may see and write, decided in one place (src/sandbox); the
     // tar exists before the sandbox starts, since it is the one file shown writable there
     await writeFile(plan.tarPath, "");
+    registerScratch(plan.tarPath);
     const boundary = await planBoundary({
       projectDir,
       repoRoot: head.repoRoot,
@@ -152,7 +160,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     // inputs: hashed here while the worker packs the outputs (hashing the
     // sources during the bundle instead was measured: on two cores it slows
     // the bundler by as much as it saves)
-    const known: KnownDigests = new Map(lock ? [["bun.lock", { sha256: lock.sha256, size: lock.bytes.byteLength }]] : []);
+    const known: KnownDigests = new Map(lock?.path === "bun.lock" ? [["bun.lock", { sha256: lock.sha256, size: lock.bytes.byteLength }]] : []);
     const virtual = new Map([["bunseal:bunseal:build-info", canonicalJson(plan.buildInfo)]]);
     const modules = collectInputs(projectDir, built.metafile, { known, virtual, extras: boundary.extras });
     timer.mark("inputs");
@@ -199,6 +207,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     const bundlePath = bundle ? `${artifactPath}.sigstore.json` : null;
     const statementPath = bundle ? null : `${artifactPath}.intoto.json`;
     await renameIntoPlace(plan.tarPath, artifactPath);
+    unregisterScratch(plan.tarPath);
     try {
       if (bundlePath) await writeFileAtomic(bundlePath, `${JSON.stringify(bundle, null, 2)}\n`);
       if (statementPath) await writeFileAtomic(statementPath, statementBytes);
@@ -222,13 +231,22 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
       bun: bun.version,
       timings: { ...timer.laps, bun: Math.round(built.durationMs), total: timer.total() },
       statementValue: statement,
-      warnings: boundary.warnings,
+      warnings: [...scriptWarnings, ...boundary.warnings],
     };
   } catch (error) {
     // the packed tar is only ever renamed into place once attested; on any failure it goes
     await built?.stop();
     await Promise.all([rm(plan.tarPath, { force: true }), session?.abandon()]);
+    unregisterScratch(plan.tarPath);
     throw error;
   }
 }
 
+/** package.json as parsed JSON, or undefined (none, or not JSON: the config stage has said so already). */
+async function readPackageJson(projectDir: string): Promise<unknown> {
+  try {
+    return await Bun.file(join(projectDir, "package.json")).json();
+  } catch {
+    return undefined;
+  }
+}

@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { BunsealError } from "../errors.ts";
 import { exec, tail } from "../util/exec.ts";
 import { scratchDir } from "../util/scratch-dir.ts";
+import { registerScratch, unregisterScratch } from "../util/scratch-registry.ts";
 
 export interface Checkout {
   /** the temporary folder holding the clone (and, beside it, the rebuild's outputs) */
@@ -30,7 +31,13 @@ export async function checkoutCommit(given: string, commit: string, subdir: stri
   // a file:// URL is reported as given (it is how the statement names the source); a path by its top level
   const shown = given.startsWith("file://") ? given : source;
   const root = await mkdtemp(join(scratchDir(), "bunseal-rebuild-"));
+  registerScratch(root);
   const repo = join(root, "src");
+  // a clone that failed leaves nothing behind
+  const fail = (error: BunsealError) => {
+    removeInBackground(root);
+    return error;
+  };
   const git = async (args: string[], cwd = root) => {
     const result = await exec(["git", ...args], { cwd, env: GIT_ENV, failCode: "GIT_FAILED" });
     return result;
@@ -39,7 +46,8 @@ export async function checkoutCommit(given: string, commit: string, subdir: stri
   // the clone lives only as long as the rebuild.
   const cloned = await git(["clone", "--quiet", "--no-checkout", ...(local ? ["--shared"] : []), source, repo]);
   if (cloned.exitCode !== 0) {
-    throw new BunsealError("SOURCE_UNAVAILABLE", `cannot clone ${source}; expected a readable git repository (pass --source DIR|URL):\n${tail(cloned.stderr)}`, { file: source, expected: "a git repository" });
+    // a remote that cannot be reached is the network's problem (exit 3); a local one that is no repository, the input's (exit 2)
+    throw fail(new BunsealError(local ? "SOURCE_UNAVAILABLE" : "CLONE_FAILED", `cannot clone ${source}; expected a readable git repository (pass --source DIR|URL):\n${tail(cloned.stderr)}`, { file: source, expected: "a git repository" }));
   }
   let checkedOut = await git(["checkout", "--quiet", "--detach", commit], repo);
   if (checkedOut.exitCode !== 0) {
@@ -48,7 +56,7 @@ export async function checkoutCommit(given: string, commit: string, subdir: stri
     checkedOut = await git(["checkout", "--quiet", "--detach", commit], repo);
   }
   if (checkedOut.exitCode !== 0) {
-    throw new BunsealError("SOURCE_UNAVAILABLE", `${source} does not have commit ${commit}; expected the recorded commit to be reachable:\n${tail(checkedOut.stderr)}`, { file: source, field: "commit", expected: commit, found: "no such commit" });
+    throw fail(new BunsealError("SOURCE_UNAVAILABLE", `${source} does not have commit ${commit}; expected the recorded commit to be reachable:\n${tail(checkedOut.stderr)}`, { file: source, field: "commit", expected: commit, found: "no such commit" }));
   }
   return { root, repo, projectDir: subdir ? join(repo, subdir) : repo, source: shown };
 }
@@ -78,4 +86,6 @@ async function localRepository(given: string): Promise<string> {
 export function removeInBackground(path: string): void {
   const proc = Bun.spawn(["rm", "-rf", "--", path], { stdin: "ignore", stdout: "ignore", stderr: "ignore", env: toolEnv(process.env) });
   proc.unref();
+  // the rm runs on in its own process even if bunseal exits now
+  unregisterScratch(path);
 }

@@ -74,8 +74,12 @@ async function localRepository(given: string): Promise<string> {
   if (!existsSync(path)) throw unavailable("no such folder");
   if (!statSync(path).isDirectory()) throw unavailable("a file");
   const top = await exec(["git", "rev-parse", "--show-toplevel"], { cwd: path, env: GIT_ENV, failCode: "GIT_FAILED" });
-  if (top.exitCode !== 0) throw unavailable("a folder outside any git repository");
-  return top.stdout.trim();
+  if (top.exitCode === 0) return top.stdout.trim();
+  // a bare repository (a mirror, a CI cache, the remote of a local clone) has no work tree, and is a fine source
+  const bare = await exec(["git", "rev-parse", "--is-bare-repository", "--absolute-git-dir"], { cwd: path, env: GIT_ENV, failCode: "GIT_FAILED" });
+  const [isBare, gitDir] = bare.stdout.trim().split("\n");
+  if (bare.exitCode === 0 && isBare === "true" && gitDir) return gitDir;
+  throw unavailable("a folder outside any git repository");
 }
 
 /**

@@ -61,13 +61,22 @@ export function bunBuildOptions(options: BuildOptions, env: Readonly<Record<stri
   return out;
 }
 
-function envDefines(mode: BuildOptions["env"], env: Readonly<Record<string, string>>, allowed: readonly string[]): Record<string, string> {
-  if (mode === undefined || mode === "disable") return {};
+/**
+ * The allowed names whose values `build.env` inlines into the output, sorted.
+ * Also what `bunseal check` must not vary: the output depends on these values
+ * by the config's own say, so another value changing it is no nondeterminism.
+ */
+export function inlinedEnvNames(mode: BuildOptions["env"], allowed: readonly string[]): string[] {
+  if (mode === undefined || mode === "disable") return [];
   const prefix = mode === "inline" ? "" : mode.slice(0, -1);
+  return allowed.filter((name) => name.startsWith(prefix)).sort();
+}
+
+function envDefines(mode: BuildOptions["env"], env: Readonly<Record<string, string>>, allowed: readonly string[]): Record<string, string> {
   const defines: Record<string, string> = {};
-  for (const name of [...allowed].sort()) {
+  for (const name of inlinedEnvNames(mode, allowed)) {
     const value = env[name];
-    if (value !== undefined && name.startsWith(prefix)) defines[`process.env.${name}`] = JSON.stringify(value);
+    if (value !== undefined) defines[`process.env.${name}`] = JSON.stringify(value);
   }
   return defines;
 }

@@ -25,6 +25,12 @@ export interface VariationPlan {
 export interface VariationContext {
   /** names of the variables the config lets the build see, and their baseline values */
   allowedEnv: ReadonlyMap<string, string>;
+  /**
+   * the allowed names the config inlines (`build.env`, see inlinedEnvNames):
+   * not varied, since the output holds their values by design and another
+   * value changing it would be a false alarm
+   */
+  inlinedEnv?: readonly string[];
   multipleEntrypoints: boolean;
   /** `true`, or why the variation cannot run here */
   available: ReadonlyMap<VariationName, string | true>;
@@ -93,11 +99,18 @@ export function planVariations(names: readonly VariationName[], ctx: VariationCo
         env.LANG = "de_DE.UTF-8";
         plan.notes.push("locale: LC_ALL=de_DE.UTF-8 (bunseal build pins LC_ALL=C)");
         break;
-      case "env":
-        for (const [key, value] of ctx.allowedEnv) env[key] = `${value}-bunseal-check`;
+      case "env": {
+        const inlined = new Set(ctx.inlinedEnv ?? []);
+        const varied = [...ctx.allowedEnv.keys()].filter((key) => !inlined.has(key));
+        for (const key of varied) env[key] = `${ctx.allowedEnv.get(key)}-bunseal-check`;
         Object.assign(plan.hostEnvNoise, { BUNSEAL_CHECK_NOISE: "noise", HOME: "/nonexistent/bunseal-check-home", USER: "bunseal-check" });
-        plan.notes.push(`env: other values for ${[...ctx.allowedEnv.keys()].join(", ") || "no allowed variables"}, and noise in bunseal's own environment`);
+        const kept = [...ctx.allowedEnv.keys()].filter((key) => inlined.has(key));
+        plan.notes.push(
+          `env: other values for ${varied.join(", ") || "no allowed variables"}, and noise in bunseal's own environment` +
+            (kept.length > 0 ? `; ${kept.join(", ")} kept, since build.env inlines ${kept.length === 1 ? "it" : "them"} into the output by design` : ""),
+        );
         break;
+      }
       case "entrypoint-order":
         plan.build.reverseEntrypoints = true;
         plan.notes.push("entrypoint-order: entrypoints in reverse order");

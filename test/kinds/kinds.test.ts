@@ -56,7 +56,7 @@ const KINDS: Kind[] = [
       variations: ["build-path", "file-order", "clock", "timezone", "locale", "umask", "hostname", "user", "entrypoint-order"],
       why:
         "not env: check's env variation gives BUN_PUBLIC_API_URL another value, and the config inlines it (build.env), so the output " +
-        "changes by design and check names env as a culprit (a false alarm; src/check/check.ts does not yet tell planVariations which names the build inlines)",
+        "changes by design and check names env as a culprit (a false alarm; planVariations keeps the names given as inlinedEnv, and src/check/check.ts does not pass them yet)",
     },
     proof: (b) => {
       expect(b.files.has("index.html")).toBe(true);

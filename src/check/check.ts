@@ -23,6 +23,7 @@ import { findWorkspaceRoot } from "../workspace/workspace-root.ts";
 import { isBunsealError } from "../errors.ts";
 import { frozenClock } from "../diagnose/factors.ts";
 import { confirmByCulprits, confirmByFrozenClock } from "./confirm.ts";
+import { copyOnProjectFilesystem, filesystemAvailable } from "./filesystem-copy.ts";
 import { probeVariations } from "./probe-variations.ts";
 import { CHECK_HOSTNAME, CHECK_UID, planVariations, VARIATION_NAMES, type VariationName, type VariationPlan } from "./variations.ts";
 import { createWorkspace, type Workspace } from "./workspace.ts";
@@ -94,6 +95,8 @@ export async function checkProject(request: CheckRequest, ctx: Context): Promise
       env: ctx.env,
       buildFiles: { readable: [BUILD_WORKER], executable: [process.execPath], traversable: [workspace.root] },
     });
+    // the real build runs on the project's own file system; the copies, usually, on a memory one
+    if (available.get("filesystem") === true) available.set("filesystem", filesystemAvailable(projectDir, workspace.root));
     const asked = request.vary ?? VARIATION_NAMES;
     const wanted = asked.filter((name) => available.get(name) === true);
     const unavailable = asked.flatMap((variation) => (available.get(variation) === true ? [] : [{ variation, reason: String(available.get(variation)) }]));
@@ -214,12 +217,20 @@ async function buildIn(workspace: Workspace, from: { tree: string; subdir: strin
   const dir = await workspace.copy(from.tree, { longerPath: plan.longerPath, reverseCreation: plan.reverseCreation }, from.subdir);
   // a member's copy is built as the original is: inside its repository, which is the workspace's copy
   const copied = from.subdir === "" ? source : { ...source, repoRoot: dir.slice(0, dir.length - from.subdir.length - 1) };
+  // the filesystem variation: the same files on the project's own file system, shown at the copy's path
+  const root = from.subdir === "" ? dir : copied.repoRoot;
+  const onDisk = plan.projectFilesystem ? copyOnProjectFilesystem(root, from.tree) : undefined;
   try {
-    const outcome = await buildArtifact({ projectDir: dir, outDir, source: copied, variation: plan.build, timeoutMs }, { ...ctx, env: { ...ctx.env, ...plan.hostEnvNoise }, log: () => {} });
+    const outcome = await buildArtifact(
+      { projectDir: dir, outDir, source: copied, variation: plan.build, timeoutMs, rootFrom: onDisk ? { path: onDisk.path, packages: onDisk.packages } : undefined },
+      { ...ctx, env: { ...ctx.env, ...plan.hostEnvNoise }, log: () => {} },
+    );
     return { label, variations, dir, plan, outcome };
   } catch (cause) {
     const error = isBunsealError(cause) ? { code: cause.code, message: cause.message } : { code: null, message: cause instanceof Error ? cause.message : String(cause) };
     return { label, variations, plan, error, cause };
+  } finally {
+    onDisk?.dispose();
   }
 }
 

@@ -12,6 +12,7 @@ import type { VariationName } from "./variations.ts";
 export const VARIATION_CAUSE: Partial<Record<VariationName, CauseKind>> = {
   "build-path": "build-path",
   "file-order": "file-order",
+  filesystem: "file-order",
   clock: "timestamp",
   timezone: "timezone",
   locale: "locale",

@@ -6,7 +6,7 @@
  */
 import type { BuildVariation } from "../build/plan.ts";
 
-export const VARIATION_NAMES = ["build-path", "file-order", "clock", "timezone", "locale", "umask", "env", "hostname", "user", "entrypoint-order"] as const;
+export const VARIATION_NAMES = ["build-path", "file-order", "filesystem", "clock", "timezone", "locale", "umask", "env", "hostname", "user", "entrypoint-order"] as const;
 export type VariationName = (typeof VARIATION_NAMES)[number];
 
 /** How a build under some set of variations differs from the baseline. */
@@ -15,6 +15,8 @@ export interface VariationPlan {
   longerPath: boolean;
   /** create the copy's files in reverse order (on tmpfs, directory listings follow creation order) */
   reverseCreation: boolean;
+  /** show the copy's files from a copy on the project's own file system, at the same path */
+  projectFilesystem: boolean;
   /** extra variables in bunseal's own environment: the sanitiser must drop them */
   hostEnvNoise: Record<string, string>;
   build: BuildVariation;
@@ -76,7 +78,7 @@ function wrapperFor(name: VariationName, tools: VariationTools, outDir: string):
 
 export function planVariations(names: readonly VariationName[], ctx: VariationContext): VariationPlan {
   const chosen = new Set(names.filter((n) => ctx.available.get(n) === true));
-  const plan: VariationPlan = { longerPath: false, reverseCreation: false, hostEnvNoise: {}, build: {}, notes: [] };
+  const plan: VariationPlan = { longerPath: false, reverseCreation: false, projectFilesystem: false, hostEnvNoise: {}, build: {}, notes: [] };
   const env: Record<string, string> = {};
   const wrapper: string[] = [];
   for (const name of VARIATION_NAMES) {
@@ -89,6 +91,10 @@ export function planVariations(names: readonly VariationName[], ctx: VariationCo
       case "file-order":
         plan.reverseCreation = true;
         plan.notes.push("file-order: the project's files created in reverse order");
+        break;
+      case "filesystem":
+        plan.projectFilesystem = true;
+        plan.notes.push("filesystem: the project's files on its own file system (as the real build sees them), at the copy's path");
         break;
       case "timezone":
         env.TZ = "Pacific/Chatham";

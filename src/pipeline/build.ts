@@ -57,6 +57,8 @@ export interface BuildRequest {
   timeoutMs?: number;
   /** how to trace the build's reads; default: the best this machine offers (fanotify, then strace) */
   tracer?: TracerKind;
+  /** for `bunseal check`'s filesystem variation only: the build root's files shown from a copy on another file system */
+  rootFrom?: { path: string; packages: readonly string[] };
   /**
    * false: build without the sandbox (library only, for measuring what the boundary costs);
    * the statement then says `sandbox.kind: "none"`, so a verifier can refuse the artifact
@@ -145,6 +147,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
       host: ctx.env,
       tracer: request.tracer,
       off: request.sandbox === false,
+      rootFrom: request.rootFrom,
     });
     for (const warning of boundary.warnings) ctx.log(`warning: ${warning}`);
 

@@ -43,6 +43,8 @@ export interface BoundaryInput {
   tracer?: TracerKind;
   /** no sandbox at all, by the caller's choice (measurements); recorded as such */
   off?: boolean;
+  /** for check's `filesystem` variation: a copy of the build's root on another file system, shown at the root's path */
+  rootFrom?: { path: string; packages: readonly string[] };
 }
 
 export interface Boundary {
@@ -78,6 +80,7 @@ export async function planBoundary(input: BoundaryInput): Promise<Boundary> {
   const reads = await chooseTracer([root, ...extras.map((path) => join(input.projectDir, path))], input.tarPath, input.tracer);
   const argv = sandboxArgv(available.bwrap, {
     root,
+    rootFrom: input.rootFrom,
     cwd: input.projectDir,
     hidden,
     reveal: extras.map((path) => join(input.projectDir, path)),

@@ -28,6 +28,11 @@ const ETC_FILES = ["/etc/passwd", "/etc/group", "/etc/hosts", "/etc/resolv.conf"
 export interface SandboxSpec {
   /** the folder whose files of the commit the build may read (the repository root, or the project when it is no repository) */
   root: string;
+  /**
+   * The same files, kept elsewhere, to show at `root` instead (check's `filesystem` variation: the
+   * project's files on another file system, at the same path); its `node_modules` folders come from `root`.
+   */
+  rootFrom?: { path: string; packages: readonly string[] };
   /** where the build starts */
   cwd: string;
   /** paths under `root` to mask, outer ones first */
@@ -89,7 +94,12 @@ export function sandboxArgv(bwrap: string, spec: SandboxSpec): string[] {
   for (const path of spec.code) args.push("--ro-bind", path, path);
   const bunDir = dirname(realpathSync(spec.bunPath));
   if (!SYSTEM_DIRS.some((dir) => bunDir === dir || bunDir.startsWith(`${dir}/`))) args.push("--ro-bind", bunDir, bunDir);
-  args.push("--ro-bind", spec.root, spec.root);
+  if (spec.rootFrom) {
+    args.push("--ro-bind", spec.rootFrom.path, spec.root);
+    for (const folder of spec.rootFrom.packages) args.push("--ro-bind", join(spec.root, folder), join(spec.root, folder));
+  } else {
+    args.push("--ro-bind", spec.root, spec.root);
+  }
   for (const entry of spec.hidden) {
     // an empty tmpfs, not read-only: a declared extra input may be shown again inside it
     if (entry.kind === "dir") args.push("--tmpfs", entry.path);

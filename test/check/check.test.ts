@@ -67,10 +67,12 @@ describe("check names each planted source", () => {
     expect(confirmedKinds(report)).toContain("build-path");
   });
 
-  test("file-order is exposed by the file-order variation alone", async () => {
+  test("file-order is exposed by the file-order variation, and by the project's own file system", async () => {
     await using repo = await plantedRepo("file-order");
     const { report } = await check(repo.path);
-    expect(report.culprits).toEqual(["file-order"]);
+    // the copies live on tmpfs (creation order), the project on disk (hash order): the real build's listing differs from the copies'
+    const filesystem = report.unavailable.some((u: { variation: string }) => u.variation === "filesystem") ? [] : ["filesystem"];
+    expect(report.culprits).toEqual(["file-order", ...filesystem]);
     expect(confirmedKinds(report)).toContain("file-order");
   });
 
@@ -86,6 +88,15 @@ describe("check names each planted source", () => {
     const { report } = await check(repo.path);
     expect(report.culprits).toEqual(["hostname"]);
     expect(confirmedKinds(report)).toContain("hostname");
+  });
+
+  test("the filesystem variation alone catches a listing that differs between the project's disk and check's tmpfs copies", async () => {
+    await using repo = await plantedRepo("file-order");
+    const { exitCode, report } = await check(repo.path, ["--vary", "filesystem"]);
+    expect(report.unavailable).toEqual([]);
+    expect(exitCode).toBe(1);
+    expect(report.culprits).toEqual(["filesystem"]);
+    expect(confirmedKinds(report)).toContain("file-order");
   });
 
   test("--vary limits the variations; an unknown one is a usage error", async () => {

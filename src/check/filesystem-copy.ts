@@ -1,0 +1,74 @@
+/**
+ * check's `filesystem` variation: the real build runs in the project's own
+ * folder, on its own file system (ext4 lists a folder in hash order), while
+ * check's copies live on a memory file system (which lists in the order
+ * entries were made). A copy of the build's root on the project's file system,
+ * shown by the sandbox at the very path of the memory copy, changes the file
+ * system and nothing else. Installed packages are shown from the memory copy:
+ * they are not the project's files, and copying them would cost more than the
+ * build.
+ */
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, statfsSync, statSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { registerScratch, unregisterScratch } from "../util/scratch-registry.ts";
+
+/** `true` when the project's file system is another than the copies', or why the variation cannot run. */
+export function filesystemAvailable(projectDir: string, workspaceRoot: string): true | string {
+  try {
+    const [project, copies] = [statfsSync(projectDir), statfsSync(workspaceRoot)];
+    if (statSync(projectDir).dev === statSync(workspaceRoot).dev || project.type === copies.type) {
+      return "the project and check's copies are on the same kind of file system";
+    }
+    return true;
+  } catch (error) {
+    return `the file systems cannot be inspected: ${(error as Error).message}`;
+  }
+}
+
+export interface FilesystemCopy {
+  path: string;
+  /** node_modules folders (relative to the root), shown from the memory copy */
+  packages: string[];
+  dispose(): void;
+}
+
+/**
+ * Copies `root` (a memory copy) onto the project's file system: the system's
+ * temporary folder when it is there (any user can reach it, which the `user`
+ * variation needs), else bunseal's own folder of the project.
+ */
+export function copyOnProjectFilesystem(root: string, projectDir: string): FilesystemCopy {
+  const device = statSync(projectDir).dev;
+  const parent = statSync(tmpdir()).dev === device ? tmpdir() : join(projectDir, ".bunseal");
+  mkdirSync(parent, { recursive: true });
+  const path = mkdtempSync(join(parent, "bunseal-check-filesystem-"));
+  registerScratch(path);
+  // readable by the user variation's uid, as check's other copies are
+  chmodSync(path, 0o755);
+  const packages: string[] = [];
+  const copy = (from: string, to: string, at: string) => {
+    // sorted, as git checks a commit out: only the file system decides how the folder lists
+    for (const entry of readdirSync(from, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const [source, dest, rel] = [join(from, entry.name), join(to, entry.name), at === "" ? entry.name : `${at}/${entry.name}`];
+      if (entry.name === "node_modules") {
+        // an empty folder where the sandbox shows the memory copy's packages
+        mkdirSync(dest);
+        packages.push(rel);
+      } else if (entry.isDirectory()) {
+        mkdirSync(dest);
+        copy(source, dest, rel);
+      } else if (entry.isSymbolicLink()) symlinkSync(readlinkSync(source), dest);
+      else if (entry.isFile()) copyFileSync(source, dest);
+    }
+  };
+  copy(root, path, "");
+  return {
+    path,
+    packages,
+    dispose() {
+      rmSync(path, { recursive: true, force: true });
+      unregisterScratch(path);
+    },
+  };
+}

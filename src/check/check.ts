@@ -21,6 +21,7 @@ import { readRecordedBuild } from "../rebuild/recorded.ts";
 import { readSource } from "../source/git.ts";
 import { findWorkspaceRoot } from "../workspace/workspace-root.ts";
 import { isBunsealError } from "../errors.ts";
+import { inlinedEnvNames } from "../build/bun-options.ts";
 import { frozenClock } from "../diagnose/factors.ts";
 import { confirmByCulprits, confirmByFrozenClock } from "./confirm.ts";
 import { copyOnProjectFilesystem, filesystemAvailable } from "./filesystem-copy.ts";
@@ -100,7 +101,9 @@ export async function checkProject(request: CheckRequest, ctx: Context): Promise
     const asked = request.vary ?? VARIATION_NAMES;
     const wanted = asked.filter((name) => available.get(name) === true);
     const unavailable = asked.flatMap((variation) => (available.get(variation) === true ? [] : [{ variation, reason: String(available.get(variation)) }]));
-    const planFor = (names: VariationName[], outDir: string) => planVariations(names, { allowedEnv, multipleEntrypoints, available, tools, outDir });
+    // names the config inlines on purpose (build.env) keep their value: a changed value there is the point, not nondeterminism
+    const inlinedEnv = inlinedEnvNames(config.build.env, config.env);
+    const planFor = (names: VariationName[], outDir: string) => planVariations(names, { allowedEnv, multipleEntrypoints, available, tools, outDir, inlinedEnv });
 
     const build = async (label: string, variations: VariationName[]) => {
       const outDir = await workspace.outDir(label);

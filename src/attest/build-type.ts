@@ -6,7 +6,7 @@
  * not write is not one of ours.
  */
 import { z } from "zod";
-import { BuildOptionsSchema, ContractsSchema } from "../config/schema.ts";
+import { BuildOptionsSchema, BuildsSchema, ContractsSchema } from "../config/schema.ts";
 
 export const BUILD_TYPE = "https://bunseal.dev/buildtypes/bun-build/v1";
 export const DEFAULT_BUILDER_ID = "https://bunseal.dev/builders/local/v1";
@@ -24,16 +24,28 @@ export const SourceParametersSchema = z.strictObject({
   changedPaths: z.array(z.string()),
 });
 
-export const ExternalParametersSchema = z.strictObject({
-  service: z.string().min(1),
-  entrypoints: z.array(z.string().min(1)).min(1),
-  build: BuildOptionsSchema,
-  config: z.strictObject({ source: z.string().min(1), digest: Sha256Ref }),
-  featureFlags: z.record(z.string(), z.union([z.boolean(), z.string(), z.number()])),
-  contracts: ContractsSchema.nullable(),
-  template: z.string().nullable(),
-  source: SourceParametersSchema,
-});
+export const ExternalParametersSchema = z
+  .strictObject({
+    service: z.string().min(1),
+    /** the single form: `entrypoints` and `build`, as every statement before `builds` has them */
+    entrypoints: z.array(z.string().min(1)).min(1).optional(),
+    build: BuildOptionsSchema.optional(),
+    /** several builds, each under `<name>/` in the artifact; instead of `entrypoints` and `build` */
+    builds: BuildsSchema.optional(),
+    config: z.strictObject({ source: z.string().min(1), digest: Sha256Ref }),
+    featureFlags: z.record(z.string(), z.union([z.boolean(), z.string(), z.number()])),
+    contracts: ContractsSchema.nullable(),
+    template: z.string().nullable(),
+    source: SourceParametersSchema,
+  })
+  .superRefine((params, ctx) => {
+    // one form or the other, never a mix: a reader must not have to guess which entrypoints were released
+    const single = params.entrypoints !== undefined && params.build !== undefined;
+    const several = params.builds !== undefined;
+    if (single === several || (several && (params.entrypoints !== undefined || params.build !== undefined))) {
+      ctx.addIssue({ code: "custom", path: [several ? "builds" : "entrypoints"], message: 'either "entrypoints" with "build", or "builds"', input: params.builds ?? params.entrypoints });
+    }
+  });
 
 export const InternalParametersSchema = z.strictObject({
   bun: z.strictObject({ version: z.string().min(1), revision: z.string().min(1) }),

@@ -14,8 +14,8 @@ export function externalParameters(loaded: LoadedConfig, source: SourceInfo): Ex
   const { config } = loaded;
   return {
     service: config.service,
-    entrypoints: config.entrypoints,
-    build: config.build,
+    // the single form is recorded as it always was, so its statements keep their shape
+    ...(config.builds === undefined ? { entrypoints: config.entrypoints, build: config.build } : { builds: config.builds }),
     config: { source: loaded.source, digest: `sha256:${loaded.digest}` },
     featureFlags: config.featureFlags,
     contracts: config.contracts ?? null,

@@ -100,11 +100,11 @@ export function hostCompileTarget(platform: string = process.platform, arch: str
  * executable fetched beforehand, integrity-checked, recorded and shown to the
  * sandbox (`compile.executablePath`): not done yet.
  */
-export function checkCompileTarget(compile: BuildOptions["compile"], host: string = hostCompileTarget()): void {
+export function checkCompileTarget(compile: BuildOptions["compile"], host: string = hostCompileTarget(), field = "build.compile"): void {
   const target = typeof compile === "string" ? compile : typeof compile === "object" ? compile.target : undefined;
   if (target === undefined || target === host) return;
-  throw new BunsealError("COMPILE_TARGET_UNSUPPORTED", `build.compile: expected the target of this machine (${JSON.stringify(host)}) or none, got ${JSON.stringify(target)}; bunseal cannot cross-compile yet (the base executable for another platform would be downloaded during the build)`, {
-    field: "build.compile",
+  throw new BunsealError("COMPILE_TARGET_UNSUPPORTED", `${field}: expected the target of this machine (${JSON.stringify(host)}) or none, got ${JSON.stringify(target)}; bunseal cannot cross-compile yet (the base executable for another platform would be downloaded during the build)`, {
+    field,
     expected: host,
     found: target,
   });

@@ -36,7 +36,25 @@ export async function outputFiles(artifacts: readonly OutputSource[]): Promise<O
       return { path, data, executable: artifact.executable ?? hasShebang(data) };
     }),
   );
-  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  // Two outputs at one path would be two tar entries with one name: which one a host unpacks last wins.
+  for (let i = 1; i < files.length; i++) {
+    if (files[i]!.path === files[i - 1]!.path) {
+      throw new BunsealError("BUILD_FAILED", `two outputs of the build are at ${JSON.stringify(files[i]!.path)}; expected each path once (check build.naming, or the builds' names)`, { field: "build.naming", expected: "distinct output paths", found: files[i]!.path });
+    }
+  }
+  return files;
+}
+
+/**
+ * A named build's outputs, under `<name>/` in the artifact (the single form's
+ * build is named "" and stays at the root). The `..` check in outputFiles
+ * still sees the whole path, so a naming template cannot climb out of its folder into another build's.
+ */
+export function underFolder(name: string, outputs: readonly OutputSource[]): OutputSource[] {
+  if (name === "") return [...outputs];
+  // a wrapper, not a spread: a BuildArtifact's arrayBuffer is a method of its prototype
+  return outputs.map((output) => ({ path: `${name}/${output.path.replace(/^\.\//, "")}`, executable: output.executable, arrayBuffer: () => output.arrayBuffer() }));
 }
 
 /** `bun build` writes an output whose first bytes are `#!` with mode 0755 (measured with Bun 1.4.5), so it runs as the script it says it is. */

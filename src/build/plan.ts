@@ -3,7 +3,7 @@
  * from the config and the source. Pure, so it is tested without a disk, and
  * recorded whole in the statement so a rebuild can run exactly the same plan.
  */
-import type { BuildOptions, Config } from "../config/schema.ts";
+import { configBuilds, type BuildOptions, type Config } from "../config/schema.ts";
 import { checkCompileTarget, hostCompileTarget } from "./bun-options.ts";
 
 /** What a running service can import as `bunseal:build-info`. No timestamp: the artifact must stay reproducible. */
@@ -21,9 +21,12 @@ export interface BuildPlan {
   projectDir: string;
   /** absolute temporary path the packed tar is written to, renamed into place once attested */
   tarPath: string;
-  /** as in the config, `./`-prefixed; patterns are expanded by the worker, inside the sandbox, where only the build's files are */
-  entrypoints: string[];
-  options: BuildOptions;
+  /**
+   * One Bun.build each, in this order (sorted by name). The single form is one
+   * build named "", whose outputs sit at the artifact's root; a named build's
+   * go under `<name>/`.
+   */
+  builds: PlannedBuild[];
   /** the whole environment the build process sees, names and values */
   env: Record<string, string>;
   /** names from `env` in the config that were set and so passed through; recorded, values never */
@@ -32,6 +35,13 @@ export interface BuildPlan {
   wrapper: string[];
   sourceDateEpoch: number;
   buildInfo: BuildInfo;
+}
+
+export interface PlannedBuild {
+  name: string;
+  /** as in the config, `./`-prefixed; patterns are expanded by the worker, inside the sandbox, where only the build's files are */
+  entrypoints: string[];
+  options: BuildOptions;
 }
 
 export interface PlanInput {
@@ -68,7 +78,8 @@ const FIXED_PATH = "/usr/local/bin:/usr/bin:/bin";
 export function planBuild(input: PlanInput): BuildPlan {
   const { config, hostEnv } = input;
   // before anything runs: a target the sandbox cannot build for is bad input, not a failed build
-  checkCompileTarget(config.build.compile, input.hostCompileTarget ?? hostCompileTarget());
+  const configured = configBuilds(config);
+  for (const build of configured) checkCompileTarget(build.options.compile, input.hostCompileTarget ?? hostCompileTarget(), build.name === "" ? "build.compile" : `builds.${build.name}.compile`);
   const epochOverride = hostEnv.SOURCE_DATE_EPOCH;
   const sourceDateEpoch = epochOverride !== undefined && /^\d+$/.test(epochOverride) ? Number(epochOverride) : input.commitTime;
   const visibleEnv = config.env.filter((name) => hostEnv[name] !== undefined).sort();
@@ -82,13 +93,15 @@ export function planBuild(input: PlanInput): BuildPlan {
   for (const name of visibleEnv) env[name] = hostEnv[name]!;
   const variation = input.variation ?? {};
   Object.assign(env, variation.env);
-  const entrypoints = config.entrypoints.map((e) => (e.startsWith("./") ? e : `./${e}`));
-  if (variation.reverseEntrypoints) entrypoints.reverse();
+  const builds = configured.map(({ name, entrypoints, options }) => {
+    const planned = entrypoints.map((e) => (e.startsWith("./") ? e : `./${e}`));
+    if (variation.reverseEntrypoints) planned.reverse();
+    return { name, entrypoints: planned, options };
+  });
   return {
     projectDir: input.projectDir,
     tarPath: `${input.outDir}/.${input.stagingName}.tar.tmp`,
-    entrypoints,
-    options: config.build,
+    builds,
     env,
     visibleEnv,
     wrapper: [...(variation.wrapper ?? [])],

@@ -9,7 +9,7 @@ export interface MetafileSummary {
   inputs: string[];
   /** imports Bun left external with a relative path: macro modules, which Bun ran at build time but did not bundle */
   relativeExternals: { importer: string; path: string }[];
-  /** the entrypoints built, patterns expanded (sorted) inside the sandbox */
+  /** the entrypoints built, patterns expanded (sorted) inside the sandbox; a named build's as `<name>:<path>` */
   entrypoints?: string[];
   /** the files of the config's plugins the worker loaded, relative to the project: recorded as inputs with role "plugin" */
   plugins?: string[];

@@ -5,7 +5,7 @@
  * stdout and stderr stay free for whatever macros print.
  */
 import type { BunPlugin } from "bun";
-import type { BuildPlan } from "./plan.ts";
+import type { BuildPlan, PlannedBuild } from "./plan.ts";
 import { sortedMetafileDigest } from "../inputs/metafile.ts";
 import { packOutputs } from "./pack-outputs.ts";
 import { syncFile } from "../util/atomic-write.ts";
@@ -16,7 +16,7 @@ import { join, relative, resolve, sep } from "node:path";
 import { readLockfile } from "../inputs/lockfile.ts";
 import { bunBuildOptions, expandEntrypoints } from "./bun-options.ts";
 import { explainMacroFailure } from "./macro-error.ts";
-import type { OutputSource } from "./output-files.ts";
+import { underFolder, type OutputSource } from "./output-files.ts";
 import type { MetafileSummary, WorkerMessage, WorkerResult } from "./worker-protocol.ts";
 
 const BUILD_INFO_ID = "bunseal:build-info";
@@ -68,29 +68,64 @@ async function loadPlugins(projectDir: string, specs: readonly string[]): Promis
  * outdir, which is read-only here), so it gets a scratch folder in the
  * sandbox's own /tmp, and what Bun wrote there is the output, as `bun build` would leave it.
  */
-async function bundle(plan: BuildPlan): Promise<{ result: WorkerResult; metafile?: Bun.BuildMetafile; outputs?: OutputSource[] }> {
+async function bundleOne(plan: BuildPlan, build: PlannedBuild): Promise<{ ok: boolean; logs: string[]; metafile?: Bun.BuildMetafile; outputs?: OutputSource[]; entrypoints: string[]; plugins: string[] }> {
+  const { options } = build;
+  const entrypoints = expandEntrypoints(plan.projectDir, build.entrypoints);
+  const loaded = await loadPlugins(plan.projectDir, options.plugins ?? []);
+  const scratch = options.compile !== undefined && options.compile !== false ? mkdtempSync(join(tmpdir(), "bunseal-compile-")) : undefined;
+  const result = await Bun.build({
+    entrypoints,
+    ...bunBuildOptions(options, plan.env, plan.visibleEnv),
+    ...(scratch ? { outdir: scratch } : {}),
+    metafile: true,
+    throw: false,
+    // bunseal's first, so no plugin of the project can answer for bunseal:build-info
+    plugins: [buildInfoPlugin(plan.buildInfo), ...loaded.plugins],
+  });
+  const logs = await Promise.all(result.logs.map(async (log) => (await explainMacroFailure(log, plan.projectDir)) ?? formatLog(log)));
+  if (!result.success || !result.metafile) return { ok: false, logs, entrypoints, plugins: loaded.files };
+  const outputs = scratch ? await writtenFiles(scratch) : result.outputs;
+  return { ok: true, logs, metafile: result.metafile, outputs: underFolder(build.name, outputs), entrypoints, plugins: loaded.files };
+}
+
+/**
+ * The plan's builds, one Bun.build each, one after another in the plan's
+ * order (sorted by name): at once they would race for the same cores and
+ * their logs would interleave. Their outputs go into the one artifact, each
+ * under its build's folder; what they read is merged, since inputs are the
+ * project's paths whichever build read them.
+ */
+async function bundle(plan: BuildPlan): Promise<{ result: WorkerResult; metafile?: unknown; outputs?: OutputSource[] }> {
   const started = performance.now();
-  const { options } = plan;
+  const logs: string[] = [];
+  const metafiles: [string, Bun.BuildMetafile][] = [];
+  const outputs: OutputSource[] = [];
+  const entrypoints: string[] = [];
+  const plugins: string[] = [];
   try {
-    const entrypoints = expandEntrypoints(plan.projectDir, plan.entrypoints);
-    const loaded = await loadPlugins(plan.projectDir, options.plugins ?? []);
-    const scratch = options.compile !== undefined && options.compile !== false ? mkdtempSync(join(tmpdir(), "bunseal-compile-")) : undefined;
-    const result = await Bun.build({
-      entrypoints,
-      ...bunBuildOptions(options, plan.env, plan.visibleEnv),
-      ...(scratch ? { outdir: scratch } : {}),
-      metafile: true,
-      throw: false,
-      // bunseal's first, so no plugin of the project can answer for bunseal:build-info
-      plugins: [buildInfoPlugin(plan.buildInfo), ...loaded.plugins],
-    });
+    for (const build of plan.builds) {
+      const label = (lines: string[]) => (build.name === "" ? lines : lines.map((line) => `builds.${build.name}: ${line}`));
+      let one: Awaited<ReturnType<typeof bundleOne>>;
+      try {
+        one = await bundleOne(plan, build);
+      } catch (error) {
+        logs.push(...label(errorLogs(error)));
+        return { result: { kind: "failed", durationMs: performance.now() - started, logs } };
+      }
+      logs.push(...label(one.logs));
+      if (!one.ok || !one.metafile || !one.outputs) return { result: { kind: "failed", durationMs: performance.now() - started, logs } };
+      metafiles.push([build.name, one.metafile]);
+      outputs.push(...one.outputs);
+      entrypoints.push(...one.entrypoints.map((e) => (build.name === "" ? e : `${build.name}:${e}`)));
+      plugins.push(...one.plugins);
+    }
     const durationMs = performance.now() - started;
-    const logs = await Promise.all(result.logs.map(async (log) => (await explainMacroFailure(log, plan.projectDir)) ?? formatLog(log)));
-    if (!result.success || !result.metafile) return { result: { kind: "failed", durationMs, logs } };
-    const outputs = scratch ? await writtenFiles(scratch) : result.outputs;
-    return { result: { kind: "built", durationMs, metafile: { ...summarize(result.metafile), entrypoints, plugins: loaded.files }, logs }, metafile: result.metafile, outputs };
+    // The single form's metafile digest is the one it always had; several builds' is taken over { name: metafile }.
+    const metafile = metafiles.length === 1 && metafiles[0]![0] === "" ? metafiles[0]![1] : Object.fromEntries(metafiles);
+    const summary = mergeSummaries(metafiles.map(([, m]) => summarize(m)));
+    return { result: { kind: "built", durationMs, metafile: { ...summary, entrypoints, plugins: [...new Set(plugins)] }, logs }, metafile, outputs };
   } catch (error) {
-    return { result: { kind: "failed", durationMs: performance.now() - started, logs: errorLogs(error) } };
+    return { result: { kind: "failed", durationMs: performance.now() - started, logs: [...logs, ...errorLogs(error)] } };
   }
 }
 
@@ -116,6 +151,21 @@ function summarize(metafile: Bun.BuildMetafile): MetafileSummary {
     }
   }
   return { inputs: Object.keys(metafile.inputs), relativeExternals };
+}
+
+/** Inputs once each, in first-seen order: a module both builds bundle was read once as far as the record goes. */
+function mergeSummaries(summaries: readonly MetafileSummary[]): MetafileSummary {
+  if (summaries.length === 1) return summaries[0]!;
+  const seen = new Set<string>();
+  const relativeExternals: MetafileSummary["relativeExternals"] = [];
+  for (const summary of summaries) {
+    for (const imp of summary.relativeExternals) {
+      const key = `${imp.importer}\0${imp.path}`;
+      if (!seen.has(key)) relativeExternals.push(imp);
+      seen.add(key);
+    }
+  }
+  return { inputs: [...new Set(summaries.flatMap((s) => s.inputs))], relativeExternals };
 }
 
 function send(message: WorkerMessage): Promise<void> {

@@ -135,12 +135,27 @@ export const BudgetsSchema = z.strictObject({
   maxBuildMs: z.number().int().positive().optional(),
 });
 
+/** A build's name: its outputs go under `<name>/` in the artifact, so it is one path segment. */
+export const BUILD_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+const entrypointsSchema = z.array(relativePath).min(1);
+
+/** One build of several (`builds`): its entrypoints and the same options as the single form's `build`. */
+export const NamedBuildSchema = z.strictObject({ entrypoints: entrypointsSchema, ...BuildOptionsSchema.shape });
+
+/** `builds`: a server and a client of one service, say; each built by its own Bun.build, all in one artifact. */
+export const BuildsSchema = z
+  .record(z.string().regex(BUILD_NAME_PATTERN, "a build name of letters, digits, '.', '_' or '-', starting with a letter or digit, at most 64 characters"), NamedBuildSchema)
+  .refine((builds) => Object.keys(builds).length > 0, "at least one build");
+
 export const ConfigSchema = z
   .strictObject({
     $schema: z.string().optional(),
     service: z.string().regex(NAME_PATTERN, "a service name of letters, digits, '.', '_' or '-', starting with a letter or digit, at most 100 characters"),
-    entrypoints: z.array(relativePath).min(1),
-    build: BuildOptionsSchema.default(BuildOptionsSchema.parse({})),
+    /** the single form: `entrypoints` and `build`; or, instead of both, `builds` */
+    entrypoints: entrypointsSchema.optional(),
+    build: BuildOptionsSchema.optional(),
+    builds: BuildsSchema.optional(),
     contracts: ContractsSchema.optional(),
     featureFlags: z.record(z.string(), z.union([z.boolean(), z.string(), z.number()])).default({}),
     template: z.string().min(1).optional(),
@@ -151,22 +166,61 @@ export const ConfigSchema = z
     outDir: relativePath.default(".bunseal/out"),
   })
   .superRefine((config, ctx) => {
-    for (const key of ["entrypoints", "env", "secrets"] as const) {
+    // Exactly one form: with both, which entrypoints are released would be a guess.
+    if (config.builds !== undefined) {
+      for (const key of ["entrypoints", "build"] as const) {
+        if (config[key] !== undefined) ctx.addIssue({ code: "custom", path: [key], message: 'either "builds" or "entrypoints" with "build", not both (move this into one of "builds")', input: config[key] });
+      }
+    } else if (config.entrypoints === undefined) {
+      ctx.addIssue({ code: "custom", path: ["entrypoints"], message: 'an array of entrypoints (the field is required), or "builds" instead, each with its own entrypoints', input: undefined });
+    }
+    const unique = (values: readonly string[], path: (string | number)[]) => {
       const seen = new Set<string>();
-      config[key].forEach((value, index) => {
-        if (seen.has(value)) ctx.addIssue({ code: "custom", path: [key, index], message: "each entry once (this one repeats an earlier entry)", input: value });
+      values.forEach((value, index) => {
+        if (seen.has(value)) ctx.addIssue({ code: "custom", path: [...path, index], message: "each entry once (this one repeats an earlier entry)", input: value });
         seen.add(value);
       });
-    }
+    };
+    unique(config.entrypoints ?? [], ["entrypoints"]);
+    for (const [name, build] of Object.entries(config.builds ?? {})) unique(build.entrypoints, ["builds", name, "entrypoints"]);
+    unique(config.env, ["env"]);
+    unique(config.secrets, ["secrets"]);
     // A secret the build can see is a secret the build can inline.
     config.secrets.forEach((name, index) => {
       if (config.env.includes(name)) ctx.addIssue({ code: "custom", path: ["secrets", index], message: 'a name not also listed in "env" (the build must never see a secret)', input: name });
     });
+  })
+  // The single form's output is what it always was (entrypoints, build with its
+  // defaults, no "builds" key), so its config digest is unchanged. The builds
+  // form keeps "entrypoints" empty and "build" at the defaults only so the type
+  // stays one shape: read the builds through configBuilds, never those two.
+  .transform((config) => {
+    const { entrypoints, build, ...rest } = config;
+    return { ...rest, entrypoints: entrypoints ?? [], build: build ?? BuildOptionsSchema.parse({}) };
   });
 
 /** The configuration as written in the file (defaults not yet applied). */
 export type ConfigInput = z.input<typeof ConfigSchema>;
 /** The configuration with every default filled in: what the build runs with. */
 export type Config = z.output<typeof ConfigSchema>;
-export type BuildOptions = Config["build"];
+export type BuildOptions = z.output<typeof BuildOptionsSchema>;
+export type NamedBuild = z.output<typeof NamedBuildSchema>;
+
+/** A build as bunseal runs it: the single form is one build named "" (its outputs at the artifact's root). */
+export interface ConfiguredBuild {
+  name: string;
+  entrypoints: string[];
+  options: BuildOptions;
+}
+
+/** The config's builds, sorted by name so their order, and the artifact, never depend on the file's key order. */
+export function configBuilds(config: Config): ConfiguredBuild[] {
+  if (config.builds === undefined) return [{ name: "", entrypoints: config.entrypoints, options: config.build }];
+  return Object.keys(config.builds)
+    .sort()
+    .map((name) => {
+      const { entrypoints, ...options } = config.builds![name]!;
+      return { name, entrypoints, options };
+    });
+}
 export type Contracts = z.output<typeof ContractsSchema>;

@@ -141,7 +141,8 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
       bunsealDirs: [join(projectDir, ".bunseal"), outDir],
       tarPath: plan.tarPath,
       extra: config.inputs?.extra ?? [],
-      network: config.build.network === true,
+      // one sandbox for all the builds: the network is open if any build asks for it
+      network: plan.builds.some((b) => b.options.network === true),
       deny: request.deny ?? [],
       bunPath: bun.path,
       host: ctx.env,

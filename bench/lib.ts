@@ -37,6 +37,17 @@ export function percentile(values: readonly number[], p: number): number {
 
 /** The `bun build` command line equivalent to what bunseal runs for this project's config. */
 export function bareBuildCommand(config: any, outdir: string): string[] {
+  // several builds: one `bun build` each, in bunseal's order (sorted by name), each into its folder, as one timed command
+  if (config.builds) {
+    const quote = (arg: string) => `'${arg.replaceAll("'", `'\\''`)}'`;
+    const commands = Object.keys(config.builds)
+      .sort()
+      .map((name) => {
+        const { entrypoints, ...build } = config.builds[name];
+        return bareBuildCommand({ entrypoints, build }, `${outdir}/${name}`).map(quote).join(" ");
+      });
+    return ["/bin/sh", "-c", commands.join(" && ")];
+  }
   const b = config.build ?? {};
   // glob entrypoints are expanded as the worker does (sorted, in the project folder)
   const cmd = [process.execPath, "build", ...config.entrypoints, "--outdir", outdir, `--target=${b.target ?? "bun"}`, `--format=${b.format ?? "esm"}`];

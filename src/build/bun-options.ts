@@ -87,23 +87,29 @@ function bunCompile(compile: NonNullable<BuildOptions["compile"]>): Bun.BuildCon
   return compile as Bun.BuildConfig["compile"];
 }
 
+/** The target a `compile` option names, if it names one (`true` compiles for the machine building). */
+export function compileTarget(compile: BuildOptions["compile"]): string | undefined {
+  return typeof compile === "string" ? compile : typeof compile === "object" && compile !== null ? compile.target : undefined;
+}
+
 /** The compile target of the machine building, as Bun names it. */
 export function hostCompileTarget(platform: string = process.platform, arch: string = process.arch): string {
   return `bun-${platform === "win32" ? "windows" : platform}-${arch}`;
 }
 
 /**
- * Refuses a compile target other than this machine's. Bun makes an executable
- * from a base Bun for the target; for the host that is the Bun building, for
- * any other it downloads one from GitHub, which the sandbox cannot reach (and
- * which would be an unrecorded input). Cross-compiling needs the base
- * executable fetched beforehand, integrity-checked, recorded and shown to the
- * sandbox (`compile.executablePath`): not done yet.
+ * Refuses a compile target other than this machine's when no base executable
+ * was fetched for it. Bun makes an executable from a base Bun for the target;
+ * for the host that is the Bun building, for any other Bun would download one
+ * from GitHub, which the sandbox cannot reach (and which would be an
+ * unrecorded input). The pipeline fetches it beforehand from the npm registry
+ * (src/runtime/fetch-base-executable.ts) and the plan passes it as
+ * `compile.executablePath`; a plan made without it lands here.
  */
 export function checkCompileTarget(compile: BuildOptions["compile"], host: string = hostCompileTarget(), field = "build.compile"): void {
-  const target = typeof compile === "string" ? compile : typeof compile === "object" ? compile.target : undefined;
+  const target = compileTarget(compile);
   if (target === undefined || target === host) return;
-  throw new BunsealError("COMPILE_TARGET_UNSUPPORTED", `${field}: expected the target of this machine (${JSON.stringify(host)}) or none, got ${JSON.stringify(target)}; bunseal cannot cross-compile yet (the base executable for another platform would be downloaded during the build)`, {
+  throw new BunsealError("COMPILE_TARGET_UNSUPPORTED", `${field}: expected the target of this machine (${JSON.stringify(host)}) or a base executable fetched for ${JSON.stringify(target)}, got neither`, {
     field,
     expected: host,
     found: target,

@@ -4,7 +4,7 @@
  * recorded whole in the statement so a rebuild can run exactly the same plan.
  */
 import { configBuilds, type BuildOptions, type Config } from "../config/schema.ts";
-import { checkCompileTarget, hostCompileTarget } from "./bun-options.ts";
+import { checkCompileTarget, compileTarget, hostCompileTarget } from "./bun-options.ts";
 
 /** What a running service can import as `bunseal:build-info`. No timestamp: the artifact must stay reproducible. */
 export interface BuildInfo {
@@ -42,6 +42,8 @@ export interface PlannedBuild {
   /** as in the config, `./`-prefixed; patterns are expanded by the worker, inside the sandbox, where only the build's files are */
   entrypoints: string[];
   options: BuildOptions;
+  /** for `compile` to another platform: that platform's Bun, fetched and checked before the build (not recorded in the options: it is a path of this machine) */
+  compileBase?: string;
 }
 
 export interface PlanInput {
@@ -58,8 +60,10 @@ export interface PlanInput {
   hostEnv: Readonly<Record<string, string | undefined>>;
   /** a deliberate change to the build's environment, for `bunseal check`; never used for a build that is signed */
   variation?: BuildVariation;
-  /** the compile target of the machine building (default: this one's), the only one `build.compile` may name */
+  /** the compile target of the machine building (default: this one's), the only one `build.compile` may name without a base */
   hostCompileTarget?: string;
+  /** base executables of other compile targets, by target (src/runtime/fetch-base-executable.ts) */
+  compileBases?: Readonly<Record<string, string>>;
 }
 
 /** What `bunseal check` varies between builds to find what the output depends on. */
@@ -79,7 +83,12 @@ export function planBuild(input: PlanInput): BuildPlan {
   const { config, hostEnv } = input;
   // before anything runs: a target the sandbox cannot build for is bad input, not a failed build
   const configured = configBuilds(config);
-  for (const build of configured) checkCompileTarget(build.options.compile, input.hostCompileTarget ?? hostCompileTarget(), build.name === "" ? "build.compile" : `builds.${build.name}.compile`);
+  const bases = input.compileBases ?? {};
+  for (const build of configured) {
+    const target = compileTarget(build.options.compile);
+    if (target !== undefined && bases[target] !== undefined) continue;
+    checkCompileTarget(build.options.compile, input.hostCompileTarget ?? hostCompileTarget(), build.name === "" ? "build.compile" : `builds.${build.name}.compile`);
+  }
   const epochOverride = hostEnv.SOURCE_DATE_EPOCH;
   const sourceDateEpoch = epochOverride !== undefined && /^\d+$/.test(epochOverride) ? Number(epochOverride) : input.commitTime;
   const visibleEnv = config.env.filter((name) => hostEnv[name] !== undefined).sort();
@@ -96,7 +105,8 @@ export function planBuild(input: PlanInput): BuildPlan {
   const builds = configured.map(({ name, entrypoints, options }) => {
     const planned = entrypoints.map((e) => (e.startsWith("./") ? e : `./${e}`));
     if (variation.reverseEntrypoints) planned.reverse();
-    return { name, entrypoints: planned, options };
+    const target = compileTarget(options.compile);
+    return { name, entrypoints: planned, options, ...(target !== undefined && bases[target] !== undefined ? { compileBase: bases[target] } : {}) };
   });
   return {
     projectDir: input.projectDir,

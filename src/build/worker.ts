@@ -75,7 +75,7 @@ async function bundleOne(plan: BuildPlan, build: PlannedBuild): Promise<{ ok: bo
   const scratch = options.compile !== undefined && options.compile !== false ? mkdtempSync(join(tmpdir(), "bunseal-compile-")) : undefined;
   const result = await Bun.build({
     entrypoints,
-    ...bunBuildOptions(options, plan.env, plan.visibleEnv),
+    ...withCompileBase(bunBuildOptions(options, plan.env, plan.visibleEnv), build.compileBase),
     ...(scratch ? { outdir: scratch } : {}),
     metafile: true,
     throw: false,
@@ -86,6 +86,13 @@ async function bundleOne(plan: BuildPlan, build: PlannedBuild): Promise<{ ok: bo
   if (!result.success || !result.metafile) return { ok: false, logs, entrypoints, plugins: loaded.files };
   const outputs = scratch ? await writtenFiles(scratch) : result.outputs;
   return { ok: true, logs, metafile: result.metafile, outputs: underFolder(build.name, outputs), entrypoints, plugins: loaded.files };
+}
+
+/** Another platform's executable is built around the base fetched for it, never one Bun would download. */
+function withCompileBase(options: ReturnType<typeof bunBuildOptions>, base: string | undefined): ReturnType<typeof bunBuildOptions> {
+  if (!base || !options.compile) return options;
+  const compile = typeof options.compile === "object" ? options.compile : { target: options.compile };
+  return { ...options, compile: { ...compile, executablePath: base } as Bun.BuildConfig["compile"] };
 }
 
 /**

@@ -12,6 +12,7 @@ import { hostname } from "node:os";
 import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "../config/load.ts";
+import { configBuilds } from "../config/schema.ts";
 import type { Context } from "../context.ts";
 import { buildArtifact, type BuildOutcome } from "../pipeline/build.ts";
 import { compareTars, type FileDifference } from "../rebuild/compare.ts";
@@ -81,7 +82,8 @@ export async function checkProject(request: CheckRequest, ctx: Context): Promise
   // the work tree as it is, changes included: check runs before a release is cut
   const source = await readSource(projectDir, { allowDirty: true });
   const { config } = await loadConfig(projectDir);
-  const multipleEntrypoints = config.entrypoints.length > 1;
+  const builds = configBuilds(config);
+  const multipleEntrypoints = builds.some((b) => b.entrypoints.length > 1);
   const allowedEnv = new Map(config.env.filter((n) => ctx.env[n] !== undefined).map((n) => [n, ctx.env[n]!]));
 
   // a workspace member is copied with its whole workspace: its imports of sibling packages and
@@ -102,7 +104,7 @@ export async function checkProject(request: CheckRequest, ctx: Context): Promise
     const wanted = asked.filter((name) => available.get(name) === true);
     const unavailable = asked.flatMap((variation) => (available.get(variation) === true ? [] : [{ variation, reason: String(available.get(variation)) }]));
     // names the config inlines on purpose (build.env) keep their value: a changed value there is the point, not nondeterminism
-    const inlinedEnv = inlinedEnvNames(config.build.env, config.env);
+    const inlinedEnv = [...new Set(builds.flatMap((b) => inlinedEnvNames(b.options.env, config.env)))].sort();
     const planFor = (names: VariationName[], outDir: string) => planVariations(names, { allowedEnv, multipleEntrypoints, available, tools, outDir, inlinedEnv });
 
     const build = async (label: string, variations: VariationName[]) => {

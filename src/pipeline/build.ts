@@ -4,6 +4,7 @@
  * Each stage is a function in its own module; this file only says the order
  * and passes values along.
  */
+import { statSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { DEFAULT_BUILDER_ID } from "../attest/build-type.ts";
@@ -11,13 +12,16 @@ import { externalParameters, internalParameters, invocationId } from "../attest/
 import { makeStatement, type ProvenanceStatement } from "../attest/provenance.ts";
 import { checkBudgets } from "../build/budgets.ts";
 import { preflightOutDir } from "../build/preflight.ts";
+import { compileTarget, hostCompileTarget } from "../build/bun-options.ts";
+import { fetchBaseExecutable, type BaseExecutable } from "../runtime/fetch-base-executable.ts";
 import { scriptDrift } from "../init/script-drift.ts";
 import { planBuild, type BuildVariation } from "../build/plan.ts";
 import { runBuild, type BuildResult } from "../build/run-build.ts";
 import { findSecrets } from "../build/secrets.ts";
 import { loadConfig } from "../config/load.ts";
+import { configBuilds } from "../config/schema.ts";
 import type { Context } from "../context.ts";
-import { addReads, collectInputs, type KnownDigests } from "../inputs/collect.ts";
+import { addReads, collectInputs, type InputFile, type KnownDigests } from "../inputs/collect.ts";
 import { readInputs } from "../inputs/read-inputs.ts";
 import type { ReadSession, TracerKind } from "../sandbox/read-tracer.ts";
 import { readLockfile } from "../inputs/lockfile.ts";
@@ -114,6 +118,8 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
   // bun.lockb is read through the Bun that builds
   const lock = await readLockfile(projectDir, { repoRoot: head.repoRoot, bunPath: bun.path });
   const lockfileDigest = lock ? `sha256:${lock.sha256}` : null;
+  // compile for another platform: that platform's Bun, from the npm registry, checked, before the sandbox closes the network
+  const compileBases = await fetchCompileBases(configBuilds(config), bun.version, ctx);
   timer.mark("source");
 
   const plan = planBuild({
@@ -127,6 +133,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     bunVersion: bun.version,
     hostEnv: ctx.env,
     variation: request.variation,
+    compileBases: Object.fromEntries(compileBases.map((b) => [b.target, b.path])),
   });
   let built: BuildResult | undefined;
   let session: ReadSession | undefined;
@@ -149,6 +156,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
       tracer: request.tracer,
       off: request.sandbox === false,
       rootFrom: request.rootFrom,
+      readable: compileBases.map((b) => b.path),
     });
     for (const warning of boundary.warnings) ctx.log(`warning: ${warning}`);
 
@@ -183,7 +191,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     const { tarSha256, metafileSha256 } = await built.finished;
     // reads: what the build opened that is not an input already, from the kernel's trace of the worker
     const opened = await tracing.finish(built.exited);
-    const inputs = addReads(projectDir, modules, readInputs(opened, boundary.scope, new Set(modules.map((m) => m.path))));
+    const inputs = [...addReads(projectDir, modules, readInputs(opened, boundary.scope, new Set(modules.map((m) => m.path)))), ...compileBases.map(baseInput)];
     const statement = makeStatement({
       artifact: { name: artifactName, sha256: tarSha256, size: packaged.tarSize },
       files: packaged.files,
@@ -253,4 +261,16 @@ async function readPackageJson(projectDir: string): Promise<unknown> {
   } catch {
     return undefined;
   }
+}
+
+/** The base executables of the compile targets that are not this machine's, fetched once each. */
+async function fetchCompileBases(builds: ReturnType<typeof configBuilds>, bunVersion: string, ctx: Context): Promise<BaseExecutable[]> {
+  const host = hostCompileTarget();
+  const targets = [...new Set(builds.map((b) => compileTarget(b.options.compile)).filter((t): t is string => t !== undefined && t !== host))].sort();
+  return Promise.all(targets.map((target) => fetchBaseExecutable(bunVersion, target, { onProgress: ctx.log })));
+}
+
+/** A base executable as an input of the build: named by its package, with the digest of the binary that was wrapped. */
+function baseInput(base: BaseExecutable): InputFile {
+  return { path: `${base.package}@${base.version}`, role: "compile-base", sha256: base.sha256, size: statSync(base.path).size };
 }

@@ -43,6 +43,8 @@ export interface BoundaryInput {
   tracer?: TracerKind;
   /** no sandbox at all, by the caller's choice (measurements); recorded as such */
   off?: boolean;
+  /** files outside the project the build may read (another platform's base executable for `compile`) */
+  readable?: readonly string[];
   /** for check's `filesystem` variation: a copy of the build's root on another file system, shown at the root's path */
   rootFrom?: { path: string; packages: readonly string[] };
 }
@@ -65,7 +67,7 @@ const BUNSEAL_ROOT = join(import.meta.dir, "..", "..");
 export async function planBoundary(input: BoundaryInput): Promise<Boundary> {
   const extras = expandExtras(input.projectDir, input.extra);
   const available = input.off ? { reason: "the sandbox was turned off by the caller" } : await sandboxAvailability();
-  const code = workerCode(BUNSEAL_ROOT);
+  const code = [...workerCode(BUNSEAL_ROOT), ...(input.readable ?? [])];
   const toolchain = [...code, dirname(realpathSync(input.bunPath))];
   if (!available.bwrap) {
     const scope = { root: input.projectDir, projectDir: input.projectDir, hidden: [], toolchain };

@@ -31,14 +31,16 @@ export interface BaseExecutable {
   integrity: string;
 }
 
-const TARGET = /^bun-(linux|darwin|windows|freebsd)-(x64|arm64|aarch64)(-musl)?(-baseline|-modern)?$/;
+const TARGET = /^bun-(linux|darwin|windows|freebsd)-(x64|arm64|aarch64)((?:-(?:musl|glibc|baseline|modern))*)$/;
 
 /** The npm package and the binary's path in it for a compile target; undefined for a target no package serves. */
 export function targetPackage(target: string): { name: string; exe: string } | undefined {
   const match = TARGET.exec(target);
   if (!match) return undefined;
-  const [, os, arch, musl = "", cpu = ""] = match;
-  const name = `@oven/bun-${os}-${arch === "arm64" ? "aarch64" : arch}${musl}${cpu === "-baseline" ? "-baseline" : ""}`;
+  const [, os, arch, rest = ""] = match;
+  const flags = new Set(rest.split("-").filter(Boolean));
+  // the registry's packages: @oven/bun-<os>-<x64|aarch64>[-musl][-baseline] (glibc and modern are the defaults)
+  const name = `@oven/bun-${os}-${arch === "arm64" ? "aarch64" : arch}${flags.has("musl") ? "-musl" : ""}${flags.has("baseline") ? "-baseline" : ""}`;
   return { name, exe: os === "windows" ? "bin/bun.exe" : "bin/bun" };
 }
 

@@ -124,6 +124,30 @@ const cases: (DifferentialCase & { name: string; proof: (b: Built) => void })[] 
     proof: (b) => expect([...b.files.keys()].some((p) => !p.startsWith("chunk-") && /-[a-z0-9]{8}\.js$/.test(p))).toBe(true),
   },
   {
+    name: "external",
+    files: { "src/index.ts": `import pad from "leftish";\nimport { join } from "node:path";\nconsole.log(pad("x"), join("a", "b"));\n`, ...PKG("leftish", { "index.js": `export default (s) => " " + s;\n` }, { main: "index.js" }) },
+    config: { entrypoints: ["src/index.ts"], build: { external: ["leftish"] } },
+    cli: ["./src/index.ts", "--target=bun", "--external=leftish"],
+    proof: (b) => expect(text(b, "index.js")).toContain(`from "leftish"`),
+  },
+  {
+    name: "define",
+    files: { "src/index.ts": `declare const BUILD_FLAVOUR: string;\nconsole.log(BUILD_FLAVOUR, process.env.NODE_ENV);\n` },
+    config: { entrypoints: ["src/index.ts"], build: { define: { BUILD_FLAVOUR: '"blue"', "process.env.NODE_ENV": '"production"' } } },
+    cli: ["./src/index.ts", "--target=bun", "--define", 'BUILD_FLAVOUR="blue"', "--define", 'process.env.NODE_ENV="production"'],
+    proof: (b) => expect(text(b, "index.js")).toContain(`"blue"`),
+  },
+  {
+    name: "naming, as configured",
+    files: { "src/a.ts": `import { s } from "./shared.ts";\nconsole.log("a", s);\n`, "src/b.ts": `import { s } from "./shared.ts";\nconsole.log("b", s);\n`, "src/shared.ts": `export const s = "shared";\n` },
+    config: { entrypoints: ["src/a.ts", "src/b.ts"], build: { splitting: true, naming: { entry: "[dir]/[name].entry.[ext]", chunk: "chunks/[hash].[ext]" } } },
+    cli: ["./src/a.ts", "./src/b.ts", "--target=bun", "--splitting", "--entry-naming=[dir]/[name].entry.[ext]", "--chunk-naming=chunks/[hash].[ext]"],
+    proof: (b) => {
+      expect(b.files.has("a.entry.js")).toBe(true);
+      expect([...b.files.keys()].some((p) => p.startsWith("chunks/"))).toBe(true);
+    },
+  },
+  {
     name: "sourcemap external (sources normalised)",
     files: { "src/index.ts": `export const x: number = 1;\nconsole.log(x);\n` },
     config: { entrypoints: ["src/index.ts"], build: { sourcemap: "external" } },

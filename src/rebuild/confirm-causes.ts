@@ -14,8 +14,8 @@ const DRIFT: readonly CauseKind[] = ["bun-version", "dependency-drift", "input-d
 export function confirmCauses(found: readonly Cause[], confirmations: readonly Confirmation[]): Cause[] {
   const used = new Set<Confirmation>();
   const causes: Cause[] = found.map((cause) => {
-    if (DRIFT.includes(cause.kind)) return { ...cause, confirmed: true, experiment: "the recorded digests compared with the rebuild's" };
     const match = confirmations.find((c) => c.kind === cause.kind && (cause.file === null || c.file === cause.file));
+    if (DRIFT.includes(cause.kind) && !match) return { ...cause, confirmed: true, experiment: "the recorded digests compared with the rebuild's" };
     if (!match) return { ...cause, confirmed: false };
     used.add(match);
     return { ...cause, confirmed: true, experiment: match.experiment };

@@ -3,7 +3,8 @@
  * experiment confirmed (src/diagnose), with the factors this machine can vary.
  */
 import { probeVariations } from "../check/probe-variations.ts";
-import { diagnose, type Experiment } from "../diagnose/diagnose.ts";
+import { diagnose, type Confirmation, type Experiment } from "../diagnose/diagnose.ts";
+import { resolveBun } from "../runtime/bun-runtime.ts";
 import { availableFactors, frozenClock } from "../diagnose/factors.ts";
 import type { BuildOutcome } from "../pipeline/build.ts";
 import type { Cause } from "./cause.ts";
@@ -25,6 +26,8 @@ export interface ExperimentInput {
 export async function runExperiments(input: ExperimentInput): Promise<{ causes: Cause[]; experiments: Experiment[] }> {
   const { ctx } = input.setup;
   const differing = input.comparison.files.filter((f) => f.kind === "changed").map((f) => f.path);
+  // another Bun than the recorded one (--bun): the one experiment that goes back toward the original is the recorded Bun
+  const bunTrial = differing.length > 0 && input.maxExperiments > 0 && input.recorded.internal.bun.version !== input.setup.bun.version ? await recordedBunTrial(input, differing) : undefined;
   const probe = await probeVariations({ multipleEntrypoints: false, env: ctx.env, buildFiles: { readable: [], executable: [], traversable: [] } });
   const env = new Map(input.recorded.internal.env.flatMap((name) => (ctx.env[name] === undefined ? [] : [[name, ctx.env[name]!] as const])));
   const diagnosis = await diagnose({
@@ -34,8 +37,27 @@ export async function runExperiments(input: ExperimentInput): Promise<{ causes: 
     factors: availableFactors({ tools: probe.tools, hostname: probe.available.get("hostname") === true, env }),
     suspects: suspects(input.found),
     frozenClock: probe.available.get("clock") === true ? frozenClock(probe.tools) : undefined,
-    maxExperiments: input.maxExperiments,
+    maxExperiments: input.maxExperiments - (bunTrial ? 1 : 0),
     log: ctx.log,
   });
-  return { causes: confirmCauses(input.found, diagnosis.confirmed), experiments: diagnosis.experiments };
+  return { causes: confirmCauses(input.found, [...(bunTrial?.confirmed ?? []), ...diagnosis.confirmed]), experiments: [...(bunTrial ? [bunTrial.experiment] : []), ...diagnosis.experiments] };
+}
+
+/** Builds the checkout once with the recorded Bun: the files that then equal the original's differed because of the Bun. */
+async function recordedBunTrial(input: ExperimentInput, differing: readonly string[]): Promise<{ experiment: Experiment; confirmed: Confirmation[] }> {
+  const { ctx } = input.setup;
+  const version = input.recorded.internal.bun.version;
+  const ran = `the same checkout built with the recorded Bun ${version} instead of ${input.setup.bun.version}`;
+  try {
+    const bun = await resolveBun(version, { onProgress: ctx.log });
+    const sample = await experimentBuilds({ ...input.setup, bun })("recorded-bun", {});
+    if ("error" in sample) return { experiment: { name: "recorded-bun", ran, showed: `the build failed: ${sample.error.split("\n")[0]}` }, confirmed: [] };
+    const back = differing.filter((f) => sample.files.get(f) === input.recorded.files.get(f));
+    return {
+      experiment: { name: "recorded-bun", ran, showed: back.length > 0 ? `${back.join(", ")} came out as the original's` : "the files still differ from the original's" },
+      confirmed: back.map((file) => ({ kind: "bun-version", file, experiment: `${file} comes out as the original's when built with the recorded Bun ${version}` })),
+    };
+  } catch (error) {
+    return { experiment: { name: "recorded-bun", ran, showed: `could not be run: ${(error as Error).message.split("\n")[0]}` }, confirmed: [] };
+  }
 }

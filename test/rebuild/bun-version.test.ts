@@ -51,4 +51,8 @@ test("forced onto the running Bun with --bun, rebuild names bun-version as the c
   const cause = report.causes.find((c: { kind: string }) => c.kind === "bun-version");
   expect(cause.evidence).toContain(OTHER_BUN);
   expect(cause.evidence).toContain(Bun.version);
+  // confirmed by going back: built with the recorded Bun, the file comes out as the original's
+  expect(cause.confirmed).toBe(true);
+  expect(cause.experiment).toContain(`recorded Bun ${OTHER_BUN}`);
+  expect(report.experiments[0].name).toBe("recorded-bun");
 });

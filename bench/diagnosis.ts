@@ -35,6 +35,7 @@ const SOURCES: [string, Provocation | undefined, Record<string, string>?][] = [
   ["file-mode", { wrapper: ["sh", "-c", 'umask 077 && exec "$@"', "sh"] }],
   ["hostname", { wrapper: ["unshare", "--uts", "--", "sh", "-c", 'hostname original-build-host && exec "$@"', "sh"] }],
   ["env-var", undefined, { PUBLIC_BUILD_LABEL: "ci-run-1717" }],
+  ["user", { wrapper: ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"] }],
   ["map-order", undefined],
   ["control", undefined],
 ];

@@ -15,6 +15,8 @@ export interface Change {
   renamed?: boolean;
   /** re-list every folder of the project in reverse order (renames on the memory file system) and back */
   reordered?: boolean;
+  /** build as another uid: the experiment's out folder is handed to it first (`asUser(outDir)` gives the wrapper) */
+  asUser?: (outDir: string) => string[];
 }
 
 export interface Factor {
@@ -31,16 +33,21 @@ export function combine(factors: readonly Factor[]): Change {
   const wrapper: string[] = [];
   let renamed = false;
   let reordered = false;
+  let asUser: Change["asUser"];
   for (const f of factors) {
     Object.assign(env, f.change.variation?.env);
     wrapper.push(...(f.change.variation?.wrapper ?? []));
     renamed ||= f.change.renamed === true;
     reordered ||= f.change.reordered === true;
+    asUser ??= f.change.asUser;
   }
-  return { variation: { ...(Object.keys(env).length > 0 ? { env } : {}), ...(wrapper.length > 0 ? { wrapper } : {}) }, renamed, reordered };
+  return { variation: { ...(Object.keys(env).length > 0 ? { env } : {}), ...(wrapper.length > 0 ? { wrapper } : {}) }, renamed, reordered, ...(asUser ? { asUser } : {}) };
 }
 
 export const FROZEN_TIME = "2020-01-01 00:00:00";
+
+/** nobody: a user every Linux has, who owns nothing of the build's */
+const OTHER_UID = 65534;
 
 /**
  * The clock stopped at one instant, for telling a value that follows the
@@ -56,6 +63,8 @@ export interface FactorContext {
   tools: VariationTools;
   /** whether unshare --uts works here (root) */
   hostname: boolean;
+  /** whether another uid can reach bunseal, its Bun and the checkout (root, and nothing in a private folder) */
+  user: boolean;
   /** the variables the build could see, with the values the rebuild used */
   env: ReadonlyMap<string, string>;
 }
@@ -73,6 +82,11 @@ export function availableFactors(ctx: FactorContext): Factor[] {
   if (tools.sh) factors.push({ name: "umask", kind: "file-mode", change: { variation: { wrapper: [tools.sh, "-c", 'umask 077 && exec "$@"', "sh"] } }, describe: "umask 077" });
   if (ctx.hostname && tools.unshare && tools.sh) {
     factors.push({ name: "hostname", kind: "hostname", change: { variation: { wrapper: [tools.unshare, "--uts", "--", tools.sh, "-c", 'hostname "$0" && exec "$@"', "bunseal-diagnose-host"] } }, describe: "another host name (a UTS namespace)" });
+  }
+  if (ctx.user && tools.sh && tools.setpriv) {
+    const [sh, setpriv] = [tools.sh, tools.setpriv];
+    const asUser = (outDir: string) => [sh, "-c", 'chown -R "$0" "$1" && shift && exec "$@"', `${OTHER_UID}:${OTHER_UID}`, outDir, setpriv, `--reuid=${OTHER_UID}`, `--regid=${OTHER_UID}`, "--clear-groups", "--"];
+    factors.push({ name: "user", kind: "user", change: { asUser }, describe: `another user (uid ${OTHER_UID})` });
   }
   if (ctx.env.size > 0) {
     const env = Object.fromEntries([...ctx.env].map(([name, value]) => [name, `${value}-bunseal-diagnose`]));

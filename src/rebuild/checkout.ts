@@ -5,7 +5,7 @@
  */
 import { gitEnv, toolEnv } from "../sandbox/child-env.ts";
 import { existsSync, statSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
+import { chmod, mkdtemp } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BunsealError } from "../errors.ts";
@@ -32,6 +32,8 @@ export async function checkoutCommit(given: string, commit: string, subdir: stri
   const shown = given.startsWith("file://") ? given : source;
   const root = await mkdtemp(join(scratchDir(), "bunseal-rebuild-"));
   registerScratch(root);
+  // reachable by another uid, for the experiment that builds as another user (the clone is the recorded commit: nothing secret)
+  await chmod(root, 0o755);
   const repo = join(root, "src");
   // a clone that failed leaves nothing behind
   const fail = (error: BunsealError) => {

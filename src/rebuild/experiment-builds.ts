@@ -37,8 +37,11 @@ export function experimentBuilds(setup: ExperimentSetup): ExperimentBuild {
         undo.push(() => renameSync(repo, checkout.repo));
       }
       if (change.reordered) undo.push(relist(projectDir, (names) => [...names].sort().reverse()));
+      const outDir = join(checkout.root, `experiment-${label}`);
+      // the user switch is the innermost wrapper, so the others (a clock, a namespace) still run as root
+      const variation = change.asUser ? { ...change.variation, wrapper: [...(change.variation?.wrapper ?? []), ...change.asUser(outDir)] } : change.variation;
       const outcome = await buildArtifact(
-        { projectDir, outDir: join(checkout.root, `experiment-${label}`), bun: setup.bun, source: { ...setup.source, repoRoot: repo }, variation: change.variation, timeoutMs: setup.timeoutMs, deny: setup.deny },
+        { projectDir, outDir, bun: setup.bun, source: { ...setup.source, repoRoot: repo }, variation, timeoutMs: setup.timeoutMs, deny: setup.deny },
         { ...setup.ctx, log: () => {} },
       );
       return { files: new Map(outcome.files.map((f) => [f.path, f.digest.slice("sha256:".length)])), tarPath: outcome.artifact.path };

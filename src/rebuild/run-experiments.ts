@@ -5,6 +5,10 @@
 import { probeVariations } from "../check/probe-variations.ts";
 import { diagnose, type Confirmation, type Experiment } from "../diagnose/diagnose.ts";
 import { resolveBun } from "../runtime/bun-runtime.ts";
+import { fileURLToPath } from "node:url";
+
+/** the worker script a build as another user must be able to read */
+const BUILD_WORKER = fileURLToPath(new URL("../build/worker.ts", import.meta.url));
 import { availableFactors, frozenClock } from "../diagnose/factors.ts";
 import type { BuildOutcome } from "../pipeline/build.ts";
 import type { Cause } from "./cause.ts";
@@ -28,13 +32,17 @@ export async function runExperiments(input: ExperimentInput): Promise<{ causes: 
   const differing = input.comparison.files.filter((f) => f.kind === "changed").map((f) => f.path);
   // another Bun than the recorded one (--bun): the one experiment that goes back toward the original is the recorded Bun
   const bunTrial = differing.length > 0 && input.maxExperiments > 0 && input.recorded.internal.bun.version !== input.setup.bun.version ? await recordedBunTrial(input, differing) : undefined;
-  const probe = await probeVariations({ multipleEntrypoints: false, env: ctx.env, buildFiles: { readable: [], executable: [], traversable: [] } });
+  const probe = await probeVariations({
+    multipleEntrypoints: false,
+    env: ctx.env,
+    buildFiles: { readable: [BUILD_WORKER], executable: [input.setup.bun.path], traversable: [input.setup.checkout.projectDir] },
+  });
   const env = new Map(input.recorded.internal.env.flatMap((name) => (ctx.env[name] === undefined ? [] : [[name, ctx.env[name]!] as const])));
   const diagnosis = await diagnose({
     differing,
     reference: { files: new Map(input.rebuilt.files.map((f) => [f.path, f.digest.slice("sha256:".length)])), tarPath: input.rebuilt.artifact.path },
     build: experimentBuilds(input.setup),
-    factors: availableFactors({ tools: probe.tools, hostname: probe.available.get("hostname") === true, env }),
+    factors: availableFactors({ tools: probe.tools, hostname: probe.available.get("hostname") === true, user: probe.available.get("user") === true, env }),
     suspects: suspects(input.found),
     frozenClock: probe.available.get("clock") === true ? frozenClock(probe.tools) : undefined,
     maxExperiments: input.maxExperiments - (bunTrial ? 1 : 0),

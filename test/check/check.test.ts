@@ -130,6 +130,7 @@ describe("check confirms what rebuild confirms", () => {
     ["locale", "locale", "locale"],
     ["file-mode", "umask", "file-mode"],
     ["date-only", "clock", "timestamp"],
+    ["user", "user", "user"],
   ] as const) {
     test(`${source}: the ${variation} variation alone, and ${kind} confirmed`, async () => {
       await using repo = await plantedRepo(source);

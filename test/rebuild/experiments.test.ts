@@ -8,6 +8,7 @@
  * one run in six (as the byte-pattern classifier did) is no cause.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { chmod, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { defaultContext } from "../../src/context.ts";
 import { buildArtifact } from "../../src/pipeline/build.ts";
@@ -89,6 +90,16 @@ describe("a cause is named because an experiment showed it", () => {
   test("file-mode: a file mode read back, built under umask 077, shown by changing only the umask", async () => {
     await using repo = await plantedRepo("file-mode");
     await expectConfirmed(await original(repo.path, { wrapper: ["sh", "-c", 'umask 077 && exec "$@"', "sh"] }), "file-mode");
+  });
+
+  test("user: built by another user, a user shown by building as another user", async () => {
+    await using repo = await plantedRepo("user");
+    // the original, built as nobody: its folder reachable, its out folder handed over (as check's user variation does)
+    await chmod(repo.path, 0o755);
+    const out = join(repo.path, ".bunseal", "out");
+    await mkdir(out, { recursive: true });
+    const report = await expectConfirmed(await original(repo.path, { wrapper: ["sh", "-c", 'chown -R "$0" "$1" && shift && exec "$@"', "65534:65534", out, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"] }), "user");
+    expect(report.experiments.map((e: { name: string }) => e.name)).toContain("user");
   });
 
   test("map-order: Set and Map iteration is no source: the control reproduces, with no experiment run", async () => {

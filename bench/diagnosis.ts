@@ -9,6 +9,7 @@
  * cause rebuild names confirmed (and in how many runs), the extra builds its
  * experiments used, and check's culprit and confirmed cause.
  */
+import { chmod, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { defaultContext } from "../src/context.ts";
 import { buildArtifact } from "../src/pipeline/build.ts";
@@ -35,7 +36,7 @@ const SOURCES: [string, Provocation | undefined, Record<string, string>?][] = [
   ["file-mode", { wrapper: ["sh", "-c", 'umask 077 && exec "$@"', "sh"] }],
   ["hostname", { wrapper: ["unshare", "--uts", "--", "sh", "-c", 'hostname original-build-host && exec "$@"', "sh"] }],
   ["env-var", undefined, { PUBLIC_BUILD_LABEL: "ci-run-1717" }],
-  ["user", { wrapper: ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"] }],
+  ["user", { wrapper: [] }],
   ["map-order", undefined],
   ["control", undefined],
 ];
@@ -52,7 +53,15 @@ try {
   console.log(`| --- | --- | --- | --- | --- | --- |`);
   for (const [name, provocation, env] of SOURCES) {
     await using repo = await plantedRepo(name);
-    const original = await buildArtifact({ projectDir: repo.path, signer, variation: provocation }, defaultContext({ env: { ...process.env, ...env } }));
+    let variation = provocation;
+    if (name === "user") {
+      // built as nobody: its folder reachable, its out folder handed over, as check's user variation does
+      const out = join(repo.path, ".bunseal", "out");
+      await chmod(repo.path, 0o755);
+      await mkdir(out, { recursive: true });
+      variation = { wrapper: ["sh", "-c", 'chown -R "$0" "$1" && shift && exec "$@"', "65534:65534", out, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"] };
+    }
+    const original = await buildArtifact({ projectDir: repo.path, signer, variation }, defaultContext({ env: { ...process.env, ...env } }));
     const named = new Map<string, number>();
     const builds: number[] = [];
     for (let i = 0; i < runs; i++) {

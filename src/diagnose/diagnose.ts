@@ -143,7 +143,11 @@ export async function diagnose(input: DiagnoseInput): Promise<Diagnosis> {
     const half = Math.ceil(group.length / 2);
     const [left, right] = [group.slice(0, half), group.slice(half)];
     const movedByLeft = await tryGroup(left, files);
-    if (movedByLeft === undefined) return;
+    if (movedByLeft === undefined) {
+      // the left half's build failed (or the budget is spent): the right half may still be told apart
+      await narrow(right, files);
+      return;
+    }
     if (left.length > 1 && movedByLeft.length > 0) await narrow(left, movedByLeft);
     // what moved with the whole group but not with its left half moved because of the right half
     const rest = files.filter((f) => !movedByLeft.includes(f));
@@ -159,7 +163,9 @@ export async function diagnose(input: DiagnoseInput): Promise<Diagnosis> {
   const open = stable.filter((f) => !explained.has(f));
   if (open.length > 0 && others.length > 0) {
     const movedByAll = await tryGroup(others, open);
-    if (movedByAll && movedByAll.length > 0 && others.length > 1) await narrow(others, movedByAll);
+    // a combination that does not build says nothing of its parts: they are narrowed down as if it had moved everything
+    if (movedByAll === undefined && others.length > 1) await narrow(others, open);
+    else if (movedByAll && movedByAll.length > 0 && others.length > 1) await narrow(others, movedByAll);
   }
 
   const unexplained = differing.filter((f) => !unstable.includes(f) && !explained.has(f));

@@ -15,6 +15,8 @@ export interface Change {
   renamed?: boolean;
   /** re-list every folder of the project in reverse order (renames on the memory file system) and back */
   reordered?: boolean;
+  /** the checkout's files from a copy on another file system (disk, when the checkout is on tmpfs), shown at the same path */
+  otherFilesystem?: boolean;
   /** build as another uid: the experiment's out folder is handed to it first (`asUser(outDir)` gives the wrapper) */
   asUser?: (outDir: string) => string[];
 }
@@ -34,14 +36,16 @@ export function combine(factors: readonly Factor[]): Change {
   let renamed = false;
   let reordered = false;
   let asUser: Change["asUser"];
+  let otherFilesystem = false;
   for (const f of factors) {
     Object.assign(env, f.change.variation?.env);
     wrapper.push(...(f.change.variation?.wrapper ?? []));
     renamed ||= f.change.renamed === true;
     reordered ||= f.change.reordered === true;
     asUser ??= f.change.asUser;
+    otherFilesystem ||= f.change.otherFilesystem === true;
   }
-  return { variation: { ...(Object.keys(env).length > 0 ? { env } : {}), ...(wrapper.length > 0 ? { wrapper } : {}) }, renamed, reordered, ...(asUser ? { asUser } : {}) };
+  return { variation: { ...(Object.keys(env).length > 0 ? { env } : {}), ...(wrapper.length > 0 ? { wrapper } : {}) }, renamed, reordered, otherFilesystem, ...(asUser ? { asUser } : {}) };
 }
 
 export const FROZEN_TIME = "2020-01-01 00:00:00";
@@ -65,6 +69,8 @@ export interface FactorContext {
   hostname: boolean;
   /** whether another uid can reach bunseal, its Bun and the checkout (root, and nothing in a private folder) */
   user: boolean;
+  /** whether the system's temporary folder is on another kind of file system than the checkout */
+  otherFilesystem: boolean;
   /** the variables the build could see, with the values the rebuild used */
   env: ReadonlyMap<string, string>;
 }
@@ -76,6 +82,7 @@ export function availableFactors(ctx: FactorContext): Factor[] {
     { name: "build-path", kind: "build-path", change: { renamed: true }, describe: "the checkout under a path of another length" },
     { name: "file-order", kind: "file-order", change: { reordered: true }, describe: "every folder of the project listed in reverse order" },
   ];
+  if (ctx.otherFilesystem) factors.push({ name: "filesystem", kind: "file-order", change: { otherFilesystem: true }, describe: "the checkout's files on another file system (disk rather than tmpfs), at the same path" });
   if (tools.faketime) factors.push({ name: "clock", kind: "timestamp", change: { variation: { wrapper: [tools.faketime, "-f", "+397d"], env: { FAKETIME_DONT_FAKE_MONOTONIC: "1" } } }, describe: "the clock 397 days ahead" });
   factors.push({ name: "timezone", kind: "timezone", change: { variation: { env: { TZ: "Pacific/Chatham" } } }, describe: "TZ=Pacific/Chatham" });
   factors.push({ name: "locale", kind: "locale", change: { variation: { env: { LC_ALL: "de_DE.UTF-8", LANG: "de_DE.UTF-8" } } }, describe: "LC_ALL=de_DE.UTF-8" });

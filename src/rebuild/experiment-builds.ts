@@ -15,6 +15,8 @@ import { buildArtifact } from "../pipeline/build.ts";
 import type { BunRuntime } from "../runtime/bun-runtime.ts";
 import type { SourceInfo } from "../source/git.ts";
 import type { Checkout } from "./checkout.ts";
+import { tmpdir } from "node:os";
+import { copyOnProjectFilesystem, type FilesystemCopy } from "../check/filesystem-copy.ts";
 
 export interface ExperimentSetup {
   checkout: Checkout;
@@ -31,17 +33,23 @@ export function experimentBuilds(setup: ExperimentSetup): ExperimentBuild {
     const repo = change.renamed ? `${checkout.repo}-at-a-longer-path` : checkout.repo;
     const projectDir = join(repo, relative(checkout.repo, checkout.projectDir));
     const undo: (() => void)[] = [];
+    let onDisk: FilesystemCopy | undefined;
     try {
       if (change.renamed) {
         renameSync(checkout.repo, repo);
         undo.push(() => renameSync(repo, checkout.repo));
       }
       if (change.reordered) undo.push(relist(projectDir, (names) => [...names].sort().reverse()));
+      // after the rename and the re-listing: the copy is of the checkout as this experiment shows it
+      if (change.otherFilesystem) {
+        onDisk = copyOnProjectFilesystem(repo, tmpdir());
+        undo.push(() => onDisk!.dispose());
+      }
       const outDir = join(checkout.root, `experiment-${label}`);
       // the user switch is the innermost wrapper, so the others (a clock, a namespace) still run as root
       const variation = change.asUser ? { ...change.variation, wrapper: [...(change.variation?.wrapper ?? []), ...change.asUser(outDir)] } : change.variation;
       const outcome = await buildArtifact(
-        { projectDir, outDir, bun: setup.bun, source: { ...setup.source, repoRoot: repo }, variation, timeoutMs: setup.timeoutMs, deny: setup.deny },
+        { projectDir, outDir, bun: setup.bun, source: { ...setup.source, repoRoot: repo }, variation, timeoutMs: setup.timeoutMs, deny: setup.deny, rootFrom: onDisk ? { path: onDisk.path, packages: onDisk.packages } : undefined },
         { ...setup.ctx, log: () => {} },
       );
       return { files: new Map(outcome.files.map((f) => [f.path, f.digest.slice("sha256:".length)])), tarPath: outcome.artifact.path };

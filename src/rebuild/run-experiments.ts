@@ -6,6 +6,8 @@ import { probeVariations } from "../check/probe-variations.ts";
 import { diagnose, type Confirmation, type Experiment } from "../diagnose/diagnose.ts";
 import { resolveBun } from "../runtime/bun-runtime.ts";
 import { fileURLToPath } from "node:url";
+import { tmpdir } from "node:os";
+import { filesystemAvailable } from "../check/filesystem-copy.ts";
 
 /** the worker script a build as another user must be able to read */
 const BUILD_WORKER = fileURLToPath(new URL("../build/worker.ts", import.meta.url));
@@ -42,7 +44,7 @@ export async function runExperiments(input: ExperimentInput): Promise<{ causes: 
     differing,
     reference: { files: new Map(input.rebuilt.files.map((f) => [f.path, f.digest.slice("sha256:".length)])), tarPath: input.rebuilt.artifact.path },
     build: experimentBuilds(input.setup),
-    factors: availableFactors({ tools: probe.tools, hostname: probe.available.get("hostname") === true, user: probe.available.get("user") === true, env }),
+    factors: availableFactors({ tools: probe.tools, hostname: probe.available.get("hostname") === true, user: probe.available.get("user") === true, otherFilesystem: filesystemAvailable(tmpdir(), input.setup.checkout.root) === true, env }),
     suspects: suspects(input.found),
     frozenClock: probe.available.get("clock") === true ? frozenClock(probe.tools) : undefined,
     maxExperiments: input.maxExperiments - (bunTrial ? 1 : 0),

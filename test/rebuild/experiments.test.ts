@@ -102,6 +102,16 @@ describe("a cause is named because an experiment showed it", () => {
     expect(report.experiments.map((e: { name: string }) => e.name)).toContain("user");
   });
 
+  test("file-order: built on disk (hash order), rebuilt on tmpfs (creation order), a file order shown by an experiment", async () => {
+    await using repo = await plantedRepo("file-order");
+    const bundle = await original(repo.path);
+    const { exitCode, report } = await rebuild(bundle);
+    // where the disk and tmpfs happen to list alike, there is nothing to explain
+    if (exitCode === 0) return expect(report.reproducible).toBe(true);
+    const cause = report.causes.find((c: { kind: string; confirmed: boolean }) => c.kind === "file-order" && c.confirmed);
+    expect(cause?.experiment).toContain("index.js");
+  });
+
   test("map-order: Set and Map iteration is no source: the control reproduces, with no experiment run", async () => {
     await using repo = await plantedRepo("map-order");
     const { exitCode, report } = await rebuild(await original(repo.path));

@@ -25,7 +25,7 @@ import { isBunsealError } from "../errors.ts";
 import { inlinedEnvNames } from "../build/bun-options.ts";
 import { frozenClock } from "../diagnose/factors.ts";
 import { confirmByCulprits, confirmByFrozenClock } from "./confirm.ts";
-import { copyOnProjectFilesystem, filesystemAvailable } from "./filesystem-copy.ts";
+import { copyOnProjectFilesystem, filesystemAvailable, reachableByOthers } from "./filesystem-copy.ts";
 import { probeVariations } from "./probe-variations.ts";
 import { CHECK_HOSTNAME, CHECK_UID, planVariations, VARIATION_NAMES, type VariationName, type VariationPlan } from "./variations.ts";
 import { createWorkspace, type Workspace } from "./workspace.ts";
@@ -222,12 +222,15 @@ async function buildIn(workspace: Workspace, from: { tree: string; subdir: strin
   const dir = await workspace.copy(from.tree, { longerPath: plan.longerPath, reverseCreation: plan.reverseCreation }, from.subdir);
   // a member's copy is built as the original is: inside its repository, which is the workspace's copy
   const copied = from.subdir === "" ? source : { ...source, repoRoot: dir.slice(0, dir.length - from.subdir.length - 1) };
-  // the filesystem variation: the same files on the project's own file system, shown at the copy's path
+  // the filesystem variation: the project's files on its own file system, shown at the copy's path. The
+  // project's own folder is that, as it lists for the real build, at no cost; only when the build runs
+  // as another user who cannot reach it is a copy made beside it, on the same file system
   const root = from.subdir === "" ? dir : copied.repoRoot;
-  const onDisk = plan.projectFilesystem ? copyOnProjectFilesystem(root, from.tree) : undefined;
+  const onDisk = plan.projectFilesystem && variations.includes("user") && !reachableByOthers(from.tree) ? copyOnProjectFilesystem(root, from.tree) : undefined;
+  const rootFrom = onDisk ? { path: onDisk.path, packages: onDisk.packages } : plan.projectFilesystem ? { path: from.tree, packages: [] } : undefined;
   try {
     const outcome = await buildArtifact(
-      { projectDir: dir, outDir, source: copied, variation: plan.build, timeoutMs, rootFrom: onDisk ? { path: onDisk.path, packages: onDisk.packages } : undefined },
+      { projectDir: dir, outDir, source: copied, variation: plan.build, timeoutMs, rootFrom },
       { ...ctx, env: { ...ctx.env, ...plan.hostEnvNoise }, log: () => {} },
     );
     return { label, variations, dir, plan, outcome };

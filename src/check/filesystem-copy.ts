@@ -26,6 +26,17 @@ export function filesystemAvailable(projectDir: string, workspaceRoot: string): 
   }
 }
 
+/** Whether a user who owns nothing (the user variation's uid) can read `dir` and every folder above it. */
+export function reachableByOthers(dir: string): boolean {
+  const parts = dir.split("/").filter(Boolean);
+  for (let i = 0; i <= parts.length; i++) {
+    const path = `/${parts.slice(0, i).join("/")}`;
+    const mode = statSync(path).mode;
+    if ((mode & 0o001) === 0 || (i === parts.length && (mode & 0o004) === 0)) return false;
+  }
+  return true;
+}
+
 export interface FilesystemCopy {
   path: string;
   /** node_modules folders (relative to the root), shown from the memory copy */

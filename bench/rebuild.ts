@@ -10,7 +10,7 @@
  * check: wall time of `bunseal check` with default settings against one
  * `bunseal build --no-sign` of the same project. Target: within 6 builds.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exampleServiceRepo } from "../test/helpers/example-service.ts";
@@ -78,7 +78,11 @@ try {
   }
   if (only !== "fixture") {
     // generated on disk, like a real project; its clones go to the scratch folder
-    const large = join(mkdtempSync(join(tmpdir(), "bunseal-bench-")), "large-project");
+    // in a folder other users can reach, as a CI runner's workspace is; in a private (0700) one, check's
+    // filesystem variation copies the project beside it for the user variation (README gives both figures)
+    const parent = mkdtempSync(join(tmpdir(), "bunseal-bench-"));
+    if (!args.includes("--private")) chmodSync(parent, 0o755);
+    const large = join(parent, "large-project");
     const gen = Bun.spawnSync([process.execPath, join(import.meta.dir, "gen-large-project.ts"), large, "--modules", "10000"], { stdout: "ignore", stderr: "inherit" });
     if (gen.exitCode !== 0) throw new Error("generating the large project failed");
     await measure("large-project (10,000 modules)", large, join(keys, "bunseal.key"), join(keys, "bunseal.pub"));

@@ -12,6 +12,7 @@ type VerifyFlags = Expectations & {
   certificateOidcIssuer?: string;
   trustedRoot?: string;
   policy?: string;
+  from?: string;
   json?: boolean;
 };
 
@@ -21,7 +22,8 @@ export function registerVerify(program: Command, setExit: (code: number) => void
   program
     .command("verify")
     .description("verify an artifact against its signed provenance: signature, subject, statement and expectations")
-    .argument("<file-or-digest>", "the artifact file, or sha256:<hex>")
+    .argument("[files-or-digests...]", "the artifact file, or sha256:<hex>; several for a batch (one process, one report)")
+    .option("--from <file>", "batch: read artifacts (paths, one a line; - for standard input) to verify, besides those named")
     .option("--bundle <file>", "the Sigstore bundle (default: FILE.sigstore.json)")
     .option("--key <file>", "key mode: a trusted public key (PEM); repeat for several", collect, [])
     .option("--certificate-identity <id>", "keyless: the exact identity (certificate SAN) that must have signed")
@@ -36,14 +38,20 @@ export function registerVerify(program: Command, setExit: (code: number) => void
     .option("--bun-version <v>", "expect this Bun version")
     .option("--allow-dirty", "accept an artifact built from a work tree with uncommitted changes")
     .option("--json", "print one JSON object")
-    .action(async (target: string, flags: VerifyFlags) => {
+    .action(async (targets: string[], flags: VerifyFlags) => {
       // loaded here, not at the top: every other command would pay for the verifier's start-up
       const [{ verifyBundle }, { loadPublicKey }, { BunsealError }, { z }] = await Promise.all([import("../../verify/verify-bundle.ts"), import("../../sign/keys.ts"), import("../../errors.ts"), import("zod")]);
       // A one-shot process parses each schema once: compiling a fast parser for it (zod's
       // default, with new Function) costs more than it saves. Same results, a few ms sooner.
       z.config({ jitless: true });
+      const listed = flags.from !== undefined ? await readList(flags.from) : [];
+      const all = [...targets, ...listed];
+      if (all.length === 0) throw new BunsealError("USAGE", "expected an artifact to verify (a file or sha256:<hex>), or --from FILE", { field: "file-or-digest", expected: "an artifact" });
+      const batch = all.length > 1 || flags.from !== undefined;
+      if (batch && flags.bundle !== undefined) throw new BunsealError("USAGE", "--bundle names the bundle of one artifact; expected one artifact with it (in a batch, each artifact's bundle is FILE.sigstore.json)", { field: "--bundle", expected: "one artifact" });
+      const target = all[0]!;
       const bundlePath = flags.bundle ?? (target.startsWith("sha256:") ? undefined : `${target}.sigstore.json`);
-      if (!bundlePath) throw new BunsealError("USAGE", "a digest has no bundle beside it; expected --bundle FILE", { field: "--bundle", expected: "a bundle path" });
+      if (!batch && !bundlePath) throw new BunsealError("USAGE", "a digest has no bundle beside it; expected --bundle FILE", { field: "--bundle", expected: "a bundle path" });
       const keyless = flags.certificateIdentity !== undefined || flags.certificateIdentityRegexp !== undefined;
       if (!keyless && flags.certificateOidcIssuer !== undefined) {
         throw new BunsealError("USAGE", "--certificate-oidc-issuer applies to keyless verification; expected --certificate-identity (or -regexp) with it", { field: "--certificate-oidc-issuer", expected: "--certificate-identity ID" });
@@ -53,17 +61,47 @@ export function registerVerify(program: Command, setExit: (code: number) => void
       }
       const expectations = { commit: flags.commit, sourceUri: flags.sourceUri, service: flags.service, schemaVersion: flags.schemaVersion, bunVersion: flags.bunVersion, allowDirty: flags.allowDirty };
       if (flags.policy !== undefined) {
+        if (batch) throw new BunsealError("USAGE", "--policy verifies one artifact for now; expected one artifact with it", { field: "--policy", expected: "one artifact" });
         if (keyless || flags.key.length > 0) throw new BunsealError("USAGE", "--policy names the trusted signers; expected no --key or --certificate-identity with it", { field: "--policy", expected: "one source of trust" });
         const [{ loadPolicy }, { verifyWithPolicy }] = await Promise.all([import("../../policy/index.ts"), import("../../verify/verify-with-policy.ts")]);
-        const report = await verifyWithPolicy({ artifact: target, bundlePath, trustedRoot: flags.trustedRoot, expectations }, await loadPolicy(flags.policy));
+        const report = await verifyWithPolicy({ artifact: target, bundlePath: bundlePath!, trustedRoot: flags.trustedRoot, expectations }, await loadPolicy(flags.policy));
         render(report, flags.json, { policy: report.policy });
         setExit(report.verified ? 0 : 1);
         return;
       }
       const keys = await Promise.all(flags.key.map((k) => loadPublicKey(k)));
+      if (batch) {
+        // one process, keys and trust read once: a release gate checks every artifact at the cost of the first
+        const results = [];
+        for (const artifact of all) {
+          const bundle = artifact.startsWith("sha256:") ? undefined : `${artifact}.sigstore.json`;
+          if (!bundle) {
+            results.push({ verified: false, artifact: { digest: artifact }, failures: [{ code: "USAGE", message: "a digest in a batch has no bundle beside it; expected a file" }], provenance: null });
+            continue;
+          }
+          try {
+            const one = await verifyBundle({
+              artifact,
+              bundlePath: bundle,
+              keys,
+              identity: keyless ? { identity: flags.certificateIdentity, identityRegexp: flags.certificateIdentityRegexp, issuer: flags.certificateOidcIssuer! } : undefined,
+              trustedRoot: flags.trustedRoot,
+              expectations,
+            });
+            results.push(batchEntry(one));
+          } catch (error) {
+            // a bad entry (an unreadable file, a malformed bundle) is that entry's failure, not the batch's end
+            const e = error as { code?: string; message?: string };
+            results.push({ verified: false, artifact: { path: artifact }, failures: [{ code: e.code ?? "INTERNAL", message: e.message ?? String(error) }], provenance: null });
+          }
+        }
+        renderBatch(results, flags.json);
+        setExit(results.every((r) => r.verified) ? 0 : 1);
+        return;
+      }
       const report = await verifyBundle({
         artifact: target,
-        bundlePath,
+        bundlePath: bundlePath!,
         keys,
         identity: keyless ? { identity: flags.certificateIdentity, identityRegexp: flags.certificateIdentityRegexp, issuer: flags.certificateOidcIssuer! } : undefined,
         trustedRoot: flags.trustedRoot,
@@ -72,6 +110,33 @@ export function registerVerify(program: Command, setExit: (code: number) => void
       render(report, flags.json, {});
       setExit(report.verified ? 0 : 1);
     });
+}
+
+/** Artifacts from a file, one a line (blank lines and # comments skipped); `-` reads standard input. */
+async function readList(from: string): Promise<string[]> {
+  const text = from === "-" ? await new Response(Bun.stdin.stream()).text() : await Bun.file(from).text().catch((cause: Error) => {
+    throw Object.assign(new Error(`--from ${from}: cannot be read (${cause.message})`), { code: "INPUT_UNREADABLE" });
+  });
+  return text.split("\n").map((line) => line.trim()).filter((line) => line !== "" && !line.startsWith("#"));
+}
+
+/** One artifact of a batch, as the single-artifact JSON shows it. */
+function batchEntry(report: VerifyReport & { verifiedStatement?: unknown }) {
+  const { verifiedStatement: _v, statement, ...rest } = report;
+  return { ...rest, provenance: statement && report.verified ? summarize(statement) : null };
+}
+
+function renderBatch(results: { verified: boolean; artifact?: { path?: string; digest?: string } | null; failures: { code: string; message: string }[] }[], json: boolean | undefined): void {
+  const verified = results.every((r) => r.verified);
+  if (json) {
+    printJson({ verified, results });
+    return;
+  }
+  const failed = results.filter((r) => !r.verified).length;
+  printLines([
+    `${verified ? "OK" : "FAILED"}: ${results.length - failed} of ${results.length} artifacts verify`,
+    ...results.map((r) => `  ${r.verified ? "ok    " : "FAILED"} ${r.artifact?.path ?? r.artifact?.digest ?? "?"}${r.verified ? "" : `: ${r.failures.map((f) => f.code).join(", ")}`}`),
+  ]);
 }
 
 function render(report: VerifyReport & { verifiedStatement?: unknown }, json: boolean | undefined, extra: Record<string, unknown>): void {

@@ -7,6 +7,7 @@
 import { Command, CommanderError } from "commander";
 import { isBunsealError, type BunsealError } from "../errors.ts";
 import { removeAllScratch } from "../util/scratch-registry.ts";
+import { annotateError } from "./github-actions.ts";
 import { VERSION } from "../version.ts";
 import { registerBuild } from "./commands/build.ts";
 import { registerCheck } from "./commands/check.ts";
@@ -82,6 +83,7 @@ function report(error: unknown, json: boolean): number {
     return EXIT.input;
   }
   if (isBunsealError(error)) {
+    annotateError(`bunseal: ${error.code}`, error.message);
     printError(error, json);
     return EXIT[error.kind];
   }

@@ -6,6 +6,7 @@ import type { Store } from "../../store/store.ts";
 import type { KeylessReceipt, KeylessSigner } from "../../sign/keyless-signer.ts";
 import { formatBytes, printJson, printLines } from "../output.ts";
 import { parseTimeout } from "../timeout-option.ts";
+import { appendSummary, cell, onGitHubActions, writeOutputs } from "../github-actions.ts";
 
 const KEYLESS_ONLY = ["identityToken", "fulcioUrl", "rekorUrl", "rekorEntryType", "tsaUrl"] as const;
 
@@ -110,6 +111,7 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
 }
 
 function render(result: BuildOutcome, keyless: KeylessSigner | undefined, stored: { location: string } | null, json: boolean | undefined): void {
+  reportToGitHub(result, keyless);
   const { statementValue: _statement, ...built } = result;
   const summary = { ...built, keyless: keyless?.receipt ?? null, store: stored };
   if (json) {
@@ -175,4 +177,25 @@ function keylessLines(receipt: KeylessReceipt): string[] {
     `rekor      ${receipt.rekorUrl}, ${receipt.rekorEntryType} entry ${receipt.logIndex ?? "?"}`,
     ...(receipt.tsaUrl ? [`timestamp  ${receipt.tsaUrl}`] : []),
   ];
+}
+
+/** On GitHub Actions: the step's outputs (digest, artifact-path, bundle-path) and a summary of what was built. */
+function reportToGitHub(result: BuildOutcome, keyless: KeylessSigner | undefined): void {
+  if (!onGitHubActions()) return;
+  writeOutputs({ digest: result.artifact.digest, "artifact-path": result.artifact.path, "bundle-path": result.bundle?.path ?? result.statement?.path ?? "" });
+  const signer = keyless ? `${keyless.receipt.identity ?? "?"} (keyless, ${keyless.receipt.issuer ?? "?"})` : result.bundle ? "key" : "unsigned";
+  appendSummary(
+    [
+      `### bunseal build: ${cell(result.service)}`,
+      "",
+      "| | |",
+      "| --- | --- |",
+      `| artifact | \`${cell(result.artifact.path)}\` |`,
+      `| digest | \`${result.artifact.digest}\` |`,
+      `| commit | \`${result.commit}\`${result.dirty ? " (dirty)" : ""} |`,
+      `| Bun | ${result.bun} |`,
+      `| inputs | ${result.inputs} files, ${result.dependencies} locked packages |`,
+      `| signer | ${cell(signer)} |`,
+    ].join("\n"),
+  );
 }

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import type { Expectations } from "../../verify/expectations.ts";
 import type { VerifyReport } from "../../verify/verify-bundle.ts";
 import { collect, printJson, printLines } from "../output.ts";
+import { annotateError, appendSummary, cell, onGitHubActions, writeOutputs } from "../github-actions.ts";
 
 /** Commander names each flag after its words (`--source-uri` → `sourceUri`). */
 type VerifyFlags = Expectations & {
@@ -128,6 +129,7 @@ function batchEntry(report: VerifyReport & { verifiedStatement?: unknown }) {
 
 function renderBatch(results: { verified: boolean; artifact?: { path?: string; digest?: string } | null; failures: { code: string; message: string }[] }[], json: boolean | undefined): void {
   const verified = results.every((r) => r.verified);
+  reportToGitHub(results);
   if (json) {
     printJson({ verified, results });
     return;
@@ -140,6 +142,7 @@ function renderBatch(results: { verified: boolean; artifact?: { path?: string; d
 }
 
 function render(report: VerifyReport & { verifiedStatement?: unknown }, json: boolean | undefined, extra: Record<string, unknown>): void {
+  reportToGitHub([report]);
   const { verifiedStatement: _v, statement, ...rest } = report;
   // What an unverified statement claims is attacker-controlled: it is shown only once everything verified.
   const summary = statement && report.verified ? summarize(statement) : undefined;
@@ -177,4 +180,22 @@ function summarize(statement: NonNullable<VerifyReport["statement"]>) {
     featureFlags: ext.featureFlags ?? {},
     subjects: statement.subject.length,
   };
+}
+
+/** On GitHub Actions: `verified=true|false`, a summary line per artifact, and an annotation per failure. */
+function reportToGitHub(results: readonly { verified: boolean; artifact?: { path?: string; digest?: string } | null; failures: readonly { code: string; message: string }[] }[]): void {
+  if (!onGitHubActions()) return;
+  const verified = results.every((r) => r.verified);
+  writeOutputs({ verified: String(verified) });
+  const name = (r: (typeof results)[number]) => r.artifact?.path ?? r.artifact?.digest ?? "?";
+  appendSummary(
+    [
+      `### bunseal verify: ${verified ? "verified" : "FAILED"}`,
+      "",
+      "| artifact | result |",
+      "| --- | --- |",
+      ...results.map((r) => `| \`${cell(name(r))}\` | ${r.verified ? "verified" : cell(r.failures.map((f) => `${f.code}: ${f.message}`).join("; "))} |`),
+    ].join("\n"),
+  );
+  for (const r of results) for (const f of r.failures) annotateError(`bunseal verify: ${f.code}`, `${name(r)}: ${f.message}`);
 }

@@ -1,0 +1,43 @@
+/**
+ * On GitHub Actions (`GITHUB_ACTIONS=true`), what a workflow step reads:
+ * values in `GITHUB_OUTPUT` (`steps.<id>.outputs.digest`), a markdown summary
+ * in `GITHUB_STEP_SUMMARY`, and `::error` annotations for failures. Written
+ * beside the usual output, never instead of it; annotations go to stderr so
+ * that `--json` on stdout stays one JSON value.
+ */
+import { appendFileSync } from "node:fs";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function onGitHubActions(env: Env = process.env): boolean {
+  return env.GITHUB_ACTIONS === "true";
+}
+
+/** `name=value` lines; a value with a line break is written with a delimiter, as GitHub's format requires. */
+export function writeOutputs(values: Record<string, string>, env: Env = process.env): void {
+  if (!onGitHubActions(env) || !env.GITHUB_OUTPUT) return;
+  const lines = Object.entries(values).map(([name, value]) => {
+    if (!value.includes("\n")) return `${name}=${value}\n`;
+    const delimiter = `bunseal_${crypto.randomUUID()}`;
+    return `${name}<<${delimiter}\n${value}\n${delimiter}\n`;
+  });
+  appendFileSync(env.GITHUB_OUTPUT, lines.join(""));
+}
+
+export function appendSummary(markdown: string, env: Env = process.env): void {
+  if (!onGitHubActions(env) || !env.GITHUB_STEP_SUMMARY) return;
+  appendFileSync(env.GITHUB_STEP_SUMMARY, `${markdown.trimEnd()}\n\n`);
+}
+
+/** `::error title=…::message`, escaped as the workflow-command format says (%, CR, LF; and : , in properties). */
+export function annotateError(title: string, message: string, env: Env = process.env): void {
+  if (!onGitHubActions(env)) return;
+  const data = message.replaceAll("%", "%25").replaceAll("\r", "%0D").replaceAll("\n", "%0A");
+  const property = title.replaceAll("%", "%25").replaceAll("\r", "%0D").replaceAll("\n", "%0A").replaceAll(":", "%3A").replaceAll(",", "%2C");
+  process.stderr.write(`::error title=${property}::${data}\n`);
+}
+
+/** A markdown table cell: pipes and line breaks would break the table. */
+export function cell(text: string): string {
+  return text.replaceAll("|", "\\|").replaceAll("\n", " ");
+}

@@ -37,7 +37,7 @@ export async function openSqliteStore(path: string): Promise<Store> {
     db = new Database(path, { create: true, readwrite: true, strict: true });
     // busy_timeout first: switching to WAL needs a lock another process may hold.
     db.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    db.query("PRAGMA journal_mode = WAL").get();
+    await switchToWal(db);
     db.run("PRAGMA synchronous = FULL");
     db.run("PRAGMA foreign_keys = ON");
     migrate(db, location);
@@ -48,6 +48,24 @@ export async function openSqliteStore(path: string): Promise<Store> {
       throw new BunsealError("STORE_INVALID", `the store at ${location} is not a SQLite database: expected a bunseal store or a path where one can be created`, { file: path, cause });
     }
     throw storeError(location, "open", cause);
+  }
+}
+
+/**
+ * WAL mode, retried while another process holds the lock: SQLite answers the
+ * switch with SQLITE_BUSY at once in some states, without its busy handler
+ * (seen with eight processes opening one new store together).
+ */
+async function switchToWal(db: Database): Promise<void> {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      db.query("PRAGMA journal_mode = WAL").get();
+      return;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== "SQLITE_BUSY" || Date.now() > deadline) throw error;
+      await Bun.sleep(5 + Math.random() * 20 * Math.min(attempt + 1, 5));
+    }
   }
 }
 

@@ -5,7 +5,7 @@
  * beside the usual output, never instead of it; annotations go to stderr so
  * that `--json` on stdout stays one JSON value.
  */
-import { appendFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -15,6 +15,7 @@ export function onGitHubActions(env: Env = process.env): boolean {
 
 /** `name=value` lines; a value with a line break is written with a delimiter, as GitHub's format requires. */
 export function writeOutputs(values: Record<string, string>, env: Env = process.env): void {
+  writeDotenv(values, env);
   if (!onGitHubActions(env) || !env.GITHUB_OUTPUT) return;
   const lines = Object.entries(values).map(([name, value]) => {
     if (!value.includes("\n")) return `${name}=${value}\n`;
@@ -22,6 +23,21 @@ export function writeOutputs(values: Record<string, string>, env: Env = process.
     return `${name}<<${delimiter}\n${value}\n${delimiter}\n`;
   });
   appendFileSync(env.GITHUB_OUTPUT, lines.join(""));
+}
+
+/**
+ * On GitLab CI (`GITLAB_CI=true`): the same values as a dotenv report
+ * (`artifacts: reports: dotenv: bunseal.env`), upper-cased with `-` as `_`,
+ * for later jobs' variables. The file is `$BUNSEAL_DOTENV`, else `bunseal.env`
+ * in the job's folder; each command replaces the keys it writes.
+ */
+export function writeDotenv(values: Record<string, string>, env: Env = process.env): void {
+  if (env.GITLAB_CI !== "true") return;
+  const path = env.BUNSEAL_DOTENV || "bunseal.env";
+  const current = existsSync(path) ? readFileSync(path, "utf8").split("\n").filter((l) => l.includes("=")) : [];
+  const keys = Object.fromEntries(current.map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+  for (const [name, value] of Object.entries(values)) keys[name.toUpperCase().replaceAll("-", "_")] = value.replaceAll("\n", " ");
+  writeFileSync(path, Object.entries(keys).map(([k, v]) => `${k}=${v}\n`).join(""));
 }
 
 export function appendSummary(markdown: string, env: Env = process.env): void {

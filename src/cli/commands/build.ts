@@ -181,8 +181,9 @@ function keylessLines(receipt: KeylessReceipt): string[] {
 
 /** On GitHub Actions: the step's outputs (digest, artifact-path, bundle-path) and a summary of what was built. */
 function reportToGitHub(result: BuildOutcome, keyless: KeylessSigner | undefined): void {
-  if (!onGitHubActions()) return;
+  // GitHub's step outputs, or GitLab's dotenv report: the same values
   writeOutputs({ digest: result.artifact.digest, "artifact-path": result.artifact.path, "bundle-path": result.bundle?.path ?? result.statement?.path ?? "" });
+  if (!onGitHubActions()) return;
   const signer = keyless ? `${keyless.receipt.identity ?? "?"} (keyless, ${keyless.receipt.issuer ?? "?"})` : result.bundle ? "key" : "unsigned";
   appendSummary(
     [

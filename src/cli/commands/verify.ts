@@ -184,9 +184,10 @@ function summarize(statement: NonNullable<VerifyReport["statement"]>) {
 
 /** On GitHub Actions: `verified=true|false`, a summary line per artifact, and an annotation per failure. */
 function reportToGitHub(results: readonly { verified: boolean; artifact?: { path?: string; digest?: string } | null; failures: readonly { code: string; message: string }[] }[]): void {
-  if (!onGitHubActions()) return;
   const verified = results.every((r) => r.verified);
+  // GitHub's step outputs, or GitLab's dotenv report: the same values
   writeOutputs({ verified: String(verified) });
+  if (!onGitHubActions()) return;
   const name = (r: (typeof results)[number]) => r.artifact?.path ?? r.artifact?.digest ?? "?";
   appendSummary(
     [

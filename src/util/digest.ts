@@ -38,8 +38,16 @@ export function parseDigest(text: string): Sha256Hex | undefined {
   return DIGEST_RE.exec(text.trim().toLowerCase())?.[1];
 }
 
-/** Hashes a file by streaming it, so a large artifact never sits whole in memory. */
+/** Up to this size a file is read whole and hashed in one call: streaming it in 64 KiB chunks costs more than the memory. */
+const READ_WHOLE_BYTES = 32 * 1024 * 1024;
+
+/** Hashes a file: read whole when small, streamed when large, so a large artifact never sits whole in memory. */
 export async function sha256File(path: string): Promise<{ hex: Sha256Hex; size: number }> {
+  const file = Bun.file(path);
+  if (file.size <= READ_WHOLE_BYTES) {
+    const bytes = await file.bytes();
+    return { hex: sha256Hex(bytes), size: bytes.byteLength };
+  }
   const hasher = new Bun.CryptoHasher("sha256");
   let size = 0;
   for await (const chunk of Bun.file(path).stream()) {

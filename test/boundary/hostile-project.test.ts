@@ -140,9 +140,7 @@ describe("the env allowlist holds", () => {
 });
 
 describe("nothing unrecorded reaches a signed artifact", () => {
-  // Bun reports a macro's exception only as "cannot coerce Exception" at the importing line;
-  // what counts here is that the outside content never reaches a signed file.
-  test("a macro that reads a file outside the project fails the build, and nothing is signed", async () => {
+  test("a macro that reads a file outside the project fails the build, naming the file, and nothing is signed", async () => {
     const outside = join(scratch.path, "outside.txt");
     writeFileSync(outside, "content from outside the project\n");
     await using repo = await hostileRepo({
@@ -153,6 +151,8 @@ describe("nothing unrecorded reaches a signed artifact", () => {
     expect(built.exitCode).toBe(1);
     expect(built.json().error.code).toBe("BUILD_FAILED");
     expect(built.stderr).toContain("src/index.ts:2");
+    // the macro's own error, recovered by calling it again in the sandbox: the file it could not read
+    expect(built.stderr).toContain(outside);
     expect(leftIn(outDir(repo))).toEqual([]);
   });
 

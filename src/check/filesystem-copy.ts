@@ -73,7 +73,14 @@ export function copyOnProjectFilesystem(root: string, projectDir: string): Files
       else if (entry.isFile()) copyFileSync(source, dest);
     }
   };
-  copy(root, path, "");
+  try {
+    copy(root, path, "");
+  } catch (error) {
+    // a copy that failed half-way leaves nothing behind
+    rmSync(path, { recursive: true, force: true });
+    unregisterScratch(path);
+    throw error;
+  }
   return {
     path,
     packages,

@@ -5,7 +5,7 @@
  * beside the usual output, never instead of it; annotations go to stderr so
  * that `--json` on stdout stays one JSON value.
  */
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -37,7 +37,10 @@ export function writeDotenv(values: Record<string, string>, env: Env = process.e
   const current = existsSync(path) ? readFileSync(path, "utf8").split("\n").filter((l) => l.includes("=")) : [];
   const keys = Object.fromEntries(current.map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
   for (const [name, value] of Object.entries(values)) keys[name.toUpperCase().replaceAll("-", "_")] = value.replaceAll("\n", " ");
-  writeFileSync(path, Object.entries(keys).map(([k, v]) => `${k}=${v}\n`).join(""));
+  // under a temporary name, then renamed: a later job never reads half a report
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, Object.entries(keys).map(([k, v]) => `${k}=${v}\n`).join(""));
+  renameSync(temporary, path);
 }
 
 export function appendSummary(markdown: string, env: Env = process.env): void {

@@ -14,7 +14,9 @@ import { mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve, sep } from "node:path";
 import { readLockfile } from "../inputs/lockfile.ts";
-import { bunBuildOptions, expandEntrypoints } from "./bun-options.ts";
+import { bunBuildOptions, expandEntrypoints, type BunOptions } from "./bun-options.ts";
+import { cliJsxDevelopment, jsxFacts } from "./jsx-development.ts";
+import type { BuildOptions } from "../config/schema.ts";
 import { explainMacroFailure } from "./macro-error.ts";
 import { underFolder, type OutputSource } from "./output-files.ts";
 import type { MetafileSummary, WorkerMessage, WorkerResult } from "./worker-protocol.ts";
@@ -75,7 +77,7 @@ async function bundleOne(plan: BuildPlan, build: PlannedBuild): Promise<{ ok: bo
   const scratch = options.compile !== undefined && options.compile !== false ? mkdtempSync(join(tmpdir(), "bunseal-compile-")) : undefined;
   const result = await Bun.build({
     entrypoints,
-    ...withCompileBase(bunBuildOptions(options, plan.env, plan.visibleEnv), build.compileBase),
+    ...withCompileBase(withJsxDevelopment(bunBuildOptions(options, plan.env, plan.visibleEnv), options, plan), build.compileBase),
     ...(scratch ? { outdir: scratch } : {}),
     metafile: true,
     throw: false,
@@ -86,6 +88,13 @@ async function bundleOne(plan: BuildPlan, build: PlannedBuild): Promise<{ ok: bo
   if (!result.success || !result.metafile) return { ok: false, logs, entrypoints, plugins: loaded.files };
   const outputs = scratch ? await writtenFiles(scratch) : result.outputs;
   return { ok: true, logs, metafile: result.metafile, outputs: underFolder(build.name, outputs), entrypoints, plugins: loaded.files };
+}
+
+/** The JSX runtime `bun build` would pick, unless the config picks one (src/build/jsx-development.ts). */
+function withJsxDevelopment(bunOptions: BunOptions, options: BuildOptions, plan: BuildPlan): BunOptions {
+  if (options.jsx?.development !== undefined) return bunOptions;
+  const development = cliJsxDevelopment(jsxFacts(plan.projectDir, options, plan.env));
+  return { ...bunOptions, jsx: { ...bunOptions.jsx, development } };
 }
 
 /** Another platform's executable is built around the base fetched for it, never one Bun would download. */

@@ -9,6 +9,12 @@ import { comparable, differential, text, type Built, type DifferentialCase } fro
 const PKG = (name: string, files: Record<string, string>, manifest: Record<string, unknown> = {}) =>
   Object.fromEntries([[`node_modules/${name}/package.json`, JSON.stringify({ name, version: "1.0.0", ...manifest })], ...Object.entries(files).map(([f, c]) => [`node_modules/${name}/${f}`, c])]);
 
+/** A stand-in for react's two JSX runtimes, enough to see which one a build imports. */
+const JSX_RUNTIME = PKG("react", {
+  "jsx-runtime.js": `export const Fragment = "fragment";\nexport function jsx(t, p) { return { t, p }; }\nexport const jsxs = jsx;\n`,
+  "jsx-dev-runtime.js": `export const Fragment = "fragment";\nexport function jsxDEV(t, p) { return { t, p, dev: true }; }\n`,
+}, { exports: { "./jsx-runtime": "./jsx-runtime.js", "./jsx-dev-runtime": "./jsx-dev-runtime.js" } });
+
 const cases: (DifferentialCase & { name: string; proof: (b: Built) => void })[] = [
   {
     name: "bytecode",
@@ -160,6 +166,14 @@ const cases: (DifferentialCase & { name: string; proof: (b: Built) => void })[] 
     config: { entrypoints: ["src/cli.ts"], build: {} },
     cli: ["./src/cli.ts", "--target=bun"],
     proof: (b) => expect(b.modes.get("cli.js")).toBe(0o755),
+  },
+  // which runtime bun build picks without jsx.development: test/build-options/jsx-matrix.test.ts
+  {
+    name: "jsx.development set in the config wins over --env",
+    files: { ...JSX_RUNTIME, "src/app.tsx": `export const App = () => <main><h1>hi</h1></main>;\nconsole.log(App());\n` },
+    config: { entrypoints: ["src/app.tsx"], build: { target: "browser", env: "PUBLIC_*", jsx: { development: true } } },
+    script: `const r = await Bun.build({ entrypoints: ["./src/app.tsx"], target: "browser", outdir: process.env.OUTDIR, env: "PUBLIC_*", jsx: { development: true }, naming: { chunk: "[name]-[hash].[ext]", asset: "[name]-[hash].[ext]" } }); if (!r.success) { console.error(r.logs); process.exit(1); }`,
+    proof: (b) => expect(text(b, "app.js")).toContain("jsxDEV"),
   },
   {
     name: "plugins (a project module; the CLI has no flag, so Bun.build is run as a script)",

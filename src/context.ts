@@ -8,6 +8,8 @@ export interface Context {
   env: Readonly<Record<string, string | undefined>>;
   /** progress for people; the library never prints, the CLI decides where this goes */
   log(message: string): void;
+  /** a long stage began (a build, an install, a clone): the CLI may show it on one updating line */
+  progress?(stage: string): void;
 }
 
 export function defaultContext(overrides: Partial<Context> = {}): Context {

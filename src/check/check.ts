@@ -109,7 +109,7 @@ export async function checkProject(request: CheckRequest, ctx: Context): Promise
 
     const build = async (label: string, variations: VariationName[]) => {
       const outDir = await workspace.outDir(label);
-      return buildIn(workspace, { tree, subdir }, outDir, label, variations, planFor(variations, outDir), source, request.timeoutMs, ctx);
+      return buildIn(workspace, { tree, subdir }, outDir, label, variations, planFor(variations, outDir), source, request.timeoutMs, stageOf(ctx, label));
     };
     const compare = async (base: Built, other: Built) => {
       const comparison = await compareTars(base.outcome.artifact.path, other.outcome.artifact.path);
@@ -141,7 +141,7 @@ export async function checkProject(request: CheckRequest, ctx: Context): Promise
         const stopped = async (label: string) => {
           const outDir = await workspace.outDir(label);
           const plan = { ...planFor([], outDir), build: frozen!.variation ?? {} };
-          return buildIn(workspace, { tree, subdir }, outDir, label, [], plan, source, request.timeoutMs, ctx);
+          return buildIn(workspace, { tree, subdir }, outDir, label, [], plan, source, request.timeoutMs, stageOf(ctx, label));
         };
         const differing = comparison.files.filter((f) => f.kind === "changed").map((f) => f.path);
         const first = frozen ? await stopped("frozen-clock-1") : undefined;
@@ -270,4 +270,9 @@ function report(baseline: Built, trials: Trial[], failure: CheckReport["failure"
     differences,
     notes,
   };
+}
+
+/** Each build's stages shown under its label on the progress line ("check repeat-1: bun build: svc"). */
+function stageOf(ctx: Context, label: string): Context {
+  return ctx.progress ? { ...ctx, progress: (stage) => ctx.progress!(`check ${label}: ${stage}`) } : ctx;
 }

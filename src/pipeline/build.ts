@@ -162,6 +162,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
 
     // build, then package in the worker; the signing libraries load meanwhile
     ctx.log(`building ${config.service} at ${head.commit.slice(0, 12)} with Bun ${bun.version}`);
+    ctx.progress?.(`bun build: ${config.service}`);
     const tracing = boundary.reads.start();
     session = tracing;
     const building = runBuild(plan, bun.path, { sandbox: boundary.argv, budgetMs: config.budgets.maxBuildMs, timeoutMs: request.timeoutMs, onSpawn: (pid) => tracing.follow(pid) });
@@ -188,6 +189,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     timer.mark("package");
 
     // attest
+    ctx.progress?.("hashing inputs and attesting");
     const { tarSha256, metafileSha256 } = await built.finished;
     // reads: what the build opened that is not an input already, from the kernel's trace of the worker
     const opened = await tracing.finish(built.exited);
@@ -212,6 +214,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     timer.mark("attest");
 
     // sign
+    if (request.signer) ctx.progress?.("signing");
     const bundle = request.signer ? await signStatement(statementBytes, request.signer) : undefined;
     timer.mark("sign");
 

@@ -1,12 +1,15 @@
 import type { Command } from "commander";
 import { parseTimeout } from "../timeout-option.ts";
 import { printJson, printLines } from "../output.ts";
+import { commandProgress } from "../progress.ts";
+import { annotateError, appendSummary, onGitHubActions } from "../github-actions.ts";
 
 interface CheckFlags {
   runs?: string;
   vary?: string;
   timeout?: string;
   json?: boolean;
+  quiet?: boolean;
 }
 
 export function registerCheck(program: Command, setExit: (code: number) => void): void {
@@ -18,6 +21,7 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
     .option("--vary <list>", "comma-separated variations to try (default: all this machine can run): build-path, file-order, clock, timezone, locale, umask, env, hostname, user, entrypoint-order")
     .option("--timeout <seconds>", "stop any one build that runs longer than this (default 900)")
     .option("--json", "print one JSON object")
+    .option("--quiet", "no progress on stderr: neither the stage lines nor the updating line on a terminal")
     .action(async (dir: string, flags: CheckFlags) => {
       const [{ checkProject }, { VARIATION_NAMES }, { defaultContext }, { BunsealError }] = await Promise.all([import("../../check/check.ts"), import("../../check/variations.ts"), import("../../context.ts"), import("../../errors.ts")]);
       const runs = flags.runs === undefined ? undefined : Number(flags.runs);
@@ -29,10 +33,15 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
       if (unknown.length > 0) {
         throw new BunsealError("USAGE", `--vary: unknown variation ${unknown.join(", ")}; expected some of ${VARIATION_NAMES.join(", ")}`, { field: "--vary", expected: VARIATION_NAMES.join(", "), found: unknown.join(", ") });
       }
-      const ctx = defaultContext({ log: flags.json ? () => {} : (m) => process.stderr.write(`${m}\n`) });
-      const report = await checkProject({ projectDir: dir, runs, vary: vary as never, timeoutMs: parseTimeout(flags.timeout) }, ctx);
+      const progress = commandProgress(flags);
+      const ctx = defaultContext(progress.context);
+      const report = await checkProject({ projectDir: dir, runs, vary: vary as never, timeoutMs: parseTimeout(flags.timeout) }, ctx).finally(() => progress.stop());
       if (flags.json) printJson(report);
       else printLines(render(report));
+      if (onGitHubActions()) {
+        appendSummary((await import("../ci-summaries.ts")).checkSummary(report));
+        if (!report.reproducible) annotateError("bunseal check", render(report)[0]!);
+      }
       setExit(report.reproducible ? 0 : 1);
     });
 }

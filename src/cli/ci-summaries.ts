@@ -1,0 +1,76 @@
+/**
+ * The GitHub job summary of `rebuild` and `check`: the verdict first, then
+ * what a reviewer acts on (the causes, the culprits), then the diff, collapsed
+ * in a <details> so a long one does not bury the verdict. Build's and verify's
+ * live beside their commands; these are long enough to stand apart.
+ */
+import type { CheckReport } from "../check/check.ts";
+import type { Cause } from "../rebuild/cause.ts";
+import type { FileDifference } from "../rebuild/compare.ts";
+import type { RebuildReport } from "../rebuild/rebuild.ts";
+import { cell } from "./github-actions.ts";
+
+/** A fence longer than any run of backticks inside, so a diff cannot end the block early. */
+function fenced(text: string, info = ""): string {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = "`".repeat(longest + 1);
+  return `${fence}${info}\n${text.trimEnd()}\n${fence}`;
+}
+
+function causeRows(causes: readonly Cause[]): string[] {
+  if (causes.length === 0) return [];
+  return ["", "| cause | file | evidence | confirmed |", "| --- | --- | --- | --- |", ...causes.map((c) => `| ${cell(c.kind)} | ${c.file ? `\`${cell(c.file)}\`` : ""} | ${cell(c.evidence)} | ${c.confirmed === undefined ? "" : c.confirmed ? "yes" : "no"} |`)];
+}
+
+/** At most three files' diffs, each collapsed; the JSON output has them all. */
+function differenceDetails(differences: readonly FileDifference[]): string[] {
+  const shown = differences.slice(0, 3);
+  const lines: string[] = [];
+  for (const d of shown) {
+    const body = d.diff ?? d.hexDiff;
+    const where = d.firstDifferenceAt !== undefined ? `, first at byte ${d.firstDifferenceAt}` : "";
+    lines.push("", `<details><summary>${d.kind} <code>${cell(d.path).replaceAll("<", "&lt;")}</code>${where}</summary>`, "");
+    if (body) lines.push(fenced(body.split("\n").slice(0, 200).join("\n"), d.diff ? "diff" : ""));
+    else lines.push(`sizes ${d.size.original ?? "-"} → ${d.size.rebuilt ?? "-"} bytes`);
+    lines.push("", "</details>");
+  }
+  if (differences.length > shown.length) lines.push("", `and ${differences.length - shown.length} more file(s); \`--json\` lists them all`);
+  return lines;
+}
+
+export function rebuildSummary(report: RebuildReport): string {
+  return [
+    `### bunseal rebuild: ${report.reproducible ? "REPRODUCIBLE" : "NOT REPRODUCIBLE"}`,
+    "",
+    "| | |",
+    "| --- | --- |",
+    `| artifact | \`${cell(report.artifact.name)}\` |`,
+    `| recorded | \`${report.artifact.recorded}\` |`,
+    `| rebuilt | \`${report.artifact.rebuilt}\` |`,
+    `| source | ${cell(report.source.uri)} at \`${report.source.commit}\` |`,
+    `| Bun | recorded ${report.bun.recorded}, used ${report.bun.used} |`,
+    ...causeRows(report.causes),
+    ...differenceDetails(report.differences),
+    ...report.notes.map((n) => `\n> ${cell(n)}`),
+  ].join("\n");
+}
+
+export function checkSummary(report: CheckReport): string {
+  const verdict = report.reproducible ? "REPRODUCIBLE" : "NOT REPRODUCIBLE";
+  return [
+    `### bunseal check: ${verdict}`,
+    "",
+    report.reproducible
+      ? `${report.builds} builds, all \`${report.baseline.digest}\``
+      : report.failure === "same-environment"
+        ? "The output changes between builds in the same environment."
+        : `The output depends on: ${report.culprits.length > 0 ? report.culprits.map((c) => `**${c}**`).join(", ") : "a combination of variations"}.`,
+    "",
+    "| build | varied | result |",
+    "| --- | --- | --- |",
+    ...report.trials.map((t) => `| ${cell(t.label)} | ${cell(t.variations.join(", ") || "nothing")} | ${t.failed ? "build failed" : t.identical ? "same" : "**differs**"} |`),
+    ...(report.unavailable.length > 0 ? ["", ...report.unavailable.map((u) => `- skipped ${u.variation}: ${cell(u.reason)}`)] : []),
+    ...causeRows(report.causes),
+    ...differenceDetails(report.differences),
+  ].join("\n");
+}

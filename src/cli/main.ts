@@ -42,6 +42,20 @@ function removeScratchOnSignals(): void {
 
 export async function main(argv: readonly string[]): Promise<number> {
   removeScratchOnSignals();
+  let exitCode = 0;
+  const program = buildProgram((code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return exitCode;
+  } catch (error) {
+    return report(error, wantsJson(argv));
+  }
+}
+
+/** Every command registered; also what src/cli/help-text.ts is generated from. */
+export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command("bunseal")
     .description("Signed, reproducible, traceable release artifacts for bun build")
     .version(VERSION, "-V, --version")
@@ -50,10 +64,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     .enablePositionalOptions()
     .configureOutput({ writeErr: (text) => process.stderr.write(text), writeOut: (text) => process.stdout.write(text) })
     .showHelpAfterError("(run bunseal --help for usage)");
-  let exitCode = 0;
-  const setExit = (code: number) => {
-    exitCode = code;
-  };
   registerInit(program, setExit);
   registerKeygen(program, setExit);
   registerBuild(program, setExit);
@@ -67,12 +77,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerStore(program, setExit);
   registerInspect(program, setExit);
   registerDeps(program, setExit);
-  try {
-    await program.parseAsync([...argv], { from: "user" });
-    return exitCode;
-  } catch (error) {
-    return report(error, wantsJson(argv));
-  }
+  return program;
 }
 
 function report(error: unknown, json: boolean): number {

@@ -1,0 +1,74 @@
+/**
+ * Answers that need no command: `--version`, `--help`, and a word that is no
+ * command or option at all. Loading commander and registering every command
+ * costs several times Bun's own start-up (issue #12), and these are the
+ * answers people and scripts ask for most often. Each answer is commander's,
+ * byte for byte: test/cli-io/fast-path.test.ts compares them with the full
+ * path's. Anything that might get another answer from commander (a word close
+ * to a command, which commander would suggest; --json) goes the full path.
+ */
+import { readlinkSync } from "node:fs";
+import { VERSION } from "../version.ts";
+import { COMMAND_NAMES, TOP_LEVEL_HELP } from "./help-text.ts";
+
+export interface FastAnswer {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+const AFTER_ERROR = "(run bunseal --help for usage)\n";
+// commander suggests a name within this many edits (its suggestSimilar); closer words go the full path
+const SUGGESTION_DISTANCE = 3;
+
+/**
+ * `terminal`: which streams are terminals. Commander wraps help to a terminal's
+ * width; the stored help is the unwrapped text it writes to a pipe or file, so
+ * help for a terminal goes the full path (a person reading it does not notice).
+ */
+export function fastAnswer(argv: readonly string[], terminal: { stdout: boolean; stderr: boolean } = { stdout: isTerminal(1), stderr: isTerminal(2) }): FastAnswer | undefined {
+  if (argv.length === 0) return terminal.stderr ? undefined : { stdout: "", stderr: TOP_LEVEL_HELP, exitCode: 0 };
+  if (argv.includes("--json")) return undefined;
+  const [first] = argv as [string];
+  if (argv.length === 1 && (first === "--version" || first === "-V")) return { stdout: `${VERSION}\n`, stderr: "", exitCode: 0 };
+  if (argv.length === 1 && (first === "--help" || first === "-h" || first === "help")) return terminal.stdout ? undefined : { stdout: TOP_LEVEL_HELP, stderr: "", exitCode: 0 };
+  if (first === "--" || first.includes("=")) return undefined;
+  if (first.startsWith("-")) {
+    if (["--version", "-V", "--help", "-h"].includes(first) || nearAny(first, ["--version", "--help"])) return undefined;
+    return { stdout: "", stderr: `error: unknown option '${first}'\n${AFTER_ERROR}`, exitCode: 2 };
+  }
+  if (COMMAND_NAMES.includes(first) || first === "help" || nearAny(first, [...COMMAND_NAMES, "help"])) return undefined;
+  return { stdout: "", stderr: `error: unknown command '${first}'\n${AFTER_ERROR}`, exitCode: 2 };
+}
+
+function nearAny(word: string, names: readonly string[]): boolean {
+  return names.some((name) => editDistance(word, name) <= SUGGESTION_DISTANCE);
+}
+
+/** Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours. */
+export function editDistance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, rows[i - 2]![j - 2]! + 1);
+      rows[i]![j] = best;
+    }
+  }
+  return rows[a.length]![b.length]!;
+}
+
+/**
+ * Whether a descriptor is a terminal, without touching process.stdout: making
+ * Node's stream objects costs twice Bun's whole start-up. Where /proc cannot
+ * say (not Linux), it counts as a terminal, so the full path answers.
+ */
+export function isTerminal(fd: number): boolean {
+  try {
+    const target = readlinkSync(`/proc/self/fd/${fd}`);
+    return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target === "/dev/console";
+  } catch {
+    return true;
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The start-up fast path (src/cli/fast-path.ts) answers as commander would,
+ * byte for byte: each case is run through the fast path and through main()
+ * (commander, every command registered) and the two answers compared. The
+ * stored help text is checked against a fresh one, as the schemas are.
+ */
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { editDistance, fastAnswer, type FastAnswer } from "../../src/cli/fast-path.ts";
+import { helpModule } from "../../src/cli/generate-help.ts";
+import { main } from "../../src/cli/main.ts";
+import { runCli } from "../helpers/cli.ts";
+
+const PIPES = { stdout: false, stderr: false };
+
+/** main() with stdout and stderr captured, as the process would write them. */
+async function fullPath(argv: string[]): Promise<FastAnswer> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const [write, writeErr] = [process.stdout.write, process.stderr.write];
+  // as to pipes, even when the tests run in a terminal (commander would wrap its help to the width)
+  const tty = [process.stdout.isTTY, process.stderr.isTTY];
+  process.stdout.isTTY = false;
+  process.stderr.isTTY = false;
+  process.stdout.write = ((chunk: string) => out.push(String(chunk)) > 0) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string) => err.push(String(chunk)) > 0) as typeof process.stderr.write;
+  try {
+    const exitCode = await main(argv);
+    return { stdout: out.join(""), stderr: err.join(""), exitCode };
+  } finally {
+    process.stdout.write = write;
+    process.stderr.write = writeErr;
+    [process.stdout.isTTY, process.stderr.isTTY] = tty as [boolean, boolean];
+  }
+}
+
+describe("the fast path answers as commander does", () => {
+  for (const argv of [[], ["--version"], ["-V"], ["--help"], ["-h"], ["help"], ["frobnicate"], ["frobnicate", "--key", "x"], ["--frobnicate"], ["-x"], ["zzzzzzzz", "build"]]) {
+    test(JSON.stringify(argv), async () => {
+      const fast = fastAnswer(argv, PIPES);
+      expect(fast).toBeDefined();
+      expect(fast).toEqual(await fullPath(argv));
+    });
+  }
+
+  test("words commander would answer otherwise go the full path", () => {
+    // a suggestion ("Did you mean build?"), a command, an option with a value, --json, a terminal's wrapped help
+    for (const argv of [["biuld"], ["verfy"], ["build"], ["verify", "x"], ["--versio"], ["--hepl"], ["--x=1"], ["frobnicate", "--json"], ["help", "build"]]) expect(fastAnswer(argv, PIPES)).toBeUndefined();
+    expect(fastAnswer(["--help"], { stdout: true, stderr: false })).toBeUndefined();
+    expect(fastAnswer([], { stdout: false, stderr: true })).toBeUndefined();
+  });
+
+  test("a close word gets commander's suggestion by the full path", async () => {
+    const out = await runCli(["biuld"]);
+    expect(out.exitCode).toBe(2);
+    expect(out.stderr).toContain("(Did you mean build?)");
+  });
+
+  test("the installed command answers from the fast path the same bytes", async () => {
+    const version = await runCli(["--version"]);
+    expect({ stdout: version.stdout, stderr: version.stderr, exitCode: version.exitCode }).toEqual(await fullPath(["--version"]));
+    const unknown = await runCli(["frobnicate"]);
+    expect({ stdout: unknown.stdout, stderr: unknown.stderr, exitCode: unknown.exitCode }).toEqual(await fullPath(["frobnicate"]));
+  });
+
+  test("the stored help is current (bun run help-text)", () => {
+    expect(readFileSync(join(import.meta.dir, "..", "..", "src", "cli", "help-text.ts"), "utf8")).toBe(helpModule());
+  });
+
+  test("edit distance counts a swap of neighbours as one", () => {
+    expect(editDistance("biuld", "build")).toBe(1);
+    expect(editDistance("verify", "verify")).toBe(0);
+    expect(editDistance("", "abc")).toBe(3);
+    expect(editDistance("kitten", "sitting")).toBe(3);
+  });
+});

@@ -11,12 +11,12 @@
  * newest one (same artifact, actor and reason) writes its file again instead
  * of adding a second pin.
  */
-import type { KeyObject } from "node:crypto";
 import { BunsealError } from "../errors.ts";
 import { signStatement } from "../sign/sign-statement.ts";
 import type { Signer } from "../sign/signer.ts";
 import type { ArtifactRecord, PinRecord, Store } from "../store/store.ts";
 import { verifyStored } from "../store/verify-stored.ts";
+import type { Trust } from "../verify/trust.ts";
 import { canonicalJson } from "../util/canonical-json.ts";
 import { parseDigest } from "../util/digest.ts";
 import { assertName } from "../config/names.ts";
@@ -31,8 +31,8 @@ export interface PinRequest {
   reason: string;
   actor: string;
   signer: Signer;
-  /** keys trusted for the artifact's attestation; default: the key it was stored with */
-  trusted?: readonly KeyObject[];
+  /** what the artifact's attestation must verify against (keys, a keyless identity, a policy); default: the signer it was stored with */
+  trust?: Trust;
   allowDirty?: boolean;
   /** the sequence of the pin this one rolls back */
   rollbackOf?: number | null;
@@ -64,7 +64,7 @@ export async function pinArtifact(store: Store, request: PinRequest): Promise<Pi
   // the service comes from a signed statement, perhaps someone else's, stored by an older bunseal: it names a file below
   const service = assertName(artifact.service, "service");
   if (request.pinsDir !== null) await ensureWritableDir(request.pinsDir);
-  const verdict = await verifyStored(artifact, request.trusted, { allowDirty: request.allowDirty });
+  const verdict = await verifyStored(artifact, request.trust, { allowDirty: request.allowDirty });
   if (!verdict.verified) {
     throw new BunsealError("PIN_REFUSED", `${artifact.name} cannot be pinned: its attestation does not verify:\n  ${verdict.failures.map((f) => `${f.code}: ${f.message}`).join("\n  ")}`, { expected: "a verified attestation", found: verdict.failures.map((f) => f.code).join(", ") });
   }

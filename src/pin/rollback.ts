@@ -4,7 +4,6 @@
  * still rebuild to the same bytes; the schema contract must not change unless
  * allowed. The rollback is a new pin: history is never rewritten.
  */
-import { createPublicKey, type KeyObject } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +11,8 @@ import type { Context } from "../context.ts";
 import { BunsealError } from "../errors.ts";
 import type { Signer } from "../sign/signer.ts";
 import type { ArtifactRecord, Store } from "../store/store.ts";
+import { storedTrust } from "../store/verify-stored.ts";
+import type { Trust } from "../verify/trust.ts";
 import { pinArtifact, type PinOutcome } from "./pin.ts";
 import { planRollback, type RollbackPlan, type RollbackRequest } from "./rollback-plan.ts";
 
@@ -20,7 +21,8 @@ export interface RollbackOptions extends Omit<RollbackRequest, "service"> {
   reason: string;
   actor: string;
   signer?: Signer;
-  trusted?: readonly KeyObject[];
+  /** what the target's attestation must verify against; default: the signer it was stored with */
+  trust?: Trust;
   rebuild?: boolean;
   dryRun?: boolean;
   pinsDir: string | null;
@@ -46,7 +48,7 @@ export async function rollback(store: Store, options: RollbackOptions, ctx: Cont
   let rebuilt: boolean | null = null;
   if (options.rebuild) {
     ctx.log(`rollback: rebuilding ${target.name} to check it still reproduces`);
-    rebuilt = await stillRebuilds(target, options.trusted, ctx);
+    rebuilt = await stillRebuilds(target, options.trust, ctx);
     if (!rebuilt) throw new BunsealError("ROLLBACK_REFUSED", `${target.name} no longer rebuilds to the same bytes; run bunseal rebuild on it for the reasons`, { expected: "a reproducible artifact", found: "a different rebuild" });
   }
   // pinArtifact verifies the attestation again and refuses if the history moved on since the plan
@@ -56,7 +58,7 @@ export async function rollback(store: Store, options: RollbackOptions, ctx: Cont
     reason: options.reason,
     actor: options.actor,
     signer: options.signer,
-    trusted: options.trusted,
+    trust: options.trust,
     rollbackOf: plan.from.sequence,
     expectedSequence: plan.nextSequence,
     pinsDir: options.pinsDir,
@@ -70,14 +72,13 @@ async function soleService(store: Store, env: string): Promise<string> {
   throw new BunsealError("USAGE", services.length === 0 ? `nothing is pinned in ${env}` : `${env} has pins for ${services.join(", ")}; expected --service to say which`, { field: "--service", expected: "one service", found: services.join(", ") || "none" });
 }
 
-async function stillRebuilds(target: ArtifactRecord, trusted: readonly KeyObject[] | undefined, ctx: Context): Promise<boolean> {
+async function stillRebuilds(target: ArtifactRecord, trust: Trust | undefined, ctx: Context): Promise<boolean> {
   const { rebuildArtifact } = await import("../rebuild/rebuild.ts");
   const dir = await mkdtemp(join(tmpdir(), "bunseal-rollback-"));
   try {
     const bundlePath = join(dir, `${target.name}.sigstore.json`);
     await writeFile(bundlePath, target.bundle);
-    const keys = trusted && trusted.length > 0 ? trusted : [createPublicKey(target.signerPublicKey)];
-    const report = await rebuildArtifact({ bundlePath, keys }, ctx);
+    const report = await rebuildArtifact({ bundlePath, trust: trust ?? storedTrust(target) }, ctx);
     return report.reproducible;
   } finally {
     await rm(dir, { recursive: true, force: true });

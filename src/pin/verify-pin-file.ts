@@ -12,6 +12,7 @@ import { StatementSchema } from "../attest/statement.ts";
 import type { Store } from "../store/store.ts";
 import { verifyStored } from "../store/verify-stored.ts";
 import { checkKeySignature } from "../verify/check-signature.ts";
+import type { Trust } from "../verify/trust.ts";
 import type { Finding } from "../verify/finding.ts";
 import { BunsealError, isBunsealError } from "../errors.ts";
 import { readPinFile, type PinFile } from "./pin-file.ts";
@@ -33,7 +34,11 @@ export interface PinFileReport {
   failures: PinFinding[];
 }
 
-export async function verifyPinFile(path: string, keys: readonly KeyObject[], store: Store | undefined): Promise<PinFileReport> {
+/**
+ * `keys` are trusted to have signed the pin; `artifactTrust`, what the pinned artifact's attestation
+ * must verify against (default: the signer the store recorded for it).
+ */
+export async function verifyPinFile(path: string, keys: readonly KeyObject[], store: Store | undefined, artifactTrust?: Trust): Promise<PinFileReport> {
   const file = await readPinFile(path);
   const { bundle: bundleJson, ...pin } = file;
   const failures: PinFinding[] = [];
@@ -67,7 +72,7 @@ export async function verifyPinFile(path: string, keys: readonly KeyObject[], st
     if (!artifact) {
       failures.push({ code: "NOT_FOUND", message: `the pinned artifact sha256:${pin.digest} is not in the store`, expected: "a stored, verified attestation" });
     } else {
-      const verdict = await verifyStored(artifact);
+      const verdict = await verifyStored(artifact, artifactTrust);
       for (const f of verdict.failures) failures.push({ ...f, message: `the pinned artifact's attestation: ${f.message}` });
     }
     newestKnown = (await store.latestPin(pin.service, pin.env))?.sequence ?? null;

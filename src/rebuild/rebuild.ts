@@ -5,7 +5,6 @@
  * clone, with the recorded Bun and parameters, and says exactly why when the
  * bytes differ.
  */
-import type { KeyObject } from "node:crypto";
 import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -18,7 +17,7 @@ import type { Signer } from "../sign/signer.ts";
 import { writeFileAtomic } from "../util/atomic-write.ts";
 import { canonicalJson } from "../util/canonical-json.ts";
 import { sha256File } from "../util/digest.ts";
-import { verifyBundle } from "../verify/verify-bundle.ts";
+import { verifyTrusted, type Trust } from "../verify/trust.ts";
 import { cloneUrl } from "../source/uri.ts";
 import { checkoutCommit, removeInBackground } from "./checkout.ts";
 import { compareTars, type Comparison, type FileDifference } from "./compare.ts";
@@ -36,8 +35,8 @@ export interface RebuildRequest {
   artifactPath?: string;
   /** where to clone from (a URL, or a repository or any folder inside one; a relative path is relative to the current folder); default: the recorded source */
   source?: string;
-  /** keys trusted to have signed the original */
-  keys: readonly KeyObject[];
+  /** what the original's attestation must verify against: public keys, a keyless identity, or a policy */
+  trust: Trust;
   /** signs a rebuild attestation when the artifact reproduces */
   signer?: Signer;
   allowDirty?: boolean;
@@ -81,7 +80,7 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
   const timer = new StageTimer<RebuildStage>();
 
   // verify: a rebuild of an unverified claim proves nothing
-  const verified = await verifyBundle({ artifact: undefined, bundlePath: request.bundlePath, keys: request.keys, expectations: { allowDirty: request.allowDirty } });
+  const verified = await verifyTrusted(request.trust, { artifact: undefined, bundlePath: request.bundlePath, expectations: { allowDirty: request.allowDirty } });
   if (!verified.verified || !verified.verifiedStatement) {
     const reasons = verified.failures.map((f) => `${f.code}: ${f.message}`).join("\n  ");
     throw new BunsealError("VERIFY_FAILED", `the bundle does not verify, so there is nothing trustworthy to rebuild:\n  ${reasons}`, { file: request.bundlePath, expected: "a verified attestation", found: `${verified.failures.length} failure(s)` });

@@ -93,6 +93,21 @@ export const MIGRATIONS: readonly Migration[] = [
       ];
     },
   },
+  {
+    version: 2,
+    description: "who signed each artifact: a key, or a keyless identity (certificate SAN and OIDC issuer) and the trusted root it was verified under",
+    // Every row before this migration was key-signed: build --store and store import took keys only.
+    // A keyless row has no key: its signer_key_id and signer_public_key are '' (version 1 made them
+    // NOT NULL, and SQLite cannot relax that without copying the table), read back as null (rows.ts).
+    statements: () => [
+      "ALTER TABLE artifacts ADD COLUMN signer_kind TEXT NOT NULL DEFAULT 'key' CHECK (signer_kind IN ('key', 'keyless'))",
+      "ALTER TABLE artifacts ADD COLUMN signer_identity TEXT",
+      "ALTER TABLE artifacts ADD COLUMN signer_issuer TEXT",
+      "ALTER TABLE artifacts ADD COLUMN signer_trusted_root TEXT",
+      // "what did this workflow sign?" is the question after a CI identity is compromised
+      "CREATE INDEX artifacts_signer_identity ON artifacts (signer_identity)",
+    ],
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version;

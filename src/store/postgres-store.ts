@@ -18,7 +18,7 @@
  */
 import { SQL } from "bun";
 import { BunsealError } from "../errors.ts";
-import { ARTIFACT_INSERT_COLUMNS, artifactValues, lookupDigest, normalizeArtifact, normalizePin, normalizePinFilter, PIN_COLUMNS, pinValues, SUMMARY_COLUMNS, toPin, toRecord, toSummary, type ArtifactRow, type PinRow } from "./rows.ts";
+import { ARTIFACT_INSERT_COLUMNS, ARTIFACT_INSERT_COUNT, artifactValues, lookupDigest, normalizeArtifact, normalizePin, normalizePinFilter, PIN_COLUMNS, pinValues, SUMMARY_COLUMNS, toPin, toRecord, toSummary, type ArtifactRow, type PinRow } from "./rows.ts";
 import { CREATE_MIGRATIONS_TABLE, LATEST_VERSION, pendingMigrations } from "./migrations.ts";
 import { checkPinFollows, pinConflict } from "./pin-order.ts";
 import type { ArtifactRecord, ArtifactSummary, PinFilter, PinRecord, Store } from "./store.ts";
@@ -77,10 +77,10 @@ async function appliedVersion(sql: SQL): Promise<number> {
   }
 }
 
-const ARTIFACT_INSERT = `INSERT INTO artifacts (${ARTIFACT_INSERT_COLUMNS}) VALUES (${Array.from({ length: 19 }, (_, i) => `$${i + 1}`).join(", ")}) ON CONFLICT (digest) DO NOTHING RETURNING 1 AS inserted`;
+const ARTIFACT_INSERT = `INSERT INTO artifacts (${ARTIFACT_INSERT_COLUMNS}) VALUES (${Array.from({ length: ARTIFACT_INSERT_COUNT }, (_, i) => `$${i + 1}`).join(", ")}) ON CONFLICT (digest) DO NOTHING RETURNING 1 AS inserted`;
 const PIN_INSERT = `INSERT INTO pins (${PIN_COLUMNS}) VALUES (${Array.from({ length: 10 }, (_, i) => `$${i + 1}`).join(", ")})`;
 // One round trip: the child rows come back as JSON arrays in the artifact's row.
-const ARTIFACT_SELECT = `SELECT ${SUMMARY_COLUMNS}, signer_public_key, bundle,
+const ARTIFACT_SELECT = `SELECT ${SUMMARY_COLUMNS}, signer_public_key, signer_trusted_root, bundle,
   COALESCE((SELECT json_agg(json_build_object('path', path, 'file_digest', file_digest) ORDER BY ordinal) FROM artifact_files WHERE artifact_digest = $1), '[]') AS files,
   COALESCE((SELECT json_agg(json_build_object('name', name, 'version', version, 'integrity', integrity) ORDER BY ordinal) FROM artifact_packages WHERE artifact_digest = $1), '[]') AS packages
   FROM artifacts WHERE digest = $1`;

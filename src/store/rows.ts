@@ -32,6 +32,7 @@ export function lookupDigest(text: string): string | undefined {
 export function normalizeArtifact(record: ArtifactRecord, location: string): ArtifactRecord {
   // a name the store holds may end up in a pin file's path: only valid names go in
   assertName(record.service, "service");
+  checkSigner(record, location);
   return {
     ...record,
     digest: storedDigest(record.digest, "digest", location),
@@ -49,6 +50,22 @@ export function normalizePin(pin: PinRecord, location: string): PinRecord {
   };
 }
 
+/** The signer and the columns that say the same thing agree: a record that could be read back as another signer is not stored. */
+function checkSigner(record: ArtifactRecord, location: string): void {
+  const { signer } = record;
+  const consistent =
+    signer.kind === "key"
+      ? signer.keyId !== "" && record.signerKeyId === signer.keyId && !!record.signerPublicKey
+      : signer.identity !== "" && signer.issuer !== "" && !record.signerKeyId && !record.signerPublicKey;
+  if (!consistent) {
+    throw new BunsealError("STORE_INVALID", `cannot store artifact ${record.digest} in ${location}: expected a key signer with its key id and public key, or a keyless signer with an identity and issuer and no key`, {
+      field: "signer",
+      expected: "a consistent signer",
+      found: signer.kind,
+    });
+  }
+}
+
 /** The filter with its digest as stored; undefined when the digest can match nothing. */
 export function normalizePinFilter(filter: PinFilter): PinFilter | undefined {
   if (filter.digest === undefined) return filter;
@@ -59,7 +76,7 @@ export function normalizePinFilter(filter: PinFilter): PinFilter | undefined {
 /** The artifact columns a summary needs: everything but the bundle, the key and the child rows. */
 export const SUMMARY_COLUMNS =
   "digest, name, service, source_commit, source_uri, dirty, bun_version, lockfile_digest, schema_version, " +
-  "telemetry_contract, feature_flags, builder_id, signer_key_id, built_at";
+  "telemetry_contract, feature_flags, builder_id, signer_key_id, built_at, signer_kind, signer_identity, signer_issuer";
 
 export const PIN_COLUMNS = "service, env, sequence, digest, previous_digest, actor, reason, pinned_at, rollback_of, bundle";
 
@@ -78,7 +95,11 @@ export interface ArtifactRow {
   builder_id: string;
   signer_key_id: string;
   built_at: string;
+  signer_kind: string;
+  signer_identity: string | null;
+  signer_issuer: string | null;
   signer_public_key?: string;
+  signer_trusted_root?: string | null;
   bundle?: string;
 }
 
@@ -108,14 +129,21 @@ export function artifactValues(record: ArtifactRecord, location: string): unknow
   return [
     record.digest, record.name, record.service, record.commit, record.sourceUri, record.dirty, record.bunVersion,
     record.lockfileDigest, record.schemaVersion, record.telemetryContract, JSON.stringify(record.featureFlags),
-    record.builderId, record.signerKeyId, record.signerPublicKey, record.builtAt, builtAtMs, record.bundle,
+    // '' for a keyless signer: the columns are NOT NULL since version 1 (migrations.ts)
+    record.builderId, record.signerKeyId ?? "", record.signerPublicKey ?? "", record.builtAt, builtAtMs, record.bundle,
     record.files.length, record.packages.length,
+    record.signer.kind, record.signer.kind === "keyless" ? record.signer.identity : null, record.signer.kind === "keyless" ? record.signer.issuer : null,
+    record.signerTrustedRoot,
   ];
 }
 
 export const ARTIFACT_INSERT_COLUMNS =
   "digest, name, service, source_commit, source_uri, dirty, bun_version, lockfile_digest, schema_version, telemetry_contract, " +
-  "feature_flags, builder_id, signer_key_id, signer_public_key, built_at, built_at_ms, bundle, file_count, package_count";
+  "feature_flags, builder_id, signer_key_id, signer_public_key, built_at, built_at_ms, bundle, file_count, package_count, " +
+  "signer_kind, signer_identity, signer_issuer, signer_trusted_root";
+
+/** how many columns an artifact insert names: one placeholder each */
+export const ARTIFACT_INSERT_COUNT = ARTIFACT_INSERT_COLUMNS.split(",").length;
 
 export function toSummary(row: ArtifactRow): ArtifactSummary {
   return {
@@ -132,9 +160,15 @@ export function toSummary(row: ArtifactRow): ArtifactSummary {
     telemetryContract: row.telemetry_contract,
     featureFlags: JSON.parse(row.feature_flags) as ArtifactSummary["featureFlags"],
     builderId: row.builder_id,
-    signerKeyId: row.signer_key_id,
+    signer: toSigner(row),
+    signerKeyId: row.signer_key_id === "" ? null : row.signer_key_id,
     builtAt: row.built_at,
   };
+}
+
+function toSigner(row: ArtifactRow): ArtifactSummary["signer"] {
+  if (row.signer_kind === "keyless") return { kind: "keyless", identity: row.signer_identity ?? "", issuer: row.signer_issuer ?? "" };
+  return { kind: "key", keyId: row.signer_key_id };
 }
 
 export function toRecord(
@@ -144,7 +178,8 @@ export function toRecord(
 ): ArtifactRecord {
   return {
     ...toSummary(row),
-    signerPublicKey: row.signer_public_key!,
+    signerPublicKey: row.signer_public_key === "" ? null : row.signer_public_key!,
+    signerTrustedRoot: row.signer_trusted_root ?? null,
     bundle: row.bundle!,
     files: files.map((f) => ({ path: f.path, digest: f.file_digest })),
     packages: packages.map((p) => ({ name: p.name, version: p.version, integrity: p.integrity })),

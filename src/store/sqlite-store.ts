@@ -19,7 +19,7 @@ import { dirname } from "node:path";
 import { BunsealError } from "../errors.ts";
 import { CREATE_MIGRATIONS_TABLE, LATEST_VERSION, pendingMigrations } from "./migrations.ts";
 import { checkPinFollows } from "./pin-order.ts";
-import { ARTIFACT_INSERT_COLUMNS, artifactValues, lookupDigest, normalizeArtifact, normalizePin, normalizePinFilter, PIN_COLUMNS, pinValues, SUMMARY_COLUMNS, toPin, toRecord, toSummary, type ArtifactRow, type PinRow } from "./rows.ts";
+import { ARTIFACT_INSERT_COLUMNS, ARTIFACT_INSERT_COUNT, artifactValues, lookupDigest, normalizeArtifact, normalizePin, normalizePinFilter, PIN_COLUMNS, pinValues, SUMMARY_COLUMNS, toPin, toRecord, toSummary, type ArtifactRow, type PinRow } from "./rows.ts";
 import type { ArtifactRecord, ArtifactSummary, PinFilter, PinRecord, Store } from "./store.ts";
 import { storeError } from "./store-error.ts";
 
@@ -94,10 +94,10 @@ type Row = Record<string, any>;
 function prepareStatements(db: Database) {
   const q = (text: string) => db.prepare<Row, any[]>(text);
   return {
-    insertArtifact: q(`INSERT OR IGNORE INTO artifacts (${ARTIFACT_INSERT_COLUMNS}) VALUES (${"?, ".repeat(18)}?)`),
+    insertArtifact: q(`INSERT OR IGNORE INTO artifacts (${ARTIFACT_INSERT_COLUMNS}) VALUES (${Array(ARTIFACT_INSERT_COUNT).fill("?").join(", ")})`),
     insertFile: q("INSERT INTO artifact_files (artifact_digest, ordinal, path, file_digest) VALUES (?, ?, ?, ?)"),
     insertPackage: q("INSERT INTO artifact_packages (artifact_digest, ordinal, name, version, integrity) VALUES (?, ?, ?, ?, ?)"),
-    artifact: q(`SELECT ${SUMMARY_COLUMNS}, signer_public_key, bundle FROM artifacts WHERE digest = ?`),
+    artifact: q(`SELECT ${SUMMARY_COLUMNS}, signer_public_key, signer_trusted_root, bundle FROM artifacts WHERE digest = ?`),
     files: q("SELECT path, file_digest FROM artifact_files WHERE artifact_digest = ? ORDER BY ordinal"),
     packages: q("SELECT name, version, integrity FROM artifact_packages WHERE artifact_digest = ? ORDER BY ordinal"),
     byFile: q(`SELECT ${SUMMARY_COLUMNS} FROM artifacts WHERE digest IN (SELECT artifact_digest FROM artifact_files WHERE file_digest = ?) ORDER BY built_at_ms DESC, digest`),

@@ -5,6 +5,11 @@
  * keeps the append-only, signed history of pins that `rollback` works from.
  */
 
+import type { SignerIdentity } from "../verify/trust.ts";
+
+/** Who signed an artifact's attestation: a key, or a keyless identity (the Fulcio certificate's SAN and OIDC issuer). */
+export type ArtifactSigner = SignerIdentity;
+
 /** One artifact, as its verified attestation describes it. */
 export interface ArtifactRecord {
   /** sha256 hex of the tar (the statement's first subject) */
@@ -20,10 +25,17 @@ export interface ArtifactRecord {
   telemetryContract: string | null;
   featureFlags: Record<string, boolean | string | number>;
   builderId: string;
-  /** key id (sha256 of the SPKI DER) of the key that signed the attestation */
-  signerKeyId: string;
-  /** the signer's public key (SPKI PEM), so the attestation can be verified again from the store alone */
-  signerPublicKey: string;
+  /** who signed the attestation, as the verifier found it */
+  signer: ArtifactSigner;
+  /** key id (sha256 of the SPKI DER) of the key that signed the attestation; null when signed keyless */
+  signerKeyId: string | null;
+  /** the signer's public key (SPKI PEM), so the attestation can be verified again from the store alone; null when signed keyless */
+  signerPublicKey: string | null;
+  /**
+   * the Sigstore TrustedRoot (JSON text) the attestation was verified under, so a keyless one can be
+   * verified again from the store alone; null: the public-good root shipped with bunseal (or none was needed)
+   */
+  signerTrustedRoot: string | null;
   /** when the build ran (the statement's startedOn), ISO 8601 */
   builtAt: string;
   /** the Sigstore bundle, exactly as signed (JSON text) */
@@ -35,7 +47,7 @@ export interface ArtifactRecord {
 }
 
 /** An artifact without the bulky parts, for listings. */
-export type ArtifactSummary = Omit<ArtifactRecord, "bundle" | "files" | "packages" | "signerPublicKey">;
+export type ArtifactSummary = Omit<ArtifactRecord, "bundle" | "files" | "packages" | "signerPublicKey" | "signerTrustedRoot">;
 
 /** One entry of the pin history of (service, env). */
 export interface PinRecord {

@@ -2,12 +2,13 @@
  * An attestation from the store, verified again: the store is a cache of
  * verified facts, not a source of trust, so whatever acts on a record (pin,
  * rollback, trace's "still verifies") checks the signed bundle once more —
- * with the keys the caller trusts, or else the key the record was verified
- * with when it was stored.
+ * against the trust the caller names (keys, a keyless identity, a policy),
+ * or else the signer the record was verified with when it was stored: its
+ * key, or its certificate identity and issuer under the same trusted root.
  */
-import { createPublicKey, type KeyObject } from "node:crypto";
+import { createPublicKey } from "node:crypto";
 import type { Finding } from "../verify/finding.ts";
-import { verifyBundle } from "../verify/verify-bundle.ts";
+import { verifyTrusted, type Trust } from "../verify/trust.ts";
 import type { ArtifactRecord } from "./store.ts";
 
 export interface StoredVerdict {
@@ -15,14 +16,19 @@ export interface StoredVerdict {
   failures: Finding[];
 }
 
-export async function verifyStored(record: ArtifactRecord, trusted: readonly KeyObject[] = [], options: { allowDirty?: boolean } = {}): Promise<StoredVerdict> {
-  const keys = trusted.length > 0 ? trusted : [createPublicKey(record.signerPublicKey)];
-  const report = await verifyBundle({
+export async function verifyStored(record: ArtifactRecord, trust: Trust | undefined = undefined, options: { allowDirty?: boolean } = {}): Promise<StoredVerdict> {
+  const report = await verifyTrusted(trust ?? storedTrust(record), {
     artifact: `sha256:${record.digest}`,
     bundlePath: `store:${record.name}`,
     bundleBytes: new TextEncoder().encode(record.bundle),
-    keys,
     expectations: { allowDirty: options.allowDirty },
   });
   return { verified: report.verified, failures: report.failures };
+}
+
+/** The trust a record was stored under: what verifies it when the caller names none. */
+export function storedTrust(record: ArtifactRecord): Trust {
+  const trustedRoot = record.signerTrustedRoot === null ? undefined : (JSON.parse(record.signerTrustedRoot) as Record<string, unknown>);
+  if (record.signer.kind === "keyless") return { kind: "identity", identity: { identity: record.signer.identity, issuer: record.signer.issuer }, trustedRoot };
+  return { kind: "keys", keys: [createPublicKey(record.signerPublicKey!)], trustedRoot };
 }

@@ -51,7 +51,7 @@ export async function trace(store: Store, target: string): Promise<TraceReport> 
 }
 
 export async function describe(store: Store, record: ArtifactRecord): Promise<TraceMatch> {
-  const [verdict, pins] = await Promise.all([verifyStored(record, [], { allowDirty: true }), store.pins({ digest: record.digest })]);
+  const [verdict, pins] = await Promise.all([verifyStored(record, undefined, { allowDirty: true }), store.pins({ digest: record.digest })]);
   return { artifact: summarize(record), verifies: verdict.verified, verifyFailures: verdict.failures.map((f) => `${f.code}: ${f.message}`), pins: await places(store, pins) };
 }
 
@@ -65,7 +65,7 @@ async function places(store: Store, pins: readonly PinRecord[]): Promise<PinPlac
 }
 
 function summarize(record: ArtifactRecord): ArtifactSummary {
-  const { bundle: _b, files: _f, packages: _p, signerPublicKey: _k, ...summary } = record;
+  const { bundle: _b, files: _f, packages: _p, signerPublicKey: _k, signerTrustedRoot: _r, ...summary } = record;
   return summary;
 }
 

@@ -82,7 +82,7 @@ export function storeContract(name: string, open: () => Promise<Store>, harness:
       await store.putArtifact(artifact("unrelated"));
       const found = await store.findByFileDigest(shared.digest);
       expect(found.map((s) => s.name)).toEqual(["recent", "old"]);
-      const { bundle, files, packages, signerPublicKey, ...summary } = recent;
+      const { bundle, files, packages, signerPublicKey, signerTrustedRoot, ...summary } = recent;
       expect(found[0]).toEqual(summary);
       expect(await store.findByFileDigest(hex("nowhere"))).toEqual([]);
     });

@@ -7,10 +7,13 @@ import type { KeylessReceipt, KeylessSigner } from "../../sign/keyless-signer.ts
 import { formatBytes, printJson, printLines } from "../output.ts";
 import { parseTimeout } from "../timeout-option.ts";
 import { appendSummary, cell, onGitHubActions, writeOutputs } from "../github-actions.ts";
+import { describeSigner, trustFromFlags, trustOptions, type TrustFlags } from "../trust-flags.ts";
+import type { ArtifactSigner } from "../../store/store.ts";
+import type { Trust } from "../../verify/trust.ts";
 
 const KEYLESS_ONLY = ["identityToken", "fulcioUrl", "rekorUrl", "rekorEntryType", "tsaUrl"] as const;
 
-interface BuildFlags {
+interface BuildFlags extends TrustFlags {
   out?: string;
   key?: string;
   keyless?: boolean;
@@ -29,24 +32,27 @@ interface BuildFlags {
 }
 
 export function registerBuild(program: Command, setExit: (code: number) => void): void {
-  program
-    .command("build")
-    .description("build the project with bun build, pack a deterministic tar and sign its SLSA provenance")
-    .argument("[dir]", "the project folder", ".")
-    .option("--out <dir>", "where the artifact and its bundle go (default: the config's outDir, .bunseal/out)")
-    .option("--key <file>", "PKCS#8 PEM private key to sign with (see bunseal keygen)")
-    .option("--keyless", "sign with Sigstore: a Fulcio certificate for the CI's OIDC identity, logged in Rekor")
-    .option("--identity-token <token>", "with --keyless: the OIDC token (default: $SIGSTORE_ID_TOKEN, else GitHub Actions' id-token; the variable keeps it out of the process list)")
-    .option("--fulcio-url <url>", "with --keyless: the Fulcio to certify the key (default: https://fulcio.sigstore.dev)")
-    .option("--rekor-url <url>", "with --keyless: the Rekor to log the signature in (default: https://rekor.sigstore.dev)")
-    .option("--rekor-entry-type <type>", "with --keyless: the Rekor entry kind for the envelope, intoto or dsse (default: intoto)")
-    .option("--tsa-url <url>", "with --keyless: also timestamp the signature with this RFC 3161 timestamp authority")
-    .option("--no-sign", "write the bare in-toto statement instead of a signed bundle")
-    .option("--allow-dirty", "build a work tree with uncommitted changes, recording them")
-    .option("--builder-id <uri>", "the SLSA builder id to record")
-    .option("--store [spec]", "record the artifact in the store (sqlite:PATH, a path, or postgres://…; default $BUNSEAL_STORE, else ~/.bunseal/store.db)")
-    .option("--timeout <seconds>", "stop the build if it runs longer than this (default 900)")
-    .option("--workspace", "in a workspace root: build every package that has a bunseal config, dependencies first")
+  trustOptions(
+    program
+      .command("build")
+      .description("build the project with bun build, pack a deterministic tar and sign its SLSA provenance")
+      .argument("[dir]", "the project folder", ".")
+      .option("--out <dir>", "where the artifact and its bundle go (default: the config's outDir, .bunseal/out)")
+      .option("--key <file>", "PKCS#8 PEM private key to sign with (see bunseal keygen)")
+      .option("--keyless", "sign with Sigstore: a Fulcio certificate for the CI's OIDC identity, logged in Rekor")
+      .option("--identity-token <token>", "with --keyless: the OIDC token (default: $SIGSTORE_ID_TOKEN, else GitHub Actions' id-token; the variable keeps it out of the process list)")
+      .option("--fulcio-url <url>", "with --keyless: the Fulcio to certify the key (default: https://fulcio.sigstore.dev)")
+      .option("--rekor-url <url>", "with --keyless: the Rekor to log the signature in (default: https://rekor.sigstore.dev)")
+      .option("--rekor-entry-type <type>", "with --keyless: the Rekor entry kind for the envelope, intoto or dsse (default: intoto)")
+      .option("--tsa-url <url>", "with --keyless: also timestamp the signature with this RFC 3161 timestamp authority")
+      .option("--no-sign", "write the bare in-toto statement instead of a signed bundle")
+      .option("--allow-dirty", "build a work tree with uncommitted changes, recording them")
+      .option("--builder-id <uri>", "the SLSA builder id to record")
+      .option("--store [spec]", "record the artifact in the store (sqlite:PATH, a path, or postgres://…; default $BUNSEAL_STORE, else ~/.bunseal/store.db)")
+      .option("--timeout <seconds>", "stop the build if it runs longer than this (default 900)")
+      .option("--workspace", "in a workspace root: build every package that has a bunseal config, dependencies first"),
+    "the bundle --store records (default: with --keyless, the identity it was just signed as)",
+  )
     .option("--json", "print one JSON object")
     .action(async (dir: string, flags: BuildFlags) => {
       checkSigningFlags(flags);
@@ -55,6 +61,8 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
       if (flags.store !== undefined && !flags.sign) {
         throw new BunsealError("USAGE", "--store records signed artifacts; expected --key, not --no-sign", { field: "--store", expected: "a signed build" });
       }
+      // what the store will check the new bundle against, validated before anything is built (verify's rules)
+      const storeTrust = flags.store !== undefined && (flags.policy !== undefined || flags.certificateIdentity !== undefined || flags.certificateIdentityRegexp !== undefined || flags.certificateOidcIssuer !== undefined) ? await trustFromFlags(flags) : undefined;
       const ctx = defaultContext({ log: flags.json ? () => {} : (m) => process.stderr.write(`${m}\n`) });
       // the signer first: a bad key, a missing token or a mistyped URL fails now, before anything is made
       let signer;
@@ -89,17 +97,19 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
         const results = flags.workspace
           ? (await (await import("../../workspace/build-workspace.ts")).buildWorkspace({ ...request, rootDir: dir }, ctx)).builds
           : [await buildArtifact({ ...request, projectDir: dir }, ctx)];
-        let stored: { location: string } | null = null;
-        if (store && privateKey) {
+        let stored: { location: string; signer: ArtifactSigner | null } | null = null;
+        if (store && (privateKey || keyless)) {
           const [{ recordBuild }, { createPublicKey }] = await Promise.all([import("../../store/record-build.ts"), import("node:crypto")]);
+          let signer: ArtifactSigner | null = null;
           try {
-            for (const result of results) if (result.bundle) await recordBuild(store, result.artifact.digest, result.bundle.path, createPublicKey(privateKey));
+            const trust = storeTrust ?? (privateKey ? ({ kind: "keys", keys: [createPublicKey(privateKey)] } satisfies Trust) : signedAs(keyless!, flags.trustedRoot));
+            for (const result of results) if (result.bundle) signer = (await recordBuild(store, result.artifact.digest, result.bundle.path, trust)).signer;
           } catch (error) {
             // build --store failed as a whole: what it signed does not stay behind
             await Promise.all(results.flatMap((r) => [r.bundle && rm(r.bundle.path, { force: true }), rm(r.artifact.path, { force: true })])).catch(() => undefined);
             throw error;
           }
-          stored = { location: store.location };
+          stored = { location: store.location, signer };
         }
         if (flags.workspace) renderWorkspace(results as (BuildOutcome & { package: string })[], keyless, stored, flags.json);
         else render(results[0]!, keyless, stored, flags.json);
@@ -110,7 +120,20 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
     });
 }
 
-function render(result: BuildOutcome, keyless: KeylessSigner | undefined, stored: { location: string } | null, json: boolean | undefined): void {
+/**
+ * build --keyless --store with no identity named: the bundle must carry the identity and issuer it
+ * was just signed as (the token's, as Fulcio certified them), under the trusted root, with its
+ * certificate chain, SCT and log entry checked as verify checks them.
+ */
+function signedAs(keyless: KeylessSigner, trustedRoot: string | undefined): Trust {
+  const { identity, issuer } = keyless.receipt;
+  if (!identity || !issuer) throw new BunsealError("VERIFY_FAILED", "the keyless signature names no identity and issuer to record; expected both in the signing certificate", { field: "--keyless", expected: "an identity and an issuer" });
+  return { kind: "identity", identity: { identity, issuer }, trustedRoot };
+}
+
+type Stored = { location: string; signer: ArtifactSigner | null } | null;
+
+function render(result: BuildOutcome, keyless: KeylessSigner | undefined, stored: Stored, json: boolean | undefined): void {
   reportToGitHub(result, keyless);
   const { statementValue: _statement, ...built } = result;
   const summary = { ...built, keyless: keyless?.receipt ?? null, store: stored };
@@ -125,7 +148,7 @@ function render(result: BuildOutcome, keyless: KeylessSigner | undefined, stored
       result.bundle ? `bundle     ${result.bundle.path}` : `statement  ${result.statement?.path} (unsigned)`,
       ...(keyless ? keylessLines(keyless.receipt) : []),
       `inputs     ${result.inputs} files, ${result.dependencies} locked packages`,
-      ...(stored ? [`store      ${stored.location}`] : []),
+      ...(stored ? [`store      ${stored.location}${stored.signer ? `, signer ${describeSigner(stored.signer)}` : ""}`] : []),
       `time       ${result.timings.total} ms (bun build ${result.timings.bun} ms)`,
       "files",
       ...result.files.map((f) => `  ${f.path.padEnd(widest)}  ${f.digest.slice(0, 23)}…  ${formatBytes(f.size)}`),
@@ -134,7 +157,7 @@ function render(result: BuildOutcome, keyless: KeylessSigner | undefined, stored
 }
 
 /** One summary for the whole workspace: a line per package built, in the order built; `--json`: the single-build objects under `builds`. */
-function renderWorkspace(results: (BuildOutcome & { package: string })[], keyless: KeylessSigner | undefined, stored: { location: string } | null, json: boolean | undefined): void {
+function renderWorkspace(results: (BuildOutcome & { package: string })[], keyless: KeylessSigner | undefined, stored: Stored, json: boolean | undefined): void {
   const builds = results.map(({ statementValue: _statement, ...built }) => ({ ...built, keyless: keyless?.receipt ?? null, store: stored }));
   if (json) {
     printJson({ builds });
@@ -165,9 +188,16 @@ function checkSigningFlags(flags: BuildFlags): void {
     const flag = `--${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
     throw new BunsealError("USAGE", `${flag} applies to keyless signing only; expected --keyless with it`, { field: flag, expected: "--keyless" });
   }
-  if (flags.keyless && flags.store !== undefined) {
-    // the store verifies a bundle against the signer's public key before recording it; a keyless one needs a trusted root
-    throw new BunsealError("USAGE", "--store records key-signed builds only for now; expected --key with --store", { field: "--store", expected: "--key" });
+  // the trust flags say what the store checks the new bundle against: nothing to say without --store
+  const trustFlag = (["certificateIdentity", "certificateIdentityRegexp", "certificateOidcIssuer", "trustedRoot", "policy"] as const).find((name) => flags[name] !== undefined);
+  const flagName = (name: string) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  if (trustFlag && flags.store === undefined) {
+    throw new BunsealError("USAGE", `${flagName(trustFlag)} says what build --store checks the bundle against before recording it; expected --store with it`, { field: flagName(trustFlag), expected: "--store" });
+  }
+  // a key-signed build is checked against its own key (or a --policy): an identity or a trusted root would be ignored
+  const keylessOnly = (["certificateIdentity", "certificateIdentityRegexp", "certificateOidcIssuer"] as const).find((name) => flags[name] !== undefined) ?? (flags.trustedRoot !== undefined && flags.policy === undefined ? "trustedRoot" : undefined);
+  if (keylessOnly && !flags.keyless) {
+    throw new BunsealError("USAGE", `${flagName(keylessOnly)} applies to keyless signing only; expected --keyless with it`, { field: flagName(keylessOnly), expected: "--keyless" });
   }
 }
 

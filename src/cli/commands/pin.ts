@@ -1,8 +1,9 @@
 import type { Command } from "commander";
 import { collect, printJson, printLines } from "../output.ts";
 import { resolveActor, storeOption, withStore } from "../store-option.ts";
+import { trustFromFlags, trustOptions, type TrustFlags } from "../trust-flags.ts";
 
-interface PinFlags {
+interface PinFlags extends TrustFlags {
   env: string;
   reason?: string;
   key: string[];
@@ -15,25 +16,28 @@ interface PinFlags {
 
 export function registerPin(program: Command, setExit: (code: number) => void): void {
   storeOption(
-    program
-      .command("pin")
-      .description("append a signed pin: this artifact runs in ENV (only an artifact whose attestation verifies)")
-      .argument("<digest>", "the artifact, sha256:<hex>")
-      .requiredOption("--env <env>", "the environment")
-      .option("--reason <text>", "why", "")
-      .option("--key <file>", "the private key that signs the pin; public keys given too are trusted for the artifact's attestation", collect, [])
-      .option("--actor <name>", "who pins (default: the CI user or login name)")
-      .option("--allow-dirty", "pin an artifact built from a dirty work tree")
-      .option("--pins-dir <dir>", "where pin files go", "pins"),
+    trustOptions(
+      program
+        .command("pin")
+        .description("append a signed pin: this artifact runs in ENV (only an artifact whose attestation verifies)")
+        .argument("<digest>", "the artifact, sha256:<hex>")
+        .requiredOption("--env <env>", "the environment")
+        .option("--reason <text>", "why", "")
+        .option("--key <file>", "the private key that signs the pin; public keys given too are trusted for the artifact's attestation", collect, [])
+        .option("--actor <name>", "who pins (default: the CI user or login name)")
+        .option("--allow-dirty", "pin an artifact built from a dirty work tree")
+        .option("--pins-dir <dir>", "where pin files go", "pins"),
+    ),
   )
     .option("--json", "print one JSON object")
     .action(async (digest: string, flags: PinFlags) => {
       const [{ pinArtifact }, { splitKeys }, { BunsealError }, { assertName }] = await Promise.all([import("../../pin/pin.ts"), import("../keys.ts"), import("../../errors.ts"), import("../../config/names.ts")]);
       assertName(flags.env, "--env");
       const { trusted, signer } = await splitKeys(flags.key);
+      const trust = await trustFromFlags(flags, trusted);
       if (!signer) throw new BunsealError("USAGE", "expected --key with a private key to sign the pin", { field: "--key", expected: "a private key" });
       const outcome = await withStore(flags.store, (store) =>
-        pinArtifact(store, { digest, env: flags.env, reason: flags.reason ?? "", actor: resolveActor(flags.actor), signer, trusted, allowDirty: flags.allowDirty, pinsDir: flags.pinsDir }),
+        pinArtifact(store, { digest, env: flags.env, reason: flags.reason ?? "", actor: resolveActor(flags.actor), signer, trust, allowDirty: flags.allowDirty, pinsDir: flags.pinsDir }),
       );
       const { bundle: _b, ...pin } = outcome.pin;
       if (flags.json) printJson({ pin, file: outcome.file, repeated: outcome.repeated });

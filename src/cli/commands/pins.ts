@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { collect, printJson, printLines } from "../output.ts";
 import { storeOption, withStore } from "../store-option.ts";
+import { trustFromFlags, trustOptions, type TrustFlags } from "../trust-flags.ts";
 
 export function registerPins(program: Command, setExit: (code: number) => void): void {
   const pins = storeOption(
@@ -23,18 +24,23 @@ export function registerPins(program: Command, setExit: (code: number) => void):
     });
 
   storeOption(
-    pins
-      .command("verify")
-      .description("verify a pin file: signature, fields, the pinned artifact's attestation, and no downgrade")
-      .argument("<pinfile>", "pins/<service>.<env>.json")
-      .option("--key <file>", "a public key trusted to sign pins (repeatable)", collect, []),
+    trustOptions(
+      pins
+        .command("verify")
+        .description("verify a pin file: signature, fields, the pinned artifact's attestation, and no downgrade")
+        .argument("<pinfile>", "pins/<service>.<env>.json")
+        .option("--key <file>", "a public key trusted to sign pins (repeatable)", collect, []),
+      "the pinned artifact's attestation (default: the signer the store recorded)",
+    ),
   )
     .option("--json", "print one JSON object")
-    .action(async (pinfile: string, flags: { key: string[]; store?: string; json?: boolean }) => {
+    .action(async (pinfile: string, flags: TrustFlags & { key: string[]; store?: string; json?: boolean }) => {
       const [{ verifyPinFile }, { loadPublicKey }, { BunsealError }] = await Promise.all([import("../../pin/verify-pin-file.ts"), import("../../sign/keys.ts"), import("../../errors.ts")]);
       if (flags.key.length === 0) throw new BunsealError("USAGE", "expected --key PUB to verify the pin's signature", { field: "--key", expected: "a public key" });
       const keys = await Promise.all(flags.key.map((k) => loadPublicKey(k)));
-      const report = await withStore(flags.store, (store) => verifyPinFile(pinfile, keys, store));
+      // --key names who may sign pins; the artifact's signer is named by the trust flags alone
+      const artifactTrust = await trustFromFlags(flags);
+      const report = await withStore(flags.store, (store) => verifyPinFile(pinfile, keys, store, artifactTrust));
       if (flags.json) printJson(report);
       else if (report.verified) printLines([`OK: ${report.pin.service} in ${report.pin.env} pin #${report.pin.sequence} → sha256:${report.pin.digest}`]);
       else printLines([`FAILED: ${pinfile}`, ...report.failures.map((f) => `  ${f.code}: ${f.message}${f.expected ? ` (expected ${f.expected}${f.found ? `, found ${f.found}` : ""})` : ""}`)]);

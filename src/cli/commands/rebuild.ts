@@ -3,8 +3,9 @@ import { BunsealError } from "../../errors.ts";
 import { resolve } from "node:path";
 import { collect, printJson, printLines } from "../output.ts";
 import { parseTimeout } from "../timeout-option.ts";
+import { trustFromFlags, trustOptions, type TrustFlags } from "../trust-flags.ts";
 
-interface RebuildFlags {
+interface RebuildFlags extends TrustFlags {
   source?: string;
   artifact?: string;
   key: string[];
@@ -18,26 +19,31 @@ interface RebuildFlags {
 }
 
 export function registerRebuild(program: Command, setExit: (code: number) => void): void {
-  program
-    .command("rebuild")
-    .description("rebuild an artifact from the commit its attestation records, and explain any difference")
-    .argument("<bundle>", "the artifact's Sigstore bundle (FILE.sigstore.json)")
-    .option("--source <dir|url>", "clone from here instead of the recorded source: a URL, or the repository or any folder in it")
-    .option("--artifact <file>", "the original artifact, for a byte-level comparison (default: beside the bundle)")
-    .option("--key <file>", "a public key trusted to have signed the original (repeatable); a private key given here signs a rebuild attestation when the artifact reproduces", collect, [])
-    .option("--allow-dirty", "rebuild an artifact recorded as built from a dirty work tree")
-    .option("--bun <path>", "build with this Bun binary instead of the recorded version")
-    .option("--keep", "keep the temporary checkout and print where it is")
-    .option("--diffoscope <file>", "also write a diffoscope-format JSON report")
-    .option("--max-experiments <n>", "at most this many extra builds to confirm why the bytes differ (default 6; 0 for none)")
-    .option("--timeout <seconds>", "stop the build if it runs longer than this (default 900)")
+  trustOptions(
+    program
+      .command("rebuild")
+      .description("rebuild an artifact from the commit its attestation records, and explain any difference")
+      .argument("<bundle>", "the artifact's Sigstore bundle (FILE.sigstore.json)")
+      .option("--source <dir|url>", "clone from here instead of the recorded source: a URL, or the repository or any folder in it")
+      .option("--artifact <file>", "the original artifact, for a byte-level comparison (default: beside the bundle)")
+      .option("--key <file>", "a public key trusted to have signed the original (repeatable); a private key given here signs a rebuild attestation when the artifact reproduces", collect, [])
+      .option("--allow-dirty", "rebuild an artifact recorded as built from a dirty work tree")
+      .option("--bun <path>", "build with this Bun binary instead of the recorded version")
+      .option("--keep", "keep the temporary checkout and print where it is")
+      .option("--diffoscope <file>", "also write a diffoscope-format JSON report")
+      .option("--max-experiments <n>", "at most this many extra builds to confirm why the bytes differ (default 6; 0 for none)")
+      .option("--timeout <seconds>", "stop the build if it runs longer than this (default 900)"),
+    "the original",
+  )
     .option("--json", "print one JSON object")
     .action(async (bundlePath: string, flags: RebuildFlags) => {
       const [{ rebuildArtifact }, { defaultContext }, { splitKeys }] = await Promise.all([import("../../rebuild/rebuild.ts"), import("../../context.ts"), import("../keys.ts")]);
       const { trusted, signer } = await splitKeys(flags.key);
+      const trust = await trustFromFlags(flags, trusted);
+      if (!trust) throw new BunsealError("USAGE", "nothing to verify with; expected --key PUB, or --certificate-identity ID with --certificate-oidc-issuer URL, or --policy FILE", { field: "--key", expected: "a public key, a certificate identity or a policy" });
       const ctx = defaultContext({ log: flags.json ? () => {} : (m) => process.stderr.write(`${m}\n`) });
       const report = await rebuildArtifact(
-        { bundlePath, artifactPath: flags.artifact, source: sourceFlag(flags.source), keys: trusted, signer, allowDirty: flags.allowDirty, bunPath: flags.bun, keep: flags.keep, diffoscopePath: flags.diffoscope, timeoutMs: parseTimeout(flags.timeout), deny: flags.key, maxExperiments: parseCount(flags.maxExperiments) },
+        { bundlePath, artifactPath: flags.artifact, source: sourceFlag(flags.source), trust, signer, allowDirty: flags.allowDirty, bunPath: flags.bun, keep: flags.keep, diffoscopePath: flags.diffoscope, timeoutMs: parseTimeout(flags.timeout), deny: flags.key, maxExperiments: parseCount(flags.maxExperiments) },
         ctx,
       );
       if (flags.json) printJson(report);

@@ -1,8 +1,9 @@
 import type { Command } from "commander";
 import { collect, printJson, printLines } from "../output.ts";
 import { resolveActor, storeOption, withStore } from "../store-option.ts";
+import { trustFromFlags, trustOptions, type TrustFlags } from "../trust-flags.ts";
 
-interface RollbackFlags {
+interface RollbackFlags extends TrustFlags {
   env: string;
   service?: string;
   to?: string;
@@ -20,20 +21,23 @@ interface RollbackFlags {
 
 export function registerRollback(program: Command, setExit: (code: number) => void): void {
   storeOption(
-    program
-      .command("rollback")
-      .description("pin an artifact that ran in ENV before, after checking it again; history is appended, never rewritten")
-      .requiredOption("--env <env>", "the environment")
-      .option("--service <name>", "the service (default: the only one pinned in ENV)")
-      .option("--to <digest>", "roll back to this artifact (it must have been pinned in ENV)")
-      .option("--steps <n>", "roll back this many artifacts (default 1)")
-      .option("--rebuild", "also require that the target still rebuilds to the same bytes")
-      .option("--key <file>", "the private key that signs the rollback pin; public keys given too are trusted for attestations", collect, [])
-      .option("--reason <text>", "why", "rollback")
-      .option("--actor <name>", "who rolls back")
-      .option("--allow-contract-change", "allow a target whose schemaVersion contract differs from the current one")
-      .option("--dry-run", "print the plan, change nothing")
-      .option("--pins-dir <dir>", "where pin files go", "pins"),
+    trustOptions(
+      program
+        .command("rollback")
+        .description("pin an artifact that ran in ENV before, after checking it again; history is appended, never rewritten")
+        .requiredOption("--env <env>", "the environment")
+        .option("--service <name>", "the service (default: the only one pinned in ENV)")
+        .option("--to <digest>", "roll back to this artifact (it must have been pinned in ENV)")
+        .option("--steps <n>", "roll back this many artifacts (default 1)")
+        .option("--rebuild", "also require that the target still rebuilds to the same bytes")
+        .option("--key <file>", "the private key that signs the rollback pin; public keys given too are trusted for attestations", collect, [])
+        .option("--reason <text>", "why", "rollback")
+        .option("--actor <name>", "who rolls back")
+        .option("--allow-contract-change", "allow a target whose schemaVersion contract differs from the current one")
+        .option("--dry-run", "print the plan, change nothing")
+        .option("--pins-dir <dir>", "where pin files go", "pins"),
+      "the target's attestation",
+    ),
   )
     .option("--json", "print one JSON object")
     .action(async (flags: RollbackFlags) => {
@@ -43,9 +47,10 @@ export function registerRollback(program: Command, setExit: (code: number) => vo
       if (flags.to !== undefined && flags.steps !== undefined) throw new BunsealError("USAGE", "--to and --steps contradict each other; expected one of them", { field: "--to" });
       const steps = flags.steps === undefined ? undefined : Number(flags.steps);
       const { trusted, signer } = await splitKeys(flags.key);
+      const trust = await trustFromFlags(flags, trusted);
       const ctx = defaultContext({ log: flags.json ? () => {} : (m) => process.stderr.write(`${m}\n`) });
       const outcome = await withStore(flags.store, (store) =>
-        rollback(store, { env: flags.env, service: flags.service, to: flags.to, steps, rebuild: flags.rebuild, allowContractChange: flags.allowContractChange, dryRun: flags.dryRun, reason: flags.reason ?? "rollback", actor: resolveActor(flags.actor), signer, trusted, pinsDir: flags.pinsDir }, ctx),
+        rollback(store, { env: flags.env, service: flags.service, to: flags.to, steps, rebuild: flags.rebuild, allowContractChange: flags.allowContractChange, dryRun: flags.dryRun, reason: flags.reason ?? "rollback", actor: resolveActor(flags.actor), signer, trust, pinsDir: flags.pinsDir }, ctx),
       );
       const pin = outcome.applied ? (({ bundle: _b, ...rest }) => rest)(outcome.applied.pin) : null;
       if (flags.json) {

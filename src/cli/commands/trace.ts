@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { printJson, printLines } from "../output.ts";
 import { storeOption, withStore } from "../store-option.ts";
+import { describeSigner } from "../trust-flags.ts";
 
 interface TraceFlags {
   package?: string;
@@ -54,7 +55,7 @@ function describeMatch(m: Awaited<ReturnType<typeof import("../../trace/trace.ts
     `${indent}  contracts    schemaVersion ${a.schemaVersion ?? "-"}, telemetry ${a.telemetryContract ?? "-"}`,
     `${indent}  flags        ${JSON.stringify(a.featureFlags)}`,
     `${indent}  built        ${a.builtAt} by ${a.builderId}`,
-    `${indent}  signed by    key ${a.signerKeyId.slice(0, 16)}…`,
+    `${indent}  signed by    ${describeSigner(a.signer)}`,
     `${indent}  verifies     ${m.verifies ? "yes" : `NO: ${m.verifyFailures.join("; ")}`}`,
   ];
   if (m.pins.length === 0) lines.push(`${indent}  pinned       nowhere`);

@@ -67,6 +67,8 @@ export const ERROR_CODES = {
   IDENTITY_MISMATCH: "rejected",
   /** the statement verified, but a rule of the verification policy said no */
   POLICY_FAILED: "rejected",
+  /** a Verification Summary Attestation verified, but it records a FAILED verification */
+  VSA_FAILED: "rejected",
   INSTALL_SCRIPTS_CHANGED: "rejected",
   NOT_REPRODUCIBLE: "rejected",
   NOT_FOUND: "rejected",

@@ -6,8 +6,9 @@
  * Results come in a fixed order: signers, builders, sourceUris, refs,
  * commits, maxAge, minBunVersion, contracts.schemaVersion,
  * contracts.telemetryContract, forbiddenPackages (one per entry, or one per
- * offending package), installScriptsAllowed (likewise), allowDirty. A rule the
+ * offending package), installScriptsAllowed (likewise), vsa, allowDirty. A rule the
  * policy does not set is absent; signers and allowDirty are always present.
+ * A Verification Summary is judged by src/vsa/policy-rules.ts instead.
  */
 import type { ProvenanceV1 } from "../attest/slsa-provenance.ts";
 import type { Statement } from "../attest/statement.ts";
@@ -30,8 +31,14 @@ export function evaluatePolicy(policy: LoadedPolicy, statement: Statement<Proven
     ...provenanceRules(rules, facts, now),
     ...(rules.forbiddenPackages ? forbiddenPackageResults(rules.forbiddenPackages, facts.packages) : []),
     ...(rules.installScriptsAllowed ? installScriptResults(rules.installScriptsAllowed, facts.packages) : []),
+    ...(rules.vsa ? [vsaRequiredRule(statement.predicateType)] : []),
     dirtyRule(rules.allowDirty, facts.dirty),
   ];
+}
+
+/** A policy that sets `vsa` asks for a verifier's summary: provenance is not one, so the rule fails closed. */
+function vsaRequiredRule(predicateType: string): PolicyResult {
+  return { rule: "vsa", passed: false, expected: "a Verification Summary Attestation (https://slsa.dev/verification_summary/v1)", found: predicateType, field: "predicateType", message: "vsa: the policy requires a verifier's summary, and the bundle carries SLSA provenance" };
 }
 
 /** True when every result passed; an empty list (impossible from evaluatePolicy) is not a pass. */

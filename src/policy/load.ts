@@ -7,6 +7,7 @@ import { createPublicKey, type KeyObject } from "node:crypto";
 import { dirname, resolve } from "node:path";
 import { BunsealError } from "../errors.ts";
 import { keyIdOf, loadPublicKey } from "../sign/keys.ts";
+import { sha256Hex } from "../util/digest.ts";
 import { describePolicyIssues } from "./problems.ts";
 import { compileIdentityRegexp, PolicySchema, type Policy } from "./schema.ts";
 
@@ -18,18 +19,22 @@ export type TrustedSigner =
 export interface LoadedPolicy {
   /** the policy file as given, named in every message about it */
   file: string;
+  /** sha256 of the policy file's bytes, as they were parsed (a Verification Summary names the policy by it) */
+  sha256: string;
   /** the rules, defaults applied (`allowDirty: false`) */
   rules: Omit<Policy, "signers" | "$schema">;
   signers: TrustedSigner[];
 }
 
 export async function loadPolicy(path: string): Promise<LoadedPolicy> {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await Bun.file(path).text();
+    bytes = await Bun.file(path).bytes();
   } catch (cause) {
     throw new BunsealError("INPUT_UNREADABLE", `${path}: cannot read the policy (${(cause as Error).message})`, { file: path, cause });
   }
+  // the digest is of the very bytes parsed, so a summary can never name a policy other than the one applied
+  const text = new TextDecoder().decode(bytes);
   const { signers, $schema: _ignored, ...rules } = parsePolicy(text, path);
   const loaded: TrustedSigner[] = [];
   for (const [index, signer] of signers.entries()) {
@@ -37,7 +42,7 @@ export async function loadPolicy(path: string): Promise<LoadedPolicy> {
     else if ("identityRegexp" in signer) loaded.push({ kind: "identityRegexp", identityRegexp: compileIdentityRegexp(signer.identityRegexp), pattern: signer.identityRegexp, issuer: signer.issuer });
     else loaded.push({ kind: "identity", identity: signer.identity, issuer: signer.issuer });
   }
-  return { file: path, rules, signers: loaded };
+  return { file: path, sha256: sha256Hex(bytes), rules, signers: loaded };
 }
 
 /** Validates policy JSON text; `file` only names it in messages. */

@@ -48,6 +48,19 @@ const ForbiddenPackageSchema = z.strictObject({
   reason: text.optional(),
 }).describe("a package (by name) whose versions in the range must not be in the build");
 
+const VsaRuleSchema = z
+  .strictObject({
+    verifierIds: uniqueList(z.url(), 1).optional().describe("allowed verifier ids (predicate.verifier.id), compared exactly"),
+    levels: uniqueList(
+      z.string().min(1).refine((level) => level !== "FAILED", "a level to require (SLSA_BUILD_LEVEL_2, or a custom value), not FAILED"),
+      1,
+    )
+      .optional()
+      .describe("levels the summary must state, every one: a higher level of the same SLSA track meets a lower one (SLSA_BUILD_LEVEL_3 meets SLSA_BUILD_LEVEL_2); a custom value must be listed exactly"),
+  })
+  .refine((v) => v.verifierIds !== undefined || v.levels !== undefined, "verifierIds or levels (an empty vsa rule checks nothing)")
+  .meta({ description: "for a Verification Summary Attestation (bunseal verify --bundle VSA): which verifiers and levels are accepted. Set, it also refuses SLSA provenance in place of a summary", minProperties: 1 });
+
 export const PolicySchema = z.strictObject({
   $schema: z.string().optional(),
   // at least one, since "no signer" must never come to mean "any signer"
@@ -76,6 +89,7 @@ export const PolicySchema = z.strictObject({
   installScriptsAllowed: uniqueList(text, 0)
     .optional()
     .describe("the only packages that may have had install scripts Bun was allowed to run; [] means none"),
+  vsa: VsaRuleSchema.optional(),
   allowDirty: z.boolean().default(false).describe("accept a build from a work tree with uncommitted changes, or one whose provenance does not say"),
 });
 

@@ -11,6 +11,7 @@ import { ProvenanceV1Schema } from "../attest/slsa-provenance.ts";
 import { StatementSchema } from "../attest/statement.ts";
 import { ConfigSchema } from "../config/schema.ts";
 import { PolicySchema } from "../policy/schema.ts";
+import { VsaPredicateSchema } from "../vsa/schema.ts";
 
 interface Published {
   file: string;
@@ -26,6 +27,7 @@ export const PUBLISHED_SCHEMAS: readonly Published[] = [
   { file: "in-toto-statement-v1.schema.json", title: "in-toto Statement v1", schema: StatementSchema, io: "output" },
   { file: "in-toto-resource-descriptor-v1.schema.json", title: "in-toto ResourceDescriptor v1", schema: ResourceDescriptorSchema, io: "output" },
   { file: "slsa-provenance-v1.schema.json", title: "SLSA Provenance v1 predicate", schema: ProvenanceV1Schema, io: "output" },
+  { file: "vsa.schema.json", title: "SLSA Verification Summary Attestation v1 predicate (bunseal verify --vsa)", schema: VsaPredicateSchema, io: "output" },
   { file: "dsse-envelope-v1.schema.json", title: "DSSE envelope v1", schema: DsseEnvelopeSchema, io: "output" },
   {
     file: "bunseal-build-type-v1.schema.json",

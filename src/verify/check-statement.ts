@@ -17,8 +17,11 @@ import { describeValue } from "../errors.ts";
 import { describeIssues } from "../util/schema-issues.ts";
 import type { Finding } from "./finding.ts";
 
-/** `provenance`: the predicate must be SLSA provenance v1. `any-predicate`: any predicate not claiming bunseal's build type passes unexamined. */
-export type StatementRules = "provenance" | "any-predicate";
+/**
+ * `provenance`: the predicate must be SLSA provenance v1. `any-predicate`: any predicate not claiming bunseal's build type passes unexamined.
+ * `{predicateType}`: exactly that predicate type, its predicate left to the caller (a Verification Summary is judged by src/vsa).
+ */
+export type StatementRules = "provenance" | "any-predicate" | { predicateType: string };
 
 const SLSA_PROVENANCE_PREFIX = "https://slsa.dev/provenance/";
 
@@ -50,6 +53,10 @@ export function checkStatement(payloadType: string, payload: Uint8Array, rules: 
   findings.push(...checkSubjectDigests(parsed.data.subject));
   const normalised = { ...parsed.data, subject: parsed.data.subject.map(lowerCaseDigests) };
   const statement = normalised as Statement<unknown>;
+  if (typeof rules === "object") {
+    if (statement.predicateType !== rules.predicateType) findings.push({ code: "STATEMENT_INVALID", field: "predicateType", message: "the statement is not of the predicate type this verification takes", expected: rules.predicateType, found: statement.predicateType });
+    return { statement, findings };
+  }
   const claimsBunseal = (statement.predicate as { buildDefinition?: { buildType?: unknown } }).buildDefinition?.buildType === BUILD_TYPE;
   if (rules === "any-predicate" && !claimsBunseal) {
     // not judged, but read as provenance when it is valid SLSA v1, for the summary and the expectations

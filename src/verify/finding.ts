@@ -14,7 +14,9 @@ export type ReasonCode =
   | "TIMESTAMP_INVALID"
   | "IDENTITY_MISMATCH"
   // `--policy`: a rule of the verification policy said no
-  | "POLICY_FAILED";
+  | "POLICY_FAILED"
+  // a Verification Summary (src/vsa) that records a FAILED verification
+  | "VSA_FAILED";
 
 export interface Finding {
   code: ReasonCode;

@@ -21,7 +21,7 @@ import type { ProvenanceV1 } from "../attest/slsa-provenance.ts";
 import type { Statement } from "../attest/statement.ts";
 import { BunsealError } from "../errors.ts";
 import { resolveArtifact } from "./artifact-target.ts";
-import { checkContent } from "./check-content.ts";
+import { checkContent, type ContentRules } from "./check-content.ts";
 import type { SigstoreAnchor } from "./check-sigstore.ts";
 import type { Expectations } from "./expectations.ts";
 import type { Finding } from "./finding.ts";
@@ -54,6 +54,13 @@ export interface VerifyRequest {
    */
   trustedRoot?: string | Record<string, unknown>;
   expectations: Expectations;
+  /**
+   * The statement must be of exactly this predicate type, whoever signed it,
+   * and its predicate is the caller's to judge (a Verification Summary:
+   * src/vsa/verify-vsa.ts); the provenance checks do not run. Absent: what the
+   * trust anchor demands (see above).
+   */
+  predicateType?: string;
 }
 
 export interface VerifyReport {
@@ -74,7 +81,7 @@ export interface VerifyReport {
   predicateType?: string;
 }
 
-export async function verifyBundle(request: VerifyRequest): Promise<VerifyReport & { verifiedStatement?: Verified<Statement<ProvenanceV1>> }> {
+export async function verifyBundle(request: VerifyRequest): Promise<VerifyReport & { verifiedStatement?: Verified<Statement<ProvenanceV1>>; verifiedPayload?: Verified<Statement<unknown>> }> {
   const anchor = trustAnchor(request);
   // parse
   const artifact = request.artifact === undefined ? undefined : await resolveArtifact(request.artifact);
@@ -113,13 +120,16 @@ export async function verifyBundle(request: VerifyRequest): Promise<VerifyReport
   // subject, statement, policy
   // bunseal's keys also sign pins and rebuild attestations, which name artifacts too: under a key, a
   // statement must be provenance. A certificate identity vouches for whatever predicate its signer chose.
-  const rules = { statement: "keys" in anchor ? ("provenance" as const) : ("any-predicate" as const), bareSignature: published };
+  // A caller that names the predicate type takes exactly that (and never a bare signature, which has none).
+  const rules: ContentRules = request.predicateType
+    ? { statement: { predicateType: request.predicateType }, bareSignature: false }
+    : { statement: "keys" in anchor ? "provenance" : "any-predicate", bareSignature: published };
   const checked = await checkContent(bundle, artifact, artifactBytes, rules, request.expectations);
   failures.push(...checked.findings);
   dedupe(failures);
 
   // Accepted only when something vouched (a signer) and the content is what this kind of bundle may carry.
-  const verified = failures.length === 0 && signer !== undefined && (checked.provenance !== undefined || rules.statement === "any-predicate" || content === "messageSignature");
+  const verified = failures.length === 0 && signer !== undefined && (checked.provenance !== undefined || rules.statement !== "provenance" || content === "messageSignature");
   return {
     verified,
     artifact: artifact ? { digest: `sha256:${artifact.sha256}`, path: artifact.path, subject: checked.subjectName } : null,
@@ -129,6 +139,8 @@ export async function verifyBundle(request: VerifyRequest): Promise<VerifyReport
     statement: checked.provenance,
     predicateType: checked.statement?.predicateType,
     verifiedStatement: verified && checked.provenance ? (checked.provenance as Verified<Statement<ProvenanceV1>>) : undefined,
+    // only for a caller that named the predicate type: the statement it alone will judge
+    verifiedPayload: verified && request.predicateType && checked.statement ? (checked.statement as Verified<Statement<unknown>>) : undefined,
   };
 }
 

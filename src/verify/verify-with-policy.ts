@@ -16,6 +16,21 @@ export interface PolicyVerifyReport extends VerifyReport {
 }
 
 export async function verifyWithPolicy(request: Omit<VerifyRequest, "keys" | "identity">, policy: LoadedPolicy, now: Date = new Date()): Promise<PolicyVerifyReport> {
+  const { report: final, signer } = await verifyWithPolicySigners(request, policy);
+  const results: PolicyResult[] = final.statement ? evaluatePolicy(policy, final.statement, signer, now) : [];
+  const failures: Finding[] = [...final.failures];
+  if (!final.statement) failures.push({ code: "POLICY_FAILED", field: "predicate", message: "the bundle carries no SLSA provenance for the policy to judge", expected: "SLSA provenance", found: final.predicateType ?? "no statement" });
+  for (const r of results) if (!r.passed) failures.push({ code: "POLICY_FAILED", field: r.field ?? `policy.${r.rule}`, message: r.message, expected: r.expected, found: r.found });
+  return { ...final, verified: final.verified && failures.length === 0, failures, policy: { file: policy.file, results } };
+}
+
+/**
+ * The signature stage under a policy: the bundle verified against each signer
+ * the policy names that fits its kind of signature, until one vouches. The
+ * rules are the caller's to evaluate (provenance here, a Verification Summary
+ * in src/vsa/verify-vsa.ts).
+ */
+export async function verifyWithPolicySigners(request: Omit<VerifyRequest, "keys" | "identity">, policy: LoadedPolicy): Promise<{ report: Awaited<ReturnType<typeof verifyBundle>>; signer: SignerFacts | undefined }> {
   const { keys, identities } = policySigners(policy);
   const bytes = request.bundleBytes ?? (await Bun.file(request.bundlePath).bytes());
   const { bundle } = await parseBundle(bytes, request.bundlePath);
@@ -37,9 +52,5 @@ export async function verifyWithPolicy(request: Omit<VerifyRequest, "keys" | "id
   }
   const final = report!;
   const signer: SignerFacts | undefined = final.signer?.keyId ? { kind: "key", keyId: final.signer.keyId } : final.signer?.identity ? { kind: "certificate", identity: final.signer.identity, issuer: final.signer.issuer ?? "" } : undefined;
-  const results: PolicyResult[] = final.statement ? evaluatePolicy(policy, final.statement, signer, now) : [];
-  const failures: Finding[] = [...final.failures];
-  if (!final.statement) failures.push({ code: "POLICY_FAILED", field: "predicate", message: "the bundle carries no SLSA provenance for the policy to judge", expected: "SLSA provenance", found: final.predicateType ?? "no statement" });
-  for (const r of results) if (!r.passed) failures.push({ code: "POLICY_FAILED", field: r.field ?? `policy.${r.rule}`, message: r.message, expected: r.expected, found: r.found });
-  return { ...final, verified: final.verified && failures.length === 0, failures, policy: { file: policy.file, results } };
+  return { report: final, signer };
 }

@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import { resolve } from "node:path";
+import { BunsealError } from "../../errors.ts";
 import type { Expectations } from "../../verify/expectations.ts";
 import type { VerifyReport } from "../../verify/verify-bundle.ts";
 import { collect, printJson, printLines } from "../output.ts";
@@ -15,7 +17,27 @@ type VerifyFlags = Expectations & {
   policy?: string;
   from?: string;
   json?: boolean;
-};
+} & VsaFlags;
+
+/** `--vsa OUT`: a Verification Summary Attestation of this verification (src/vsa). */
+interface VsaFlags {
+  vsa?: string;
+  vsaKey?: string;
+  vsaKeyless?: boolean;
+  vsaOnFailure?: boolean;
+  verifierId?: string;
+  resourceUri?: string;
+  // keyless signing of the summary: build --keyless's flags
+  identityToken?: string;
+  fulcioUrl?: string;
+  rekorUrl?: string;
+  rekorEntryType?: string;
+  tsaUrl?: string;
+}
+
+const VSA_ONLY = ["vsaKey", "vsaKeyless", "vsaOnFailure", "verifierId", "resourceUri"] as const;
+const VSA_KEYLESS_ONLY = ["identityToken", "fulcioUrl", "rekorUrl", "rekorEntryType", "tsaUrl"] as const;
+const flagName = (name: string) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 // The flags are the sigstore-conformance client protocol's, so the suite's arguments work as they are:
 //   --bundle FILE (--certificate-identity ID --certificate-oidc-issuer URL | --key PUB) [--trusted-root FILE] FILE_OR_DIGEST
@@ -38,10 +60,21 @@ export function registerVerify(program: Command, setExit: (code: number) => void
     .option("--schema-version <v>", "expect this schemaVersion contract")
     .option("--bun-version <v>", "expect this Bun version")
     .option("--allow-dirty", "accept an artifact built from a work tree with uncommitted changes")
+    .option("--vsa <file>", "write a Verification Summary Attestation (SLSA VSA v1, a signed Sigstore bundle) of a verification that passed")
+    .option("--vsa-key <file>", "with --vsa: sign the summary with this PKCS#8 PEM private key (the verifier's key)")
+    .option("--vsa-keyless", "with --vsa: sign the summary keylessly (Fulcio, Rekor), as build --keyless signs")
+    .option("--vsa-on-failure", "with --vsa: also write a FAILED summary when the verification fails")
+    .option("--verifier-id <uri>", "with --vsa: the verifier's id (default: https://bunseal.dev/verifiers/verify/v1)")
+    .option("--resource-uri <uri>", "with --vsa: the resource the artifact is verified as (default: the artifact's file: URI)")
+    .option("--identity-token <token>", "with --vsa-keyless: the OIDC token (default: $SIGSTORE_ID_TOKEN, else GitHub Actions' id-token)")
+    .option("--fulcio-url <url>", "with --vsa-keyless: the Fulcio to certify the key (default: https://fulcio.sigstore.dev)")
+    .option("--rekor-url <url>", "with --vsa-keyless: the Rekor to log the signature in (default: https://rekor.sigstore.dev)")
+    .option("--rekor-entry-type <type>", "with --vsa-keyless: the Rekor entry kind, intoto or dsse (default: intoto)")
+    .option("--tsa-url <url>", "with --vsa-keyless: also timestamp the signature with this RFC 3161 timestamp authority")
     .option("--json", "print one JSON object")
     .action(async (targets: string[], flags: VerifyFlags) => {
       // loaded here, not at the top: every other command would pay for the verifier's start-up
-      const [{ verifyBundle }, { loadPublicKey }, { BunsealError }, { z }] = await Promise.all([import("../../verify/verify-bundle.ts"), import("../../sign/keys.ts"), import("../../errors.ts"), import("zod")]);
+      const [{ verifyBundle }, { loadPublicKey }, { z }] = await Promise.all([import("../../verify/verify-bundle.ts"), import("../../sign/keys.ts"), import("zod")]);
       // A one-shot process parses each schema once: compiling a fast parser for it (zod's
       // default, with new Function) costs more than it saves. Same results, a few ms sooner.
       z.config({ jitless: true });
@@ -61,12 +94,36 @@ export function registerVerify(program: Command, setExit: (code: number) => void
         throw new BunsealError("USAGE", "keyless verification needs --certificate-oidc-issuer URL: an identity is only as good as the issuer that vouched for it", { field: "--certificate-oidc-issuer", expected: "an OIDC issuer URL" });
       }
       const expectations = { commit: flags.commit, sourceUri: flags.sourceUri, service: flags.service, schemaVersion: flags.schemaVersion, bunVersion: flags.bunVersion, allowDirty: flags.allowDirty };
+      checkVsaFlags(flags, batch, target, bundlePath);
+      // the summary's signer first: a bad key or a missing token fails now, before anything is verified
+      const vsaSigner = flags.vsa !== undefined ? await summarySigner(flags) : undefined;
+      const identity = keyless ? { identity: flags.certificateIdentity, identityRegexp: flags.certificateIdentityRegexp, issuer: flags.certificateOidcIssuer! } : undefined;
+      // Read once: what is verified, what a summary names by digest and what decides the route are the same bytes.
+      const bundleBytes = !batch ? await Bun.file(bundlePath!).bytes().catch(() => undefined) : undefined;
+      if (bundleBytes && (await import("../../vsa/detect.ts")).isVsaBundle(bundleBytes)) {
+        if (flags.vsa !== undefined) throw new BunsealError("USAGE", `${bundlePath} is a verification summary; expected provenance to summarise with --vsa (a summary of a summary is not written)`, { field: "--vsa", expected: "a provenance bundle" });
+        const { verifyVsa, verifyVsaWithPolicy } = await import("../../vsa/verify-vsa.ts");
+        const request = { artifact: target, bundlePath: bundlePath!, bundleBytes, trustedRoot: flags.trustedRoot, expectations };
+        let report;
+        if (flags.policy !== undefined) {
+          if (keyless || flags.key.length > 0) throw new BunsealError("USAGE", "--policy names the trusted signers; expected no --key or --certificate-identity with it", { field: "--policy", expected: "one source of trust" });
+          const { loadPolicy } = await import("../../policy/index.ts");
+          report = await verifyVsaWithPolicy(request, await loadPolicy(flags.policy));
+        } else {
+          report = await verifyVsa({ ...request, keys: await Promise.all(flags.key.map((k) => loadPublicKey(k))), identity });
+        }
+        renderVsa(report, flags.json);
+        setExit(report.verified ? 0 : 1);
+        return;
+      }
       if (flags.policy !== undefined) {
         if (batch) throw new BunsealError("USAGE", "--policy verifies one artifact for now; expected one artifact with it", { field: "--policy", expected: "one artifact" });
         if (keyless || flags.key.length > 0) throw new BunsealError("USAGE", "--policy names the trusted signers; expected no --key or --certificate-identity with it", { field: "--policy", expected: "one source of trust" });
-        const [{ loadPolicy }, { verifyWithPolicy }] = await Promise.all([import("../../policy/index.ts"), import("../../verify/verify-with-policy.ts")]);
-        const report = await verifyWithPolicy({ artifact: target, bundlePath: bundlePath!, trustedRoot: flags.trustedRoot, expectations }, await loadPolicy(flags.policy));
-        render(report, flags.json, { policy: report.policy });
+        const [{ loadPolicy }, { verifyWithPolicy }, { policyFileDescriptor }] = await Promise.all([import("../../policy/index.ts"), import("../../verify/verify-with-policy.ts"), import("../../vsa/policy-descriptor.ts")]);
+        const policy = await loadPolicy(flags.policy);
+        const report = await verifyWithPolicy({ artifact: target, bundlePath: bundlePath!, bundleBytes, trustedRoot: flags.trustedRoot, expectations }, policy);
+        const written = vsaSigner ? await writeSummary(flags, vsaSigner, report, bundlePath!, bundleBytes, policyFileDescriptor(policy), target) : undefined;
+        render(report, flags.json, { policy: report.policy, ...(written !== undefined ? { vsaWritten: written } : {}) });
         setExit(report.verified ? 0 : 1);
         return;
       }
@@ -103,14 +160,96 @@ export function registerVerify(program: Command, setExit: (code: number) => void
       const report = await verifyBundle({
         artifact: target,
         bundlePath: bundlePath!,
+        bundleBytes,
         keys,
-        identity: keyless ? { identity: flags.certificateIdentity, identityRegexp: flags.certificateIdentityRegexp, issuer: flags.certificateOidcIssuer! } : undefined,
+        identity,
         trustedRoot: flags.trustedRoot,
         expectations: { commit: flags.commit, sourceUri: flags.sourceUri, service: flags.service, schemaVersion: flags.schemaVersion, bunVersion: flags.bunVersion, allowDirty: flags.allowDirty },
       });
-      render(report, flags.json, {});
+      let written: Awaited<ReturnType<typeof writeSummary>> | undefined;
+      if (vsaSigner) {
+        const { flagsPolicyDescriptor } = await import("../../vsa/policy-descriptor.ts");
+        const trustedRootSha256 = flags.trustedRoot !== undefined ? (await import("../../util/digest.ts")).sha256Hex(await Bun.file(flags.trustedRoot).bytes()) : undefined;
+        written = await writeSummary(flags, vsaSigner, report, bundlePath!, bundleBytes, flagsPolicyDescriptor({ keys, identity, trustedRootSha256, expectations }), target);
+      }
+      render(report, flags.json, written !== undefined ? { vsaWritten: written } : {});
       setExit(report.verified ? 0 : 1);
     });
+}
+
+/**
+ * The --vsa flags: one way to sign the summary, nothing that would be silently
+ * ignored, one artifact (a summary names one resource), and never a path that
+ * would overwrite what is being verified.
+ */
+function checkVsaFlags(flags: VerifyFlags, batch: boolean, target: string, bundlePath: string | undefined): void {
+  if (flags.vsa === undefined) {
+    const stray = [...VSA_ONLY, ...VSA_KEYLESS_ONLY].find((name) => flags[name] !== undefined);
+    if (stray) throw new BunsealError("USAGE", `${flagName(stray)} applies to writing a verification summary; expected --vsa FILE with it`, { field: flagName(stray), expected: "--vsa FILE" });
+    return;
+  }
+  if (batch) throw new BunsealError("USAGE", "--vsa summarises the verification of one artifact (a summary names one resource); expected one artifact with it", { field: "--vsa", expected: "one artifact" });
+  if (flags.vsaKey === undefined && !flags.vsaKeyless) throw new BunsealError("USAGE", "--vsa needs a signer; expected --vsa-key FILE (the verifier's private key) or --vsa-keyless", { field: "--vsa", expected: "--vsa-key FILE or --vsa-keyless" });
+  if (flags.vsaKey !== undefined && flags.vsaKeyless) throw new BunsealError("USAGE", "--vsa-key and --vsa-keyless contradict each other; expected one of them", { field: "--vsa-keyless" });
+  const stray = VSA_KEYLESS_ONLY.find((name) => flags[name] !== undefined);
+  if (stray && !flags.vsaKeyless) throw new BunsealError("USAGE", `${flagName(stray)} applies to keyless signing of the summary; expected --vsa-keyless with it`, { field: flagName(stray), expected: "--vsa-keyless" });
+  for (const name of ["verifierId", "resourceUri"] as const) {
+    const value = flags[name];
+    if (value !== undefined && !URL.canParse(value)) throw new BunsealError("USAGE", `${flagName(name)}: expected a URI, got ${JSON.stringify(value)}`, { field: flagName(name), expected: "a URI", found: value });
+  }
+  if (target.startsWith("sha256:") && flags.resourceUri === undefined) throw new BunsealError("USAGE", "a summary of an artifact named by its digest needs --resource-uri URI (there is no file to name it by)", { field: "--resource-uri", expected: "a URI" });
+  const out = resolve(flags.vsa);
+  if ([target, bundlePath].some((p) => p !== undefined && !p.startsWith("sha256:") && resolve(p) === out)) {
+    throw new BunsealError("USAGE", `--vsa ${flags.vsa} would overwrite what is being verified; expected another path`, { field: "--vsa", expected: "a new path", found: flags.vsa });
+  }
+}
+
+/** The summary's signer, wired as build wires its own (src/cli/commands/build.ts): a key, or keyless with the same flags. */
+async function summarySigner(flags: VerifyFlags) {
+  if (flags.vsaKey !== undefined) {
+    const [{ loadPrivateKey }, { keySigner }] = await Promise.all([import("../../sign/keys.ts"), import("../../sign/signer.ts")]);
+    return keySigner(await loadPrivateKey(flags.vsaKey));
+  }
+  const [{ keylessSigner }, { defaultContext }] = await Promise.all([import("../../sign/keyless-signer.ts"), import("../../context.ts")]);
+  return keylessSigner({ identityToken: flags.identityToken, env: defaultContext().env, fulcioUrl: flags.fulcioUrl, rekorUrl: flags.rekorUrl, tsaUrl: flags.tsaUrl, rekorEntryType: flags.rekorEntryType });
+}
+
+/** Writes the summary of `report` (src/vsa/emit-vsa.ts); null when the verification failed and --vsa-on-failure was not given. */
+async function writeSummary(flags: VerifyFlags, signer: import("../../sign/signer.ts").Signer, report: VerifyReport, bundlePath: string, bundleBytes: Uint8Array | undefined, policy: import("../../vsa/make-vsa.ts").NamedDigest, target: string) {
+  // verification read the bundle; had it been unreadable, verify would have stopped with INPUT_UNREADABLE before here
+  if (!bundleBytes) return null;
+  const [{ emitVsa }, { fileUri }] = await Promise.all([import("../../vsa/emit-vsa.ts"), import("../../vsa/policy-descriptor.ts")]);
+  return emitVsa({
+    report,
+    bundle: { path: bundlePath, bytes: bundleBytes },
+    policy,
+    verifierId: flags.verifierId,
+    resourceUri: flags.resourceUri ?? fileUri(target),
+    signer,
+    outPath: flags.vsa!,
+    onFailure: flags.vsaOnFailure === true,
+    now: new Date(),
+  });
+}
+
+/** A verification summary verified: what it says (only once everything verified), or what failed. */
+function renderVsa(report: import("../../vsa/verify-vsa.ts").VsaVerifyReport, json: boolean | undefined): void {
+  reportToGitHub([report]);
+  const { verifiedSummary: _s, statement: _p, ...rest } = report;
+  if (json) {
+    printJson({ ...rest, provenance: null });
+    return;
+  }
+  if (!report.verified) {
+    printLines(failedLines(report));
+    return;
+  }
+  const signer = report.signer?.keyId ? `key ${report.signer.keyId.slice(0, 16)}…` : `${report.signer?.identity} (issuer ${report.signer?.issuer})`;
+  printLines([
+    `OK: ${report.artifact?.path ?? report.artifact?.digest} verifies by its verification summary`,
+    `  verified by ${report.vsa!.verifierId} at ${report.vsa!.timeVerified}: ${report.vsa!.verificationResult}, ${report.vsa!.verifiedLevels.join(", ")}`,
+    `  signed by ${signer}`,
+  ]);
 }
 
 /** Artifacts from a file, one a line (blank lines and # comments skipped); `-` reads standard input. */
@@ -147,7 +286,14 @@ function render(report: VerifyReport & { verifiedStatement?: unknown }, json: bo
   // What an unverified statement claims is attacker-controlled: it is shown only once everything verified.
   const summary = statement && report.verified ? summarize(statement) : undefined;
   if (json) printJson({ ...rest, ...extra, provenance: summary ?? null });
-  else printLines(report.verified ? okLines(report, summary) : failedLines(report));
+  else printLines([...(report.verified ? okLines(report, summary) : failedLines(report)), ...vsaLines(extra.vsaWritten)]);
+}
+
+function vsaLines(written: unknown): string[] {
+  if (written === undefined) return [];
+  if (written === null) return ["  no verification summary written (the verification failed; --vsa-on-failure writes a FAILED one)"];
+  const w = written as { path: string; verificationResult: string; verifiedLevels: string[] };
+  return [`  summary ${w.path} (${w.verificationResult}, ${w.verifiedLevels.join(", ")})`];
 }
 
 function okLines(report: VerifyReport, summary: ReturnType<typeof summarize> | undefined): string[] {

@@ -21,6 +21,7 @@ import { registerRollback } from "./commands/rollback.ts";
 import { registerStore } from "./commands/store.ts";
 import { registerTrace } from "./commands/trace.ts";
 import { registerRebuild } from "./commands/rebuild.ts";
+import { registerSbom } from "./commands/sbom.ts";
 import { registerVerify } from "./commands/verify.ts";
 import { wantsJson } from "./output.ts";
 
@@ -76,6 +77,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerRollback(program, setExit);
   registerStore(program, setExit);
   registerInspect(program, setExit);
+  registerSbom(program, setExit);
   registerDeps(program, setExit);
   return program;
 }

@@ -1,0 +1,38 @@
+import type { Command } from "commander";
+import { collect, printJson } from "../output.ts";
+import { storeOption, withStore } from "../store-option.ts";
+
+interface SbomFlags {
+  bundle?: string;
+  key: string[];
+  store?: string;
+  out?: string;
+}
+
+export function registerSbom(program: Command, setExit: (code: number) => void): void {
+  storeOption(
+    program
+      .command("sbom")
+      .description("a CycloneDX 1.6 SBOM of the packages an artifact ships, from its verified provenance or from the store")
+      .argument("<artifact-or-digest>", "the artifact file (its bundle verified with --key), or sha256:<hex> of a stored artifact")
+      .option("--bundle <file>", "the artifact's Sigstore bundle (default: FILE.sigstore.json)")
+      .option("--key <file>", "a public key trusted to have signed the provenance (repeatable; needed for a file)", collect, [])
+      .option("--out <file>", "write the SBOM here instead of standard output"),
+  ).action(async (target: string, flags: SbomFlags) => {
+    const [{ sbomOfArtifact, sbomOfStored }, { BunsealError }] = await Promise.all([import("../../sbom/sbom-of.ts"), import("../../errors.ts")]);
+    let result;
+    if (/^sha256:/i.test(target)) result = await withStore(flags.store, (store) => sbomOfStored(store, target));
+    else {
+      if (flags.key.length === 0) throw new BunsealError("USAGE", "an SBOM is only as good as the provenance it is read from; expected --key PUB to verify it (or a digest of a stored artifact)", { field: "--key", expected: "a trusted public key" });
+      const { loadPublicKey } = await import("../../sign/keys.ts");
+      const keys = await Promise.all(flags.key.map((k) => loadPublicKey(k)));
+      result = await sbomOfArtifact(target, flags.bundle ?? `${target}.sigstore.json`, keys);
+    }
+    if (flags.out) {
+      const { writeFileAtomic } = await import("../../util/atomic-write.ts");
+      await writeFileAtomic(flags.out, `${JSON.stringify(result.sbom, null, 2)}\n`);
+      process.stderr.write(`wrote ${flags.out}: ${(result.sbom.components as unknown[]).length} shipped packages of ${result.digest}\n`);
+    } else printJson(result.sbom);
+    setExit(0);
+  });
+}

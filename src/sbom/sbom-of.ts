@@ -1,0 +1,38 @@
+/**
+ * The SBOM of an artifact someone holds: from its bundle, verified first
+ * (an SBOM read from an unverified statement would list what an attacker
+ * chose), or from the store, which verified the bundle when it took it in.
+ */
+import type { KeyObject } from "node:crypto";
+import { basename } from "node:path";
+import type { ProvenanceV1 } from "../attest/slsa-provenance.ts";
+import type { Statement } from "../attest/statement.ts";
+import { BunsealError } from "../errors.ts";
+import type { Store } from "../store/store.ts";
+import { cycloneDxSbom } from "./cyclonedx.ts";
+
+export interface SbomResult {
+  digest: string;
+  sbom: Record<string, unknown>;
+}
+
+export async function sbomOfArtifact(artifactPath: string, bundlePath: string, keys: readonly KeyObject[]): Promise<SbomResult> {
+  const { verifyBundle } = await import("../verify/verify-bundle.ts");
+  const report = await verifyBundle({ artifact: artifactPath, bundlePath, keys, expectations: {} });
+  if (!report.verified || !report.verifiedStatement || !report.artifact) {
+    const reasons = report.failures.map((f) => `${f.code}: ${f.message}`).join("\n  ");
+    throw new BunsealError("VERIFY_FAILED", `${artifactPath}: the provenance does not verify, so it cannot say what the artifact ships:\n  ${reasons}`, { file: bundlePath, expected: "a verified attestation", found: `${report.failures.length} failure(s)` });
+  }
+  const sha256 = report.artifact.digest.replace(/^sha256:/, "");
+  return { digest: `sha256:${sha256}`, sbom: cycloneDxSbom(report.verifiedStatement, { name: basename(artifactPath), sha256, provenance: basename(bundlePath) }) };
+}
+
+export async function sbomOfStored(store: Store, digest: string): Promise<SbomResult> {
+  const hex = digest.replace(/^sha256:/i, "").toLowerCase();
+  const record = await store.getArtifact(hex);
+  if (!record) throw new BunsealError("NOT_FOUND", `${digest}: no artifact with this digest in the store (${store.location})`, { field: "digest", expected: "a stored artifact's sha256", found: digest });
+  const bundle = JSON.parse(record.bundle) as { dsseEnvelope?: { payload?: string } };
+  const statement = JSON.parse(Buffer.from(bundle.dsseEnvelope?.payload ?? "", "base64").toString("utf8")) as Statement<ProvenanceV1>;
+  const name = statement.subject.find((s) => s.digest.sha256 === hex)?.name ?? `sha256:${hex}`;
+  return { digest: `sha256:${hex}`, sbom: cycloneDxSbom(statement, { name, sha256: hex, provenance: `sha256:${hex}` }) };
+}

@@ -1,0 +1,67 @@
+/**
+ * `bunseal sbom`: from an artifact whose provenance verifies with --key, or
+ * from a stored artifact by digest; refused when the provenance does not
+ * verify or no trust is given.
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Spec, Validation } from "@cyclonedx/cyclonedx-library";
+import { runCli } from "../helpers/cli.ts";
+import { exampleServiceRepo } from "../helpers/example-service.ts";
+import type { GitRepo } from "../helpers/git.ts";
+import { makeTempDir, type TestDir } from "../helpers/testdir.ts";
+
+let work: TestDir;
+let repo: GitRepo;
+let built: { artifact: { path: string; digest: string }; bundle: { path: string } };
+const key = () => join(work.path, "keys", "bunseal.key");
+const pub = () => join(work.path, "keys", "bunseal.pub");
+
+beforeAll(async () => {
+  work = await makeTempDir("bunseal-sbom-cli-");
+  repo = await exampleServiceRepo();
+  expect((await runCli(["keygen", "--out", join(work.path, "keys")])).exitCode).toBe(0);
+  const out = await runCli(["build", repo.path, "--key", key(), "--store", join(work.path, "store.db"), "--json"]);
+  expect(out.exitCode).toBe(0);
+  built = out.json();
+}, 120_000);
+afterAll(async () => {
+  await Promise.all([work?.cleanup(), repo?.cleanup()]);
+});
+
+test("from an artifact verified with --key, to a file; valid CycloneDX naming the artifact", async () => {
+  const file = join(work.path, "sbom.cdx.json");
+  const out = await runCli(["sbom", built.artifact.path, "--key", pub(), "--out", file]);
+  expect(out.exitCode).toBe(0);
+  expect(out.stderr).toContain(`shipped packages of ${built.artifact.digest}`);
+  const sbom = JSON.parse(readFileSync(file, "utf8"));
+  expect(await new Validation.JsonStrictValidator(Spec.Version.v1dot6).validate(JSON.stringify(sbom))).toBeNull();
+  expect(sbom.metadata.component.hashes[0].content).toBe(built.artifact.digest.slice(7));
+  expect(sbom.components.map((c: { name: string }) => c.name)).toContain("hono");
+  expect(sbom.components.map((c: { name: string }) => c.name)).not.toContain("bun");
+});
+
+test("from the store by digest: the same components", async () => {
+  const fromFile = (await runCli(["sbom", built.artifact.path, "--key", pub()])).json();
+  const out = await runCli(["sbom", built.artifact.digest, "--store", join(work.path, "store.db")]);
+  expect(out.exitCode).toBe(0);
+  expect(out.json().components).toEqual(fromFile.components);
+});
+
+test("a tampered artifact is refused (exit 1); no --key is a usage error (exit 2); an unknown digest is not found", async () => {
+  const tampered = join(work.path, "tampered.tar");
+  const bytes = readFileSync(built.artifact.path);
+  bytes[bytes.length - 1200]! ^= 1;
+  writeFileSync(tampered, bytes);
+  writeFileSync(`${tampered}.sigstore.json`, readFileSync(built.bundle.path));
+  const refused = await runCli(["sbom", tampered, "--key", pub()]);
+  expect(refused.exitCode).toBe(1);
+  expect(refused.stderr).toContain("VERIFY_FAILED");
+  const usage = await runCli(["sbom", built.artifact.path]);
+  expect(usage.exitCode).toBe(2);
+  expect(usage.stderr).toContain("--key");
+  const missing = await runCli(["sbom", `sha256:${"0".repeat(64)}`, "--store", join(work.path, "store.db")]);
+  expect(missing.exitCode).toBe(1);
+  expect(missing.stderr).toContain("NOT_FOUND");
+});

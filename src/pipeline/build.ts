@@ -23,6 +23,7 @@ import { configBuilds } from "../config/schema.ts";
 import type { Context } from "../context.ts";
 import { addReads, collectInputs, type InputFile, type KnownDigests } from "../inputs/collect.ts";
 import { readInputs } from "../inputs/read-inputs.ts";
+import { openDigestCache } from "../inputs/digest-cache.ts";
 import type { ReadSession, TracerKind } from "../sandbox/read-tracer.ts";
 import { readLockfile } from "../inputs/lockfile.ts";
 
@@ -175,7 +176,13 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     // the bundler by as much as it saves)
     const known: KnownDigests = new Map(lock?.path === "bun.lock" ? [["bun.lock", { sha256: lock.sha256, size: lock.bytes.byteLength }]] : []);
     const virtual = new Map([["bunseal:bunseal:build-info", canonicalJson(plan.buildInfo)]]);
-    const modules = collectInputs(projectDir, built.metafile, { known, virtual, extras: boundary.extras });
+    const cache = openDigestCache(projectDir, ctx.env);
+    let modules: InputFile[];
+    try {
+      modules = collectInputs(projectDir, built.metafile, { known, virtual, extras: boundary.extras, cache });
+    } finally {
+      cache?.close();
+    }
     timer.mark("inputs");
     const source = await workTree;
 

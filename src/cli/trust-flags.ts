@@ -18,9 +18,10 @@ export interface TrustFlags {
   policy?: string;
 }
 
-export function trustOptions(command: Command, what = "the artifact's attestation"): Command {
+/** `what` names what the flags judge; `fallback`, what is trusted when none of them is given. */
+export function trustOptions(command: Command, what = "the artifact's attestation", fallback?: string): Command {
   return command
-    .option("--certificate-identity <id>", `keyless: the exact identity (certificate SAN) that must have signed ${what}`)
+    .option("--certificate-identity <id>", `keyless: the exact identity (certificate SAN) that must have signed ${what}${fallback ? ` (default: ${fallback})` : ""}`)
     .option("--certificate-identity-regexp <re>", "keyless: a regular expression the whole identity must match")
     .option("--certificate-oidc-issuer <url>", "keyless: the OIDC issuer that must have vouched for the identity (required with an identity)")
     .option("--trusted-root <file>", "a Sigstore TrustedRoot JSON for keyless bundles (default: the public-good root shipped with bunseal)")

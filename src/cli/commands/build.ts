@@ -51,7 +51,8 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
       .option("--store [spec]", "record the artifact in the store (sqlite:PATH, a path, or postgres://…; default $BUNSEAL_STORE, else ~/.bunseal/store.db)")
       .option("--timeout <seconds>", "stop the build if it runs longer than this (default 900)")
       .option("--workspace", "in a workspace root: build every package that has a bunseal config, dependencies first"),
-    "the bundle --store records (default: with --keyless, the identity it was just signed as)",
+    "the bundle --store records",
+    "with --keyless, the identity it was just signed as",
   )
     .option("--json", "print one JSON object")
     .action(async (dir: string, flags: BuildFlags) => {
@@ -121,9 +122,9 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
 }
 
 /**
- * build --keyless --store with no identity named: the bundle must carry the identity and issuer it
- * was just signed as (the token's, as Fulcio certified them), under the trusted root, with its
- * certificate chain, SCT and log entry checked as verify checks them.
+ * build --keyless --store with no identity named: the bundle must carry the identity it was just
+ * signed as (the certificate's SAN) and the issuer of the token it was signed with, under the
+ * trusted root, with its certificate chain, SCT and log entry checked as verify checks them.
  */
 function signedAs(keyless: KeylessSigner, trustedRoot: string | undefined): Trust {
   const { identity, issuer } = keyless.receipt;

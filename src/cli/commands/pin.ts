@@ -27,6 +27,8 @@ export function registerPin(program: Command, setExit: (code: number) => void): 
         .option("--actor <name>", "who pins (default: the CI user or login name)")
         .option("--allow-dirty", "pin an artifact built from a dirty work tree")
         .option("--pins-dir <dir>", "where pin files go", "pins"),
+      "the artifact's attestation",
+      "the signer the store recorded",
     ),
   )
     .option("--json", "print one JSON object")

@@ -30,7 +30,8 @@ export function registerPins(program: Command, setExit: (code: number) => void):
         .description("verify a pin file: signature, fields, the pinned artifact's attestation, and no downgrade")
         .argument("<pinfile>", "pins/<service>.<env>.json")
         .option("--key <file>", "a public key trusted to sign pins (repeatable)", collect, []),
-      "the pinned artifact's attestation (default: the signer the store recorded)",
+      "the pinned artifact's attestation",
+      "the signer the store recorded",
     ),
   )
     .option("--json", "print one JSON object")

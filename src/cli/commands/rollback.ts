@@ -37,6 +37,7 @@ export function registerRollback(program: Command, setExit: (code: number) => vo
         .option("--dry-run", "print the plan, change nothing")
         .option("--pins-dir <dir>", "where pin files go", "pins"),
       "the target's attestation",
+      "the signer the store recorded",
     ),
   )
     .option("--json", "print one JSON object")

@@ -91,6 +91,7 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
 
   // checkout
   ctx.log(`cloning ${request.source ?? cloneUrl(source.uri)} at ${source.commit.slice(0, 12)}`);
+  ctx.progress?.(`cloning ${source.commit.slice(0, 12)}`);
   // a local --source may be any folder of the repository; what was cloned is its top level
   const checkout = await checkoutCommit(request.source ?? cloneUrl(source.uri), source.commit, source.subdir);
   const clonedFrom = checkout.source;
@@ -99,6 +100,7 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
     // install, with the recorded Bun (fetched from the npm registry when it is not the one running);
     // --bun is the user's explicit choice, of any version: the report then compares two Buns
     const bun = request.bunPath ? await probeBun(request.bunPath) : await resolveBun(recorded.internal.bun.version, { onProgress: ctx.log });
+    ctx.progress?.("installing dependencies (bun install --frozen-lockfile)");
     const install = await installDependencies(checkout.projectDir, recorded, bun.path, { ...ctx.env });
     timer.mark("install");
 
@@ -139,7 +141,7 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
     const checkoutSource = { repoRoot: checkout.repo, subdir: source.subdir, commit: source.commit, commitTime: recorded.internal.sourceDateEpoch, remoteUrl: undefined, ref: source.ref ?? undefined, dirty: false, changedPaths: [] };
     const { causes, experiments } = reproducible
       ? { causes: [], experiments: [] }
-      : await (await import("./run-experiments.ts")).runExperiments({ comparison, found, rebuilt, recorded, setup: { checkout, bun, source: checkoutSource, timeoutMs: request.timeoutMs, deny: request.deny, ctx: { ...ctx, env } }, maxExperiments: request.maxExperiments ?? 6 });
+      : await (await import("./run-experiments.ts")).runExperiments({ comparison, found, rebuilt, recorded, setup: { checkout, bun, source: checkoutSource, timeoutMs: request.timeoutMs, deny: request.deny, ctx: { ...ctx, env, progress: ctx.progress && ((stage: string) => ctx.progress!(`experiment: ${stage}`)) } }, maxExperiments: request.maxExperiments ?? 6 });
     const diffoscope = request.diffoscopePath ? await writeDiffoscope(request.diffoscopePath, comparison, originalPath ?? recorded.artifact.name, rebuilt.artifact.path) : null;
     timer.mark("explain");
 

@@ -60,7 +60,41 @@ describe("check on GitHub Actions", () => {
   }, 120_000);
 });
 
+describe("rebuild on GitHub Actions", () => {
+  test("the summary gives the verdict, both digests, the causes and the diff collapsed; the failure is annotated", async () => {
+    await using dateNow = await plantedRepo("date-now");
+    const keys = join(work.path, "rebuild-keys");
+    expect((await runCli(["keygen", "--out", keys])).exitCode).toBe(0);
+    const built = await runCli(["build", dateNow.path, "--key", join(keys, "bunseal.key"), "--json"]);
+    expect(built.exitCode).toBe(0);
+    const summary = join(work.path, "rebuild-summary.md");
+    writeFileSync(summary, "");
+    const out = await runCli(["rebuild", built.json().bundle.path, "--key", join(keys, "bunseal.pub"), "--max-experiments", "1", "--json"], { env: { GITHUB_ACTIONS: "true", GITHUB_STEP_SUMMARY: summary } });
+    expect(out.exitCode).toBe(1);
+    const report = out.json();
+    const markdown = readFileSync(summary, "utf8");
+    expect(markdown).toContain("### bunseal rebuild: NOT REPRODUCIBLE");
+    expect(markdown).toContain(`| recorded | \`${report.artifact.recorded}\` |`);
+    expect(markdown).toContain(`| rebuilt | \`${report.artifact.rebuilt}\` |`);
+    expect(markdown).toContain("| cause | file | evidence | confirmed |");
+    expect(markdown).toContain(`| ${report.causes[0].kind} |`);
+    expect(markdown).toContain("<details><summary>changed <code>index.js</code>");
+    expect(out.stderr).toContain("::error title=bunseal rebuild::NOT REPRODUCIBLE: ");
+  }, 180_000);
+});
+
 describe("the progress line", () => {
+  test("build on a terminal: the build, the attestation and the signing, then the report", async () => {
+    const keys = join(work.path, "progress-keys");
+    expect((await runCli(["keygen", "--out", keys])).exitCode).toBe(0);
+    const { exitCode, screen } = await onTerminal(["build", timezone.path, "--key", join(keys, "bunseal.key"), "--out", join(work.path, "progress-out")]);
+    expect(exitCode).toBe(0);
+    expect(screen).toContain(`${CLEAR}⠋ bun build: timezone`);
+    expect(screen).toContain("hashing inputs and attesting");
+    expect(screen).toContain("signing");
+    expect(screen.slice(screen.lastIndexOf(CLEAR) + CLEAR.length)).toMatch(/^timezone @ [0-9a-f]{12}, Bun [^\n]*\r\nartifact /);
+  }, 120_000);
+
   test("on a terminal: the stages are drawn in place and cleared before the answer", async () => {
     const { exitCode, screen } = await onTerminal(["check", timezone.path, "--runs", "2", "--vary", "locale"]);
     expect(exitCode).toBe(0);

@@ -6,6 +6,7 @@ import type { Store } from "../../store/store.ts";
 import type { KeylessReceipt, KeylessSigner } from "../../sign/keyless-signer.ts";
 import { formatBytes, printJson, printLines } from "../output.ts";
 import { parseTimeout } from "../timeout-option.ts";
+import { commandProgress } from "../progress.ts";
 import { appendSummary, cell, onGitHubActions, writeOutputs } from "../github-actions.ts";
 import { describeSigner, trustFromFlags, trustOptions, type TrustFlags } from "../trust-flags.ts";
 import type { ArtifactSigner } from "../../store/store.ts";
@@ -29,6 +30,7 @@ interface BuildFlags extends TrustFlags {
   timeout?: string;
   workspace?: boolean;
   json?: boolean;
+  quiet?: boolean;
 }
 
 export function registerBuild(program: Command, setExit: (code: number) => void): void {
@@ -55,6 +57,7 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
     "with --keyless, the identity it was just signed as",
   )
     .option("--json", "print one JSON object")
+    .option("--quiet", "no progress on stderr: neither the stage lines nor the updating line on a terminal")
     .action(async (dir: string, flags: BuildFlags) => {
       checkSigningFlags(flags);
       const timeoutMs = parseTimeout(flags.timeout);
@@ -64,7 +67,8 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
       }
       // what the store will check the new bundle against, validated before anything is built (verify's rules)
       const storeTrust = flags.store !== undefined && (flags.policy !== undefined || flags.certificateIdentity !== undefined || flags.certificateIdentityRegexp !== undefined || flags.certificateOidcIssuer !== undefined) ? await trustFromFlags(flags) : undefined;
-      const ctx = defaultContext({ log: flags.json ? () => {} : (m) => process.stderr.write(`${m}\n`) });
+      const progress = commandProgress(flags);
+      const ctx = defaultContext(progress.context);
       // the signer first: a bad key, a missing token or a mistyped URL fails now, before anything is made
       let signer;
       let privateKey;
@@ -98,6 +102,7 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
         const results = flags.workspace
           ? (await (await import("../../workspace/build-workspace.ts")).buildWorkspace({ ...request, rootDir: dir }, ctx)).builds
           : [await buildArtifact({ ...request, projectDir: dir }, ctx)];
+        progress.stop();
         let stored: { location: string; signer: ArtifactSigner | null } | null = null;
         if (store && (privateKey || keyless)) {
           const [{ recordBuild }, { createPublicKey }] = await Promise.all([import("../../store/record-build.ts"), import("node:crypto")]);
@@ -115,6 +120,7 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
         if (flags.workspace) renderWorkspace(results as (BuildOutcome & { package: string })[], keyless, stored, flags.json);
         else render(results[0]!, keyless, stored, flags.json);
       } finally {
+        progress.stop();
         await store?.close();
       }
       setExit(0);

@@ -2,6 +2,8 @@ import type { Command } from "commander";
 import { BunsealError } from "../../errors.ts";
 import { resolve } from "node:path";
 import { collect, printJson, printLines } from "../output.ts";
+import { commandProgress } from "../progress.ts";
+import { annotateError, appendSummary, onGitHubActions } from "../github-actions.ts";
 import { parseTimeout } from "../timeout-option.ts";
 import { trustFromFlags, trustOptions, type TrustFlags } from "../trust-flags.ts";
 
@@ -16,6 +18,7 @@ interface RebuildFlags extends TrustFlags {
   timeout?: string;
   maxExperiments?: string;
   json?: boolean;
+  quiet?: boolean;
 }
 
 export function registerRebuild(program: Command, setExit: (code: number) => void): void {
@@ -36,18 +39,24 @@ export function registerRebuild(program: Command, setExit: (code: number) => voi
     "the original",
   )
     .option("--json", "print one JSON object")
+    .option("--quiet", "no progress on stderr: neither the stage lines nor the updating line on a terminal")
     .action(async (bundlePath: string, flags: RebuildFlags) => {
       const [{ rebuildArtifact }, { defaultContext }, { splitKeys }] = await Promise.all([import("../../rebuild/rebuild.ts"), import("../../context.ts"), import("../keys.ts")]);
       const { trusted, signer } = await splitKeys(flags.key);
       const trust = await trustFromFlags(flags, trusted);
       if (!trust) throw new BunsealError("USAGE", "nothing to verify with; expected --key PUB, or --certificate-identity ID with --certificate-oidc-issuer URL, or --policy FILE", { field: "--key", expected: "a public key, a certificate identity or a policy" });
-      const ctx = defaultContext({ log: flags.json ? () => {} : (m) => process.stderr.write(`${m}\n`) });
+      const progress = commandProgress(flags);
+      const ctx = defaultContext(progress.context);
       const report = await rebuildArtifact(
         { bundlePath, artifactPath: flags.artifact, source: sourceFlag(flags.source), trust, signer, allowDirty: flags.allowDirty, bunPath: flags.bun, keep: flags.keep, diffoscopePath: flags.diffoscope, timeoutMs: parseTimeout(flags.timeout), deny: flags.key, maxExperiments: parseCount(flags.maxExperiments) },
         ctx,
-      );
+      ).finally(() => progress.stop());
       if (flags.json) printJson(report);
       else printLines(render(report));
+      if (onGitHubActions()) {
+        appendSummary((await import("../ci-summaries.ts")).rebuildSummary(report));
+        if (!report.reproducible) annotateError("bunseal rebuild", `NOT REPRODUCIBLE: ${report.artifact.name}${report.causes[0] ? `: ${report.causes[0].kind}${report.causes[0].file ? ` in ${report.causes[0].file}` : ""}` : ""}`);
+      }
       setExit(report.reproducible ? 0 : 1);
     });
 }

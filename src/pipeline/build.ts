@@ -30,7 +30,8 @@ import { readLockfile } from "../inputs/lockfile.ts";
 import { planBoundary } from "../sandbox/boundary.ts";
 import { sandboxAvailability } from "../sandbox/bwrap.ts";
 import { registerScratch, unregisterScratch } from "../util/scratch-registry.ts";
-import { preloadSigning, signStatement } from "../sign/sign-statement.ts";
+import { preloadSigning, signStatement, type SerializedBundle } from "../sign/sign-statement.ts";
+import { STATEMENT_TYPE_V1 } from "../attest/statement.ts";
 import type { Signer } from "../sign/signer.ts";
 import { checkWorkTree, readHead, type SourceInfo } from "../source/git.ts";
 import { currentBun, type BunRuntime } from "../runtime/bun-runtime.ts";
@@ -69,6 +70,12 @@ export interface BuildRequest {
    * the statement then says `sandbox.kind: "none"`, so a verifier can refuse the artifact
    */
   sandbox?: false;
+  /**
+   * Also write a CycloneDX SBOM of the shipped packages beside the artifact
+   * (ARTIFACT.cdx.json) and, when signing, its attestation (ARTIFACT.cdx.sigstore.json:
+   * an in-toto Statement about the artifact, predicateType https://cyclonedx.org/bom)
+   */
+  sbom?: boolean;
 }
 
 type Stage = "config" | "source" | "build" | "inputs" | "package" | "attest" | "sign" | "write";
@@ -80,6 +87,8 @@ export interface BuildOutcome {
   artifact: { path: string; digest: string; size: number };
   bundle: { path: string } | null;
   statement: { path: string } | null;
+  /** with `sbom`: the SBOM and, when signed, its attestation */
+  sbom?: { path: string; bundle: { path: string } | null; packages: number };
   files: { path: string; digest: string; size: number }[];
   inputs: number;
   dependencies: number;
@@ -223,6 +232,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     // sign
     if (request.signer) ctx.progress?.("signing");
     const bundle = request.signer ? await signStatement(statementBytes, request.signer) : undefined;
+    const sbom = request.sbom ? await sbomAttestation(statement, artifactName, tarSha256, request.signer) : undefined;
     timer.mark("sign");
 
     // write: the artifact first, its attestation last, so a reader never finds an attestation without its artifact
@@ -230,12 +240,16 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     const statementPath = bundle ? null : `${artifactPath}.intoto.json`;
     await renameIntoPlace(plan.tarPath, artifactPath);
     unregisterScratch(plan.tarPath);
+    const sbomPath = sbom ? `${artifactPath}.cdx.json` : null;
+    const sbomBundlePath = sbom?.bundle ? `${artifactPath}.cdx.sigstore.json` : null;
     try {
+      if (sbom) await writeFileAtomic(sbomPath!, `${JSON.stringify(sbom.document, null, 2)}\n`);
+      if (sbom?.bundle) await writeFileAtomic(sbomBundlePath!, `${JSON.stringify(sbom.bundle, null, 2)}\n`);
       if (bundlePath) await writeFileAtomic(bundlePath, `${JSON.stringify(bundle, null, 2)}\n`);
       if (statementPath) await writeFileAtomic(statementPath, statementBytes);
     } catch (error) {
       // half a release is no release: an artifact whose attestation could not be written goes too
-      await rm(artifactPath, { force: true });
+      await Promise.all([artifactPath, sbomPath, sbomBundlePath].map((p) => p && rm(p, { force: true })));
       throw error;
     }
     timer.mark("write");
@@ -247,6 +261,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
       artifact: { path: artifactPath, digest: `sha256:${tarSha256}`, size: packaged.tarSize },
       bundle: bundlePath ? { path: bundlePath } : null,
       statement: statementPath ? { path: statementPath } : null,
+      ...(sbom ? { sbom: { path: sbomPath!, bundle: sbomBundlePath ? { path: sbomBundlePath } : null, packages: (sbom.document.components as unknown[]).length } } : {}),
       files: packaged.files.map((f) => ({ path: f.path, digest: `sha256:${f.sha256}`, size: f.size })),
       inputs: inputs.length,
       dependencies: lock?.lockfile.packages.length ?? 0,
@@ -283,4 +298,17 @@ async function fetchCompileBases(builds: ReturnType<typeof configBuilds>, bunVer
 /** A base executable as an input of the build: named by its package, with the digest of the binary that was wrapped. */
 function baseInput(base: BaseExecutable): InputFile {
   return { path: `${base.package}@${base.version}`, role: "compile-base", sha256: base.sha256, size: statSync(base.path).size };
+}
+
+/**
+ * The SBOM of what this build ships, from the statement just made, and its
+ * attestation: the artifact as the one subject, the SBOM as the predicate,
+ * signed by the same signer (none with --no-sign: the SBOM file alone).
+ */
+async function sbomAttestation(statement: ProvenanceStatement, artifactName: string, tarSha256: string, signer: Signer | undefined): Promise<{ document: Record<string, unknown>; bundle: SerializedBundle | undefined }> {
+  const { cycloneDxSbom, CYCLONEDX_PREDICATE_TYPE } = await import("../sbom/cyclonedx.ts");
+  const document = cycloneDxSbom(statement, { name: artifactName, sha256: tarSha256, provenance: `${artifactName}.sigstore.json` });
+  if (!signer) return { document, bundle: undefined };
+  const attestation = { _type: STATEMENT_TYPE_V1, subject: [{ name: artifactName, digest: { sha256: tarSha256 } }], predicateType: CYCLONEDX_PREDICATE_TYPE, predicate: document };
+  return { document, bundle: await signStatement(new TextEncoder().encode(canonicalJson(attestation)), signer) };
 }

@@ -29,6 +29,7 @@ interface BuildFlags extends TrustFlags {
   store?: string | boolean;
   timeout?: string;
   workspace?: boolean;
+  sbom?: boolean;
   json?: boolean;
   quiet?: boolean;
 }
@@ -52,7 +53,8 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
       .option("--builder-id <uri>", "the SLSA builder id to record")
       .option("--store [spec]", "record the artifact in the store (sqlite:PATH, a path, or postgres://…; default $BUNSEAL_STORE, else ~/.bunseal/store.db)")
       .option("--timeout <seconds>", "stop the build if it runs longer than this (default 900)")
-      .option("--workspace", "in a workspace root: build every package that has a bunseal config, dependencies first"),
+      .option("--sbom", "also write a CycloneDX SBOM of the shipped packages (ARTIFACT.cdx.json) and sign it as an attestation (ARTIFACT.cdx.sigstore.json)")
+    .option("--workspace", "in a workspace root: build every package that has a bunseal config, dependencies first"),
     "the bundle --store records",
     "with --keyless, the identity it was just signed as",
   )
@@ -98,7 +100,7 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
       }
       try {
         // the key file is named to the sandbox so that the build cannot read it wherever it lies
-        const request = { outDir: flags.out, allowDirty: flags.allowDirty, signer, builderId: flags.builderId, deny: flags.key ? [flags.key] : [], timeoutMs };
+        const request = { outDir: flags.out, allowDirty: flags.allowDirty, signer, builderId: flags.builderId, deny: flags.key ? [flags.key] : [], timeoutMs, sbom: flags.sbom };
         const results = flags.workspace
           ? (await (await import("../../workspace/build-workspace.ts")).buildWorkspace({ ...request, rootDir: dir }, ctx)).builds
           : [await buildArtifact({ ...request, projectDir: dir }, ctx)];
@@ -153,6 +155,7 @@ function render(result: BuildOutcome, keyless: KeylessSigner | undefined, stored
       `artifact   ${result.artifact.path}`,
       `digest     ${result.artifact.digest}  (${formatBytes(result.artifact.size)})`,
       result.bundle ? `bundle     ${result.bundle.path}` : `statement  ${result.statement?.path} (unsigned)`,
+      ...(result.sbom ? [`sbom       ${result.sbom.path} (${result.sbom.packages} shipped packages)${result.sbom.bundle ? `, attested in ${result.sbom.bundle.path}` : ""}`] : []),
       ...(keyless ? keylessLines(keyless.receipt) : []),
       `inputs     ${result.inputs} files, ${result.dependencies} locked packages`,
       ...(stored ? [`store      ${stored.location}${stored.signer ? `, signer ${describeSigner(stored.signer)}` : ""}`] : []),

@@ -116,6 +116,17 @@ export function registerVerify(program: Command, setExit: (code: number) => void
         setExit(report.verified ? 0 : 1);
         return;
       }
+      if (bundleBytes && (await import("../../vsa/detect.ts")).peekPredicateType(bundleBytes) === "https://cyclonedx.org/bom") {
+        // an SBOM attestation (build --sbom): signature, subject, a CycloneDX predicate; no provenance rules apply
+        if (flags.vsa !== undefined || flags.policy !== undefined) throw new BunsealError("USAGE", `${bundlePath} is an SBOM attestation; expected provenance for --vsa or --policy`, { field: flags.vsa !== undefined ? "--vsa" : "--policy", expected: "a provenance bundle" });
+        const { verifySbomAttestation } = await import("../../sbom/verify-sbom.ts");
+        const report = await verifySbomAttestation({ artifact: target, bundlePath: bundlePath!, bundleBytes, trustedRoot: flags.trustedRoot, expectations, keys: await Promise.all(flags.key.map((k) => loadPublicKey(k))), identity });
+        reportToGitHub([report]);
+        if (flags.json) printJson({ ...report, provenance: null });
+        else printLines(report.verified ? [`OK: ${report.artifact?.path ?? report.artifact?.digest} has a verified SBOM attestation`, `  CycloneDX ${report.sbom!.specVersion}, ${report.sbom!.components} shipped packages`] : failedLines(report));
+        setExit(report.verified ? 0 : 1);
+        return;
+      }
       if (flags.policy !== undefined) {
         if (batch) throw new BunsealError("USAGE", "--policy verifies one artifact for now; expected one artifact with it", { field: "--policy", expected: "one artifact" });
         if (keyless || flags.key.length > 0) throw new BunsealError("USAGE", "--policy names the trusted signers; expected no --key or --certificate-identity with it", { field: "--policy", expected: "one source of trust" });

@@ -4,7 +4,8 @@
  * directly with a key finder: `sigstore.verify` would fetch trust data over
  * the network, and verification here never makes a network call.
  */
-import type { KeyObject } from "node:crypto";
+import { verify, type KeyObject } from "node:crypto";
+import { preAuthEncoding } from "../attest/dsse.ts";
 import type { Bundle } from "@sigstore/bundle";
 import { keyIdOf } from "../sign/keys.ts";
 import type { Finding } from "./finding.ts";
@@ -23,8 +24,21 @@ const EMPTY_TRUSTED_ROOT = { mediaType: "application/vnd.dev.sigstore.trustedroo
  * checked and is reported as not verifying.
  */
 export async function checkKeySignature(bundle: Bundle, keys: readonly KeyObject[], artifact?: Uint8Array): Promise<SignatureResult> {
-  const { Verifier, toSignedEntity, toTrustMaterial } = await import("@sigstore/verify");
   const errors: string[] = [];
+  if (bundle.content.$case === "dsseEnvelope") {
+    // A DSSE envelope under a key is one signature over the PAE bytes: checked here with node:crypto,
+    // exactly as @sigstore/verify checks it (the first signature, the key's own algorithm), without
+    // loading the Sigstore verifier a key-signed bundle has no other use for (issue #12).
+    const envelope = bundle.content.dsseEnvelope;
+    const pae = preAuthEncoding(envelope.payloadType, envelope.payload);
+    const signature = envelope.signatures[0]?.sig ?? Buffer.alloc(0);
+    for (const key of keys) {
+      if (verifySignature(pae, key, signature)) return { keyId: keyIdOf(key) };
+      errors.push(`${keyIdOf(key).slice(0, 16)}: signature verification failed`);
+    }
+    return failed(bundle, keys, errors);
+  }
+  const { Verifier, toSignedEntity, toTrustMaterial } = await import("@sigstore/verify");
   for (const key of keys) {
     const material = toTrustMaterial(EMPTY_TRUSTED_ROOT as never, () => ({ publicKey: key, validFor: () => true }));
     // A key-signed bundle carries no log entry or timestamp to check; trust comes from the key alone.
@@ -36,6 +50,19 @@ export async function checkKeySignature(bundle: Bundle, keys: readonly KeyObject
       errors.push(`${keyIdOf(key).slice(0, 16)}: ${(error as Error).message}`);
     }
   }
+  return failed(bundle, keys, errors);
+}
+
+function verifySignature(data: Uint8Array, key: KeyObject, signature: Uint8Array): boolean {
+  try {
+    return verify(undefined, data, key, signature);
+  } catch {
+    // a key of a kind that cannot check this signature, or a malformed signature: it does not verify
+    return false;
+  }
+}
+
+function failed(bundle: Bundle, keys: readonly KeyObject[], errors: string[]): SignatureResult {
   const dsse = bundle.content.$case === "dsseEnvelope";
   const hint = bundle.verificationMaterial.content.$case === "publicKey" ? bundle.verificationMaterial.content.publicKey.hint : undefined;
   const given = keys.map((k) => keyIdOf(k));

@@ -4,6 +4,7 @@
  * nothing else (no argument parsing, no shape checks, no statement checks).
  *
  *   bun bench/verify-baseline.ts key BUNDLE PUB ARTIFACT
+ *   bun bench/verify-baseline.ts bare BUNDLE PUB ARTIFACT     (issue #12's floor: node:crypto's DSSE check and the subject, nothing else)
  *   bun bench/verify-baseline.ts keyless BUNDLE ARTIFACT   (production root from the @sigstore/tuf seed)
  */
 import { createPublicKey } from "node:crypto";
@@ -12,6 +13,19 @@ import { TrustedRoot } from "@sigstore/protobuf-specs";
 import { toSignedEntity, toTrustMaterial, Verifier } from "@sigstore/verify";
 
 const [mode, bundlePath, ...rest] = process.argv.slice(2);
+if (mode === "bare") {
+  // the least a key-mode check can do: one signature over the PAE bytes, and the artifact's sha256 among the subjects
+  const { verify, createHash } = await import("node:crypto");
+  const json = JSON.parse(await Bun.file(bundlePath!).text());
+  const payload = Buffer.from(json.dsseEnvelope.payload, "base64");
+  const type = json.dsseEnvelope.payloadType as string;
+  const pae = Buffer.concat([Buffer.from(`DSSEv1 ${Buffer.byteLength(type)} ${type} ${payload.byteLength} `), payload]);
+  if (!verify(undefined, pae, createPublicKey(await Bun.file(rest[0]!).text()), Buffer.from(json.dsseEnvelope.signatures[0].sig, "base64"))) throw new Error("signature");
+  const digest = createHash("sha256").update(await Bun.file(rest[1]!).bytes()).digest("hex");
+  if (!JSON.parse(payload.toString("utf8")).subject.some((s: { digest: { sha256?: string } }) => s.digest.sha256 === digest)) throw new Error("subject");
+  console.log("OK");
+  process.exit(0);
+}
 const bundle = bundleFromJSON(JSON.parse(await Bun.file(bundlePath!).text()));
 if (mode === "key") {
   const key = createPublicKey(await Bun.file(rest[0]!).text());

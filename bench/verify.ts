@@ -78,3 +78,17 @@ for (const c of CASES) {
   console.log(`${c.name.padEnd(29)} bunseal verify ${fmt(median(ours)).padStart(9)}   @sigstore/verify alone ${fmt(median(floor)).padStart(9)}   ratio ${ratio.toFixed(2)}×`);
 }
 console.log(`worst ratio ${worst.toFixed(2)}× (target ≤ 1.30×)`);
+
+// issue #12: key mode against the bare check (node:crypto's DSSE verify and the subject, nothing else)
+{
+  const c = CASES[0]!;
+  const ours: number[] = [];
+  const bareCheck: number[] = [];
+  const bareArgs = [process.execPath, baseline, "bare", join(key, "bundle.sigstore.json"), join(key, "key.pub"), join(key, "artifact.tar")];
+  await timeOnce(bareArgs);
+  for (let i = 0; i < runs; i++) {
+    ours.push(await timeOnce([...BUNSEAL, ...c.bunseal]));
+    bareCheck.push(await timeOnce(bareArgs));
+  }
+  console.log(`key mode against the bare DSSE + subject check: bunseal verify ${fmt(median(ours))}, bare ${fmt(median(bareCheck))}, ratio ${(median(ours) / median(bareCheck)).toFixed(2)}× (target ≤ 2×)`);
+}

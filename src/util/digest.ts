@@ -6,16 +6,21 @@
  * runtime without `Bun` (a Node consumer importing the verifier), the audited
  * pure-JS @noble/hashes implementation gives the same digests.
  */
-import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
-import { bytesToHex } from "@noble/hashes/utils.js";
-
 export type Sha256Hex = string;
 
 const hasNative = typeof globalThis.Bun !== "undefined";
+// Loaded only where it is used: under Bun every command would otherwise pay for its start-up.
+type Noble = { sha256: (data: Uint8Array) => Uint8Array; bytesToHex: (data: Uint8Array) => string };
+let noble: Noble | undefined = hasNative ? undefined : await loadNoble();
+
+async function loadNoble(): Promise<Noble> {
+  const [{ sha256 }, { bytesToHex }] = await Promise.all([import("@noble/hashes/sha2.js"), import("@noble/hashes/utils.js")]);
+  return { sha256, bytesToHex };
+}
 
 export function sha256Hex(data: Uint8Array | string): Sha256Hex {
   if (hasNative) return Bun.CryptoHasher.hash("sha256", data, "hex");
-  return bytesToHex(nobleSha256(typeof data === "string" ? new TextEncoder().encode(data) : data));
+  return noble!.bytesToHex(noble!.sha256(typeof data === "string" ? new TextEncoder().encode(data) : data));
 }
 
 /**
@@ -27,8 +32,9 @@ export async function sha256HexAsync(data: Uint8Array): Promise<Sha256Hex> {
 }
 
 /** The pure-JS path, exported so a test can hold both paths to the same answers. */
-export function sha256HexPortable(data: Uint8Array): Sha256Hex {
-  return bytesToHex(nobleSha256(data));
+export async function sha256HexPortable(data: Uint8Array): Promise<Sha256Hex> {
+  noble ??= await loadNoble();
+  return noble.bytesToHex(noble.sha256(data));
 }
 
 const DIGEST_RE = /^(?:sha256:)?([0-9a-f]{64})$/;

@@ -48,7 +48,14 @@ export async function parseBundle(bytes: Uint8Array, file: string): Promise<Pars
   const { bundleFromJSON } = await import("@sigstore/bundle");
   let bundle: Bundle;
   try {
-    bundle = bundleFromJSON(json);
+    // The envelope's payload is decoded here rather than by the generated protobuf code, which copies
+    // the decoded bytes one element at a time (≈70 ms for a 10,000-input statement); the same
+    // decoder (Buffer's base64), the same bytes. The library is shown a one-byte stand-in, which
+    // passes its non-empty check as the real payload (already checked by the schema above) does.
+    const envelope = (json as { dsseEnvelope?: { payload?: unknown } }).dsseEnvelope;
+    const payload = typeof envelope?.payload === "string" ? envelope.payload : undefined;
+    bundle = bundleFromJSON(payload === undefined ? json : { ...(json as object), dsseEnvelope: { ...envelope, payload: "AA==" } });
+    if (payload !== undefined && bundle.content.$case === "dsseEnvelope") bundle.content.dsseEnvelope.payload = Buffer.from(payload, "base64");
   } catch (cause) {
     throw new BunsealError("BUNDLE_INVALID", `${file}: the bundle is malformed: ${(cause as Error).message}`, { file, expected: "a well-formed Sigstore bundle", cause });
   }

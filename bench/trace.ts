@@ -39,7 +39,7 @@ function synthetic(i: number, template: ArtifactRecord): ArtifactRecord {
     commit: hex(i, "commit").slice(0, 40),
     builtAt: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString(),
     files: Array.from({ length: 20 }, (_, f) => ({ path: `dist/chunk-${f}.js`, digest: hex(i * 20 + f, "file") })),
-    packages: Array.from({ length: 50 }, (_, p) => ({ name: PACKAGES[(i * 7 + p * 13) % PACKAGES.length]!, version: `1.${(i + p) % 9}.0`, integrity: `sha512:${hex(p, "pkg")}` })),
+    packages: Array.from({ length: 50 }, (_, p) => ({ name: PACKAGES[(i * 7 + p * 13) % PACKAGES.length]!, version: `1.${(i + p) % 9}.0`, integrity: `sha512:${hex(p, "pkg")}`, shipped: p % 3 !== 0 })),
   };
 }
 

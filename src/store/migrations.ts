@@ -21,8 +21,9 @@ export interface Migration {
 
 const DIALECT = {
   // Child rows are read by artifact, in order; SQLite can store them clustered that way.
-  sqlite: { clustered: " WITHOUT ROWID", bigint: "INTEGER" },
-  postgres: { clustered: "", bigint: "BIGINT" },
+  sqlite: { clustered: " WITHOUT ROWID", bigint: "INTEGER", identity: "INTEGER PRIMARY KEY", byteOrder: "" },
+  // commit prefixes are looked up as a range of hex text: byte order, whatever the database's collation
+  postgres: { clustered: "", bigint: "BIGINT", identity: "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", byteOrder: ' COLLATE "C"' },
 } as const;
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -107,6 +108,43 @@ export const MIGRATIONS: readonly Migration[] = [
       // "what did this workflow sign?" is the question after a CI identity is compromised
       "CREATE INDEX artifacts_signer_identity ON artifacts (signer_identity)",
     ],
+  },
+  {
+    version: 3,
+    description: "which locked packages shipped; package, listing and commit lookups in build order, paged; recorded rebuilds",
+    statements: (dialect) => {
+      const d = DIALECT[dialect];
+      return [
+        // null: recorded before bunseal told shipped from locked, so unknown, never read as "locked only"
+        "ALTER TABLE artifact_packages ADD COLUMN shipped BOOLEAN",
+        // The artifact's build time on each of its package rows: a lookup by package then reads one index in
+        // build order, page by page, and counts without visiting the artifacts. Written with the row, never changed.
+        `ALTER TABLE artifact_packages ADD COLUMN built_at_ms ${d.bigint} NOT NULL DEFAULT 0`,
+        "UPDATE artifact_packages SET built_at_ms = (SELECT a.built_at_ms FROM artifacts a WHERE a.digest = artifact_packages.artifact_digest)",
+        // covering: name@version and name alone each page and count from the index alone
+        "DROP INDEX artifact_packages_name_version",
+        "CREATE INDEX artifact_packages_name_version_built ON artifact_packages (name, version, built_at_ms, artifact_digest, shipped)",
+        "CREATE INDEX artifact_packages_name_built ON artifact_packages (name, built_at_ms, artifact_digest, version, shipped)",
+        // listings page by (build time, digest), for all services or one
+        "DROP INDEX artifacts_built_at",
+        "CREATE INDEX artifacts_built ON artifacts (built_at_ms, digest)",
+        "CREATE INDEX artifacts_service_built ON artifacts (service, built_at_ms, digest)",
+        `CREATE INDEX artifacts_commit ON artifacts (source_commit${d.byteOrder})`,
+        // A rebuild's verdict as this bunseal reached it, appended per run; no foreign key, like pins:
+        // the rebuilt artifact need not have been indexed here.
+        `CREATE TABLE rebuilds (
+          id ${d.identity},
+          digest TEXT NOT NULL,
+          reproducible BOOLEAN NOT NULL,
+          rebuilt_digest TEXT NOT NULL,
+          bun_version TEXT NOT NULL,
+          rebuilt_at TEXT NOT NULL,
+          rebuilt_at_ms ${d.bigint} NOT NULL,
+          causes TEXT NOT NULL
+        )`,
+        "CREATE INDEX rebuilds_digest ON rebuilds (digest, rebuilt_at_ms, id)",
+      ];
+    },
   },
 ];
 

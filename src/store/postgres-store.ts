@@ -18,10 +18,11 @@
  */
 import { SQL } from "bun";
 import { BunsealError } from "../errors.ts";
-import { ARTIFACT_INSERT_COLUMNS, ARTIFACT_INSERT_COUNT, artifactValues, lookupDigest, normalizeArtifact, normalizePin, normalizePinFilter, PIN_COLUMNS, pinValues, SUMMARY_COLUMNS, toPin, toRecord, toSummary, type ArtifactRow, type PinRow } from "./rows.ts";
+import { commitPrefixQuery, CURRENT_PINS_WHERE, listArtifactsQuery, packageCountQuery, packageMatchesQuery, REBUILD_COLUMNS, type Query } from "./queries.ts";
+import { ARTIFACT_INSERT_COLUMNS, ARTIFACT_INSERT_COUNT, artifactValues, lookupDigest, normalizeArtifact, normalizePin, normalizePinFilter, normalizeRebuild, PIN_COLUMNS, pinValues, rebuildValues, SUMMARY_COLUMNS, toPackageMatch, toPin, toRebuild, toRecord, toSummary, type ArtifactRow, type PinRow, type RebuildRow } from "./rows.ts";
 import { CREATE_MIGRATIONS_TABLE, LATEST_VERSION, pendingMigrations } from "./migrations.ts";
 import { checkPinFollows, pinConflict } from "./pin-order.ts";
-import type { ArtifactRecord, ArtifactSummary, PinFilter, PinRecord, Store } from "./store.ts";
+import type { ArtifactFilter, ArtifactRecord, ArtifactSummary, PackageMatch, PackageQuery, PinFilter, PinRecord, RebuildRecord, Store } from "./store.ts";
 import { storeError } from "./store-error.ts";
 
 const SCHEMA = "bunseal";
@@ -82,15 +83,13 @@ const PIN_INSERT = `INSERT INTO pins (${PIN_COLUMNS}) VALUES (${Array.from({ len
 // One round trip: the child rows come back as JSON arrays in the artifact's row.
 const ARTIFACT_SELECT = `SELECT ${SUMMARY_COLUMNS}, signer_public_key, signer_trusted_root, bundle,
   COALESCE((SELECT json_agg(json_build_object('path', path, 'file_digest', file_digest) ORDER BY ordinal) FROM artifact_files WHERE artifact_digest = $1), '[]') AS files,
-  COALESCE((SELECT json_agg(json_build_object('name', name, 'version', version, 'integrity', integrity) ORDER BY ordinal) FROM artifact_packages WHERE artifact_digest = $1), '[]') AS packages
+  COALESCE((SELECT json_agg(json_build_object('name', name, 'version', version, 'integrity', integrity, 'shipped', shipped) ORDER BY ordinal) FROM artifact_packages WHERE artifact_digest = $1), '[]') AS packages
   FROM artifacts WHERE digest = $1`;
 const BY_FILE = `SELECT ${SUMMARY_COLUMNS} FROM artifacts WHERE digest IN (SELECT artifact_digest FROM artifact_files WHERE file_digest = $1) ORDER BY built_at_ms DESC, digest`;
-const byPackage = (withVersion: boolean) =>
-  `SELECT ${SUMMARY_COLUMNS}, m.version AS package_version FROM (SELECT DISTINCT artifact_digest, version FROM artifact_packages WHERE name = $1${withVersion ? " AND version = $2" : ""}) m ` +
-  "JOIN artifacts a ON a.digest = m.artifact_digest ORDER BY a.built_at_ms DESC, a.digest, m.version";
-const BY_NAME = byPackage(false);
-const BY_NAME_VERSION = byPackage(true);
 const LATEST_PIN = `SELECT ${PIN_COLUMNS} FROM pins WHERE service = $1 AND env = $2 ORDER BY sequence DESC LIMIT 1`;
+const CURRENT_PINS = `SELECT ${PIN_COLUMNS} FROM pins ${CURRENT_PINS_WHERE}`;
+const REBUILD_INSERT = `INSERT INTO rebuilds (${REBUILD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)`;
+const REBUILDS = `SELECT ${REBUILD_COLUMNS} FROM rebuilds WHERE digest = $1 ORDER BY rebuilt_at_ms, id`;
 
 class PostgresStore implements Store {
   readonly location: string;
@@ -117,8 +116,10 @@ class PostgresStore implements Store {
             SELECT ${digest}, o - 1, p, d FROM unnest(${tx.array(files.map((f) => f.path), "TEXT")}, ${tx.array(files.map((f) => f.digest), "TEXT")}) WITH ORDINALITY AS t(p, d, o)`;
         }
         if (packages.length > 0) {
-          await tx`INSERT INTO artifact_packages (artifact_digest, ordinal, name, version, integrity)
-            SELECT ${digest}, o - 1, n, v, i FROM unnest(${tx.array(packages.map((p) => p.name), "TEXT")}, ${tx.array(packages.map((p) => p.version), "TEXT")}, ${tx.array(packages.map((p) => p.integrity), "TEXT")}) WITH ORDINALITY AS t(n, v, i, o)`;
+          // shipped travels as text ('true', 'false' or null), cast server-side
+          const shipped = packages.map((p) => (p.shipped === null ? null : String(p.shipped)));
+          await tx`INSERT INTO artifact_packages (artifact_digest, ordinal, name, version, integrity, shipped, built_at_ms)
+            SELECT ${digest}, o - 1, n, v, i, s::boolean, ${Date.parse(record.builtAt)} FROM unnest(${tx.array(packages.map((p) => p.name), "TEXT")}, ${tx.array(packages.map((p) => p.version), "TEXT")}, ${tx.array(packages.map((p) => p.integrity), "TEXT")}, ${tx.array(shipped, "TEXT")}) WITH ORDINALITY AS t(n, v, i, s, o)`;
         }
       }),
     );
@@ -138,9 +139,22 @@ class PostgresStore implements Store {
     return (rows as ArtifactRow[]).map(toSummary);
   }
 
-  async findByPackage(name: string, version?: string): Promise<(ArtifactSummary & { packageVersion: string })[]> {
-    const rows = await this.#run("read", () => (version === undefined ? this.#sql.unsafe(BY_NAME, [name]) : this.#sql.unsafe(BY_NAME_VERSION, [name, version])));
-    return (rows as (ArtifactRow & { package_version: string })[]).map((row) => ({ ...toSummary(row), packageVersion: row.package_version }));
+  async findByPackage(name: string, version?: string, options: PackageQuery = {}): Promise<PackageMatch[]> {
+    const rows = await this.#all(packageMatchesQuery("postgres", name, version, options));
+    return (rows as any[]).map(toPackageMatch);
+  }
+
+  async countByPackage(name: string, version?: string): Promise<{ artifacts: number; shipped: number }> {
+    const [row] = (await this.#all(packageCountQuery("postgres", name, version))) as { artifacts: number; shipped: number }[];
+    return { artifacts: Number(row?.artifacts ?? 0), shipped: Number(row?.shipped ?? 0) };
+  }
+
+  async listArtifacts(filter: ArtifactFilter = {}): Promise<ArtifactSummary[]> {
+    return ((await this.#all(listArtifactsQuery("postgres", filter))) as ArtifactRow[]).map(toSummary);
+  }
+
+  async findByCommitPrefix(prefix: string, limit?: number): Promise<ArtifactSummary[]> {
+    return ((await this.#all(commitPrefixQuery("postgres", prefix, limit))) as ArtifactRow[]).map(toSummary);
   }
 
   async appendPin(given: PinRecord): Promise<void> {
@@ -177,11 +191,28 @@ class PostgresStore implements Store {
     return row ? toPin(row as PinRow) : undefined;
   }
 
+  async currentPins(): Promise<PinRecord[]> {
+    const rows = await this.#run("read", () => this.#sql.unsafe(CURRENT_PINS));
+    return (rows as PinRow[]).map(toPin);
+  }
+
+  async putRebuild(rebuild: RebuildRecord): Promise<void> {
+    const values = rebuildValues(normalizeRebuild(rebuild, this.location));
+    await this.#run("write to", () => this.#sql.unsafe(REBUILD_INSERT, values));
+  }
+
+  async rebuildsOf(asked: string): Promise<RebuildRecord[]> {
+    const digest = lookupDigest(asked);
+    if (digest === undefined) return [];
+    const rows = await this.#run("read", () => this.#sql.unsafe(REBUILDS, [digest]));
+    return (rows as RebuildRow[]).map(toRebuild);
+  }
+
   async checkWritable(): Promise<void> {
     const [row] = await this.#run("read", () =>
       this.#sql.unsafe(
         "SELECT current_setting('transaction_read_only') = 'on' OR pg_is_in_recovery() AS read_only, " +
-          "has_table_privilege('bunseal.artifacts', 'INSERT') AND has_table_privilege('bunseal.artifact_files', 'INSERT') AND has_table_privilege('bunseal.artifact_packages', 'INSERT') AND has_table_privilege('bunseal.pins', 'INSERT') AS may_insert",
+          "has_table_privilege('bunseal.artifacts', 'INSERT') AND has_table_privilege('bunseal.artifact_files', 'INSERT') AND has_table_privilege('bunseal.artifact_packages', 'INSERT') AND has_table_privilege('bunseal.pins', 'INSERT') AND has_table_privilege('bunseal.rebuilds', 'INSERT') AS may_insert",
       ),
     );
     if (row?.read_only) throw new BunsealError("STORE_FAILED", `could not write to the store at ${this.location}: the server is read-only (a standby, or default_transaction_read_only)`, { expected: "a writable store", found: "read-only" });
@@ -190,6 +221,10 @@ class PostgresStore implements Store {
 
   async close(): Promise<void> {
     await this.#sql.close({ timeout: 5 });
+  }
+
+  #all(query: Query): Promise<any[]> {
+    return this.#run("read", () => this.#sql.unsafe(query.text, query.params));
   }
 
   async #run<T>(action: string, fn: () => Promise<T>): Promise<T> {

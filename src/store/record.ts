@@ -7,6 +7,7 @@ import type { KeyObject } from "node:crypto";
 import { BunsealError } from "../errors.ts";
 import type { ProvenanceV1 } from "../attest/slsa-provenance.ts";
 import type { Statement } from "../attest/statement.ts";
+import { packageInventory } from "../inventory/shipped.ts";
 import { readRecordedBuild } from "../rebuild/recorded.ts";
 import { keyIdOf } from "../sign/keys.ts";
 import { parseDigest } from "../util/digest.ts";
@@ -35,13 +36,19 @@ export async function recordedSigner(report: TrustedReport, trust: Trust, source
 export function artifactRecord(statement: Verified<Statement<ProvenanceV1>>, bundleJson: string, signer: RecordedSigner): ArtifactRecord {
   const recorded = readRecordedBuild(statement);
   const definition = statement.predicate.buildDefinition;
+  // shipped or locked only, as the SBOM says it: one reading of the recorded modules' install paths
+  const shipped = new Set(packageInventory(statement).filter((p) => p.shipped).map((p) => `${p.name}\0${p.installPath}`));
   const packages = (definition.resolvedDependencies ?? [])
     .filter((d) => (d.annotations as { role?: string } | undefined)?.role === "package")
     .map((d) => {
       const annotations = d.annotations as { version?: string };
       const [algorithm, hex] = Object.entries(d.digest ?? {})[0] ?? [];
       // the package's own name: a nested copy is recorded as "name (install/path)"
-      return { name: (d.name ?? "").replace(/ \(.*\)$/, ""), version: annotations.version ?? "", integrity: algorithm ? `${algorithm}:${hex}` : null };
+      const labelled = /^(.+) \((.+)\)$/.exec(d.name ?? "");
+      const name = (d.name ?? "").replace(/ \(.*\)$/, "");
+      // the key packageInventory reads the same entry by
+      const key = labelled ? `${labelled[1]}\0${labelled[2]}` : `${d.name}\0${d.name}`;
+      return { name, version: annotations.version ?? "", integrity: algorithm ? `${algorithm}:${hex}` : null, shipped: shipped.has(key) };
     });
   return {
     // lower-case hex, as everywhere in the store: a statement may write its subject in upper case and still verify

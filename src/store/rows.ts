@@ -5,7 +5,7 @@
 import { assertName } from "../config/names.ts";
 import { BunsealError } from "../errors.ts";
 import { parseDigest } from "../util/digest.ts";
-import type { ArtifactRecord, ArtifactSummary, PinFilter, PinRecord } from "./store.ts";
+import type { ArtifactRecord, ArtifactSummary, LockedPackage, PackageMatch, PinFilter, PinRecord, RebuildRecord } from "./store.ts";
 
 /*
  * Digests are lower-case hex everywhere in the store. A statement may write
@@ -37,7 +37,64 @@ export function normalizeArtifact(record: ArtifactRecord, location: string): Art
     ...record,
     digest: storedDigest(record.digest, "digest", location),
     files: record.files.map((f, i) => ({ path: f.path, digest: storedDigest(f.digest, `files[${i}].digest`, location) })),
+    // a caller that does not know says null (unknown), never "locked only"
+    packages: record.packages.map((p) => ({ name: p.name, version: p.version, integrity: p.integrity, shipped: typeof p.shipped === "boolean" ? p.shipped : null })),
   };
+}
+
+/** A rebuild to store: digests as stored, a real time, the causes with their known fields only. */
+export function normalizeRebuild(rebuild: RebuildRecord, location: string): RebuildRecord & { rebuiltAtMs: number } {
+  const rebuiltAtMs = Date.parse(rebuild.rebuiltAt);
+  if (!Number.isFinite(rebuiltAtMs)) {
+    throw new BunsealError("STORE_INVALID", `cannot store the rebuild of ${rebuild.digest} in ${location}: expected rebuiltAt as an ISO 8601 time, got ${JSON.stringify(rebuild.rebuiltAt)}`, {
+      field: "rebuiltAt",
+      expected: "an ISO 8601 time",
+      found: JSON.stringify(rebuild.rebuiltAt),
+    });
+  }
+  return {
+    digest: storedDigest(rebuild.digest, "digest", location),
+    reproducible: rebuild.reproducible === true,
+    rebuiltDigest: storedDigest(rebuild.rebuiltDigest, "rebuiltDigest", location),
+    bunVersion: rebuild.bunVersion,
+    rebuiltAt: rebuild.rebuiltAt,
+    rebuiltAtMs,
+    causes: rebuild.causes.map((c) => ({ kind: c.kind, file: c.file ?? null, evidence: c.evidence, ...(c.confirmed === undefined ? {} : { confirmed: c.confirmed }) })),
+  };
+}
+
+/** The rebuild row to insert, columns in `REBUILD_COLUMNS` order (src/store/queries.ts). */
+export function rebuildValues(rebuild: RebuildRecord & { rebuiltAtMs: number }): unknown[] {
+  return [rebuild.digest, rebuild.reproducible, rebuild.rebuiltDigest, rebuild.bunVersion, rebuild.rebuiltAt, rebuild.rebuiltAtMs, JSON.stringify(rebuild.causes)];
+}
+
+export interface RebuildRow {
+  digest: string;
+  reproducible: boolean | number;
+  rebuilt_digest: string;
+  bun_version: string;
+  rebuilt_at: string;
+  causes: string;
+}
+
+export function toRebuild(row: RebuildRow): RebuildRecord {
+  return {
+    digest: row.digest,
+    reproducible: row.reproducible === true || row.reproducible === 1,
+    rebuiltDigest: row.rebuilt_digest,
+    bunVersion: row.bun_version,
+    rebuiltAt: row.rebuilt_at,
+    causes: JSON.parse(row.causes) as RebuildRecord["causes"],
+  };
+}
+
+/** SQLite keeps booleans as 0/1; null stays null (unknown) */
+export function toShipped(value: unknown): boolean | null {
+  return value === null || value === undefined ? null : value === true || value === 1;
+}
+
+export function toPackageMatch(row: ArtifactRow & { package_version: string; package_shipped: unknown }): PackageMatch {
+  return { ...toSummary(row), packageVersion: row.package_version, shipped: toShipped(row.package_shipped) };
 }
 
 export function normalizePin(pin: PinRecord, location: string): PinRecord {
@@ -174,7 +231,7 @@ function toSigner(row: ArtifactRow): ArtifactSummary["signer"] {
 export function toRecord(
   row: ArtifactRow,
   files: readonly { path: string; file_digest: string }[],
-  packages: readonly { name: string; version: string; integrity: string | null }[],
+  packages: readonly { name: string; version: string; integrity: string | null; shipped: unknown }[],
 ): ArtifactRecord {
   return {
     ...toSummary(row),
@@ -182,7 +239,7 @@ export function toRecord(
     signerTrustedRoot: row.signer_trusted_root ?? null,
     bundle: row.bundle!,
     files: files.map((f) => ({ path: f.path, digest: f.file_digest })),
-    packages: packages.map((p) => ({ name: p.name, version: p.version, integrity: p.integrity })),
+    packages: packages.map((p): LockedPackage => ({ name: p.name, version: p.version, integrity: p.integrity, shipped: toShipped(p.shipped) })),
   };
 }
 

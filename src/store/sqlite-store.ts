@@ -19,8 +19,9 @@ import { dirname } from "node:path";
 import { BunsealError } from "../errors.ts";
 import { CREATE_MIGRATIONS_TABLE, LATEST_VERSION, pendingMigrations } from "./migrations.ts";
 import { checkPinFollows } from "./pin-order.ts";
-import { ARTIFACT_INSERT_COLUMNS, ARTIFACT_INSERT_COUNT, artifactValues, lookupDigest, normalizeArtifact, normalizePin, normalizePinFilter, PIN_COLUMNS, pinValues, SUMMARY_COLUMNS, toPin, toRecord, toSummary, type ArtifactRow, type PinRow } from "./rows.ts";
-import type { ArtifactRecord, ArtifactSummary, PinFilter, PinRecord, Store } from "./store.ts";
+import { commitPrefixQuery, CURRENT_PINS_WHERE, listArtifactsQuery, packageCountQuery, packageMatchesQuery, REBUILD_COLUMNS, type Query } from "./queries.ts";
+import { ARTIFACT_INSERT_COLUMNS, ARTIFACT_INSERT_COUNT, artifactValues, lookupDigest, normalizeArtifact, normalizePin, normalizePinFilter, normalizeRebuild, PIN_COLUMNS, pinValues, rebuildValues, SUMMARY_COLUMNS, toPackageMatch, toPin, toRebuild, toRecord, toSummary, type ArtifactRow, type PinRow, type RebuildRow } from "./rows.ts";
+import type { ArtifactFilter, ArtifactRecord, ArtifactSummary, PackageMatch, PackageQuery, PinFilter, PinRecord, RebuildRecord, Store } from "./store.ts";
 import { storeError } from "./store-error.ts";
 
 const BUSY_TIMEOUT_MS = 5000;
@@ -70,7 +71,7 @@ async function switchToWal(db: Database): Promise<void> {
 }
 
 function migrate(db: Database, location: string): void {
-  // A read first, so opening an up-to-date store never waits for the write lock.
+  // A read first, so opening an up-to-date store never waits for the write lock: one query, in the common case.
   if (appliedVersion(db) === LATEST_VERSION) return;
   db.transaction(() => {
     db.run(CREATE_MIGRATIONS_TABLE);
@@ -83,57 +84,61 @@ function migrate(db: Database, location: string): void {
 }
 
 function appliedVersion(db: Database): number {
-  const table = db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
-  if (!table) return 0;
-  return (db.query("SELECT MAX(version) AS v FROM schema_migrations").get() as { v: number | null }).v ?? 0;
+  try {
+    return (db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get() as { v: number | null }).v ?? 0;
+  } catch (error) {
+    // a new file: nothing applied yet
+    if (/no such table: schema_migrations/.test((error as Error).message)) return 0;
+    throw error;
+  }
 }
 
 type Row = Record<string, any>;
 
-/** Prepared once per open store: compiling a statement costs more than running one of these lookups. */
-function prepareStatements(db: Database) {
-  const q = (text: string) => db.prepare<Row, any[]>(text);
-  return {
-    insertArtifact: q(`INSERT OR IGNORE INTO artifacts (${ARTIFACT_INSERT_COLUMNS}) VALUES (${Array(ARTIFACT_INSERT_COUNT).fill("?").join(", ")})`),
-    insertFile: q("INSERT INTO artifact_files (artifact_digest, ordinal, path, file_digest) VALUES (?, ?, ?, ?)"),
-    insertPackage: q("INSERT INTO artifact_packages (artifact_digest, ordinal, name, version, integrity) VALUES (?, ?, ?, ?, ?)"),
-    artifact: q(`SELECT ${SUMMARY_COLUMNS}, signer_public_key, signer_trusted_root, bundle FROM artifacts WHERE digest = ?`),
-    files: q("SELECT path, file_digest FROM artifact_files WHERE artifact_digest = ? ORDER BY ordinal"),
-    packages: q("SELECT name, version, integrity FROM artifact_packages WHERE artifact_digest = ? ORDER BY ordinal"),
-    byFile: q(`SELECT ${SUMMARY_COLUMNS} FROM artifacts WHERE digest IN (SELECT artifact_digest FROM artifact_files WHERE file_digest = ?) ORDER BY built_at_ms DESC, digest`),
-    // DISTINCT: a lockfile may list the same name@version twice, and an artifact is one answer.
-    byName: q(`SELECT ${SUMMARY_COLUMNS}, m.version AS package_version FROM (SELECT DISTINCT artifact_digest, version FROM artifact_packages WHERE name = ?) m JOIN artifacts a ON a.digest = m.artifact_digest ORDER BY a.built_at_ms DESC, a.digest, m.version`),
-    byNameVersion: q(`SELECT ${SUMMARY_COLUMNS}, m.version AS package_version FROM (SELECT DISTINCT artifact_digest, version FROM artifact_packages WHERE name = ? AND version = ?) m JOIN artifacts a ON a.digest = m.artifact_digest ORDER BY a.built_at_ms DESC, a.digest`),
-    newestPin: q("SELECT sequence, digest FROM pins WHERE service = ? AND env = ? ORDER BY sequence DESC LIMIT 1"),
-    latestPin: q(`SELECT ${PIN_COLUMNS} FROM pins WHERE service = ? AND env = ? ORDER BY sequence DESC LIMIT 1`),
-    insertPin: q(`INSERT INTO pins (${PIN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-  };
-}
+// The fixed statements, each prepared on first use and kept for the life of the store: compiling one
+// costs more than running one of these lookups, and a command that traces one digest uses only a few.
+const SQL = {
+  insertArtifact: `INSERT OR IGNORE INTO artifacts (${ARTIFACT_INSERT_COLUMNS}) VALUES (${Array(ARTIFACT_INSERT_COUNT).fill("?").join(", ")})`,
+  insertFile: "INSERT INTO artifact_files (artifact_digest, ordinal, path, file_digest) VALUES (?, ?, ?, ?)",
+  insertPackage: "INSERT INTO artifact_packages (artifact_digest, ordinal, name, version, integrity, shipped, built_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+  artifact: `SELECT ${SUMMARY_COLUMNS}, signer_public_key, signer_trusted_root, bundle FROM artifacts WHERE digest = ?`,
+  files: "SELECT path, file_digest FROM artifact_files WHERE artifact_digest = ? ORDER BY ordinal",
+  packages: "SELECT name, version, integrity, shipped FROM artifact_packages WHERE artifact_digest = ? ORDER BY ordinal",
+  byFile: `SELECT ${SUMMARY_COLUMNS} FROM artifacts WHERE digest IN (SELECT artifact_digest FROM artifact_files WHERE file_digest = ?) ORDER BY built_at_ms DESC, digest`,
+  newestPin: "SELECT sequence, digest FROM pins WHERE service = ? AND env = ? ORDER BY sequence DESC LIMIT 1",
+  latestPin: `SELECT ${PIN_COLUMNS} FROM pins WHERE service = ? AND env = ? ORDER BY sequence DESC LIMIT 1`,
+  currentPins: `SELECT ${PIN_COLUMNS} FROM pins ${CURRENT_PINS_WHERE}`,
+  insertPin: `INSERT INTO pins (${PIN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  insertRebuild: `INSERT INTO rebuilds (${REBUILD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  rebuilds: `SELECT ${REBUILD_COLUMNS} FROM rebuilds WHERE digest = ? ORDER BY rebuilt_at_ms, id`,
+} as const;
 
 class SqliteStore implements Store {
   readonly location: string;
   readonly #db: Database;
   readonly #put: (record: ArtifactRecord) => void;
   readonly #append: (pin: PinRecord) => void;
-  readonly #pinQueries = new Map<string, Statement<PinRow>>();
-  readonly #q: ReturnType<typeof prepareStatements>;
+  /** prepared statements by their text: the fixed ones, and each variant of the paged queries */
+  readonly #statements = new Map<string, Statement<Row, any[]>>();
 
   constructor(db: Database, location: string) {
     this.#db = db;
     this.location = location;
-    this.#q = prepareStatements(db);
     const put = db.transaction((record: ArtifactRecord) => {
       const values = artifactValues(record, location) as any[];
       // Files and packages only with a new artifact row: putting a digest twice changes nothing.
-      if (this.#q.insertArtifact.run(...values).changes === 0) return;
-      record.files.forEach((f, i) => this.#q.insertFile.run(record.digest, i, f.path, f.digest));
-      record.packages.forEach((p, i) => this.#q.insertPackage.run(record.digest, i, p.name, p.version, p.integrity));
+      if (this.#q(SQL.insertArtifact).run(...values).changes === 0) return;
+      const builtAtMs = Date.parse(record.builtAt);
+      const insertFile = this.#q(SQL.insertFile);
+      const insertPackage = this.#q(SQL.insertPackage);
+      record.files.forEach((f, i) => insertFile.run(record.digest, i, f.path, f.digest));
+      record.packages.forEach((p, i) => insertPackage.run(record.digest, i, p.name, p.version, p.integrity, p.shipped, builtAtMs));
     });
     this.#put = put.immediate;
     const append = db.transaction((pin: PinRecord) => {
-      const newest = this.#q.newestPin.get(pin.service, pin.env) as { sequence: number; digest: string } | null;
+      const newest = this.#q(SQL.newestPin).get(pin.service, pin.env) as { sequence: number; digest: string } | null;
       checkPinFollows(pin, newest, location);
-      this.#q.insertPin.run(...(pinValues(pin) as any[]));
+      this.#q(SQL.insertPin).run(...(pinValues(pin) as any[]));
     });
     this.#append = append.immediate;
   }
@@ -146,23 +151,39 @@ class SqliteStore implements Store {
     const digest = lookupDigest(asked);
     if (digest === undefined) return undefined;
     return this.#run("read", () => {
-      const row = this.#q.artifact.get(digest) as ArtifactRow | null;
+      const row = this.#q(SQL.artifact).get(digest) as ArtifactRow | null;
       if (!row) return undefined;
-      return toRecord(row, this.#q.files.all(digest) as any[], this.#q.packages.all(digest) as any[]);
+      return toRecord(row, this.#q(SQL.files).all(digest) as any[], this.#q(SQL.packages).all(digest) as any[]);
     });
   }
 
   async findByFileDigest(asked: string): Promise<ArtifactSummary[]> {
     const digest = lookupDigest(asked);
     if (digest === undefined) return [];
-    return this.#run("read", () => (this.#q.byFile.all(digest) as ArtifactRow[]).map(toSummary));
+    return this.#run("read", () => (this.#q(SQL.byFile).all(digest) as ArtifactRow[]).map(toSummary));
   }
 
-  async findByPackage(name: string, version?: string): Promise<(ArtifactSummary & { packageVersion: string })[]> {
+  async findByPackage(name: string, version?: string, options: PackageQuery = {}): Promise<PackageMatch[]> {
+    const query = packageMatchesQuery("sqlite", name, version, options);
+    return this.#run("read", () => (this.#all(query) as any[]).map(toPackageMatch));
+  }
+
+  async countByPackage(name: string, version?: string): Promise<{ artifacts: number; shipped: number }> {
+    const query = packageCountQuery("sqlite", name, version);
     return this.#run("read", () => {
-      const rows = (version === undefined ? this.#q.byName.all(name) : this.#q.byNameVersion.all(name, version)) as (ArtifactRow & { package_version: string })[];
-      return rows.map((row) => ({ ...toSummary(row), packageVersion: row.package_version }));
+      const [row] = this.#all(query) as { artifacts: number; shipped: number }[];
+      return { artifacts: row?.artifacts ?? 0, shipped: row?.shipped ?? 0 };
     });
+  }
+
+  async listArtifacts(filter: ArtifactFilter = {}): Promise<ArtifactSummary[]> {
+    const query = listArtifactsQuery("sqlite", filter);
+    return this.#run("read", () => (this.#all(query) as ArtifactRow[]).map(toSummary));
+  }
+
+  async findByCommitPrefix(prefix: string, limit?: number): Promise<ArtifactSummary[]> {
+    const query = commitPrefixQuery("sqlite", prefix, limit);
+    return this.#run("read", () => (this.#all(query) as ArtifactRow[]).map(toSummary));
   }
 
   async appendPin(pin: PinRecord): Promise<void> {
@@ -174,22 +195,31 @@ class SqliteStore implements Store {
     if (filter === undefined) return [];
     return this.#run("read", () => {
       const keys = (["service", "env", "digest"] as const).filter((k) => filter[k] !== undefined);
-      const key = keys.join(",");
-      let statement = this.#pinQueries.get(key);
-      if (!statement) {
-        const where = keys.length === 0 ? "" : `WHERE ${keys.map((k) => `${k} = ?`).join(" AND ")}`;
-        statement = this.#db.prepare<PinRow, any[]>(`SELECT ${PIN_COLUMNS} FROM pins ${where} ORDER BY service, env, sequence`);
-        this.#pinQueries.set(key, statement);
-      }
-      return statement.all(...keys.map((k) => filter[k]!)).map(toPin);
+      const where = keys.length === 0 ? "" : `WHERE ${keys.map((k) => `${k} = ?`).join(" AND ")}`;
+      return (this.#q(`SELECT ${PIN_COLUMNS} FROM pins ${where} ORDER BY service, env, sequence`).all(...keys.map((k) => filter[k]!)) as PinRow[]).map(toPin);
     });
   }
 
   async latestPin(service: string, env: string): Promise<PinRecord | undefined> {
     return this.#run("read", () => {
-      const row = this.#q.latestPin.get(service, env) as PinRow | null;
+      const row = this.#q(SQL.latestPin).get(service, env) as PinRow | null;
       return row ? toPin(row) : undefined;
     });
+  }
+
+  async currentPins(): Promise<PinRecord[]> {
+    return this.#run("read", () => (this.#q(SQL.currentPins).all() as PinRow[]).map(toPin));
+  }
+
+  async putRebuild(rebuild: RebuildRecord): Promise<void> {
+    const row = rebuildValues(normalizeRebuild(rebuild, this.location));
+    this.#run("write to", () => this.#q(SQL.insertRebuild).run(...(row as any[])));
+  }
+
+  async rebuildsOf(asked: string): Promise<RebuildRecord[]> {
+    const digest = lookupDigest(asked);
+    if (digest === undefined) return [];
+    return this.#run("read", () => (this.#q(SQL.rebuilds).all(digest) as RebuildRow[]).map(toRebuild));
   }
 
   async checkWritable(): Promise<void> {
@@ -202,6 +232,19 @@ class SqliteStore implements Store {
 
   async close(): Promise<void> {
     this.#db.close();
+  }
+
+  #q(text: string): Statement<Row, any[]> {
+    let statement = this.#statements.get(text);
+    if (!statement) {
+      statement = this.#db.prepare<Row, any[]>(text);
+      this.#statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  #all(query: Query): Row[] {
+    return this.#q(query.text).all(...(query.params as any[]));
   }
 
   #run<T>(action: string, fn: () => T): T {

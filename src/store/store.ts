@@ -43,7 +43,19 @@ export interface ArtifactRecord {
   /** every output file inside the tar */
   files: { path: string; digest: string }[];
   /** every locked package */
-  packages: { name: string; version: string; integrity: string | null }[];
+  packages: LockedPackage[];
+}
+
+/** One package of an artifact's lockfile. */
+export interface LockedPackage {
+  name: string;
+  version: string;
+  integrity: string | null;
+  /**
+   * whether at least one of its files went into an output (src/inventory/shipped.ts);
+   * null: recorded before the store kept this (schema version 3), so unknown
+   */
+  shipped: boolean | null;
 }
 
 /** An artifact without the bulky parts, for listings. */
@@ -68,6 +80,46 @@ export interface PinRecord {
   bundle: string;
 }
 
+/** An artifact that locked a package, with the version it locked and whether it shipped it (null: unknown). */
+export type PackageMatch = ArtifactSummary & { packageVersion: string; shipped: boolean | null };
+
+export interface PackageQuery {
+  /** at most this many (default: all) */
+  limit?: number;
+  /** an opaque cursor, a page's `nextCursor` (src/store/pages.ts): the matches after it in the same order */
+  after?: string;
+  /** only artifacts that shipped the package */
+  shippedOnly?: boolean;
+  /** only artifacts that locked it without shipping it, or recorded before the store knew (shipped false or null) */
+  lockedOnly?: boolean;
+}
+
+export interface ArtifactFilter {
+  service?: string;
+  /** at most this many (default: all) */
+  limit?: number;
+  /** an opaque cursor, a page's `nextCursor` (src/store/pages.ts): the artifacts built before it */
+  before?: string;
+}
+
+/**
+ * A rebuild's verdict, as `rebuild --store` reached it: a note this bunseal
+ * made, not a signed statement (the rebuild attestation is that, when the
+ * artifact reproduced and a key signed it).
+ */
+export interface RebuildRecord {
+  /** sha256 hex of the artifact rebuilt */
+  digest: string;
+  reproducible: boolean;
+  /** sha256 hex of what the rebuild made */
+  rebuiltDigest: string;
+  /** the Bun the rebuild used */
+  bunVersion: string;
+  /** ISO 8601 */
+  rebuiltAt: string;
+  causes: { kind: string; file: string | null; evidence: string; confirmed?: boolean }[];
+}
+
 export interface PinFilter {
   service?: string;
   env?: string;
@@ -82,8 +134,17 @@ export interface Store {
   getArtifact(digest: string): Promise<ArtifactRecord | undefined>;
   /** artifacts that contain an output file with this sha256 */
   findByFileDigest(digest: string): Promise<ArtifactSummary[]>;
-  /** artifacts that locked this package (any version when `version` is absent), newest build first */
-  findByPackage(name: string, version?: string): Promise<(ArtifactSummary & { packageVersion: string })[]>;
+  /**
+   * artifacts that locked this package (any version when `version` is absent: one match per version
+   * an artifact locked), newest build first; pages with `limit` and `after` (src/store/pages.ts)
+   */
+  findByPackage(name: string, version?: string, options?: PackageQuery): Promise<PackageMatch[]>;
+  /** how many artifacts locked this package, and how many of them shipped it (unknown counts as not shipped), without listing them */
+  countByPackage(name: string, version?: string): Promise<{ artifacts: number; shipped: number }>;
+  /** artifacts, newest build first, of one service or all */
+  listArtifacts(filter?: ArtifactFilter): Promise<ArtifactSummary[]>;
+  /** artifacts built from a commit whose hash starts with `prefix` (7 to 64 hex characters), newest build first */
+  findByCommitPrefix(prefix: string, limit?: number): Promise<ArtifactSummary[]>;
   /**
    * Appends a pin. `pin.sequence` must be exactly one more than the newest
    * sequence for (service, env) (1 for the first) and `previousDigest` must be
@@ -95,6 +156,12 @@ export interface Store {
   /** pins matching the filter, oldest first within each (service, env) */
   pins(filter?: PinFilter): Promise<PinRecord[]>;
   latestPin(service: string, env: string): Promise<PinRecord | undefined>;
+  /** the newest pin of every (service, env): what runs where now, sorted by service, then env */
+  currentPins(): Promise<PinRecord[]>;
+  /** Appends a rebuild's verdict (every run is kept, a repeated one too). */
+  putRebuild(result: RebuildRecord): Promise<void>;
+  /** the recorded rebuilds of an artifact, oldest first */
+  rebuildsOf(digest: string): Promise<RebuildRecord[]>;
   /**
    * Fails with STORE_FAILED unless a write could go through now (the file or
    * server is not read-only, the user may insert): asked before work that

@@ -18,6 +18,24 @@ async function open(): Promise<Store> {
 }
 
 storeContract("PostgreSQL", open, {
+  async blank() {
+    const url = new URL(await postgresUrl());
+    // as a store opened there will name itself, so query() reaches it
+    urls.set(`${url.protocol}//${url.host}${url.pathname}`, url.href);
+    return {
+      dialect: "postgres",
+      spec: url.href,
+      async run(text) {
+        const sql = new SQL(url.href, { max: 1, database: url.pathname.slice(1), connection: { search_path: "bunseal" } });
+        try {
+          await sql.unsafe("CREATE SCHEMA IF NOT EXISTS bunseal");
+          await sql.unsafe(text);
+        } finally {
+          await sql.close();
+        }
+      },
+    };
+  },
   spec: (store) => urls.get(store.location)!,
   async query(store, text) {
     // The store keeps its tables in the schema `bunseal`.

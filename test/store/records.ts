@@ -37,7 +37,8 @@ export function artifact(tag: string, shape: ArtifactShape = {}): ArtifactRecord
     builtAt: shape.builtAt ?? "2026-03-01T12:00:00.000Z",
     bundle: JSON.stringify({ mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json", tag }),
     files: Array.from({ length: files }, (_, i) => ({ path: `dist/${tag}/chunk-${i}.js`, digest: hex(`file:${tag}:${i}`) })),
-    packages: Array.from({ length: packages }, (_, i) => ({ name: `pkg-${i}`, version: `1.0.${i}`, integrity: i % 2 ? null : `sha512-${hex(`pkg:${i}`)}` })),
+    // shipped, locked only, unknown (a record from before the store kept it), in turn
+    packages: Array.from({ length: packages }, (_, i) => ({ name: `pkg-${i}`, version: `1.0.${i}`, integrity: i % 2 ? null : `sha512-${hex(`pkg:${i}`)}`, shipped: [true, false, null][i % 3]! })),
   };
 }
 

@@ -21,6 +21,23 @@ async function open(): Promise<Store> {
 }
 
 storeContract("SQLite", open, {
+  async blank() {
+    const dir = await makeTempDir("bunseal-store-");
+    dirs.push(dir);
+    const path = join(dir.path, "old.db");
+    return {
+      dialect: "sqlite",
+      spec: `sqlite:${path}`,
+      async run(text) {
+        const db = new Database(path, { create: true });
+        try {
+          db.run(text);
+        } finally {
+          db.close();
+        }
+      },
+    };
+  },
   // The location of a SQLite store is its spec: it holds no credentials.
   spec: (store) => store.location,
   async query(store, text) {

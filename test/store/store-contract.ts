@@ -4,9 +4,11 @@
  * never drift apart.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { LATEST_VERSION, MIGRATIONS } from "../../src/store/migrations.ts";
+import { CREATE_MIGRATIONS_TABLE, LATEST_VERSION, MIGRATIONS, type Dialect } from "../../src/store/migrations.ts";
 import { openStore } from "../../src/store/open-store.ts";
-import type { PinRecord, Store } from "../../src/store/store.ts";
+import { artifactPage, packagePage } from "../../src/store/pages.ts";
+import { ARTIFACT_INSERT_COLUMNS, artifactValues } from "../../src/store/rows.ts";
+import type { ArtifactRecord, PackageMatch, PackageQuery, PinRecord, RebuildRecord, Store } from "../../src/store/store.ts";
 import { rejection } from "../helpers/expect-error.ts";
 import { processContract } from "./process-contract.ts";
 import { artifact, chainPin, hex } from "./records.ts";
@@ -17,6 +19,8 @@ export interface StoreHarness {
   spec(store: Store): string;
   /** runs SQL directly on the store's database (schema-qualified where the backend needs it) */
   query(store: Store, text: string): Promise<Record<string, unknown>[]>;
+  /** an empty database, its spec, and a way to run SQL in it (where the store's tables go) before a store opens it */
+  blank(): Promise<{ dialect: Dialect; spec: string; run(text: string): Promise<void> }>;
 }
 
 export function storeContract(name: string, open: () => Promise<Store>, harness: StoreHarness): void {
@@ -87,22 +91,185 @@ export function storeContract(name: string, open: () => Promise<Store>, harness:
       expect(await store.findByFileDigest(hex("nowhere"))).toEqual([]);
     });
 
-    test("findByPackage finds by name and version, or by name alone once per version", async () => {
+    test("findByPackage finds by name and version, or by name alone once per version, shipped if any copy shipped", async () => {
       const store = await fresh();
       const a = artifact("a", { builtAt: "2026-01-01T00:00:00.000Z" });
       const b = artifact("b", { builtAt: "2026-01-02T00:00:00.000Z" });
-      a.packages.push({ name: "left-pad", version: "1.3.0", integrity: null });
-      // b locks two versions of left-pad, and one of them twice (two paths in the lockfile)
-      b.packages.push({ name: "left-pad", version: "1.3.0", integrity: null }, { name: "left-pad", version: "1.1.0", integrity: null }, { name: "left-pad", version: "1.3.0", integrity: null });
+      a.packages.push({ name: "left-pad", version: "1.3.0", integrity: null, shipped: false });
+      // b locks two versions of left-pad, and one of them twice (two paths in the lockfile): one copy bundled, one not
+      b.packages.push({ name: "left-pad", version: "1.3.0", integrity: null, shipped: false }, { name: "left-pad", version: "1.1.0", integrity: null, shipped: false }, { name: "left-pad", version: "1.3.0", integrity: null, shipped: true });
       await store.putArtifact(a);
       await store.putArtifact(b);
       const exact = await store.findByPackage("left-pad", "1.3.0");
-      expect(exact.map((r) => [r.name, r.packageVersion])).toEqual([["b", "1.3.0"], ["a", "1.3.0"]]);
+      expect(exact.map((r) => [r.name, r.packageVersion, r.shipped])).toEqual([["b", "1.3.0", true], ["a", "1.3.0", false]]);
+      // newest build first; within one artifact, versions in descending order
       const any = await store.findByPackage("left-pad");
-      expect(any.map((r) => [r.name, r.packageVersion])).toEqual([["b", "1.1.0"], ["b", "1.3.0"], ["a", "1.3.0"]]);
+      expect(any.map((r) => [r.name, r.packageVersion, r.shipped])).toEqual([["b", "1.3.0", true], ["b", "1.1.0", false], ["a", "1.3.0", false]]);
       expect(any[0]).not.toHaveProperty("bundle");
+      const { bundle, files, packages, signerPublicKey, signerTrustedRoot, ...summary } = b;
+      expect(any[0]).toEqual({ ...summary, packageVersion: "1.3.0", shipped: true });
       expect(await store.findByPackage("left-pad", "9.9.9")).toEqual([]);
       expect(await store.findByPackage("right-pad")).toEqual([]);
+      expect(await store.countByPackage("left-pad", "1.3.0")).toEqual({ artifacts: 2, shipped: 1 });
+      // by name alone an artifact counts once, however many versions it locked
+      expect(await store.countByPackage("left-pad")).toEqual({ artifacts: 2, shipped: 1 });
+      expect(await store.countByPackage("right-pad")).toEqual({ artifacts: 0, shipped: 0 });
+    });
+
+    test("findByPackage pages newest build first, shipped only or locked only, with ties on the build time kept apart", async () => {
+      const store = await fresh();
+      const records: ArtifactRecord[] = [];
+      for (let i = 0; i < 9; i++) {
+        // 0 and 1 were built in the same millisecond; the digest breaks the tie
+        const record = artifact(`paged-${i}`, { builtAt: new Date(Date.UTC(2026, 0, 1) + Math.max(i, 1) * 60_000).toISOString() });
+        // shipped, locked only, unknown (recorded before the store kept it), in turn; every third also locks 2.0.0
+        record.packages.push({ name: "is-odd", version: "1.0.0", integrity: null, shipped: [true, false, null][i % 3]! });
+        if (i % 3 === 0) record.packages.push({ name: "is-odd", version: "2.0.0", integrity: null, shipped: false });
+        records.push(record);
+      }
+      for (const record of records.toReversed()) await store.putArtifact(record);
+      const key = (m: PackageMatch) => `${m.name}@${m.packageVersion}`;
+      const all = await store.findByPackage("is-odd");
+      expect(all).toHaveLength(12);
+      expect(all.slice(0, 3).map(key)).toEqual(["paged-8@1.0.0", "paged-7@1.0.0", "paged-6@2.0.0"]);
+      const lastThree = records[0]!.digest > records[1]!.digest ? ["paged-0@2.0.0", "paged-0@1.0.0", "paged-1@1.0.0"] : ["paged-1@1.0.0", "paged-0@2.0.0", "paged-0@1.0.0"];
+      expect(all.slice(-3).map(key)).toEqual(lastThree);
+      const walk = async (version: string | undefined, query: PackageQuery, limit: number) => {
+        const seen: string[] = [];
+        let after: string | undefined;
+        for (let pages = 0; ; pages++) {
+          const page = await packagePage(store, "is-odd", version, { ...query, limit, after });
+          expect(page.items.length).toBeLessThanOrEqual(limit);
+          seen.push(...page.items.map(key));
+          if (page.nextCursor === null) return seen;
+          after = page.nextCursor;
+          expect(pages).toBeLessThan(20);
+        }
+      };
+      for (const limit of [1, 2, 5, 12, 50]) {
+        expect(await walk(undefined, {}, limit)).toEqual(all.map(key));
+        expect(await walk("1.0.0", { shippedOnly: true }, limit)).toEqual(all.filter((m) => m.packageVersion === "1.0.0" && m.shipped === true).map(key));
+        expect(await walk(undefined, { lockedOnly: true }, limit)).toEqual(all.filter((m) => m.shipped !== true).map(key));
+      }
+      expect((await store.findByPackage("is-odd", "1.0.0", { shippedOnly: true })).map((m) => m.shipped)).toEqual([true, true, true]);
+      expect(new Set((await store.findByPackage("is-odd", "1.0.0", { lockedOnly: true })).map((m) => m.shipped))).toEqual(new Set([false, null]));
+      expect(await store.countByPackage("is-odd", "1.0.0")).toEqual({ artifacts: 9, shipped: 3 });
+      expect(await store.countByPackage("is-odd", "2.0.0")).toEqual({ artifacts: 3, shipped: 0 });
+      expect(await store.countByPackage("is-odd")).toEqual({ artifacts: 9, shipped: 3 });
+    });
+
+    test("a cursor that is not one a page gave, or a limit that is no page size, is a usage error", async () => {
+      const store = await fresh();
+      for (const after of ["", "p.", "p.bm90IGpzb24", `a.${Buffer.from(JSON.stringify([1, hex("x")])).toString("base64url")}`, `p.${Buffer.from(JSON.stringify([1, "not-hex", "1.0.0"])).toString("base64url")}`]) {
+        const error = await rejection(store.findByPackage("is-odd", undefined, { after }));
+        expect(error.code).toBe("USAGE");
+        expect(error.message).toStartWith("after: expected a cursor from a previous page's nextCursor, got ");
+      }
+      expect((await rejection(store.listArtifacts({ before: "p.x" }))).message).toStartWith("before: expected a cursor from a previous page's nextCursor");
+      for (const limit of [0, -1, 1.5, Number.NaN]) expect((await rejection(store.findByPackage("is-odd", undefined, { limit }))).message).toBe(`limit: expected a whole number from 1, got ${limit}`);
+      expect((await rejection(store.findByPackage("is-odd", undefined, { shippedOnly: true, lockedOnly: true }))).code).toBe("USAGE");
+    });
+
+    test("listArtifacts pages newest build first, for every service or one", async () => {
+      const store = await fresh();
+      const records = Array.from({ length: 7 }, (_, i) => ({ ...artifact(`listed-${i}`, { builtAt: new Date(Date.UTC(2026, 1, 1) + (i % 6) * 3_600_000).toISOString() }), service: i % 2 ? "web" : "api" }));
+      for (const record of records) await store.putArtifact(record);
+      const all = await store.listArtifacts();
+      expect(all.map((a) => a.name).slice(0, 2)).toEqual(["listed-5", "listed-4"]);
+      expect(all).toHaveLength(7);
+      const { bundle, files, packages, signerPublicKey, signerTrustedRoot, ...summary } = records[5]!;
+      expect(all[0]).toEqual(summary);
+      for (const service of [undefined, "web"]) {
+        const seen: string[] = [];
+        let before: string | undefined;
+        do {
+          const page = await artifactPage(store, { service, limit: 2, before });
+          seen.push(...page.items.map((a) => a.name));
+          before = page.nextCursor ?? undefined;
+        } while (before);
+        expect(seen).toEqual(all.filter((a) => service === undefined || a.service === service).map((a) => a.name));
+      }
+      expect((await store.listArtifacts({ service: "api", limit: 1 })).map((a) => a.name)).toEqual(["listed-4"]);
+      expect(await store.listArtifacts({ service: "nobody" })).toEqual([]);
+    });
+
+    test("findByCommitPrefix finds by 7 or more hex characters, in either case, newest first", async () => {
+      const store = await fresh();
+      const older = { ...artifact("c-old", { builtAt: "2026-01-01T00:00:00Z" }), commit: "abcdef0123456789abcdef0123456789abcdef01" };
+      const newer = { ...artifact("c-new", { builtAt: "2026-01-02T00:00:00Z" }), commit: "abcdef0fffffffffffffffffffffffffffffffff" };
+      const other = { ...artifact("c-other"), commit: "abcdef1000000000000000000000000000000000" };
+      for (const record of [older, newer, other]) await store.putArtifact(record);
+      expect((await store.findByCommitPrefix("abcdef0")).map((a) => a.name)).toEqual(["c-new", "c-old"]);
+      expect((await store.findByCommitPrefix("ABCDEF0")).map((a) => a.name)).toEqual(["c-new", "c-old"]);
+      expect((await store.findByCommitPrefix("abcdef0", 1)).map((a) => a.name)).toEqual(["c-new"]);
+      expect((await store.findByCommitPrefix(older.commit)).map((a) => a.name)).toEqual(["c-old"]);
+      expect(await store.findByCommitPrefix("0000000")).toEqual([]);
+      for (const prefix of ["abcdef", "abcdefg", "abc%def", "", "a".repeat(65)]) {
+        const error = await rejection(store.findByCommitPrefix(prefix));
+        expect(error.code).toBe("USAGE");
+        expect(error.message).toStartWith("commit prefix: expected 7 to 64 hex characters, got ");
+      }
+    });
+
+    test("currentPins is the newest pin of every (service, env), sorted", async () => {
+      const store = await fresh();
+      expect(await store.currentPins()).toEqual([]);
+      for (const [service, env, count] of [["web", "prod", 2], ["api", "staging", 3], ["api", "prod", 5]] as const) {
+        for (let n = 1; n <= count; n++) await store.appendPin(chainPin(service, env, n));
+      }
+      expect(await store.currentPins()).toEqual([chainPin("api", "prod", 5), chainPin("api", "staging", 3), chainPin("web", "prod", 2)]);
+    });
+
+    test("rebuilds are kept per artifact, every run, oldest first", async () => {
+      const store = await fresh();
+      const digest = artifact("rebuilt").digest;
+      const later: RebuildRecord = { digest, reproducible: false, rebuiltDigest: hex("other bytes"), bunVersion: "1.4.6", rebuiltAt: "2026-04-02T00:00:00.000Z", causes: [{ kind: "timestamp", file: "index.js", evidence: "Date.now() at build time", confirmed: true }, { kind: "path", file: null, evidence: "/tmp in a source map" }] };
+      // by its text it looks later; by the clock it is half an hour earlier
+      const earlier: RebuildRecord = { digest, reproducible: true, rebuiltDigest: digest, bunVersion: "1.4.5", rebuiltAt: "2026-04-02T00:30:00+01:00", causes: [] };
+      await store.putRebuild(later);
+      // as `rebuild` reports digests: sha256:, and a statement may have written them in upper case
+      await store.putRebuild({ ...earlier, digest: `sha256:${digest.toUpperCase()}`, rebuiltDigest: `sha256:${digest}` });
+      await store.putRebuild(later);
+      expect(await store.rebuildsOf(digest)).toEqual([earlier, later, later]);
+      expect(await store.rebuildsOf(`sha256:${digest.toUpperCase()}`)).toHaveLength(3);
+      expect(await store.rebuildsOf(hex("never rebuilt"))).toEqual([]);
+      expect(await store.rebuildsOf("not a digest")).toEqual([]);
+      const error = await rejection(store.putRebuild({ ...earlier, rebuiltAt: "later" }));
+      expect(error.code).toBe("STORE_INVALID");
+      expect(error.message).toContain('expected rebuiltAt as an ISO 8601 time, got "later"');
+      expect((await rejection(store.putRebuild({ ...earlier, rebuiltDigest: "nope" }))).code).toBe("STORE_INVALID");
+    });
+
+    test("a version 2 store migrates: its packages read back as shipped unknown, in build order, counted as not shipped", async () => {
+      const blank = await harness.blank();
+      await blank.run(CREATE_MIGRATIONS_TABLE);
+      for (const migration of MIGRATIONS.filter((m) => m.version <= 2)) {
+        for (const statement of migration.statements(blank.dialect)) await blank.run(statement);
+        await blank.run(`INSERT INTO schema_migrations (version, applied_at) VALUES (${migration.version}, '2026-01-01T00:00:00Z')`);
+      }
+      // two artifacts whose digests sort against their build times, so an order from a failed backfill would show
+      const [first, second] = [artifact("v2-a", { builtAt: "2026-01-01T00:00:00Z" }), artifact("v2-b", { builtAt: "2026-01-02T00:00:00Z" })].sort((x, y) => (x.digest < y.digest ? 1 : -1));
+      const old = [{ ...first!, builtAt: "2026-01-01T00:00:00.000Z" }, { ...second!, builtAt: "2026-01-02T00:00:00.000Z" }];
+      for (const record of old) {
+        await blank.run(`INSERT INTO artifacts (${ARTIFACT_INSERT_COLUMNS}) VALUES (${artifactValues(record, "test").map(literal).join(", ")})`);
+        for (const [i, f] of record.files.entries()) await blank.run(`INSERT INTO artifact_files (artifact_digest, ordinal, path, file_digest) VALUES (${[record.digest, i, f.path, f.digest].map(literal).join(", ")})`);
+        for (const [i, p] of record.packages.entries()) await blank.run(`INSERT INTO artifact_packages (artifact_digest, ordinal, name, version, integrity) VALUES (${[record.digest, i, p.name, p.version, p.integrity].map(literal).join(", ")})`);
+      }
+      const store = await openStore(blank.spec);
+      opened.push(store);
+      const unknown = (record: ArtifactRecord) => ({ ...record, packages: record.packages.map((p) => ({ ...p, shipped: null })) });
+      expect(await store.getArtifact(old[0]!.digest)).toEqual(unknown(old[0]!));
+      const pkg = old[0]!.packages[0]!;
+      expect((await store.findByPackage(pkg.name, pkg.version)).map((m) => [m.digest, m.shipped])).toEqual([[old[1]!.digest, null], [old[0]!.digest, null]]);
+      expect(await store.findByPackage(pkg.name, pkg.version, { shippedOnly: true })).toEqual([]);
+      expect(await store.countByPackage(pkg.name, pkg.version)).toEqual({ artifacts: 2, shipped: 0 });
+      // and new records beside them keep what they know
+      const fresh3 = artifact("v3", { builtAt: "2026-01-03T00:00:00.000Z" });
+      await store.putArtifact(fresh3);
+      expect((await store.findByPackage(pkg.name, pkg.version)).map((m) => m.shipped)).toEqual([true, null, null]);
+      expect(await store.countByPackage(pkg.name, pkg.version)).toEqual({ artifacts: 3, shipped: 1 });
+      const rows = await harness.query(store, "SELECT version FROM schema_migrations ORDER BY version");
+      expect(rows.map((r) => Number(r.version))).toEqual(MIGRATIONS.map((m) => m.version));
     });
 
     test("pins append in sequence, each naming the one before", async () => {
@@ -185,4 +352,12 @@ export function storeContract(name: string, open: () => Promise<Store>, harness:
 
     processContract(fresh, harness);
   });
+}
+
+/** A value as SQL text, for the rows of a store written as an older bunseal wrote them. */
+function literal(value: unknown): string {
+  if (value === null || value === undefined) return "NULL";
+  if (typeof value === "boolean") return value ? "TRUE" : "FALSE";
+  if (typeof value === "number") return String(value);
+  return `'${String(value).replaceAll("'", "''")}'`;
 }

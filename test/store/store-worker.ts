@@ -24,7 +24,7 @@ export const CHURN_MARKER = "churn-marker";
 export function churnArtifact(tag: string) {
   const size = parseInt(tag.replace(/\D/g, "").slice(-3) || "0", 10);
   const record = artifact(tag, { files: 300 + (size % 7) * 100, packages: 100 + (size % 5) * 50 });
-  record.packages.push({ name: CHURN_MARKER, version: "1.0.0", integrity: null });
+  record.packages.push({ name: CHURN_MARKER, version: "1.0.0", integrity: null, shipped: true });
   return record;
 }
 

@@ -22,6 +22,7 @@ import { registerStore } from "./commands/store.ts";
 import { registerTrace } from "./commands/trace.ts";
 import { registerRebuild } from "./commands/rebuild.ts";
 import { registerSbom } from "./commands/sbom.ts";
+import { registerServe } from "./commands/serve.ts";
 import { registerVerify } from "./commands/verify.ts";
 import { wantsJson } from "./output.ts";
 
@@ -78,6 +79,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerStore(program, setExit);
   registerInspect(program, setExit);
   registerSbom(program, setExit);
+  registerServe(program, setExit);
   registerDeps(program, setExit);
   return program;
 }

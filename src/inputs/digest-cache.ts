@@ -13,7 +13,8 @@
  *   `$XDG_CACHE_HOME/bunseal`, else `~/.cache/bunseal`), never in the project,
  *   which is hostile input, and out of the build's sandbox;
  * - a cache that cannot be opened or written is no cache: the files are hashed.
- * `BUNSEAL_CACHE_DIR=off` turns it off.
+ * `BUNSEAL_CACHE_DIR=off` turns it off. Another bunseal writing at the same moment is waited for
+ * 50 ms at most: a busy cache is skipped, never waited on.
  */
 import type { Database } from "bun:sqlite";
 import { mkdirSync, type BigIntStats } from "node:fs";
@@ -68,7 +69,7 @@ export function openDigestCache(root: string, env: Readonly<Record<string, strin
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const { Database } = require("bun:sqlite") as typeof import("bun:sqlite");
     db = new Database(join(dir, "digests-v1.sqlite"), { create: true });
-    db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 2000;");
+    db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 50;");
     db.exec("CREATE TABLE IF NOT EXISTS digests (path TEXT PRIMARY KEY, stat TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL) WITHOUT ROWID");
     const prefix = root.endsWith("/") ? root : `${root}/`;
     // a range on the primary key: every path under the folder, none beside it

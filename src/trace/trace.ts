@@ -5,7 +5,9 @@
  * signed it, whether it still verifies, and where it is or was pinned.
  */
 import { BunsealError } from "../errors.ts";
-import type { ArtifactRecord, ArtifactSummary, PinRecord, Store } from "../store/store.ts";
+import { invalidCursor } from "../store/cursor.ts";
+import { packagePage, type Page } from "../store/pages.ts";
+import type { ArtifactRecord, ArtifactSummary, PackageMatch as StoredMatch, PinRecord, RebuildRecord, Store } from "../store/store.ts";
 import { verifyStored } from "../store/verify-stored.ts";
 import { parseDigest, sha256File } from "../util/digest.ts";
 
@@ -26,6 +28,8 @@ export interface TraceMatch {
   verifies: boolean;
   verifyFailures: string[];
   pins: PinPlace[];
+  /** the rebuilds `rebuild --store` recorded, oldest first: verdicts this bunseal reached, not signed statements */
+  rebuilds: RebuildRecord[];
 }
 
 export interface TraceReport {
@@ -51,17 +55,19 @@ export async function trace(store: Store, target: string): Promise<TraceReport> 
 }
 
 export async function describe(store: Store, record: ArtifactRecord): Promise<TraceMatch> {
-  const [verdict, pins] = await Promise.all([verifyStored(record, undefined, { allowDirty: true }), store.pins({ digest: record.digest })]);
-  return { artifact: summarize(record), verifies: verdict.verified, verifyFailures: verdict.failures.map((f) => `${f.code}: ${f.message}`), pins: await places(store, pins) };
+  const [verdict, pins, rebuilds] = await Promise.all([verifyStored(record, undefined, { allowDirty: true }), store.pins({ digest: record.digest }), store.rebuildsOf(record.digest)]);
+  return { artifact: summarize(record), verifies: verdict.verified, verifyFailures: verdict.failures.map((f) => `${f.code}: ${f.message}`), pins: await places(store, pins), rebuilds };
 }
 
-async function places(store: Store, pins: readonly PinRecord[]): Promise<PinPlace[]> {
-  const latest = new Map<string, number>();
-  for (const key of new Set(pins.map((p) => `${p.service}\0${p.env}`))) {
-    const [service, env] = key.split("\0") as [string, string];
-    latest.set(key, (await store.latestPin(service, env))?.sequence ?? 0);
-  }
-  return pins.map((p) => ({ env: p.env, sequence: p.sequence, pinnedAt: p.pinnedAt, actor: p.actor, rollbackOf: p.rollbackOf, current: latest.get(`${p.service}\0${p.env}`) === p.sequence }));
+/** `newest`: the newest sequence of each (service, env) asked so far, shared by the matches of one answer */
+async function places(store: Store, pins: readonly PinRecord[], newest = new Map<string, Promise<number>>()): Promise<PinPlace[]> {
+  const latest = (p: PinRecord) => {
+    const key = `${p.service}\0${p.env}`;
+    let sequence = newest.get(key);
+    if (!sequence) newest.set(key, (sequence = store.latestPin(p.service, p.env).then((pin) => pin?.sequence ?? 0)));
+    return sequence;
+  };
+  return Promise.all(pins.map(async (p) => ({ env: p.env, sequence: p.sequence, pinnedAt: p.pinnedAt, actor: p.actor, rollbackOf: p.rollbackOf, current: (await latest(p)) === p.sequence })));
 }
 
 function summarize(record: ArtifactRecord): ArtifactSummary {
@@ -80,23 +86,90 @@ async function digestOfFile(path: string): Promise<string> {
 export interface PackageMatch {
   artifact: ArtifactSummary;
   packageVersion: string;
+  /** true: at least one of its files went into an output; false: locked only; null: recorded before the store kept this */
+  shipped: boolean | null;
   pins: PinPlace[];
+}
+
+export interface PackageCount {
+  /** artifacts that locked the package */
+  artifacts: number;
+  /** of those, the ones that shipped it */
+  shipped: number;
 }
 
 export interface PackageTrace {
   package: { name: string; version: string | null };
-  matches: PackageMatch[];
+  /** absent with `countOnly` */
+  matches?: PackageMatch[];
+  count: PackageCount;
+  /** the `after` of the next page; null on the last (absent with `countOnly`) */
+  nextCursor?: string | null;
+}
+
+export interface PackageTraceOptions {
+  /** at most this many matches (default: all) */
+  limit?: number;
+  /** a previous answer's nextCursor */
+  after?: string;
+  /** only the artifacts that shipped it */
+  shippedOnly?: boolean;
+  /** the count only, no matches */
+  countOnly?: boolean;
 }
 
 /**
- * `trace --package NAME[@VERSION]`: every artifact that shipped it, and where
- * each runs. The bundles are not verified again here (a vulnerable version
- * can be in thousands of artifacts); trace one of them for that.
+ * `trace --package NAME[@VERSION]`: every artifact that locked it, the ones
+ * that shipped it first (newest build first within each), and where each
+ * runs. The bundles are not verified again here (a vulnerable version can be
+ * in thousands of artifacts); trace one of them for that.
  */
-export async function tracePackage(store: Store, spec: string): Promise<PackageTrace> {
+export async function tracePackage(store: Store, spec: string, options: PackageTraceOptions = {}): Promise<PackageTrace> {
   const at = spec.lastIndexOf("@");
   const [name, version] = at > 0 ? [spec.slice(0, at), spec.slice(at + 1)] : [spec, undefined];
-  const found = await store.findByPackage(name, version);
-  const matches = await Promise.all(found.map(async ({ packageVersion, ...artifact }) => ({ artifact, packageVersion, pins: await places(store, await store.pins({ digest: artifact.digest })) })));
-  return { package: { name, version: version ?? null }, matches };
+  const pkg = { name, version: version ?? null };
+  if (options.countOnly) return { package: pkg, count: await store.countByPackage(name, version) };
+  const [page, count] = await Promise.all([shippedFirst(store, name, version, options), store.countByPackage(name, version)]);
+  const newest = new Map<string, Promise<number>>();
+  const matches = await Promise.all(
+    page.items.map(async ({ packageVersion, shipped, ...artifact }) => ({ artifact, packageVersion, shipped, pins: await places(store, await store.pins({ digest: artifact.digest }), newest) })),
+  );
+  return { package: pkg, matches, count, nextCursor: page.nextCursor };
+}
+
+/**
+ * The shipped matches, then the rest, as one paged list. A cursor of this
+ * list is the store's cursor with the part it is in: `s:` (shipped) or `l:`
+ * (locked only or unknown; `l:` alone is that part's start).
+ */
+async function shippedFirst(store: Store, name: string, version: string | undefined, options: PackageTraceOptions): Promise<Page<StoredMatch>> {
+  const { limit, shippedOnly = false } = options;
+  const [part, after] = readTraceCursor(options.after, shippedOnly);
+  const page = (query: { shippedOnly?: true; lockedOnly?: true }, size: number | undefined, from: string | undefined) =>
+    size === undefined ? store.findByPackage(name, version, { ...query, after: from }).then((items) => ({ items, nextCursor: null })) : packagePage(store, name, version, { ...query, limit: size, after: from });
+  if (part === "l") {
+    const locked = await page({ lockedOnly: true }, limit, after);
+    return { items: locked.items, nextCursor: locked.nextCursor && `l:${locked.nextCursor}` };
+  }
+  const shipped = await page({ shippedOnly: true }, limit, after);
+  if (shipped.nextCursor) return { items: shipped.items, nextCursor: `s:${shipped.nextCursor}` };
+  if (shippedOnly) return { items: shipped.items, nextCursor: null };
+  const room = limit === undefined ? undefined : limit - shipped.items.length;
+  if (room === 0) {
+    // a page that ends where the shipped ones end: a next page only if there is anything locked
+    const any = await store.findByPackage(name, version, { lockedOnly: true, limit: 1 });
+    return { items: shipped.items, nextCursor: any.length > 0 ? "l:" : null };
+  }
+  const locked = await page({ lockedOnly: true }, room, undefined);
+  return { items: [...shipped.items, ...locked.items], nextCursor: locked.nextCursor && `l:${locked.nextCursor}` };
+}
+
+function readTraceCursor(cursor: string | undefined, shippedOnly: boolean): ["s" | "l", string | undefined] {
+  if (cursor === undefined) return ["s", undefined];
+  const part = cursor.slice(0, 2);
+  const rest = cursor.slice(2);
+  if (part === "s:" && rest !== "") return ["s", rest];
+  // a cursor into the locked part belongs to a listing that was not --shipped-only
+  if (part === "l:" && !shippedOnly) return ["l", rest === "" ? undefined : rest];
+  throw invalidCursor(cursor, "--after");
 }

@@ -19,6 +19,7 @@ interface RebuildFlags extends TrustFlags {
   maxExperiments?: string;
   json?: boolean;
   quiet?: boolean;
+  store?: string | boolean;
 }
 
 export function registerRebuild(program: Command, setExit: (code: number) => void): void {
@@ -40,17 +41,34 @@ export function registerRebuild(program: Command, setExit: (code: number) => voi
   )
     .option("--json", "print one JSON object")
     .option("--quiet", "no progress on stderr: neither the stage lines nor the updating line on a terminal")
+    .option("--store [spec]", "record the verdict and its causes in the store, for trace (sqlite:PATH, a path, or postgres://…; default $BUNSEAL_STORE, else ~/.bunseal/store.db)")
     .action(async (bundlePath: string, flags: RebuildFlags) => {
       const [{ rebuildArtifact }, { defaultContext }, { splitKeys }] = await Promise.all([import("../../rebuild/rebuild.ts"), import("../../context.ts"), import("../keys.ts")]);
       const { trusted, signer } = await splitKeys(flags.key);
       const trust = await trustFromFlags(flags, trusted);
       if (!trust) throw new BunsealError("USAGE", "nothing to verify with; expected --key PUB, or --certificate-identity ID with --certificate-oidc-issuer URL, or --policy FILE", { field: "--key", expected: "a public key, a certificate identity or a policy" });
+      // the store is reachable and writable before a rebuild whose verdict it would then refuse
+      const store = flags.store === undefined ? undefined : await (await import("../../store/open-store.ts")).openWritableStore(typeof flags.store === "string" ? flags.store : undefined);
       const progress = commandProgress(flags);
       const ctx = defaultContext(progress.context);
-      const report = await rebuildArtifact(
-        { bundlePath, artifactPath: flags.artifact, source: sourceFlag(flags.source), trust, signer, allowDirty: flags.allowDirty, bunPath: flags.bun, keep: flags.keep, diffoscopePath: flags.diffoscope, timeoutMs: parseTimeout(flags.timeout), deny: flags.key, maxExperiments: parseCount(flags.maxExperiments) },
-        ctx,
-      ).finally(() => progress.stop());
+      let report: Awaited<ReturnType<typeof rebuildArtifact>>;
+      try {
+        report = await rebuildArtifact(
+          { bundlePath, artifactPath: flags.artifact, source: sourceFlag(flags.source), trust, signer, allowDirty: flags.allowDirty, bunPath: flags.bun, keep: flags.keep, diffoscopePath: flags.diffoscope, timeoutMs: parseTimeout(flags.timeout), deny: flags.key, maxExperiments: parseCount(flags.maxExperiments) },
+          ctx,
+        ).finally(() => progress.stop());
+        // recorded before anything is printed: a verdict the store refused fails the command, not silently
+        await store?.putRebuild({
+          digest: report.artifact.recorded,
+          reproducible: report.reproducible,
+          rebuiltDigest: report.artifact.rebuilt,
+          bunVersion: report.bun.used,
+          rebuiltAt: new Date().toISOString(),
+          causes: report.causes.map((c) => ({ kind: c.kind, file: c.file, evidence: c.evidence, ...(c.confirmed === undefined ? {} : { confirmed: c.confirmed }) })),
+        });
+      } finally {
+        await store?.close();
+      }
       if (flags.json) printJson(report);
       else printLines(render(report));
       if (onGitHubActions()) {

@@ -3,13 +3,15 @@
  *
  *   bun bench/trace.ts [--artifacts 100000] [--only sqlite|postgres]
  *
- * Fills a store with generated artifacts (~20 files, ~50 dependencies each;
- * one of them a real, signed build so the traced bundle verifies), reports the
- * ingest rate, then times lookups in-process (p50/p95 over 1,000 random
+ * Fills a store with generated artifacts (~20 files, ~50 dependencies each,
+ * two thirds of them shipped; one artifact a real, signed build so the traced
+ * bundle verifies) and a pin history (50 services × 3 envs × 20 pins), reports
+ * the ingest rate, then times lookups in-process (p50/p95 over 1,000 random
  * targets each: by artifact digest, by the digest of a file inside one, by
- * package) and the wall time of the whole `bunseal trace` command.
- * Targets (issue #4): in-process p95 ≤ 2 ms on SQLite and ≤ 5 ms on
- * PostgreSQL; `bunseal trace` ≤ 100 ms wall.
+ * package, a page of `trace --package` with its count, the count alone) and
+ * the wall time of the whole `bunseal trace` command against `bunseal --version`.
+ * Targets (issue #12): `trace --package` (a page and the count) p95 ≤ 2 ms on
+ * SQLite; `trace()` p95 ≤ 2 ms; `bunseal trace DIGEST` ≤ 2 × `bunseal --version`.
  * PostgreSQL: $BUNSEAL_TEST_POSTGRES_URL, or a throwaway local cluster.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -17,10 +19,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStore } from "../src/store/open-store.ts";
 import type { ArtifactRecord, Store } from "../src/store/store.ts";
-import { trace } from "../src/trace/trace.ts";
+import { trace, tracePackage } from "../src/trace/trace.ts";
 import { exampleServiceRepo } from "../test/helpers/example-service.ts";
 import { postgresUrl } from "../test/helpers/postgres.ts";
-import { BUNSEAL, percentile } from "./lib.ts";
+import { BUNSEAL, median, percentile } from "./lib.ts";
 
 const args = process.argv.slice(2);
 const count = Number(args[args.indexOf("--artifacts") + 1] ?? 100_000) || 100_000;
@@ -43,14 +45,33 @@ function synthetic(i: number, template: ArtifactRecord): ArtifactRecord {
   };
 }
 
-async function time(label: string, runs: number, run: (i: number) => Promise<unknown>): Promise<void> {
+async function time(label: string, runs: number, run: (i: number) => Promise<unknown>, target?: number): Promise<void> {
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
     const started = performance.now();
     await run(i);
     samples.push(performance.now() - started);
   }
-  console.log(`  ${label.padEnd(34)} p50 ${percentile(samples, 50).toFixed(2).padStart(6)} ms   p95 ${percentile(samples, 95).toFixed(2).padStart(6)} ms`);
+  const p95 = percentile(samples, 95);
+  const verdict = target === undefined ? "" : `   target p95 ≤ ${target} ms: ${p95 <= target ? "met" : "NOT met"}`;
+  console.log(`  ${label.padEnd(44)} p50 ${percentile(samples, 50).toFixed(2).padStart(6)} ms   p95 ${p95.toFixed(2).padStart(6)} ms${verdict}`);
+}
+
+/** Wall times of a command, alternated with `bunseal --version` so both see the same machine. */
+function wallPair(command: string[], runs: number): { version: number[]; command: number[] } {
+  const out = { version: [] as number[], command: [] as number[] };
+  const run = (cmd: string[], into: number[]) => {
+    const t = performance.now();
+    const done = Bun.spawnSync(cmd, { stdout: "ignore", stderr: "pipe" });
+    if (done.exitCode !== 0) throw new Error(`${cmd.join(" ")} failed: ${done.stderr}`);
+    into.push(performance.now() - t);
+  };
+  for (let i = 0; i < 3; i++) run(command, []); // warm the page cache
+  for (let i = 0; i < runs; i++) {
+    run([...BUNSEAL, "--version"], out.version);
+    run(command, out.command);
+  }
+  return out;
 }
 
 async function measure(name: string, spec: string, real: { digest: string; bundle: string; file: string }, keyPub: string): Promise<void> {
@@ -65,21 +86,49 @@ async function measure(name: string, spec: string, real: { digest: string; bundl
     for (let i = 0; i < count; i += BATCH) {
       await Promise.all(Array.from({ length: Math.min(BATCH, count - i) }, (_, j) => store.putArtifact(synthetic(i + j, template))));
     }
+    // what runs where: 50 services × 3 envs, 20 pins each, of random artifacts of that service
+    for (let svc = 0; svc < 50; svc++) {
+      for (const env of ["prod", "staging", "dev"]) {
+        let previous: string | null = null;
+        for (let n = 1; n <= 20; n++) {
+          const digest = hex(((svc + 50 * ((n * 131 + env.length * 17) % Math.max(1, Math.floor(count / 50)))) % count), "artifact");
+          await store.appendPin({ service: `svc-${svc}`, env, sequence: n, digest, previousDigest: previous, actor: "bench", reason: "", pinnedAt: new Date(Date.UTC(2026, 6, 1) + n * 60_000).toISOString(), rollbackOf: null, bundle: JSON.stringify({ padding: "x".repeat(3000) }) });
+          previous = digest;
+        }
+      }
+    }
     const seconds = (performance.now() - started) / 1000;
     console.log(`\n${name}: ${count.toLocaleString("en")} artifacts ingested in ${seconds.toFixed(1)} s (${Math.round(count / seconds).toLocaleString("en")} artifacts/s, ${Math.round((count * 71) / seconds).toLocaleString("en")} rows/s)`);
     const pick = (i: number) => (i * 7919) % count;
     await time("getArtifact (by artifact digest)", 1000, (i) => store.getArtifact(hex(pick(i), "artifact")));
     await time("findByFileDigest (by inner file)", 1000, (i) => store.findByFileDigest(hex(pick(i) * 20 + (i % 20), "file")));
-    await time("findByPackage (name@version)", 1000, (i) => store.findByPackage(PACKAGES[i % PACKAGES.length]!, `1.${i % 9}.0`));
-    await time("trace() in-process, real artifact", 200, () => trace(store, `sha256:${real.digest}`));
-    const wall: number[] = [];
-    for (let i = 0; i < 11; i++) {
-      const t = performance.now();
-      const out = Bun.spawnSync([...BUNSEAL, "trace", real.file, "--store", spec, "--json"]);
-      if (out.exitCode !== 0) throw new Error(`trace failed: ${out.stderr}`);
-      wall.push(performance.now() - t);
+    const pkg = (i: number) => `${PACKAGES[i % PACKAGES.length]!}@1.${i % 9}.0`;
+    const matches = await store.countByPackage(PACKAGES[0]!, "1.0.0");
+    console.log(`  (a name@version is in ≈${matches.artifacts.toLocaleString("en")} artifacts, ${matches.shipped.toLocaleString("en")} of them shipped)`);
+    await time("findByPackage (name@version), all matches", 200, (i) => store.findByPackage(PACKAGES[i % PACKAGES.length]!, `1.${i % 9}.0`));
+    await time("findByPackage (name@version), page of 100", 1000, (i) => store.findByPackage(PACKAGES[i % PACKAGES.length]!, `1.${i % 9}.0`, { limit: 101 }));
+    await time("countByPackage (name@version)", 1000, (i) => store.countByPackage(PACKAGES[i % PACKAGES.length]!, `1.${i % 9}.0`));
+    await time("countByPackage (name alone)", 1000, (i) => store.countByPackage(PACKAGES[i % PACKAGES.length]!));
+    await time("tracePackage (name@version), page of 25 + count", 1000, (i) => tracePackage(store, pkg(i), { limit: 25 }), name === "SQLite" ? 2 : undefined);
+    await time("tracePackage (name@version), page of 100 + count", 1000, (i) => tracePackage(store, pkg(i), { limit: 100 }));
+    await time("tracePackage (name@version), --count", 1000, (i) => tracePackage(store, pkg(i), { countOnly: true }), name === "SQLite" ? 2 : undefined);
+    await time("tracePackage (name alone), page of 100 + count", 1000, (i) => tracePackage(store, PACKAGES[i % PACKAGES.length]!, { limit: 100 }));
+    await time("listArtifacts, page of 100 (one service)", 1000, (i) => store.listArtifacts({ service: `svc-${i % 50}`, limit: 101 }));
+    await time("findByCommitPrefix (7 hex)", 1000, (i) => store.findByCommitPrefix(hex(pick(i), "commit").slice(0, 7)));
+    await time("currentPins", 200, () => store.currentPins());
+    await time("trace() in-process, real artifact", 200, () => trace(store, `sha256:${real.digest}`), 2);
+    for (const [label, args] of [
+      ["bunseal trace DIGEST", ["trace", `sha256:${real.digest}`]],
+      ["bunseal trace FILE", ["trace", real.file]],
+      ["bunseal trace --package N@V --count", ["trace", "--package", pkg(1), "--count"]],
+    ] as const) {
+      const wall = wallPair([...BUNSEAL, ...args, "--store", spec, "--json"], 21);
+      const ratio = median(wall.command) / median(wall.version);
+      console.log(
+        `  ${`${label} (CLI, wall)`.padEnd(44)} p50 ${median(wall.command).toFixed(1).padStart(6)} ms   p95 ${percentile(wall.command, 95).toFixed(1).padStart(6)} ms   ` +
+          `bunseal --version p50 ${median(wall.version).toFixed(1)} ms   ratio ${ratio.toFixed(2)}× (target ≤ 2×: ${ratio <= 2 ? "met" : "NOT met"})`,
+      );
     }
-    console.log(`  ${"bunseal trace FILE (CLI, wall)".padEnd(34)} p50 ${percentile(wall, 50).toFixed(1).padStart(6)} ms   p95 ${percentile(wall, 95).toFixed(1).padStart(6)} ms`);
   } finally {
     await store.close();
   }

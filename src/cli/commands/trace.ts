@@ -13,8 +13,8 @@ interface TraceFlags {
   json?: boolean;
 }
 
-/** a page of `trace --package` unless --limit says otherwise: an incident's first look, with the counts of all */
-const DEFAULT_PACKAGE_LIMIT = 100;
+/** a page of `trace --package` unless --limit says otherwise: a screenful, with the counts of all above it */
+const DEFAULT_PACKAGE_LIMIT = 25;
 
 export function registerTrace(program: Command, setExit: (code: number) => void): void {
   storeOption(

@@ -27,7 +27,14 @@ type Handler = (store: Store, rest: string, query: URLSearchParams) => Promise<u
 const ROUTES: Record<string, { exact?: Handler; nested?: Handler }> = {
   trace: { nested: (store, rest) => trace(store, digestParam(rest, "digest")) },
   pins: { exact: async (store, _rest, query) => ({ pins: withoutBundle(await store.pins({ env: nameParam(query, "env"), service: nameParam(query, "service") })) }) },
-  packages: { nested: (store, rest) => tracePackage(store, packageParam(rest)) },
+  // the query mirrors trace --package's flags: limit (default 100, as the CLI's), after, shipped-only, count
+  packages: {
+    nested: (store, rest, query) => {
+      const countOnly = flagParam(query, "count");
+      if (countOnly && (query.has("limit") || query.has("after"))) throw new BunsealError("USAGE", "count lists nothing: expected it without limit and after", { field: "count", expected: "count alone" });
+      return tracePackage(store, packageParam(rest), { limit: countOnly ? undefined : limitParam(query, PACKAGE_PAGE), after: cursorParam(query, "after"), shippedOnly: flagParam(query, "shipped-only"), countOnly });
+    },
+  },
   artifacts: {
     exact: async (store, _rest, query) => {
       const page = await artifactPage(store, { service: nameParam(query, "service"), limit: limitParam(query), before: cursorParam(query, "before") });
@@ -108,12 +115,23 @@ function commitParam(prefix: string): string {
 
 export const MAX_PAGE = 200;
 
-function limitParam(query: URLSearchParams): number {
+/** trace --package's default page */
+const PACKAGE_PAGE = 100;
+
+function limitParam(query: URLSearchParams, fallback = 50): number {
   const text = query.get("limit");
-  if (text === null || text === "") return 50;
+  if (text === null || text === "") return fallback;
   const limit = Number(text);
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw new BunsealError("USAGE", `limit: expected a whole number from 1 to ${MAX_PAGE}, got ${JSON.stringify(text.slice(0, 20))}`, { field: "limit", expected: `1..${MAX_PAGE}` });
   return limit;
+}
+
+/** `?name`, `?name=1` or `?name=true`: on; absent, `0` or `false`: off; anything else is refused rather than guessed */
+function flagParam(query: URLSearchParams, field: string): boolean {
+  const value = query.get(field);
+  if (value === null || value === "0" || value === "false") return false;
+  if (value === "" || value === "1" || value === "true") return true;
+  throw new BunsealError("USAGE", `${field}: expected 1 or 0, got ${JSON.stringify(value.slice(0, 20))}`, { field, expected: "1 or 0" });
 }
 
 function cursorParam(query: URLSearchParams, field: string): string | undefined {

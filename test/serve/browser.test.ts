@@ -49,8 +49,10 @@ afterAll(async () => {
   await built?.cleanup();
 });
 
-const mainText = () => page.$eval("main", (m) => (m as HTMLElement).innerText);
-const waitForText = (text: string) => page.waitForFunction((t) => document.querySelector("main")?.textContent?.includes(t), { timeout: 15_000 }, text);
+/** what the tests read of an element in the page (the suite is type-checked without the DOM's types) */
+type Shown = { innerText: string; textContent: string | null };
+const mainText = () => page.$eval("main", (m) => (m as unknown as Shown).innerText);
+const waitForText = (text: string) => page.waitForFunction((t) => (globalThis as unknown as { document: { querySelector(s: string): Shown | null } }).document.querySelector("main")?.textContent?.includes(t), { timeout: 15_000 }, text);
 
 test("searching a digest shows the artifact: provenance, a fresh verification, where it runs, what it ships", async () => {
   await page.goto(web.url.href, { waitUntil: "networkidle0" });
@@ -62,7 +64,7 @@ test("searching a digest shows the artifact: provenance, a fresh verification, w
   for (const field of [record.name, record.service, record.commit, record.sourceUri, record.bunVersion, `sha256:${record.lockfileDigest}`, record.builderId, "running now", "prod", "staging", "hono", "index.js"]) expect(text).toContain(field);
   expect(new URL(page.url()).pathname).toBe("/search");
   expect(await page.$$eval("table.pins tbody tr", (rows) => rows.length)).toBe(2);
-  expect(await page.$eval("table.shipped", (t) => (t as HTMLElement).innerText)).toContain("4.13.19");
+  expect(await page.$eval("table.shipped", (t) => (t as unknown as Shown).innerText)).toContain("4.13.19");
 });
 
 test("a dropped file is hashed in the browser and traced; nothing is uploaded", async () => {
@@ -89,7 +91,7 @@ test("the environments page shows what runs now, and a timeline per (service, en
   await page.goto(new URL("/environments", web.url).href, { waitUntil: "networkidle0" });
   await waitForText("What runs now");
   const record = (await store.getArtifact(built.digest))!;
-  for (const env of ["prod", "staging"]) expect(await page.$eval(`td[data-env="${env}"]`, (td) => (td as HTMLElement).innerText)).toContain(record.name);
+  for (const env of ["prod", "staging"]) expect(await page.$eval(`td[data-env="${env}"]`, (td) => (td as unknown as Shown).innerText)).toContain(record.name);
   await page.click(`td[data-env="prod"] a[href^="/environments/"]`);
   await waitForText("running now");
   expect(await mainText()).toContain(`${record.service} in prod`);
@@ -105,7 +107,7 @@ test("shows a record's markup as text: no script runs, no element is made from a
   expect(await page.$$eval("main a", (links) => links.map((a) => a.getAttribute("href")).filter((href) => !href?.startsWith("/")))).toEqual([]);
   await page.goto(new URL("/search?q=hostile", web.url).href, { waitUntil: "networkidle0" });
   await waitForText(HOSTILE);
-  expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+  expect(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
 });
 
 test("every request the console made was a GET without a body", () => {

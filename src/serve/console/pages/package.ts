@@ -1,22 +1,31 @@
-/** "Are we running the vulnerable version anywhere?": `trace --package` on a page. */
+/** "Are we running the vulnerable version anywhere?": `trace --package` on a page, shipped ones first, a page at a time. */
 import type { PackageTrace } from "../../../trace/trace.ts";
-import { getJson } from "../api.ts";
-import { h } from "../dom.ts";
+import { getJson, seg } from "../api.ts";
+import { badge, h } from "../dom.ts";
 import { artifactTable, runningIn } from "./common.ts";
 
 export async function packagePage(spec: string): Promise<Node[]> {
-  // the package name is a path below /api/packages/, scoped names keep their slash
-  const report = await getJson<PackageTrace>(`/api/packages/${spec.split("/").map(encodeURIComponent).join("/")}`);
-  const label = `${report.package.name}${report.package.version ? `@${report.package.version}` : ""}`;
-  const running = report.matches.filter((m) => m.pins.some((p) => p.current)).length;
-  const byDigest = new Map(report.matches.map((m) => [m.artifact.digest, m]));
-  return [
-    h("h1", {}, label),
-    h("p", { class: "summary" }, `Shipped in ${report.matches.length} artifact(s); ${running} of them running now.`),
+  // the package name is a path below /api/packages/; a scoped name keeps its slash
+  const path = `/api/packages/${spec.split("/").map(encodeURIComponent).join("/")}`;
+  const first = await getJson<PackageTrace>(path);
+  const label = `${first.package.name}${first.package.version ? `@${first.package.version}` : ""}`;
+  const rows = (report: PackageTrace) =>
     artifactTable(
-      `Artifacts that shipped ${label}`,
-      report.matches.map((m) => ({ ...m.artifact, packageVersion: m.packageVersion })),
-      { header: "Version · where", cell: (a) => h("span", {}, a.packageVersion ?? "", " ", ...runningIn(byDigest.get(a.digest)?.pins ?? [])) },
-    ),
-  ];
+      `Artifacts that locked ${label}, the ones that shipped it first`,
+      (report.matches ?? []).map((m) => ({ ...m.artifact, packageVersion: m.packageVersion, shipped: m.shipped, pins: m.pins })),
+      { header: "Version · shipped · where", cell: (a) => { const m = a as typeof a & { shipped: boolean | null; pins: Parameters<typeof runningIn>[0] }; return h("span", {}, a.packageVersion ?? "", " ", m.shipped === true ? badge("shipped", "bad") : m.shipped === false ? badge("locked only") : badge("unknown"), " ", ...runningIn(m.pins)); } },
+    );
+  const nodes: Node[] = [h("h1", {}, label), h("p", { class: "summary" }, `Locked by ${first.count.artifacts} artifact(s); shipped in ${first.count.shipped}.`), rows(first)];
+  let cursor = first.nextCursor ?? null;
+  if (cursor) {
+    const more = h("button", { type: "button", class: "more" }, "Next page");
+    more.addEventListener("click", async () => {
+      const next = await getJson<PackageTrace>(`${path}?after=${seg(cursor!)}`);
+      more.before(rows(next));
+      cursor = next.nextCursor ?? null;
+      if (!cursor) more.remove();
+    });
+    nodes.push(more);
+  }
+  return nodes;
 }

@@ -9,6 +9,9 @@ import { runCli } from "../helpers/cli.ts";
 import { exampleServiceRepo } from "../helpers/example-service.ts";
 import { makeTempDir, type TestDir } from "../helpers/testdir.ts";
 
+/** Debian's chromium (`apt-get install chromium`), as .ci/run installs it */
+export const CHROMIUM = process.env.BUNSEAL_TEST_CHROMIUM ?? "/usr/bin/chromium";
+
 export interface BuiltArtifact {
   work: TestDir;
   /** sha256 hex of the tar */

@@ -28,7 +28,7 @@ function summary(m: TraceMatch): Node[] {
       ["Commit", [mono(a.commit), a.dirty ? badge("dirty work tree", "warn") : null]],
       ["Source", mono(a.sourceUri)],
       ["Bun", a.bunVersion],
-      ["Lockfile", a.lockfileDigest ? mono(`sha256:${a.lockfileDigest}`) : "(none)"],
+      ["Lockfile", a.lockfileDigest ? mono(a.lockfileDigest) : "(none)"],
       ["Contracts", [`schemaVersion ${a.schemaVersion ?? "—"}`, h("br"), `telemetry ${a.telemetryContract ?? "—"}`]],
       ["Flags", flags.length === 0 ? "(none)" : h("ul", { class: "flags" }, ...flags.map(([k, v]) => h("li", {}, mono(`${k} = ${JSON.stringify(v)}`))))],
       ["Builder", mono(a.builderId)],

@@ -8,7 +8,8 @@ import { storeContract } from "./store-contract.ts";
 
 const urls = new Map<string, string>();
 
-afterAll(() => dropPostgresDatabases());
+// one DROP DATABASE … WITH (FORCE) per store the suite made: seconds on a loaded machine
+afterAll(() => dropPostgresDatabases(), 60_000);
 
 async function open(): Promise<Store> {
   const url = await postgresUrl();

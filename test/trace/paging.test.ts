@@ -9,7 +9,7 @@ import { STORE_BACKENDS } from "../helpers/store-backends.ts";
 import { makeTempDir } from "../helpers/testdir.ts";
 import { artifact, chainPin } from "../store/records.ts";
 
-afterAll(() => dropPostgresDatabases());
+afterAll(() => dropPostgresDatabases(), 60_000);
 
 describe.each(STORE_BACKENDS)("trace --package paging on the %s store", (_name, makeStore) => {
   const withStore = async (use: (store: Store, records: ArtifactRecord[]) => Promise<void>) => {

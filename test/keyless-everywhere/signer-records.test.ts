@@ -112,6 +112,7 @@ describe.each(STORE_BACKENDS)("the signer in the %s store", (name, makeStore) =>
     } finally {
       await store.close();
     }
-    expect(LATEST_VERSION).toBe(2);
+    // the signer columns came with migration 2; later ones must keep them
+    expect(LATEST_VERSION).toBeGreaterThanOrEqual(2);
   });
 });

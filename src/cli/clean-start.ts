@@ -6,19 +6,19 @@
  * with the child's exit status. Not a defence against a preload that already
  * ran in this process: only the installed `bunseal` command (its shebang) is.
  */
-import { readFileSync } from "node:fs";
-
 const FLAGS = ["--no-env-file", "--config=/dev/null"];
 
 export async function cleanStart(script: string, args: readonly string[]): Promise<number | undefined> {
   if (FLAGS.every((flag) => process.execArgv.includes(flag))) return undefined;
-  const proc = Bun.spawn([process.execPath, ...FLAGS, script, ...args], { env: startingEnv(), stdio: ["inherit", "inherit", "inherit"] });
+  const proc = Bun.spawn([process.execPath, ...FLAGS, script, ...args], { env: await startingEnv(), stdio: ["inherit", "inherit", "inherit"] });
   // an interrupt or a stop meant for bunseal reaches the bunseal that does the work
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => proc.kill(signal));
   return proc.exited;
 }
 
-function startingEnv(): Record<string, string> {
+async function startingEnv(): Promise<Record<string, string>> {
+  // node:fs only here: a process started the right way (the installed command) never loads it for this
+  const { readFileSync } = await import("node:fs");
   let raw: string;
   try {
     raw = readFileSync("/proc/self/environ", "latin1");

@@ -7,7 +7,6 @@
  * path's. Anything that might get another answer from commander (a word close
  * to a command, which commander would suggest; --json) goes the full path.
  */
-import { readlinkSync } from "node:fs";
 import { VERSION } from "../version.ts";
 import { COMMAND_NAMES, TOP_LEVEL_HELP } from "./help-text.ts";
 
@@ -26,12 +25,14 @@ const SUGGESTION_DISTANCE = 3;
  * width; the stored help is the unwrapped text it writes to a pipe or file, so
  * help for a terminal goes the full path (a person reading it does not notice).
  */
-export function fastAnswer(argv: readonly string[], terminal: { stdout: boolean; stderr: boolean } = { stdout: isTerminal(1), stderr: isTerminal(2) }): FastAnswer | undefined {
-  if (argv.length === 0) return terminal.stderr ? undefined : { stdout: "", stderr: TOP_LEVEL_HELP, exitCode: 0 };
+export function fastAnswer(argv: readonly string[], terminal: { stdout: boolean; stderr: boolean } | ((fd: 1 | 2) => boolean) = isTerminal): FastAnswer | undefined {
+  // asked only for the answers that depend on it: --version never looks
+  const onTerminal = (fd: 1 | 2) => (typeof terminal === "function" ? terminal(fd) : fd === 1 ? terminal.stdout : terminal.stderr);
+  if (argv.length === 0) return onTerminal(2) ? undefined : { stdout: "", stderr: TOP_LEVEL_HELP, exitCode: 0 };
   if (argv.includes("--json")) return undefined;
   const [first] = argv as [string];
   if (argv.length === 1 && (first === "--version" || first === "-V")) return { stdout: `${VERSION}\n`, stderr: "", exitCode: 0 };
-  if (argv.length === 1 && (first === "--help" || first === "-h" || first === "help")) return terminal.stdout ? undefined : { stdout: TOP_LEVEL_HELP, stderr: "", exitCode: 0 };
+  if (argv.length === 1 && (first === "--help" || first === "-h" || first === "help")) return onTerminal(1) ? undefined : { stdout: TOP_LEVEL_HELP, stderr: "", exitCode: 0 };
   if (first === "--" || first.includes("=")) return undefined;
   if (first.startsWith("-")) {
     if (["--version", "-V", "--help", "-h"].includes(first) || nearAny(first, ["--version", "--help"])) return undefined;
@@ -66,6 +67,7 @@ export function editDistance(a: string, b: string): number {
  */
 export function isTerminal(fd: number): boolean {
   try {
+    const { readlinkSync } = require("node:fs") as typeof import("node:fs");
     const target = readlinkSync(`/proc/self/fd/${fd}`);
     return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target === "/dev/console";
   } catch {

@@ -12,7 +12,9 @@
 import { z } from "zod";
 import { DigestSetSchema, ResourceDescriptorSchema } from "../attest/resource-descriptor.ts";
 
-export const VSA_PREDICATE_TYPE = "https://slsa.dev/verification_summary/v1";
+import { VSA_PREDICATE_TYPE } from "./predicate-type.ts";
+
+export { VSA_PREDICATE_TYPE };
 /** the SLSA specification version the levels are judged by (`slsaVersion`, `<MAJOR>.<MINOR>`) */
 export const SLSA_VERSION = "1.0";
 

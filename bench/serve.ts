@@ -20,6 +20,7 @@ import type { ArtifactRecord, Store } from "../src/store/store.ts";
 import { exampleServiceRepo } from "../test/helpers/example-service.ts";
 import { postgresUrl } from "../test/helpers/postgres.ts";
 import { BUNSEAL, percentile } from "./lib.ts";
+import { hex, PACKAGES, syntheticArtifact } from "./synthetic-store.ts";
 
 const args = process.argv.slice(2);
 const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
@@ -27,25 +28,10 @@ const count = Number(option("--artifacts") ?? 100_000) || 100_000;
 const runs = Number(option("--runs") ?? 200) || 200;
 const only = option("--only");
 const scratch = mkdtempSync(join(tmpdir(), "bunseal-bench-serve-"));
-const hex = (n: number, salt: string) => new Bun.CryptoHasher("sha256").update(`${salt}:${n}`).digest("hex");
-const PACKAGES = Array.from({ length: 400 }, (_, i) => `pkg-${i}`);
 const ENVS = ["dev", "staging", "prod"];
 const PINS_PER_PAIR = 20;
 
-function synthetic(i: number, template: ArtifactRecord): ArtifactRecord {
-  const digest = hex(i, "artifact");
-  return {
-    ...template,
-    digest,
-    name: `svc-${i % 50}-${digest.slice(0, 12)}.tar`,
-    service: `svc-${i % 50}`,
-    commit: hex(i, "commit").slice(0, 40),
-    schemaVersion: String(1 + Math.floor(i / 20_000)),
-    builtAt: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString(),
-    files: Array.from({ length: 20 }, (_, f) => ({ path: `dist/chunk-${f}.js`, digest: hex(i * 20 + f, "file") })),
-    packages: Array.from({ length: 50 }, (_, p) => ({ name: PACKAGES[(i * 7 + p * 13) % PACKAGES.length]!, version: `1.${(i + p) % 9}.0`, integrity: `sha512:${hex(p, "pkg")}`, shipped: p % 3 !== 0 })),
-  };
-}
+const synthetic = (i: number, template: ArtifactRecord): ArtifactRecord => syntheticArtifact(i, template, { schemaVersion: String(1 + Math.floor(i / 20_000)) });
 
 async function fill(store: Store, spec: string, real: { digest: string; bundle: string }, keyPub: string): Promise<void> {
   const imported = Bun.spawnSync([...BUNSEAL, "store", "import", real.bundle, "--key", keyPub, "--store", spec]);

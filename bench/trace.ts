@@ -23,27 +23,14 @@ import { trace, tracePackage } from "../src/trace/trace.ts";
 import { exampleServiceRepo } from "../test/helpers/example-service.ts";
 import { postgresUrl } from "../test/helpers/postgres.ts";
 import { BUNSEAL, median, percentile } from "./lib.ts";
+import { hex, PACKAGES, syntheticArtifact } from "./synthetic-store.ts";
 
 const args = process.argv.slice(2);
 const count = Number(args[args.indexOf("--artifacts") + 1] ?? 100_000) || 100_000;
 const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined;
 const scratch = mkdtempSync(join(tmpdir(), "bunseal-bench-trace-"));
-const hex = (n: number, salt: string) => new Bun.CryptoHasher("sha256").update(`${salt}:${n}`).digest("hex");
-const PACKAGES = Array.from({ length: 400 }, (_, i) => `pkg-${i}`);
 
-function synthetic(i: number, template: ArtifactRecord): ArtifactRecord {
-  const digest = hex(i, "artifact");
-  return {
-    ...template,
-    digest,
-    name: `svc-${i % 50}-${digest.slice(0, 12)}.tar`,
-    service: `svc-${i % 50}`,
-    commit: hex(i, "commit").slice(0, 40),
-    builtAt: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString(),
-    files: Array.from({ length: 20 }, (_, f) => ({ path: `dist/chunk-${f}.js`, digest: hex(i * 20 + f, "file") })),
-    packages: Array.from({ length: 50 }, (_, p) => ({ name: PACKAGES[(i * 7 + p * 13) % PACKAGES.length]!, version: `1.${(i + p) % 9}.0`, integrity: `sha512:${hex(p, "pkg")}`, shipped: p % 3 !== 0 })),
-  };
-}
+
 
 async function time(label: string, runs: number, run: (i: number) => Promise<unknown>, target?: number): Promise<void> {
   const samples: number[] = [];
@@ -84,7 +71,7 @@ async function measure(name: string, spec: string, real: { digest: string; bundl
     const started = performance.now();
     const BATCH = 500;
     for (let i = 0; i < count; i += BATCH) {
-      await Promise.all(Array.from({ length: Math.min(BATCH, count - i) }, (_, j) => store.putArtifact(synthetic(i + j, template))));
+      await Promise.all(Array.from({ length: Math.min(BATCH, count - i) }, (_, j) => store.putArtifact(syntheticArtifact(i + j, template))));
     }
     // what runs where: 50 services × 3 envs, 20 pins each, of random artifacts of that service
     for (let svc = 0; svc < 50; svc++) {

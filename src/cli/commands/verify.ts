@@ -73,6 +73,8 @@ export function registerVerify(program: Command, setExit: (code: number) => void
     .option("--tsa-url <url>", "with --vsa-keyless: also timestamp the signature with this RFC 3161 timestamp authority")
     .option("--json", "print one JSON object")
     .action(async (targets: string[], flags: VerifyFlags) => {
+      // a usage error is told before the verifier loads (issue #12: its start-up is most of the wait)
+      if (targets.length === 0 && flags.from === undefined) throw new BunsealError("USAGE", "expected an artifact to verify (a file or sha256:<hex>), or --from FILE", { field: "file-or-digest", expected: "an artifact" });
       // loaded here, not at the top: every other command would pay for the verifier's start-up
       const [{ verifyBundle }, { loadPublicKey }, { z }] = await Promise.all([import("../../verify/verify-bundle.ts"), import("../../sign/keys.ts"), import("zod")]);
       // A one-shot process parses each schema once: compiling a fast parser for it (zod's

@@ -7,6 +7,7 @@
  * key, or its certificate identity and issuer under the same trusted root.
  */
 import { createPublicKey } from "node:crypto";
+import { isBunsealError } from "../errors.ts";
 import type { Finding } from "../verify/finding.ts";
 import { verifyTrusted, type Trust } from "../verify/trust.ts";
 import type { ArtifactRecord } from "./store.ts";
@@ -17,13 +18,19 @@ export interface StoredVerdict {
 }
 
 export async function verifyStored(record: ArtifactRecord, trust: Trust | undefined = undefined, options: { allowDirty?: boolean } = {}): Promise<StoredVerdict> {
-  const report = await verifyTrusted(trust ?? storedTrust(record), {
-    artifact: `sha256:${record.digest}`,
-    bundlePath: `store:${record.name}`,
-    bundleBytes: new TextEncoder().encode(record.bundle),
-    expectations: { allowDirty: options.allowDirty },
-  });
-  return { verified: report.verified, failures: report.failures };
+  try {
+    const report = await verifyTrusted(trust ?? storedTrust(record), {
+      artifact: `sha256:${record.digest}`,
+      bundlePath: `store:${record.name}`,
+      bundleBytes: new TextEncoder().encode(record.bundle),
+      expectations: { allowDirty: options.allowDirty },
+    });
+    return { verified: report.verified, failures: report.failures };
+  } catch (error) {
+    // a row changed behind bunseal's back: the record is still shown (trace), and still refused (pin)
+    if (isBunsealError(error) && error.code === "BUNDLE_INVALID") return { verified: false, failures: [{ code: "BUNDLE_INVALID", message: `the stored bundle no longer parses: ${error.message}` }] };
+    throw error;
+  }
 }
 
 /** The trust a record was stored under: what verifies it when the caller names none. */

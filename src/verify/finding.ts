@@ -16,7 +16,9 @@ export type ReasonCode =
   // `--policy`: a rule of the verification policy said no
   | "POLICY_FAILED"
   // a Verification Summary (src/vsa) that records a FAILED verification
-  | "VSA_FAILED";
+  | "VSA_FAILED"
+  // a bundle kept elsewhere (the store) that no longer parses: reported, not thrown, where a record is shown
+  | "BUNDLE_INVALID";
 
 export interface Finding {
   code: ReasonCode;

@@ -4,6 +4,7 @@ import { BunsealError } from "../../errors.ts";
 import type { Expectations } from "../../verify/expectations.ts";
 import type { VerifyReport } from "../../verify/verify-bundle.ts";
 import { collect, printJson, printLines } from "../output.ts";
+import { trustFromFlags } from "../trust-flags.ts";
 import { annotateError, appendSummary, cell, onGitHubActions, writeOutputs } from "../github-actions.ts";
 
 /** Commander names each flag after its words (`--source-uri` → `sourceUri`). */
@@ -88,59 +89,46 @@ export function registerVerify(program: Command, setExit: (code: number) => void
       const target = all[0]!;
       const bundlePath = flags.bundle ?? (target.startsWith("sha256:") ? undefined : `${target}.sigstore.json`);
       if (!batch && !bundlePath) throw new BunsealError("USAGE", "a digest has no bundle beside it; expected --bundle FILE", { field: "--bundle", expected: "a bundle path" });
-      const keyless = flags.certificateIdentity !== undefined || flags.certificateIdentityRegexp !== undefined;
-      if (!keyless && flags.certificateOidcIssuer !== undefined) {
-        throw new BunsealError("USAGE", "--certificate-oidc-issuer applies to keyless verification; expected --certificate-identity (or -regexp) with it", { field: "--certificate-oidc-issuer", expected: "--certificate-identity ID" });
-      }
-      if (keyless && flags.certificateOidcIssuer === undefined) {
-        throw new BunsealError("USAGE", "keyless verification needs --certificate-oidc-issuer URL: an identity is only as good as the issuer that vouched for it", { field: "--certificate-oidc-issuer", expected: "an OIDC issuer URL" });
-      }
+      // the trust rules every command that verifies shares (src/cli/trust-flags.ts): one key, identity or policy
+      const keys = await Promise.all(flags.key.map((k) => loadPublicKey(k)));
+      const trust = await trustFromFlags(flags, keys);
+      const identity = trust?.kind === "identity" ? trust.identity : undefined;
+      const policy = trust?.kind === "policy" ? trust.policy : undefined;
       const expectations = { commit: flags.commit, sourceUri: flags.sourceUri, service: flags.service, schemaVersion: flags.schemaVersion, bunVersion: flags.bunVersion, allowDirty: flags.allowDirty };
       checkVsaFlags(flags, batch, target, bundlePath);
       // the summary's signer first: a bad key or a missing token fails now, before anything is verified
       const vsaSigner = flags.vsa !== undefined ? await summarySigner(flags) : undefined;
-      const identity = keyless ? { identity: flags.certificateIdentity, identityRegexp: flags.certificateIdentityRegexp, issuer: flags.certificateOidcIssuer! } : undefined;
       // Read once: what is verified, what a summary names by digest and what decides the route are the same bytes.
       const bundleBytes = !batch ? await Bun.file(bundlePath!).bytes().catch(() => undefined) : undefined;
       if (bundleBytes && (await import("../../vsa/detect.ts")).isVsaBundle(bundleBytes)) {
         if (flags.vsa !== undefined) throw new BunsealError("USAGE", `${bundlePath} is a verification summary; expected provenance to summarise with --vsa (a summary of a summary is not written)`, { field: "--vsa", expected: "a provenance bundle" });
         const { verifyVsa, verifyVsaWithPolicy } = await import("../../vsa/verify-vsa.ts");
         const request = { artifact: target, bundlePath: bundlePath!, bundleBytes, trustedRoot: flags.trustedRoot, expectations };
-        let report;
-        if (flags.policy !== undefined) {
-          if (keyless || flags.key.length > 0) throw new BunsealError("USAGE", "--policy names the trusted signers; expected no --key or --certificate-identity with it", { field: "--policy", expected: "one source of trust" });
-          const { loadPolicy } = await import("../../policy/index.ts");
-          report = await verifyVsaWithPolicy(request, await loadPolicy(flags.policy));
-        } else {
-          report = await verifyVsa({ ...request, keys: await Promise.all(flags.key.map((k) => loadPublicKey(k))), identity });
-        }
+        const report = policy ? await verifyVsaWithPolicy(request, policy) : await verifyVsa({ ...request, keys, identity });
         renderVsa(report, flags.json);
         setExit(report.verified ? 0 : 1);
         return;
       }
       if (bundleBytes && (await import("../../vsa/detect.ts")).peekPredicateType(bundleBytes) === "https://cyclonedx.org/bom") {
         // an SBOM attestation (build --sbom): signature, subject, a CycloneDX predicate; no provenance rules apply
-        if (flags.vsa !== undefined || flags.policy !== undefined) throw new BunsealError("USAGE", `${bundlePath} is an SBOM attestation; expected provenance for --vsa or --policy`, { field: flags.vsa !== undefined ? "--vsa" : "--policy", expected: "a provenance bundle" });
+        if (flags.vsa !== undefined || policy) throw new BunsealError("USAGE", `${bundlePath} is an SBOM attestation; expected provenance for --vsa or --policy`, { field: flags.vsa !== undefined ? "--vsa" : "--policy", expected: "a provenance bundle" });
         const { verifySbomAttestation } = await import("../../sbom/verify-sbom.ts");
-        const report = await verifySbomAttestation({ artifact: target, bundlePath: bundlePath!, bundleBytes, trustedRoot: flags.trustedRoot, expectations, keys: await Promise.all(flags.key.map((k) => loadPublicKey(k))), identity });
+        const report = await verifySbomAttestation({ artifact: target, bundlePath: bundlePath!, bundleBytes, trustedRoot: flags.trustedRoot, expectations, keys, identity });
         reportToGitHub([report]);
         if (flags.json) printJson({ ...report, provenance: null });
         else printLines(report.verified ? [`OK: ${report.artifact?.path ?? report.artifact?.digest} has a verified SBOM attestation`, `  CycloneDX ${report.sbom!.specVersion}, ${report.sbom!.components} shipped packages`] : failedLines(report));
         setExit(report.verified ? 0 : 1);
         return;
       }
-      if (flags.policy !== undefined) {
+      if (policy) {
         if (batch) throw new BunsealError("USAGE", "--policy verifies one artifact for now; expected one artifact with it", { field: "--policy", expected: "one artifact" });
-        if (keyless || flags.key.length > 0) throw new BunsealError("USAGE", "--policy names the trusted signers; expected no --key or --certificate-identity with it", { field: "--policy", expected: "one source of trust" });
-        const [{ loadPolicy }, { verifyWithPolicy }, { policyFileDescriptor }] = await Promise.all([import("../../policy/index.ts"), import("../../verify/verify-with-policy.ts"), import("../../vsa/policy-descriptor.ts")]);
-        const policy = await loadPolicy(flags.policy);
+        const [{ verifyWithPolicy }, { policyFileDescriptor }] = await Promise.all([import("../../verify/verify-with-policy.ts"), import("../../vsa/policy-descriptor.ts")]);
         const report = await verifyWithPolicy({ artifact: target, bundlePath: bundlePath!, bundleBytes, trustedRoot: flags.trustedRoot, expectations }, policy);
         const written = vsaSigner ? await writeSummary(flags, vsaSigner, report, bundlePath!, bundleBytes, policyFileDescriptor(policy), target) : undefined;
         render(report, flags.json, { policy: report.policy, ...(written !== undefined ? { vsaWritten: written } : {}) });
         setExit(report.verified ? 0 : 1);
         return;
       }
-      const keys = await Promise.all(flags.key.map((k) => loadPublicKey(k)));
       if (batch) {
         // one process, keys and trust read once: a release gate checks every artifact at the cost of the first
         const results = [];
@@ -155,7 +143,7 @@ export function registerVerify(program: Command, setExit: (code: number) => void
               artifact,
               bundlePath: bundle,
               keys,
-              identity: keyless ? { identity: flags.certificateIdentity, identityRegexp: flags.certificateIdentityRegexp, issuer: flags.certificateOidcIssuer! } : undefined,
+              identity,
               trustedRoot: flags.trustedRoot,
               expectations,
             });
@@ -177,7 +165,7 @@ export function registerVerify(program: Command, setExit: (code: number) => void
         keys,
         identity,
         trustedRoot: flags.trustedRoot,
-        expectations: { commit: flags.commit, sourceUri: flags.sourceUri, service: flags.service, schemaVersion: flags.schemaVersion, bunVersion: flags.bunVersion, allowDirty: flags.allowDirty },
+        expectations,
       });
       let written: Awaited<ReturnType<typeof writeSummary>> | undefined;
       if (vsaSigner) {

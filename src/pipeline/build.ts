@@ -185,6 +185,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     // the bundler by as much as it saves)
     const known: KnownDigests = new Map(lock?.path === "bun.lock" ? [["bun.lock", { sha256: lock.sha256, size: lock.bytes.byteLength }]] : []);
     const virtual = new Map([["bunseal:bunseal:build-info", canonicalJson(plan.buildInfo)]]);
+    ctx.progress?.("hashing inputs and attesting");
     const cache = openDigestCache(projectDir, ctx.env);
     let modules: InputFile[];
     try {
@@ -205,7 +206,6 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     timer.mark("package");
 
     // attest
-    ctx.progress?.("hashing inputs and attesting");
     const { tarSha256, metafileSha256 } = await built.finished;
     // reads: what the build opened that is not an input already, from the kernel's trace of the worker
     const opened = await tracing.finish(built.exited);
@@ -232,7 +232,8 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     // sign
     if (request.signer) ctx.progress?.("signing");
     const bundle = request.signer ? await signStatement(statementBytes, request.signer) : undefined;
-    const sbom = request.sbom ? await sbomAttestation(statement, artifactName, tarSha256, request.signer) : undefined;
+    // the SBOM points at the provenance written beside it: the signed bundle, or the bare statement
+    const sbom = request.sbom ? await sbomAttestation(statement, artifactName, tarSha256, request.signer, `${artifactName}${bundle ? ".sigstore.json" : ".intoto.json"}`) : undefined;
     timer.mark("sign");
 
     // write: the artifact first, its attestation last, so a reader never finds an attestation without its artifact
@@ -305,9 +306,9 @@ function baseInput(base: BaseExecutable): InputFile {
  * attestation: the artifact as the one subject, the SBOM as the predicate,
  * signed by the same signer (none with --no-sign: the SBOM file alone).
  */
-async function sbomAttestation(statement: ProvenanceStatement, artifactName: string, tarSha256: string, signer: Signer | undefined): Promise<{ document: Record<string, unknown>; bundle: SerializedBundle | undefined }> {
+async function sbomAttestation(statement: ProvenanceStatement, artifactName: string, tarSha256: string, signer: Signer | undefined, provenance: string): Promise<{ document: Record<string, unknown>; bundle: SerializedBundle | undefined }> {
   const { cycloneDxSbom, CYCLONEDX_PREDICATE_TYPE } = await import("../sbom/cyclonedx.ts");
-  const document = cycloneDxSbom(statement, { name: artifactName, sha256: tarSha256, provenance: `${artifactName}.sigstore.json` });
+  const document = cycloneDxSbom(statement, { name: artifactName, sha256: tarSha256, provenance });
   if (!signer) return { document, bundle: undefined };
   const attestation = { _type: STATEMENT_TYPE_V1, subject: [{ name: artifactName, digest: { sha256: tarSha256 } }], predicateType: CYCLONEDX_PREDICATE_TYPE, predicate: document };
   return { document, bundle: await signStatement(new TextEncoder().encode(canonicalJson(attestation)), signer) };

@@ -1,8 +1,9 @@
 /**
  * Verify stage `signature`: the DSSE signature over the exact PAE bytes, by
- * one of the keys the caller trusts. @sigstore/verify's Verifier is used
- * directly with a key finder: `sigstore.verify` would fetch trust data over
- * the network, and verification here never makes a network call.
+ * one of the keys the caller trusts, checked with node:crypto. A message
+ * signature goes through @sigstore/verify's Verifier, used directly with a
+ * key finder: `sigstore.verify` would fetch trust data over the network, and
+ * verification here never makes a network call.
  */
 import { verify, type KeyObject } from "node:crypto";
 import { preAuthEncoding } from "../attest/dsse.ts";

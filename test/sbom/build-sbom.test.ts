@@ -76,4 +76,8 @@ test("--no-sign --sbom writes the SBOM alone", async () => {
   expect(existsSync(built.sbom.path)).toBe(true);
   expect(built.sbom.bundle).toBeNull();
   expect(existsSync(`${built.artifact.path}.cdx.sigstore.json`)).toBe(false);
+  // it points at the provenance that was written: the bare statement, not a bundle that does not exist
+  const sbom = JSON.parse(readFileSync(built.sbom.path, "utf8"));
+  expect(sbom.externalReferences[0].url).toBe(`${built.artifact.path.split("/").pop()}.intoto.json`);
+  expect(existsSync(built.statement.path)).toBe(true);
 }, 120_000);

@@ -54,7 +54,7 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
       .option("--store [spec]", "record the artifact in the store (sqlite:PATH, a path, or postgres://…; default $BUNSEAL_STORE, else ~/.bunseal/store.db)")
       .option("--timeout <seconds>", "stop the build if it runs longer than this (default 900)")
       .option("--sbom", "also write a CycloneDX SBOM of the shipped packages (ARTIFACT.cdx.json) and sign it as an attestation (ARTIFACT.cdx.sigstore.json)")
-    .option("--workspace", "in a workspace root: build every package that has a bunseal config, dependencies first"),
+      .option("--workspace", "in a workspace root: build every package that has a bunseal config, dependencies first"),
     "the bundle --store records",
     "with --keyless, the identity it was just signed as",
   )
@@ -114,7 +114,7 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
             for (const result of results) if (result.bundle) signer = (await recordBuild(store, result.artifact.digest, result.bundle.path, trust)).signer;
           } catch (error) {
             // build --store failed as a whole: what it signed does not stay behind
-            await Promise.all(results.flatMap((r) => [r.bundle && rm(r.bundle.path, { force: true }), rm(r.artifact.path, { force: true })])).catch(() => undefined);
+            await Promise.all(results.flatMap((r) => [r.artifact.path, r.bundle?.path, r.sbom?.path, r.sbom?.bundle?.path].map((path) => path && rm(path, { force: true })))).catch(() => undefined);
             throw error;
           }
           stored = { location: store.location, signer };

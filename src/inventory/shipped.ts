@@ -40,6 +40,12 @@ export function installPathOf(path: string): string | undefined {
   return names.length > 0 && i < parts.length ? names.join("/") : undefined;
 }
 
+/** A package as the statement records it: `name`, or, nested or aliased, `name (install path)`. */
+export function parsePackageLabel(label: string): { name: string; installPath: string } {
+  const labelled = /^(.+) \((.+)\)$/.exec(label);
+  return labelled ? { name: labelled[1]!, installPath: labelled[2]! } : { name: label, installPath: label };
+}
+
 /** Every locked package of the statement, shipped ones first, each group sorted by name then version. */
 export function packageInventory(statement: Statement<ProvenanceV1>): InventoryPackage[] {
   const dependencies = (statement.predicate.buildDefinition.resolvedDependencies ?? []) as { name?: string; uri?: string; digest?: Record<string, string>; annotations?: Record<string, unknown> }[];
@@ -52,10 +58,7 @@ export function packageInventory(statement: Statement<ProvenanceV1>): InventoryP
   const packages = dependencies
     .filter((d) => d.annotations?.role === "package" && d.name)
     .map((d): InventoryPackage => {
-      // recorded as `name` or, nested or aliased, `name (install path)`
-      const labelled = /^(.+) \((.+)\)$/.exec(d.name!);
-      const name = labelled ? labelled[1]! : d.name!;
-      const installPath = labelled ? labelled[2]! : d.name!;
+      const { name, installPath } = parsePackageLabel(d.name!);
       const files = (filesByPath.get(installPath) ?? []).sort();
       const version = typeof d.annotations?.version === "string" ? d.annotations.version : null;
       return { name, version, installPath, uri: d.uri ?? null, digest: d.digest ?? {}, shipped: files.length > 0, files };

@@ -5,10 +5,9 @@
  */
 import type { KeyObject } from "node:crypto";
 import { basename } from "node:path";
-import type { ProvenanceV1 } from "../attest/slsa-provenance.ts";
-import type { Statement } from "../attest/statement.ts";
 import { BunsealError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
+import { storedStatement } from "../store/stored-statement.ts";
 import { cycloneDxSbom } from "./cyclonedx.ts";
 
 export interface SbomResult {
@@ -31,8 +30,7 @@ export async function sbomOfStored(store: Store, digest: string): Promise<SbomRe
   const hex = digest.replace(/^sha256:/i, "").toLowerCase();
   const record = await store.getArtifact(hex);
   if (!record) throw new BunsealError("NOT_FOUND", `${digest}: no artifact with this digest in the store (${store.location})`, { field: "digest", expected: "a stored artifact's sha256", found: digest });
-  const bundle = JSON.parse(record.bundle) as { dsseEnvelope?: { payload?: string } };
-  const statement = JSON.parse(Buffer.from(bundle.dsseEnvelope?.payload ?? "", "base64").toString("utf8")) as Statement<ProvenanceV1>;
+  const statement = storedStatement(record.bundle);
   const name = statement.subject.find((s) => s.digest.sha256 === hex)?.name ?? `sha256:${hex}`;
   return { digest: `sha256:${hex}`, sbom: cycloneDxSbom(statement, { name, sha256: hex, provenance: `sha256:${hex}` }) };
 }

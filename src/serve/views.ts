@@ -4,11 +4,10 @@
  * (service, environment)'s pin timeline with rollbacks and contract changes.
  * Reads only; the marking of a timeline is a pure function of the history.
  */
-import type { ProvenanceV1 } from "../attest/slsa-provenance.ts";
-import type { Statement } from "../attest/statement.ts";
 import { BunsealError } from "../errors.ts";
 import { packageInventory } from "../inventory/shipped.ts";
 import type { ArtifactRecord, PinRecord, Store } from "../store/store.ts";
+import { storedStatement } from "../store/stored-statement.ts";
 import { parseDigest } from "../util/digest.ts";
 
 export type PinRow = Omit<PinRecord, "bundle">;
@@ -53,9 +52,7 @@ function shippedPackages(record: ArtifactRecord): ArtifactContents["packages"] {
 function statementInventory(bundle: string): Map<string, boolean> {
   const shipped = new Map<string, boolean>();
   try {
-    const payload = (JSON.parse(bundle) as { dsseEnvelope?: { payload?: string } }).dsseEnvelope?.payload ?? "";
-    const statement = JSON.parse(Buffer.from(payload, "base64").toString("utf8")) as Statement<ProvenanceV1>;
-    for (const p of packageInventory(statement)) shipped.set(`${p.name}@${p.version}`, (shipped.get(`${p.name}@${p.version}`) ?? false) || p.shipped);
+    for (const p of packageInventory(storedStatement(bundle))) shipped.set(`${p.name}@${p.version}`, (shipped.get(`${p.name}@${p.version}`) ?? false) || p.shipped);
   } catch {
     // a bundle the inventory cannot read leaves `shipped` unknown (null), never guessed
   }

@@ -7,7 +7,7 @@ import type { KeyObject } from "node:crypto";
 import { BunsealError } from "../errors.ts";
 import type { ProvenanceV1 } from "../attest/slsa-provenance.ts";
 import type { Statement } from "../attest/statement.ts";
-import { packageInventory } from "../inventory/shipped.ts";
+import { packageInventory, parsePackageLabel } from "../inventory/shipped.ts";
 import { readRecordedBuild } from "../rebuild/recorded.ts";
 import { keyIdOf } from "../sign/keys.ts";
 import { parseDigest } from "../util/digest.ts";
@@ -44,11 +44,8 @@ export function artifactRecord(statement: Verified<Statement<ProvenanceV1>>, bun
       const annotations = d.annotations as { version?: string };
       const [algorithm, hex] = Object.entries(d.digest ?? {})[0] ?? [];
       // the package's own name: a nested copy is recorded as "name (install/path)"
-      const labelled = /^(.+) \((.+)\)$/.exec(d.name ?? "");
-      const name = (d.name ?? "").replace(/ \(.*\)$/, "");
-      // the key packageInventory reads the same entry by
-      const key = labelled ? `${labelled[1]}\0${labelled[2]}` : `${d.name}\0${d.name}`;
-      return { name, version: annotations.version ?? "", integrity: algorithm ? `${algorithm}:${hex}` : null, shipped: shipped.has(key) };
+      const { name, installPath } = parsePackageLabel(d.name ?? "");
+      return { name, version: annotations.version ?? "", integrity: algorithm ? `${algorithm}:${hex}` : null, shipped: shipped.has(`${name}\0${installPath}`) };
     });
   return {
     // lower-case hex, as everywhere in the store: a statement may write its subject in upper case and still verify

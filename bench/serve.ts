@@ -17,10 +17,9 @@ import { join } from "node:path";
 import { startConsole } from "../src/serve/server.ts";
 import { openStore } from "../src/store/open-store.ts";
 import type { ArtifactRecord, Store } from "../src/store/store.ts";
-import { exampleServiceRepo } from "../test/helpers/example-service.ts";
 import { postgresUrl } from "../test/helpers/postgres.ts";
 import { BUNSEAL, percentile } from "./lib.ts";
-import { hex, PACKAGES, syntheticArtifact } from "./synthetic-store.ts";
+import { hex, PACKAGES, signedExampleArtifact, syntheticArtifact } from "./synthetic-store.ts";
 
 const args = process.argv.slice(2);
 const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
@@ -99,14 +98,9 @@ async function measure(name: string, spec: string, real: { digest: string; bundl
 
 try {
   console.log(`Bun ${Bun.version}, ${navigator.hardwareConcurrency} cores; ${runs} requests per route`);
-  const repo = await exampleServiceRepo();
-  const keys = join(scratch, "keys");
-  Bun.spawnSync([...BUNSEAL, "keygen", "--out", keys]);
-  const built = JSON.parse(Bun.spawnSync([...BUNSEAL, "build", repo.path, "--key", join(keys, "bunseal.key"), "--json"]).stdout.toString());
-  const real = { digest: built.artifact.digest.slice(7), bundle: built.bundle.path };
-  if (only !== "postgres") await measure("SQLite", `sqlite:${join(scratch, "store.db")}`, real, join(keys, "bunseal.pub"));
-  if (only !== "sqlite") await measure("PostgreSQL", await postgresUrl(), real, join(keys, "bunseal.pub"));
-  await repo.cleanup();
+  const real = await signedExampleArtifact(scratch);
+  if (only !== "postgres") await measure("SQLite", `sqlite:${join(scratch, "store.db")}`, real, real.publicKey);
+  if (only !== "sqlite") await measure("PostgreSQL", await postgresUrl(), real, real.publicKey);
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }

@@ -4,7 +4,10 @@
  * a minute from 2026-01-01, digests derived from the index so a bench can name
  * any of them without keeping a list.
  */
+import { join } from "node:path";
 import type { ArtifactRecord } from "../src/store/store.ts";
+import { exampleServiceRepo } from "../test/helpers/example-service.ts";
+import { BUNSEAL } from "./lib.ts";
 
 export const hex = (n: number, salt: string) => new Bun.CryptoHasher("sha256").update(`${salt}:${n}`).digest("hex");
 export const PACKAGES = Array.from({ length: 400 }, (_, i) => `pkg-${i}`);
@@ -23,4 +26,20 @@ export function syntheticArtifact(i: number, template: ArtifactRecord, extra: Pa
     packages: Array.from({ length: 50 }, (_, p) => ({ name: PACKAGES[(i * 7 + p * 13) % PACKAGES.length]!, version: `1.${(i + p) % 9}.0`, integrity: `sha512:${hex(p, "pkg")}`, shipped: p % 3 !== 0 })),
     ...extra,
   };
+}
+
+/**
+ * One real artifact beside the generated ones: the example service, built and
+ * signed with a fresh key in `scratch`, so what a bench traces verifies.
+ */
+export async function signedExampleArtifact(scratch: string): Promise<{ digest: string; bundle: string; artifact: string; publicKey: string }> {
+  const repo = await exampleServiceRepo();
+  try {
+    const keys = join(scratch, "keys");
+    Bun.spawnSync([...BUNSEAL, "keygen", "--out", keys]);
+    const built = JSON.parse(Bun.spawnSync([...BUNSEAL, "build", repo.path, "--key", join(keys, "bunseal.key"), "--out", join(scratch, "example-out"), "--json"]).stdout.toString());
+    return { digest: built.artifact.digest.slice(7), bundle: built.bundle.path, artifact: built.artifact.path, publicKey: join(keys, "bunseal.pub") };
+  } finally {
+    await repo.cleanup();
+  }
 }

@@ -20,10 +20,9 @@ import { join } from "node:path";
 import { openStore } from "../src/store/open-store.ts";
 import type { ArtifactRecord, Store } from "../src/store/store.ts";
 import { trace, tracePackage } from "../src/trace/trace.ts";
-import { exampleServiceRepo } from "../test/helpers/example-service.ts";
 import { postgresUrl } from "../test/helpers/postgres.ts";
 import { BUNSEAL, median, percentile } from "./lib.ts";
-import { hex, PACKAGES, syntheticArtifact } from "./synthetic-store.ts";
+import { hex, PACKAGES, signedExampleArtifact, syntheticArtifact } from "./synthetic-store.ts";
 
 const args = process.argv.slice(2);
 const count = Number(args[args.indexOf("--artifacts") + 1] ?? 100_000) || 100_000;
@@ -123,17 +122,13 @@ async function measure(name: string, spec: string, real: { digest: string; bundl
 
 try {
   console.log(`Bun ${Bun.version}, ${navigator.hardwareConcurrency} cores`);
-  const repo = await exampleServiceRepo();
-  const keys = join(scratch, "keys");
-  Bun.spawnSync([...BUNSEAL, "keygen", "--out", keys]);
-  const built = JSON.parse(Bun.spawnSync([...BUNSEAL, "build", repo.path, "--key", join(keys, "bunseal.key"), "--json"]).stdout.toString());
+  const example = await signedExampleArtifact(scratch);
   const file = join(scratch, "index.js");
   const { readTarFiles } = await import("../src/artifact/tar-read.ts");
-  await Bun.write(file, (await readTarFiles(built.artifact.path)).get("index.js")!);
-  const real = { digest: built.artifact.digest.slice(7), bundle: built.bundle.path, file };
-  if (only !== "postgres") await measure("SQLite", `sqlite:${join(scratch, "store.db")}`, real, join(keys, "bunseal.pub"));
-  if (only !== "sqlite") await measure("PostgreSQL", await postgresUrl(), real, join(keys, "bunseal.pub"));
-  await repo.cleanup();
+  await Bun.write(file, (await readTarFiles(example.artifact)).get("index.js")!);
+  const real = { ...example, file };
+  if (only !== "postgres") await measure("SQLite", `sqlite:${join(scratch, "store.db")}`, real, example.publicKey);
+  if (only !== "sqlite") await measure("PostgreSQL", await postgresUrl(), real, example.publicKey);
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }

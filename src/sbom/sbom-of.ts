@@ -8,6 +8,7 @@ import { basename } from "node:path";
 import { BunsealError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import { storedStatement } from "../store/stored-statement.ts";
+import { parseDigest } from "../util/digest.ts";
 import { cycloneDxSbom } from "./cyclonedx.ts";
 
 export interface SbomResult {
@@ -27,7 +28,8 @@ export async function sbomOfArtifact(artifactPath: string, bundlePath: string, k
 }
 
 export async function sbomOfStored(store: Store, digest: string): Promise<SbomResult> {
-  const hex = digest.replace(/^sha256:/i, "").toLowerCase();
+  const hex = parseDigest(digest);
+  if (hex === undefined) throw new BunsealError("USAGE", `${digest}: expected sha256:<64 hex> of a stored artifact`, { field: "artifact-or-digest", expected: "sha256:<64 hex>", found: digest });
   const record = await store.getArtifact(hex);
   if (!record) throw new BunsealError("NOT_FOUND", `${digest}: no artifact with this digest in the store (${store.location})`, { field: "digest", expected: "a stored artifact's sha256", found: digest });
   const statement = storedStatement(record.bundle);

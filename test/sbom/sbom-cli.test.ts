@@ -64,4 +64,7 @@ test("a tampered artifact is refused (exit 1); no --key is a usage error (exit 2
   const missing = await runCli(["sbom", `sha256:${"0".repeat(64)}`, "--store", join(work.path, "store.db")]);
   expect(missing.exitCode).toBe(1);
   expect(missing.stderr).toContain("NOT_FOUND");
+  const malformed = await runCli(["sbom", "sha256:zz", "--store", join(work.path, "store.db")]);
+  expect(malformed.exitCode).toBe(2);
+  expect(malformed.stderr).toContain("USAGE: sha256:zz: expected sha256:<64 hex>");
 });

@@ -8,12 +8,11 @@
  * imports, and the macros' own imports, with Bun's transpiler. The config's
  * plugins (`build.plugins`), which the worker loaded and reports, are followed the same way.
  */
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, normalize, relative, sep } from "node:path";
 import { BunsealError } from "../errors.ts";
 import { sha256Hex } from "../util/digest.ts";
 import type { MetafileSummary } from "../build/worker-protocol.ts";
-import type { DigestCache } from "./digest-cache.ts";
 
 export type InputRole = "module" | "macro" | "preload" | "plugin" | "extra" | "read" | "compile-base" | "virtual" | "manifest" | "lockfile" | "tsconfig" | "bunfig" | "config";
 
@@ -45,8 +44,6 @@ export interface CollectOptions {
   virtual?: ReadonlyMap<string, string>;
   /** declared extra inputs (`inputs.extra`), relative to the project */
   extras?: readonly string[];
-  /** digests of files unchanged since an earlier build (src/inputs/digest-cache.ts) */
-  cache?: DigestCache;
 }
 
 export function collectInputs(projectDir: string, metafile: MetafileSummary, options: CollectOptions = {}): InputFile[] {
@@ -58,30 +55,13 @@ export function collectInputs(projectDir: string, metafile: MetafileSummary, opt
       found.set(path, { path, role, ...known });
       return;
     }
-    const full = join(projectDir, path);
+    let data: Uint8Array;
     try {
-      if (options.cache) {
-        const cached = options.cache.lookup(full, statSync(full, { bigint: true }));
-        if (cached) {
-          found.set(path, { path, role, ...cached });
-          return;
-        }
-      }
-      const fd = openSync(full, "r");
-      try {
-        const before = options.cache ? fstatSync(fd, { bigint: true }) : undefined;
-        const data = readFileSync(fd);
-        const digest = { sha256: sha256Hex(data), size: data.byteLength };
-        found.set(path, { path, role, ...digest });
-        // remembered only if nothing wrote to the file while it was read
-        const after = before ? fstatSync(fd, { bigint: true }) : undefined;
-        if (before && after && before.ctimeNs === after.ctimeNs && before.mtimeNs === after.mtimeNs && before.size === after.size) options.cache!.remember(full, before, digest);
-      } finally {
-        closeSync(fd);
-      }
+      data = readFileSync(join(projectDir, path));
     } catch (cause) {
       throw new BunsealError("INPUT_UNREADABLE", `${path}: the build read this file but it cannot be read now (${(cause as Error).message})`, { file: path, cause });
     }
+    found.set(path, { path, role, sha256: sha256Hex(data), size: data.byteLength });
   };
 
   // declared extras first: a generated module is both, and "extra" says why a file outside the commit was there

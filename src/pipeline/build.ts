@@ -23,7 +23,6 @@ import { configBuilds } from "../config/schema.ts";
 import type { Context } from "../context.ts";
 import { addReads, collectInputs, type InputFile, type KnownDigests } from "../inputs/collect.ts";
 import { readInputs } from "../inputs/read-inputs.ts";
-import { openDigestCache } from "../inputs/digest-cache.ts";
 import type { ReadSession, TracerKind } from "../sandbox/read-tracer.ts";
 import { readLockfile } from "../inputs/lockfile.ts";
 
@@ -186,13 +185,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     const known: KnownDigests = new Map(lock?.path === "bun.lock" ? [["bun.lock", { sha256: lock.sha256, size: lock.bytes.byteLength }]] : []);
     const virtual = new Map([["bunseal:bunseal:build-info", canonicalJson(plan.buildInfo)]]);
     ctx.progress?.("hashing inputs and attesting");
-    const cache = openDigestCache(projectDir, ctx.env);
-    let modules: InputFile[];
-    try {
-      modules = collectInputs(projectDir, built.metafile, { known, virtual, extras: boundary.extras, cache });
-    } finally {
-      cache?.close();
-    }
+    const modules = collectInputs(projectDir, built.metafile, { known, virtual, extras: boundary.extras });
     timer.mark("inputs");
     const source = await workTree;
 

@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { mkdirSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli } from "../helpers/cli.ts";
 import { gitRepo, type GitRepo } from "../helpers/git.ts";
@@ -42,7 +42,8 @@ test("a digest planted in the user's cache folders for a tampered module is not 
   const env = { HOME: home.path, XDG_CACHE_HOME: join(home.path, ".cache") };
   const honest = (await runCli(["build", repo.path, "--no-sign", "--out", join(home.path, "first"), "--json"], { env })).json();
   const module = "node_modules/greeter/index.js";
-  const recorded = (built: any) => built.statementValue ?? JSON.parse(require("node:fs").readFileSync(built.statement.path, "utf8"));
+  // --no-sign writes the bare statement beside the artifact
+  const recorded = (built: { statement: { path: string } }) => JSON.parse(readFileSync(built.statement.path, "utf8"));
   const digestOf = (statement: any) => statement.predicate.buildDefinition.resolvedDependencies.find((d: any) => d.name === module).digest.sha256;
   const originalDigest = digestOf(recorded(honest));
 

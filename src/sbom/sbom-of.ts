@@ -3,12 +3,12 @@
  * (an SBOM read from an unverified statement would list what an attacker
  * chose), or from the store, which verified the bundle when it took it in.
  */
-import type { KeyObject } from "node:crypto";
 import { basename } from "node:path";
 import { BunsealError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import { storedStatement } from "../store/stored-statement.ts";
 import { parseDigest } from "../util/digest.ts";
+import { verifyTrusted, type Trust } from "../verify/trust.ts";
 import { cycloneDxSbom } from "./cyclonedx.ts";
 
 export interface SbomResult {
@@ -16,9 +16,9 @@ export interface SbomResult {
   sbom: Record<string, unknown>;
 }
 
-export async function sbomOfArtifact(artifactPath: string, bundlePath: string, keys: readonly KeyObject[]): Promise<SbomResult> {
-  const { verifyBundle } = await import("../verify/verify-bundle.ts");
-  const report = await verifyBundle({ artifact: artifactPath, bundlePath, keys, expectations: {} });
+/** `trust`: a key, a keyless identity or a policy, as every command that verifies takes it (src/verify/trust.ts). */
+export async function sbomOfArtifact(artifactPath: string, bundlePath: string, trust: Trust): Promise<SbomResult> {
+  const report = await verifyTrusted(trust, { artifact: artifactPath, bundlePath, expectations: {} });
   if (!report.verified || !report.verifiedStatement || !report.artifact) {
     const reasons = report.failures.map((f) => `${f.code}: ${f.message}`).join("\n  ");
     throw new BunsealError("VERIFY_FAILED", `${artifactPath}: the provenance does not verify, so it cannot say what the artifact ships:\n  ${reasons}`, { file: bundlePath, expected: "a verified attestation", found: `${report.failures.length} failure(s)` });

@@ -61,6 +61,14 @@ test("a tampered artifact is refused (exit 1); no --key is a usage error (exit 2
   const usage = await runCli(["sbom", built.artifact.path]);
   expect(usage.exitCode).toBe(2);
   expect(usage.stderr).toContain("--key");
+  // the trust flags are verify's, with verify's rules: an identity needs its issuer
+  const noIssuer = await runCli(["sbom", built.artifact.path, "--certificate-identity", "https://ci.example/release"]);
+  expect(noIssuer.exitCode).toBe(2);
+  expect(noIssuer.stderr).toContain("--certificate-oidc-issuer");
+  // and a keyless identity does not verify a key-signed provenance
+  const wrongKind = await runCli(["sbom", built.artifact.path, "--certificate-identity", "https://ci.example/release", "--certificate-oidc-issuer", "https://token.actions.githubusercontent.com"]);
+  expect(wrongKind.exitCode).toBe(1);
+  expect(wrongKind.stderr).toContain("VERIFY_FAILED");
   const missing = await runCli(["sbom", `sha256:${"0".repeat(64)}`, "--store", join(work.path, "store.db")]);
   expect(missing.exitCode).toBe(1);
   expect(missing.stderr).toContain("NOT_FOUND");

@@ -1,8 +1,9 @@
 import type { Command } from "commander";
 import { collect, printJson } from "../output.ts";
 import { storeOption, withStore } from "../store-option.ts";
+import { trustFromFlags, trustOptions, type TrustFlags } from "../trust-flags.ts";
 
-interface SbomFlags {
+interface SbomFlags extends TrustFlags {
   bundle?: string;
   key: string[];
   store?: string;
@@ -10,23 +11,26 @@ interface SbomFlags {
 }
 
 export function registerSbom(program: Command, setExit: (code: number) => void): void {
-  storeOption(
-    program
-      .command("sbom")
-      .description("a CycloneDX 1.6 SBOM of the packages an artifact ships, from its verified provenance or from the store")
-      .argument("<artifact-or-digest>", "the artifact file (its bundle verified with --key), or sha256:<hex> of a stored artifact")
-      .option("--bundle <file>", "the artifact's Sigstore bundle (default: FILE.sigstore.json)")
-      .option("--key <file>", "a public key trusted to have signed the provenance (repeatable; needed for a file)", collect, [])
-      .option("--out <file>", "write the SBOM here instead of standard output"),
+  trustOptions(
+    storeOption(
+      program
+        .command("sbom")
+        .description("a CycloneDX 1.6 SBOM of the packages an artifact ships, from its verified provenance or from the store")
+        .argument("<artifact-or-digest>", "the artifact file (its provenance verified first), or sha256:<hex> of a stored artifact")
+        .option("--bundle <file>", "the artifact's Sigstore bundle (default: FILE.sigstore.json)")
+        .option("--key <file>", "a public key trusted to have signed the provenance (repeatable)", collect, [])
+        .option("--out <file>", "write the SBOM here instead of standard output"),
+    ),
+    "the provenance of an artifact file",
   ).action(async (target: string, flags: SbomFlags) => {
     const [{ sbomOfArtifact, sbomOfStored }, { BunsealError }] = await Promise.all([import("../../sbom/sbom-of.ts"), import("../../errors.ts")]);
     let result;
     if (/^sha256:/i.test(target)) result = await withStore(flags.store, (store) => sbomOfStored(store, target));
     else {
-      if (flags.key.length === 0) throw new BunsealError("USAGE", "an SBOM is only as good as the provenance it is read from; expected --key PUB to verify it (or a digest of a stored artifact)", { field: "--key", expected: "a trusted public key" });
       const { loadPublicKey } = await import("../../sign/keys.ts");
-      const keys = await Promise.all(flags.key.map((k) => loadPublicKey(k)));
-      result = await sbomOfArtifact(target, flags.bundle ?? `${target}.sigstore.json`, keys);
+      const trust = await trustFromFlags(flags, await Promise.all(flags.key.map((k) => loadPublicKey(k))));
+      if (!trust) throw new BunsealError("USAGE", "an SBOM is only as good as the provenance it is read from; expected --key PUB, --certificate-identity ID with --certificate-oidc-issuer URL, or --policy FILE to verify it (or a digest of a stored artifact)", { field: "--key", expected: "a trusted signer" });
+      result = await sbomOfArtifact(target, flags.bundle ?? `${target}.sigstore.json`, trust);
     }
     if (flags.out) {
       const { writeFileAtomic } = await import("../../util/atomic-write.ts");

@@ -10,8 +10,11 @@ test("the library builds and verifies without the CLI, and never prints", async 
   const pair = await bunseal.generateKeyPair(keys.path);
   const logs: string[] = [];
   const written: string[] = [];
-  const write = process.stdout.write;
+  // every way out: Node's streams, and Bun's console (which the CLI writes whole lines through)
+  const saved = { out: process.stdout.write, err: process.stderr.write, log: console.log, error: console.error };
   process.stdout.write = ((chunk: string) => (written.push(String(chunk)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string) => (written.push(String(chunk)), true)) as typeof process.stderr.write;
+  console.log = console.error = (...args: unknown[]) => void written.push(args.join(" "));
   let outcome;
   try {
     outcome = await bunseal.buildArtifact(
@@ -19,7 +22,7 @@ test("the library builds and verifies without the CLI, and never prints", async 
       bunseal.defaultContext({ log: (m) => logs.push(m), now: () => new Date("2026-01-02T03:04:05Z") }),
     );
   } finally {
-    process.stdout.write = write;
+    [process.stdout.write, process.stderr.write, console.log, console.error] = [saved.out, saved.err, saved.log, saved.error];
   }
   expect(written).toEqual([]);
   expect(logs.length).toBeGreaterThan(0);

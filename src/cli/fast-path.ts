@@ -9,6 +9,7 @@
  */
 import { VERSION } from "../version.ts";
 import { COMMAND_NAMES, TOP_LEVEL_HELP } from "./help-text.ts";
+import { isTerminal } from "./streams.ts";
 
 export interface FastAnswer {
   stdout: string;
@@ -58,19 +59,4 @@ export function editDistance(a: string, b: string): number {
     }
   }
   return rows[a.length]![b.length]!;
-}
-
-/**
- * Whether a descriptor is a terminal, without touching process.stdout: making
- * Node's stream objects costs twice Bun's whole start-up. Where /proc cannot
- * say (not Linux), it counts as a terminal, so the full path answers.
- */
-export function isTerminal(fd: number): boolean {
-  try {
-    const { readlinkSync } = require("node:fs") as typeof import("node:fs");
-    const target = readlinkSync(`/proc/self/fd/${fd}`);
-    return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target === "/dev/console";
-  } catch {
-    return true;
-  }
 }

@@ -6,6 +6,7 @@
  * that `--json` on stdout stays one JSON value.
  */
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { writeErr } from "./streams.ts";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -53,7 +54,7 @@ export function annotateError(title: string, message: string, env: Env = process
   if (!onGitHubActions(env)) return;
   const data = message.replaceAll("%", "%25").replaceAll("\r", "%0D").replaceAll("\n", "%0A");
   const property = title.replaceAll("%", "%25").replaceAll("\r", "%0D").replaceAll("\n", "%0A").replaceAll(":", "%3A").replaceAll(",", "%2C");
-  process.stderr.write(`::error title=${property}::${data}\n`);
+  writeErr(`::error title=${property}::${data}\n`);
 }
 
 /** A markdown table cell: pipes and line breaks would break the table. */

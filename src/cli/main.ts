@@ -9,22 +9,8 @@ import { isBunsealError, type BunsealError } from "../errors.ts";
 import { removeAllScratch } from "../util/scratch-registry.ts";
 import { annotateError } from "./github-actions.ts";
 import { VERSION } from "../version.ts";
-import { registerBuild } from "./commands/build.ts";
-import { registerCheck } from "./commands/check.ts";
-import { registerDeps } from "./commands/deps.ts";
-import { registerInit } from "./commands/init.ts";
-import { registerInspect } from "./commands/inspect.ts";
-import { registerKeygen } from "./commands/keygen.ts";
-import { registerPin } from "./commands/pin.ts";
-import { registerPins } from "./commands/pins.ts";
-import { registerRollback } from "./commands/rollback.ts";
-import { registerStore } from "./commands/store.ts";
-import { registerTrace } from "./commands/trace.ts";
-import { registerRebuild } from "./commands/rebuild.ts";
-import { registerSbom } from "./commands/sbom.ts";
-import { registerServe } from "./commands/serve.ts";
-import { registerVerify } from "./commands/verify.ts";
 import { wantsJson } from "./output.ts";
+import { writeErr, writeOut } from "./streams.ts";
 
 const EXIT = { ok: 0, rejected: 1, input: 2, environment: 3 } as const;
 
@@ -42,12 +28,47 @@ function removeScratchOnSignals(): void {
   }
 }
 
+type Register = (program: Command, setExit: (code: number) => void) => void;
+
+/**
+ * Every command, in the order help lists them, each loaded only when asked
+ * for: a run of one command neither imports nor registers the others (issue
+ * #12: registering all of them cost ≈4 ms of every run, their modules more).
+ */
+const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Register>]> = [
+  ["init", async () => (await import("./commands/init.ts")).registerInit],
+  ["keygen", async () => (await import("./commands/keygen.ts")).registerKeygen],
+  ["build", async () => (await import("./commands/build.ts")).registerBuild],
+  ["verify", async () => (await import("./commands/verify.ts")).registerVerify],
+  ["rebuild", async () => (await import("./commands/rebuild.ts")).registerRebuild],
+  ["check", async () => (await import("./commands/check.ts")).registerCheck],
+  ["trace", async () => (await import("./commands/trace.ts")).registerTrace],
+  ["pin", async () => (await import("./commands/pin.ts")).registerPin],
+  ["pins", async () => (await import("./commands/pins.ts")).registerPins],
+  ["rollback", async () => (await import("./commands/rollback.ts")).registerRollback],
+  ["store", async () => (await import("./commands/store.ts")).registerStore],
+  ["inspect", async () => (await import("./commands/inspect.ts")).registerInspect],
+  ["sbom", async () => (await import("./commands/sbom.ts")).registerSbom],
+  ["serve", async () => (await import("./commands/serve.ts")).registerServe],
+  ["deps", async () => (await import("./commands/deps.ts")).registerDeps],
+];
+
+/**
+ * The commands a run needs: the one named first, or all of them when the
+ * first word names none (top-level help, `help CMD`, an unknown or misspelt
+ * command, whose suggestion commander draws from every name).
+ */
+function commandsFor(argv: readonly string[]): typeof COMMANDS {
+  const named = COMMANDS.find(([name]) => name === argv[0]);
+  return named ? [named] : COMMANDS;
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   removeScratchOnSignals();
   let exitCode = 0;
-  const program = buildProgram((code) => {
+  const program = await buildProgram((code) => {
     exitCode = code;
-  });
+  }, commandsFor(argv));
   try {
     await program.parseAsync([...argv], { from: "user" });
     return exitCode;
@@ -56,31 +77,19 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-/** Every command registered; also what src/cli/help-text.ts is generated from. */
-export function buildProgram(setExit: (code: number) => void): Command {
+/** The program with the given commands (all by default: what src/cli/help-text.ts is generated from). */
+export async function buildProgram(setExit: (code: number) => void, commands: typeof COMMANDS = COMMANDS): Promise<Command> {
   const program = new Command("bunseal")
     .description("Signed, reproducible, traceable release artifacts for bun build")
     .version(VERSION, "-V, --version")
     .exitOverride()
     // an option after a subcommand belongs to it (`pins verify F --json` is verify's --json, not pins')
     .enablePositionalOptions()
-    .configureOutput({ writeErr: (text) => process.stderr.write(text), writeOut: (text) => process.stdout.write(text) })
+    // through Bun's console (src/cli/streams.ts); help still asks Node's streams for the terminal's width
+    .configureOutput({ writeErr, writeOut })
     .showHelpAfterError("(run bunseal --help for usage)");
-  registerInit(program, setExit);
-  registerKeygen(program, setExit);
-  registerBuild(program, setExit);
-  registerVerify(program, setExit);
-  registerRebuild(program, setExit);
-  registerCheck(program, setExit);
-  registerTrace(program, setExit);
-  registerPin(program, setExit);
-  registerPins(program, setExit);
-  registerRollback(program, setExit);
-  registerStore(program, setExit);
-  registerInspect(program, setExit);
-  registerSbom(program, setExit);
-  registerServe(program, setExit);
-  registerDeps(program, setExit);
+  const registers = await Promise.all(commands.map(([, load]) => load()));
+  for (const register of registers) register(program, setExit);
   return program;
 }
 
@@ -88,7 +97,7 @@ function report(error: unknown, json: boolean): number {
   if (error instanceof CommanderError) {
     // help and version end in a CommanderError too; they are not failures
     if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return EXIT.ok;
-    if (json) process.stdout.write(`${JSON.stringify({ error: { code: "USAGE", message: error.message.replace(/^error: /, "") } })}\n`);
+    if (json) writeOut(`${JSON.stringify({ error: { code: "USAGE", message: error.message.replace(/^error: /, "") } })}\n`);
     return EXIT.input;
   }
   if (isBunsealError(error)) {
@@ -97,15 +106,15 @@ function report(error: unknown, json: boolean): number {
     return EXIT[error.kind];
   }
   const message = error instanceof Error ? error.message : String(error);
-  if (json) process.stdout.write(`${JSON.stringify({ error: { code: "INTERNAL", message } })}\n`);
-  process.stderr.write(`bunseal: internal error: ${message}\nThis is a bug in bunseal ${VERSION}. Please report it with the command you ran and this message; run again with BUNSEAL_DEBUG=1 for a stack trace.\n`);
-  if (process.env.BUNSEAL_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  if (json) writeOut(`${JSON.stringify({ error: { code: "INTERNAL", message } })}\n`);
+  writeErr(`bunseal: internal error: ${message}\nThis is a bug in bunseal ${VERSION}. Please report it with the command you ran and this message; run again with BUNSEAL_DEBUG=1 for a stack trace.\n`);
+  if (process.env.BUNSEAL_DEBUG && error instanceof Error) writeErr(`${error.stack}\n`);
   return EXIT.environment;
 }
 
 function printError(error: BunsealError, json: boolean): void {
-  if (json) process.stdout.write(`${JSON.stringify({ error: error.toJSON() })}\n`);
-  process.stderr.write(`bunseal: ${error.code}: ${error.message}\n`);
+  if (json) writeOut(`${JSON.stringify({ error: error.toJSON() })}\n`);
+  writeErr(`bunseal: ${error.code}: ${error.message}\n`);
 }
 
 if (import.meta.main) {

@@ -1,15 +1,16 @@
 /** Rendering helpers shared by the commands: JSON for machines, short lines for people. */
+import { writeOut } from "./streams.ts";
 
 export function wantsJson(argv: readonly string[]): boolean {
   return argv.includes("--json");
 }
 
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  writeOut(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 export function printLines(lines: readonly string[]): void {
-  process.stdout.write(`${lines.join("\n")}\n`);
+  writeOut(`${lines.join("\n")}\n`);
 }
 
 export function formatBytes(bytes: number): string {

@@ -6,6 +6,8 @@
  * --json or --quiet. Messages (warnings, the stage lines commands already
  * print) still go out whole: the line is cleared first and redrawn after.
  */
+import { stderrStream } from "./streams.ts";
+
 export interface ProgressStream {
   isTTY?: boolean;
   write(text: string): unknown;
@@ -33,7 +35,7 @@ export interface ProgressOptions {
 }
 
 export function progressLine(options: ProgressOptions = {}): Progress {
-  const stream = options.stream ?? process.stderr;
+  const stream = options.stream ?? stderrStream;
   const now = options.now ?? (() => performance.now());
   if (options.silent) return { stage() {}, log() {}, stop() {} };
   if (!stream.isTTY) return { stage() {}, log: (m) => void stream.write(`${m}\n`), stop() {} };
@@ -80,7 +82,7 @@ export function progressLine(options: ProgressOptions = {}): Progress {
  * `--quiet` want them. `--json` keeps stderr quiet (the JSON is the answer);
  * `--quiet` drops the stage lines too, keeping warnings out of a script's way.
  */
-export function commandProgress(flags: { json?: boolean; quiet?: boolean }, stream: ProgressStream = process.stderr): Progress & { context: { log(message: string): void; progress(stage: string): void } } {
+export function commandProgress(flags: { json?: boolean; quiet?: boolean }, stream: ProgressStream = stderrStream): Progress & { context: { log(message: string): void; progress(stage: string): void } } {
   const line = progressLine({ silent: flags.json === true || flags.quiet === true, stream });
   return { ...line, context: { log: (m) => line.log(m), progress: (s) => line.stage(s) } };
 }

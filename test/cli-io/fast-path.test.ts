@@ -9,28 +9,30 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { editDistance, fastAnswer, type FastAnswer } from "../../src/cli/fast-path.ts";
 import { helpModule } from "../../src/cli/generate-help.ts";
-import { main } from "../../src/cli/main.ts";
+import { buildProgram, main } from "../../src/cli/main.ts";
 import { runCli } from "../helpers/cli.ts";
 
 const PIPES = { stdout: false, stderr: false };
 
 /** main() with stdout and stderr captured, as the process would write them. */
-async function fullPath(argv: string[]): Promise<FastAnswer> {
+async function fullPath(argv: string[], run: (argv: string[]) => Promise<number> = main): Promise<FastAnswer> {
   const out: string[] = [];
   const err: string[] = [];
-  const [write, writeErr] = [process.stdout.write, process.stderr.write];
+  const [write, writeErr, log, error] = [process.stdout.write, process.stderr.write, console.log, console.error];
   // as to pipes, even when the tests run in a terminal (commander would wrap its help to the width)
   const tty = [process.stdout.isTTY, process.stderr.isTTY];
   process.stdout.isTTY = false;
   process.stderr.isTTY = false;
   process.stdout.write = ((chunk: string) => out.push(String(chunk)) > 0) as typeof process.stdout.write;
   process.stderr.write = ((chunk: string) => err.push(String(chunk)) > 0) as typeof process.stderr.write;
+  // whole lines go out through Bun's console (src/cli/streams.ts), one string each
+  console.log = (text: string) => void out.push(`${text}\n`);
+  console.error = (text: string) => void err.push(`${text}\n`);
   try {
-    const exitCode = await main(argv);
+    const exitCode = await run(argv);
     return { stdout: out.join(""), stderr: err.join(""), exitCode };
   } finally {
-    process.stdout.write = write;
-    process.stderr.write = writeErr;
+    [process.stdout.write, process.stderr.write, console.log, console.error] = [write, writeErr, log, error];
     [process.stdout.isTTY, process.stderr.isTTY] = tty as [boolean, boolean];
   }
 }
@@ -64,8 +66,8 @@ describe("the fast path answers as commander does", () => {
     expect({ stdout: unknown.stdout, stderr: unknown.stderr, exitCode: unknown.exitCode }).toEqual(await fullPath(["frobnicate"]));
   });
 
-  test("the stored help is current (bun run help-text)", () => {
-    expect(readFileSync(join(import.meta.dir, "..", "..", "src", "cli", "help-text.ts"), "utf8")).toBe(helpModule());
+  test("the stored help is current (bun run help-text)", async () => {
+    expect(readFileSync(join(import.meta.dir, "..", "..", "src", "cli", "help-text.ts"), "utf8")).toBe(await helpModule());
   });
 
   test("edit distance counts a swap of neighbours as one", () => {
@@ -74,4 +76,37 @@ describe("the fast path answers as commander does", () => {
     expect(editDistance("", "abc")).toBe(3);
     expect(editDistance("kitten", "sitting")).toBe(3);
   });
+});
+
+/** The program with every command registered, as main() had it before it loaded only the one named. */
+async function allCommands(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const program = await buildProgram((code) => (exitCode = code));
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return exitCode;
+  } catch (error) {
+    // as main() maps them: help and version are not failures, every other CommanderError is a usage error
+    return ["commander.helpDisplayed", "commander.help", "commander.version"].includes((error as { code?: string }).code ?? "") ? 0 : 2;
+  }
+}
+
+describe("a run loads only the command it names", () => {
+  const names = ["init", "keygen", "build", "verify", "rebuild", "check", "trace", "pin", "pins", "rollback", "store", "inspect", "sbom", "serve", "deps"];
+
+  test("every command of the help has its loader", async () => {
+    const program = await buildProgram(() => {});
+    expect(program.commands.map((c) => c.name()).sort()).toEqual([...names].sort());
+  });
+
+  for (const name of names) {
+    test(`${name}: its help and its usage errors are those of the whole program`, async () => {
+      for (const argv of [[name, "--help"], [name, "--frobnicate-the-widgets"], [name, "a", "b", "c", "d", "e", "f", "g"]]) {
+        const alone = await fullPath(argv);
+        expect(alone).toEqual(await fullPath(argv, allCommands));
+        // and each is really an answer: help on stdout, or an error on stderr
+        expect(alone.stdout.length + alone.stderr.length).toBeGreaterThan(0);
+      }
+    });
+  }
 });

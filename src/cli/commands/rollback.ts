@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { collect, printJson, printLines } from "../output.ts";
+import { writeErr } from "../streams.ts";
 import { resolveActor, storeOption, withStore } from "../store-option.ts";
 import { trustFromFlags, trustOptions, type TrustFlags } from "../trust-flags.ts";
 
@@ -49,7 +50,7 @@ export function registerRollback(program: Command, setExit: (code: number) => vo
       const steps = flags.steps === undefined ? undefined : Number(flags.steps);
       const { trusted, signer } = await splitKeys(flags.key);
       const trust = await trustFromFlags(flags, trusted);
-      const ctx = defaultContext({ log: flags.json ? () => {} : (m) => process.stderr.write(`${m}\n`) });
+      const ctx = defaultContext({ log: flags.json ? () => {} : (m) => writeErr(`${m}\n`) });
       const outcome = await withStore(flags.store, (store) =>
         rollback(store, { env: flags.env, service: flags.service, to: flags.to, steps, rebuild: flags.rebuild, allowContractChange: flags.allowContractChange, dryRun: flags.dryRun, reason: flags.reason ?? "rollback", actor: resolveActor(flags.actor), signer, trust, pinsDir: flags.pinsDir }, ctx),
       );

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { collect, printJson } from "../output.ts";
+import { writeErr } from "../streams.ts";
 import { storeOption, withStore } from "../store-option.ts";
 import { trustFromFlags, trustOptions, type TrustFlags } from "../trust-flags.ts";
 
@@ -35,7 +36,7 @@ export function registerSbom(program: Command, setExit: (code: number) => void):
     if (flags.out) {
       const { writeFileAtomic } = await import("../../util/atomic-write.ts");
       await writeFileAtomic(flags.out, `${JSON.stringify(result.sbom, null, 2)}\n`);
-      process.stderr.write(`wrote ${flags.out}: ${(result.sbom.components as unknown[]).length} shipped packages of ${result.digest}\n`);
+      writeErr(`wrote ${flags.out}: ${(result.sbom.components as unknown[]).length} shipped packages of ${result.digest}\n`);
     } else printJson(result.sbom);
     setExit(0);
   });

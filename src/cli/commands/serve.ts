@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { storeOption } from "../store-option.ts";
+import { writeErr, writeOut } from "../streams.ts";
 
 interface ServeFlags {
   store?: string;
@@ -28,11 +29,11 @@ export function registerServe(program: Command, setExit: (code: number) => void)
         store,
         ...listen,
         token,
-        onError: (error, request) => process.stderr.write(`bunseal serve: internal error on ${request.method} ${new URL(request.url).pathname}: ${error instanceof Error ? (process.env.BUNSEAL_DEBUG ? error.stack : error.message) : String(error)}\n`),
+        onError: (error, request) => writeErr(`bunseal serve: internal error on ${request.method} ${new URL(request.url).pathname}: ${error instanceof Error ? (process.env.BUNSEAL_DEBUG ? error.stack : error.message) : String(error)}\n`),
       });
       // the URL is the first line, alone, so a script can read it
-      process.stdout.write(`${web.url.href}\n`);
-      process.stderr.write(`bunseal serve: read-only console over ${store.location}${token ? "; API requests need the token (open the URL with #token=… appended)" : ""}; stop with Ctrl-C\n`);
+      writeOut(`${web.url.href}\n`);
+      writeErr(`bunseal serve: read-only console over ${store.location}${token ? "; API requests need the token (open the URL with #token=… appended)" : ""}; stop with Ctrl-C\n`);
       await new Promise<void>((resolve) => {
         for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolve());
       });

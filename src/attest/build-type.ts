@@ -5,7 +5,7 @@
  * Strict: a statement that claims this build type and carries a field we did
  * not write is not one of ours.
  */
-import { z } from "zod";
+import { z } from "../vendor/zod.js";
 import { BuildOptionsSchema, BuildsSchema, ContractsSchema } from "../config/schema.ts";
 
 export const BUILD_TYPE = "https://bunseal.dev/buildtypes/bun-build/v1";

@@ -2,7 +2,7 @@
  * DSSE envelope v1 (https://github.com/secure-systems-lab/dsse/blob/master/envelope.md)
  * and its pre-authentication encoding, the exact bytes a signature covers.
  */
-import { z } from "zod";
+import { z } from "../vendor/zod.js";
 
 export const IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json";
 

@@ -6,7 +6,7 @@
  * that descriptors from other producers parse; bunseal's own build type is
  * checked strictly elsewhere.
  */
-import { z } from "zod";
+import { z } from "../vendor/zod.js";
 
 /** Algorithm name → lower-case hex digest (the spec's DigestSet). */
 export const DigestSetSchema = z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, "a digest algorithm name"), z.string().regex(/^[0-9a-fA-F]+$/, "a hex digest"));

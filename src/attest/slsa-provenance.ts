@@ -3,7 +3,7 @@
  * the spec. Required fields are required; the parameter objects are free-form
  * here because each buildType defines its own (bunseal's is in build-type.ts).
  */
-import { z } from "zod";
+import { z } from "../vendor/zod.js";
 import { ResourceDescriptorSchema } from "./resource-descriptor.ts";
 
 export const SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1";

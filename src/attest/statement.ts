@@ -2,7 +2,7 @@
  * in-toto Statement v1 (https://github.com/in-toto/attestation/blob/main/spec/v1/statement.md):
  * the subjects an attestation is about, and a typed predicate.
  */
-import { z } from "zod";
+import { z } from "../vendor/zod.js";
 import { DigestSetSchema, ResourceDescriptorSchema } from "./resource-descriptor.ts";
 
 export const STATEMENT_TYPE_V1 = "https://in-toto.io/Statement/v1";

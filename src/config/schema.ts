@@ -3,7 +3,7 @@
  * package.json. Every object is strict: an unknown key is a typo until proven
  * otherwise, and a typo in a release config must stop the release.
  */
-import { z } from "zod";
+import { z } from "../vendor/zod.js";
 import { NAME_PATTERN } from "./names.ts";
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");

@@ -9,7 +9,7 @@
  */
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { z } from "zod";
+import { z } from "../vendor/zod.js";
 import { assertName, NAME_EXPECTED, NAME_PATTERN } from "../config/names.ts";
 import { BunsealError } from "../errors.ts";
 import type { PinRecord } from "../store/store.ts";

@@ -4,7 +4,7 @@
  * bunseal's, in the spirit of in-toto's Release predicate (which says what
  * was released; this says where it runs and what it replaced).
  */
-import { z } from "zod";
+import { z } from "../vendor/zod.js";
 import { STATEMENT_TYPE_V1, type Statement } from "../attest/statement.ts";
 
 export const PIN_PREDICATE_TYPE = "https://bunseal.dev/attestations/pin/v1";

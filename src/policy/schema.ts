@@ -5,7 +5,7 @@
  * the policy would look enforced while checking nothing. JSON Schema:
  * schemas/policy.schema.json (`bun run schemas`).
  */
-import { z } from "zod";
+import { z } from "../vendor/zod.js";
 import { DURATION_RE } from "./match.ts";
 import { isSemverRange, isSemverVersion } from "./semver.ts";
 

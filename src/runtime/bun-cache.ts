@@ -15,7 +15,7 @@
 import { chmod, readFile, rm } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { z } from "zod";
+import { z } from "../vendor/zod.js";
 import { BunsealError, isBunsealError } from "../errors.ts";
 import { writeFileAtomic } from "../util/atomic-write.ts";
 import { sha256File, sha256Hex } from "../util/digest.ts";

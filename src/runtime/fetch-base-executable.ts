@@ -8,7 +8,7 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
+import { z } from "../vendor/zod.js";
 import { BunsealError } from "../errors.ts";
 import { writeFileAtomic } from "../util/atomic-write.ts";
 import { sha256File, sha256Hex } from "../util/digest.ts";

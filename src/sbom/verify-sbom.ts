@@ -3,7 +3,7 @@
  * signer, the artifact as its subject, and a predicate that is a CycloneDX
  * document. What the SBOM then lists is the signer's word about the artifact.
  */
-import { z } from "zod";
+import { z } from "../vendor/zod.js";
 import { describeIssues } from "../util/schema-issues.ts";
 import type { Finding } from "../verify/finding.ts";
 import type { VerifyRequest, VerifyReport } from "../verify/verify-bundle.ts";

@@ -3,7 +3,7 @@
  * source of truth. `bun run schemas` writes them to schemas/; a test fails
  * when a file there drifts from what this produces.
  */
-import { z } from "zod";
+import { z } from "../vendor/zod.js";
 import { ExternalParametersSchema, InternalParametersSchema, BUILD_TYPE } from "../attest/build-type.ts";
 import { DsseEnvelopeSchema } from "../attest/dsse.ts";
 import { ResourceDescriptorSchema } from "../attest/resource-descriptor.ts";

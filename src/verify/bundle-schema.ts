@@ -6,7 +6,7 @@
  * TypeError deep in the tlog code), so every field the verifier will read is
  * required here, with its encoding, and unknown fields are refused.
  */
-import { z } from "zod";
+import { z } from "../vendor/zod.js";
 import { Bytes } from "./proto-json.ts";
 
 export const BUNDLE_MEDIA_TYPES = {

@@ -7,7 +7,7 @@
  * - bytes are base64; decoders (Go's, Python's, Node's) skip line breaks, and
  *   `base64` wraps at 76 columns, so a wrapped value is the same bytes.
  */
-import { z } from "zod";
+import { z } from "../vendor/zod.js";
 
 /** Non-empty standard base64, padded, possibly wrapped. */
 export const Bytes = z.string().refine(isStandardBase64, "standard base64 (padded; line breaks allowed)");

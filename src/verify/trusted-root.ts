@@ -7,7 +7,7 @@
  * verification stays offline (the root is as fresh as the installed package).
  */
 import type { TrustedRoot } from "@sigstore/protobuf-specs";
-import { z } from "zod";
+import { z } from "../vendor/zod.js";
 import { BunsealError } from "../errors.ts";
 import { describeIssues, formatProblems } from "../util/schema-issues.ts";
 import { Bytes, dropNulls } from "./proto-json.ts";

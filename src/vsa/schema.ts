@@ -9,7 +9,7 @@
  * field bunseal reads is required and typed, so an extra field is never read
  * in place of a missing one. JSON Schema: schemas/vsa.schema.json.
  */
-import { z } from "zod";
+import { z } from "../vendor/zod.js";
 import { DigestSetSchema, ResourceDescriptorSchema } from "../attest/resource-descriptor.ts";
 
 import { VSA_PREDICATE_TYPE } from "./predicate-type.ts";

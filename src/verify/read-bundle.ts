@@ -7,6 +7,7 @@ import type { Bundle } from "@sigstore/bundle";
 import { BunsealError } from "../errors.ts";
 import { describeIssues, formatProblems, type SchemaProblem } from "../util/schema-issues.ts";
 import { checkBundleMaterial } from "./bundle-material.ts";
+import { keySignedDsseBundle } from "./key-bundle.ts";
 import { dropNulls } from "./proto-json.ts";
 import { BUNDLE_MEDIA_TYPES, bundleSchema, MediaTypeSchema, type BundleShape, type BundleVersion } from "./bundle-schema.ts";
 
@@ -45,6 +46,9 @@ export async function parseBundle(bytes: Uint8Array, file: string): Promise<Pars
   const material = await checkBundleMaterial((shape.data ?? json) as BundleShape).catch(() => []);
   if (!shape.success || material.length > 0) throw invalid(file, [...(shape.error ? describeIssues(shape.error.issues) : []), ...material]);
 
+  // a key-signed envelope needs nothing from @sigstore/bundle but this conversion (src/verify/key-bundle.ts)
+  const simple = keySignedDsseBundle(shape.data);
+  if (simple) return { bundle: simple, json: json as Record<string, unknown>, bytes, version };
   const { bundleFromJSON } = await import("@sigstore/bundle");
   let bundle: Bundle;
   try {

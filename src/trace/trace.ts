@@ -8,7 +8,6 @@ import { BunsealError } from "../errors.ts";
 import { invalidCursor } from "../store/cursor.ts";
 import { packagePage, type Page } from "../store/pages.ts";
 import type { ArtifactRecord, ArtifactSummary, PackageMatch as StoredMatch, PinRecord, RebuildRecord, Store } from "../store/store.ts";
-import { verifyStored } from "../store/verify-stored.ts";
 import { parseDigest, sha256File } from "../util/digest.ts";
 
 export interface PinPlace {
@@ -55,6 +54,8 @@ export async function trace(store: Store, target: string): Promise<TraceReport> 
 }
 
 export async function describe(store: Store, record: ArtifactRecord): Promise<TraceMatch> {
+  // loaded here: the verifier (zod, node:crypto) is most of a one-shot `trace --package`'s start-up, which never verifies
+  const { verifyStored } = await import("../store/verify-stored.ts");
   const [verdict, pins, rebuilds] = await Promise.all([verifyStored(record, undefined, { allowDirty: true }), store.pins({ digest: record.digest }), store.rebuildsOf(record.digest)]);
   return { artifact: summarize(record), verifies: verdict.verified, verifyFailures: verdict.failures.map((f) => `${f.code}: ${f.message}`), pins: await places(store, pins), rebuilds };
 }

@@ -16,6 +16,9 @@ const cases: [string, string[], number][] = [
   ["bunseal frobnicate (usage error)", [...BUNSEAL, "frobnicate"], 2],
   // a command's own usage error goes through commander and the command's module
   ["bunseal verify (no artifact)", [...BUNSEAL, "verify"], 2],
+  ["bunseal verify --frobnicate (unknown option)", [...BUNSEAL, "verify", "--frobnicate"], 2],
+  // the floor of everything that goes through commander: Bun, and the package loaded (no program built)
+  ["floor: bun -e 'require(\"commander\")'", [process.execPath, "-e", 'require("commander")'], 0],
 ];
 
 async function once(cmd: string[], expected: number): Promise<number> {

@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { verifyBundle } from "../../src/verify/verify-bundle.ts";
-import { isStandardBase64 } from "../../src/verify/proto-json.ts";
+import { isStandardBase64, isStandardBase64Slow } from "../../src/verify/proto-json.ts";
+import { mulberry32 } from "../fuzz/mutate.ts";
 import { runCli } from "../helpers/cli.ts";
 import { makeTempDir, type TestDir } from "../helpers/testdir.ts";
 import { writeSignedCase, type SignedCase } from "./signed-statement.ts";
@@ -66,6 +67,29 @@ describe("the base64 check is exact and linear", () => {
 
   test("refuses what is not standard padded base64", () => {
     for (const text of ["", "\n", "QUJ", "QUJDQ", "Q===", "QQ=A", "QQ==QUJD", "QU-D", "QU_D", "QUJD\r", "QU D", "QUJ\u00e9"]) expect(isStandardBase64(text)).toBe(false);
+  });
+
+  test("the native fast path answers as the character loop does, on 20,000 mutated strings", () => {
+    const rand = mulberry32(12);
+    const pick = (n: number) => Math.floor(rand() * n);
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_ \n\r.!\u00e9";
+    let accepted = 0;
+    for (let i = 0; i < 20_000; i++) {
+      let text = Buffer.from(Array.from({ length: pick(40) }, () => pick(256))).toString("base64");
+      // none, one or two edits: a character replaced, removed, inserted; a break; the padding changed
+      for (let edits = pick(3); edits > 0; edits--) {
+        const at = pick(text.length + 1);
+        const c = alphabet[pick(alphabet.length)]!;
+        const kind = pick(4);
+        text = kind === 0 ? text.slice(0, at) + c + text.slice(at + 1) : kind === 1 ? text.slice(0, at) + text.slice(at + 1) : kind === 2 ? text.slice(0, at) + c + text.slice(at) : text.replace(/=+$/, "");
+      }
+      const slow = isStandardBase64Slow(text);
+      expect({ text, fast: isStandardBase64(text) }).toEqual({ text, fast: slow });
+      if (slow) accepted++;
+    }
+    // both answers are well represented
+    expect(accepted).toBeGreaterThan(2_000);
+    expect(accepted).toBeLessThan(18_000);
   });
 
   test("decides on 40 M characters, in either direction", () => {

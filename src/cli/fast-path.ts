@@ -1,6 +1,6 @@
 /**
- * Answers that need no command: `--version`, `--help`, and a word that is no
- * command or option at all. Loading commander and registering every command
+ * Answers that need no command: `--version`, `--help`, a word that is no
+ * command or option at all, and a command's own usage errors (src/cli/usage-errors.ts). Loading commander and registering every command
  * costs several times Bun's own start-up (issue #12), and these are the
  * answers people and scripts ask for most often. Each answer is commander's,
  * byte for byte: test/cli-io/fast-path.test.ts compares them with the full
@@ -8,8 +8,12 @@
  * to a command, which commander would suggest; --json) goes the full path.
  */
 import { VERSION } from "../version.ts";
-import { COMMAND_NAMES, TOP_LEVEL_HELP } from "./help-text.ts";
+import { COMMAND_NAMES, COMMAND_SPECS, TOP_LEVEL_HELP } from "./help-text.ts";
+import { usageError } from "./usage-errors.ts";
 import { isTerminal } from "./streams.ts";
+import { editDistance } from "./edit-distance.ts";
+
+export { editDistance };
 
 export interface FastAnswer {
   stdout: string;
@@ -39,6 +43,12 @@ export function fastAnswer(argv: readonly string[], terminal: { stdout: boolean;
     if (["--version", "-V", "--help", "-h"].includes(first) || nearAny(first, ["--version", "--help"])) return undefined;
     return { stdout: "", stderr: `error: unknown option '${first}'\n${AFTER_ERROR}`, exitCode: 2 };
   }
+  const spec = Object.hasOwn(COMMAND_SPECS, first) ? COMMAND_SPECS[first] : undefined;
+  if (spec) {
+    // a command's own usage error, as commander would tell it (src/cli/usage-errors.ts); anything else runs the command
+    const message = usageError(spec, argv.slice(1));
+    return message === undefined ? undefined : { stdout: "", stderr: `${message}\n${AFTER_ERROR}`, exitCode: 2 };
+  }
   if (COMMAND_NAMES.includes(first) || first === "help" || nearAny(first, [...COMMAND_NAMES, "help"])) return undefined;
   return { stdout: "", stderr: `error: unknown command '${first}'\n${AFTER_ERROR}`, exitCode: 2 };
 }
@@ -47,16 +57,3 @@ function nearAny(word: string, names: readonly string[]): boolean {
   return names.some((name) => editDistance(word, name) <= SUGGESTION_DISTANCE);
 }
 
-/** Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours. */
-export function editDistance(a: string, b: string): number {
-  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, rows[i - 2]![j - 2]! + 1);
-      rows[i]![j] = best;
-    }
-  }
-  return rows[a.length]![b.length]!;
-}

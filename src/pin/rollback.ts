@@ -11,7 +11,7 @@ import type { Context } from "../context.ts";
 import { BunsealError } from "../errors.ts";
 import type { Signer } from "../sign/signer.ts";
 import type { ArtifactRecord, Store } from "../store/store.ts";
-import { storedTrust } from "../store/verify-stored.ts";
+import { storedTrust, verifyStored } from "../store/verify-stored.ts";
 import type { Trust } from "../verify/trust.ts";
 import { pinArtifact, type PinOutcome } from "./pin.ts";
 import { planRollback, type RollbackPlan, type RollbackRequest } from "./rollback-plan.ts";
@@ -40,6 +40,8 @@ export async function rollback(store: Store, options: RollbackOptions, ctx: Cont
   const digests = [...new Set(history.map((p) => p.digest))];
   const artifacts = new Map((await Promise.all(digests.map((d) => store.getArtifact(d)))).flatMap((a) => (a ? [[a.digest, a] as const] : [])));
   const plan = planRollback({ ...options, service }, history, artifacts);
+  // the plan judged the contracts by the store's columns: both ends must be what was signed
+  await assertSignedFacts([artifacts.get(plan.from.digest), artifacts.get(plan.to.digest)], options.trust);
   if (options.dryRun) return { plan, applied: null, rebuilt: null };
   if (!options.signer) throw new BunsealError("USAGE", "expected --key with a private key to sign the rollback pin", { field: "--key", expected: "a private key" });
 
@@ -64,6 +66,18 @@ export async function rollback(store: Store, options: RollbackOptions, ctx: Cont
     pinsDir: options.pinsDir,
   });
   return { plan, applied, rebuilt };
+}
+
+/** Refuses when a record's columns are not its signed statement's (src/store/record-facts.ts); the signature itself is checked again as well. */
+async function assertSignedFacts(records: readonly (ArtifactRecord | undefined)[], trust: Trust | undefined): Promise<void> {
+  for (const record of records) {
+    if (!record) continue;
+    const verdict = await verifyStored(record, trust);
+    const mismatch = verdict.failures.filter((f) => f.code === "STORE_RECORD_MISMATCH");
+    if (mismatch.length > 0) {
+      throw new BunsealError("ROLLBACK_REFUSED", `the store's record of ${record.name} is not what was signed, so the plan cannot rest on it:\n  ${mismatch.map((f) => `${f.code}: ${f.message}`).join("\n  ")}`, { field: mismatch[0]!.field, expected: "a record matching its signed statement", found: mismatch.map((f) => f.code).join(", ") });
+    }
+  }
 }
 
 async function soleService(store: Store, env: string): Promise<string> {

@@ -7,12 +7,10 @@ import type { KeyObject } from "node:crypto";
 import { BunsealError } from "../errors.ts";
 import type { ProvenanceV1 } from "../attest/slsa-provenance.ts";
 import type { Statement } from "../attest/statement.ts";
-import { packageInventory, parsePackageLabel } from "../inventory/shipped.ts";
-import { readRecordedBuild } from "../rebuild/recorded.ts";
 import { keyIdOf } from "../sign/keys.ts";
-import { parseDigest } from "../util/digest.ts";
 import { signerOf, trustedKeys, trustedRootText, type Trust, type TrustedReport } from "../verify/trust.ts";
 import type { Verified } from "../verify/verify-bundle.ts";
+import { recordedFacts } from "./record-facts.ts";
 import type { ArtifactRecord } from "./store.ts";
 
 /** Who signed, with what it takes to verify the attestation again from the store alone. */
@@ -34,40 +32,16 @@ export async function recordedSigner(report: TrustedReport, trust: Trust, source
 }
 
 export function artifactRecord(statement: Verified<Statement<ProvenanceV1>>, bundleJson: string, signer: RecordedSigner): ArtifactRecord {
-  const recorded = readRecordedBuild(statement);
-  const definition = statement.predicate.buildDefinition;
-  // shipped or locked only, as the SBOM says it: one reading of the recorded modules' install paths
-  const shipped = new Set(packageInventory(statement).filter((p) => p.shipped).map((p) => `${p.name}\0${p.installPath}`));
-  const packages = (definition.resolvedDependencies ?? [])
-    .filter((d) => (d.annotations as { role?: string } | undefined)?.role === "package")
-    .map((d) => {
-      const annotations = d.annotations as { version?: string };
-      const [algorithm, hex] = Object.entries(d.digest ?? {})[0] ?? [];
-      // the package's own name: a nested copy is recorded as "name (install/path)"
-      const { name, installPath } = parsePackageLabel(d.name ?? "");
-      return { name, version: annotations.version ?? "", integrity: algorithm ? `${algorithm}:${hex}` : null, shipped: shipped.has(`${name}\0${installPath}`) };
-    });
+  const { builtAt, files, packages, ...facts } = recordedFacts(statement);
   return {
-    // lower-case hex, as everywhere in the store: a statement may write its subject in upper case and still verify
-    digest: parseDigest(recorded.artifact.sha256) ?? recorded.artifact.sha256,
-    name: recorded.artifact.name,
-    service: recorded.external.service,
-    commit: recorded.external.source.commit,
-    sourceUri: recorded.external.source.uri,
-    dirty: recorded.external.source.dirty,
-    bunVersion: recorded.internal.bun.version,
-    lockfileDigest: recorded.internal.lockfileDigest,
-    schemaVersion: recorded.external.contracts?.schemaVersion ?? null,
-    telemetryContract: recorded.external.contracts?.telemetryContract ?? null,
-    featureFlags: recorded.external.featureFlags,
-    builderId: recorded.builderId,
+    ...facts,
     ...(signer.kind === "key"
       ? { signer: { kind: "key", keyId: keyIdOf(signer.publicKey) }, signerKeyId: keyIdOf(signer.publicKey), signerPublicKey: signer.publicKey.export({ type: "spki", format: "pem" }) as string }
       : { signer: { kind: "keyless", identity: signer.identity, issuer: signer.issuer }, signerKeyId: null, signerPublicKey: null }),
     signerTrustedRoot: signer.trustedRoot,
-    builtAt: statement.predicate.runDetails.metadata?.startedOn ?? new Date(0).toISOString(),
+    builtAt,
     bundle: bundleJson,
-    files: [...recorded.files].map(([path, digest]) => ({ path, digest: parseDigest(digest) ?? digest })),
+    files,
     packages,
   };
 }

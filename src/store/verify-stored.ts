@@ -10,6 +10,7 @@ import { createPublicKey } from "node:crypto";
 import { isBunsealError } from "../errors.ts";
 import type { Finding } from "../verify/finding.ts";
 import { verifyTrusted, type Trust } from "../verify/trust.ts";
+import { factMismatches, recordedFacts } from "./record-facts.ts";
 import type { ArtifactRecord } from "./store.ts";
 
 export interface StoredVerdict {
@@ -25,12 +26,31 @@ export async function verifyStored(record: ArtifactRecord, trust: Trust | undefi
       bundleBytes: new TextEncoder().encode(record.bundle),
       expectations: { allowDirty: options.allowDirty },
     });
-    return { verified: report.verified, failures: report.failures };
+    if (!report.verified || !report.verifiedStatement) return { verified: false, failures: report.failures };
+    // the signature holds; now the row: every fact the commands show or act on must be the signed one
+    const mismatches = [...storedFactsMismatch(record, report.verifiedStatement), ...signerMismatch(record, report.signer)];
+    return { verified: mismatches.length === 0, failures: mismatches };
   } catch (error) {
     // a row changed behind bunseal's back: the record is still shown (trace), and still refused (pin)
     if (isBunsealError(error) && error.code === "BUNDLE_INVALID") return { verified: false, failures: [{ code: "BUNDLE_INVALID", message: `the stored bundle no longer parses: ${error.message}` }] };
     throw error;
   }
+}
+
+function storedFactsMismatch(record: ArtifactRecord, statement: Parameters<typeof recordedFacts>[0]): Finding[] {
+  try {
+    return factMismatches(record, recordedFacts(statement));
+  } catch (error) {
+    // a signed statement that is no bunseal build (another of the signer's attestations put in its place)
+    if (isBunsealError(error)) return [{ code: "STORE_RECORD_MISMATCH", field: error.field, message: `the stored bundle is not the record's build: ${error.message}` }];
+    throw error;
+  }
+}
+
+/** The key the row names as the signer must be the one that verified (keyless identities are the trust itself). */
+function signerMismatch(record: ArtifactRecord, signer: { keyId?: string } | undefined): Finding[] {
+  if (record.signer.kind !== "key" || signer?.keyId === record.signer.keyId) return [];
+  return [{ code: "STORE_RECORD_MISMATCH", field: "signer", message: `signer: the store says key ${record.signer.keyId}, the signature is by ${signer?.keyId ? `key ${signer.keyId}` : "no key"}; the store's row was changed after it was recorded`, expected: signer?.keyId ?? "a key", found: record.signer.keyId }];
 }
 
 /** The trust a record was stored under: what verifies it when the caller names none. */

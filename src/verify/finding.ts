@@ -18,7 +18,9 @@ export type ReasonCode =
   // a Verification Summary (src/vsa) that records a FAILED verification
   | "VSA_FAILED"
   // a bundle kept elsewhere (the store) that no longer parses: reported, not thrown, where a record is shown
-  | "BUNDLE_INVALID";
+  | "BUNDLE_INVALID"
+  // a stored record whose columns say other than its signed statement (src/store/record-facts.ts)
+  | "STORE_RECORD_MISMATCH";
 
 export interface Finding {
   code: ReasonCode;

@@ -72,8 +72,21 @@ const BundleBase = z.strictObject({
   messageSignature: MessageSignature.optional(),
 });
 
-/** The rules that differ between versions, on top of the shared shape. */
-export function bundleSchema(version: BundleVersion) {
+/**
+ * The rules that differ between versions, on top of the shared shape. Made once
+ * per version: zod compiles a schema's fast path on its first parse, so a new
+ * schema for every bundle paid that compile every time (`trace` checks a stored
+ * bundle on each lookup; issue #12).
+ */
+export function bundleSchema(version: BundleVersion): ReturnType<typeof versionedSchema> {
+  let schema = BY_VERSION.get(version);
+  if (!schema) BY_VERSION.set(version, (schema = versionedSchema(version)));
+  return schema;
+}
+
+const BY_VERSION = new Map<BundleVersion, ReturnType<typeof versionedSchema>>();
+
+function versionedSchema(version: BundleVersion) {
   return BundleBase.superRefine((bundle, ctx) => {
     const issue = (path: PropertyKey[], message: string, input?: unknown) => ctx.addIssue({ code: "custom", path, message, input });
     if ((bundle.dsseEnvelope === undefined) === (bundle.messageSignature === undefined)) {

@@ -9,6 +9,7 @@ import { invalidCursor } from "../store/cursor.ts";
 import { packagePage, type Page } from "../store/pages.ts";
 import type { ArtifactRecord, ArtifactSummary, PackageMatch as StoredMatch, PinRecord, RebuildRecord, Store } from "../store/store.ts";
 import { parseDigest, sha256File } from "../util/digest.ts";
+import type { Trust } from "../verify/trust.ts";
 
 export interface PinPlace {
   env: string;
@@ -33,13 +34,21 @@ export interface TraceMatch {
 
 export interface TraceReport {
   target: { input: string; digest: string; kind: "artifact" | "file" };
+  /** what each match was verified under: the caller's trust, or the signer the store recorded with the record */
+  trust: "given" | "stored-signer";
   matches: TraceMatch[];
 }
 
-export async function trace(store: Store, target: string): Promise<TraceReport> {
+export interface TraceOptions {
+  /** verify under this (the responder's keys, identity or policy) rather than the signer the store recorded */
+  trust?: Trust;
+}
+
+export async function trace(store: Store, target: string, options: TraceOptions = {}): Promise<TraceReport> {
   const digest = parseDigest(target) ?? (await digestOfFile(target));
+  const trust = options.trust ? "given" : "stored-signer";
   const artifact = await store.getArtifact(digest);
-  if (artifact) return { target: { input: target, digest, kind: "artifact" }, matches: [await describe(store, artifact)] };
+  if (artifact) return { target: { input: target, digest, kind: "artifact" }, trust, matches: [await describe(store, artifact, options.trust)] };
   const containing = await store.findByFileDigest(digest);
   if (containing.length === 0) {
     throw new BunsealError("NOT_FOUND", `sha256:${digest} is neither an artifact nor a file of one in ${store.location}; expected a digest the store has recorded (store import the bundle first)`, { field: "TARGET", expected: "a known artifact or file digest", found: `sha256:${digest}` });
@@ -47,16 +56,16 @@ export async function trace(store: Store, target: string): Promise<TraceReport> 
   const matches = await Promise.all(
     containing.map(async (summary) => {
       const record = (await store.getArtifact(summary.digest))!;
-      return { ...(await describe(store, record)), file: record.files.find((f) => f.digest === digest)?.path };
+      return { ...(await describe(store, record, options.trust)), file: record.files.find((f) => f.digest === digest)?.path };
     }),
   );
-  return { target: { input: target, digest, kind: "file" }, matches };
+  return { target: { input: target, digest, kind: "file" }, trust, matches };
 }
 
-export async function describe(store: Store, record: ArtifactRecord): Promise<TraceMatch> {
+export async function describe(store: Store, record: ArtifactRecord, trust?: Trust): Promise<TraceMatch> {
   // loaded here: the verifier (zod, node:crypto) is most of a one-shot `trace --package`'s start-up, which never verifies
   const { verifyStored } = await import("../store/verify-stored.ts");
-  const [verdict, pins, rebuilds] = await Promise.all([verifyStored(record, undefined, { allowDirty: true }), store.pins({ digest: record.digest }), store.rebuildsOf(record.digest)]);
+  const [verdict, pins, rebuilds] = await Promise.all([verifyStored(record, trust, { allowDirty: true }), store.pins({ digest: record.digest }), store.rebuildsOf(record.digest)]);
   return { artifact: summarize(record), verifies: verdict.verified, verifyFailures: verdict.failures.map((f) => `${f.code}: ${f.message}`), pins: await places(store, pins), rebuilds };
 }
 

@@ -77,7 +77,7 @@ describe("columns edited behind bunseal's back", () => {
       expect(match.verifies).toBe(false);
       expect(match.verifyFailures.join("\n")).toContain(`STORE_RECORD_MISMATCH: ${field}`);
       const human = await runCli(["trace", `sha256:${digests[0]}`, "--store", store]);
-      expect(human.stdout).toMatch(/verifies {5}NO: STORE_RECORD_MISMATCH/);
+      expect(human.stdout).toMatch(/verifies {5}NO \(under the signer the store recorded\): STORE_RECORD_MISMATCH/);
     });
   }
 
@@ -119,5 +119,39 @@ describe("columns edited behind bunseal's back", () => {
     const traced = await runCli(["trace", `sha256:${digests[0]}`, "--store", store, "--json"]);
     expect(traced.json().matches[0].verifies).toBe(false);
     expect(traced.json().matches[0].verifyFailures.join("\n")).toContain("STORE_RECORD_MISMATCH: signer");
+  });
+});
+
+describe("trace against the responder's own trust", () => {
+  test("--key: the record verifies under the release key, and not under another", async () => {
+    const ours = await runCli(["trace", `sha256:${digests[0]}`, "--key", join(work.path, "bunseal.pub"), "--store", pristine, "--json"]);
+    expect(ours.exitCode).toBe(0);
+    expect(ours.json().matches[0].verifies).toBe(true);
+    expect(ours.json().trust).toBe("given");
+    const other = await makeTempDir("bunseal-trace-other-key-");
+    try {
+      await runCli(["keygen", "--out", other.path]);
+      const theirs = await runCli(["trace", `sha256:${digests[0]}`, "--key", join(other.path, "bunseal.pub"), "--store", pristine, "--json"]);
+      expect(theirs.exitCode).toBe(0);
+      expect(theirs.json().matches[0].verifies).toBe(false);
+      expect(theirs.json().matches[0].verifyFailures.join("\n")).toContain("SIGNATURE_INVALID");
+      const human = await runCli(["trace", `sha256:${digests[0]}`, "--key", join(other.path, "bunseal.pub"), "--store", pristine]);
+      expect(human.stdout).toMatch(/verifies {5}NO \(under the given trust\): SIGNATURE_INVALID/);
+    } finally {
+      await other.cleanup();
+    }
+  });
+
+  test("without trust flags, the store's own signer is what it verifies under, and it says so", async () => {
+    const traced = await runCli(["trace", `sha256:${digests[0]}`, "--store", pristine, "--json"]);
+    expect(traced.json().trust).toBe("stored-signer");
+    const human = await runCli(["trace", `sha256:${digests[0]}`, "--store", pristine]);
+    expect(human.stdout).toMatch(/verifies {5}yes \(under the signer the store recorded\)/);
+  });
+
+  test("the trust flags' usage rules are verify's", async () => {
+    const issuerAlone = await runCli(["trace", `sha256:${digests[0]}`, "--certificate-oidc-issuer", "https://issuer.example", "--store", pristine, "--json"]);
+    expect(issuerAlone.exitCode).toBe(2);
+    expect(issuerAlone.json().error.code).toBe("USAGE");
   });
 });

@@ -50,7 +50,7 @@ test("a stored bundle that no longer parses: trace shows the record, not verifyi
   expect(match.verifies).toBe(false);
   expect(match.verifyFailures.join("\n")).toContain("BUNDLE_INVALID");
   const human = await runCli(["trace", `sha256:${digest}`, "--store", store]);
-  expect(human.stdout).toMatch(/verifies {5}NO: BUNDLE_INVALID/);
+  expect(human.stdout).toMatch(/verifies {5}NO \(under the signer the store recorded\): BUNDLE_INVALID/);
   const pinned = await runCli(["pin", `sha256:${digest}`, "--env", "prod", "--key", join(work.path, "bunseal.key"), "--pins-dir", join(work.path, "pins"), "--store", store]);
   expect(pinned.exitCode).toBe(1);
   expect(pinned.stderr).toContain("BUNDLE_INVALID");

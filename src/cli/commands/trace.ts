@@ -1,9 +1,11 @@
 import type { Command } from "commander";
 import { printJson, printLines } from "../output.ts";
 import { storeOption, withStore } from "../store-option.ts";
-import { describeSigner } from "../trust-flags.ts";
+import { collect } from "../output.ts";
+import { describeSigner, trustFromFlags, trustOptions, type TrustFlags } from "../trust-flags.ts";
 
-interface TraceFlags {
+interface TraceFlags extends TrustFlags {
+  key: string[];
   package?: string;
   limit?: string;
   after?: string;
@@ -18,15 +20,20 @@ const DEFAULT_PACKAGE_LIMIT = 25;
 
 export function registerTrace(program: Command, setExit: (code: number) => void): void {
   storeOption(
-    program
-      .command("trace")
-      .description("where did this come from? From an artifact, a file inside one, or a digest, to its commit, build and pins")
-      .argument("[target]", "sha256:<hex>, a hex digest, the artifact tar, or any single file from inside an artifact")
-      .option("--package <name[@version]>", "list the artifacts that locked this package instead, the ones that shipped it first")
-      .option("--shipped-only", "with --package: only the artifacts that shipped it (its files went into an output)")
-      .option("--limit <n>", `with --package: at most this many artifacts (default ${DEFAULT_PACKAGE_LIMIT})`)
-      .option("--after <cursor>", "with --package: the page after this one (a previous answer's next cursor)")
-      .option("--count", "with --package: only how many artifacts locked it and how many shipped it"),
+    trustOptions(
+      program
+        .command("trace")
+        .description("where did this come from? From an artifact, a file inside one, or a digest, to its commit, build and pins")
+        .argument("[target]", "sha256:<hex>, a hex digest, the artifact tar, or any single file from inside an artifact")
+        .option("--package <name[@version]>", "list the artifacts that locked this package instead, the ones that shipped it first")
+        .option("--shipped-only", "with --package: only the artifacts that shipped it (its files went into an output)")
+        .option("--limit <n>", `with --package: at most this many artifacts (default ${DEFAULT_PACKAGE_LIMIT})`)
+        .option("--after <cursor>", "with --package: the page after this one (a previous answer's next cursor)")
+        .option("--count", "with --package: only how many artifacts locked it and how many shipped it")
+        .option("--key <file>", "verify the stored attestation with this public key (PEM) rather than the signer the store recorded; repeat for several", collect, []),
+      "the stored attestation",
+      "the signer the store recorded",
+    ),
   )
     .option("--json", "print one JSON object")
     .action(async (target: string | undefined, flags: TraceFlags) => {
@@ -43,6 +50,12 @@ export function registerTrace(program: Command, setExit: (code: number) => void)
         throw new BunsealError("USAGE", "--count lists nothing: expected it without --limit and --after", { field: "--count", expected: "--count alone" });
       }
       const limit = parseLimit(flags.limit, BunsealError);
+      const trustGiven = flags.key.length > 0 || (["certificateIdentity", "certificateIdentityRegexp", "certificateOidcIssuer", "trustedRoot", "policy"] as const).some((k) => flags[k] !== undefined);
+      if (flags.package !== undefined && trustGiven) {
+        throw new BunsealError("USAGE", "trace --package verifies nothing (trace one of its artifacts for that); expected no --key or other trust flags with it", { field: "--package", expected: "no trust flags" });
+      }
+      // the responder's own trust, when given: otherwise the signer the store recorded (src/store/verify-stored.ts)
+      const trust = trustGiven ? await trustFromFlags(flags, await Promise.all(flags.key.map(async (path) => (await import("../../sign/keys.ts")).loadPublicKey(path)))) : undefined;
       await withStore(flags.store, async (store) => {
         if (flags.package !== undefined) {
           const report = await tracePackage(store, flags.package, { limit, after: flags.after, shippedOnly: flags.shippedOnly, countOnly: flags.count });
@@ -61,9 +74,9 @@ export function registerTrace(program: Command, setExit: (code: number) => void)
           setExit(0);
           return;
         }
-        const report = await trace(store, target!);
+        const report = await trace(store, target!, { trust });
         if (flags.json) printJson(report);
-        else printLines([`sha256:${report.target.digest} is ${report.target.kind === "artifact" ? "an artifact" : `a file in ${report.matches.length} artifact(s)`}`, ...report.matches.flatMap((m) => describeMatch(m, "  "))]);
+        else printLines([`sha256:${report.target.digest} is ${report.target.kind === "artifact" ? "an artifact" : `a file in ${report.matches.length} artifact(s)`}`, ...report.matches.flatMap((m) => describeMatch(m, "  ", report.trust))]);
         setExit(0);
       });
     });
@@ -77,7 +90,7 @@ function parseLimit(text: string | undefined, Error: typeof import("../../errors
   return Number(text);
 }
 
-function describeMatch(m: Awaited<ReturnType<typeof import("../../trace/trace.ts").trace>>["matches"][number], indent: string): string[] {
+function describeMatch(m: Awaited<ReturnType<typeof import("../../trace/trace.ts").trace>>["matches"][number], indent: string, trust: "given" | "stored-signer"): string[] {
   const a = m.artifact;
   const lines = [
     `${indent}${a.name}${m.file ? `  (as ${m.file})` : ""}`,
@@ -90,7 +103,7 @@ function describeMatch(m: Awaited<ReturnType<typeof import("../../trace/trace.ts
     `${indent}  flags        ${JSON.stringify(a.featureFlags)}`,
     `${indent}  built        ${a.builtAt} by ${a.builderId}`,
     `${indent}  signed by    ${describeSigner(a.signer)}`,
-    `${indent}  verifies     ${m.verifies ? "yes" : `NO: ${m.verifyFailures.join("; ")}`}`,
+    `${indent}  verifies     ${m.verifies ? "yes" : "NO"} (under ${trust === "given" ? "the given trust" : "the signer the store recorded"})${m.verifies ? "" : `: ${m.verifyFailures.join("; ")}`}`,
   ];
   if (m.pins.length === 0) lines.push(`${indent}  pinned       nowhere`);
   for (const p of m.pins) lines.push(`${indent}  pinned       ${p.env} #${p.sequence} at ${p.pinnedAt} by ${p.actor}${p.rollbackOf ? ` (rollback of #${p.rollbackOf})` : ""}${p.current ? "  ← running now" : ""}`);

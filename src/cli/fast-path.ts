@@ -8,8 +8,7 @@
  * to a command, which commander would suggest; --json) goes the full path.
  */
 import { VERSION } from "../version.ts";
-import { COMMAND_NAMES, COMMAND_SPECS, TOP_LEVEL_HELP } from "./help-text.ts";
-import { usageError } from "./usage-errors.ts";
+import { COMMAND_NAMES, TOP_LEVEL_HELP } from "./help-text.ts";
 import { isTerminal } from "./streams.ts";
 import { editDistance } from "./edit-distance.ts";
 
@@ -43,13 +42,17 @@ export function fastAnswer(argv: readonly string[], terminal: { stdout: boolean;
     if (["--version", "-V", "--help", "-h"].includes(first) || nearAny(first, ["--version", "--help"])) return undefined;
     return { stdout: "", stderr: `error: unknown option '${first}'\n${AFTER_ERROR}`, exitCode: 2 };
   }
-  const spec = Object.hasOwn(COMMAND_SPECS, first) ? COMMAND_SPECS[first] : undefined;
-  if (spec) {
+  if (COMMAND_NAMES.includes(first)) {
+    // required only here: parsing every command's spec would cost `--version` a millisecond
+    const { COMMAND_SPECS } = require("./command-specs.ts") as typeof import("./command-specs.ts");
+    const spec = Object.hasOwn(COMMAND_SPECS, first) ? COMMAND_SPECS[first]! : undefined;
+    if (!spec) return undefined;
     // a command's own usage error, as commander would tell it (src/cli/usage-errors.ts); anything else runs the command
+    const { usageError } = require("./usage-errors.ts") as typeof import("./usage-errors.ts");
     const message = usageError(spec, argv.slice(1));
     return message === undefined ? undefined : { stdout: "", stderr: `${message}\n${AFTER_ERROR}`, exitCode: 2 };
   }
-  if (COMMAND_NAMES.includes(first) || first === "help" || nearAny(first, [...COMMAND_NAMES, "help"])) return undefined;
+  if (first === "help" || nearAny(first, [...COMMAND_NAMES, "help"])) return undefined;
   return { stdout: "", stderr: `error: unknown command '${first}'\n${AFTER_ERROR}`, exitCode: 2 };
 }
 

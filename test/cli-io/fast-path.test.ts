@@ -8,7 +8,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { editDistance, fastAnswer, type FastAnswer } from "../../src/cli/fast-path.ts";
-import { helpModule } from "../../src/cli/generate-help.ts";
+import { generatedModules } from "../../src/cli/generate-help.ts";
 import { buildProgram, main } from "../../src/cli/main.ts";
 import { runCli } from "../helpers/cli.ts";
 
@@ -66,8 +66,10 @@ describe("the fast path answers as commander does", () => {
     expect({ stdout: unknown.stdout, stderr: unknown.stderr, exitCode: unknown.exitCode }).toEqual(await fullPath(["frobnicate"]));
   });
 
-  test("the stored help is current (bun run help-text)", async () => {
-    expect(readFileSync(join(import.meta.dir, "..", "..", "src", "cli", "help-text.ts"), "utf8")).toBe(await helpModule());
+  test("the stored help and command specs are current (bun run help-text)", async () => {
+    const { help, specs } = await generatedModules();
+    expect(readFileSync(join(import.meta.dir, "..", "..", "src", "cli", "help-text.ts"), "utf8")).toBe(help);
+    expect(readFileSync(join(import.meta.dir, "..", "..", "src", "cli", "command-specs.ts"), "utf8")).toBe(specs);
   });
 
   test("edit distance counts a swap of neighbours as one", () => {

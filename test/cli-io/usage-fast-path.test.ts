@@ -9,7 +9,7 @@
 import { describe, expect, test } from "bun:test";
 import type { Command } from "commander";
 import { fastAnswer, type FastAnswer } from "../../src/cli/fast-path.ts";
-import { COMMAND_SPECS } from "../../src/cli/help-text.ts";
+import { COMMAND_SPECS } from "../../src/cli/command-specs.ts";
 import { buildProgram } from "../../src/cli/main.ts";
 import { mulberry32 } from "../fuzz/mutate.ts";
 

@@ -8,9 +8,10 @@
  * to a command, which commander would suggest; --json) goes the full path.
  */
 import { VERSION } from "../version.ts";
+import type { CommandSpec } from "./usage-errors.ts";
 import { COMMAND_NAMES, TOP_LEVEL_HELP } from "./help-text.ts";
 import { isTerminal } from "./streams.ts";
-import { editDistance } from "./edit-distance.ts";
+import { editDistance, withinDistance } from "./edit-distance.ts";
 
 export { editDistance };
 
@@ -44,7 +45,7 @@ export function fastAnswer(argv: readonly string[], terminal: { stdout: boolean;
   }
   if (COMMAND_NAMES.includes(first)) {
     // required only here: parsing every command's spec would cost `--version` a millisecond
-    const { COMMAND_SPECS } = require("./command-specs.ts") as typeof import("./command-specs.ts");
+    const COMMAND_SPECS = require("./command-specs.json") as Readonly<Record<string, CommandSpec>>;
     const spec = Object.hasOwn(COMMAND_SPECS, first) ? COMMAND_SPECS[first]! : undefined;
     if (!spec) return undefined;
     // a command's own usage error, as commander would tell it (src/cli/usage-errors.ts); anything else runs the command
@@ -57,6 +58,6 @@ export function fastAnswer(argv: readonly string[], terminal: { stdout: boolean;
 }
 
 function nearAny(word: string, names: readonly string[]): boolean {
-  return names.some((name) => editDistance(word, name) <= SUGGESTION_DISTANCE);
+  return names.some((name) => withinDistance(word, name, SUGGESTION_DISTANCE));
 }
 

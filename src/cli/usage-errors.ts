@@ -12,7 +12,7 @@
  * test/cli-io/usage-fast-path.test.ts runs thousands of generated command
  * lines through both and compares every answer this gives.
  */
-import { editDistance } from "./edit-distance.ts";
+import { withinDistance } from "./edit-distance.ts";
 
 export interface OptionSpec {
   flags: string;
@@ -80,7 +80,7 @@ export function usageError(spec: CommandSpec, rest: readonly string[]): string |
   if (firstUnknown !== undefined) {
     if (firstUnknown.startsWith("--")) {
       const word = firstUnknown.slice(2);
-      const near = [...spec.options.flatMap((o) => (o.long ? [o.long] : [])), "--help"].some((flag) => editDistance(word, flag.slice(2)) <= SUGGESTION_DISTANCE);
+      const near = [...spec.options.flatMap((o) => (o.long ? [o.long] : [])), "--help"].some((flag) => withinDistance(word, flag.slice(2), SUGGESTION_DISTANCE));
       if (near) return undefined;
     }
     return `error: unknown option '${firstUnknown}'`;

@@ -9,7 +9,10 @@
 import { describe, expect, test } from "bun:test";
 import type { Command } from "commander";
 import { fastAnswer, type FastAnswer } from "../../src/cli/fast-path.ts";
-import { COMMAND_SPECS } from "../../src/cli/command-specs.ts";
+import SPECS from "../../src/cli/command-specs.json";
+import type { CommandSpec } from "../../src/cli/usage-errors.ts";
+
+const COMMAND_SPECS = SPECS as Readonly<Record<string, CommandSpec>>;
 import { buildProgram } from "../../src/cli/main.ts";
 import { mulberry32 } from "../fuzz/mutate.ts";
 

@@ -3,7 +3,7 @@
  * Bun's own start-up (issue #12), and a mistyped flag deserves its answer as
  * fast as `--version`. The rules are commander's own, applied to a spec of
  * each command that src/cli/generate-help.ts reads off the real program
- * (src/cli/help-text.ts): an option missing its value, a required option not
+ * (src/cli/command-specs.json): an option missing its value, a required option not
  * given, an unknown option, a missing or an extra argument, told in the order
  * commander checks them and in its words. Anything this cannot be sure of (help, a
  * `--`, a group of short flags, a negative number, a word close enough to an

@@ -146,6 +146,19 @@ export const MIGRATIONS: readonly Migration[] = [
       ];
     },
   },
+  {
+    version: 4,
+    description: "the signed bundle in a table of its own, out of the artifact rows that listings read",
+    // A bundle is tens of kilobytes, stored in the artifact's row ahead of the columns versions 2 and 3
+    // added; SQLite walks a row's overflow pages to reach a column after it, so every listing (trace
+    // --package, the console's pages) paid ≈20 µs an artifact for the signer's columns (issue #12).
+    // On SQLite the artifacts table is copied once, without the column.
+    statements: () => [
+      "CREATE TABLE artifact_bundles (digest TEXT PRIMARY KEY REFERENCES artifacts (digest), bundle TEXT NOT NULL)",
+      "INSERT INTO artifact_bundles (digest, bundle) SELECT digest, bundle FROM artifacts",
+      "ALTER TABLE artifacts DROP COLUMN bundle",
+    ],
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version;

@@ -81,11 +81,12 @@ async function appliedVersion(sql: SQL): Promise<number> {
 const ARTIFACT_INSERT = `INSERT INTO artifacts (${ARTIFACT_INSERT_COLUMNS}) VALUES (${Array.from({ length: ARTIFACT_INSERT_COUNT }, (_, i) => `$${i + 1}`).join(", ")}) ON CONFLICT (digest) DO NOTHING RETURNING 1 AS inserted`;
 const PIN_INSERT = `INSERT INTO pins (${PIN_COLUMNS}) VALUES (${Array.from({ length: 10 }, (_, i) => `$${i + 1}`).join(", ")})`;
 // One round trip: the child rows come back as JSON arrays in the artifact's row.
-const ARTIFACT_SELECT = `SELECT ${SUMMARY_COLUMNS}, signer_public_key, signer_trusted_root, bundle,
+const ARTIFACT_SELECT = `SELECT ${SUMMARY_COLUMNS}, signer_public_key, signer_trusted_root, (SELECT bundle FROM artifact_bundles b WHERE b.digest = $1) AS bundle,
   COALESCE((SELECT json_agg(json_build_object('path', path, 'file_digest', file_digest) ORDER BY ordinal) FROM artifact_files WHERE artifact_digest = $1), '[]') AS files,
   COALESCE((SELECT json_agg(json_build_object('name', name, 'version', version, 'integrity', integrity, 'shipped', shipped) ORDER BY ordinal) FROM artifact_packages WHERE artifact_digest = $1), '[]') AS packages
   FROM artifacts WHERE digest = $1`;
 const BY_FILE = `SELECT ${SUMMARY_COLUMNS} FROM artifacts WHERE digest IN (SELECT artifact_digest FROM artifact_files WHERE file_digest = $1) ORDER BY built_at_ms DESC, digest`;
+const PINS_OF = `SELECT ${PIN_COLUMNS} FROM pins WHERE digest = ANY($1::text[]) ORDER BY service, env, sequence`;
 const LATEST_PIN = `SELECT ${PIN_COLUMNS} FROM pins WHERE service = $1 AND env = $2 ORDER BY sequence DESC LIMIT 1`;
 const CURRENT_PINS = `SELECT ${PIN_COLUMNS} FROM pins ${CURRENT_PINS_WHERE}`;
 const REBUILD_INSERT = `INSERT INTO rebuilds (${REBUILD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)`;
@@ -110,6 +111,7 @@ class PostgresStore implements Store {
         // Files and packages only with a new artifact row: putting a digest twice changes nothing.
         if ((await tx.unsafe(ARTIFACT_INSERT, values)).length === 0) return;
         const { digest, files, packages } = record;
+        await tx`INSERT INTO artifact_bundles (digest, bundle) VALUES (${digest}, ${record.bundle})`;
         // One statement per table, whatever the count: arrays unnested server-side, ordinals from WITH ORDINALITY.
         if (files.length > 0) {
           await tx`INSERT INTO artifact_files (artifact_digest, ordinal, path, file_digest)
@@ -183,6 +185,13 @@ class PostgresStore implements Store {
     const keys = (["service", "env", "digest"] as const).filter((k) => filter[k] !== undefined);
     const where = keys.length === 0 ? "" : `WHERE ${keys.map((k, i) => `${k} = $${i + 1}`).join(" AND ")}`;
     const rows = await this.#run("read", () => this.#sql.unsafe(`SELECT ${PIN_COLUMNS} FROM pins ${where} ORDER BY service, env, sequence`, keys.map((k) => filter[k])));
+    return (rows as PinRow[]).map(toPin);
+  }
+
+  async pinsOf(asked: readonly string[]): Promise<PinRecord[]> {
+    const digests = asked.map(lookupDigest).filter((d): d is string => d !== undefined);
+    if (digests.length === 0) return [];
+    const rows = await this.#run("read", () => this.#sql.unsafe(PINS_OF, [digests]));
     return (rows as PinRow[]).map(toPin);
   }
 

@@ -173,7 +173,7 @@ export interface PinRow {
   bundle: string;
 }
 
-/** The artifact row to insert, columns in `ARTIFACT_INSERT_COLUMNS` order. */
+/** The artifact row to insert, columns in `ARTIFACT_INSERT_COLUMNS` order (the bundle goes to `artifact_bundles`, migration 4). */
 export function artifactValues(record: ArtifactRecord, location: string): unknown[] {
   const builtAtMs = Date.parse(record.builtAt);
   if (!Number.isFinite(builtAtMs)) {
@@ -187,7 +187,7 @@ export function artifactValues(record: ArtifactRecord, location: string): unknow
     record.digest, record.name, record.service, record.commit, record.sourceUri, record.dirty, record.bunVersion,
     record.lockfileDigest, record.schemaVersion, record.telemetryContract, JSON.stringify(record.featureFlags),
     // '' for a keyless signer: the columns are NOT NULL since version 1 (migrations.ts)
-    record.builderId, record.signerKeyId ?? "", record.signerPublicKey ?? "", record.builtAt, builtAtMs, record.bundle,
+    record.builderId, record.signerKeyId ?? "", record.signerPublicKey ?? "", record.builtAt, builtAtMs,
     record.files.length, record.packages.length,
     record.signer.kind, record.signer.kind === "keyless" ? record.signer.identity : null, record.signer.kind === "keyless" ? record.signer.issuer : null,
     record.signerTrustedRoot,
@@ -196,7 +196,7 @@ export function artifactValues(record: ArtifactRecord, location: string): unknow
 
 export const ARTIFACT_INSERT_COLUMNS =
   "digest, name, service, source_commit, source_uri, dirty, bun_version, lockfile_digest, schema_version, telemetry_contract, " +
-  "feature_flags, builder_id, signer_key_id, signer_public_key, built_at, built_at_ms, bundle, file_count, package_count, " +
+  "feature_flags, builder_id, signer_key_id, signer_public_key, built_at, built_at_ms, file_count, package_count, " +
   "signer_kind, signer_identity, signer_issuer, signer_trusted_root";
 
 /** how many columns an artifact insert names: one placeholder each */

@@ -101,12 +101,14 @@ const SQL = {
   insertArtifact: `INSERT OR IGNORE INTO artifacts (${ARTIFACT_INSERT_COLUMNS}) VALUES (${Array(ARTIFACT_INSERT_COUNT).fill("?").join(", ")})`,
   insertFile: "INSERT INTO artifact_files (artifact_digest, ordinal, path, file_digest) VALUES (?, ?, ?, ?)",
   insertPackage: "INSERT INTO artifact_packages (artifact_digest, ordinal, name, version, integrity, shipped, built_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
-  artifact: `SELECT ${SUMMARY_COLUMNS}, signer_public_key, signer_trusted_root, bundle FROM artifacts WHERE digest = ?`,
+  artifact: `SELECT ${SUMMARY_COLUMNS}, signer_public_key, signer_trusted_root, (SELECT bundle FROM artifact_bundles b WHERE b.digest = artifacts.digest) AS bundle FROM artifacts WHERE digest = ?`,
+  insertBundle: "INSERT INTO artifact_bundles (digest, bundle) VALUES (?, ?)",
   files: "SELECT path, file_digest FROM artifact_files WHERE artifact_digest = ? ORDER BY ordinal",
   packages: "SELECT name, version, integrity, shipped FROM artifact_packages WHERE artifact_digest = ? ORDER BY ordinal",
   byFile: `SELECT ${SUMMARY_COLUMNS} FROM artifacts WHERE digest IN (SELECT artifact_digest FROM artifact_files WHERE file_digest = ?) ORDER BY built_at_ms DESC, digest`,
   newestPin: "SELECT sequence, digest FROM pins WHERE service = ? AND env = ? ORDER BY sequence DESC LIMIT 1",
   latestPin: `SELECT ${PIN_COLUMNS} FROM pins WHERE service = ? AND env = ? ORDER BY sequence DESC LIMIT 1`,
+  pinsOf: `SELECT ${PIN_COLUMNS} FROM pins WHERE digest IN (SELECT value FROM json_each(?)) ORDER BY service, env, sequence`,
   currentPins: `SELECT ${PIN_COLUMNS} FROM pins ${CURRENT_PINS_WHERE}`,
   insertPin: `INSERT INTO pins (${PIN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   insertRebuild: `INSERT INTO rebuilds (${REBUILD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -128,6 +130,7 @@ class SqliteStore implements Store {
       const values = artifactValues(record, location) as any[];
       // Files and packages only with a new artifact row: putting a digest twice changes nothing.
       if (this.#q(SQL.insertArtifact).run(...values).changes === 0) return;
+      this.#q(SQL.insertBundle).run(record.digest, record.bundle);
       const builtAtMs = Date.parse(record.builtAt);
       const insertFile = this.#q(SQL.insertFile);
       const insertPackage = this.#q(SQL.insertPackage);
@@ -198,6 +201,13 @@ class SqliteStore implements Store {
       const where = keys.length === 0 ? "" : `WHERE ${keys.map((k) => `${k} = ?`).join(" AND ")}`;
       return (this.#q(`SELECT ${PIN_COLUMNS} FROM pins ${where} ORDER BY service, env, sequence`).all(...keys.map((k) => filter[k]!)) as PinRow[]).map(toPin);
     });
+  }
+
+  async pinsOf(asked: readonly string[]): Promise<PinRecord[]> {
+    const digests = asked.map(lookupDigest).filter((d): d is string => d !== undefined);
+    if (digests.length === 0) return [];
+    // one statement whatever the count: the digests travel as one JSON array
+    return this.#run("read", () => (this.#q(SQL.pinsOf).all(JSON.stringify(digests)) as PinRow[]).map(toPin));
   }
 
   async latestPin(service: string, env: string): Promise<PinRecord | undefined> {

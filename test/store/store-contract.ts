@@ -251,7 +251,8 @@ export function storeContract(name: string, open: () => Promise<Store>, harness:
       const [first, second] = [artifact("v2-a", { builtAt: "2026-01-01T00:00:00Z" }), artifact("v2-b", { builtAt: "2026-01-02T00:00:00Z" })].sort((x, y) => (x.digest < y.digest ? 1 : -1));
       const old = [{ ...first!, builtAt: "2026-01-01T00:00:00.000Z" }, { ...second!, builtAt: "2026-01-02T00:00:00.000Z" }];
       for (const record of old) {
-        await blank.run(`INSERT INTO artifacts (${ARTIFACT_INSERT_COLUMNS}) VALUES (${artifactValues(record, "test").map(literal).join(", ")})`);
+        // version 2's row held the bundle itself (migration 4 moved it out)
+        await blank.run(`INSERT INTO artifacts (${ARTIFACT_INSERT_COLUMNS}, bundle) VALUES (${[...artifactValues(record, "test"), record.bundle].map(literal).join(", ")})`);
         for (const [i, f] of record.files.entries()) await blank.run(`INSERT INTO artifact_files (artifact_digest, ordinal, path, file_digest) VALUES (${[record.digest, i, f.path, f.digest].map(literal).join(", ")})`);
         for (const [i, p] of record.packages.entries()) await blank.run(`INSERT INTO artifact_packages (artifact_digest, ordinal, name, version, integrity) VALUES (${[record.digest, i, p.name, p.version, p.integrity].map(literal).join(", ")})`);
       }
@@ -270,6 +271,8 @@ export function storeContract(name: string, open: () => Promise<Store>, harness:
       expect(await store.countByPackage(pkg.name, pkg.version)).toEqual({ artifacts: 3, shipped: 1 });
       const rows = await harness.query(store, "SELECT version FROM schema_migrations ORDER BY version");
       expect(rows.map((r) => Number(r.version))).toEqual(MIGRATIONS.map((m) => m.version));
+      // the bundles moved out of the artifact rows (migration 4), every one of them
+      expect((await harness.query(store, "SELECT digest FROM artifact_bundles ORDER BY digest")).map((r) => r.digest)).toEqual([...old.map((r) => r.digest), fresh3.digest].sort());
     });
 
     test("pins append in sequence, each naming the one before", async () => {
@@ -292,6 +295,22 @@ export function storeContract(name: string, open: () => Promise<Store>, harness:
       expect(keys(await store.pins({ digest: chainPin("api", "prod", 2).digest }))).toEqual(["api/prod#2"]);
       expect(await store.pins({ service: "nobody" })).toEqual([]);
       expect((await store.latestPin("api", "staging"))?.sequence).toBe(2);
+    });
+
+    test("pinsOf answers for many artifacts at once what pins answers for each", async () => {
+      const store = await fresh();
+      for (const [service, env, count] of [["web", "prod", 2], ["api", "staging", 2], ["api", "prod", 3]] as const) {
+        for (let n = 1; n <= count; n++) await store.appendPin(chainPin(service, env, n));
+      }
+      const digests = [chainPin("api", "prod", 3).digest, chainPin("web", "prod", 1).digest, chainPin("api", "staging", 2).digest];
+      const oneByOne = (await Promise.all(digests.map((digest) => store.pins({ digest })))).flat();
+      const order = (p: PinRecord) => `${p.service}\0${p.env}\0${String(p.sequence).padStart(9, "0")}`;
+      expect(await store.pinsOf(digests)).toEqual(oneByOne.sort((a, b) => (order(a) < order(b) ? -1 : 1)));
+      expect((await store.pinsOf(digests)).length).toBeGreaterThanOrEqual(3);
+      // a digest in upper case is the same digest; one that is no digest, and none at all, find nothing
+      expect(await store.pinsOf([digests[0]!.toUpperCase()])).toEqual(await store.pins({ digest: digests[0]! }));
+      expect(await store.pinsOf(["not a digest"])).toEqual([]);
+      expect(await store.pinsOf([])).toEqual([]);
     });
 
     test("rejects a pin appended from a stale read of the history (sequence already taken)", async () => {

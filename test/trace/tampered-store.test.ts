@@ -36,8 +36,8 @@ afterAll(async () => {
 
 function setBundle(change: (bundle: string) => string): void {
   const db = new Database(store);
-  const row = db.query("SELECT bundle FROM artifacts WHERE digest = ?").get(digest) as { bundle: string };
-  db.query("UPDATE artifacts SET bundle = ? WHERE digest = ?").run(change(row.bundle), digest);
+  const row = db.query("SELECT bundle FROM artifact_bundles WHERE digest = ?").get(digest) as { bundle: string };
+  db.query("UPDATE artifact_bundles SET bundle = ? WHERE digest = ?").run(change(row.bundle), digest);
   db.close();
 }
 

@@ -155,6 +155,8 @@ export interface Store {
   appendPin(pin: PinRecord): Promise<void>;
   /** pins matching the filter, oldest first within each (service, env) */
   pins(filter?: PinFilter): Promise<PinRecord[]>;
+  /** the pins of any of these artifacts, in one query (a page of `trace --package` asks for 25), ordered as `pins` */
+  pinsOf(digests: readonly string[]): Promise<PinRecord[]>;
   latestPin(service: string, env: string): Promise<PinRecord | undefined>;
   /** the newest pin of every (service, env): what runs where now, sorted by service, then env */
   currentPins(): Promise<PinRecord[]>;

@@ -141,8 +141,10 @@ export async function tracePackage(store: Store, spec: string, options: PackageT
   if (options.countOnly) return { package: pkg, count: await store.countByPackage(name, version) };
   const [page, count] = await Promise.all([shippedFirst(store, name, version, options), store.countByPackage(name, version)]);
   const newest = new Map<string, Promise<number>>();
+  // every match's pins in one query, not one a match
+  const pinsByDigest = Map.groupBy(await store.pinsOf(page.items.map((m) => m.digest)), (p) => p.digest);
   const matches = await Promise.all(
-    page.items.map(async ({ packageVersion, shipped, ...artifact }) => ({ artifact, packageVersion, shipped, pins: await places(store, await store.pins({ digest: artifact.digest }), newest) })),
+    page.items.map(async ({ packageVersion, shipped, ...artifact }) => ({ artifact, packageVersion, shipped, pins: await places(store, pinsByDigest.get(artifact.digest) ?? [], newest) })),
   );
   return { package: pkg, matches, count, nextCursor: page.nextCursor };
 }

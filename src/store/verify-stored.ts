@@ -26,7 +26,9 @@ export async function verifyStored(record: ArtifactRecord, trust: Trust | undefi
       bundleBytes: new TextEncoder().encode(record.bundle),
       expectations: { allowDirty: options.allowDirty },
     });
-    if (!report.verified || !report.verifiedStatement) return { verified: false, failures: report.failures };
+    if (!report.verified) return { verified: false, failures: report.failures };
+    // signed by the trusted signer, but not provenance (a keyless identity vouches for any predicate): not this record's build
+    if (!report.verifiedStatement) return { verified: false, failures: [{ code: "STORE_RECORD_MISMATCH", field: "predicateType", message: `the stored bundle verifies but is no build provenance (${report.predicateType ?? "a bare signature"}): it is not the record's build`, found: report.predicateType }] };
     // the signature holds; now the row: every fact the commands show or act on must be the signed one
     const mismatches = [...storedFactsMismatch(record, report.verifiedStatement), ...signerMismatch(record, report.signer)];
     return { verified: mismatches.length === 0, failures: mismatches };

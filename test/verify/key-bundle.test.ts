@@ -46,7 +46,9 @@ const variations: Record<string, (b: any) => void> = {
 
 describe("a key-signed DSSE bundle without @sigstore/bundle", () => {
   test("equals bundleFromJSON on every bundle of the corpora it accepts, and declines the rest", () => {
-    const files = [...bundleFiles(join(ROOT, "test", "fixtures")), ...bundleFiles(join(ROOT, "..", "shared", "conformance"))];
+    // our fixtures hold the Sigstore conformance corpus's bundles too (test/fixtures/sigstore-conformance)
+    const files = bundleFiles(join(ROOT, "test", "fixtures"));
+    expect(files.some((f) => f.includes("sigstore-conformance"))).toBe(true);
     let accepted = 0;
     let declined = 0;
     for (const file of files) {

@@ -86,6 +86,8 @@ function summarize(record: ArtifactRecord): ArtifactSummary {
 }
 
 async function digestOfFile(path: string): Promise<string> {
+  // what names itself a digest is one, or a mistake: never a file to look for
+  if (/^sha256:/i.test(path)) throw new BunsealError("USAGE", `${path}: expected sha256:<64 hex>`, { field: "TARGET", expected: "sha256:<64 hex>", found: path });
   try {
     return (await sha256File(path)).hex;
   } catch (cause) {

@@ -67,6 +67,14 @@ describe.each(STORE_BACKENDS)("with the %s store", (_name, makeStore) => {
     expect(out.json().error.code).toBe("NOT_FOUND");
   });
 
+  test("a malformed digest is a usage error naming what was expected, not a file that cannot be read", async () => {
+    for (const target of ["sha256:zz", `SHA256:${"0".repeat(63)}`]) {
+      const out = await cli(["trace", target]);
+      expect(out.exitCode).toBe(2);
+      expect(out.json().error).toMatchObject({ code: "USAGE", field: "TARGET", expected: "sha256:<64 hex>", found: target });
+    }
+  });
+
   test("trace --package lists the artifacts that shipped it", async () => {
     // the control has no npm packages; the example bundles below do not either, so nothing is found
     const out = await cli(["trace", "--package", "left-pad"]);

@@ -8,7 +8,10 @@
  */
 import { createPublicKey } from "node:crypto";
 import { isBunsealError } from "../errors.ts";
+import type { ProvenanceV1 } from "../attest/slsa-provenance.ts";
+import type { Statement } from "../attest/statement.ts";
 import type { Finding } from "../verify/finding.ts";
+import type { Verified } from "../verify/verify-bundle.ts";
 import { verifyTrusted, type Trust } from "../verify/trust.ts";
 import { factMismatches, recordedFacts } from "./record-facts.ts";
 import type { ArtifactRecord } from "./store.ts";
@@ -16,11 +19,20 @@ import type { ArtifactRecord } from "./store.ts";
 export interface StoredVerdict {
   verified: boolean;
   failures: Finding[];
+  /** the statement, when verified: what a command that reads the record's contents reads */
+  statement?: Verified<Statement<ProvenanceV1>>;
 }
 
 export async function verifyStored(record: ArtifactRecord, trust: Trust | undefined = undefined, options: { allowDirty?: boolean } = {}): Promise<StoredVerdict> {
+  let anchor: Trust;
   try {
-    const report = await verifyTrusted(trust ?? storedTrust(record), {
+    anchor = trust ?? storedTrust(record);
+  } catch (error) {
+    // the row's own key or trusted root no longer parses: the record is still shown (trace), never trusted
+    return { verified: false, failures: [{ code: "STORE_RECORD_MISMATCH", field: "signer", message: `signer: the store's key or trusted root for this record does not parse (${(error as Error).message}); the store's row was changed after it was recorded` }] };
+  }
+  try {
+    const report = await verifyTrusted(anchor, {
       artifact: `sha256:${record.digest}`,
       bundlePath: `store:${record.name}`,
       bundleBytes: new TextEncoder().encode(record.bundle),
@@ -31,7 +43,7 @@ export async function verifyStored(record: ArtifactRecord, trust: Trust | undefi
     if (!report.verifiedStatement) return { verified: false, failures: [{ code: "STORE_RECORD_MISMATCH", field: "predicateType", message: `the stored bundle verifies but is no build provenance (${report.predicateType ?? "a bare signature"}): it is not the record's build`, found: report.predicateType }] };
     // the signature holds; now the row: every fact the commands show or act on must be the signed one
     const mismatches = [...storedFactsMismatch(record, report.verifiedStatement), ...signerMismatch(record, report.signer)];
-    return { verified: mismatches.length === 0, failures: mismatches };
+    return mismatches.length === 0 ? { verified: true, failures: [], statement: report.verifiedStatement } : { verified: false, failures: mismatches };
   } catch (error) {
     // a row changed behind bunseal's back: the record is still shown (trace), and still refused (pin)
     if (isBunsealError(error) && error.code === "BUNDLE_INVALID") return { verified: false, failures: [{ code: "BUNDLE_INVALID", message: `the stored bundle no longer parses: ${error.message}` }] };

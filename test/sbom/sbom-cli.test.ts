@@ -76,3 +76,35 @@ test("a tampered artifact is refused (exit 1); no --key is a usage error (exit 2
   expect(malformed.exitCode).toBe(2);
   expect(malformed.stderr).toContain("USAGE: sha256:zz: expected sha256:<64 hex>");
 });
+
+test("from the store, the bundle is verified again: a changed row's SBOM is refused, and the trust flags apply", async () => {
+  const { Database } = await import("bun:sqlite");
+  const { copyFileSync } = await import("node:fs");
+  // the stored bundle replaced by one whose payload lists what the editor chose (signature no longer holds)
+  const edited = join(work.path, "edited.db");
+  copyFileSync(join(work.path, "store.db"), edited);
+  const db = new Database(edited);
+  const row = db.query("SELECT bundle FROM artifact_bundles").get() as { bundle: string };
+  const bundle = JSON.parse(row.bundle);
+  const statement = JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, "base64").toString("utf8"));
+  statement.predicate.buildDefinition.resolvedDependencies = statement.predicate.buildDefinition.resolvedDependencies.filter((d: { name?: string }) => !d.name?.startsWith("hono"));
+  bundle.dsseEnvelope.payload = Buffer.from(JSON.stringify(statement)).toString("base64");
+  db.query("UPDATE artifact_bundles SET bundle = ?").run(JSON.stringify(bundle));
+  db.close();
+  const refused = await runCli(["sbom", built.artifact.digest, "--store", edited]);
+  expect(refused.exitCode).toBe(1);
+  expect(refused.stderr).toContain("VERIFY_FAILED");
+  expect(refused.stdout).toBe("");
+  // the responder's own key decides when given: another key refuses the untouched store's record
+  const other = await makeTempDir("bunseal-sbom-other-");
+  try {
+    await runCli(["keygen", "--out", other.path]);
+    const theirs = await runCli(["sbom", built.artifact.digest, "--key", join(other.path, "bunseal.pub"), "--store", join(work.path, "store.db")]);
+    expect(theirs.exitCode).toBe(1);
+    expect(theirs.stderr).toContain("SIGNATURE_INVALID");
+    const ours = await runCli(["sbom", built.artifact.digest, "--key", pub(), "--store", join(work.path, "store.db")]);
+    expect(ours.exitCode).toBe(0);
+  } finally {
+    await other.cleanup();
+  }
+});

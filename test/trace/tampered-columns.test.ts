@@ -155,3 +155,21 @@ describe("trace against the responder's own trust", () => {
     expect(issuerAlone.json().error.code).toBe("USAGE");
   });
 });
+
+describe("a signer column that no longer parses", () => {
+  test("trace still shows the record, not verifying, with the reason (it used to fail the whole trace)", async () => {
+    const store = tampered("bad-key", "UPDATE artifacts SET signer_public_key = ? WHERE digest = ?", "not a PEM key", digests[0]!);
+    const traced = await runCli(["trace", `sha256:${digests[0]}`, "--store", store, "--json"]);
+    expect(traced.exitCode).toBe(0);
+    expect(traced.json().matches[0].verifies).toBe(false);
+    expect(traced.json().matches[0].verifyFailures.join("\n")).toContain("STORE_RECORD_MISMATCH: signer");
+  });
+
+  test("rollback refuses when the current record does not verify at all, rather than trust its contract column", async () => {
+    // the current release's key column broken and its contract column edited to match the target's
+    const store = tampered("rollback-unverifiable", "UPDATE artifacts SET signer_public_key = 'not a PEM key', schema_version = '1' WHERE digest = ?", digests[1]!);
+    const dry = await runCli(["rollback", "--env", "prod", "--dry-run", "--store", store, "--json"]);
+    expect(dry.exitCode).toBe(1);
+    expect(dry.json().error.code).toBe("ROLLBACK_REFUSED");
+  });
+});

@@ -22,14 +22,16 @@ export function registerSbom(program: Command, setExit: (code: number) => void):
         .option("--key <file>", "a public key trusted to have signed the provenance (repeatable)", collect, [])
         .option("--out <file>", "write the SBOM here instead of standard output"),
     ),
-    "the provenance of an artifact file",
+    "the provenance (an artifact file's, or a stored one's)",
+    "for a stored artifact, the signer the store recorded",
   ).action(async (target: string, flags: SbomFlags) => {
     const [{ sbomOfArtifact, sbomOfStored }, { BunsealError }] = await Promise.all([import("../../sbom/sbom-of.ts"), import("../../errors.ts")]);
+    const { loadPublicKey } = await import("../../sign/keys.ts");
+    const trust = await trustFromFlags(flags, await Promise.all(flags.key.map((k) => loadPublicKey(k))));
     let result;
-    if (/^sha256:/i.test(target)) result = await withStore(flags.store, (store) => sbomOfStored(store, target));
+    // a stored artifact: under the given trust, else the signer the store recorded
+    if (/^sha256:/i.test(target)) result = await withStore(flags.store, (store) => sbomOfStored(store, target, trust));
     else {
-      const { loadPublicKey } = await import("../../sign/keys.ts");
-      const trust = await trustFromFlags(flags, await Promise.all(flags.key.map((k) => loadPublicKey(k))));
       if (!trust) throw new BunsealError("USAGE", "an SBOM is only as good as the provenance it is read from; expected --key PUB, --certificate-identity ID with --certificate-oidc-issuer URL, or --policy FILE to verify it (or a digest of a stored artifact)", { field: "--key", expected: "a trusted signer" });
       result = await sbomOfArtifact(target, flags.bundle ?? `${target}.sigstore.json`, trust);
     }

@@ -26,7 +26,10 @@ const EMPTY_TRUSTED_ROOT = { mediaType: "application/vnd.dev.sigstore.trustedroo
  */
 export async function checkKeySignature(bundle: Bundle, keys: readonly KeyObject[], artifact?: Uint8Array): Promise<SignatureResult> {
   const errors: string[] = [];
-  if (bundle.content.$case === "dsseEnvelope") {
+  // A timestamp in the bundle is evidence the verifier checks too (one that does not verify fails it): only
+  // a bundle with none is checked here alone.
+  const stamped = (bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps.length ?? 0) > 0;
+  if (bundle.content.$case === "dsseEnvelope" && !stamped) {
     // A DSSE envelope under a key is one signature over the PAE bytes: checked here with node:crypto,
     // exactly as @sigstore/verify checks it (the first signature, the key's own algorithm), without
     // loading the Sigstore verifier a key-signed bundle has no other use for (issue #12).

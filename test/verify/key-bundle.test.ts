@@ -98,3 +98,22 @@ describe("a key-signed DSSE bundle without @sigstore/bundle", () => {
     expect(parsed.bundle).toEqual(bundleFromJSON(keySigned));
   });
 });
+
+describe("a key-signed bundle that carries a timestamp", () => {
+  test("has the timestamp checked, as @sigstore/verify checks it: one that does not verify fails the signature", async () => {
+    const { verifyBundle } = await import("../../src/verify/verify-bundle.ts");
+    const { loadPublicKey } = await import("../../src/sign/keys.ts");
+    const dir = join(ROOT, "test", "fixtures", "attestations", "valid", "key-signed");
+    const withStamp = structuredClone(keySigned);
+    // a real RFC 3161 timestamp, over another signature: it cannot verify for this one
+    const donor = JSON.parse(readFileSync(join(ROOT, "test", "fixtures", "sigstore-conformance", "bundle-verify", "rekor2-timestamp-without-embedded-cert", "bundle.sigstore.json"), "utf8"));
+    withStamp.verificationMaterial.timestampVerificationData = donor.verificationMaterial.timestampVerificationData;
+    expect(withStamp.verificationMaterial.timestampVerificationData.rfc3161Timestamps.length).toBeGreaterThan(0);
+    const keys = [await loadPublicKey(join(dir, "key.pub"))];
+    const plain = await verifyBundle({ artifact: join(dir, "artifact.tar"), bundlePath: "plain.sigstore.json", bundleBytes: new TextEncoder().encode(JSON.stringify(keySigned)), keys, expectations: {} });
+    expect(plain.verified).toBe(true);
+    const stamped = await verifyBundle({ artifact: join(dir, "artifact.tar"), bundlePath: "stamped.sigstore.json", bundleBytes: new TextEncoder().encode(JSON.stringify(withStamp)), keys, expectations: {} });
+    expect(stamped.verified).toBe(false);
+    expect(stamped.failures.map((f) => f.code)).toContain("SIGNATURE_INVALID");
+  });
+});

@@ -80,9 +80,12 @@ export function progressLine(options: ProgressOptions = {}): Progress {
 /**
  * A command's progress: the Context's `log` and `progress`, as `--json` and
  * `--quiet` want them. `--json` keeps stderr quiet (the JSON is the answer);
- * `--quiet` drops the stage lines too, keeping warnings out of a script's way.
+ * `--quiet` drops the stage lines and the updating line, but not a warning
+ * (a build without its sandbox must not pass unsaid).
  */
 export function commandProgress(flags: { json?: boolean; quiet?: boolean }, stream: ProgressStream = stderrStream): Progress & { context: { log(message: string): void; progress(stage: string): void } } {
   const line = progressLine({ silent: flags.json === true || flags.quiet === true, stream });
-  return { ...line, context: { log: (m) => line.log(m), progress: (s) => line.stage(s) } };
+  const warnings = flags.quiet === true && flags.json !== true;
+  const log = (m: string) => (warnings && m.startsWith("warning:") ? void stream.write(`${m}\n`) : line.log(m));
+  return { ...line, context: { log, progress: (s) => line.stage(s) } };
 }

@@ -133,6 +133,19 @@ describe("the progress line", () => {
     expect(written).toEqual([`${CLEAR}⠋ installing  0.0s`, CLEAR, "warning: something\n", `${CLEAR}⠙ installing  2.5s`, CLEAR]);
   });
 
+  test("--quiet drops the stage lines but never a warning; --json drops both", async () => {
+    const { commandProgress } = await import("../../src/cli/progress.ts");
+    for (const [flags, expected] of [[{ quiet: true }, ["warning: no sandbox: …\n"]], [{ json: true }, []], [{ json: true, quiet: true }, []]] as const) {
+      const written: string[] = [];
+      const progress = commandProgress(flags, { isTTY: true, write: (t: string) => written.push(t) });
+      progress.context.progress("bun build: x");
+      progress.context.log("building x at abc");
+      progress.context.log("warning: no sandbox: …");
+      progress.stop();
+      expect(written).toEqual([...expected]);
+    }
+  });
+
   test("not a terminal: messages only; silent: nothing", () => {
     const piped: string[] = [];
     const line = progressLine({ stream: { isTTY: false, write: (t: string) => piped.push(t) } });

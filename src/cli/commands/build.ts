@@ -59,7 +59,7 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
     "with --keyless, the identity it was just signed as",
   )
     .option("--json", "print one JSON object")
-    .option("--quiet", "no progress on stderr: neither the stage lines nor the updating line on a terminal")
+    .option("--quiet", "no progress on stderr: neither the stage lines nor the updating line on a terminal (warnings still show)")
     .action(async (dir: string, flags: BuildFlags) => {
       checkSigningFlags(flags);
       const timeoutMs = parseTimeout(flags.timeout);

@@ -21,7 +21,7 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
     .option("--vary <list>", "comma-separated variations to try (default: all this machine can run): build-path, file-order, clock, timezone, locale, umask, env, hostname, user, entrypoint-order")
     .option("--timeout <seconds>", "stop any one build that runs longer than this (default 900)")
     .option("--json", "print one JSON object")
-    .option("--quiet", "no progress on stderr: neither the stage lines nor the updating line on a terminal")
+    .option("--quiet", "no progress on stderr: neither the stage lines nor the updating line on a terminal (warnings still show)")
     .action(async (dir: string, flags: CheckFlags) => {
       const [{ checkProject }, { VARIATION_NAMES }, { defaultContext }, { BunsealError }] = await Promise.all([import("../../check/check.ts"), import("../../check/variations.ts"), import("../../context.ts"), import("../../errors.ts")]);
       const runs = flags.runs === undefined ? undefined : Number(flags.runs);

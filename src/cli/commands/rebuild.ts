@@ -40,7 +40,7 @@ export function registerRebuild(program: Command, setExit: (code: number) => voi
     "the original",
   )
     .option("--json", "print one JSON object")
-    .option("--quiet", "no progress on stderr: neither the stage lines nor the updating line on a terminal")
+    .option("--quiet", "no progress on stderr: neither the stage lines nor the updating line on a terminal (warnings still show)")
     .option("--store [spec]", "record the verdict and its causes in the store, for trace (sqlite:PATH, a path, or postgres://…; default $BUNSEAL_STORE, else ~/.bunseal/store.db)")
     .action(async (bundlePath: string, flags: RebuildFlags) => {
       const [{ rebuildArtifact }, { defaultContext }, { splitKeys }] = await Promise.all([import("../../rebuild/rebuild.ts"), import("../../context.ts"), import("../keys.ts")]);

@@ -5,7 +5,6 @@
  * the artifact is its subject and it says PASSED, so a bundle that claims to
  * be a summary gains nothing by it.
  */
-import { VSA_PREDICATE_TYPE } from "./predicate-type.ts";
 
 /** The in-toto statement's predicateType in a DSSE bundle, or undefined for anything else (including malformed input, which verify then reports). */
 export function peekPredicateType(bundleBytes: Uint8Array): string | undefined {
@@ -18,8 +17,4 @@ export function peekPredicateType(bundleBytes: Uint8Array): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-export function isVsaBundle(bundleBytes: Uint8Array): boolean {
-  return peekPredicateType(bundleBytes) === VSA_PREDICATE_TYPE;
 }

@@ -5,6 +5,8 @@ import type { Expectations } from "../../verify/expectations.ts";
 import type { VerifyReport } from "../../verify/verify-bundle.ts";
 import { collect, printJson, printLines } from "../output.ts";
 import { trustFromFlags } from "../trust-flags.ts";
+import { CYCLONEDX_PREDICATE_TYPE } from "../../sbom/cyclonedx.ts";
+import { VSA_PREDICATE_TYPE } from "../../vsa/predicate-type.ts";
 import { annotateError, appendSummary, cell, onGitHubActions, writeOutputs } from "../github-actions.ts";
 
 /** Commander names each flag after its words (`--source-uri` → `sourceUri`). */
@@ -100,7 +102,9 @@ export function registerVerify(program: Command, setExit: (code: number) => void
       const vsaSigner = flags.vsa !== undefined ? await summarySigner(flags) : undefined;
       // Read once: what is verified, what a summary names by digest and what decides the route are the same bytes.
       const bundleBytes = !batch ? await Bun.file(bundlePath!).bytes().catch(() => undefined) : undefined;
-      if (bundleBytes && (await import("../../vsa/detect.ts")).isVsaBundle(bundleBytes)) {
+      // and the payload is looked into once, for what it claims to be
+      const predicateType = bundleBytes ? (await import("../../vsa/detect.ts")).peekPredicateType(bundleBytes) : undefined;
+      if (predicateType === VSA_PREDICATE_TYPE) {
         if (flags.vsa !== undefined) throw new BunsealError("USAGE", `${bundlePath} is a verification summary; expected provenance to summarise with --vsa (a summary of a summary is not written)`, { field: "--vsa", expected: "a provenance bundle" });
         const { verifyVsa, verifyVsaWithPolicy } = await import("../../vsa/verify-vsa.ts");
         const request = { artifact: target, bundlePath: bundlePath!, bundleBytes, trustedRoot: flags.trustedRoot, expectations };
@@ -109,7 +113,7 @@ export function registerVerify(program: Command, setExit: (code: number) => void
         setExit(report.verified ? 0 : 1);
         return;
       }
-      if (bundleBytes && (await import("../../vsa/detect.ts")).peekPredicateType(bundleBytes) === "https://cyclonedx.org/bom") {
+      if (predicateType === CYCLONEDX_PREDICATE_TYPE) {
         // an SBOM attestation (build --sbom): signature, subject, a CycloneDX predicate; no provenance rules apply
         if (flags.vsa !== undefined || policy) throw new BunsealError("USAGE", `${bundlePath} is an SBOM attestation; expected provenance for --vsa or --policy`, { field: flags.vsa !== undefined ? "--vsa" : "--policy", expected: "a provenance bundle" });
         const { verifySbomAttestation } = await import("../../sbom/verify-sbom.ts");

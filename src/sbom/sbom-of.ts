@@ -8,7 +8,7 @@ import { basename } from "node:path";
 import { BunsealError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import { verifyStored } from "../store/verify-stored.ts";
-import { parseDigest } from "../util/digest.ts";
+import { digestArgument } from "../util/digest.ts";
 import { verifyTrusted, type Trust } from "../verify/trust.ts";
 import { cycloneDxSbom } from "./cyclonedx.ts";
 
@@ -30,8 +30,7 @@ export async function sbomOfArtifact(artifactPath: string, bundlePath: string, t
 
 /** `trust`: what the stored bundle must verify against; default, the signer the store recorded with it (src/store/verify-stored.ts). */
 export async function sbomOfStored(store: Store, digest: string, trust?: Trust): Promise<SbomResult> {
-  const hex = parseDigest(digest);
-  if (hex === undefined) throw new BunsealError("USAGE", `${digest}: expected sha256:<64 hex> of a stored artifact`, { field: "artifact-or-digest", expected: "sha256:<64 hex>", found: digest });
+  const hex = digestArgument(digest, "artifact-or-digest");
   const record = await store.getArtifact(hex);
   if (!record) throw new BunsealError("NOT_FOUND", `${digest}: no artifact with this digest in the store (${store.location})`, { field: "digest", expected: "a stored artifact's sha256", found: digest });
   // the store is no source of trust: a row changed since it was recorded must not say what the artifact ships

@@ -8,7 +8,7 @@ import { BunsealError } from "../errors.ts";
 import { invalidCursor } from "../store/cursor.ts";
 import { packagePage, type Page } from "../store/pages.ts";
 import type { ArtifactRecord, ArtifactSummary, PackageMatch as StoredMatch, PinRecord, RebuildRecord, Store } from "../store/store.ts";
-import { parseDigest, sha256File } from "../util/digest.ts";
+import { digestArgument, parseDigest, sha256File } from "../util/digest.ts";
 import type { Trust } from "../verify/trust.ts";
 
 export interface PinPlace {
@@ -87,7 +87,7 @@ function summarize(record: ArtifactRecord): ArtifactSummary {
 
 async function digestOfFile(path: string): Promise<string> {
   // what names itself a digest is one, or a mistake: never a file to look for
-  if (/^sha256:/i.test(path)) throw new BunsealError("USAGE", `${path}: expected sha256:<64 hex>`, { field: "TARGET", expected: "sha256:<64 hex>", found: path });
+  if (/^sha256:/i.test(path)) return digestArgument(path, "TARGET");
   try {
     return (await sha256File(path)).hex;
   } catch (cause) {

@@ -6,6 +6,8 @@
  * runtime without `Bun` (a Node consumer importing the verifier), the audited
  * pure-JS @noble/hashes implementation gives the same digests.
  */
+import { BunsealError } from "../errors.ts";
+
 export type Sha256Hex = string;
 
 const hasNative = typeof globalThis.Bun !== "undefined";
@@ -42,6 +44,13 @@ const DIGEST_RE = /^(?:sha256:)?([0-9a-f]{64})$/;
 /** Reads `sha256:<hex>` or bare hex; returns the hex, or undefined when it is not a digest. */
 export function parseDigest(text: string): Sha256Hex | undefined {
   return DIGEST_RE.exec(text.trim().toLowerCase())?.[1];
+}
+
+/** A digest given on the command line: the hex, or a usage error naming the argument (`field`) and what was expected. */
+export function digestArgument(text: string, field: string): Sha256Hex {
+  const hex = parseDigest(text);
+  if (hex === undefined) throw new BunsealError("USAGE", `${text}: expected sha256:<64 hex>`, { field, expected: "sha256:<64 hex>", found: text });
+  return hex;
 }
 
 /** Up to this size a file is read whole and hashed in one call: streaming it in 64 KiB chunks costs more than the memory. */

@@ -4,7 +4,7 @@
  * verify or no trust is given.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Spec, Validation } from "@cyclonedx/cyclonedx-library";
 import { runCli } from "../helpers/cli.ts";
@@ -72,9 +72,10 @@ test("a tampered artifact is refused (exit 1); no --key is a usage error (exit 2
   const missing = await runCli(["sbom", `sha256:${"0".repeat(64)}`, "--store", join(work.path, "store.db")]);
   expect(missing.exitCode).toBe(1);
   expect(missing.stderr).toContain("NOT_FOUND");
-  const malformed = await runCli(["sbom", "sha256:zz", "--store", join(work.path, "store.db")]);
+  const malformed = await runCli(["sbom", "sha256:zz", "--store", join(work.path, "never-made.db")]);
   expect(malformed.exitCode).toBe(2);
   expect(malformed.stderr).toContain("USAGE: sha256:zz: expected sha256:<64 hex>");
+  expect(existsSync(join(work.path, "never-made.db"))).toBe(false);
 });
 
 test("from the store, the bundle is verified again: a changed row's SBOM is refused, and the trust flags apply", async () => {

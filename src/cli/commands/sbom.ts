@@ -30,7 +30,11 @@ export function registerSbom(program: Command, setExit: (code: number) => void):
     const trust = await trustFromFlags(flags, await Promise.all(flags.key.map((k) => loadPublicKey(k))));
     let result;
     // a stored artifact: under the given trust, else the signer the store recorded
-    if (/^sha256:/i.test(target)) result = await withStore(flags.store, (store) => sbomOfStored(store, target, trust));
+    if (/^sha256:/i.test(target)) {
+      // a mistyped digest is told before the store is opened (opening a SQLite store that is not there makes one)
+      (await import("../../util/digest.ts")).digestArgument(target, "artifact-or-digest");
+      result = await withStore(flags.store, (store) => sbomOfStored(store, target, trust));
+    }
     else {
       if (!trust) throw new BunsealError("USAGE", "an SBOM is only as good as the provenance it is read from; expected --key PUB, --certificate-identity ID with --certificate-oidc-issuer URL, or --policy FILE to verify it (or a digest of a stored artifact)", { field: "--key", expected: "a trusted signer" });
       result = await sbomOfArtifact(target, flags.bundle ?? `${target}.sigstore.json`, trust);

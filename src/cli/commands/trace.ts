@@ -56,6 +56,8 @@ export function registerTrace(program: Command, setExit: (code: number) => void)
       }
       // the responder's own trust, when given: otherwise the signer the store recorded (src/store/verify-stored.ts)
       const trust = trustGiven ? await trustFromFlags(flags, await Promise.all(flags.key.map(async (path) => (await import("../../sign/keys.ts")).loadPublicKey(path)))) : undefined;
+      // a mistyped digest is told before the store is opened (opening a SQLite store that is not there makes one)
+      if (target !== undefined && /^sha256:/i.test(target)) (await import("../../util/digest.ts")).digestArgument(target, "TARGET");
       await withStore(flags.store, async (store) => {
         if (flags.package !== undefined) {
           const report = await tracePackage(store, flags.package, { limit, after: flags.after, shippedOnly: flags.shippedOnly, countOnly: flags.count });

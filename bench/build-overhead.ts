@@ -1,14 +1,18 @@
 /**
  * bunseal's cost over a bare `bun build` with the same options.
  *
- *   bun bench/build-overhead.ts [--runs 9] [--only large|fixture]
+ *   bun bench/build-overhead.ts [--runs 9] [--only large|fixture] [--baseline DIR]
  *
  * For the example service and a generated project of 10,000 modules, runs in
  * turn (alternating, so drift in machine load hits every variant alike):
  *   bare      bun build <entry> --outdir … with the project's options
  *   no-sign   bunseal build --no-sign
  *   signed    bunseal build --key …
- * and prints the median wall time and peak memory (max RSS of the largest
+ * With --baseline DIR (another checkout of bunseal, e.g. a worktree of the
+ * previous main, its packages installed), a fourth variant `baseline` runs
+ * that checkout's `build --key` in the same rotation, so a change's cost is
+ * measured against the code before it under the same machine load.
+ * It prints the median wall time and peak memory (max RSS of the largest
  * process in the tree, the sandboxed worker included: three runs of their own,
  * polling /proc) of each, and the ratios to bare.
  * Target (issue #2): ≤ 1.20× wall on the large project.
@@ -22,6 +26,7 @@ import { BUNSEAL, bareBuildCommand, median, timed, type Sample } from "./lib.ts"
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf("--runs") + 1] ?? 9) || 9;
 const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined;
+const baseline = args.includes("--baseline") ? args[args.indexOf("--baseline") + 1] : undefined;
 const root = join(import.meta.dir, "..");
 const scratch = mkdtempSync(join(tmpdir(), "bunseal-bench-"));
 
@@ -32,20 +37,22 @@ async function measure(name: string, dir: string, key: string): Promise<void> {
     bare: bareBuildCommand(config, join(out, "bare")),
     "no-sign": [...BUNSEAL, "build", dir, "--no-sign", "--out", join(out, "nosign")],
     signed: [...BUNSEAL, "build", dir, "--key", key, "--out", join(out, "signed")],
+    ...(baseline ? { baseline: [BUNSEAL[0]!, ...BUNSEAL.slice(1, -1), join(baseline, "bin", "bunseal"), "build", dir, "--key", key, "--out", join(out, "baseline")] } : {}),
   };
-  const samples: Record<string, Sample[]> = { bare: [], "no-sign": [], signed: [] };
+  const samples: Record<string, Sample[]> = Object.fromEntries(Object.keys(variants).map((v) => [v, []]));
   // one warm-up round, not counted: fills the page cache and Bun's transpiler cache alike for all
   for (const cmd of Object.values(variants)) await timed(cmd, dir);
   for (let i = 0; i < runs; i++) {
     for (const [variant, cmd] of Object.entries(variants)) samples[variant]!.push(await timed(cmd, dir));
   }
   // memory in runs of its own: polling /proc for the sandboxed worker's peak would slow the timed runs
-  const memory: Record<string, number[]> = { bare: [], "no-sign": [], signed: [] };
+  const memory: Record<string, number[]> = Object.fromEntries(Object.keys(variants).map((v) => [v, []]));
   for (let i = 0; i < 3; i++) for (const [variant, cmd] of Object.entries(variants)) memory[variant]!.push((await timed(cmd, dir, { memory: true })).maxRssKb);
   const bareWall = median(samples.bare!.map((s) => s.wallMs));
   const bareRss = median(memory.bare!);
   console.log(`\n${name}: median of ${runs} alternating runs`);
   console.log(`  ${"variant".padEnd(8)}  ${"wall ms".padStart(8)}  ${"ratio".padStart(6)}  ${"peak MiB".padStart(8)}  ${"ratio".padStart(6)}`);
+  if (baseline) console.log(`  signed / baseline: ${(median(samples.signed!.map((s) => s.wallMs)) / median(samples.baseline!.map((s) => s.wallMs))).toFixed(3)}× (target ≤ 1.05×)`);
   for (const [variant, list] of Object.entries(samples)) {
     const wall = median(list.map((s) => s.wallMs));
     const rss = median(memory[variant]!);

@@ -1,0 +1,51 @@
+/**
+ * .ci/setup, the README's first command and .ci/run's first step (issue #18,
+ * What 6), on machines it cannot fix by itself. Each machine is simulated in a
+ * private mount namespace (`unshare -Urm`, so the same test runs as root and as
+ * an unprivileged user): a failing bwrap, or a missing tool, put in place of
+ * the real one. Inside, a second user namespace makes the set-up see a user
+ * that is not root where the case is about a user.
+ */
+import { expect, setDefaultTimeout, test } from "bun:test";
+import { chmodSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { REPO_ROOT } from "../helpers/cli.ts";
+import { makeTempDir } from "../helpers/testdir.ts";
+
+setDefaultTimeout(60_000);
+
+/** Runs .ci/setup on this machine with `mounts` ([what, where], bind-mounted over the real file) in place. */
+async function setupWith(mounts: [string, string][], options: { asUser?: boolean } = {}) {
+  const binds = mounts.map(([what, where]) => `mount --bind '${what}' '${where}'`).join(" && ");
+  const run = options.asUser ? "exec unshare --map-user=1000 --map-group=1000 .ci/setup" : "exec .ci/setup";
+  const proc = Bun.spawn(["unshare", "-Urm", "sh", "-c", `${binds} && ${run}`], { cwd: REPO_ROOT, stdout: "pipe", stderr: "pipe" });
+  const [stdout, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { stdout, stderr, exitCode };
+}
+
+test("a machine whose bubblewrap cannot make namespaces: the set-up stops (exit 3) and names the fix, before anything is built", async () => {
+  await using dir = await makeTempDir("bunseal-setup-");
+  const fake = join(dir.path, "bwrap");
+  // what bwrap says where user namespaces are refused (a docker container, a kernel with them off)
+  writeFileSync(fake, "#!/bin/sh\necho 'bwrap: setting up uid map: Permission denied' >&2\nexit 1\n");
+  chmodSync(fake, 0o755);
+  const out = await setupWith([[fake, "/usr/bin/bwrap"]]);
+  expect(out.exitCode).toBe(3);
+  expect(out.stderr).toContain("setup: bubblewrap is installed but cannot make its namespaces here: bwrap: setting up uid map: Permission denied\n");
+  expect(out.stderr).toMatch(/setup: (in a container, run it with: --security-opt seccomp=unconfined --security-opt apparmor=unconfined \(docker\), or --privileged|user namespaces may be off: sysctl kernel\.unprivileged_userns_clone=1)/);
+  expect(out.stderr).not.toContain("ready");
+});
+
+test("a user on a machine without bubblewrap and strace: the set-up prints the exact apt-get command and stops (exit 1), installing nothing", async () => {
+  // /dev/null in their place: there, but no program
+  const out = await setupWith([["/dev/null", "/usr/bin/bwrap"], ["/dev/null", "/usr/bin/strace"]], { asUser: true });
+  expect(out.exitCode).toBe(1);
+  expect(out.stdout).toBe("sudo apt-get update && sudo apt-get install -y bubblewrap strace\n");
+  expect(out.stderr).toBe("setup: missing system packages. Install them, then run .ci/setup again:\n");
+});
+
+test("a machine where the sandbox works: the set-up says so", async () => {
+  const out = await setupWith([["/dev/null", "/dev/null"]]);
+  expect(out.stderr).toMatch(/setup: ready: bun \d+\.\d+\.\d+, bubblewrap \d+\.\d+\.\d+, sandbox works\n$/);
+  expect(out.exitCode).toBe(0);
+});

@@ -14,26 +14,42 @@ import { makeTempDir } from "../helpers/testdir.ts";
 
 setDefaultTimeout(60_000);
 
-/** Runs .ci/setup on this machine with `mounts` ([what, where], bind-mounted over the real file) in place. */
-async function setupWith(mounts: [string, string][], options: { asUser?: boolean } = {}) {
+/** Runs .ci/setup (or `script`) on this machine with `mounts` ([what, where], bind-mounted over the real file) in place. */
+async function setupWith(mounts: [string, string][], options: { asUser?: boolean; script?: string; env?: Record<string, string> } = {}) {
   const binds = mounts.map(([what, where]) => `mount --bind '${what}' '${where}'`).join(" && ");
-  const run = options.asUser ? "exec unshare --map-user=1000 --map-group=1000 .ci/setup" : "exec .ci/setup";
-  const proc = Bun.spawn(["unshare", "-Urm", "sh", "-c", `${binds} && ${run}`], { cwd: REPO_ROOT, stdout: "pipe", stderr: "pipe" });
+  const script = options.script ?? ".ci/setup";
+  const run = options.asUser ? `exec unshare --map-user=1000 --map-group=1000 ${script}` : `exec ${script}`;
+  const proc = Bun.spawn(["unshare", "-Urm", "sh", "-c", `${binds} && ${run}`], { cwd: REPO_ROOT, env: { ...process.env, ...options.env }, stdout: "pipe", stderr: "pipe" });
   const [stdout, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   return { stdout, stderr, exitCode };
 }
 
 test("a machine whose bubblewrap cannot make namespaces: the set-up stops (exit 3) and names the fix, before anything is built", async () => {
   await using dir = await makeTempDir("bunseal-setup-");
-  const fake = join(dir.path, "bwrap");
-  // what bwrap says where user namespaces are refused (a docker container, a kernel with them off)
-  writeFileSync(fake, "#!/bin/sh\necho 'bwrap: setting up uid map: Permission denied' >&2\nexit 1\n");
-  chmodSync(fake, 0o755);
-  const out = await setupWith([[fake, "/usr/bin/bwrap"]]);
+  const out = await setupWith([[await failingBwrap(dir.path), "/usr/bin/bwrap"]]);
   expect(out.exitCode).toBe(3);
   expect(out.stderr).toContain("setup: bubblewrap is installed but cannot make its namespaces here: bwrap: setting up uid map: Permission denied\n");
   expect(out.stderr).toMatch(/setup: (in a container, run it with: --security-opt seccomp=unconfined --security-opt apparmor=unconfined \(docker\), or --privileged|user namespaces may be off: sysctl kernel\.unprivileged_userns_clone=1)/);
   expect(out.stderr).not.toContain("ready");
+});
+
+async function failingBwrap(dir: string): Promise<string> {
+  const fake = join(dir, "bwrap");
+  // what bwrap says where user namespaces are refused (a docker container, a kernel with them off)
+  writeFileSync(fake, "#!/bin/sh\necho 'bwrap: setting up uid map: Permission denied' >&2\nexit 1\n");
+  chmodSync(fake, 0o755);
+  return fake;
+}
+
+test("the GitHub action on a runner whose bubblewrap cannot make namespaces: build fails closed with an annotation (exit 3); verify, which runs no build, goes on", async () => {
+  await using dir = await makeTempDir("bunseal-setup-");
+  const fake = await failingBwrap(dir.path);
+  const build = await setupWith([[fake, "/usr/bin/bwrap"]], { script: "ci/github/setup.sh", env: { GITHUB_ACTION_PATH: REPO_ROOT, BUNSEAL_INPUT_COMMAND: "build" } });
+  expect(build.exitCode).toBe(3);
+  expect(build.stderr).toContain("setup: bubblewrap is installed but cannot make its namespaces here: bwrap: setting up uid map: Permission denied\n");
+  expect(build.stdout).toBe("::error title=bunseal::no sandbox on this runner: bubblewrap cannot make its namespaces (see the lines above for the fix)\n");
+  const verify = await setupWith([[fake, "/usr/bin/bwrap"]], { script: "ci/github/setup.sh", env: { GITHUB_ACTION_PATH: REPO_ROOT, BUNSEAL_INPUT_COMMAND: "verify" } });
+  expect(verify.exitCode).toBe(0);
 });
 
 test("a user on a machine without bubblewrap and strace: the set-up prints the exact apt-get command and stops (exit 1), installing nothing", async () => {

@@ -6,17 +6,20 @@
  * the real one. Inside, a second user namespace makes the set-up see a user
  * that is not root where the case is about a user.
  */
-import { expect, setDefaultTimeout, test } from "bun:test";
-import { chmodSync, writeFileSync } from "node:fs";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "../helpers/cli.ts";
 import { makeTempDir } from "../helpers/testdir.ts";
 
 setDefaultTimeout(60_000);
 
-/** Runs .ci/setup (or `script`) on this machine with `mounts` ([what, where], bind-mounted over the real file) in place. */
-async function setupWith(mounts: [string, string][], options: { asUser?: boolean; script?: string; env?: Record<string, string> } = {}) {
-  const binds = mounts.map(([what, where]) => `mount --bind '${what}' '${where}'`).join(" && ");
+/**
+ * Runs .ci/setup (or `script`) on this machine with `mounts` ([what, where], bind-mounted over the real
+ * file) in place, after the shell commands of `before` (in the private mount namespace).
+ */
+async function setupWith(mounts: [string, string][], options: { asUser?: boolean; script?: string; env?: Record<string, string>; before?: string } = {}) {
+  const binds = [options.before, ...mounts.map(([what, where]) => `mount --bind '${what}' '${where}'`)].filter(Boolean).join(" && ");
   const script = options.script ?? ".ci/setup";
   const run = options.asUser ? `exec unshare --map-user=1000 --map-group=1000 ${script}` : `exec ${script}`;
   const proc = Bun.spawn(["unshare", "-Urm", "sh", "-c", `${binds} && ${run}`], { cwd: REPO_ROOT, env: { ...process.env, ...options.env }, stdout: "pipe", stderr: "pipe" });
@@ -50,6 +53,39 @@ test("the GitHub action on a runner whose bubblewrap cannot make namespaces: bui
   expect(build.stdout).toBe("::error title=bunseal::no sandbox on this runner: bubblewrap cannot make its namespaces (see the lines above for the fix)\n");
   const verify = await setupWith([[fake, "/usr/bin/bwrap"]], { script: "ci/github/setup.sh", env: { GITHUB_ACTION_PATH: REPO_ROOT, BUNSEAL_INPUT_COMMAND: "verify" } });
   expect(verify.exitCode).toBe(0);
+});
+
+describe("Ubuntu 24.04: AppArmor lets only profiled programs make user namespaces", () => {
+  // The kernel's switch (/proc/sys/kernel/apparmor_restrict_unprivileged_userns = 1), /etc/apparmor.d
+  // and apparmor_parser, each simulated: a bwrap that works once /etc/apparmor.d/bwrap is loaded.
+  async function ubuntu2404(dir: string) {
+    const bwrap = join(dir, "bwrap");
+    writeFileSync(bwrap, "#!/bin/sh\ngrep -q 'profile bwrap /usr/bin/bwrap' /etc/apparmor.d/bwrap 2>/dev/null && [ -f /etc/apparmor.d/loaded ] && exit 0\necho 'bwrap: setting up uid map: Permission denied' >&2\nexit 1\n");
+    mkdirSync(join(dir, "bin"));
+    const parser = join(dir, "bin", "apparmor_parser");
+    writeFileSync(parser, '#!/bin/sh\n[ "$1" = -r ] && [ "$2" = /etc/apparmor.d/bwrap ] && touch /etc/apparmor.d/loaded\n');
+    for (const path of [bwrap, parser]) chmodSync(path, 0o755);
+    const before = "mount -t tmpfs none /proc/sys/kernel && echo 1 > /proc/sys/kernel/apparmor_restrict_unprivileged_userns && mount -t tmpfs none /etc/apparmor.d";
+    return { mounts: [[bwrap, "/usr/bin/bwrap"]] as [string, string][], before, env: { PATH: `${join(dir, "bin")}:${process.env.PATH}` } };
+  }
+
+  test("as root, the set-up loads a profile for /usr/bin/bwrap alone (not the sysctl), and the sandbox works", async () => {
+    await using dir = await makeTempDir("bunseal-setup-");
+    const machine = await ubuntu2404(dir.path);
+    const out = await setupWith(machine.mounts, { before: machine.before, env: machine.env });
+    expect(out.stderr).toContain("setup: AppArmor restricts user namespaces here: adding a profile for /usr/bin/bwrap (/etc/apparmor.d/bwrap)\n");
+    expect(out.stderr).toMatch(/setup: ready: bun \d+\.\d+\.\d+, .*sandbox works\n$/);
+    expect(out.exitCode).toBe(0);
+  });
+
+  test("as a user, the set-up prints the two sudo commands that load it, and stops (exit 1)", async () => {
+    await using dir = await makeTempDir("bunseal-setup-");
+    const machine = await ubuntu2404(dir.path);
+    const out = await setupWith(machine.mounts, { before: machine.before, env: machine.env, asUser: true });
+    expect(out.exitCode).toBe(1);
+    expect(out.stdout).toBe(`sudo cp '${REPO_ROOT}/.ci/bwrap.apparmor' /etc/apparmor.d/bwrap && sudo apparmor_parser -r /etc/apparmor.d/bwrap\n`);
+    expect(out.stderr).toBe("setup: AppArmor restricts user namespaces here (Ubuntu 23.10 and later). Allow them for bubblewrap alone, then run .ci/setup again:\n");
+  });
 });
 
 test("a user on a machine without bubblewrap and strace: the set-up prints the exact apt-get command and stops (exit 1), installing nothing", async () => {

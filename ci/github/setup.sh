@@ -17,7 +17,8 @@ as_root=()
 [ "$(id -u)" = 0 ] || as_root=(sudo -n)
 if [ ! -x /usr/bin/bwrap ]; then
   "${as_root[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends bubblewrap >/dev/null
+  # through env: sudo would drop DEBIAN_FRONTEND from the environment it was given
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bubblewrap >/dev/null
 fi
 status=0
 "$here/.ci/sandbox-ready" --sudo || status=$?

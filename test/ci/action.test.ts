@@ -131,7 +131,7 @@ test("the set-up step makes the build's sandbox work, and the key step is the on
   const withKey = action.runs.steps.filter((step) => Object.values(step.env ?? {}).some((v) => /inputs\.key\b/.test(String(v))));
   expect(withKey.map((step) => step.id)).toEqual(["key"]);
   const setup = await Bun.file(join(REPO_ROOT, "ci/github/setup.sh")).text();
-  expect(setup).toContain("apt-get install -y -qq --no-install-recommends bubblewrap");
+  expect(setup).toContain("env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bubblewrap");
   expect(setup).toContain('"$here/.ci/sandbox-ready" --sudo');
   // the profile for bwrap alone, not the restriction turned off for every program
   expect(await Bun.file(join(REPO_ROOT, ".ci/bwrap.apparmor")).text()).toContain("profile bwrap /usr/bin/bwrap flags=(unconfined) {\n  userns,\n\n  include if exists <local/bwrap>\n}");

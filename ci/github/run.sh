@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
-# The action's second step: one bunseal command from the action's inputs. A key comes in through
-# the environment (BUNSEAL_INPUT_KEY, from a secret) and goes to a file only this user can read,
-# outside the workspace, removed on exit: never on a command line, where the process list shows it.
+# The action's bunseal step: one bunseal command from the action's inputs. A key never reaches
+# this step's environment: the key step (key.sh) wrote it to a 0600 file and hands over its path,
+# which is taken out of the environment before bunseal starts and the file removed on exit.
 set -euo pipefail
 here="${GITHUB_ACTION_PATH:?}"
+keyfile="${BUNSEAL_KEY_FILE:-}"
+unset BUNSEAL_KEY_FILE
+if [ -n "$keyfile" ]; then trap 'rm -f "$keyfile"' EXIT; fi
 command="${BUNSEAL_INPUT_COMMAND:-build}"
 case "$command" in build|verify|rebuild|check) ;; *) echo "::error title=bunseal::input command: expected build, verify, rebuild or check, got $command"; exit 2 ;; esac
 args=("$command" "${BUNSEAL_INPUT_PATH:-.}")
-if [ -n "${BUNSEAL_INPUT_KEY:-}" ]; then
-  keydir=$(mktemp -d "${RUNNER_TEMP:-/tmp}/bunseal-key.XXXXXX")
-  trap 'rm -rf "$keydir"' EXIT
-  (umask 077 && printf '%s\n' "$BUNSEAL_INPUT_KEY" > "$keydir/key.pem")
-  args+=(--key "$keydir/key.pem")
+if [ -n "$keyfile" ]; then
+  args+=(--key "$keyfile")
 elif [ "$command" = build ] && [ "${BUNSEAL_INPUT_KEYLESS:-true}" = true ]; then
   args+=(--keyless)
 fi

@@ -10,12 +10,19 @@
  *   printer picks whichever of " ' ` needs fewest escapes, so each is tried);
  *   URL-encoded; and base64 and base64url at each of the three byte
  *   alignments, so a value inside a longer encoded blob (`btoa("user:" +
- *   token)`, a Basic auth header) is still found. Not searched: hex, \uXXXX
- *   escapes of non-ASCII, and values escaped twice (JSON inside JSON).
+ *   token)`, a Basic auth header) is still found. Escaped forms are searched
+ *   up to MAX_ESCAPES times escaped (JSON inside JSON inside JSON). Not
+ *   searched: hex, and \uXXXX escapes of non-ASCII.
  * - well-known credential shapes, which need no configuration: PEM private key
  *   blocks, AWS access key ids, GitHub tokens and npm tokens.
+ *
+ * Both searches run again under each encoded layer (secret-layers.ts: base64
+ * and URL-encoded runs, decoded), to MAX_NESTING layers deep: a key in a JSON
+ * config, base64-encoded into a fixture, is as signed as one in plain sight
+ * (issue #18, Why 10).
  */
 import { BunsealError } from "../errors.ts";
+import { type Layer, peel } from "./secret-layers.ts";
 import { SHAPES } from "./secret-shapes.ts";
 
 export interface SecretFinding {
@@ -26,6 +33,8 @@ export interface SecretFinding {
   kind: string;
   /** for "env:" findings of a value in another form than as is */
   encoding?: SecretEncoding;
+  /** the encoded layers the match was found under, outermost first; absent when found in the file's own bytes */
+  nested?: Layer[];
 }
 
 /** "escaped": backslash escapes, as inside a JSON or JS string literal */
@@ -37,6 +46,16 @@ export type SecretEncoding = "escaped" | "url" | "base64" | "base64url";
  * either blocks every release or, if skipped, silently checks nothing.
  */
 export const MIN_SECRET_LENGTH = 8;
+
+/**
+ * How many base64 or URL-encoded layers are decoded, one inside another. A
+ * fixed bound, so a scan always ends and costs at most this many passes over
+ * ever smaller decoded bytes (each base64 layer is 3/4 of the one around it).
+ */
+export const MAX_NESTING = 4;
+
+/** How many times a value's escaped form is escaped again (JSON in JSON in JSON). */
+export const MAX_ESCAPES = 3;
 
 /** Names whose values are too short (or empty) to scan for, sorted. The caller must fail on any. */
 export function checkSecretValues(secretValues: ReadonlyMap<string, string>): string[] {
@@ -68,18 +87,40 @@ export function scanForSecrets(files: readonly { path: string; data: Uint8Array 
   for (const { path, data } of files) {
     // A view, not a copy: Buffer.indexOf searches natively.
     const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    for (const { bytes, kind, encoding } of needles) {
-      for (let at = buf.indexOf(bytes); at !== -1; at = buf.indexOf(bytes, at + 1)) add({ file: path, offset: at, kind, ...(encoding ? { encoding } : {}) });
-    }
-    for (const shape of SHAPES) {
-      for (const prefix of shape.prefixes) {
-        for (let at = buf.indexOf(prefix); at !== -1; at = buf.indexOf(prefix, at + 1)) {
-          if (shape.matches(buf, at, prefix.length)) add({ file: path, offset: at, kind: shape.kind });
-        }
+    for (const found of scanBuffer(buf, needles, 0)) add({ file: path, ...found });
+  }
+  return findings.sort((a, b) => compare(a.file, b.file) || a.offset - b.offset || compare(a.kind, b.kind) || compare(a.encoding ?? "", b.encoding ?? ""));
+}
+
+type Found = Omit<SecretFinding, "file">;
+
+/** The findings in `buf`, then those under each encoded layer of it, at offsets in `buf`. */
+function scanBuffer(buf: Buffer, needles: readonly Needle[], depth: number): Found[] {
+  const found: Found[] = [];
+  for (const { bytes, kind, encoding } of needles) {
+    for (let at = buf.indexOf(bytes); at !== -1; at = buf.indexOf(bytes, at + 1)) found.push({ offset: at, kind, ...(encoding ? { encoding } : {}) });
+  }
+  for (const shape of SHAPES) {
+    for (const prefix of shape.prefixes) {
+      for (let at = buf.indexOf(prefix); at !== -1; at = buf.indexOf(prefix, at + 1)) {
+        if (shape.matches(buf, at, prefix.length)) found.push({ offset: at, kind: shape.kind });
       }
     }
   }
-  return findings.sort((a, b) => compare(a.file, b.file) || a.offset - b.offset || compare(a.kind, b.kind) || compare(a.encoding ?? "", b.encoding ?? ""));
+  if (depth >= MAX_NESTING) return found;
+  // One place is reported once: a value inside plain base64 is found both by its base64 form
+  // here and as itself in the decoded layer, at the same offset.
+  const places = new Set(found.map((f) => `${f.offset}\0${f.kind}`));
+  for (const layer of peel(buf)) {
+    for (const inner of scanBuffer(layer.data, needles, depth + 1)) {
+      const offset = layer.sourceOffset(inner.offset);
+      const place = `${offset}\0${inner.kind}`;
+      if (places.has(place)) continue;
+      places.add(place);
+      found.push({ ...inner, offset, nested: [layer.layer, ...(inner.nested ?? [])] });
+    }
+  }
+  return found;
 }
 
 interface Needle {
@@ -95,7 +136,9 @@ function secretNeedles(secretValues: ReadonlyMap<string, string>): Needle[] {
     const raw = Buffer.from(value, "utf8");
     const forms: [string | Buffer, SecretEncoding | undefined][] = [
       [raw, undefined],
-      ...['"', "'", "`", ""].map((quote) => [stringLiteralBody(value, quote), "escaped"] as [string, SecretEncoding]),
+      // Escaped 1 to MAX_ESCAPES times: the inner layers are JSON (only JSON nests strings
+      // inside strings), the outermost is whichever quote Bun's printer chose.
+      ...escapedAgain(value).flatMap((inner) => ['"', "'", "`", ""].map((quote) => [stringLiteralBody(inner, quote), "escaped"] as [string, SecretEncoding])),
       [encodeURIComponent(value), "url"],
       ...base64Fragments(raw).map((f) => [f, "base64"] as [string, SecretEncoding]),
       ...base64Fragments(raw).map((f) => [f.replaceAll("+", "-").replaceAll("/", "_"), "base64url"] as [string, SecretEncoding]),
@@ -110,6 +153,13 @@ function secretNeedles(secretValues: ReadonlyMap<string, string>): Needle[] {
     }
   }
   return needles;
+}
+
+/** `value`, then `value` escaped as a JSON string body once, twice, … up to MAX_ESCAPES - 1 times. */
+function escapedAgain(value: string): string[] {
+  const forms = [value];
+  for (let i = 1; i < MAX_ESCAPES; i++) forms.push(JSON.stringify(forms[i - 1]).slice(1, -1));
+  return forms;
 }
 
 /** `value` as written between `quote`s in JS source: backslash, control characters and that quote escaped. */

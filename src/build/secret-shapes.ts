@@ -59,7 +59,8 @@ const PEM_MIN_BODY = 40;
  * A private key block: the header and then a base64 body. The header alone is
  * not enough: crypto libraries carry "-----BEGIN PRIVATE KEY-----" as a string
  * constant to build or parse PEM, and that is no leak. Lines may be split by
- * real newlines or by `\n` escapes (a key inlined into a JS string).
+ * real newlines or by `\n` escapes (a key inlined into a JS string), escaped
+ * again any number of times (`\\n`: a key in JSON inside JSON, issue #18).
  */
 function pemPrivateKey(buf: Buffer, at: number, length: number): boolean {
   const label = PEM_LABEL.exec(buf.toString("latin1", at + length, at + length + 64));
@@ -82,19 +83,29 @@ function pemPrivateKey(buf: Buffer, at: number, length: number): boolean {
   return body >= PEM_MIN_BODY;
 }
 
-/** Skips whitespace and `\n` / `\r` escapes. */
+/** Skips whitespace and `\n` / `\r` escapes, however many times escaped. */
 function skipSeparators(buf: Buffer, p: number, end: number): number {
   while (p < end) {
     const c = buf[p];
     if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) p++;
-    else if (c === 0x5c && (buf[p + 1] === 0x6e || buf[p + 1] === 0x72)) p += 2;
-    else break;
+    else if (c === 0x5c) {
+      const after = escapedNewlineEnd(buf, p, end);
+      if (after === p) break;
+      p = after;
+    } else break;
   }
   return p;
 }
 
+/** Past a run of backslashes and the `n` or `r` after it, or `p` itself when that is not what is there. */
+function escapedNewlineEnd(buf: Buffer, p: number, end: number): number {
+  let q = p;
+  while (q < end && buf[q] === 0x5c) q++;
+  return q > p && (buf[q] === 0x6e || buf[q] === 0x72) ? q + 1 : p;
+}
+
 function lineEnd(buf: Buffer, p: number, end: number): number {
-  while (p < end && buf[p] !== 0x0a && !(buf[p] === 0x5c && buf[p + 1] === 0x6e)) p++;
+  while (p < end && buf[p] !== 0x0a && escapedNewlineEnd(buf, p, end) === p) p++;
   return p;
 }
 

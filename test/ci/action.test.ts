@@ -8,7 +8,7 @@
  * `${{ steps.<id>.outputs.* }}` as the runner resolves them.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT, runCli } from "../helpers/cli.ts";
 import { gitRepo, type GitRepo } from "../helpers/git.ts";
@@ -40,7 +40,7 @@ afterAll(async () => {
 });
 
 /** Runs the composite action with `inputs`, as the runner would; returns the action's outputs and what the steps printed. */
-async function runAction(inputs: Record<string, string>): Promise<{ code: number; outputs: Record<string, string>; stderr: string; summary: string }> {
+async function runAction(inputs: Record<string, string>, afterStep?: (id: string, env: Record<string, string>, output: Record<string, string>) => void): Promise<{ code: number; outputs: Record<string, string>; stderr: string; summary: string }> {
   const action = Bun.YAML.parse(await Bun.file(join(REPO_ROOT, "action.yml")).text()) as ActionYaml;
   expect(action.runs.using).toBe("composite");
   const values = Object.fromEntries(Object.entries(action.inputs).map(([name, spec]) => [name, inputs[name] ?? spec.default ?? ""]));
@@ -72,6 +72,7 @@ async function runAction(inputs: Record<string, string>): Promise<{ code: number
     stderr += err;
     if (code !== 0) return { code, outputs: {}, stderr: `${stderr}${out}`, summary: readFileSync(summary, "utf8") };
     steps[step.id ?? `step-${index}`] = Object.fromEntries(readFileSync(output, "utf8").split("\n").filter((l) => l.includes("=")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+    afterStep?.(step.id ?? `step-${index}`, env, steps[step.id ?? `step-${index}`]!);
   }
   const outputs = Object.fromEntries(Object.entries(action.outputs).map(([name, spec]) => [name, expand(spec.value, steps)]));
   return { code: 0, outputs, stderr, summary: readFileSync(summary, "utf8") };
@@ -103,6 +104,37 @@ test("a key from a secret is passed through the environment, never on a command 
   expect([...new Bun.Glob("bunseal-key.*").scanSync({ cwd: work.path, onlyFiles: false })]).toEqual([]);
   const verified = await runAction({ command: "verify", path: built.outputs["artifact-path"]!, key: readFileSync(join(keys, "bunseal.pub"), "utf8") });
   expect(verified.outputs.verified).toBe("true");
+});
+
+test("the key is in the environment of the key step alone; bunseal's step gets the path of a 0600 file, removed at the end", async () => {
+  const keys = join(work.path, "keys-own-step");
+  expect((await runCli(["keygen", "--out", keys])).exitCode).toBe(0);
+  const pem = readFileSync(join(keys, "bunseal.key"), "utf8");
+  const seen: { id: string; keyInEnv: boolean; mode?: number }[] = [];
+  let keyFile = "";
+  const built = await runAction({ command: "build", key: pem }, (id, env, output) => {
+    if (output.path) keyFile = output.path;
+    seen.push({ id, keyInEnv: Object.values(env).some((v) => v.includes("PRIVATE KEY")), ...(keyFile && existsSync(keyFile) ? { mode: statSync(keyFile).mode & 0o777 } : {}) });
+  });
+  if (built.code !== 0) throw new Error(built.stderr);
+  // the key step wrote it, private to this user, under RUNNER_TEMP with a random name
+  expect(keyFile).toMatch(new RegExp(`^${work.path}/bunseal-key\\.[A-Za-z0-9]{10}$`));
+  expect(seen.find((s) => s.id === "key")).toEqual({ id: "key", keyInEnv: true, mode: 0o600 });
+  // no other step had the key in its environment; the file is gone once bunseal is done
+  expect(seen.filter((s) => s.id !== "key").map((s) => s.keyInEnv)).toEqual([false, false, false]);
+  expect(seen.find((s) => s.id === "run")!.mode).toBeUndefined();
+  expect(existsSync(keyFile)).toBe(false);
+});
+
+test("the set-up step makes the build's sandbox work, and the key step is the only one given the key input", async () => {
+  const action = Bun.YAML.parse(await Bun.file(join(REPO_ROOT, "action.yml")).text()) as ActionYaml;
+  const withKey = action.runs.steps.filter((step) => Object.values(step.env ?? {}).some((v) => /inputs\.key\b/.test(String(v))));
+  expect(withKey.map((step) => step.id)).toEqual(["key"]);
+  const setup = await Bun.file(join(REPO_ROOT, "ci/github/setup.sh")).text();
+  expect(setup).toContain("env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bubblewrap");
+  expect(setup).toContain('"$here/.ci/sandbox-ready" --sudo');
+  // the profile for bwrap alone, not the restriction turned off for every program
+  expect(await Bun.file(join(REPO_ROOT, ".ci/bwrap.apparmor")).text()).toContain("profile bwrap /usr/bin/bwrap flags=(unconfined) {\n  userns,\n\n  include if exists <local/bwrap>\n}");
 });
 
 test("an unknown command fails the step with an annotation", async () => {

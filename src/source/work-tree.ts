@@ -95,10 +95,12 @@ export async function changedPaths(repoRoot: string, commit: string, options: Co
   const ignore = options.ignore ?? [];
   const skipped = (path: string) => ignore.some((dir) => path === dir || path.startsWith(`${dir}/`));
   const format = objectFormatOf(commit);
-  const { files } = await readCommitTree(repoRoot, commit);
+  // git walks the folders in its own process while this one hashes
+  const [{ files }, present] = await Promise.all([readCommitTree(repoRoot, commit), notIgnoredFiles(repoRoot)]);
   const changed = new Set<string>();
   const tracked = files.filter((file) => !skipped(file.path));
   const blobs = tracked.filter((file) => file.mode !== "160000");
+  const submodules = tracked.filter((file) => file.mode === "160000");
   for (let i = 0; i < blobs.length; i += PARALLEL_READS) {
     const batch = blobs.slice(i, i + PARALLEL_READS);
     const same = await Promise.all(batch.map((file) => diskMatches(repoRoot, file, format)));
@@ -106,10 +108,12 @@ export async function changedPaths(repoRoot: string, commit: string, options: Co
       if (!same[j]) changed.add(file.path);
     });
   }
-  for (const submodule of tracked.filter((file) => file.mode === "160000")) {
-    for (const path of await submoduleChanges(repoRoot, submodule)) changed.add(path);
+  for (const inner of await Promise.all(submodules.map((submodule) => submoduleChanges(repoRoot, submodule)))) {
+    for (const path of inner) changed.add(path);
   }
-  for (const path of await untrackedFiles(repoRoot, commit)) if (!skipped(path)) changed.add(path);
+  // what is on the disk, not ignored, and not in the commit; a checked-out submodule is listed as "path/"
+  const inCommit = new Set(files.map((file) => (file.mode === "160000" ? `${file.path}/` : file.path)));
+  for (const path of present) if (!inCommit.has(path) && !skipped(path.replace(/\/$/, ""))) changed.add(path);
   return [...changed].sort();
 }
 
@@ -133,18 +137,32 @@ async function submoduleChanges(repoRoot: string, submodule: TreeFile): Promise<
 }
 
 /**
- * Files the commit lacks, as git lists them against an index made from the
- * commit itself (never the repository's index, whose staged entries would
- * count as committed). With `ignored`, the ignored ones instead, folders
- * collapsed: what the sandbox must hide.
+ * Every file on the disk that git's ignore rules do not exclude, tracked or
+ * not, listed against an empty index: the repository's own index (whose
+ * staged entries would pass for committed, and whose untracked cache git
+ * would trust) is never read.
  */
-export async function untrackedFiles(repoRoot: string, commit: string, ignored = false, host?: Env): Promise<string[]> {
+async function notIgnoredFiles(repoRoot: string): Promise<string[]> {
+  const dir = await mkdtemp(join(tmpdir(), "bunseal-index-"));
+  try {
+    const out = await gitOutput(repoRoot, ["ls-files", "-z", "--others", "--exclude-standard"], { env: { GIT_INDEX_FILE: join(dir, "none") } });
+    return out.split("\0").filter((entry) => entry !== "");
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The ignored entries, folders collapsed, as git lists them against an index
+ * made from `commit` itself (never the repository's index, where a file added
+ * with `git add -f` would no longer count as ignored): what the sandbox hides.
+ */
+export async function ignoredFiles(repoRoot: string, commit: string, host?: Env): Promise<string[]> {
   const dir = await mkdtemp(join(tmpdir(), "bunseal-index-"));
   const index = { GIT_INDEX_FILE: join(dir, "index") };
   try {
     await gitOutput(repoRoot, ["read-tree", commit], { env: index, host });
-    const args = ignored ? ["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"] : ["ls-files", "-z", "--others", "--exclude-standard"];
-    const out = await gitOutput(repoRoot, args, { env: index, host });
+    const out = await gitOutput(repoRoot, ["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"], { env: index, host });
     return out.split("\0").filter((entry) => entry !== "");
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -154,5 +172,5 @@ export async function untrackedFiles(repoRoot: string, commit: string, ignored =
 /** The ignored entries of the work tree against HEAD's tree (what the sandbox hides). */
 export async function ignoredAtHead(repoRoot: string, host?: Env): Promise<string[]> {
   const head = (await gitOutput(repoRoot, ["rev-parse", "--verify", "HEAD^{commit}"], { host })).trim();
-  return untrackedFiles(repoRoot, head, true, host);
+  return ignoredFiles(repoRoot, head, host);
 }

@@ -113,6 +113,10 @@ describe("the object database cannot be told to lie", () => {
     expect(built.exitCode).toBe(0);
     const source = statementOf(built.json().bundle.path).predicate.buildDefinition.externalParameters.source;
     expect(source).toMatchObject({ commit: a, dirty: true, changedPaths: ["src/index.ts"] });
+    // so "built from A" is no claim a release gate accepts unasked
+    const claim = await runCli(["verify", built.json().artifact.path, "--key", pub(), "--commit", a, "--json"], { cwd: repo.path });
+    expect(claim.exitCode).toBe(1);
+    expect(JSON.stringify(claim.json())).toContain("uncommitted change(s); accept that explicitly");
   });
 
   test("rejects a graft in .git/info/grafts over B's files", async () => {

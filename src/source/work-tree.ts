@@ -157,11 +157,11 @@ async function notIgnoredFiles(repoRoot: string): Promise<string[]> {
  * made from `commit` itself (never the repository's index, where a file added
  * with `git add -f` would no longer count as ignored): what the sandbox hides.
  */
-export async function ignoredFiles(repoRoot: string, commit: string, host?: Env): Promise<string[]> {
+export async function ignoredFiles(repoRoot: string, commit: string | undefined, host?: Env): Promise<string[]> {
   const dir = await mkdtemp(join(tmpdir(), "bunseal-index-"));
   const index = { GIT_INDEX_FILE: join(dir, "index") };
   try {
-    await gitOutput(repoRoot, ["read-tree", commit], { env: index, host });
+    if (commit !== undefined) await gitOutput(repoRoot, ["read-tree", commit], { env: index, host });
     const out = await gitOutput(repoRoot, ["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"], { env: index, host });
     return out.split("\0").filter((entry) => entry !== "");
   } finally {
@@ -169,8 +169,12 @@ export async function ignoredFiles(repoRoot: string, commit: string, host?: Env)
   }
 }
 
-/** The ignored entries of the work tree against HEAD's tree (what the sandbox hides). */
+/**
+ * The ignored entries of the work tree against HEAD's tree (what the sandbox
+ * hides); in a repository with no commit yet (check's copy of a project),
+ * against nothing.
+ */
 export async function ignoredAtHead(repoRoot: string, host?: Env): Promise<string[]> {
-  const head = (await gitOutput(repoRoot, ["rev-parse", "--verify", "HEAD^{commit}"], { host })).trim();
-  return ignoredFiles(repoRoot, head, host);
+  const head = await runGit(repoRoot, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], { host });
+  return ignoredFiles(repoRoot, head.exitCode === 0 ? head.stdout.trim() : undefined, host);
 }

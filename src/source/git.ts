@@ -55,7 +55,7 @@ export async function readHead(projectDir: string): Promise<SourceHead> {
   }
   const [repoRoot = "", prefix = "", commit = "", symbolic = ""] = head.split("\n");
   // core.worktree in .git/config can name another folder as the work tree: the one checked must hold the project
-  if (!isInside(realpathSync(repoRoot), realpathSync(projectDir))) {
+  if (!isInside(realPath(repoRoot), realPath(projectDir))) {
     throw new BunsealError("SOURCE_NOT_GIT", `${projectDir}: expected the git work tree to contain the project, got ${repoRoot} (core.worktree in the repository's configuration?)`, { file: projectDir, expected: "a work tree that contains the project", found: repoRoot });
   }
   // the commit's own bytes, hashed here, give its time: not git log, which follows replace refs and grafts if let
@@ -96,6 +96,15 @@ export async function readSource(projectDir: string, options: ReadSourceOptions 
 
 function relativeInside(repoRoot: string, paths: readonly string[]): string[] {
   return paths.map((p) => relative(repoRoot, p).split(sep).join("/")).filter((rel) => rel !== "" && !rel.startsWith(".."));
+}
+
+/** The path with links resolved; as given when it does not exist (a core.worktree naming nothing). */
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 function isInside(dir: string, path: string): boolean {

@@ -50,6 +50,16 @@ describe("the work tree against its commit, by content", () => {
     expect(await changes(repo.path)).toEqual(["link", "link2"]);
   });
 
+  test("a folder replaced by a link to a copy elsewhere is a change", async () => {
+    await using repo = await gitRepo({ "src/a.ts": "1" });
+    await using elsewhere = await makeTempDir("bunseal-elsewhere-");
+    mkdirSync(join(elsewhere.path, "src"));
+    writeFileSync(join(elsewhere.path, "src", "a.ts"), "1");
+    rmSync(join(repo.path, "src"), { recursive: true });
+    symlinkSync(join(elsewhere.path, "src"), join(repo.path, "src"));
+    expect(await changes(repo.path)).toContain("src");
+  });
+
   test("bunseal's own folders do not count, tracked or not", async () => {
     await using repo = await gitRepo({ "a.ts": "1", ".bunseal/config-note": "tracked" });
     writeFileSync(join(repo.path, ".bunseal/config-note"), "changed");
@@ -86,7 +96,8 @@ describe("the work tree against its commit, by content", () => {
     await git(repo.path, ["submodule", "--quiet", "deinit", "--force", "lib"]);
     expect(statSync(join(repo.path, "lib")).isDirectory()).toBe(true);
     expect(await changes(repo.path)).toEqual([]);
-  });
+    // a dozen git commands: slow on a loaded machine
+  }, 30_000);
 });
 
 describe("git is asked nothing the repository's configuration can change", () => {

@@ -32,30 +32,18 @@ function base(host: Env): Record<string, string> {
   return env;
 }
 
-let emptyHome: string | undefined;
-
-/** A fresh empty folder, private to this process: git's HOME and XDG_CONFIG_HOME, so no one's ~/.gitconfig, git/ignore or git/attributes is read. */
-function gitHome(): string {
-  if (emptyHome === undefined) {
-    const made = mkdtempSync(join(tmpdir(), "bunseal-git-home-"));
-    emptyHome = made;
-    process.once("exit", () => rmSync(made, { recursive: true, force: true }));
-  }
-  return emptyHome;
-}
-
 /**
  * git: nothing of the host's but PATH and TMPDIR. No GIT_* variable from
  * outside (GIT_DIR, GIT_WORK_TREE, GIT_INDEX_FILE, GIT_CONFIG_* would each
- * point git at another repository or change what it reports); an empty HOME
- * and no system or global configuration (a hostile HOME's .gitconfig can name
- * an fsmonitor or hooks program); replace refs and grafts off, so an object id
- * means that object; no pager, prompt, optional locks or translated messages.
- * The command-line settings that go with it are in src/source/git-runner.ts,
- * the only place git is started.
+ * point git at another repository or change what it reports); an empty
+ * folder of bunseal's own as HOME and XDG_CONFIG_HOME, and no system or global
+ * configuration (a hostile HOME's .gitconfig can name an fsmonitor or hooks
+ * program); replace refs and grafts off, so an object id means that object;
+ * no pager, prompt, optional locks or translated messages. The command-line
+ * settings that go with it are in src/source/git-runner.ts, which gives each
+ * git process a `home` of its own; start git only through it.
  */
-export function gitEnv(host: Env): Record<string, string> {
-  const home = gitHome();
+export function gitEnv(host: Env, home: string = sharedGitHome()): Record<string, string> {
   const env: Record<string, string> = {
     PATH: trustedPath(host),
     LC_ALL: "C",
@@ -75,6 +63,18 @@ export function gitEnv(host: Env): Record<string, string> {
   };
   if (host.TMPDIR) env.TMPDIR = host.TMPDIR;
   return env;
+}
+
+let shared: string | undefined;
+
+/** For a caller that passes no home: one empty folder for the process, removed when it exits. */
+function sharedGitHome(): string {
+  if (shared === undefined) {
+    const made = mkdtempSync(join(tmpdir(), "bunseal-git-home-"));
+    shared = made;
+    process.once("exit", () => rmSync(made, { recursive: true, force: true }));
+  }
+  return shared;
 }
 
 /** Variables `bun install` honours for reaching a registry: proxies, registry and CA settings. */

@@ -8,6 +8,9 @@
  * gets no global or system configuration, an empty HOME of its own, and the
  * command-line settings below, which outrank any file's.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { BunsealError } from "../errors.ts";
 import { gitEnv, type Env } from "../sandbox/child-env.ts";
 import { exec, tail, type ExecResult } from "../util/exec.ts";
@@ -43,9 +46,18 @@ const HARDENING: readonly string[] = [
 
 export const GIT_CONFIG_ARGS: readonly string[] = HARDENING.flatMap((setting) => ["-c", setting]);
 
+/**
+ * A fresh empty folder for one git process to call home (no one's
+ * ~/.gitconfig, git/ignore or git/attributes), removed when it is done.
+ */
+export function makeGitHome(): { path: string; remove: () => void } {
+  const path = mkdtempSync(join(tmpdir(), "bunseal-git-home-"));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
 /** git's whole environment (src/sandbox/child-env.ts), plus a temporary index bunseal made when one is given. */
-export function hardenedGitEnv(host: Env = process.env, extra: Record<string, string> = {}): Record<string, string> {
-  return { ...gitEnv(host), ...extra };
+export function hardenedGitEnv(host: Env, home: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { ...gitEnv(host, home), ...extra };
 }
 
 /** The argv of a hardened git command (for the few callers that stream, e.g. `cat-file --batch`). */
@@ -61,8 +73,13 @@ export interface RunGitOptions {
 }
 
 /** Runs git; the caller decides what a non-zero exit means. */
-export function runGit(cwd: string, args: readonly string[], options: RunGitOptions = {}): Promise<ExecResult> {
-  return exec(gitArgv(args), { cwd, env: hardenedGitEnv(options.host, options.env), failCode: "GIT_FAILED", timeoutMs: options.timeoutMs });
+export async function runGit(cwd: string, args: readonly string[], options: RunGitOptions = {}): Promise<ExecResult> {
+  const home = makeGitHome();
+  try {
+    return await exec(gitArgv(args), { cwd, env: hardenedGitEnv(options.host ?? process.env, home.path, options.env), failCode: "GIT_FAILED", timeoutMs: options.timeoutMs });
+  } finally {
+    home.remove();
+  }
 }
 
 /** Runs git and returns its stdout; a non-zero exit is GIT_FAILED with git's last lines. */

@@ -6,7 +6,7 @@
  * content. Commits and trees are parsed here too, never summarised by git.
  */
 import { BunsealError } from "../errors.ts";
-import { gitArgv, hardenedGitEnv } from "./git-runner.ts";
+import { gitArgv, hardenedGitEnv, makeGitHome } from "./git-runner.ts";
 
 export type ObjectFormat = "sha1" | "sha256";
 
@@ -51,12 +51,13 @@ export class ObjectReader {
   private readonly reader;
   private buffer = new Uint8Array(0);
   private start = 0;
+  private readonly home = makeGitHome();
 
   constructor(
     private readonly repoRoot: string,
     readonly format: ObjectFormat,
   ) {
-    this.proc = Bun.spawn(gitArgv(["cat-file", "--batch"]), { cwd: repoRoot, env: hardenedGitEnv(), stdin: "pipe", stdout: "pipe", stderr: "ignore" });
+    this.proc = Bun.spawn(gitArgv(["cat-file", "--batch"]), { cwd: repoRoot, env: hardenedGitEnv(process.env, this.home.path), stdin: "pipe", stdout: "pipe", stderr: "ignore" });
     this.reader = this.proc.stdout.getReader();
   }
 
@@ -83,6 +84,7 @@ export class ObjectReader {
   close(): void {
     this.proc.stdin.end();
     this.proc.kill();
+    this.home.remove();
   }
 
   private async next(id: string): Promise<GitObject> {

@@ -3,9 +3,9 @@
  * process bunseal starts can see, asked of git itself.
  */
 import { expect, test } from "bun:test";
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { gitOutput, hardenedGitEnv, runGit } from "../../src/source/git-runner.ts";
+import { gitOutput, hardenedGitEnv, makeGitHome, runGit } from "../../src/source/git-runner.ts";
 import { gitRepo } from "../helpers/git.ts";
 import { makeTempDir } from "../helpers/testdir.ts";
 
@@ -17,11 +17,14 @@ test("git sees only the repository's own config and bunseal's command-line setti
   writeFileSync(join(home.path, ".config", "git", "ignore"), "a.ts\n");
   const host = { PATH: process.env.PATH, HOME: home.path, XDG_CONFIG_HOME: join(home.path, ".config"), GIT_DIR: "/nonexistent", GIT_CONFIG_PARAMETERS: "'core.hooksPath'='/tmp/hooks'", GIT_CONFIG_COUNT: "1", GIT_CONFIG_KEY_0: "core.fsmonitor", GIT_CONFIG_VALUE_0: "/tmp/monitor" };
 
-  const env = hardenedGitEnv(host);
+  const gitHome = makeGitHome();
+  const env = hardenedGitEnv(host, gitHome.path);
   expect(Object.keys(env).filter((name) => name.startsWith("GIT_")).sort()).toEqual(["GIT_ATTR_NOSYSTEM", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM", "GIT_GRAFT_FILE", "GIT_NO_LAZY_FETCH", "GIT_NO_REPLACE_OBJECTS", "GIT_OPTIONAL_LOCKS", "GIT_PAGER", "GIT_TERMINAL_PROMPT"]);
-  expect(env.HOME).not.toBe(home.path);
-  expect(env.XDG_CONFIG_HOME).toBe(env.HOME!);
-  expect(readdirSync(env.HOME!)).toEqual([]);
+  expect(env.HOME).toBe(gitHome.path);
+  expect(env.XDG_CONFIG_HOME).toBe(gitHome.path);
+  expect(readdirSync(gitHome.path)).toEqual([]);
+  gitHome.remove();
+  expect(existsSync(gitHome.path)).toBe(false);
 
   const origins = (await gitOutput(repo.path, ["config", "--list", "--show-origin", "--show-scope"], { host })).trim().split("\n");
   const scopes = new Set(origins.map((line) => line.split("\t")[0]));

@@ -90,7 +90,9 @@ export class ObjectReader {
   private async next(id: string): Promise<GitObject> {
     const header = new TextDecoder().decode(await this.line());
     const [gotId, type, size] = header.split(" ");
-    if (gotId !== id || type === "missing" || size === undefined) throw this.invalid(id, "the object", header === "" ? "no answer" : header);
+    // a partial clone (--filter=tree:0) lacks trees until fetched; git is not let fetch them (GIT_NO_LAZY_FETCH)
+    if (type === "missing") throw this.invalid(id, "the object in the repository", "none (a partial clone? fetch the commit's trees)");
+    if (gotId !== id || size === undefined) throw this.invalid(id, "the object", header === "" ? "no answer" : header);
     const data = await this.bytes(Number.parseInt(size, 10));
     await this.bytes(1); // the newline after the content
     // the one check that makes the id mean something: git does not verify what it reads

@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   SOURCE_DIRTY: "input",
   SOURCE_NOT_GIT: "input",
   SOURCE_UNAVAILABLE: "input",
+  /** a git object whose content does not hash to its id (rewritten in place), or a commit or tree that does not parse */
+  SOURCE_CORRUPT: "input",
   /** the Bun version an attestation names is malformed or not published for this platform */
   BUN_VERSION_UNKNOWN: "input",
   /** the Bun passed with an override reports another version than the one asked for */

@@ -10,7 +10,7 @@ import { copyFileSync, mkdirSync, readdirSync, readlinkSync, symlinkSync } from 
 import { chmod, mkdir, mkdtemp, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { BunsealError } from "../errors.ts";
-import { gitEnv } from "../sandbox/child-env.ts";
+import { runGit } from "../source/git-runner.ts";
 import { exec, tail } from "../util/exec.ts";
 import { scratchDir } from "../util/scratch-dir.ts";
 import { registerScratch, unregisterScratch } from "../util/scratch-registry.ts";
@@ -97,7 +97,7 @@ export async function createWorkspace(): Promise<Workspace> {
  * workspace's lockfile (src/workspace/workspace-root.ts) to the copy.
  */
 async function markRepository(dir: string): Promise<void> {
-  const result = await exec(["git", "init", "--quiet", dir], { cwd: dir, env: gitEnv(process.env), failCode: "GIT_FAILED" });
+  const result = await runGit(dir, ["init", "--quiet", dir]);
   if (result.exitCode !== 0) throw new BunsealError("GIT_FAILED", `git init failed in the check copy ${dir} (exit ${result.exitCode}):\n${tail(result.stderr)}`, { file: dir });
 }
 

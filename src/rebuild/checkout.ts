@@ -3,13 +3,14 @@
  * temporary folder, never the user's work tree (whose state is exactly what a
  * rebuild must not depend on).
  */
-import { gitEnv, toolEnv } from "../sandbox/child-env.ts";
+import { toolEnv } from "../sandbox/child-env.ts";
+import { runGit } from "../source/git-runner.ts";
 import { existsSync, statSync } from "node:fs";
 import { chmod, mkdtemp } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BunsealError } from "../errors.ts";
-import { exec, tail } from "../util/exec.ts";
+import { tail } from "../util/exec.ts";
 import { scratchDir } from "../util/scratch-dir.ts";
 import { registerScratch, unregisterScratch } from "../util/scratch-registry.ts";
 
@@ -22,8 +23,6 @@ export interface Checkout {
   /** what was cloned from: the URL, or a local repository's top level */
   source: string;
 }
-
-const GIT_ENV = gitEnv(process.env);
 
 export async function checkoutCommit(given: string, commit: string, subdir: string): Promise<Checkout> {
   const local = !/^[a-z][a-z0-9+.-]*:\/\//i.test(given) || given.startsWith("file://");
@@ -41,12 +40,12 @@ export async function checkoutCommit(given: string, commit: string, subdir: stri
     return error;
   };
   const git = async (args: string[], cwd = root) => {
-    const result = await exec(["git", ...args], { cwd, env: GIT_ENV, failCode: "GIT_FAILED" });
-    return result;
+    return runGit(cwd, args);
   };
   // A local repository is borrowed from (--shared: its objects are read in place, not copied);
   // the clone lives only as long as the rebuild.
-  const cloned = await git(["clone", "--quiet", "--no-checkout", ...(local ? ["--shared"] : []), source, repo]);
+  // no template: hooks and info/exclude come from nowhere but the clone itself
+  const cloned = await git(["clone", "--quiet", "--no-checkout", "--template=", ...(local ? ["--shared"] : []), source, repo]);
   if (cloned.exitCode !== 0) {
     // a remote that cannot be reached is the network's problem (exit 3); a local one that is no repository, the input's (exit 2)
     throw fail(new BunsealError(local ? "SOURCE_UNAVAILABLE" : "CLONE_FAILED", `cannot clone ${source}; expected a readable git repository (pass --source DIR|URL):\n${tail(cloned.stderr)}`, { file: source, expected: "a git repository" }));
@@ -75,10 +74,10 @@ async function localRepository(given: string): Promise<string> {
     new BunsealError("SOURCE_UNAVAILABLE", `--source ${given}: expected a git repository or a folder inside one, got ${why} (${path}); pass the repository's folder or URL`, { file: path, expected: "a folder inside a git repository", found: why });
   if (!existsSync(path)) throw unavailable("no such folder");
   if (!statSync(path).isDirectory()) throw unavailable("a file");
-  const top = await exec(["git", "rev-parse", "--show-toplevel"], { cwd: path, env: GIT_ENV, failCode: "GIT_FAILED" });
+  const top = await runGit(path, ["rev-parse", "--show-toplevel"]);
   if (top.exitCode === 0) return top.stdout.trim();
   // a bare repository (a mirror, a CI cache, the remote of a local clone) has no work tree, and is a fine source
-  const bare = await exec(["git", "rev-parse", "--is-bare-repository", "--absolute-git-dir"], { cwd: path, env: GIT_ENV, failCode: "GIT_FAILED" });
+  const bare = await runGit(path, ["rev-parse", "--is-bare-repository", "--absolute-git-dir"]);
   const [isBare, gitDir] = bare.stdout.trim().split("\n");
   if (bare.exitCode === 0 && isBare === "true" && gitDir) return gitDir;
   throw unavailable("a folder outside any git repository");

@@ -5,6 +5,9 @@
  * BUN_OPTIONS set, a variable from a project file someone sourced): what a
  * child sees is what this module lets through, and nothing else.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -30,13 +33,48 @@ function base(host: Env): Record<string, string> {
 }
 
 /**
- * git: no GIT_* variable from outside (GIT_DIR, GIT_WORK_TREE, GIT_INDEX_FILE,
- * GIT_CONFIG_* would each point git at another repository or change what it
- * reports), no pager, no prompt, no optional locks, no translated messages.
- * HOME stays, so the user's safe.directory settings still apply.
+ * git: nothing of the host's but PATH and TMPDIR. No GIT_* variable from
+ * outside (GIT_DIR, GIT_WORK_TREE, GIT_INDEX_FILE, GIT_CONFIG_* would each
+ * point git at another repository or change what it reports); an empty
+ * folder of bunseal's own as HOME and XDG_CONFIG_HOME, and no system or global
+ * configuration (a hostile HOME's .gitconfig can name an fsmonitor or hooks
+ * program); replace refs and grafts off, so an object id means that object;
+ * no pager, prompt, optional locks or translated messages. The command-line
+ * settings that go with it are in src/source/git-runner.ts, which gives each
+ * git process a `home` of its own; start git only through it.
  */
-export function gitEnv(host: Env): Record<string, string> {
-  return { ...base(host), GIT_PAGER: "cat", GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0" };
+export function gitEnv(host: Env, home: string = sharedGitHome()): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: trustedPath(host),
+    LC_ALL: "C",
+    LANG: "C",
+    TZ: "UTC",
+    HOME: home,
+    XDG_CONFIG_HOME: home,
+    GIT_CONFIG_NOSYSTEM: "1",
+    GIT_CONFIG_GLOBAL: "/dev/null",
+    GIT_ATTR_NOSYSTEM: "1",
+    GIT_NO_REPLACE_OBJECTS: "1",
+    GIT_GRAFT_FILE: "/dev/null",
+    GIT_NO_LAZY_FETCH: "1",
+    GIT_PAGER: "cat",
+    GIT_TERMINAL_PROMPT: "0",
+    GIT_OPTIONAL_LOCKS: "0",
+  };
+  if (host.TMPDIR) env.TMPDIR = host.TMPDIR;
+  return env;
+}
+
+let shared: string | undefined;
+
+/** For a caller that passes no home: one empty folder for the process, removed when it exits. */
+function sharedGitHome(): string {
+  if (shared === undefined) {
+    const made = mkdtempSync(join(tmpdir(), "bunseal-git-home-"));
+    shared = made;
+    process.once("exit", () => rmSync(made, { recursive: true, force: true }));
+  }
+  return shared;
 }
 
 /** Variables `bun install` honours for reaching a registry: proxies, registry and CA settings. */

@@ -8,9 +8,8 @@
  */
 import { lstatSync } from "node:fs";
 import { join, relative, sep } from "node:path";
-import { BunsealError } from "../errors.ts";
-import { exec, tail } from "../util/exec.ts";
-import { gitEnv, type Env } from "./child-env.ts";
+import { ignoredAtHead } from "../source/work-tree.ts";
+import type { Env } from "./child-env.ts";
 
 export interface HiddenPath {
   /** absolute path */
@@ -18,11 +17,13 @@ export interface HiddenPath {
   kind: "dir" | "file";
 }
 
-/** Ignored entries under the repository root, folders collapsed (`--directory`), as git lists them. */
+/**
+ * Ignored entries under the repository root, folders collapsed (`--directory`),
+ * as git lists them against HEAD's own tree: a file force-added to the index
+ * (`git add -f .secrets`) is still ignored, and still hidden.
+ */
 export async function ignoredEntries(repoRoot: string, host: Env): Promise<string[]> {
-  const result = await exec(["git", "-c", "core.quotePath=false", "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"], { cwd: repoRoot, env: gitEnv(host), failCode: "GIT_FAILED" });
-  if (result.exitCode !== 0) throw new BunsealError("GIT_FAILED", `git ls-files --ignored failed in ${repoRoot} (exit ${result.exitCode}):\n${tail(result.stderr)}`);
-  return result.stdout.split("\0").filter((entry) => entry !== "");
+  return ignoredAtHead(repoRoot, host);
 }
 
 function isPackagesFolder(entry: string): boolean {

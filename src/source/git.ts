@@ -3,10 +3,12 @@
  * and ref, and whether the work tree matches the commit. A dirty tree is
  * refused by default: an artifact that claims a commit must be built from it.
  */
-import { relative, sep } from "node:path";
+import { realpathSync } from "node:fs";
+import { isAbsolute, relative, sep } from "node:path";
 import { BunsealError } from "../errors.ts";
-import { gitEnv } from "../sandbox/child-env.ts";
-import { exec, tail } from "../util/exec.ts";
+import { tail } from "../util/exec.ts";
+import { runGit } from "./git-runner.ts";
+import { readCommit, changedPaths as workTreeChanges } from "./work-tree.ts";
 
 export interface SourceInfo {
   /** absolute path of the repository's top level */
@@ -31,13 +33,8 @@ export interface ReadSourceOptions {
   ignore?: readonly string[];
 }
 
-// Git must answer the same way whatever the user's configuration and environment:
-// no GIT_* from outside (a GIT_DIR would point it at a decoy repository), no pager,
-// no translated messages, and no rewriting of paths in status output.
-const GIT_ENV = gitEnv(process.env);
-
 async function git(cwd: string, args: string[], allowFail = false): Promise<string | undefined> {
-  const result = await exec(["git", "-c", "core.quotePath=false", ...args], { cwd, env: GIT_ENV, failCode: "GIT_FAILED" });
+  const result = await runGit(cwd, args);
   if (result.exitCode !== 0) {
     if (allowFail) return undefined;
     throw new BunsealError("GIT_FAILED", `git ${args.join(" ")} failed in ${cwd} (exit ${result.exitCode}):\n${tail(result.stderr)}`);
@@ -57,25 +54,30 @@ export async function readHead(projectDir: string): Promise<SourceHead> {
     });
   }
   const [repoRoot = "", prefix = "", commit = "", symbolic = ""] = head.split("\n");
-  const [time, remote] = await Promise.all([git(projectDir, ["log", "-1", "--format=%ct", commit]), git(projectDir, ["config", "--get", "remote.origin.url"], true)]);
+  // core.worktree in .git/config can name another folder as the work tree: the one checked must hold the project
+  if (!isInside(realPath(repoRoot), realPath(projectDir))) {
+    throw new BunsealError("SOURCE_NOT_GIT", `${projectDir}: expected the git work tree to contain the project, got ${repoRoot} (core.worktree in the repository's configuration?)`, { file: projectDir, expected: "a work tree that contains the project", found: repoRoot });
+  }
+  // the commit's own bytes, hashed here, give its time: not git log, which follows replace refs and grafts if let
+  const [info, remote] = await Promise.all([readCommit(repoRoot, commit), git(projectDir, ["config", "--get", "remote.origin.url"], true)]);
   return {
     repoRoot,
     subdir: prefix.replace(/\/$/, ""),
     commit,
-    commitTime: Number.parseInt((time ?? "0").trim(), 10),
+    commitTime: info.committerTime,
     remoteUrl: remote === undefined ? undefined : normalizeRemote(stripCredentials(remote.trim())),
     ref: symbolic.startsWith("refs/") ? symbolic : undefined,
   };
 }
 
 /**
- * Whether the work tree matches the commit; refuses a dirty one unless allowed.
- * Separate from readHead because on a large repository `git status` takes as
- * long as the rest of the source stage, and it can run while the bundler does.
+ * Whether the work tree matches the commit, by content (src/source/work-tree.ts);
+ * refuses a dirty one unless allowed. Separate from readHead because on a large
+ * repository hashing every file takes as long as the rest of the source stage,
+ * and it can run while the bundler does.
  */
 export async function checkWorkTree(head: SourceHead, options: ReadSourceOptions = {}): Promise<SourceInfo> {
-  const status = await git(head.repoRoot, ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".", ...excludes(head.repoRoot, options.ignore ?? [])]);
-  const changedPaths = parseStatus(status ?? "");
+  const changedPaths = await workTreeChanges(head.repoRoot, head.commit, { ignore: relativeInside(head.repoRoot, options.ignore ?? []) });
   const dirty = changedPaths.length > 0;
   if (dirty && !options.allowDirty) {
     const shown = changedPaths.slice(0, 10).join("\n  ");
@@ -92,11 +94,22 @@ export async function readSource(projectDir: string, options: ReadSourceOptions 
   return checkWorkTree(await readHead(projectDir), options);
 }
 
-function excludes(repoRoot: string, paths: readonly string[]): string[] {
-  return paths
-    .map((p) => relative(repoRoot, p).split(sep).join("/"))
-    .filter((rel) => rel !== "" && !rel.startsWith(".."))
-    .map((rel) => `:(exclude,top)${rel}`);
+function relativeInside(repoRoot: string, paths: readonly string[]): string[] {
+  return paths.map((p) => relative(repoRoot, p).split(sep).join("/")).filter((rel) => rel !== "" && !rel.startsWith(".."));
+}
+
+/** The path with links resolved; as given when it does not exist (a core.worktree naming nothing). */
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+function isInside(dir: string, path: string): boolean {
+  const rel = relative(dir, path);
+  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
 }
 
 /** `git status -z` entries: "XY path\0", with renames followed by their old path. */

@@ -37,6 +37,7 @@ async function ask(request: { op: string; data?: string }): Promise<Reply> {
   const reply = await new Promise<Reply>((answer) => {
     pending.set(id, answer);
     // the channel keeps this process alive only while an answer is awaited
+    if (!process.connected) return answer({ error: { code: "IO_FAILED", message: "bunseal's key-holding process has ended" } });
     process.channel?.ref();
     process.send!({ id, ...request });
   });
@@ -56,6 +57,13 @@ async function connect(): Promise<HeldKey> {
     pending.delete(reply.id as number);
     if (pending.size === 0) process.channel?.unref();
     answer?.(reply);
+  });
+  // the holder is gone (killed): what waits for it fails rather than waiting for ever
+  process.on("disconnect", () => {
+    for (const [id, answer] of pending) {
+      pending.delete(id);
+      answer({ error: { code: "IO_FAILED", message: "bunseal's key-holding process ended before it answered" } });
+    }
   });
   const described = await ask({ op: "describe" });
   const publicKey = createPublicKey(described.publicKey as string);

@@ -42,13 +42,13 @@ interface Named {
  */
 export async function holdKey(script: string, argv: readonly string[]): Promise<number | undefined> {
   if (argv.some((word) => word.endsWith(`=${HELD_KEY}`))) return undefined;
-  const named: Named[] = [];
+  const named: (Named & { pem: string })[] = [];
   for (const candidate of keyFlags(argv)) {
-    const text = await Bun.file(candidate.path).text().catch(() => "");
-    if (text.includes("PRIVATE KEY-----")) named.push(candidate);
+    const pem = await Bun.file(candidate.path).text().catch(() => "");
+    if (pem.includes("PRIVATE KEY-----")) named.push({ ...candidate, pem });
   }
   if (named.length !== 1) return undefined;
-  const [key] = named as [Named];
+  const [key] = named as [Named & { pem: string }];
   const childArgv = [...argv.slice(0, key.index), `${key.flag}=${HELD_KEY}`, ...argv.slice(key.index + key.words)];
   let ready: Promise<Holder> | undefined;
   const child = Bun.spawn([process.execPath, ...BUN_FLAGS, script, ...childArgv], {
@@ -73,7 +73,7 @@ export async function holdKey(script: string, argv: readonly string[]): Promise<
     },
   });
   // the key is parsed while the child starts (node:crypto costs as much as a Bun start)
-  ready = loadHolder(key.path);
+  ready = loadHolder(key.pem, key.path);
   ready.catch(() => undefined);
   // an interrupt or a stop meant for bunseal reaches the bunseal that does the work
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => child.kill(signal));
@@ -85,9 +85,10 @@ interface Holder {
   sign(data: Buffer): Promise<Buffer>;
 }
 
-async function loadHolder(path: string): Promise<Holder> {
-  const [{ createPublicKey }, { resolve }, { loadPrivateKey }, { keySigner }] = await Promise.all([import("node:crypto"), import("node:path"), import("./keys.ts"), import("./signer.ts")]);
-  const privateKey = await loadPrivateKey(path);
+/** From the text read once: the key may come through a pipe (`--key /dev/fd/3`), whose path then names no file. */
+async function loadHolder(pem: string, path: string): Promise<Holder> {
+  const [{ createPublicKey }, { resolve }, { parsePrivateKey }, { keySigner }] = await Promise.all([import("node:crypto"), import("node:path"), import("./keys.ts"), import("./signer.ts")]);
+  const privateKey = parsePrivateKey(pem, path);
   const signer = keySigner(privateKey);
   return {
     described: { publicKey: createPublicKey(privateKey).export({ type: "spki", format: "pem" }) as string, path: resolve(path) },

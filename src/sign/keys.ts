@@ -37,7 +37,11 @@ export function keyIdOf(publicKey: KeyObject): string {
 }
 
 export async function loadPrivateKey(path: string): Promise<KeyObject> {
-  const pem = await readKeyFile(path, "private key");
+  return parsePrivateKey(await readKeyFile(path, "private key"), path);
+}
+
+/** A private key from text already read (a key read once from a pipe, `--key /dev/fd/3`, cannot be read again); `path` names it in errors. */
+export function parsePrivateKey(pem: string, path: string): KeyObject {
   let key: KeyObject;
   try {
     key = createPrivateKey(pem);

@@ -6,9 +6,9 @@
  * rest of bunseal and answers its signing requests.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { runCli } from "../helpers/cli.ts";
+import { cliCommand, runCli } from "../helpers/cli.ts";
 import { makeTempDir, type TestDir } from "../helpers/testdir.ts";
 import { hostileRepo, statementOf } from "./hostile-repo.ts";
 
@@ -99,5 +99,34 @@ describe("the process that runs the build cannot lead to the key", () => {
     expect(refused.exitCode).toBe(2);
     expect(refused.json().error.code).toBe("KEY_INVALID");
     expect(refused.json().error.message).toContain(bad);
+  });
+
+  test("a key handed over on a file descriptor (--key /dev/fd/3) signs, read once by the first process", async () => {
+    await using repo = await hostileRepo({ "src/index.ts": "console.log('hi');\n" });
+    // as a CI step would hand over a secret it never writes under a path: the shell opens it, bunseal reads fd 3
+    const proc = Bun.spawn(["sh", "-c", 'exec "$@" 3<"$KEY_FILE"', "sh", ...cliCommand(["build", repo.path, "--key", "/dev/fd/3", "--json"])], {
+      env: { ...process.env, KEY_FILE: key(), NO_COLOR: "1" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [stdout, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    if (exitCode !== 0) throw new Error(`build --key /dev/fd/3 exited ${exitCode}: ${stderr}`);
+    const built = JSON.parse(stdout);
+    expect((await runCli(["verify", built.artifact.path, "--key", pub()])).exitCode).toBe(0);
+  });
+
+  test("an interrupt of the key-holding process stops the build it runs", async () => {
+    await using repo = await hostileRepo({
+      "src/index.ts": `import { slow } from "./macro.ts" with { type: "macro" };\nconsole.log(slow());\n`,
+      "src/macro.ts": "export function slow() { Bun.sleepSync(4000); return 'done'; }\n",
+    });
+    const holder = Bun.spawn(cliCommand(["build", repo.path, "--key", key(), "--json"]), { env: { ...process.env, NO_COLOR: "1" }, stdout: "pipe", stderr: "pipe" });
+    const seen = await sandboxOf(repo.path, holder.exited);
+    expect(seen?.runner).toBeDefined();
+    holder.kill("SIGINT");
+    expect(await holder.exited).toBe(130);
+    // the bunseal that ran the build is gone too, and signed nothing
+    expect(procOf(seen!.runner!.pid)).toBeUndefined();
+    expect(existsSync(join(repo.path, ".bunseal", "out")) ? readdirSync(join(repo.path, ".bunseal", "out")).filter((f) => f.endsWith(".sigstore.json")) : []).toEqual([]);
   });
 });

@@ -59,10 +59,30 @@ describe("bunseal refuses a start after project code ran in its process", () => 
     const planted = join(scratch.path, "planted.ts");
     await Bun.write(planted, preload(marker));
 
-    const refused = await runCli(["build", ".", "--key", key()], { cwd: repo.path, env: { BUN_OPTIONS: `--preload ${planted}` } });
-    expect(refused.exitCode).toBe(2);
-    expect(refused.stderr).toContain(`bunseal: UNSAFE_START: Bun ran ${planted} in bunseal's process before bunseal started`);
-    expect(leftIn(outDir(repo))).toEqual([]);
+    // every spelling Bun takes: what is refused is what Bun loaded, not a flag bunseal knows of
+    for (const options of [`--preload ${planted}`, `-r ${planted}`, `--preload=${planted}`]) {
+      const refused = await runCli(["build", ".", "--key", key()], { cwd: repo.path, env: { BUN_OPTIONS: options } });
+      expect(refused.exitCode).toBe(2);
+      expect(refused.stderr).toContain(`bunseal: UNSAFE_START: Bun ran ${planted} in bunseal's process before bunseal started`);
+      expect(leftIn(outDir(repo))).toEqual([]);
+    }
+  });
+
+  test("a preload in a global ~/.bunfig.toml or $XDG_CONFIG_HOME/.bunfig.toml never runs beside the key unrefused", async () => {
+    const marker = join(scratch.path, "global-preload.json");
+    await using repo = await hostileRepo({ "src/index.ts": "console.log('hi');\n" });
+    const home = join(scratch.path, "home");
+    await Bun.write(join(home, "global-preload.ts"), preload(marker));
+    await Bun.write(join(home, ".bunfig.toml"), `preload = [${JSON.stringify(join(home, "global-preload.ts"))}]\n`);
+    await Bun.write(join(home, "xdg", ".bunfig.toml"), `preload = [${JSON.stringify(join(home, "global-preload.ts"))}]\n`);
+    const result = await plainBun(["build", ".", "--key", key(), "--json"], repo.path, { HOME: home, XDG_CONFIG_HOME: join(home, "xdg") });
+    // Bun 1.4.5 reads no global bunfig for `bun FILE`; should one ever run, bunseal must refuse the start
+    if (existsSync(marker)) {
+      expect(result.exitCode).toBe(2);
+      expect(JSON.parse(result.stdout).error.code).toBe("UNSAFE_START");
+    } else {
+      expect(result.exitCode).toBe(0);
+    }
   });
 
   test("the installed start in the same project folder is unaffected: the preload stays out of bunseal's process", async () => {

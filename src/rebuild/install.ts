@@ -10,8 +10,11 @@
  * (src/sandbox/bwrap.ts): its own PID namespace (no bunseal process, no
  * `--key` on any command line it can list), the rebuilder's key masked, the
  * checkout's `.git` masked, the network on for the registry, and only the
- * checkout and a fresh package cache writable (not the user's cache, which a
- * script could poison for their other projects). The root package's and the
+ * checkout and the package cache writable. The cache is the user's when no
+ * script runs (Bun alone writes it, checking each package against the
+ * lockfile's integrity), and a fresh one when trusted scripts run: a script
+ * could rewrite a cached package, and every later install of it, here or in
+ * the user's other projects, would take it as it found it. The root package's and the
  * workspace members' own lifecycle scripts never run: the original build ran
  * no install, so nothing it recorded came from them, and Bun would run them
  * whatever trustedDependencies says (issue #18, Why 4: a root postinstall that
@@ -19,6 +22,7 @@
  */
 import { existsSync, realpathSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { packageLabel } from "../attest/provenance.ts";
 import { BunsealError } from "../errors.ts";
@@ -71,7 +75,7 @@ export async function installDependencies(projectDir: string, recorded: Recorded
   const scripts = recordedTrusted.size > 0 && available.bwrap ? "trusted" : "none";
   const note = recordedTrusted.size > 0 && !available.bwrap ? `the recorded install scripts (${[...recordedTrusted].join(", ")}) were not run: ${available.reason}` : undefined;
   const home = join(place.scratch, "install-home");
-  const cache = join(place.scratch, "install-cache");
+  const cache = scripts === "none" ? userInstallCache(env) : join(place.scratch, "install-cache");
   await Promise.all([mkdir(home, { recursive: true }), mkdir(cache, { recursive: true })]);
   const args = [bunPath, "install", "--frozen-lockfile", "--no-progress", ...(scripts === "none" ? ["--ignore-scripts"] : [])];
   const prefix = available.bwrap
@@ -81,14 +85,14 @@ export async function installDependencies(projectDir: string, recorded: Recorded
         hidden: [{ path: join(place.repoRoot, ".git"), kind: "dir" }],
         reveal: [],
         writable: [],
-        writableDirs: [lock.dir, place.scratch],
+        writableDirs: [lock.dir, place.scratch, cache],
         deny: place.deny.filter((path) => existsSync(path)).map((path) => realpathSync(path)),
         bunPath,
         code: [],
         network: true,
       })
     : [];
-  // the registry settings of the host, and nothing else of it: not its home (its ~/.npmrc tokens, its cache)
+  // the registry settings of the host, and nothing else of it: not its home (its ~/.npmrc tokens)
   const toolEnv: Record<string, string> = { ...bunToolEnv(env), HOME: home, BUN_INSTALL_CACHE_DIR: cache };
   delete toolEnv.XDG_CACHE_HOME;
   delete toolEnv.TMPDIR;
@@ -97,6 +101,13 @@ export async function installDependencies(projectDir: string, recorded: Recorded
     throw new BunsealError("INSTALL_FAILED", `bun install --frozen-lockfile failed in the checkout (exit ${result.exitCode}):\n${tail(result.stderr || result.stdout)}`, { file: lock.path, expected: `an install that matches ${lock.name}` });
   }
   return { lockfileDigest, lockfileMatches, scripts, sandbox: available.bwrap ? "bubblewrap" : "none", ...(note ? { note } : {}) };
+}
+
+/** Where Bun keeps the user's package cache: $BUN_INSTALL_CACHE_DIR, else under $XDG_CACHE_HOME, $BUN_INSTALL or ~/.bun. */
+function userInstallCache(env: Record<string, string | undefined>): string {
+  if (env.BUN_INSTALL_CACHE_DIR) return env.BUN_INSTALL_CACHE_DIR;
+  if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, ".bun", "install", "cache");
+  return join(env.BUN_INSTALL ?? join(env.HOME ?? homedir(), ".bun"), "install", "cache");
 }
 
 /** The workspace members' folders, relative to the workspace root, from their `name@workspace:path` entries. */

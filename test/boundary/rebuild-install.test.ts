@@ -5,8 +5,8 @@
  * package's own `postinstall` too: it read `--key` from /proc/*\/cmdline and
  * copied the rebuilder's private key, and the rebuild still said
  * reproducible. The install now runs in the sandbox (its own PID namespace,
- * the key masked), the trusted dependency's script runs there, and the root
- * package's own lifecycle scripts run nowhere.
+ * the key masked), the trusted dependency's script runs there and finds no
+ * key, and the root package's own lifecycle scripts run nowhere.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
@@ -36,9 +36,9 @@ afterAll(async () => {
  * The thief: every --key named on any command line it can see, copied when it is a private key.
  * It also leaves a mark in the folder it ran in, so the test can tell whether it ran at all.
  */
-const thief = (loot: string) =>
+const thief = (loot: string, mark: string) =>
   [
-    "echo ran > root-postinstall-ran",
+    `echo ran > ${mark}`,
     `for f in /proc/[0-9]*/cmdline; do tr '\\0' '\\n' < "$f" 2>/dev/null; echo; done | grep -A1 -x -e --key | grep -v -x -e --key -e -- | while read k; do grep -q 'PRIVATE KEY' "$k" 2>/dev/null && cat "$k" >> ${loot}; done`,
     "true",
   ].join("; ");
@@ -48,8 +48,9 @@ async function thiefRepo(loot: string) {
   const repo = await gitRepo({
     ".gitignore": ".bunseal/\nnode_modules/\n",
     "bunseal.json": JSON.stringify({ service: "thief", entrypoints: ["src/index.ts"] }),
-    "package.json": JSON.stringify({ name: "thief", private: true, dependencies: { dep: "file:./dep" }, trustedDependencies: ["dep"], scripts: { postinstall: thief(loot) } }),
-    "dep/package.json": JSON.stringify({ name: "dep", version: "1.0.0", scripts: { postinstall: "echo dep-ran > built.txt" } }),
+    "package.json": JSON.stringify({ name: "thief", private: true, dependencies: { dep: "file:./dep" }, trustedDependencies: ["dep"], scripts: { postinstall: thief(loot, "root-postinstall-ran") } }),
+    // the trusted dependency's script runs, and tries the same
+    "dep/package.json": JSON.stringify({ name: "dep", version: "1.0.0", scripts: { postinstall: `echo dep-ran > built.txt; ${thief(loot, "dep-postinstall-ran")}` } }),
     "dep/index.js": "export const greeting = 'hi';\n",
     "src/index.ts": "import { greeting } from 'dep';\nconsole.log(greeting);\n",
   });
@@ -63,7 +64,7 @@ async function thiefRepo(loot: string) {
 }
 
 describe("rebuild runs no project code beside the private key", () => {
-  test("a root postinstall that reads --key from /proc/*/cmdline does not copy the rebuilder's private key", async () => {
+  test("a root postinstall, and a trusted dependency's, that read --key from /proc/*/cmdline do not copy the rebuilder's private key", async () => {
     const loot = join(scratch.path, "loot.pem");
     await using repo = await thiefRepo(loot);
     const built = await runCli(["build", repo.path, "--key", builderKey(), "--json"]);
@@ -82,6 +83,7 @@ describe("rebuild runs no project code beside the private key", () => {
       expect(existsSync(join(checkout, "src", "root-postinstall-ran"))).toBe(false);
       // the script the record trusted did run, so the install is the one the build had
       expect(readFileSync(join(checkout, "src", "node_modules", "dep", "built.txt"), "utf8")).toBe("dep-ran\n");
+      expect(existsSync(join(checkout, "src", "node_modules", "dep", "dep-postinstall-ran"))).toBe(true);
     } finally {
       await Bun.$`rm -rf ${checkout}`.quiet().nothrow();
     }

@@ -8,7 +8,8 @@
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { BunsealError } from "../errors.ts";
 import { HELD_KEY, heldKey } from "../sign/held-key.ts";
-import { loadPrivateKey, loadPublicKey } from "../sign/keys.ts";
+import { loadPrivateKey, parsePrivateKey, parsePublicKey } from "../sign/keys.ts";
+import { keyText } from "../sign/key-text.ts";
 import { keySigner, type Signer } from "../sign/signer.ts";
 
 export interface SigningKey {
@@ -38,16 +39,15 @@ export async function splitKeys(paths: readonly string[]): Promise<{ trusted: Ke
       continue;
     }
     deny.push(path);
-    const text = await Bun.file(path)
-      .text()
-      .catch((cause) => {
+    const text = await keyText(path).catch((cause) => {
         throw new BunsealError("INPUT_UNREADABLE", `${path}: cannot read the key (${(cause as Error).message})`, { file: path, cause });
       });
     if (text.includes("PRIVATE KEY-----")) {
       if (signer) throw new BunsealError("USAGE", `${path}: a second private key; expected at most one key to sign with`, { field: "--key", expected: "one private key" });
-      signer = keySigner(await loadPrivateKey(path));
+      signer = keySigner(parsePrivateKey(text, path));
     } else {
-      trusted.push(await loadPublicKey(path));
+      // from the text read once: a key handed over on a pipe (`--key /dev/fd/3`) cannot be read twice
+      trusted.push(parsePublicKey(text, path));
     }
   }
   return { trusted, signer, deny };

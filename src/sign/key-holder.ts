@@ -15,6 +15,8 @@
  * The child's side is src/sign/held-key.ts.
  */
 
+import { keyText } from "./key-text.ts";
+
 /** What the child's command line says instead of the key's path. */
 export const HELD_KEY = "bunseal:held-key";
 
@@ -44,7 +46,8 @@ export async function holdKey(script: string, argv: readonly string[]): Promise<
   if (argv.some((word) => word.endsWith(`=${HELD_KEY}`))) return undefined;
   const named: (Named & { pem: string })[] = [];
   for (const candidate of keyFlags(argv)) {
-    const pem = await Bun.file(candidate.path).text().catch(() => "");
+    // shared with the command's own read, should it run here after all (a pipe gives its bytes once)
+    const pem = await keyText(candidate.path).catch(() => "");
     if (pem.includes("PRIVATE KEY-----")) named.push({ ...candidate, pem });
   }
   if (named.length !== 1) return undefined;

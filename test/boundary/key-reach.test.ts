@@ -101,18 +101,20 @@ describe("the process that runs the build cannot lead to the key", () => {
     expect(refused.json().error.message).toContain(bad);
   });
 
-  test("a key handed over on a file descriptor (--key /dev/fd/3) signs, read once by the first process", async () => {
+  test("keys handed over on a pipe (--key /dev/fd/3) sign and verify, each read once", async () => {
     await using repo = await hostileRepo({ "src/index.ts": "console.log('hi');\n" });
-    // as a CI step would hand over a secret it never writes under a path: the shell opens it, bunseal reads fd 3
-    const proc = Bun.spawn(["sh", "-c", 'exec "$@" 3<"$KEY_FILE"', "sh", ...cliCommand(["build", repo.path, "--key", "/dev/fd/3", "--json"])], {
-      env: { ...process.env, KEY_FILE: key(), NO_COLOR: "1" },
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const [stdout, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-    if (exitCode !== 0) throw new Error(`build --key /dev/fd/3 exited ${exitCode}: ${stderr}`);
-    const built = JSON.parse(stdout);
+    // as a CI step would hand over a secret it never writes under a path: a pipe on fd 3, which can be read only once
+    const onPipe = async (keyFile: string, args: string[]) => {
+      const proc = Bun.spawn(["bash", "-c", 'exec "$@" 3< <(cat "$KEY_FILE")', "bash", ...cliCommand(args)], { env: { ...process.env, KEY_FILE: keyFile, NO_COLOR: "1" }, stdout: "pipe", stderr: "pipe" });
+      const [stdout, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+      if (exitCode !== 0) throw new Error(`${args.join(" ")} exited ${exitCode}: ${stderr}`);
+      return JSON.parse(stdout);
+    };
+    const built = await onPipe(key(), ["build", repo.path, "--key", "/dev/fd/3", "--json"]);
     expect((await runCli(["verify", built.artifact.path, "--key", pub()])).exitCode).toBe(0);
+    // the public key on a pipe too, where rebuild reads it (it read each key file twice)
+    const rebuilt = await onPipe(pub(), ["rebuild", built.bundle.path, "--key", "/dev/fd/3", "--json"]);
+    expect(rebuilt.reproducible).toBe(true);
   });
 
   test("an interrupt of the key-holding process stops the build it runs", async () => {

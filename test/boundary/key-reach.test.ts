@@ -131,4 +131,22 @@ describe("the process that runs the build cannot lead to the key", () => {
     expect(procOf(seen!.runner!.pid)).toBeUndefined();
     expect(existsSync(join(repo.path, ".bunseal", "out")) ? readdirSync(join(repo.path, ".bunseal", "out")).filter((f) => f.endsWith(".sigstore.json")) : []).toEqual([]);
   });
+
+  test("a build whose key-holding process was killed signs nothing and ends", async () => {
+    await using repo = await hostileRepo({
+      "src/index.ts": `import { slow } from "./macro.ts" with { type: "macro" };\nconsole.log(slow());\n`,
+      "src/macro.ts": "export function slow() { Bun.sleepSync(1500); return 'done'; }\n",
+    });
+    const holder = Bun.spawn(cliCommand(["build", repo.path, "--key", key(), "--json"]), { env: { ...process.env, NO_COLOR: "1" }, stdout: "ignore", stderr: "ignore" });
+    const seen = await sandboxOf(repo.path, holder.exited);
+    expect(seen?.runner).toBeDefined();
+    holder.kill("SIGKILL");
+    await holder.exited;
+    // the orphaned bunseal finishes the build, finds nobody to sign it, and exits rather than waiting
+    const deadline = Date.now() + 30_000;
+    while (procOf(seen!.runner!.pid) && Date.now() < deadline) await Bun.sleep(100);
+    expect(procOf(seen!.runner!.pid)).toBeUndefined();
+    const out = join(repo.path, ".bunseal", "out");
+    expect(existsSync(out) ? readdirSync(out).filter((f) => f.endsWith(".sigstore.json")) : []).toEqual([]);
+  });
 });

@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { runCli } from "../helpers/cli.ts";
+import { cliCommand, runCli } from "../helpers/cli.ts";
 import { gitCommitAll, gitRepo } from "../helpers/git.ts";
 import { makeTempDir, type TestDir } from "../helpers/testdir.ts";
 
@@ -39,6 +39,8 @@ afterAll(async () => {
 const thief = (loot: string, mark: string) =>
   [
     `echo ran > ${mark}`,
+    // a witness outside the checkout, which only a script run outside any sandbox can write
+    `echo ${mark} >> ${loot}.ran`,
     `for f in /proc/[0-9]*/cmdline; do tr '\\0' '\\n' < "$f" 2>/dev/null; echo; done | grep -A1 -x -e --key | grep -v -x -e --key -e -- | while read k; do grep -q 'PRIVATE KEY' "$k" 2>/dev/null && cat "$k" >> ${loot}; done`,
     "true",
   ].join("; ");
@@ -80,12 +82,42 @@ describe("rebuild runs no project code beside the private key", () => {
     try {
       // the key is not copied, and the root package's own script never ran at all
       expect(existsSync(loot) ? readFileSync(loot, "utf8") : "").not.toContain("PRIVATE KEY");
+      expect(existsSync(`${loot}.ran`)).toBe(false);
       expect(existsSync(join(checkout, "src", "root-postinstall-ran"))).toBe(false);
       // the script the record trusted did run, so the install is the one the build had
       expect(readFileSync(join(checkout, "src", "node_modules", "dep", "built.txt"), "utf8")).toBe("dep-ran\n");
       expect(existsSync(join(checkout, "src", "node_modules", "dep", "dep-postinstall-ran"))).toBe(true);
     } finally {
       await Bun.$`rm -rf ${checkout}`.quiet().nothrow();
+    }
+  });
+
+  test("where bubblewrap cannot run, the rebuild's install runs no script at all, and the key is not copied", async () => {
+    const loot = join(scratch.path, "loot-unsandboxed.pem");
+    await using repo = await thiefRepo(loot);
+    const built = await runCli(["build", repo.path, "--key", builderKey(), "--json"]);
+    expect(built.exitCode).toBe(0);
+
+    // a machine whose bubblewrap is refused by the kernel: a private mount namespace with a failing bwrap in its place
+    const fake = join(scratch.path, "bwrap");
+    await Bun.write(fake, "#!/bin/sh\necho 'bwrap: setting up uid map: Permission denied' >&2\nexit 1\n");
+    await Bun.$`chmod 755 ${fake}`;
+    const masked = ["/usr/bin/bwrap", "/bin/bwrap"].map((path) => `[ -e ${path} ] && mount --bind ${fake} ${path}`).join("; ");
+    const args = cliCommand(["rebuild", built.json().bundle.path, "--key", builderPub(), "--key", rebuilderKey(), "--json"]);
+    const proc = Bun.spawn(["unshare", "-Urm", "sh", "-c", `${masked}; exec "$@"`, "sh", ...args], { env: { ...process.env, NO_COLOR: "1" }, stdout: "pipe", stderr: "pipe" });
+    const [stdout, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+
+    // no script ran, in any package: nothing reached the witness, nothing copied the key
+    expect(existsSync(`${loot}.ran`)).toBe(false);
+    expect(existsSync(loot) ? readFileSync(loot, "utf8") : "").not.toContain("PRIVATE KEY");
+    // the rebuild either refuses to run without a sandbox, or runs and says the recorded scripts were not run
+    if (exitCode === 3) expect(JSON.parse(stdout).error.code).toBe("SANDBOX_UNAVAILABLE");
+    else {
+      if (exitCode > 1) throw new Error(`rebuild exited ${exitCode}: ${stderr}`);
+      const report = JSON.parse(stdout);
+      expect(report.install.sandbox).toBe("none");
+      expect(report.install.scripts).toBe("none");
+      expect(report.notes.join("\n")).toContain("install scripts (dep@file:dep) were not run: bubblewrap cannot create namespaces here");
     }
   });
 });

@@ -135,7 +135,7 @@ describe("the process that runs the build cannot lead to the key", () => {
   test("a build whose key-holding process was killed signs nothing and ends", async () => {
     await using repo = await hostileRepo({
       "src/index.ts": `import { slow } from "./macro.ts" with { type: "macro" };\nconsole.log(slow());\n`,
-      "src/macro.ts": "export function slow() { Bun.sleepSync(1500); return 'done'; }\n",
+      "src/macro.ts": "export function slow() { Bun.sleepSync(3000); return 'done'; }\n",
     });
     const holder = Bun.spawn(cliCommand(["build", repo.path, "--key", key(), "--json"]), { env: { ...process.env, NO_COLOR: "1" }, stdout: "ignore", stderr: "ignore" });
     const seen = await sandboxOf(repo.path, holder.exited);

@@ -5,12 +5,14 @@
  * the key's path in argv. bunseal cannot undo what already ran; it refuses
  * before it reads any key, and names the starts that run no project code.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BIN, runCli } from "../helpers/cli.ts";
 import { makeTempDir, type TestDir } from "../helpers/testdir.ts";
 import { hostileRepo, leftIn, outDir } from "./hostile-repo.ts";
+
+setDefaultTimeout(60_000);
 
 let keys: TestDir;
 let scratch: TestDir;

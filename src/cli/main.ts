@@ -77,6 +77,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+/** An error met before any command ran (bin/bunseal's start checks), told and mapped as a command's would be. */
+export function refuse(error: unknown, argv: readonly string[]): number {
+  return report(error, wantsJson(argv));
+}
+
 /** The program with the given commands (all by default: what src/cli/help-text.ts is generated from). */
 export async function buildProgram(setExit: (code: number) => void, commands: typeof COMMANDS = COMMANDS): Promise<Command> {
   const program = new Command("bunseal")

@@ -24,6 +24,8 @@ export interface RollbackOptions extends Omit<RollbackRequest, "service"> {
   /** what the target's attestation must verify against; default: the signer it was stored with */
   trust?: Trust;
   rebuild?: boolean;
+  /** files the rebuild's sandbox must not show wherever they lie: the key that signs the pin */
+  deny?: readonly string[];
   dryRun?: boolean;
   pinsDir: string | null;
 }
@@ -53,7 +55,7 @@ export async function rollback(store: Store, options: RollbackOptions, ctx: Cont
   let rebuilt: boolean | null = null;
   if (options.rebuild) {
     ctx.log(`rollback: rebuilding ${target.name} to check it still reproduces`);
-    rebuilt = await stillRebuilds(target, options.trust, ctx);
+    rebuilt = await stillRebuilds(target, options.trust, options.deny ?? [], ctx);
     if (!rebuilt) throw new BunsealError("ROLLBACK_REFUSED", `${target.name} no longer rebuilds to the same bytes; run bunseal rebuild on it for the reasons`, { expected: "a reproducible artifact", found: "a different rebuild" });
   }
   // pinArtifact verifies the attestation again and refuses if the history moved on since the plan
@@ -88,13 +90,13 @@ async function soleService(store: Store, env: string): Promise<string> {
   throw new BunsealError("USAGE", services.length === 0 ? `nothing is pinned in ${env}` : `${env} has pins for ${services.join(", ")}; expected --service to say which`, { field: "--service", expected: "one service", found: services.join(", ") || "none" });
 }
 
-async function stillRebuilds(target: ArtifactRecord, trust: Trust | undefined, ctx: Context): Promise<boolean> {
+async function stillRebuilds(target: ArtifactRecord, trust: Trust | undefined, deny: readonly string[], ctx: Context): Promise<boolean> {
   const { rebuildArtifact } = await import("../rebuild/rebuild.ts");
   const dir = await mkdtemp(join(tmpdir(), "bunseal-rollback-"));
   try {
     const bundlePath = join(dir, `${target.name}.sigstore.json`);
     await writeFile(bundlePath, target.bundle);
-    const report = await rebuildArtifact({ bundlePath, trust: trust ?? storedTrust(target) }, ctx);
+    const report = await rebuildArtifact({ bundlePath, trust: trust ?? storedTrust(target), deny }, ctx);
     return report.reproducible;
   } finally {
     await rm(dir, { recursive: true, force: true });

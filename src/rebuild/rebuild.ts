@@ -101,7 +101,8 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
     // --bun is the user's explicit choice, of any version: the report then compares two Buns
     const bun = request.bunPath ? await probeBun(request.bunPath) : await resolveBun(recorded.internal.bun.version, { onProgress: ctx.log });
     ctx.progress?.("installing dependencies (bun install --frozen-lockfile)");
-    const install = await installDependencies(checkout.projectDir, recorded, bun.path, { ...ctx.env });
+    // in the sandbox, beside nothing of the rebuilder's: its key is masked there, and its process out of sight
+    const install = await installDependencies(checkout.projectDir, recorded, bun.path, { ...ctx.env }, { repoRoot: checkout.repo, scratch: join(checkout.root, "install"), deny: request.deny ?? [] });
     timer.mark("install");
 
     // build: the same pipeline as the original, at the recorded source date
@@ -178,7 +179,7 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
       experiments,
       attestation,
       diffoscope,
-      notes: install.lockfileMatches ? [] : [`the checkout's bun.lock is ${install.lockfileDigest ?? "absent"}, the attestation records ${recorded.internal.lockfileDigest ?? "none"}`],
+      notes: [...(install.lockfileMatches ? [] : [`the checkout's bun.lock is ${install.lockfileDigest ?? "absent"}, the attestation records ${recorded.internal.lockfileDigest ?? "none"}`]), ...(install.note ? [install.note] : [])],
       timings: { ...timer.laps, total: timer.total() },
     };
   } finally {

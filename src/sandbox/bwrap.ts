@@ -41,6 +41,8 @@ export interface SandboxSpec {
   reveal: readonly string[];
   /** files (absolute) the worker may write; each must exist before the sandbox starts */
   writable: readonly string[];
+  /** folders (absolute, existing) written whole, bound over the read-only root before the masks: rebuild's install (its checkout and a fresh package cache) */
+  writableDirs?: readonly string[];
   /** paths (absolute) that must not be readable wherever they lie: the signing key */
   deny: readonly string[];
   /** the Bun binary that runs the worker */
@@ -100,6 +102,7 @@ export function sandboxArgv(bwrap: string, spec: SandboxSpec): string[] {
   } else {
     args.push("--ro-bind", spec.root, spec.root);
   }
+  for (const dir of spec.writableDirs ?? []) args.push("--bind", dir, dir);
   for (const entry of spec.hidden) {
     // an empty tmpfs, not read-only: a declared extra input may be shown again inside it
     if (entry.kind === "dir") args.push("--tmpfs", entry.path);

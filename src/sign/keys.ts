@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { BunsealError } from "../errors.ts";
 import { writeFileAtomic } from "../util/atomic-write.ts";
 import { sha256Hex } from "../util/digest.ts";
+import { keyText } from "./key-text.ts";
 
 export const PRIVATE_KEY_FILE = "bunseal.key";
 export const PUBLIC_KEY_FILE = "bunseal.pub";
@@ -37,7 +38,11 @@ export function keyIdOf(publicKey: KeyObject): string {
 }
 
 export async function loadPrivateKey(path: string): Promise<KeyObject> {
-  const pem = await readKeyFile(path, "private key");
+  return parsePrivateKey(await readKeyFile(path, "private key"), path);
+}
+
+/** A private key from text already read (a key read once from a pipe, `--key /dev/fd/3`, cannot be read again); `path` names it in errors. */
+export function parsePrivateKey(pem: string, path: string): KeyObject {
   let key: KeyObject;
   try {
     key = createPrivateKey(pem);
@@ -49,7 +54,11 @@ export async function loadPrivateKey(path: string): Promise<KeyObject> {
 }
 
 export async function loadPublicKey(path: string): Promise<KeyObject> {
-  const pem = await readKeyFile(path, "public key");
+  return parsePublicKey(await readKeyFile(path, "public key"), path);
+}
+
+/** A public key from text already read; `path` names it in errors. */
+export function parsePublicKey(pem: string, path: string): KeyObject {
   // node would derive a public key from a private one; a private key handed to a verifier is a mistake to stop, not to paper over.
   if (pem.includes("PRIVATE KEY-----")) {
     throw new BunsealError("KEY_INVALID", `${path}: expected a public key, got a private key (pass the .pub file; keep the private key off verifying machines)`, { file: path, expected: "a public key", found: "a private key" });
@@ -72,7 +81,7 @@ function requireP256(key: KeyObject, path: string): void {
 
 async function readKeyFile(path: string, what: string): Promise<string> {
   try {
-    return await Bun.file(path).text();
+    return await keyText(path);
   } catch (cause) {
     throw new BunsealError("INPUT_UNREADABLE", `${path}: cannot read the ${what} (${(cause as Error).message})`, { file: path, cause });
   }

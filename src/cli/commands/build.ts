@@ -11,6 +11,7 @@ import { appendSummary, cell, onGitHubActions, writeOutputs } from "../github-ac
 import { describeSigner, trustFromFlags, trustOptions, type TrustFlags } from "../trust-flags.ts";
 import type { ArtifactSigner } from "../../store/store.ts";
 import type { Trust } from "../../verify/trust.ts";
+import type { SigningKey } from "../keys.ts";
 
 const KEYLESS_ONLY = ["identityToken", "fulcioUrl", "rekorUrl", "rekorEntryType", "tsaUrl"] as const;
 
@@ -73,12 +74,12 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
       const ctx = defaultContext(progress.context);
       // the signer first: a bad key, a missing token or a mistyped URL fails now, before anything is made
       let signer;
-      let privateKey;
+      let key: SigningKey | undefined;
       let keyless: KeylessSigner | undefined;
       if (flags.key) {
-        const [{ loadPrivateKey }, { keySigner }] = await Promise.all([import("../../sign/keys.ts"), import("../../sign/signer.ts")]);
-        privateKey = await loadPrivateKey(flags.key);
-        signer = keySigner(privateKey);
+        // the key, or the signer of the bunseal process that holds it (src/sign/key-holder.ts)
+        key = await (await import("../keys.ts")).signingKey(flags.key);
+        signer = key.signer;
       } else if (flags.keyless) {
         const { keylessSigner } = await import("../../sign/keyless-signer.ts");
         signer = keyless = keylessSigner({
@@ -100,17 +101,17 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
       }
       try {
         // the key file is named to the sandbox so that the build cannot read it wherever it lies
-        const request = { outDir: flags.out, allowDirty: flags.allowDirty, signer, builderId: flags.builderId, deny: flags.key ? [flags.key] : [], timeoutMs, sbom: flags.sbom };
+        const request = { outDir: flags.out, allowDirty: flags.allowDirty, signer, builderId: flags.builderId, deny: key ? [key.path] : [], timeoutMs, sbom: flags.sbom };
         const results = flags.workspace
           ? (await (await import("../../workspace/build-workspace.ts")).buildWorkspace({ ...request, rootDir: dir }, ctx)).builds
           : [await buildArtifact({ ...request, projectDir: dir }, ctx)];
         progress.stop();
         let stored: { location: string; signer: ArtifactSigner | null } | null = null;
-        if (store && (privateKey || keyless)) {
-          const [{ recordBuild }, { createPublicKey }] = await Promise.all([import("../../store/record-build.ts"), import("node:crypto")]);
+        if (store && (key || keyless)) {
+          const { recordBuild } = await import("../../store/record-build.ts");
           let signer: ArtifactSigner | null = null;
           try {
-            const trust = storeTrust ?? (privateKey ? ({ kind: "keys", keys: [createPublicKey(privateKey)] } satisfies Trust) : signedAs(keyless!, flags.trustedRoot));
+            const trust = storeTrust ?? (key ? ({ kind: "keys", keys: [key.publicKey] } satisfies Trust) : signedAs(keyless!, flags.trustedRoot));
             for (const result of results) if (result.bundle) signer = (await recordBuild(store, result.artifact.digest, result.bundle.path, trust)).signer;
           } catch (error) {
             // build --store failed as a whole: what it signed does not stay behind

@@ -44,7 +44,7 @@ export function registerRebuild(program: Command, setExit: (code: number) => voi
     .option("--store [spec]", "record the verdict and its causes in the store, for trace (sqlite:PATH, a path, or postgres://…; default $BUNSEAL_STORE, else ~/.bunseal/store.db)")
     .action(async (bundlePath: string, flags: RebuildFlags) => {
       const [{ rebuildArtifact }, { defaultContext }, { splitKeys }] = await Promise.all([import("../../rebuild/rebuild.ts"), import("../../context.ts"), import("../keys.ts")]);
-      const { trusted, signer } = await splitKeys(flags.key);
+      const { trusted, signer, deny } = await splitKeys(flags.key);
       const trust = await trustFromFlags(flags, trusted);
       if (!trust) throw new BunsealError("USAGE", "nothing to verify with; expected --key PUB, or --certificate-identity ID with --certificate-oidc-issuer URL, or --policy FILE", { field: "--key", expected: "a public key, a certificate identity or a policy" });
       // the store is reachable and writable before a rebuild whose verdict it would then refuse
@@ -54,7 +54,7 @@ export function registerRebuild(program: Command, setExit: (code: number) => voi
       let report: Awaited<ReturnType<typeof rebuildArtifact>>;
       try {
         report = await rebuildArtifact(
-          { bundlePath, artifactPath: flags.artifact, source: sourceFlag(flags.source), trust, signer, allowDirty: flags.allowDirty, bunPath: flags.bun, keep: flags.keep, diffoscopePath: flags.diffoscope, timeoutMs: parseTimeout(flags.timeout), deny: flags.key, maxExperiments: parseCount(flags.maxExperiments) },
+          { bundlePath, artifactPath: flags.artifact, source: sourceFlag(flags.source), trust, signer, allowDirty: flags.allowDirty, bunPath: flags.bun, keep: flags.keep, diffoscopePath: flags.diffoscope, timeoutMs: parseTimeout(flags.timeout), deny, maxExperiments: parseCount(flags.maxExperiments) },
           ctx,
         ).finally(() => progress.stop());
         // recorded before anything is printed: a verdict the store refused fails the command, not silently

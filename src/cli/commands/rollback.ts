@@ -48,11 +48,11 @@ export function registerRollback(program: Command, setExit: (code: number) => vo
       if (flags.service !== undefined) assertName(flags.service, "--service");
       if (flags.to !== undefined && flags.steps !== undefined) throw new BunsealError("USAGE", "--to and --steps contradict each other; expected one of them", { field: "--to" });
       const steps = flags.steps === undefined ? undefined : Number(flags.steps);
-      const { trusted, signer } = await splitKeys(flags.key);
+      const { trusted, signer, deny } = await splitKeys(flags.key);
       const trust = await trustFromFlags(flags, trusted);
       const ctx = defaultContext({ log: flags.json ? () => {} : (m) => writeErr(`${m}\n`) });
       const outcome = await withStore(flags.store, (store) =>
-        rollback(store, { env: flags.env, service: flags.service, to: flags.to, steps, rebuild: flags.rebuild, allowContractChange: flags.allowContractChange, dryRun: flags.dryRun, reason: flags.reason ?? "rollback", actor: resolveActor(flags.actor), signer, trust, pinsDir: flags.pinsDir }, ctx),
+        rollback(store, { env: flags.env, service: flags.service, to: flags.to, steps, rebuild: flags.rebuild, deny, allowContractChange: flags.allowContractChange, dryRun: flags.dryRun, reason: flags.reason ?? "rollback", actor: resolveActor(flags.actor), signer, trust, pinsDir: flags.pinsDir }, ctx),
       );
       const pin = outcome.applied ? (({ bundle: _b, ...rest }) => rest)(outcome.applied.pin) : null;
       if (flags.json) {

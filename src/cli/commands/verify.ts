@@ -212,8 +212,8 @@ function checkVsaFlags(flags: VerifyFlags, batch: boolean, target: string, bundl
 /** The summary's signer, wired as build wires its own (src/cli/commands/build.ts): a key, or keyless with the same flags. */
 async function summarySigner(flags: VerifyFlags) {
   if (flags.vsaKey !== undefined) {
-    const [{ loadPrivateKey }, { keySigner }] = await Promise.all([import("../../sign/keys.ts"), import("../../sign/signer.ts")]);
-    return keySigner(await loadPrivateKey(flags.vsaKey));
+    // the key, or the signer of the bunseal process that holds it (src/sign/key-holder.ts)
+    return (await (await import("../keys.ts")).signingKey(flags.vsaKey)).signer;
   }
   const [{ keylessSigner }, { defaultContext }] = await Promise.all([import("../../sign/keyless-signer.ts"), import("../../context.ts")]);
   return keylessSigner({ identityToken: flags.identityToken, env: defaultContext().env, fulcioUrl: flags.fulcioUrl, rekorUrl: flags.rekorUrl, tsaUrl: flags.tsaUrl, rekorEntryType: flags.rekorEntryType });

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import type { Context } from "../context.ts";
 import { BunsealError } from "../errors.ts";
 import { buildArtifact } from "../pipeline/build.ts";
+import { requireSandbox } from "../sandbox/unavailable.ts";
 import { probeBun, resolveBun } from "../runtime/bun-runtime.ts";
 import { signStatement } from "../sign/sign-statement.ts";
 import type { Signer } from "../sign/signer.ts";
@@ -52,6 +53,10 @@ export interface RebuildRequest {
   deny?: readonly string[];
   /** at most this many extra builds to confirm causes when the bytes differ (`--max-experiments`, default 6; 0: none) */
   maxExperiments?: number;
+  /** false: rebuild without the sandbox (`--no-sandbox`), recorded as kind "none"; otherwise no sandbox here is SANDBOX_UNAVAILABLE before anything is cloned or installed */
+  sandbox?: false;
+  /** accept an original recorded as built without its sandbox (`--allow-unsandboxed`) */
+  allowUnsandboxed?: boolean;
 }
 
 export interface RebuildReport {
@@ -78,9 +83,11 @@ type RebuildStage = "verify" | "checkout" | "install" | "build" | "compare" | "e
 export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Promise<RebuildReport> {
   const startedOn = ctx.now();
   const timer = new StageTimer<RebuildStage>();
+  // the install runs the project's scripts: where no sandbox can run, nothing of the project may start
+  await requireSandbox(request.sandbox === false);
 
   // verify: a rebuild of an unverified claim proves nothing
-  const verified = await verifyTrusted(request.trust, { artifact: undefined, bundlePath: request.bundlePath, expectations: { allowDirty: request.allowDirty } });
+  const verified = await verifyTrusted(request.trust, { artifact: undefined, bundlePath: request.bundlePath, expectations: { allowDirty: request.allowDirty, allowUnsandboxed: request.allowUnsandboxed } });
   if (!verified.verified || !verified.verifiedStatement) {
     const reasons = verified.failures.map((f) => `${f.code}: ${f.message}`).join("\n  ");
     throw new BunsealError("VERIFY_FAILED", `the bundle does not verify, so there is nothing trustworthy to rebuild:\n  ${reasons}`, { file: request.bundlePath, expected: "a verified attestation", found: `${verified.failures.length} failure(s)` });
@@ -116,6 +123,7 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
         source: { repoRoot: checkout.repo, subdir: source.subdir, commit: source.commit, commitTime: recorded.internal.sourceDateEpoch, remoteUrl: undefined, ref: source.ref ?? undefined, dirty: false, changedPaths: [] },
         timeoutMs: request.timeoutMs,
         deny: request.deny,
+        sandbox: request.sandbox,
       },
       { ...ctx, env },
     );
@@ -141,7 +149,7 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
     const checkoutSource = { repoRoot: checkout.repo, subdir: source.subdir, commit: source.commit, commitTime: recorded.internal.sourceDateEpoch, remoteUrl: undefined, ref: source.ref ?? undefined, dirty: false, changedPaths: [] };
     const { causes, experiments } = reproducible
       ? { causes: [], experiments: [] }
-      : await (await import("./run-experiments.ts")).runExperiments({ comparison, found, rebuilt, recorded, setup: { checkout, bun, source: checkoutSource, timeoutMs: request.timeoutMs, deny: request.deny, ctx: { ...ctx, env, progress: ctx.progress && ((stage: string) => ctx.progress!(`experiment: ${stage}`)) } }, maxExperiments: request.maxExperiments ?? 6 });
+      : await (await import("./run-experiments.ts")).runExperiments({ comparison, found, rebuilt, recorded, setup: { checkout, bun, source: checkoutSource, timeoutMs: request.timeoutMs, deny: request.deny, sandbox: request.sandbox, ctx: { ...ctx, env, progress: ctx.progress && ((stage: string) => ctx.progress!(`experiment: ${stage}`)) } }, maxExperiments: request.maxExperiments ?? 6 });
     const diffoscope = request.diffoscopePath ? await writeDiffoscope(request.diffoscopePath, comparison, originalPath ?? recorded.artifact.name, rebuilt.artifact.path) : null;
     timer.mark("explain");
 

@@ -6,6 +6,7 @@ import type { Store } from "../../store/store.ts";
 import type { KeylessReceipt, KeylessSigner } from "../../sign/keyless-signer.ts";
 import { formatBytes, printJson, printLines } from "../output.ts";
 import { parseTimeout } from "../timeout-option.ts";
+import { warnUnsandboxed } from "../unsandboxed-warning.ts";
 import { commandProgress } from "../progress.ts";
 import { appendSummary, cell, onGitHubActions, writeOutputs } from "../github-actions.ts";
 import { describeSigner, trustFromFlags, trustOptions, type TrustFlags } from "../trust-flags.ts";
@@ -30,6 +31,8 @@ interface BuildFlags extends TrustFlags {
   timeout?: string;
   workspace?: boolean;
   sbom?: boolean;
+  /** false with --no-sandbox */
+  sandbox?: boolean;
   json?: boolean;
   quiet?: boolean;
 }
@@ -54,7 +57,8 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
       .option("--store [spec]", "record the artifact in the store (sqlite:PATH, a path, or postgres://…; default $BUNSEAL_STORE, else ~/.bunseal/store.db)")
       .option("--timeout <seconds>", "stop the build if it runs longer than this (default 900)")
       .option("--sbom", "also write a CycloneDX SBOM of the shipped packages (ARTIFACT.cdx.json) and sign it as an attestation (ARTIFACT.cdx.sigstore.json)")
-      .option("--workspace", "in a workspace root: build every package that has a bunseal config, dependencies first"),
+      .option("--workspace", "in a workspace root: build every package that has a bunseal config, dependencies first")
+      .option("--no-sandbox", "build without the sandbox where none can run (recorded as sandbox.kind \"none\"; verify refuses it unless --allow-unsandboxed)"),
     "the bundle --store records",
     "with --keyless, the identity it was just signed as",
   )
@@ -100,7 +104,8 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
       }
       try {
         // the key file is named to the sandbox so that the build cannot read it wherever it lies
-        const request = { outDir: flags.out, allowDirty: flags.allowDirty, signer, builderId: flags.builderId, deny: flags.key ? [flags.key] : [], timeoutMs, sbom: flags.sbom };
+        const request = { outDir: flags.out, allowDirty: flags.allowDirty, signer, builderId: flags.builderId, deny: flags.key ? [flags.key] : [], timeoutMs, sbom: flags.sbom, sandbox: flags.sandbox === false ? (false as const) : undefined };
+        warnUnsandboxed(flags, true);
         const results = flags.workspace
           ? (await (await import("../../workspace/build-workspace.ts")).buildWorkspace({ ...request, rootDir: dir }, ctx)).builds
           : [await buildArtifact({ ...request, projectDir: dir }, ctx)];

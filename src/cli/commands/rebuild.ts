@@ -5,6 +5,7 @@ import { collect, printJson, printLines } from "../output.ts";
 import { commandProgress } from "../progress.ts";
 import { annotateError, appendSummary, onGitHubActions } from "../github-actions.ts";
 import { parseTimeout } from "../timeout-option.ts";
+import { warnUnsandboxed } from "../unsandboxed-warning.ts";
 import { trustFromFlags, trustOptions, type TrustFlags } from "../trust-flags.ts";
 
 interface RebuildFlags extends TrustFlags {
@@ -20,6 +21,9 @@ interface RebuildFlags extends TrustFlags {
   json?: boolean;
   quiet?: boolean;
   store?: string | boolean;
+  /** false with --no-sandbox */
+  sandbox?: boolean;
+  allowUnsandboxed?: boolean;
 }
 
 export function registerRebuild(program: Command, setExit: (code: number) => void): void {
@@ -32,6 +36,8 @@ export function registerRebuild(program: Command, setExit: (code: number) => voi
       .option("--artifact <file>", "the original artifact, for a byte-level comparison (default: beside the bundle)")
       .option("--key <file>", "a public key trusted to have signed the original (repeatable); a private key given here signs a rebuild attestation when the artifact reproduces", collect, [])
       .option("--allow-dirty", "rebuild an artifact recorded as built from a dirty work tree")
+      .option("--allow-unsandboxed", "rebuild an artifact recorded as built without its sandbox (sandbox.kind \"none\", or no sandbox record)")
+      .option("--no-sandbox", "rebuild without the sandbox where none can run (recorded as sandbox.kind \"none\")")
       .option("--bun <path>", "build with this Bun binary instead of the recorded version")
       .option("--keep", "keep the temporary checkout and print where it is")
       .option("--diffoscope <file>", "also write a diffoscope-format JSON report")
@@ -51,10 +57,11 @@ export function registerRebuild(program: Command, setExit: (code: number) => voi
       const store = flags.store === undefined ? undefined : await (await import("../../store/open-store.ts")).openWritableStore(typeof flags.store === "string" ? flags.store : undefined);
       const progress = commandProgress(flags);
       const ctx = defaultContext(progress.context);
+      warnUnsandboxed(flags, true);
       let report: Awaited<ReturnType<typeof rebuildArtifact>>;
       try {
         report = await rebuildArtifact(
-          { bundlePath, artifactPath: flags.artifact, source: sourceFlag(flags.source), trust, signer, allowDirty: flags.allowDirty, bunPath: flags.bun, keep: flags.keep, diffoscopePath: flags.diffoscope, timeoutMs: parseTimeout(flags.timeout), deny: flags.key, maxExperiments: parseCount(flags.maxExperiments) },
+          { bundlePath, artifactPath: flags.artifact, source: sourceFlag(flags.source), trust, signer, allowDirty: flags.allowDirty, bunPath: flags.bun, keep: flags.keep, diffoscopePath: flags.diffoscope, timeoutMs: parseTimeout(flags.timeout), deny: flags.key, maxExperiments: parseCount(flags.maxExperiments), sandbox: flags.sandbox === false ? false : undefined, allowUnsandboxed: flags.allowUnsandboxed },
           ctx,
         ).finally(() => progress.stop());
         // recorded before anything is printed: a verdict the store refused fails the command, not silently

@@ -63,6 +63,7 @@ export function registerVerify(program: Command, setExit: (code: number) => void
     .option("--schema-version <v>", "expect this schemaVersion contract")
     .option("--bun-version <v>", "expect this Bun version")
     .option("--allow-dirty", "accept an artifact built from a work tree with uncommitted changes")
+    .option("--allow-unsandboxed", "accept an artifact built without its sandbox (sandbox.kind \"none\", or a record made before the sandbox was recorded)")
     .option("--vsa <file>", "write a Verification Summary Attestation (SLSA VSA v1, a signed Sigstore bundle) of a verification that passed")
     .option("--vsa-key <file>", "with --vsa: sign the summary with this PKCS#8 PEM private key (the verifier's key)")
     .option("--vsa-keyless", "with --vsa: sign the summary keylessly (Fulcio, Rekor), as build --keyless signs")
@@ -96,7 +97,7 @@ export function registerVerify(program: Command, setExit: (code: number) => void
       const trust = await trustFromFlags(flags, keys);
       const identity = trust?.kind === "identity" ? trust.identity : undefined;
       const policy = trust?.kind === "policy" ? trust.policy : undefined;
-      const expectations = { commit: flags.commit, sourceUri: flags.sourceUri, service: flags.service, schemaVersion: flags.schemaVersion, bunVersion: flags.bunVersion, allowDirty: flags.allowDirty };
+      const expectations = { commit: flags.commit, sourceUri: flags.sourceUri, service: flags.service, schemaVersion: flags.schemaVersion, bunVersion: flags.bunVersion, allowDirty: flags.allowDirty, allowUnsandboxed: flags.allowUnsandboxed };
       checkVsaFlags(flags, batch, target, bundlePath);
       // the summary's signer first: a bad key or a missing token fails now, before anything is verified
       const vsaSigner = flags.vsa !== undefined ? await summarySigner(flags) : undefined;
@@ -291,7 +292,15 @@ function render(report: VerifyReport & { verifiedStatement?: unknown }, json: bo
   // What an unverified statement claims is attacker-controlled: it is shown only once everything verified.
   const summary = statement && report.verified ? summarize(statement) : undefined;
   if (json) printJson({ ...rest, ...extra, provenance: summary ?? null });
-  else printLines([...(report.verified ? okLines(report, summary) : failedLines(report)), ...vsaLines(extra.vsaWritten)]);
+  else printLines([...(report.verified ? okLines(report, summary) : failedLines(report)), ...sandboxLines(report), ...vsaLines(extra.vsaWritten)]);
+}
+
+/** How the build's boundary was enforced, as its record says (shown once a trusted signer vouched for it). */
+function sandboxLines(report: VerifyReport): string[] {
+  const sandbox = report.build?.sandbox;
+  if (!sandbox) return [];
+  const network = sandbox.network === null ? "network not recorded" : `network ${sandbox.network ? "on" : "off"}`;
+  return [`  sandbox    ${sandbox.kind}${sandbox.reason ? ` (${sandbox.reason})` : ""}, ${network}, reads ${sandbox.reads ?? "not recorded"}`];
 }
 
 function vsaLines(written: unknown): string[] {

@@ -7,6 +7,7 @@ import type { KeylessReceipt, KeylessSigner } from "../../sign/keyless-signer.ts
 import { formatBytes, printJson, printLines } from "../output.ts";
 import { parseTimeout } from "../timeout-option.ts";
 import { warnUnsandboxed } from "../unsandboxed-warning.ts";
+import { sandboxText, type SandboxView } from "../sandbox-text.ts";
 import { commandProgress } from "../progress.ts";
 import { appendSummary, cell, onGitHubActions, writeOutputs } from "../github-actions.ts";
 import { describeSigner, trustFromFlags, trustOptions, type TrustFlags } from "../trust-flags.ts";
@@ -230,6 +231,7 @@ function reportToGitHub(result: BuildOutcome, keyless: KeylessSigner | undefined
   writeOutputs({ digest: result.artifact.digest, "artifact-path": result.artifact.path, "bundle-path": result.bundle?.path ?? result.statement?.path ?? "" });
   if (!onGitHubActions()) return;
   const signer = keyless ? `${keyless.receipt.identity ?? "?"} (keyless, ${keyless.receipt.issuer ?? "?"})` : result.bundle ? "key" : "unsigned";
+  const sandbox = (result.statementValue.predicate.buildDefinition.internalParameters as { sandbox?: SandboxView }).sandbox;
   appendSummary(
     [
       `### bunseal build: ${cell(result.service)}`,
@@ -242,6 +244,8 @@ function reportToGitHub(result: BuildOutcome, keyless: KeylessSigner | undefined
       `| Bun | ${result.bun} |`,
       `| inputs | ${result.inputs} files, ${result.dependencies} locked packages |`,
       `| signer | ${cell(signer)} |`,
+      // how the boundary was enforced, as signed: a build without its sandbox must not pass unsaid in the job's summary either
+      ...(sandbox ? [`| sandbox | ${cell(sandboxText(sandbox))}${sandbox.kind === "none" ? " — verify refuses it unless --allow-unsandboxed" : ""} |`] : []),
     ].join("\n"),
   );
 }

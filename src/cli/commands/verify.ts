@@ -5,6 +5,7 @@ import type { Expectations } from "../../verify/expectations.ts";
 import type { VerifyReport } from "../../verify/verify-bundle.ts";
 import { collect, printJson, printLines } from "../output.ts";
 import { trustFromFlags } from "../trust-flags.ts";
+import { sandboxText } from "../sandbox-text.ts";
 import { CYCLONEDX_PREDICATE_TYPE } from "../../sbom/cyclonedx.ts";
 import { VSA_PREDICATE_TYPE } from "../../vsa/predicate-type.ts";
 import { annotateError, appendSummary, cell, onGitHubActions, writeOutputs } from "../github-actions.ts";
@@ -298,9 +299,7 @@ function render(report: VerifyReport & { verifiedStatement?: unknown }, json: bo
 /** How the build's boundary was enforced, as its record says (shown once a trusted signer vouched for it). */
 function sandboxLines(report: VerifyReport): string[] {
   const sandbox = report.build?.sandbox;
-  if (!sandbox) return [];
-  const network = sandbox.network === null ? "network not recorded" : `network ${sandbox.network ? "on" : "off"}`;
-  return [`  sandbox    ${sandbox.kind}${sandbox.reason ? ` (${sandbox.reason})` : ""}, ${network}, reads ${sandbox.reads ?? "not recorded"}`];
+  return sandbox ? [`  sandbox    ${sandboxText(sandbox)}`] : [];
 }
 
 function vsaLines(written: unknown): string[] {
@@ -343,7 +342,7 @@ function summarize(statement: NonNullable<VerifyReport["statement"]>) {
 }
 
 /** On GitHub Actions: `verified=true|false`, a summary line per artifact, and an annotation per failure. */
-function reportToGitHub(results: readonly { verified: boolean; artifact?: { path?: string; digest?: string } | null; failures: readonly { code: string; message: string }[] }[]): void {
+function reportToGitHub(results: readonly { verified: boolean; artifact?: { path?: string; digest?: string } | null; failures: readonly { code: string; message: string }[]; build?: VerifyReport["build"] }[]): void {
   const verified = results.every((r) => r.verified);
   // GitHub's step outputs, or GitLab's dotenv report: the same values
   writeOutputs({ verified: String(verified) });
@@ -355,7 +354,7 @@ function reportToGitHub(results: readonly { verified: boolean; artifact?: { path
       "",
       "| artifact | result |",
       "| --- | --- |",
-      ...results.map((r) => `| \`${cell(name(r))}\` | ${r.verified ? "verified" : cell(r.failures.map((f) => `${f.code}: ${f.message}`).join("; "))} |`),
+      ...results.map((r) => `| \`${cell(name(r))}\` | ${r.verified ? "verified" : cell(r.failures.map((f) => `${f.code}: ${f.message}`).join("; "))}${r.build ? `<br>sandbox: ${cell(sandboxText(r.build.sandbox))}` : ""} |`),
     ].join("\n"),
   );
   for (const r of results) for (const f of r.failures) annotateError(`bunseal verify: ${f.code}`, `${name(r)}: ${f.message}`);

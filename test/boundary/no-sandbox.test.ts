@@ -196,5 +196,11 @@ describe("--no-sandbox builds anyway, says so, and verify refuses it unless told
     const strict = await runCli(["verify", result.artifact.path, "--policy", policy({ allow: ["bubblewrap"] }), "--json"]);
     expect(strict.exitCode).toBe(1);
     expect(strict.json().failures).toEqual([expect.objectContaining({ code: "BUILD_UNSANDBOXED", expected: "bubblewrap", found: "none" })]);
+    // a sandbox rule that checks nothing, or a misspelt one, is refused: it would look enforced while checking less
+    for (const rule of [{}, { allow: ["none"], nework: false }]) {
+      const invalid = await runCli(["verify", result.artifact.path, "--policy", policy(rule), "--json"]);
+      expect(invalid.exitCode).toBe(2);
+      expect(invalid.json().error.code).toBe("POLICY_INVALID");
+    }
   });
 });

@@ -202,5 +202,6 @@ describe("--no-sandbox builds anyway, says so, and verify refuses it unless told
       expect(invalid.exitCode).toBe(2);
       expect(invalid.json().error.code).toBe("POLICY_INVALID");
     }
-  });
+    // a dozen CLI runs, one a build: longer than one command's default allowance on a busy machine
+  }, 60_000);
 });

@@ -164,12 +164,23 @@ function render(result: BuildOutcome, keyless: KeylessSigner | undefined, stored
       ...(result.sbom ? [`sbom       ${result.sbom.path} (${result.sbom.packages} shipped packages)${result.sbom.bundle ? `, attested in ${result.sbom.bundle.path}` : ""}`] : []),
       ...(keyless ? keylessLines(keyless.receipt) : []),
       `inputs     ${result.inputs} files, ${result.dependencies} locked packages`,
+      ...sandboxLine(result),
       ...(stored ? [`store      ${stored.location}${stored.signer ? `, signer ${describeSigner(stored.signer)}` : ""}`] : []),
       `time       ${result.timings.total} ms (bun build ${result.timings.bun} ms)`,
       "files",
       ...result.files.map((f) => `  ${f.path.padEnd(widest)}  ${f.digest.slice(0, 23)}…  ${formatBytes(f.size)}`),
     ]);
   }
+}
+
+/** How the build's boundary was enforced, as the statement records it. */
+function recordedSandbox(result: BuildOutcome): SandboxView | undefined {
+  return (result.statementValue.predicate.buildDefinition.internalParameters as { sandbox?: SandboxView }).sandbox;
+}
+
+function sandboxLine(result: BuildOutcome): string[] {
+  const sandbox = recordedSandbox(result);
+  return sandbox ? [`sandbox    ${sandboxText(sandbox)}`] : [];
 }
 
 /** One summary for the whole workspace: a line per package built, in the order built; `--json`: the single-build objects under `builds`. */
@@ -231,7 +242,7 @@ function reportToGitHub(result: BuildOutcome, keyless: KeylessSigner | undefined
   writeOutputs({ digest: result.artifact.digest, "artifact-path": result.artifact.path, "bundle-path": result.bundle?.path ?? result.statement?.path ?? "" });
   if (!onGitHubActions()) return;
   const signer = keyless ? `${keyless.receipt.identity ?? "?"} (keyless, ${keyless.receipt.issuer ?? "?"})` : result.bundle ? "key" : "unsigned";
-  const sandbox = (result.statementValue.predicate.buildDefinition.internalParameters as { sandbox?: SandboxView }).sandbox;
+  const sandbox = recordedSandbox(result);
   appendSummary(
     [
       `### bunseal build: ${cell(result.service)}`,

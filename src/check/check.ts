@@ -61,6 +61,8 @@ export interface CheckReport {
   failure: "same-environment" | "variation" | null;
   builds: number;
   baseline: { digest: string };
+  /** how the builds' boundary was enforced, as the baseline's statement records it (every build of a check is enclosed the same way) */
+  sandbox: { kind: string; network: boolean; reads: string; reason?: string };
   trials: Trial[];
   /** variations the output depends on, those whose build failed included */
   culprits: VariationName[];
@@ -268,6 +270,7 @@ function report(baseline: Built, trials: Trial[], failure: CheckReport["failure"
     failure,
     builds: trials.length + 1,
     baseline: { digest: baseline.outcome.artifact.digest },
+    sandbox: (baseline.outcome.statementValue.predicate.buildDefinition.internalParameters as { sandbox: CheckReport["sandbox"] }).sandbox,
     trials,
     culprits,
     unavailable,

@@ -12,6 +12,7 @@ import type { Context } from "../context.ts";
 import { BunsealError } from "../errors.ts";
 import { buildArtifact } from "../pipeline/build.ts";
 import { requireSandbox } from "../sandbox/unavailable.ts";
+import { sandboxOf } from "../verify/check-sandbox.ts";
 import { probeBun, resolveBun } from "../runtime/bun-runtime.ts";
 import { signStatement } from "../sign/sign-statement.ts";
 import type { Signer } from "../sign/signer.ts";
@@ -76,13 +77,22 @@ export interface RebuildReport {
   notes: string[];
   /** wall time of each stage in ms */
   timings: Record<RebuildStage | "total", number>;
+  /** how each build's boundary was enforced: as the original's statement records it, and as the rebuild's says */
+  sandbox: { recorded: RecordedSandbox; rebuilt: RecordedSandbox };
 }
+
+type RecordedSandbox = { kind: string; network: boolean | null; reads: string | null; reason?: string };
 
 type RebuildStage = "verify" | "checkout" | "install" | "build" | "compare" | "explain" | "attest";
 
 export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Promise<RebuildReport> {
   const startedOn = ctx.now();
   const timer = new StageTimer<RebuildStage>();
+  // a rebuild attestation says nothing of a sandbox: one signed over a rebuild that ran beside the
+  // machine (and beside the key that signs it) would vouch for what nothing enclosed
+  if (request.sandbox === false && request.signer) {
+    throw new BunsealError("USAGE", "--no-sandbox rebuilds without the sandbox, and a private --key would sign a rebuild attestation over it; expected only public keys with --no-sandbox (nothing is signed then)", { field: "--no-sandbox", expected: "no private key", found: "a private key among --key" });
+  }
   // the install runs the project's scripts: where no sandbox can run, nothing of the project may start
   await requireSandbox(request.sandbox === false);
 
@@ -188,10 +198,17 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
       diffoscope,
       notes: install.lockfileMatches ? [] : [`the checkout's bun.lock is ${install.lockfileDigest ?? "absent"}, the attestation records ${recorded.internal.lockfileDigest ?? "none"}`],
       timings: { ...timer.laps, total: timer.total() },
+      sandbox: { recorded: sandboxView(sandboxOf(verified.verifiedStatement)), rebuilt: sandboxView(sandboxOf(rebuilt.statementValue)) },
     };
   } finally {
     if (!request.keep) removeInBackground(checkout.root);
   }
+}
+
+/** A bunseal statement always has a sandbox view (a missing record reads as kind none); the fallback is for the types. */
+function sandboxView(facts: ReturnType<typeof sandboxOf>): RecordedSandbox {
+  if (!facts) return { kind: "none", network: null, reads: null, reason: "no sandbox recorded" };
+  return { kind: facts.kind, network: facts.network, reads: facts.reads, ...(facts.reason ? { reason: facts.reason } : {}) };
 }
 
 function defaultArtifactPath(bundlePath: string): string | undefined {

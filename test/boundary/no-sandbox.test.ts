@@ -146,7 +146,33 @@ describe("no sandbox, no build", () => {
     expect(refused.exitCode).toBe(3);
     expect(refused.json().error.code).toBe("SANDBOX_UNAVAILABLE");
     expect(existsSync(mark)).toBe(false);
-  });
+
+    // turned off, a rebuild signs nothing: its attestation would vouch for a rebuild nothing enclosed, run beside the key
+    const signing = await run(onMachine({ bwrapSays: APPARMOR_BWRAP }, ["rebuild", built.json().bundle.path, "--key", pub(), "--key", key(), "--source", repo.path, "--no-sandbox", "--json"]), repo.path);
+    expect(signing.exitCode).toBe(2);
+    expect(signing.json().error).toMatchObject({ code: "USAGE", field: "--no-sandbox" });
+    expect(existsSync(mark)).toBe(false);
+
+    // with public keys only, it rebuilds without the sandbox, says so, and reports both records' sandboxes
+    const rebuilt = await run(onMachine({ bwrapSays: APPARMOR_BWRAP }, ["rebuild", built.json().bundle.path, "--key", pub(), "--source", repo.path, "--no-sandbox", "--json"]), repo.path);
+    expect(rebuilt.exitCode).toBe(0);
+    expect(rebuilt.stderr).toContain("warning: no sandbox: turned off with --no-sandbox");
+    const report = rebuilt.json();
+    expect(report.reproducible).toBe(true);
+    expect(report.sandbox.recorded).toMatchObject({ kind: "bubblewrap", network: false });
+    expect(report.sandbox.rebuilt).toEqual({ kind: "none", network: true, reads: "untraced", reason: "turned off with --no-sandbox" });
+    expect(existsSync(mark)).toBe(true);
+  }, 60_000);
+
+  test("check --no-sandbox builds every variation without it, says so under --json, and reports it", async () => {
+    const mark = join(scratch.path, "mark-check-turned-off");
+    await using repo = await markingRepo(mark);
+    const checked = await run(onMachine("no-bwrap", ["check", ".", "--runs", "2", "--vary", "timezone", "--no-sandbox", "--json"]), repo.path);
+    expect(checked.exitCode).toBe(0);
+    expect(checked.stderr).toContain("warning: no sandbox: turned off with --no-sandbox");
+    expect(checked.json().sandbox).toEqual({ kind: "none", network: true, reads: "untraced", reason: "turned off with --no-sandbox" });
+    expect(existsSync(mark)).toBe(true);
+  }, 60_000);
 });
 
 describe("--no-sandbox builds anyway, says so, and verify refuses it unless told", () => {

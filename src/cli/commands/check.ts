@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { parseTimeout } from "../timeout-option.ts";
 import { warnUnsandboxed } from "../unsandboxed-warning.ts";
+import { sandboxText } from "../sandbox-text.ts";
 import { printJson, printLines } from "../output.ts";
 import { commandProgress } from "../progress.ts";
 import { annotateError, appendSummary, onGitHubActions } from "../github-actions.ts";
@@ -63,6 +64,7 @@ function render(report: Awaited<ReturnType<typeof import("../../check/check.ts")
     lines.push(`  ${trial.failed ? "FAIL" : trial.identical ? "same" : "DIFF"}  ${trial.label}${trial.variations.length > 1 ? ` (${trial.variations.join(", ")})` : ""}`);
     if (trial.error) lines.push(...trial.error.message.trimEnd().split("\n").slice(0, 6).map((l) => `        ${l}`));
   }
+  lines.push(`  sandbox ${sandboxText(report.sandbox)} (every build)`);
   for (const u of report.unavailable) lines.push(`  skipped ${u.variation}: ${u.reason}`);
   if (report.causes.length > 0) {
     lines.push("causes");

@@ -6,6 +6,7 @@ import { commandProgress } from "../progress.ts";
 import { annotateError, appendSummary, onGitHubActions } from "../github-actions.ts";
 import { parseTimeout } from "../timeout-option.ts";
 import { warnUnsandboxed } from "../unsandboxed-warning.ts";
+import { sandboxText } from "../sandbox-text.ts";
 import { trustFromFlags, trustOptions, type TrustFlags } from "../trust-flags.ts";
 
 interface RebuildFlags extends TrustFlags {
@@ -100,6 +101,7 @@ function render(report: Awaited<ReturnType<typeof import("../../rebuild/rebuild.
     ...head,
     `  source ${report.source.uri} @ ${report.source.commit.slice(0, 12)} (cloned from ${report.source.clonedFrom})`,
     `  Bun ${report.bun.used}${report.bun.used === report.bun.recorded ? "" : ` (recorded: ${report.bun.recorded})`}`,
+    `  sandbox ${sandboxText(report.sandbox.rebuilt)}${sandboxText(report.sandbox.recorded) === sandboxText(report.sandbox.rebuilt) ? "" : ` (recorded: ${sandboxText(report.sandbox.recorded)})`}`,
   ];
   if (report.source.checkout) lines.push(`  checkout kept at ${report.source.checkout}`);
   if (report.attestation) lines.push(`  rebuild attestation ${report.attestation.path}`);

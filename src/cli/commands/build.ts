@@ -67,6 +67,9 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
     .option("--quiet", "no progress on stderr: neither the stage lines nor the updating line on a terminal (warnings still show)")
     .action(async (dir: string, flags: BuildFlags) => {
       checkSigningFlags(flags);
+      // whether this machine can sandbox is asked now, while the pipeline and the signer load: the build
+      // waits for the answer before anything of the project runs (src/sandbox/unavailable.ts)
+      if (flags.sandbox !== false) void import("../../sandbox/bwrap.ts").then((m) => m.sandboxAvailability());
       const timeoutMs = parseTimeout(flags.timeout);
       const [{ buildArtifact }, { defaultContext }] = await Promise.all([import("../../pipeline/build.ts"), import("../../context.ts")]);
       if (flags.store !== undefined && !flags.sign) {

@@ -28,6 +28,8 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
     .option("--json", "print one JSON object")
     .option("--quiet", "no progress on stderr: neither the stage lines nor the updating line on a terminal (warnings still show)")
     .action(async (dir: string, flags: CheckFlags) => {
+      // asked now, while check loads: the answer is awaited before anything is copied or built
+      if (flags.sandbox !== false) void import("../../sandbox/bwrap.ts").then((m) => m.sandboxAvailability());
       const [{ checkProject }, { VARIATION_NAMES }, { defaultContext }, { BunsealError }] = await Promise.all([import("../../check/check.ts"), import("../../check/variations.ts"), import("../../context.ts"), import("../../errors.ts")]);
       const runs = flags.runs === undefined ? undefined : Number(flags.runs);
       if (runs !== undefined && (!Number.isInteger(runs) || runs < 2 || runs > 50)) {

@@ -50,6 +50,8 @@ export function registerRebuild(program: Command, setExit: (code: number) => voi
     .option("--quiet", "no progress on stderr: neither the stage lines nor the updating line on a terminal (warnings still show)")
     .option("--store [spec]", "record the verdict and its causes in the store, for trace (sqlite:PATH, a path, or postgres://…; default $BUNSEAL_STORE, else ~/.bunseal/store.db)")
     .action(async (bundlePath: string, flags: RebuildFlags) => {
+      // asked now, while the rebuild and the keys load: the answer is awaited before anything is cloned
+      if (flags.sandbox !== false) void import("../../sandbox/bwrap.ts").then((m) => m.sandboxAvailability());
       const [{ rebuildArtifact }, { defaultContext }, { splitKeys }] = await Promise.all([import("../../rebuild/rebuild.ts"), import("../../context.ts"), import("../keys.ts")]);
       const { trusted, signer } = await splitKeys(flags.key);
       const trust = await trustFromFlags(flags, trusted);

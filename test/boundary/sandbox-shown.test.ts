@@ -93,6 +93,16 @@ describe("the sandbox is shown wherever the record is read", () => {
     expect(verifyStep.summary()).toContain("BUILD_UNSANDBOXED: the artifact was built without its sandbox");
     expect(verifyStep.summary()).toContain("<br>sandbox: none (turned off with --no-sandbox), network on, reads untraced");
 
+    // rebuild verifies the original first: refused the same way, and once allowed it rebuilds in the sandbox
+    const rebuildRefused = await runCli(["rebuild", `${artifact}.sigstore.json`, "--key", pub(), "--source", repo.path, "--json"]);
+    expect(rebuildRefused.exitCode).toBe(1);
+    expect(rebuildRefused.json().error.code).toBe("VERIFY_FAILED");
+    expect(rebuildRefused.json().error.message).toContain("BUILD_UNSANDBOXED");
+    const rebuilt = await runCli(["rebuild", `${artifact}.sigstore.json`, "--key", pub(), "--source", repo.path, "--allow-unsandboxed", "--json"]);
+    expect(rebuilt.exitCode).toBe(0);
+    expect(rebuilt.json().sandbox.recorded.kind).toBe("none");
+    expect(rebuilt.json().sandbox.rebuilt).toMatchObject({ kind: "bubblewrap", network: false });
+
     // a summary of a verification that accepted it says so in the policy it names
     const vsa = join(scratch.path, "unsandboxed.vsa.json");
     const summarised = await runCli(["verify", artifact, "--key", pub(), "--allow-unsandboxed", "--vsa", vsa, "--vsa-key", key(), "--json"]);

@@ -60,6 +60,10 @@ export const ERROR_CODES = {
   SUBJECT_MISMATCH: "rejected",
   STATEMENT_INVALID: "rejected",
   EXPECTATION_FAILED: "rejected",
+  /** the statement records a build that ran without its sandbox (kind "none", or no sandbox record at all), and that was not allowed (--allow-unsandboxed, a policy's sandbox.allow) */
+  BUILD_UNSANDBOXED: "rejected",
+  /** a policy's sandbox.network is false, and the statement records a build that had the network */
+  BUILD_NETWORK: "rejected",
   // keyless verification (`verify --certificate-identity`): reason codes of a verify report
   /** the signing certificate does not chain to a trusted CA at the signing time, or lacks the required SCT */
   CERTIFICATE_INVALID: "rejected",
@@ -82,6 +86,11 @@ export const ERROR_CODES = {
   ROLLBACK_REFUSED: "rejected",
   // exit 3: the machine or a service around it
   GIT_FAILED: "environment",
+  /**
+   * no sandbox can run on this machine (bubblewrap missing, or the kernel, AppArmor or the container refuse its
+   * namespaces): build, rebuild and check stop before any project code runs; the message names this machine's fix
+   */
+  SANDBOX_UNAVAILABLE: "environment",
   BUN_FAILED: "environment",
   /** the npm registry could not be reached, answered with an error, or served something that is not a Bun package */
   BUN_REGISTRY_FAILED: "environment",

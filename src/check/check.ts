@@ -15,6 +15,7 @@ import { loadConfig } from "../config/load.ts";
 import { configBuilds } from "../config/schema.ts";
 import type { Context } from "../context.ts";
 import { buildArtifact, type BuildOutcome } from "../pipeline/build.ts";
+import { requireSandbox } from "../sandbox/unavailable.ts";
 import { compareTars, type FileDifference } from "../rebuild/compare.ts";
 import { explainDifferences, type BuildFacts, type Cause } from "../rebuild/explain.ts";
 import { currentUser, recordedFacts } from "../rebuild/facts.ts";
@@ -38,6 +39,8 @@ export interface CheckRequest {
   vary?: readonly VariationName[];
   /** hard limit of each build in ms (`--timeout`) */
   timeoutMs?: number;
+  /** false: every build without the sandbox (`--no-sandbox`), recorded as kind "none"; otherwise no sandbox here is SANDBOX_UNAVAILABLE before anything runs */
+  sandbox?: false;
 }
 
 export interface Trial {
@@ -58,6 +61,8 @@ export interface CheckReport {
   failure: "same-environment" | "variation" | null;
   builds: number;
   baseline: { digest: string };
+  /** how the builds' boundary was enforced, as the baseline's statement records it (every build of a check is enclosed the same way) */
+  sandbox: { kind: string; network: boolean; reads: string; reason?: string };
   trials: Trial[];
   /** variations the output depends on, those whose build failed included */
   culprits: VariationName[];
@@ -79,6 +84,8 @@ interface Built {
 export async function checkProject(request: CheckRequest, ctx: Context): Promise<CheckReport> {
   const projectDir = resolve(request.projectDir);
   const runs = Math.max(2, request.runs ?? 3);
+  // where no sandbox can run, nothing of the project may start: refused before the copies and their builds
+  await requireSandbox(request.sandbox === false);
   // the work tree as it is, changes included: check runs before a release is cut
   const source = await readSource(projectDir, { allowDirty: true });
   const { config } = await loadConfig(projectDir);
@@ -109,7 +116,7 @@ export async function checkProject(request: CheckRequest, ctx: Context): Promise
 
     const build = async (label: string, variations: VariationName[]) => {
       const outDir = await workspace.outDir(label);
-      return buildIn(workspace, { tree, subdir }, outDir, label, variations, planFor(variations, outDir), source, request.timeoutMs, stageOf(ctx, label));
+      return buildIn(workspace, { tree, subdir }, outDir, label, variations, planFor(variations, outDir), source, { timeoutMs: request.timeoutMs, sandbox: request.sandbox }, stageOf(ctx, label));
     };
     const compare = async (base: Built, other: Built) => {
       const comparison = await compareTars(base.outcome.artifact.path, other.outcome.artifact.path);
@@ -141,7 +148,7 @@ export async function checkProject(request: CheckRequest, ctx: Context): Promise
         const stopped = async (label: string) => {
           const outDir = await workspace.outDir(label);
           const plan = { ...planFor([], outDir), build: frozen!.variation ?? {} };
-          return buildIn(workspace, { tree, subdir }, outDir, label, [], plan, source, request.timeoutMs, stageOf(ctx, label));
+          return buildIn(workspace, { tree, subdir }, outDir, label, [], plan, source, { timeoutMs: request.timeoutMs, sandbox: request.sandbox }, stageOf(ctx, label));
         };
         const differing = comparison.files.filter((f) => f.kind === "changed").map((f) => f.path);
         const first = frozen ? await stopped("frozen-clock-1") : undefined;
@@ -217,7 +224,7 @@ interface FailedBuild {
 }
 
 /** One build in a fresh copy. Its failure is returned, not thrown: the caller decides whether it ends the check. */
-async function buildIn(workspace: Workspace, from: { tree: string; subdir: string }, outDir: string, label: string, variations: VariationName[], plan: VariationPlan, source: Awaited<ReturnType<typeof readSource>>, timeoutMs: number | undefined, ctx: Context): Promise<Built | FailedBuild> {
+async function buildIn(workspace: Workspace, from: { tree: string; subdir: string }, outDir: string, label: string, variations: VariationName[], plan: VariationPlan, source: Awaited<ReturnType<typeof readSource>>, limits: { timeoutMs?: number; sandbox?: false }, ctx: Context): Promise<Built | FailedBuild> {
   // a copy that cannot be made is the machine's problem, not the variation's: that one still throws
   const dir = await workspace.copy(from.tree, { longerPath: plan.longerPath, reverseCreation: plan.reverseCreation }, from.subdir);
   // a member's copy is built as the original is: inside its repository, which is the workspace's copy
@@ -230,7 +237,7 @@ async function buildIn(workspace: Workspace, from: { tree: string; subdir: strin
   const rootFrom = onDisk ? { path: onDisk.path, packages: onDisk.packages } : plan.projectFilesystem ? { path: from.tree, packages: [] } : undefined;
   try {
     const outcome = await buildArtifact(
-      { projectDir: dir, outDir, source: copied, variation: plan.build, timeoutMs, rootFrom },
+      { projectDir: dir, outDir, source: copied, variation: plan.build, timeoutMs: limits.timeoutMs, sandbox: limits.sandbox, rootFrom },
       { ...ctx, env: { ...ctx.env, ...plan.hostEnvNoise }, log: () => {} },
     );
     return { label, variations, dir, plan, outcome };
@@ -263,6 +270,7 @@ function report(baseline: Built, trials: Trial[], failure: CheckReport["failure"
     failure,
     builds: trials.length + 1,
     baseline: { digest: baseline.outcome.artifact.digest },
+    sandbox: (baseline.outcome.statementValue.predicate.buildDefinition.internalParameters as { sandbox: CheckReport["sandbox"] }).sandbox,
     trials,
     culprits,
     unavailable,

@@ -9,6 +9,7 @@ import type { Cause } from "../rebuild/cause.ts";
 import type { FileDifference } from "../rebuild/compare.ts";
 import type { RebuildReport } from "../rebuild/rebuild.ts";
 import { cell } from "./github-actions.ts";
+import { sandboxText } from "./sandbox-text.ts";
 
 /** A fence longer than any run of backticks inside, so a diff cannot end the block early. */
 function fenced(text: string, info = ""): string {
@@ -49,6 +50,7 @@ export function rebuildSummary(report: RebuildReport): string {
     `| rebuilt | \`${report.artifact.rebuilt}\` |`,
     `| source | ${cell(report.source.uri)} at \`${report.source.commit}\` |`,
     `| Bun | recorded ${report.bun.recorded}, used ${report.bun.used} |`,
+    `| sandbox | recorded ${cell(sandboxText(report.sandbox.recorded))}; rebuilt ${cell(sandboxText(report.sandbox.rebuilt))} |`,
     ...causeRows(report.causes),
     ...differenceDetails(report.differences),
     ...report.notes.map((n) => `\n> ${cell(n)}`),
@@ -69,6 +71,8 @@ export function checkSummary(report: CheckReport): string {
     "| build | varied | result |",
     "| --- | --- | --- |",
     ...report.trials.map((t) => `| ${cell(t.label)} | ${cell(t.variations.join(", ") || "nothing")} | ${t.failed ? "build failed" : t.identical ? "same" : "**differs**"} |`),
+    "",
+    `Every build ran in sandbox ${cell(sandboxText(report.sandbox))}.`,
     ...(report.unavailable.length > 0 ? ["", ...report.unavailable.map((u) => `- skipped ${u.variation}: ${cell(u.reason)}`)] : []),
     ...causeRows(report.causes),
     ...differenceDetails(report.differences),

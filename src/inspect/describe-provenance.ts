@@ -27,6 +27,11 @@ export interface ProvenanceSummary {
   /** the workflow (or entry point) that ran the build */
   workflow: string | null;
   subjects: { name: string | null; digest: Record<string, string> }[];
+  /**
+   * bunseal's statements only: how the build's boundary was enforced, as recorded (unverified, like
+   * the rest); kind "none" with a reason for a record made before the sandbox was recorded
+   */
+  sandbox?: { kind: string; network: boolean | null; reads: string | null; reason?: string };
 }
 
 type Json = Record<string, any>;
@@ -55,7 +60,7 @@ function fromV1(predicate: Json): Omit<ProvenanceSummary, "statementType" | "pre
   const source = (definition.resolvedDependencies ?? []).find((d: Json) => d?.digest?.gitCommit) as Json | undefined;
   const { repository, ref } = splitRef(source?.uri ?? null);
   if (buildType === BUILD_TYPE) {
-    return { producer: "bunseal", buildType, builderId, sourceRepository: repository, commit: source?.digest?.gitCommit ?? external.source?.commit ?? null, ref: external.source?.ref ?? ref, workflow: null };
+    return { producer: "bunseal", buildType, builderId, sourceRepository: repository, commit: source?.digest?.gitCommit ?? external.source?.commit ?? null, ref: external.source?.ref ?? ref, workflow: null, sandbox: recordedSandbox(definition.internalParameters) };
   }
   const workflow: Json = external.workflow ?? {};
   const producer = GITHUB_WORKFLOW_TYPES.has(buildType) ? githubProducer(builderId, workflow) : String(builderId ?? "").includes("slsa-github-generator") ? "slsa-github-generator" : "other";
@@ -67,6 +72,17 @@ function fromV1(predicate: Json): Omit<ProvenanceSummary, "statementType" | "pre
     commit: source?.digest?.gitCommit ?? null,
     ref: workflow.ref ?? ref,
     workflow: workflow.path ?? null,
+  };
+}
+
+function recordedSandbox(internal: Json | undefined): NonNullable<ProvenanceSummary["sandbox"]> {
+  const sandbox = internal?.sandbox;
+  if (typeof sandbox !== "object" || sandbox === null) return { kind: "none", network: null, reads: null, reason: "the statement records no sandbox (made before bunseal recorded one)" };
+  return {
+    kind: typeof sandbox.kind === "string" ? sandbox.kind : "none",
+    network: typeof sandbox.network === "boolean" ? sandbox.network : null,
+    reads: typeof sandbox.reads === "string" ? sandbox.reads : null,
+    ...(typeof sandbox.reason === "string" ? { reason: sandbox.reason } : {}),
   };
 }
 

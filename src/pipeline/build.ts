@@ -27,7 +27,7 @@ import type { ReadSession, TracerKind } from "../sandbox/read-tracer.ts";
 import { readLockfile } from "../inputs/lockfile.ts";
 
 import { planBoundary } from "../sandbox/boundary.ts";
-import { sandboxAvailability } from "../sandbox/bwrap.ts";
+import { requireSandbox } from "../sandbox/unavailable.ts";
 import { registerScratch, unregisterScratch } from "../util/scratch-registry.ts";
 import { preloadSigning, signStatement, type SerializedBundle } from "../sign/sign-statement.ts";
 import { STATEMENT_TYPE_V1 } from "../attest/statement.ts";
@@ -65,8 +65,9 @@ export interface BuildRequest {
   /** for `bunseal check`'s filesystem variation only: the build root's files shown from a copy on another file system */
   rootFrom?: { path: string; packages: readonly string[] };
   /**
-   * false: build without the sandbox (library only, for measuring what the boundary costs);
-   * the statement then says `sandbox.kind: "none"`, so a verifier can refuse the artifact
+   * false: build without the sandbox (`--no-sandbox`; measurements of what the boundary costs);
+   * the statement then says `sandbox.kind: "none"`, so a verifier can refuse the artifact.
+   * Otherwise a machine where no sandbox runs is SANDBOX_UNAVAILABLE, before any project code runs.
    */
   sandbox?: false;
   /**
@@ -95,7 +96,7 @@ export interface BuildOutcome {
   /** wall time of each stage in ms; `bun` is Bun.build alone, inside `build` */
   timings: Record<Stage | "bun" | "total", number>;
   statementValue: ProvenanceStatement;
-  /** what the user should know but that did not stop the build (no sandbox on this machine) */
+  /** what the user should know but that did not stop the build (the sandbox turned off) */
   warnings: string[];
 }
 
@@ -105,9 +106,12 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
   const projectDir = resolve(request.projectDir);
 
   // config
-  // whether this machine can sandbox is asked once, in the background, while the config and source are read
-  void sandboxAvailability();
+  // whether this machine can sandbox is asked once, in the background, while the config is read; where
+  // none can run, the build stops here, before anything is made or anything of the project runs
+  const sandboxed = requireSandbox(request.sandbox === false);
+  sandboxed.catch(() => undefined);
   const loaded = await loadConfig(projectDir);
+  await sandboxed;
   const { config } = loaded;
   const outDir = resolve(projectDir, request.outDir ?? config.outDir);
   // where the results go is checked before anything is built: a file in the way is exit 2, a

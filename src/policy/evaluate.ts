@@ -6,7 +6,7 @@
  * Results come in a fixed order: signers, builders, sourceUris, refs,
  * commits, maxAge, minBunVersion, contracts.schemaVersion,
  * contracts.telemetryContract, forbiddenPackages (one per entry, or one per
- * offending package), installScriptsAllowed (likewise), vsa, allowDirty. A rule the
+ * offending package), installScriptsAllowed (likewise), vsa, sandbox.allow, sandbox.network, allowDirty. A rule the
  * policy does not set is absent; signers and allowDirty are always present.
  * A Verification Summary is judged by src/vsa/policy-rules.ts instead.
  */
@@ -17,7 +17,9 @@ import type { LoadedPolicy } from "./load.ts";
 import { forbiddenPackageResults, installScriptResults } from "./package-rules.ts";
 import type { PolicyResult, SignerFacts } from "./result.ts";
 import { dirtyRule, provenanceRules } from "./rules.ts";
+import { sandboxResults } from "./sandbox-rules.ts";
 import { signerRule } from "./signers.ts";
+import { sandboxOf } from "../verify/check-sandbox.ts";
 
 /**
  * `signer` is undefined when no signature verified: every other rule still
@@ -32,6 +34,7 @@ export function evaluatePolicy(policy: LoadedPolicy, statement: Statement<Proven
     ...(rules.forbiddenPackages ? forbiddenPackageResults(rules.forbiddenPackages, facts.packages) : []),
     ...(rules.installScriptsAllowed ? installScriptResults(rules.installScriptsAllowed, facts.packages) : []),
     ...(rules.vsa ? [vsaRequiredRule(statement.predicateType)] : []),
+    ...(rules.sandbox ? sandboxResults(rules.sandbox, sandboxOf(statement)) : []),
     dirtyRule(rules.allowDirty, facts.dirty),
   ];
 }

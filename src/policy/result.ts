@@ -14,6 +14,8 @@ export interface PolicyResult {
   message: string;
   /** where in the statement the fact was read, when it comes from the statement */
   field?: string;
+  /** the reason code of a failure, when it has its own (the sandbox rules); otherwise POLICY_FAILED */
+  code?: "BUILD_UNSANDBOXED" | "BUILD_NETWORK";
 }
 
 /** What every message says when a rule is set but the statement does not record its fact. */

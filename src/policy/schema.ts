@@ -61,6 +61,16 @@ const VsaRuleSchema = z
   .refine((v) => v.verifierIds !== undefined || v.levels !== undefined, "verifierIds or levels (an empty vsa rule checks nothing)")
   .meta({ description: "for a Verification Summary Attestation (bunseal verify --bundle VSA): which verifiers and levels are accepted. Set, it also refuses SLSA provenance in place of a summary", minProperties: 1 });
 
+const SandboxRuleSchema = z
+  .strictObject({
+    allow: uniqueList(text, 1)
+      .optional()
+      .describe('the sandbox kinds (internalParameters.sandbox.kind) accepted: "bubblewrap", and "none" only to accept a build without its sandbox (or a record made before the sandbox was recorded). Unset: every kind but "none"'),
+    network: z.boolean().optional().describe("false: refuse a build that could reach the network (BUILD_NETWORK); true, or unset: accept it"),
+  })
+  .refine((r) => r.allow !== undefined || r.network !== undefined, "allow or network (an empty sandbox rule checks nothing)")
+  .meta({ description: "how the build's boundary must have been enforced. Without it, a build recorded without its sandbox is refused (BUILD_UNSANDBOXED)", minProperties: 1 });
+
 export const PolicySchema = z.strictObject({
   $schema: z.string().optional(),
   // at least one, since "no signer" must never come to mean "any signer"
@@ -90,6 +100,7 @@ export const PolicySchema = z.strictObject({
     .optional()
     .describe("the only packages that may have had install scripts Bun was allowed to run; [] means none"),
   vsa: VsaRuleSchema.optional(),
+  sandbox: SandboxRuleSchema.optional(),
   allowDirty: z.boolean().default(false).describe("accept a build from a work tree with uncommitted changes, or one whose provenance does not say"),
 });
 

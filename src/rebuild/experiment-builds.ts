@@ -24,6 +24,8 @@ export interface ExperimentSetup {
   source: SourceInfo;
   timeoutMs?: number;
   deny?: readonly string[];
+  /** the rebuild's own choice (`--no-sandbox`), kept by every experiment */
+  sandbox?: false;
   ctx: Context;
 }
 
@@ -49,7 +51,7 @@ export function experimentBuilds(setup: ExperimentSetup): ExperimentBuild {
       // the user switch is the innermost wrapper, so the others (a clock, a namespace) still run as root
       const variation = change.asUser ? { ...change.variation, wrapper: [...(change.variation?.wrapper ?? []), ...change.asUser(outDir)] } : change.variation;
       const outcome = await buildArtifact(
-        { projectDir, outDir, bun: setup.bun, source: { ...setup.source, repoRoot: repo }, variation, timeoutMs: setup.timeoutMs, deny: setup.deny, rootFrom: onDisk ? { path: onDisk.path, packages: onDisk.packages } : undefined },
+        { projectDir, outDir, bun: setup.bun, source: { ...setup.source, repoRoot: repo }, variation, timeoutMs: setup.timeoutMs, deny: setup.deny, sandbox: setup.sandbox, rootFrom: onDisk ? { path: onDisk.path, packages: onDisk.packages } : undefined },
         { ...setup.ctx, log: () => {} },
       );
       return { files: new Map(outcome.files.map((f) => [f.path, f.digest.slice("sha256:".length)])), tarPath: outcome.artifact.path };

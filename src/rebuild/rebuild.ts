@@ -11,6 +11,8 @@ import { join } from "node:path";
 import type { Context } from "../context.ts";
 import { BunsealError } from "../errors.ts";
 import { buildArtifact } from "../pipeline/build.ts";
+import { requireSandbox } from "../sandbox/unavailable.ts";
+import { sandboxOf } from "../verify/check-sandbox.ts";
 import { probeBun, resolveBun } from "../runtime/bun-runtime.ts";
 import { signStatement } from "../sign/sign-statement.ts";
 import type { Signer } from "../sign/signer.ts";
@@ -52,6 +54,10 @@ export interface RebuildRequest {
   deny?: readonly string[];
   /** at most this many extra builds to confirm causes when the bytes differ (`--max-experiments`, default 6; 0: none) */
   maxExperiments?: number;
+  /** false: rebuild without the sandbox (`--no-sandbox`), recorded as kind "none"; otherwise no sandbox here is SANDBOX_UNAVAILABLE before anything is cloned or installed */
+  sandbox?: false;
+  /** accept an original recorded as built without its sandbox (`--allow-unsandboxed`) */
+  allowUnsandboxed?: boolean;
 }
 
 export interface RebuildReport {
@@ -71,16 +77,27 @@ export interface RebuildReport {
   notes: string[];
   /** wall time of each stage in ms */
   timings: Record<RebuildStage | "total", number>;
+  /** how each build's boundary was enforced: as the original's statement records it, and as the rebuild's says */
+  sandbox: { recorded: RecordedSandbox; rebuilt: RecordedSandbox };
 }
+
+type RecordedSandbox = { kind: string; network: boolean | null; reads: string | null; reason?: string };
 
 type RebuildStage = "verify" | "checkout" | "install" | "build" | "compare" | "explain" | "attest";
 
 export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Promise<RebuildReport> {
   const startedOn = ctx.now();
   const timer = new StageTimer<RebuildStage>();
+  // a rebuild attestation says nothing of a sandbox: one signed over a rebuild that ran beside the
+  // machine (and beside the key that signs it) would vouch for what nothing enclosed
+  if (request.sandbox === false && request.signer) {
+    throw new BunsealError("USAGE", "--no-sandbox rebuilds without the sandbox, and a private --key would sign a rebuild attestation over it; expected only public keys with --no-sandbox (nothing is signed then)", { field: "--no-sandbox", expected: "no private key", found: "a private key among --key" });
+  }
+  // the install runs the project's scripts: where no sandbox can run, nothing of the project may start
+  await requireSandbox(request.sandbox === false);
 
   // verify: a rebuild of an unverified claim proves nothing
-  const verified = await verifyTrusted(request.trust, { artifact: undefined, bundlePath: request.bundlePath, expectations: { allowDirty: request.allowDirty } });
+  const verified = await verifyTrusted(request.trust, { artifact: undefined, bundlePath: request.bundlePath, expectations: { allowDirty: request.allowDirty, allowUnsandboxed: request.allowUnsandboxed } });
   if (!verified.verified || !verified.verifiedStatement) {
     const reasons = verified.failures.map((f) => `${f.code}: ${f.message}`).join("\n  ");
     throw new BunsealError("VERIFY_FAILED", `the bundle does not verify, so there is nothing trustworthy to rebuild:\n  ${reasons}`, { file: request.bundlePath, expected: "a verified attestation", found: `${verified.failures.length} failure(s)` });
@@ -117,6 +134,7 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
         source: { repoRoot: checkout.repo, subdir: source.subdir, commit: source.commit, commitTime: recorded.internal.sourceDateEpoch, remoteUrl: undefined, ref: source.ref ?? undefined, dirty: false, changedPaths: [] },
         timeoutMs: request.timeoutMs,
         deny: request.deny,
+        sandbox: request.sandbox,
       },
       { ...ctx, env },
     );
@@ -142,7 +160,7 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
     const checkoutSource = { repoRoot: checkout.repo, subdir: source.subdir, commit: source.commit, commitTime: recorded.internal.sourceDateEpoch, remoteUrl: undefined, ref: source.ref ?? undefined, dirty: false, changedPaths: [] };
     const { causes, experiments } = reproducible
       ? { causes: [], experiments: [] }
-      : await (await import("./run-experiments.ts")).runExperiments({ comparison, found, rebuilt, recorded, setup: { checkout, bun, source: checkoutSource, timeoutMs: request.timeoutMs, deny: request.deny, ctx: { ...ctx, env, progress: ctx.progress && ((stage: string) => ctx.progress!(`experiment: ${stage}`)) } }, maxExperiments: request.maxExperiments ?? 6 });
+      : await (await import("./run-experiments.ts")).runExperiments({ comparison, found, rebuilt, recorded, setup: { checkout, bun, source: checkoutSource, timeoutMs: request.timeoutMs, deny: request.deny, sandbox: request.sandbox, ctx: { ...ctx, env, progress: ctx.progress && ((stage: string) => ctx.progress!(`experiment: ${stage}`)) } }, maxExperiments: request.maxExperiments ?? 6 });
     const diffoscope = request.diffoscopePath ? await writeDiffoscope(request.diffoscopePath, comparison, originalPath ?? recorded.artifact.name, rebuilt.artifact.path) : null;
     timer.mark("explain");
 
@@ -181,10 +199,17 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
       diffoscope,
       notes: [...(install.lockfileMatches ? [] : [`the checkout's bun.lock is ${install.lockfileDigest ?? "absent"}, the attestation records ${recorded.internal.lockfileDigest ?? "none"}`]), ...(install.note ? [install.note] : [])],
       timings: { ...timer.laps, total: timer.total() },
+      sandbox: { recorded: sandboxView(sandboxOf(verified.verifiedStatement)), rebuilt: sandboxView(sandboxOf(rebuilt.statementValue)) },
     };
   } finally {
     if (!request.keep) removeInBackground(checkout.root);
   }
+}
+
+/** A bunseal statement always has a sandbox view (a missing record reads as kind none); the fallback is for the types. */
+function sandboxView(facts: ReturnType<typeof sandboxOf>): RecordedSandbox {
+  if (!facts) return { kind: "none", network: null, reads: null, reason: "no sandbox recorded" };
+  return { kind: facts.kind, network: facts.network, reads: facts.reads, ...(facts.reason ? { reason: facts.reason } : {}) };
 }
 
 function defaultArtifactPath(bundlePath: string): string | undefined {

@@ -13,6 +13,7 @@ import { BunsealError } from "../errors.ts";
 import type { Env } from "./child-env.ts";
 import { sandboxArgv, sandboxAvailability, workerCode } from "./bwrap.ts";
 import { hiddenPaths, ignoredEntries, isInside } from "./hidden-paths.ts";
+import { TURNED_OFF, UNSANDBOXED_WARNING, sandboxUnavailableError } from "./unavailable.ts";
 
 export interface SandboxRecord {
   /** "bubblewrap" when the build ran in namespaces that enforce this boundary; "none" when the machine could not */
@@ -41,7 +42,7 @@ export interface BoundaryInput {
   host: Env;
   /** a tracer to use instead of the best available one (tests, measurements) */
   tracer?: TracerKind;
-  /** no sandbox at all, by the caller's choice (measurements); recorded as such */
+  /** no sandbox at all, by the caller's choice (`--no-sandbox`, measurements); recorded as kind "none" with the reason TURNED_OFF */
   off?: boolean;
   /** files outside the project the build may read (another platform's base executable for `compile`) */
   readable?: readonly string[];
@@ -66,12 +67,14 @@ const BUNSEAL_ROOT = join(import.meta.dir, "..", "..");
 
 export async function planBoundary(input: BoundaryInput): Promise<Boundary> {
   const extras = expandExtras(input.projectDir, input.extra);
-  const available = input.off ? { reason: "the sandbox was turned off by the caller" } : await sandboxAvailability();
+  const available = input.off ? { reason: TURNED_OFF } : await sandboxAvailability();
   const code = [...workerCode(BUNSEAL_ROOT), ...(input.readable ?? [])];
   const toolchain = [...code, dirname(realpathSync(input.bunPath))];
   if (!available.bwrap) {
+    // fail closed: a build without its sandbox is only ever one that was asked for, and says so in its record
+    if (!input.off) throw sandboxUnavailableError(available);
     const scope = { root: input.projectDir, projectDir: input.projectDir, hidden: [], toolchain };
-    return { argv: [], record: { kind: "none", network: true, reads: "untraced", reason: available.reason }, reads: untraced, extras, scope, warnings: [`no sandbox: ${available.reason}`] };
+    return { argv: [], record: { kind: "none", network: true, reads: "untraced", reason: TURNED_OFF }, reads: untraced, extras, scope, warnings: [UNSANDBOXED_WARNING] };
   }
   // A check copy of the project sits outside its repository: there the copy itself is the root.
   const inRepo = input.repoRoot !== undefined && isInside(input.repoRoot, input.projectDir) && existsSync(join(input.repoRoot, ".git"));

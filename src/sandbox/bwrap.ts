@@ -57,6 +57,9 @@ export interface SandboxAvailability {
   bwrap?: string;
   /** why not, when it does not */
   reason?: string;
+  /** what the probe saw, for src/sandbox/unavailable.ts to name this machine's fix: no bwrap at all, or bwrap's own last words */
+  missing?: true;
+  stderr?: string;
 }
 
 let probed: Promise<SandboxAvailability> | undefined;
@@ -69,14 +72,14 @@ export function sandboxAvailability(): Promise<SandboxAvailability> {
 
 async function probe(): Promise<SandboxAvailability> {
   const bwrap = BWRAP_CANDIDATES.find((path) => existsSync(path));
-  if (!bwrap) return { reason: "bubblewrap is not installed (Debian package bubblewrap); the build ran without a sandbox" };
+  if (!bwrap) return { reason: "bubblewrap is not installed (Debian package bubblewrap)", missing: true };
   try {
     const proc = Bun.spawn([bwrap, "--ro-bind", "/", "/", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--die-with-parent", "/bin/true"], { stdin: "ignore", stdout: "ignore", stderr: "pipe", env: {} });
     const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
     if (code === 0) return { bwrap };
-    return { reason: `bubblewrap cannot create namespaces here (${stderr.trim().split("\n").at(-1) ?? `exit ${code}`}); the build ran without a sandbox` };
+    return { reason: `bubblewrap cannot create namespaces here (${stderr.trim().split("\n").at(-1) ?? `exit ${code}`})`, stderr: stderr.trim() };
   } catch (cause) {
-    return { reason: `bubblewrap could not be started (${(cause as Error).message}); the build ran without a sandbox` };
+    return { reason: `bubblewrap could not be started (${(cause as Error).message})`, stderr: (cause as Error).message };
   }
 }
 

@@ -30,6 +30,11 @@ export interface TraceMatch {
   pins: PinPlace[];
   /** the rebuilds `rebuild --store` recorded, oldest first: verdicts this bunseal reached, not signed statements */
   rebuilds: RebuildRecord[];
+  /**
+   * How the build's boundary was enforced, from the signed statement once it verified (null otherwise:
+   * an unsandboxed record fails with BUILD_UNSANDBOXED, which says so in verifyFailures)
+   */
+  sandbox: { kind: string; network: boolean | null; reads: string | null; reason?: string } | null;
 }
 
 export interface TraceReport {
@@ -66,7 +71,9 @@ export async function describe(store: Store, record: ArtifactRecord, trust?: Tru
   // loaded here: the verifier (zod, node:crypto) is most of a one-shot `trace --package`'s start-up, which never verifies
   const { verifyStored } = await import("../store/verify-stored.ts");
   const [verdict, pins, rebuilds] = await Promise.all([verifyStored(record, trust, { allowDirty: true }), store.pins({ digest: record.digest }), store.rebuildsOf(record.digest)]);
-  return { artifact: summarize(record), verifies: verdict.verified, verifyFailures: verdict.failures.map((f) => `${f.code}: ${f.message}`), pins: await places(store, pins), rebuilds };
+  const recorded = verdict.statement ? (await import("../verify/check-sandbox.ts")).sandboxOf(verdict.statement) : undefined;
+  const sandbox = recorded ? { kind: recorded.kind, network: recorded.network, reads: recorded.reads, ...(recorded.reason ? { reason: recorded.reason } : {}) } : null;
+  return { artifact: summarize(record), verifies: verdict.verified, verifyFailures: verdict.failures.map((f) => `${f.code}: ${f.message}`), pins: await places(store, pins), rebuilds, sandbox };
 }
 
 /** `newest`: the newest sequence of each (service, env) asked so far, shared by the matches of one answer */

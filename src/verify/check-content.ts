@@ -14,9 +14,12 @@ import type { StatementRules } from "./check-statement.ts";
 import { checkSubject } from "./check-subject.ts";
 import { checkExpectations, expectationsWithoutProvenance, type Expectations } from "./expectations.ts";
 import type { Finding } from "./finding.ts";
+import type { SandboxFacts } from "./check-sandbox.ts";
 
 export interface ContentResult {
   findings: Finding[];
+  /** the sandbox a bunseal statement records (src/verify/check-sandbox.ts) */
+  sandbox?: SandboxFacts;
   statement?: Statement<unknown>;
   provenance?: Statement<ProvenanceV1>;
   subjectName?: string;
@@ -39,7 +42,7 @@ export async function checkContent(bundle: Bundle, artifact: ArtifactTarget | un
   }
   const envelope = bundle.content.dsseEnvelope;
   // the statement schemas (in-toto, SLSA, bunseal's build type and config) are loaded only for a statement
-  const { checkStatement } = await import("./check-statement.ts");
+  const [{ checkStatement }, { checkSandbox, sandboxOf }] = await Promise.all([import("./check-statement.ts"), import("./check-sandbox.ts")]);
   const checked = checkStatement(envelope.payloadType, envelope.payload, rules.statement);
   const findings: Finding[] = [];
   let subjectName: string | undefined;
@@ -49,9 +52,10 @@ export async function checkContent(bundle: Bundle, artifact: ArtifactTarget | un
     subjectName = subject.name;
   }
   findings.push(...checked.findings);
-  if (checked.provenance) findings.push(...checkExpectations(checked.provenance, expected));
+  const sandbox = checked.provenance ? sandboxOf(checked.provenance) : undefined;
+  if (checked.provenance) findings.push(...checkExpectations(checked.provenance, expected), ...checkSandbox(sandbox, expected.allowUnsandboxed));
   else if (checked.statement) findings.push(...expectationsWithoutProvenance(expected, `a ${checked.statement.predicateType} statement`));
-  return { findings, statement: checked.statement, provenance: checked.provenance, subjectName };
+  return { findings, statement: checked.statement, provenance: checked.provenance, subjectName, ...(sandbox ? { sandbox } : {}) };
 }
 
 // protobuf-specs' HashAlgorithm enum, by number (bundle-schema.ts admits only these, so UNSPECIFIED never gets here)

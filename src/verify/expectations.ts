@@ -17,6 +17,8 @@ export interface Expectations {
   bunVersion?: string;
   /** accept an artifact built from a work tree with uncommitted changes (refused by default) */
   allowDirty?: boolean;
+  /** accept a bunseal build recorded without its sandbox (kind "none", or no record; refused by default: src/verify/check-sandbox.ts) */
+  allowUnsandboxed?: boolean;
 }
 
 export function checkExpectations(statement: Statement<ProvenanceV1>, expected: Expectations): Finding[] {

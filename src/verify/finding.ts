@@ -8,6 +8,9 @@ export type ReasonCode =
   | "SUBJECT_MISMATCH"
   | "STATEMENT_INVALID"
   | "EXPECTATION_FAILED"
+  // the record says the build ran without its sandbox, or with the network a policy forbids (src/verify/check-sandbox.ts)
+  | "BUILD_UNSANDBOXED"
+  | "BUILD_NETWORK"
   // keyless (Sigstore) verification: what @sigstore/verify found, named by the evidence that failed
   | "CERTIFICATE_INVALID"
   | "TLOG_INVALID"

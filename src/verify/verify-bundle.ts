@@ -79,6 +79,12 @@ export interface VerifyReport {
   statement?: Statement<ProvenanceV1>;
   /** the statement's predicateType, whatever it is (absent for a bare signature) */
   predicateType?: string;
+  /**
+   * How a bunseal build's boundary was enforced, as its record says: shown once a trusted
+   * signer vouched for the statement (so a BUILD_UNSANDBOXED failure can be explained),
+   * never from a statement nobody trusted signed. Absent for other build types.
+   */
+  build?: { sandbox: { kind: string; network: boolean | null; reads: string | null; reason?: string } };
 }
 
 export async function verifyBundle(request: VerifyRequest): Promise<VerifyReport & { verifiedStatement?: Verified<Statement<ProvenanceV1>>; verifiedPayload?: Verified<Statement<unknown>> }> {
@@ -138,6 +144,7 @@ export async function verifyBundle(request: VerifyRequest): Promise<VerifyReport
     failures,
     statement: checked.provenance,
     predicateType: checked.statement?.predicateType,
+    ...(checked.sandbox && signer ? { build: { sandbox: { kind: checked.sandbox.kind, network: checked.sandbox.network, reads: checked.sandbox.reads, ...(checked.sandbox.reason ? { reason: checked.sandbox.reason } : {}) } } } : {}),
     verifiedStatement: verified && checked.provenance ? (checked.provenance as Verified<Statement<ProvenanceV1>>) : undefined,
     // only for a caller that named the predicate type: the statement it alone will judge
     verifiedPayload: verified && request.predicateType && checked.statement ? (checked.statement as Verified<Statement<unknown>>) : undefined,

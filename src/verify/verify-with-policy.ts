@@ -20,7 +20,7 @@ export async function verifyWithPolicy(request: Omit<VerifyRequest, "keys" | "id
   const results: PolicyResult[] = final.statement ? evaluatePolicy(policy, final.statement, signer, now) : [];
   const failures: Finding[] = [...final.failures];
   if (!final.statement) failures.push({ code: "POLICY_FAILED", field: "predicate", message: "the bundle carries no SLSA provenance for the policy to judge", expected: "SLSA provenance", found: final.predicateType ?? "no statement" });
-  for (const r of results) if (!r.passed) failures.push({ code: "POLICY_FAILED", field: r.field ?? `policy.${r.rule}`, message: r.message, expected: r.expected, found: r.found });
+  for (const r of results) if (!r.passed) failures.push({ code: r.code ?? "POLICY_FAILED", field: r.field ?? `policy.${r.rule}`, message: r.message, expected: r.expected, found: r.found });
   return { ...final, verified: final.verified && failures.length === 0, failures, policy: { file: policy.file, results } };
 }
 
@@ -35,8 +35,9 @@ export async function verifyWithPolicySigners(request: Omit<VerifyRequest, "keys
   const bytes = request.bundleBytes ?? (await Bun.file(request.bundlePath).bytes());
   const { bundle } = await parseBundle(bytes, request.bundlePath);
   const certified = bundle.verificationMaterial.content.$case !== "publicKey";
-  // the policy's allowDirty rule decides about dirty builds, not the expectation
-  const base = { ...request, bundleBytes: bytes, expectations: { ...request.expectations, allowDirty: true } };
+  // the policy's allowDirty rule decides about dirty builds, not the expectation; its sandbox.allow about
+  // unsandboxed ones, and where it has none, the default refusal (BUILD_UNSANDBOXED) stands
+  const base = { ...request, bundleBytes: bytes, expectations: { ...request.expectations, allowDirty: true, allowUnsandboxed: policy.rules.sandbox?.allow !== undefined } };
   const anchors: Partial<VerifyRequest>[] = certified
     ? identities.map((i) => ({ identity: { identity: i.identity, identityRegexp: i.identityRegexpSource, issuer: i.issuer } }))
     : keys.length > 0

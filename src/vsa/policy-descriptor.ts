@@ -38,8 +38,9 @@ export function flagsPolicyDescriptor(flags: VerifyFlagsPolicy): NamedDigest {
     keys: flags.keys.map((k) => keyIdOf(k)).sort(),
     identity,
     trustedRoot: flags.trustedRootSha256 ? { sha256: flags.trustedRootSha256 } : null,
-    // every expectation, set or not: an absent one is recorded as not asked for, never left to be guessed
-    expectations: { commit: e.commit ?? null, sourceUri: e.sourceUri ?? null, service: e.service ?? null, schemaVersion: e.schemaVersion ?? null, bunVersion: e.bunVersion ?? null, allowDirty: e.allowDirty === true },
+    // every expectation, set or not: an absent one is recorded as not asked for, never left to be guessed.
+    // allowUnsandboxed false: the summary vouches that the build ran in its sandbox (verify refused kind "none")
+    expectations: { commit: e.commit ?? null, sourceUri: e.sourceUri ?? null, service: e.service ?? null, schemaVersion: e.schemaVersion ?? null, bunVersion: e.bunVersion ?? null, allowDirty: e.allowDirty === true, allowUnsandboxed: e.allowUnsandboxed === true },
   };
   const bytes = new TextEncoder().encode(canonicalJson(document));
   return { uri: VERIFY_FLAGS_POLICY_URI, sha256: sha256Hex(bytes), content: bytes, mediaType: "application/json" };

@@ -2,7 +2,7 @@
  * A policy's rules, applied to a Verification Summary rather than to
  * provenance. Pure. The signers rule is the policy's own; `vsa.verifierIds`
  * and `vsa.levels` judge the summary; a rule about how the artifact was built
- * (builders, refs, packages, ...) cannot be answered by a summary, which does
+ * (builders, refs, packages, the sandbox, ...) cannot be answered by a summary, which does
  * not record the build, so each one set fails closed rather than being
  * skipped. allowDirty is not evaluated: a summary's verifier already decided.
  */
@@ -12,7 +12,7 @@ import { signerRule } from "../policy/signers.ts";
 import { parseSlsaLevel } from "./schema.ts";
 
 /** the provenance rules, in evaluatePolicy's order */
-const PROVENANCE_RULES = ["builders", "sourceUris", "refs", "commits", "maxAge", "minBunVersion", "contracts", "forbiddenPackages", "installScriptsAllowed"] as const;
+const PROVENANCE_RULES = ["builders", "sourceUris", "refs", "commits", "maxAge", "minBunVersion", "contracts", "forbiddenPackages", "installScriptsAllowed", "sandbox"] as const;
 
 /** What the rules read from the summary; undefined where the predicate does not say (or is not what it should be). */
 export interface VsaFacts {

@@ -45,6 +45,9 @@ describe("check on GitHub Actions", () => {
     expect(markdown).toContain("The output depends on: **timezone**.");
     expect(markdown).toMatch(/\| timezone \| timezone \| \*\*differs\*\* \|/);
     expect(markdown).toMatch(/\| locale \| locale \| same \|/);
+    // how every build was enclosed, from the baseline's statement
+    expect(out.json().sandbox).toMatchObject({ kind: "bubblewrap", network: false });
+    expect(markdown).toMatch(/Every build ran in sandbox bubblewrap, network off, reads (fanotify|strace|untraced)\./);
     expect(markdown).toContain("<details><summary>changed <code>index.js</code>");
     expect(markdown).toContain("```diff");
     expect(out.stderr).toContain("::error title=bunseal check::NOT REPRODUCIBLE: the output depends on timezone");
@@ -76,6 +79,9 @@ describe("rebuild on GitHub Actions", () => {
     expect(markdown).toContain("### bunseal rebuild: NOT REPRODUCIBLE");
     expect(markdown).toContain(`| recorded | \`${report.artifact.recorded}\` |`);
     expect(markdown).toContain(`| rebuilt | \`${report.artifact.rebuilt}\` |`);
+    expect(report.sandbox.recorded).toMatchObject({ kind: "bubblewrap", network: false });
+    expect(report.sandbox.rebuilt).toMatchObject({ kind: "bubblewrap", network: false });
+    expect(markdown).toMatch(/\| sandbox \| recorded bubblewrap, network off, reads \w+; rebuilt bubblewrap, network off, reads \w+ \|/);
     expect(markdown).toContain("| cause | file | evidence | confirmed |");
     expect(markdown).toContain(`| ${report.causes[0].kind} |`);
     expect(markdown).toContain("<details><summary>changed <code>index.js</code>");

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { ProvenanceV1 } from "../../src/attest/slsa-provenance.ts";
 import type { Statement } from "../../src/attest/statement.ts";
 import { evaluatePolicy } from "../../src/policy/evaluate.ts";
-import { COMMIT, KEY_SIGNER, policy, REPO } from "./statements.ts";
+import { COMMIT, KEY_SIGNER, policy, REPO, statement } from "./statements.ts";
 
 const NOW = new Date("2026-01-02T00:00:00Z");
 
@@ -60,5 +60,33 @@ describe("provenance from another builder", () => {
       [false, "nothing recorded"],
       [false, "nothing recorded"],
     ]);
+  });
+});
+
+describe("the sandbox rule", () => {
+  test("provenance from another builder records no bunseal sandbox: a sandbox rule set fails closed, with its own reason codes", async () => {
+    const s = githubStatement([{ uri: `git+${REPO}@refs/tags/v1.2.0`, digest: { gitCommit: COMMIT } }]);
+    const results = evaluatePolicy(await policy({ sandbox: { allow: ["bubblewrap"], network: false }, allowDirty: true }), s, KEY_SIGNER, NOW);
+    expect(results.filter((r) => r.rule.startsWith("sandbox")).map((r) => [r.rule, r.passed, r.found, r.code])).toEqual([
+      ["sandbox.allow", false, "nothing recorded", "BUILD_UNSANDBOXED"],
+      ["sandbox.network", false, "nothing recorded", "BUILD_NETWORK"],
+    ]);
+  });
+
+  test("a bunseal statement: the recorded kind and network are judged; one made before the sandbox was recorded reads as kind none", async () => {
+    const p = await policy({ sandbox: { allow: ["bubblewrap"], network: false } });
+    const sandboxed = statement();
+    expect(evaluatePolicy(p, sandboxed, KEY_SIGNER, NOW).filter((r) => r.rule.startsWith("sandbox")).map((r) => [r.rule, r.passed, r.found])).toEqual([
+      ["sandbox.allow", true, "bubblewrap"],
+      ["sandbox.network", true, "false"],
+    ]);
+    const older = structuredClone(sandboxed);
+    delete (older.predicate.buildDefinition.internalParameters as Record<string, unknown>).sandbox;
+    const results = evaluatePolicy(p, older, KEY_SIGNER, NOW).filter((r) => r.rule.startsWith("sandbox"));
+    expect(results.map((r) => [r.rule, r.passed, r.found, r.code])).toEqual([
+      ["sandbox.allow", false, "none", "BUILD_UNSANDBOXED"],
+      ["sandbox.network", false, "nothing recorded", "BUILD_NETWORK"],
+    ]);
+    expect(results[0]!.message).toContain("the statement records no sandbox (made before bunseal recorded one)");
   });
 });

@@ -43,7 +43,7 @@ export function statement(options: StatementOptions = {}): ProvenanceStatement {
       template: null,
       source: { uri: `git+${REPO}@refs/heads/main`, commit: COMMIT, ref: "refs/heads/main", subdir: "", dirty: false, changedPaths: [], ...options.source },
     },
-    internalParameters: { bun: { version: options.bunVersion ?? "1.4.5", revision: "0".repeat(40) }, platform: "linux", arch: "x64", env: [], secrets: [], sourceDateEpoch: 0, lockfileDigest: `sha256:${HEX("d")}` },
+    internalParameters: { bun: { version: options.bunVersion ?? "1.4.5", revision: "0".repeat(40) }, platform: "linux", arch: "x64", env: [], secrets: [], sourceDateEpoch: 0, lockfileDigest: `sha256:${HEX("d")}`, sandbox: { kind: "bubblewrap", network: false, reads: "fanotify" } },
     inputs: [{ path: "src/index.ts", sha256: HEX("e"), size: 5, role: "module" }],
     packages: options.packages ?? [pkg("hono", "4.13.19"), pkg("zod", "4.6.7")],
     builder: { id: options.builderId ?? DEFAULT_BUILDER_ID, version: { bunseal: "0.1.0", bun: "1.4.5" } },

@@ -48,7 +48,7 @@ describe.each(STORE_BACKENDS)("console API on %s", (_name, makeStore) => {
     const [api, cli] = await Promise.all([get(`/api/trace/sha256:${built.digest}`), runCli(["trace", `sha256:${built.digest}`, "--store", spec, "--json"])]);
     expect(api.status).toBe(200);
     expect(api.body).toEqual(cli.json());
-    expect(api.body.matches[0]).toMatchObject({ verifies: true, pins: [{ env: "prod", sequence: 1, current: true }] });
+    expect(api.body.matches[0]).toMatchObject({ verifies: true, pins: [{ env: "prod", sequence: 1, current: true }], sandbox: { kind: "bubblewrap", network: false } });
   });
 
   test("/api/trace/<digest of a file inside> is trace --json of that file", async () => {

@@ -64,6 +64,9 @@ test("searching a digest shows the artifact: provenance, a fresh verification, w
   expect(new URL(page.url()).pathname).toBe("/search");
   expect(await page.$$eval("table.pins tbody tr", (rows) => rows.length)).toBe(2);
   expect(await page.$eval("table.shipped", (t) => (t as unknown as Shown).innerText)).toContain("4.13.19");
+  // how the build's boundary was enforced, from the signed statement that just verified
+  expect(await page.$eval("[data-sandbox]", (e) => e.getAttribute("data-sandbox"))).toBe("bubblewrap");
+  expect(text).toContain("network off, reads");
 });
 
 test("a dropped file is hashed in the browser and traced; nothing is uploaded", async () => {

@@ -28,6 +28,7 @@ const ExpectSchema = z.strictObject({
       schemaVersion: z.string().optional(),
       bunVersion: z.string().optional(),
       allowDirty: z.boolean().optional(),
+      allowUnsandboxed: z.boolean().optional(),
     })
     .optional(),
 });
@@ -63,9 +64,10 @@ async function loadCase(name: string): Promise<Case> {
 
 function cliArgs(c: Case): string[] {
   const args = ["verify", c.target, "--bundle", c.bundle, "--key", c.key, "--json"];
-  const { allowDirty, ...values } = c.expect.expectations ?? {};
+  const { allowDirty, allowUnsandboxed, ...values } = c.expect.expectations ?? {};
   for (const [name, value] of Object.entries(values)) if (value !== undefined) args.push(FLAGS[name as keyof typeof FLAGS], value);
   if (allowDirty) args.push("--allow-dirty");
+  if (allowUnsandboxed) args.push("--allow-unsandboxed");
   return args;
 }
 

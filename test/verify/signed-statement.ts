@@ -52,7 +52,7 @@ export async function artifactAndStatement(inputs: number): Promise<{ tar: Uint8
       template: null,
       source: { uri: "git+https://github.com/acme/large-service@refs/heads/main", commit: COMMIT, ref: "refs/heads/main", subdir: "", dirty: false, changedPaths: [] },
     },
-    internalParameters: { bun: { version: "1.4.5", revision: "0".repeat(40) }, platform: "linux", arch: "x64", env: [], secrets: [], sourceDateEpoch: EPOCH, lockfileDigest: null },
+    internalParameters: { bun: { version: "1.4.5", revision: "0".repeat(40) }, platform: "linux", arch: "x64", env: [], secrets: [], sourceDateEpoch: EPOCH, lockfileDigest: null, sandbox: { kind: "bubblewrap", network: false, reads: "fanotify" } },
     // the paths bench/gen-large-project.ts writes, so the statement is the size a real build of that many modules makes
     inputs: Array.from({ length: inputs }, (_, i) => ({
       path: i === 0 ? "src/index.ts" : `src/features/group-${Math.floor(i / 100)}/module-${i}.ts`,

@@ -142,6 +142,13 @@ test("--policy: a provenance rule cannot be met by a summary, which does not rec
   expect(result.json().failures).toMatchObject([{ code: "POLICY_FAILED", field: "predicateType", found: "a verification summary" }]);
 });
 
+test("--policy: a sandbox rule cannot be met by a summary, which does not record how the build was enclosed (fails closed)", async () => {
+  const path = await policy({ signers: [{ publicKey: f.verifierKey.pub }], sandbox: { allow: ["bubblewrap"], network: false } });
+  const result = await verifyVsa(passed, "--policy", path);
+  expect(result.exitCode).toBe(1);
+  expect(result.json().failures).toMatchObject([{ code: "POLICY_FAILED", field: "predicateType", found: "a verification summary", message: expect.stringContaining("sandbox: a verification summary does not record how the artifact was built") }]);
+});
+
 test("--policy with a vsa rule: provenance is not accepted in place of a verifier's summary", async () => {
   const path = await policy({ signers: [{ publicKey: f.buildKey.pub }], vsa: { levels: ["SLSA_BUILD_LEVEL_1"] } });
   const result = await runCli(["verify", f.artifact, "--policy", path, "--json"]);

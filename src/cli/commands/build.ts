@@ -6,6 +6,8 @@ import type { Store } from "../../store/store.ts";
 import type { KeylessReceipt, KeylessSigner } from "../../sign/keyless-signer.ts";
 import { formatBytes, printJson, printLines } from "../output.ts";
 import { parseTimeout } from "../timeout-option.ts";
+import { warnUnsandboxed } from "../unsandboxed-warning.ts";
+import { sandboxText, type SandboxView } from "../sandbox-text.ts";
 import { commandProgress } from "../progress.ts";
 import { appendSummary, cell, onGitHubActions, writeOutputs } from "../github-actions.ts";
 import { describeSigner, trustFromFlags, trustOptions, type TrustFlags } from "../trust-flags.ts";
@@ -31,6 +33,8 @@ interface BuildFlags extends TrustFlags {
   timeout?: string;
   workspace?: boolean;
   sbom?: boolean;
+  /** false with --no-sandbox */
+  sandbox?: boolean;
   json?: boolean;
   quiet?: boolean;
 }
@@ -55,7 +59,8 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
       .option("--store [spec]", "record the artifact in the store (sqlite:PATH, a path, or postgres://…; default $BUNSEAL_STORE, else ~/.bunseal/store.db)")
       .option("--timeout <seconds>", "stop the build if it runs longer than this (default 900)")
       .option("--sbom", "also write a CycloneDX SBOM of the shipped packages (ARTIFACT.cdx.json) and sign it as an attestation (ARTIFACT.cdx.sigstore.json)")
-      .option("--workspace", "in a workspace root: build every package that has a bunseal config, dependencies first"),
+      .option("--workspace", "in a workspace root: build every package that has a bunseal config, dependencies first")
+      .option("--no-sandbox", "build without the sandbox where none can run (recorded as sandbox.kind \"none\"; verify refuses it unless --allow-unsandboxed)"),
     "the bundle --store records",
     "with --keyless, the identity it was just signed as",
   )
@@ -63,6 +68,9 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
     .option("--quiet", "no progress on stderr: neither the stage lines nor the updating line on a terminal (warnings still show)")
     .action(async (dir: string, flags: BuildFlags) => {
       checkSigningFlags(flags);
+      // whether this machine can sandbox is asked now, while the pipeline and the signer load: the build
+      // waits for the answer before anything of the project runs (src/sandbox/unavailable.ts)
+      if (flags.sandbox !== false) void import("../../sandbox/bwrap.ts").then((m) => m.sandboxAvailability());
       const timeoutMs = parseTimeout(flags.timeout);
       const [{ buildArtifact }, { defaultContext }] = await Promise.all([import("../../pipeline/build.ts"), import("../../context.ts")]);
       if (flags.store !== undefined && !flags.sign) {
@@ -101,7 +109,8 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
       }
       try {
         // the key file is named to the sandbox so that the build cannot read it wherever it lies
-        const request = { outDir: flags.out, allowDirty: flags.allowDirty, signer, builderId: flags.builderId, deny: key ? [key.path] : [], timeoutMs, sbom: flags.sbom };
+        const request = { outDir: flags.out, allowDirty: flags.allowDirty, signer, builderId: flags.builderId, deny: key ? [key.path] : [], timeoutMs, sbom: flags.sbom, sandbox: flags.sandbox === false ? (false as const) : undefined };
+        warnUnsandboxed(flags, true);
         const results = flags.workspace
           ? (await (await import("../../workspace/build-workspace.ts")).buildWorkspace({ ...request, rootDir: dir }, ctx)).builds
           : [await buildArtifact({ ...request, projectDir: dir }, ctx)];
@@ -159,12 +168,23 @@ function render(result: BuildOutcome, keyless: KeylessSigner | undefined, stored
       ...(result.sbom ? [`sbom       ${result.sbom.path} (${result.sbom.packages} shipped packages)${result.sbom.bundle ? `, attested in ${result.sbom.bundle.path}` : ""}`] : []),
       ...(keyless ? keylessLines(keyless.receipt) : []),
       `inputs     ${result.inputs} files, ${result.dependencies} locked packages`,
+      ...sandboxLine(result),
       ...(stored ? [`store      ${stored.location}${stored.signer ? `, signer ${describeSigner(stored.signer)}` : ""}`] : []),
       `time       ${result.timings.total} ms (bun build ${result.timings.bun} ms)`,
       "files",
       ...result.files.map((f) => `  ${f.path.padEnd(widest)}  ${f.digest.slice(0, 23)}…  ${formatBytes(f.size)}`),
     ]);
   }
+}
+
+/** How the build's boundary was enforced, as the statement records it. */
+function recordedSandbox(result: BuildOutcome): SandboxView | undefined {
+  return (result.statementValue.predicate.buildDefinition.internalParameters as { sandbox?: SandboxView }).sandbox;
+}
+
+function sandboxLine(result: BuildOutcome): string[] {
+  const sandbox = recordedSandbox(result);
+  return sandbox ? [`sandbox    ${sandboxText(sandbox)}`] : [];
 }
 
 /** One summary for the whole workspace: a line per package built, in the order built; `--json`: the single-build objects under `builds`. */
@@ -226,6 +246,7 @@ function reportToGitHub(result: BuildOutcome, keyless: KeylessSigner | undefined
   writeOutputs({ digest: result.artifact.digest, "artifact-path": result.artifact.path, "bundle-path": result.bundle?.path ?? result.statement?.path ?? "" });
   if (!onGitHubActions()) return;
   const signer = keyless ? `${keyless.receipt.identity ?? "?"} (keyless, ${keyless.receipt.issuer ?? "?"})` : result.bundle ? "key" : "unsigned";
+  const sandbox = recordedSandbox(result);
   appendSummary(
     [
       `### bunseal build: ${cell(result.service)}`,
@@ -238,6 +259,8 @@ function reportToGitHub(result: BuildOutcome, keyless: KeylessSigner | undefined
       `| Bun | ${result.bun} |`,
       `| inputs | ${result.inputs} files, ${result.dependencies} locked packages |`,
       `| signer | ${cell(signer)} |`,
+      // how the boundary was enforced, as signed: a build without its sandbox must not pass unsaid in the job's summary either
+      ...(sandbox ? [`| sandbox | ${cell(sandboxText(sandbox))}${sandbox.kind === "none" ? " — verify refuses it unless --allow-unsandboxed" : ""} |`] : []),
     ].join("\n"),
   );
 }

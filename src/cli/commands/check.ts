@@ -1,5 +1,7 @@
 import type { Command } from "commander";
 import { parseTimeout } from "../timeout-option.ts";
+import { warnUnsandboxed } from "../unsandboxed-warning.ts";
+import { sandboxText } from "../sandbox-text.ts";
 import { printJson, printLines } from "../output.ts";
 import { commandProgress } from "../progress.ts";
 import { annotateError, appendSummary, onGitHubActions } from "../github-actions.ts";
@@ -10,6 +12,8 @@ interface CheckFlags {
   timeout?: string;
   json?: boolean;
   quiet?: boolean;
+  /** false with --no-sandbox */
+  sandbox?: boolean;
 }
 
 export function registerCheck(program: Command, setExit: (code: number) => void): void {
@@ -20,9 +24,12 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
     .option("--runs <n>", "builds in the same environment, the first included (default 3)")
     .option("--vary <list>", "comma-separated variations to try (default: all this machine can run): build-path, file-order, clock, timezone, locale, umask, env, hostname, user, entrypoint-order")
     .option("--timeout <seconds>", "stop any one build that runs longer than this (default 900)")
+    .option("--no-sandbox", "build without the sandbox where none can run (each build recorded as sandbox.kind \"none\")")
     .option("--json", "print one JSON object")
     .option("--quiet", "no progress on stderr: neither the stage lines nor the updating line on a terminal (warnings still show)")
     .action(async (dir: string, flags: CheckFlags) => {
+      // asked now, while check loads: the answer is awaited before anything is copied or built
+      if (flags.sandbox !== false) void import("../../sandbox/bwrap.ts").then((m) => m.sandboxAvailability());
       const [{ checkProject }, { VARIATION_NAMES }, { defaultContext }, { BunsealError }] = await Promise.all([import("../../check/check.ts"), import("../../check/variations.ts"), import("../../context.ts"), import("../../errors.ts")]);
       const runs = flags.runs === undefined ? undefined : Number(flags.runs);
       if (runs !== undefined && (!Number.isInteger(runs) || runs < 2 || runs > 50)) {
@@ -35,7 +42,8 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
       }
       const progress = commandProgress(flags);
       const ctx = defaultContext(progress.context);
-      const report = await checkProject({ projectDir: dir, runs, vary: vary as never, timeoutMs: parseTimeout(flags.timeout) }, ctx).finally(() => progress.stop());
+      warnUnsandboxed(flags, false);
+      const report = await checkProject({ projectDir: dir, runs, vary: vary as never, timeoutMs: parseTimeout(flags.timeout), sandbox: flags.sandbox === false ? false : undefined }, ctx).finally(() => progress.stop());
       if (flags.json) printJson(report);
       else printLines(render(report));
       if (onGitHubActions()) {
@@ -58,6 +66,7 @@ function render(report: Awaited<ReturnType<typeof import("../../check/check.ts")
     lines.push(`  ${trial.failed ? "FAIL" : trial.identical ? "same" : "DIFF"}  ${trial.label}${trial.variations.length > 1 ? ` (${trial.variations.join(", ")})` : ""}`);
     if (trial.error) lines.push(...trial.error.message.trimEnd().split("\n").slice(0, 6).map((l) => `        ${l}`));
   }
+  lines.push(`  sandbox ${sandboxText(report.sandbox)} (every build)`);
   for (const u of report.unavailable) lines.push(`  skipped ${u.variation}: ${u.reason}`);
   if (report.causes.length > 0) {
     lines.push("causes");

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { printJson, printLines } from "../output.ts";
+import { sandboxText } from "../sandbox-text.ts";
 
 export function registerInspect(program: Command, setExit: (code: number) => void): void {
   program
@@ -26,6 +27,7 @@ export function registerInspect(program: Command, setExit: (code: number) => voi
                 `  source       ${p.sourceRepository ?? "-"}${p.ref ? ` @ ${p.ref}` : ""}`,
                 `  commit       ${p.commit ?? "-"}`,
                 `  workflow     ${p.workflow ?? "-"}`,
+                ...(p.sandbox ? [`  sandbox      ${sandboxText(p.sandbox)}`] : []),
                 ...p.subjects.slice(0, 5).map((s) => `  subject      ${s.name ?? "(unnamed)"} ${Object.entries(s.digest).map(([a, d]) => `${a}:${String(d).slice(0, 16)}…`).join(" ")}`),
               ]
             : ["  (no in-toto statement)"]),

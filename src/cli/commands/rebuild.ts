@@ -5,6 +5,8 @@ import { collect, printJson, printLines } from "../output.ts";
 import { commandProgress } from "../progress.ts";
 import { annotateError, appendSummary, onGitHubActions } from "../github-actions.ts";
 import { parseTimeout } from "../timeout-option.ts";
+import { warnUnsandboxed } from "../unsandboxed-warning.ts";
+import { sandboxText } from "../sandbox-text.ts";
 import { trustFromFlags, trustOptions, type TrustFlags } from "../trust-flags.ts";
 
 interface RebuildFlags extends TrustFlags {
@@ -20,6 +22,9 @@ interface RebuildFlags extends TrustFlags {
   json?: boolean;
   quiet?: boolean;
   store?: string | boolean;
+  /** false with --no-sandbox */
+  sandbox?: boolean;
+  allowUnsandboxed?: boolean;
 }
 
 export function registerRebuild(program: Command, setExit: (code: number) => void): void {
@@ -32,6 +37,8 @@ export function registerRebuild(program: Command, setExit: (code: number) => voi
       .option("--artifact <file>", "the original artifact, for a byte-level comparison (default: beside the bundle)")
       .option("--key <file>", "a public key trusted to have signed the original (repeatable); a private key given here signs a rebuild attestation when the artifact reproduces", collect, [])
       .option("--allow-dirty", "rebuild an artifact recorded as built from a dirty work tree")
+      .option("--allow-unsandboxed", "rebuild an artifact recorded as built without its sandbox (sandbox.kind \"none\", or no sandbox record)")
+      .option("--no-sandbox", "rebuild without the sandbox where none can run (recorded as sandbox.kind \"none\")")
       .option("--bun <path>", "build with this Bun binary instead of the recorded version")
       .option("--keep", "keep the temporary checkout and print where it is")
       .option("--diffoscope <file>", "also write a diffoscope-format JSON report")
@@ -43,6 +50,8 @@ export function registerRebuild(program: Command, setExit: (code: number) => voi
     .option("--quiet", "no progress on stderr: neither the stage lines nor the updating line on a terminal (warnings still show)")
     .option("--store [spec]", "record the verdict and its causes in the store, for trace (sqlite:PATH, a path, or postgres://…; default $BUNSEAL_STORE, else ~/.bunseal/store.db)")
     .action(async (bundlePath: string, flags: RebuildFlags) => {
+      // asked now, while the rebuild and the keys load: the answer is awaited before anything is cloned
+      if (flags.sandbox !== false) void import("../../sandbox/bwrap.ts").then((m) => m.sandboxAvailability());
       const [{ rebuildArtifact }, { defaultContext }, { splitKeys }] = await Promise.all([import("../../rebuild/rebuild.ts"), import("../../context.ts"), import("../keys.ts")]);
       const { trusted, signer, deny } = await splitKeys(flags.key);
       const trust = await trustFromFlags(flags, trusted);
@@ -51,10 +60,11 @@ export function registerRebuild(program: Command, setExit: (code: number) => voi
       const store = flags.store === undefined ? undefined : await (await import("../../store/open-store.ts")).openWritableStore(typeof flags.store === "string" ? flags.store : undefined);
       const progress = commandProgress(flags);
       const ctx = defaultContext(progress.context);
+      warnUnsandboxed(flags, true);
       let report: Awaited<ReturnType<typeof rebuildArtifact>>;
       try {
         report = await rebuildArtifact(
-          { bundlePath, artifactPath: flags.artifact, source: sourceFlag(flags.source), trust, signer, allowDirty: flags.allowDirty, bunPath: flags.bun, keep: flags.keep, diffoscopePath: flags.diffoscope, timeoutMs: parseTimeout(flags.timeout), deny, maxExperiments: parseCount(flags.maxExperiments) },
+          { bundlePath, artifactPath: flags.artifact, source: sourceFlag(flags.source), trust, signer, allowDirty: flags.allowDirty, bunPath: flags.bun, keep: flags.keep, diffoscopePath: flags.diffoscope, timeoutMs: parseTimeout(flags.timeout), deny, maxExperiments: parseCount(flags.maxExperiments), sandbox: flags.sandbox === false ? false : undefined, allowUnsandboxed: flags.allowUnsandboxed },
           ctx,
         ).finally(() => progress.stop());
         // recorded before anything is printed: a verdict the store refused fails the command, not silently
@@ -93,6 +103,7 @@ function render(report: Awaited<ReturnType<typeof import("../../rebuild/rebuild.
     ...head,
     `  source ${report.source.uri} @ ${report.source.commit.slice(0, 12)} (cloned from ${report.source.clonedFrom})`,
     `  Bun ${report.bun.used}${report.bun.used === report.bun.recorded ? "" : ` (recorded: ${report.bun.recorded})`}`,
+    `  sandbox ${sandboxText(report.sandbox.rebuilt)}${sandboxText(report.sandbox.recorded) === sandboxText(report.sandbox.rebuilt) ? "" : ` (recorded: ${sandboxText(report.sandbox.recorded)})`}`,
   ];
   if (report.source.checkout) lines.push(`  checkout kept at ${report.source.checkout}`);
   if (report.attestation) lines.push(`  rebuild attestation ${report.attestation.path}`);

@@ -3,6 +3,7 @@ import { printJson, printLines } from "../output.ts";
 import { storeOption, withStore } from "../store-option.ts";
 import { collect } from "../output.ts";
 import { describeSigner, trustFromFlags, trustOptions, type TrustFlags } from "../trust-flags.ts";
+import { sandboxText } from "../sandbox-text.ts";
 
 interface TraceFlags extends TrustFlags {
   key: string[];
@@ -105,6 +106,7 @@ function describeMatch(m: Awaited<ReturnType<typeof import("../../trace/trace.ts
     `${indent}  flags        ${JSON.stringify(a.featureFlags)}`,
     `${indent}  built        ${a.builtAt} by ${a.builderId}`,
     `${indent}  signed by    ${describeSigner(a.signer)}`,
+    ...(m.sandbox ? [`${indent}  sandbox      ${sandboxText(m.sandbox)}`] : []),
     `${indent}  verifies     ${m.verifies ? "yes" : "NO"} (under ${trust === "given" ? "the given trust" : "the signer the store recorded"})${m.verifies ? "" : `: ${m.verifyFailures.join("; ")}`}`,
   ];
   if (m.pins.length === 0) lines.push(`${indent}  pinned       nowhere`);

@@ -5,6 +5,7 @@ import type { Expectations } from "../../verify/expectations.ts";
 import type { VerifyReport } from "../../verify/verify-bundle.ts";
 import { collect, printJson, printLines } from "../output.ts";
 import { trustFromFlags } from "../trust-flags.ts";
+import { sandboxText } from "../sandbox-text.ts";
 import { CYCLONEDX_PREDICATE_TYPE } from "../../sbom/cyclonedx.ts";
 import { VSA_PREDICATE_TYPE } from "../../vsa/predicate-type.ts";
 import { annotateError, appendSummary, cell, onGitHubActions, writeOutputs } from "../github-actions.ts";
@@ -63,6 +64,7 @@ export function registerVerify(program: Command, setExit: (code: number) => void
     .option("--schema-version <v>", "expect this schemaVersion contract")
     .option("--bun-version <v>", "expect this Bun version")
     .option("--allow-dirty", "accept an artifact built from a work tree with uncommitted changes")
+    .option("--allow-unsandboxed", "accept an artifact built without its sandbox (sandbox.kind \"none\", or a record made before the sandbox was recorded)")
     .option("--vsa <file>", "write a Verification Summary Attestation (SLSA VSA v1, a signed Sigstore bundle) of a verification that passed")
     .option("--vsa-key <file>", "with --vsa: sign the summary with this PKCS#8 PEM private key (the verifier's key)")
     .option("--vsa-keyless", "with --vsa: sign the summary keylessly (Fulcio, Rekor), as build --keyless signs")
@@ -96,7 +98,7 @@ export function registerVerify(program: Command, setExit: (code: number) => void
       const trust = await trustFromFlags(flags, keys);
       const identity = trust?.kind === "identity" ? trust.identity : undefined;
       const policy = trust?.kind === "policy" ? trust.policy : undefined;
-      const expectations = { commit: flags.commit, sourceUri: flags.sourceUri, service: flags.service, schemaVersion: flags.schemaVersion, bunVersion: flags.bunVersion, allowDirty: flags.allowDirty };
+      const expectations = { commit: flags.commit, sourceUri: flags.sourceUri, service: flags.service, schemaVersion: flags.schemaVersion, bunVersion: flags.bunVersion, allowDirty: flags.allowDirty, allowUnsandboxed: flags.allowUnsandboxed };
       checkVsaFlags(flags, batch, target, bundlePath);
       // the summary's signer first: a bad key or a missing token fails now, before anything is verified
       const vsaSigner = flags.vsa !== undefined ? await summarySigner(flags) : undefined;
@@ -291,7 +293,13 @@ function render(report: VerifyReport & { verifiedStatement?: unknown }, json: bo
   // What an unverified statement claims is attacker-controlled: it is shown only once everything verified.
   const summary = statement && report.verified ? summarize(statement) : undefined;
   if (json) printJson({ ...rest, ...extra, provenance: summary ?? null });
-  else printLines([...(report.verified ? okLines(report, summary) : failedLines(report)), ...vsaLines(extra.vsaWritten)]);
+  else printLines([...(report.verified ? okLines(report, summary) : failedLines(report)), ...sandboxLines(report), ...vsaLines(extra.vsaWritten)]);
+}
+
+/** How the build's boundary was enforced, as its record says (shown once a trusted signer vouched for it). */
+function sandboxLines(report: VerifyReport): string[] {
+  const sandbox = report.build?.sandbox;
+  return sandbox ? [`  sandbox    ${sandboxText(sandbox)}`] : [];
 }
 
 function vsaLines(written: unknown): string[] {
@@ -334,7 +342,7 @@ function summarize(statement: NonNullable<VerifyReport["statement"]>) {
 }
 
 /** On GitHub Actions: `verified=true|false`, a summary line per artifact, and an annotation per failure. */
-function reportToGitHub(results: readonly { verified: boolean; artifact?: { path?: string; digest?: string } | null; failures: readonly { code: string; message: string }[] }[]): void {
+function reportToGitHub(results: readonly { verified: boolean; artifact?: { path?: string; digest?: string } | null; failures: readonly { code: string; message: string }[]; build?: VerifyReport["build"] }[]): void {
   const verified = results.every((r) => r.verified);
   // GitHub's step outputs, or GitLab's dotenv report: the same values
   writeOutputs({ verified: String(verified) });
@@ -346,7 +354,7 @@ function reportToGitHub(results: readonly { verified: boolean; artifact?: { path
       "",
       "| artifact | result |",
       "| --- | --- |",
-      ...results.map((r) => `| \`${cell(name(r))}\` | ${r.verified ? "verified" : cell(r.failures.map((f) => `${f.code}: ${f.message}`).join("; "))} |`),
+      ...results.map((r) => `| \`${cell(name(r))}\` | ${r.verified ? "verified" : cell(r.failures.map((f) => `${f.code}: ${f.message}`).join("; "))}${r.build ? `<br>sandbox: ${cell(sandboxText(r.build.sandbox))}` : ""} |`),
     ].join("\n"),
   );
   for (const r of results) for (const f of r.failures) annotateError(`bunseal verify: ${f.code}`, `${name(r)}: ${f.message}`);

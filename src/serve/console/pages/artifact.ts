@@ -34,8 +34,16 @@ function summary(m: TraceMatch): Node[] {
       ["Builder", mono(a.builderId)],
       ["Signer", signerText(a.signer)],
       ["Built", time(a.builtAt)],
+      ["Sandbox", sandbox(m.sandbox)],
     ]),
   ];
+}
+
+/** How the build's boundary was enforced, from the signed statement; shown only once it verifies (a build without its sandbox fails with BUILD_UNSANDBOXED, listed under Verification). */
+function sandbox(recorded: TraceMatch["sandbox"]): Child {
+  if (!recorded) return h("span", { class: "muted" }, "shown once the attestation verifies");
+  const network = recorded.network === null ? "network not recorded" : `network ${recorded.network ? "on" : "off"}`;
+  return h("span", { "data-sandbox": recorded.kind }, recorded.kind === "none" ? badge("no sandbox", "bad") : badge(recorded.kind, "ok"), ` ${network}, reads ${recorded.reads ?? "not recorded"}${recorded.reason ? ` (${recorded.reason})` : ""}`);
 }
 
 function verification(m: TraceMatch): Node[] {

@@ -18,6 +18,7 @@ import { scriptDrift } from "../init/script-drift.ts";
 import { planBuild, type BuildVariation } from "../build/plan.ts";
 import { runBuild, type BuildResult } from "../build/run-build.ts";
 import { findSecrets } from "../build/secrets.ts";
+import { measureTar } from "../build/measure-tar.ts";
 import { loadConfig } from "../config/load.ts";
 import { configBuilds } from "../config/schema.ts";
 import type { Context } from "../context.ts";
@@ -34,7 +35,7 @@ import { STATEMENT_TYPE_V1 } from "../attest/statement.ts";
 import type { Signer } from "../sign/signer.ts";
 import { checkWorkTree, readHead, type SourceInfo } from "../source/git.ts";
 import { currentBun, type BunRuntime } from "../runtime/bun-runtime.ts";
-import { renameIntoPlace, writeFileAtomic } from "../util/atomic-write.ts";
+import { writeFileAtomic } from "../util/atomic-write.ts";
 import { canonicalJson } from "../util/canonical-json.ts";
 import { VERSION } from "../version.ts";
 import { StageTimer } from "./stage-timer.ts";
@@ -92,7 +93,7 @@ export interface BuildOutcome {
   inputs: number;
   dependencies: number;
   bun: string;
-  /** wall time of each stage in ms; `bun` is Bun.build alone, inside `build` */
+  /** wall time of each stage in ms; `bun` is the sandboxed worker on bunseal's clock, from its start to the end of every process in it */
   timings: Record<Stage | "bun" | "total", number>;
   statementValue: ProvenanceStatement;
   /** what the user should know but that did not stop the build (no sandbox on this machine) */
@@ -174,14 +175,15 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     ctx.progress?.(`bun build: ${config.service}`);
     const tracing = boundary.reads.start();
     session = tracing;
-    const building = runBuild(plan, bun.path, { sandbox: boundary.argv, budgetMs: config.budgets.maxBuildMs, timeoutMs: request.timeoutMs, onSpawn: (pid) => tracing.follow(pid) });
+    const building = runBuild(plan, bun.path, { sandbox: boundary.argv, budgetMs: config.budgets.maxBuildMs, timeoutMs: request.timeoutMs, onSpawn: (pid) => tracing.follow(pid), tracer: boundary.reads.argv[0] });
     if (request.signer) preloadSigning();
     built = await building;
     timer.mark("build");
 
     // inputs: hashed here while the worker packs the outputs (hashing the
     // sources during the bundle instead was measured: on two cores it slows
-    // the bundler by as much as it saves)
+    // the bundler by as much as it saves); the metafile is the worker's claim,
+    // so its list is hashed here and the trace catches what it leaves out
     const known: KnownDigests = new Map(lock?.path === "bun.lock" ? [["bun.lock", { sha256: lock.sha256, size: lock.bytes.byteLength }]] : []);
     const virtual = new Map([["bunseal:bunseal:build-info", canonicalJson(plan.buildInfo)]]);
     ctx.progress?.("hashing inputs and attesting");
@@ -189,22 +191,27 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     timer.mark("inputs");
     const source = await workTree;
 
-    // checks: nothing is signed until the outputs pass the secret scan and the budgets
-    const packaged = await built.packed;
-    const tarBytes = await Bun.file(plan.tarPath).bytes();
-    findSecrets(packaged.files.map((f) => ({ path: f.path, data: tarBytes.subarray(f.offset, f.offset + f.size) })), config.secrets, ctx.env);
-    checkBudgets(config.budgets, { artifactBytes: packaged.tarSize, buildMs: built.durationMs });
+    // package: once the sandbox and every process in it are gone, the tar is read here, shown
+    // to be the deterministic tar bunseal writes, and every digest taken from it: the worker's
+    // word is not evidence, and nothing can write the tar any more
+    const sealed = await built.sealed;
+    const packaged = await measureTar(plan.tarPath, plan.sourceDateEpoch);
+
+    // checks: nothing is signed until the outputs pass the secret scan and the budgets (timed on this clock)
+    findSecrets(packaged.files.map((f) => ({ path: f.path, data: packaged.bytes.subarray(f.offset, f.offset + f.size) })), config.secrets, ctx.env);
+    checkBudgets(config.budgets, { artifactBytes: packaged.bytes.byteLength, buildMs: sealed.durationMs });
     const artifactName = `${config.service}-${source.commit.slice(0, 12)}${source.dirty ? "-dirty" : ""}.tar`;
     const artifactPath = join(outDir, artifactName);
     timer.mark("package");
 
     // attest
-    const { tarSha256, metafileSha256 } = await built.finished;
+    const { sha256: tarSha256 } = packaged;
+    const { metafileSha256 } = sealed;
     // reads: what the build opened that is not an input already, from the kernel's trace of the worker
     const opened = await tracing.finish(built.exited);
     const inputs = [...addReads(projectDir, modules, readInputs(opened, boundary.scope, new Set(modules.map((m) => m.path)))), ...compileBases.map(baseInput)];
     const statement = makeStatement({
-      artifact: { name: artifactName, sha256: tarSha256, size: packaged.tarSize },
+      artifact: { name: artifactName, sha256: tarSha256, size: packaged.bytes.byteLength },
       files: packaged.files,
       externalParameters: externalParameters(loaded, source),
       internalParameters: internalParameters(loaded, plan, lockfileDigest, bun, boundary.record),
@@ -215,7 +222,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
       startedOn,
       finishedOn: ctx.now(),
       metafileSha256,
-      buildDurationMs: built.durationMs,
+      buildDurationMs: sealed.durationMs,
     });
     const statementBytes = new TextEncoder().encode(canonicalJson(statement));
     // the record itself is published too: a secret in a define value, a flag or the template must not be signed into it
@@ -229,10 +236,13 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     const sbom = request.sbom ? await sbomAttestation(statement, artifactName, tarSha256, request.signer, `${artifactName}${bundle ? ".sigstore.json" : ".intoto.json"}`) : undefined;
     timer.mark("sign");
 
-    // write: the artifact first, its attestation last, so a reader never finds an attestation without its artifact
+    // write: the artifact first, its attestation last, so a reader never finds an attestation without its artifact;
+    // the artifact is the bytes that were hashed, not the worker's file, which a process the build left
+    // behind (where there was no sandbox to end it) could still write
     const bundlePath = bundle ? `${artifactPath}.sigstore.json` : null;
     const statementPath = bundle ? null : `${artifactPath}.intoto.json`;
-    await renameIntoPlace(plan.tarPath, artifactPath);
+    await writeFileAtomic(artifactPath, packaged.bytes);
+    await rm(plan.tarPath, { force: true });
     unregisterScratch(plan.tarPath);
     const sbomPath = sbom ? `${artifactPath}.cdx.json` : null;
     const sbomBundlePath = sbom?.bundle ? `${artifactPath}.cdx.sigstore.json` : null;
@@ -252,7 +262,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
       service: config.service,
       commit: source.commit,
       dirty: source.dirty,
-      artifact: { path: artifactPath, digest: `sha256:${tarSha256}`, size: packaged.tarSize },
+      artifact: { path: artifactPath, digest: `sha256:${tarSha256}`, size: packaged.bytes.byteLength },
       bundle: bundlePath ? { path: bundlePath } : null,
       statement: statementPath ? { path: statementPath } : null,
       ...(sbom ? { sbom: { path: sbomPath!, bundle: sbomBundlePath ? { path: sbomBundlePath } : null, packages: (sbom.document.components as unknown[]).length } } : {}),
@@ -260,7 +270,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
       inputs: inputs.length,
       dependencies: lock?.lockfile.packages.length ?? 0,
       bun: bun.version,
-      timings: { ...timer.laps, bun: Math.round(built.durationMs), total: timer.total() },
+      timings: { ...timer.laps, bun: Math.round(sealed.durationMs), total: timer.total() },
       statementValue: statement,
       warnings: [...scriptWarnings, ...boundary.warnings],
     };

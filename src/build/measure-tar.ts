@@ -1,0 +1,33 @@
+/**
+ * The artifact as bunseal's own process measures it, once the sandbox and
+ * everything it started are gone: the tar read once into memory, shown to be
+ * the deterministic tar packTar writes (src/artifact/tar-check.ts), and every
+ * digest taken here. The bytes kept are the ones written to the out folder,
+ * so nothing that could still write the worker's file (a process the build
+ * left behind where there was no sandbox) can change what was signed.
+ */
+import { readFile } from "node:fs/promises";
+import { readOwnTar } from "../artifact/tar-check.ts";
+import { BunsealError } from "../errors.ts";
+import { sha256HexAsync } from "../util/digest.ts";
+import type { PackagedFile } from "./worker-protocol.ts";
+
+export interface MeasuredTar {
+  bytes: Uint8Array;
+  sha256: string;
+  files: PackagedFile[];
+}
+
+export async function measureTar(tarPath: string, mtime: number): Promise<MeasuredTar> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(tarPath);
+  } catch (cause) {
+    throw new BunsealError("IO_FAILED", `could not read the tar the build wrote at ${tarPath}: ${(cause as Error).message}`, { file: tarPath, expected: "a readable file", cause });
+  }
+  const entries = await readOwnTar(bytes, mtime, tarPath);
+  // on the thread pool, all at once: the tar's digest and each file's
+  const [sha256, ...digests] = await Promise.all([sha256HexAsync(bytes), ...entries.map((e) => sha256HexAsync(e.data))]);
+  const files = entries.map((e, i) => ({ path: e.path, sha256: digests[i]!, size: e.data.byteLength, executable: e.executable, offset: e.offset }));
+  return { bytes, sha256: sha256!, files };
+}

@@ -7,7 +7,7 @@
  * read. Where there is no sandbox a process that left the tree cannot be
  * found; measure-tar.ts keeps the bytes it hashed for that case.
  */
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync, realpathSync } from "node:fs";
 
 interface Proc {
   pid: number;
@@ -62,6 +62,8 @@ const exeOf = (pid: number) => {
  * trace and exits once its tracees are gone). Returns what was killed.
  */
 export function killTree(root: number, spare?: string): Proc[] {
+  // /proc/<pid>/exe names the program by its real path
+  if (spare !== undefined) spare = realpathSync(spare);
   const killed: Proc[] = [];
   for (const proc of processTree(root)) {
     if (spare !== undefined && exeOf(proc.pid) === spare) continue;

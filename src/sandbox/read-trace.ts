@@ -36,37 +36,20 @@ export function traceArgv(strace: string, traceFile: string): string[] {
   return [strace, "-f", "-qq", "--seccomp-bpf", "-e", "trace=open,openat,openat2", "-e", "status=successful", "-xx", "-y", "-o", traceFile, "--"];
 }
 
-// `... O_RDONLY|O_CLOEXEC) = 5<\x2f...>` (open, openat) or `{flags=O_RDONLY|..., ...}, 24) = 5<...>` (openat2)
+// `... O_RDONLY|O_CLOEXEC) = 5<\x2f...>` (open, openat) or `{flags=O_RDONLY|..., ...}, 24) = 5<...>` (openat2).
+// With `-e status=successful` strace holds each call until it returns and prints it whole, so a
+// call is never split into `<unfinished ...>` and `<... resumed>` halves by another thread's.
 const OPENED = /(?:, |flags=)(O_[A-Z0-9_|]+)[^\n]*?= \d+<((?:\\x[0-9a-f]{2})+)>\s*$/;
-// With -f, a call another thread's line interrupts is written in two halves:
-// `PID openat(..., O_RDONLY|O_CLOEXEC <unfinished ...>` and later `PID <... openat resumed>) = 5<\x2f...>`.
-const UNFINISHED = /^(\d+) .*?(?:, |flags=)(O_[A-Z0-9_|]+)[^\n]*<unfinished \.\.\.>\s*$/;
-const RESUMED = /^(\d+) <\.\.\. open(?:at2?)? resumed>[^\n]*?= \d+<((?:\\x[0-9a-f]{2})+)>\s*$/;
 
 /** The regular files opened for reading (not folders, not write-only), absolute, each once, sorted. */
 export function parseTrace(text: string): string[] {
   const paths = new Set<string>();
-  /** the flags of each process's call left unfinished, until its result comes */
-  const pending = new Map<string, string>();
   for (const line of text.split("\n")) {
-    let match: RegExpExecArray | null;
-    let flagText: string | undefined;
-    let hexPath: string | undefined;
-    if ((match = UNFINISHED.exec(line))) {
-      pending.set(match[1]!, match[2]!);
-      continue;
-    } else if ((match = RESUMED.exec(line))) {
-      flagText = pending.get(match[1]!);
-      pending.delete(match[1]!);
-      hexPath = match[2]!;
-    } else if ((match = OPENED.exec(line))) {
-      flagText = match[1]!;
-      hexPath = match[2]!;
-    }
-    if (flagText === undefined || hexPath === undefined) continue;
-    const flags = flagText.split("|");
+    const match = OPENED.exec(line);
+    if (!match) continue;
+    const flags = match[1]!.split("|");
     if (flags.includes("O_DIRECTORY") || flags.includes("O_WRONLY") || flags.includes("O_PATH")) continue;
-    paths.add(unhex(hexPath));
+    paths.add(unhex(match[2]!));
   }
   return [...paths].sort();
 }

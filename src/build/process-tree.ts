@@ -32,7 +32,14 @@ function stat(pid: number): { ppid: number; started: string } | undefined {
 /** `root` and every live process below it, parents first. */
 export function processTree(root: number): Proc[] {
   const children = new Map<number, Proc[]>();
-  for (const name of readdirSync("/proc")) {
+  let names: string[];
+  try {
+    names = readdirSync("/proc");
+  } catch {
+    // no /proc (not Linux, where there is no sandbox either): the process itself, killed by pid
+    return [{ pid: root, started: "" }];
+  }
+  for (const name of names) {
     const pid = Number(name);
     if (!Number.isInteger(pid) || pid <= 0) continue;
     const info = stat(pid);
@@ -80,7 +87,8 @@ export function killTree(root: number, spare?: string): Proc[] {
 /** Settles once every one of `procs` is dead (gone, a zombie, or its pid reused), polling /proc. */
 export async function waitGone(procs: readonly Proc[], timeoutMs = 10_000): Promise<boolean> {
   const deadline = performance.now() + timeoutMs;
-  let alive = [...procs];
+  // without /proc there is nothing to poll: the caller has awaited the process's own exit
+  let alive = procs.filter((p) => p.started !== "");
   for (;;) {
     alive = alive.filter((p) => stat(p.pid)?.started === p.started);
     if (alive.length === 0) return true;

@@ -8,12 +8,22 @@
  * anything `packTar` would not have written.
  */
 import { BunsealError } from "../errors.ts";
-import { packTar } from "./tar-pack.ts";
 import { decodeHeader, isZeroBlock, TarDefect } from "./tar-header.ts";
 import { applyExtended, decodePax } from "./tar-extended.ts";
 import { MAX_EXTENDED_HEADER_BYTES } from "./tar-read.ts";
 
 const BLOCK = 512;
+
+/**
+ * The packer (tar-stream) is loaded when first needed, not with the CLI: the
+ * build stage starts loading it while the worker bundles (preloadTarCheck), when
+ * this process is otherwise idle.
+ */
+let packer: Promise<typeof import("./tar-pack.ts")> | undefined;
+const loadPacker = () => (packer ??= import("./tar-pack.ts"));
+export function preloadTarCheck(): void {
+  void loadPacker().catch(() => undefined);
+}
 
 export interface OwnTarEntry {
   path: string;
@@ -38,6 +48,7 @@ export async function readOwnTar(tar: Uint8Array, mtime: number, file: string): 
     if (error instanceof TarDefect) throw refuse(error.expected, error.found);
     throw error;
   }
+  const { packTar } = await loadPacker();
   const again = await packTar(entries, { mtime });
   if (!Buffer.from(again.buffer, again.byteOffset, again.byteLength).equals(tar)) {
     const at = firstDifference(again, tar);

@@ -8,6 +8,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { readOwnTar } from "../artifact/tar-check.ts";
+export { preloadTarCheck } from "../artifact/tar-check.ts";
 import { BunsealError } from "../errors.ts";
 import { sha256HexAsync } from "../util/digest.ts";
 import type { PackagedFile } from "./worker-protocol.ts";

@@ -99,7 +99,8 @@ export function runBuild(plan: BuildPlan, bunPath: string = process.execPath, op
   const output = Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   const exited = proc.exited.then(async (code) => {
     // without a sandbox a process the build left behind may hold the pipes open: its output is not waited for
-    const [stdout, stderr] = await Promise.race([output, Bun.sleep(1000).then(() => ["", ""])]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const [stdout, stderr] = await Promise.race([output, new Promise<string[]>((resolve) => (timer = setTimeout(() => resolve(["", ""]), 1000)))]).finally(() => clearTimeout(timer));
     return { code, text: (stderr || stdout).trimEnd().split("\n").slice(-12).join("\n") };
   });
   // The sandbox is ended from outside, every process in it: a macro can leave

@@ -18,7 +18,7 @@ import { scriptDrift } from "../init/script-drift.ts";
 import { planBuild, type BuildVariation } from "../build/plan.ts";
 import { runBuild, type BuildResult } from "../build/run-build.ts";
 import { findSecrets } from "../build/secrets.ts";
-import { measureTar } from "../build/measure-tar.ts";
+import { measureTar, preloadTarCheck } from "../build/measure-tar.ts";
 import { loadConfig } from "../config/load.ts";
 import { configBuilds } from "../config/schema.ts";
 import type { Context } from "../context.ts";
@@ -177,6 +177,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     session = tracing;
     const building = runBuild(plan, bun.path, { sandbox: boundary.argv, budgetMs: config.budgets.maxBuildMs, timeoutMs: request.timeoutMs, onSpawn: (pid) => tracing.follow(pid), tracer: boundary.reads.argv[0] });
     if (request.signer) preloadSigning();
+    preloadTarCheck();
     built = await building;
     timer.mark("build");
 

@@ -6,7 +6,8 @@
  * so nothing that could still write the worker's file (a process the build
  * left behind where there was no sandbox) can change what was signed.
  */
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
+import { DEFAULT_TAR_LIMITS } from "../artifact/tar-read.ts";
 import { readOwnTar } from "../artifact/tar-check.ts";
 export { preloadTarCheck } from "../artifact/tar-check.ts";
 import { BunsealError } from "../errors.ts";
@@ -19,11 +20,18 @@ export interface MeasuredTar {
   files: PackagedFile[];
 }
 
+/** The most bunseal reads back: every entry at the tar reader's limit, and room for the headers. */
+const MAX_TAR_BYTES = DEFAULT_TAR_LIMITS.maxTotalBytes + 64 * 1024 * 1024;
+
 export async function measureTar(tarPath: string, mtime: number): Promise<MeasuredTar> {
   let bytes: Uint8Array;
   try {
+    // the file's size is the build's to choose: a sparse file of terabytes is refused before it is read
+    const { size } = await stat(tarPath);
+    if (size > MAX_TAR_BYTES) throw new BunsealError("BUILD_FAILED", `the build worker's tar is ${size} bytes; expected at most ${MAX_TAR_BYTES}, nothing is signed`, { file: tarPath, expected: `at most ${MAX_TAR_BYTES} bytes`, found: `${size} bytes` });
     bytes = await readFile(tarPath);
   } catch (cause) {
+    if (cause instanceof BunsealError) throw cause;
     throw new BunsealError("IO_FAILED", `could not read the tar the build wrote at ${tarPath}: ${(cause as Error).message}`, { file: tarPath, expected: "a readable file", cause });
   }
   const entries = await readOwnTar(bytes, mtime, tarPath);

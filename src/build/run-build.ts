@@ -10,7 +10,7 @@
 import { BunsealError } from "../errors.ts";
 import type { BuildPlan } from "./plan.ts";
 import { killTree, waitGone } from "./process-tree.ts";
-import type { MetafileSummary, WorkerFinished, WorkerMessage } from "./worker-protocol.ts";
+import { workerMessageProblem, type MetafileSummary, type WorkerFinished, type WorkerMessage } from "./worker-protocol.ts";
 
 const WORKER = new URL("./worker.ts", import.meta.url).pathname;
 
@@ -31,8 +31,8 @@ export interface BuildResult {
   exited: Promise<number>;
 }
 
-/** One promise per message kind the worker sends, each settled once. */
-function mailbox() {
+/** One promise per message kind the worker sends, each settled once; anything else on the channel is a violation, kept. */
+function mailbox(onViolation: () => void) {
   const slots = new Map<string, { promise: Promise<WorkerMessage>; resolve: (m: WorkerMessage) => void }>();
   const slot = (kind: string) => {
     let entry = slots.get(kind);
@@ -45,13 +45,22 @@ function mailbox() {
     return entry;
   };
   const arrived: string[] = [];
+  let violation: string | undefined;
   return {
-    deliver(message: WorkerMessage) {
+    deliver(raw: unknown) {
+      const problem = workerMessageProblem(raw);
+      if (problem !== undefined) {
+        violation ??= problem;
+        onViolation();
+        return;
+      }
+      const message = raw as WorkerMessage;
       arrived.push(message.kind);
       // a failure answers whichever message was awaited next
       if (message.kind === "failed") for (const kind of ["built", "finished"]) slot(kind).resolve(message);
       else slot(message.kind).resolve(message);
     },
+    violation: () => violation,
     /** whether a message of kind `a` came before any of kind `b` */
     before: (a: string, b: string) => arrived.includes(a) && !arrived.slice(0, arrived.indexOf(a)).includes(b),
     next: (kind: "built" | "finished") => slot(kind).promise,
@@ -75,7 +84,8 @@ export interface RunOptions {
 export const DEFAULT_BUILD_TIMEOUT_MS = 15 * 60_000;
 
 export function runBuild(plan: BuildPlan, bunPath: string = process.execPath, options: RunOptions = {}): Promise<BuildResult> {
-  const mail = mailbox();
+  // a message that is none of bunseal's ends the build: only something other than bunseal's worker sends one
+  const mail = mailbox(() => end());
   const started = performance.now();
   // The environment is fixed when the process starts: macros do not see changes
   // a running process makes to process.env, so the plan's env is given here.
@@ -89,7 +99,7 @@ export function runBuild(plan: BuildPlan, bunPath: string = process.execPath, op
     stdout: "pipe",
     stderr: "pipe",
     serialization: "json",
-    ipc: (message: WorkerMessage) => mail.deliver(message),
+    ipc: (message: unknown) => mail.deliver(message),
   });
   let endedAt: number | undefined;
   const ended = proc.exited.then(() => (endedAt = performance.now()));
@@ -134,6 +144,8 @@ export function runBuild(plan: BuildPlan, bunPath: string = process.execPath, op
       mail.next(kind),
       exited.then(({ code, text }) => {
         if (stopped) throw stopped;
+        const violation = mail.violation();
+        if (violation !== undefined) throw new BunsealError("BUILD_FAILED", `the build worker sent a message that is not bunseal's (${violation}); a macro can speak on the worker's channel, so the build was ended and nothing is signed`, { expected: "the worker's messages", found: violation });
         // a "finished" before "built" is no worker of bunseal's: only a macro sends that
         if (mail.before("finished", "built")) throw new BunsealError("BUILD_FAILED", `the build worker said the tar was written before it reported the bundle; a macro can speak on the worker's channel, so the build was ended and nothing is signed`, { expected: "the bundle reported before the tar", found: "the tar reported first" });
         throw new BunsealError("BUN_FAILED", `the build process exited (status ${code}) before it reported "${kind}"; its output:\n${text}`);
@@ -150,6 +162,8 @@ export function runBuild(plan: BuildPlan, bunPath: string = process.execPath, op
     await ended;
     if (!(await waitGone(killed))) throw new BunsealError("BUILD_FAILED", "the build's processes did not end within 10 s of being killed; nothing is read from a sandbox that may still write", { expected: "every process of the sandbox ended" });
     if (stopped) throw stopped;
+    const violation = mail.violation();
+    if (violation !== undefined) throw new BunsealError("BUILD_FAILED", `the build worker sent a message that is not bunseal's (${violation}); a macro can speak on the worker's channel, so nothing is signed`, { expected: "the worker's messages", found: violation });
     return { durationMs: endedAt! - started, metafileSha256: message.metafileSha256 };
   });
   // observed by the caller only after a successful build

@@ -39,3 +39,30 @@ export interface WorkerFinished {
 }
 
 export type WorkerMessage = WorkerResult | WorkerFinished;
+
+const isStrings = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === "string");
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+
+/**
+ * What is wrong with a message from the worker's channel, or undefined when it
+ * has the shape of one of bunseal's. Anything in the worker's process can write
+ * there (a macro can), so the shape is checked before a field is used.
+ */
+export function workerMessageProblem(value: unknown): string | undefined {
+  if (!isObject(value)) return `${value === null ? "null" : typeof value}, not an object`;
+  switch (value.kind) {
+    case "built": {
+      const metafile = value.metafile;
+      if (typeof value.durationMs !== "number" || !isStrings(value.logs) || !isObject(metafile)) return "a built message without its durationMs, logs or metafile";
+      if (!isStrings(metafile.inputs) || !Array.isArray(metafile.relativeExternals) || !metafile.relativeExternals.every((e) => isObject(e) && typeof e.importer === "string" && typeof e.path === "string")) return "a metafile summary without its inputs or relativeExternals";
+      if ((metafile.entrypoints !== undefined && !isStrings(metafile.entrypoints)) || (metafile.plugins !== undefined && !isStrings(metafile.plugins))) return "a metafile summary whose entrypoints or plugins are not lists of strings";
+      return undefined;
+    }
+    case "failed":
+      return typeof value.durationMs === "number" && isStrings(value.logs) ? undefined : "a failed message without its durationMs or logs";
+    case "finished":
+      return typeof value.metafileSha256 === "string" && /^[0-9a-f]{64}$/.test(value.metafileSha256) ? undefined : "a finished message without a sha256 metafileSha256";
+    default:
+      return `a message of kind ${JSON.stringify(value.kind)}`;
+  }
+}

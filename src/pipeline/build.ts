@@ -19,6 +19,7 @@ import { planBuild, type BuildVariation } from "../build/plan.ts";
 import { runBuild, type BuildResult } from "../build/run-build.ts";
 import { findSecrets } from "../build/secrets.ts";
 import { measureTar, preloadTarCheck } from "../build/measure-tar.ts";
+import { checkMetafileClaim } from "../build/metafile-claim.ts";
 import { loadConfig } from "../config/load.ts";
 import { configBuilds } from "../config/schema.ts";
 import type { Context } from "../context.ts";
@@ -188,7 +189,9 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     const known: KnownDigests = new Map(lock?.path === "bun.lock" ? [["bun.lock", { sha256: lock.sha256, size: lock.bytes.byteLength }]] : []);
     const virtual = new Map([["bunseal:bunseal:build-info", canonicalJson(plan.buildInfo)]]);
     ctx.progress?.("hashing inputs and attesting");
-    const modules = collectInputs(projectDir, built.metafile, { known, virtual, extras: boundary.extras });
+    // every path the claim names lies where the build could see, or it is not read at all
+    const claimed = checkMetafileClaim(built.metafile, projectDir, boundary.record.kind === "none" ? (head.repoRoot ?? projectDir) : boundary.scope.root);
+    const modules = collectInputs(projectDir, claimed, { known, virtual, extras: boundary.extras });
     timer.mark("inputs");
     const source = await workTree;
 

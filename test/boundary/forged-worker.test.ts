@@ -47,37 +47,24 @@ const SEND = `import { readdirSync, readlinkSync, writeSync } from "node:fs";\nc
 /** A macro that finds the tar the worker writes (the one file bind-mounted writable) in /proc/self/mountinfo. */
 const FIND_TAR = `const tarPath = () => readFileSync("/proc/self/mountinfo", "utf8").split("\\n").map((line) => line.split(" ")[4]).find((p) => p !== undefined && p.endsWith(".tar.tmp"));\n`;
 
-describe("a forged packed message", () => {
-  test("rejects per-file digests a macro sent over the worker's IPC channel: an unrelated tar does not verify against the bundle", async () => {
+describe("forged messages on the worker's channel", () => {
+  test("rejects per-file digests a macro sent over the worker's IPC channel: nothing is signed for an unrelated tar to verify against", async () => {
     const evil = await packTar([{ path: "index.js", data: new TextEncoder().encode("steal();\n") }], { mtime: 0 });
-    const evilPath = join(scratch.path, "evil.tar");
-    writeFileSync(evilPath, evil);
-    // sent first, so it answers the parent's wait for "packed" before the worker's own message does
+    // the message the worker used to send with each file's digest, sent first so it would answer
+    // bunseal's wait before the worker's own did; bunseal takes digests from no message now
     const forged = { kind: "packed", package: { files: [{ path: "index.js", sha256: sha256(evil), size: 9, executable: false, offset: 512 }], tarSize: evil.byteLength } };
     await using repo = await hostileRepo({
       "src/macro.ts": `${SEND}export function probe(): string {\n  send(${JSON.stringify(forged)});\n  return "benign";\n}\n`,
       "src/index.ts": PRINT_PROBE,
     });
     const built = await runCli(["build", ".", "--key", key(), "--json"], { cwd: repo.path });
-    expect(built.exitCode).toBe(0);
-    const result = built.json();
-
-    // the subjects are the digests of the tar that was written, measured by bunseal
-    const tar = await Bun.file(result.artifact.path).bytes();
-    const outputs = await listTar(result.artifact.path);
-    expect(outputs.map((f) => f.path)).toEqual(["index.js"]);
-    const subjects = subjectsOf(statementOf(result.bundle.path));
-    expect(subjects).toEqual({ [result.artifact.path.split("/").at(-1)]: sha256(tar), "index.js": outputs[0]!.sha256 });
-    expect(Object.values(subjects)).not.toContain(sha256(evil));
-
-    const real = await runCli(["verify", result.artifact.path, "--bundle", result.bundle.path, "--key", pub()], { cwd: repo.path });
-    expect(real.exitCode).toBe(0);
-    const swapped = await runCli(["verify", evilPath, "--bundle", result.bundle.path, "--key", pub(), "--json"], { cwd: repo.path });
-    expect(swapped.exitCode).toBe(1);
-    expect(JSON.stringify(swapped.json())).toContain("SUBJECT_MISMATCH");
+    expect(built.exitCode).toBe(1);
+    expect(built.json().error.code).toBe("BUILD_FAILED");
+    expect(built.stderr).toContain(`the build worker sent a message that is not bunseal's (a message of kind "packed")`);
+    expect(leftIn(outDir(repo))).toEqual([]);
   });
 
-  test("rejects a finished message whose tar digest is not the tar's: nothing is signed", async () => {
+  test("rejects a finished message a macro sends before the bundle is done (naming a tar digest of its own): nothing is signed", async () => {
     await using repo = await hostileRepo({
       // the worker's own "finished" comes later and is ignored: the first of a kind is the one taken
       "src/macro.ts": `${SEND}export function probe(): string {\n  send({ kind: "finished", tarSha256: "${"ab".repeat(32)}", metafileSha256: "${"cd".repeat(32)}" });\n  return "benign";\n}\n`,
@@ -116,9 +103,43 @@ describe("a forged built message", () => {
       "src/index.ts": PRINT_PROBE,
     });
     const built = await buildArtifact({ projectDir: repo.path, tracer: "untraced" }, defaultContext());
+    // whatever the worker said, the subjects are the digests of the tar that was written
+    const tar = await Bun.file(built.artifact.path).bytes();
+    const outputs = await listTar(built.artifact.path);
+    expect(subjectsOf(built.statementValue)).toEqual({ [built.artifact.path.split("/").at(-1)!]: sha256(tar), "index.js": outputs[0]!.sha256 });
     const metrics = built.statementValue.predicate.runDetails.byproducts!.find((b) => b.name === "build-metrics")!.annotations as { buildDurationMs: number };
     expect(metrics.buildDurationMs).toBeGreaterThanOrEqual(1000);
     expect(built.timings.bun).toBeGreaterThanOrEqual(1000);
+  });
+});
+
+describe("a forged metafile", () => {
+  test("rejects a forged built message that names a host file outside the repository as an input: bunseal does not read and record it", async () => {
+    const outside = join(scratch.path, "host-secret.txt");
+    writeFileSync(outside, "host-only\n");
+    await using repo = await hostileRepo({
+      // the path as the metafile writes its keys: relative to the project
+      "src/macro.ts": `${SEND}import { relative } from "node:path";\nexport function probe(): string {\n  send({ kind: "built", durationMs: 5, metafile: { inputs: ["src/index.ts", relative(process.cwd(), ${JSON.stringify(outside)})], relativeExternals: [] }, logs: [] });\n  return "benign";\n}\n`,
+      "src/index.ts": PRINT_PROBE,
+    });
+    const built = await runCli(["build", ".", "--key", key(), "--json"], { cwd: repo.path });
+    expect(built.exitCode).toBe(1);
+    expect(built.json().error.code).toBe("BUILD_FAILED");
+    expect(built.stderr).toContain("outside the folder the build could see");
+    expect(built.stderr).toContain("host-secret.txt");
+    expect(leftIn(outDir(repo))).toEqual([]);
+  });
+
+  test("a message that is no message of bunseal's fails the build, and does not crash bunseal", async () => {
+    await using repo = await hostileRepo({
+      "src/macro.ts": `${SEND}export function probe(): string {\n  send(null);\n  return "benign";\n}\n`,
+      "src/index.ts": PRINT_PROBE,
+    });
+    const built = await runCli(["build", ".", "--key", key(), "--json"], { cwd: repo.path });
+    expect(built.exitCode).toBe(1);
+    expect(built.json().error.code).toBe("BUILD_FAILED");
+    expect(built.stderr).toContain("the build worker sent a message that is not bunseal's");
+    expect(leftIn(outDir(repo))).toEqual([]);
   });
 });
 

@@ -36,7 +36,7 @@ import { STATEMENT_TYPE_V1 } from "../attest/statement.ts";
 import type { Signer } from "../sign/signer.ts";
 import { checkWorkTree, readHead, type SourceInfo } from "../source/git.ts";
 import { currentBun, type BunRuntime } from "../runtime/bun-runtime.ts";
-import { writeFileAtomic } from "../util/atomic-write.ts";
+import { renameIntoPlace, stageFile, writeFileAtomic } from "../util/atomic-write.ts";
 import { canonicalJson } from "../util/canonical-json.ts";
 import { VERSION } from "../version.ts";
 import { StageTimer } from "./stage-timer.ts";
@@ -148,6 +148,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
   });
   let built: BuildResult | undefined;
   let session: ReadSession | undefined;
+  let staged: Promise<string> | undefined;
   try {
     // boundary: what the build may see and write, decided in one place (src/sandbox); the
     // tar exists before the sandbox starts, since it is the one file shown writable there
@@ -206,6 +207,10 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     checkBudgets(config.budgets, { artifactBytes: packaged.bytes.byteLength, buildMs: sealed.durationMs });
     const artifactName = `${config.service}-${source.commit.slice(0, 12)}${source.dirty ? "-dirty" : ""}.tar`;
     const artifactPath = join(outDir, artifactName);
+    // the bytes that were hashed (not the worker's file, which a process the build left behind
+    // where there was no sandbox could still write) go to disk while the statement is made and signed
+    staged = stageFile(artifactPath, packaged.bytes).then((tmp) => (registerScratch(tmp), tmp));
+    staged.catch(() => undefined);
     timer.mark("package");
 
     // attest
@@ -240,12 +245,12 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     const sbom = request.sbom ? await sbomAttestation(statement, artifactName, tarSha256, request.signer, `${artifactName}${bundle ? ".sigstore.json" : ".intoto.json"}`) : undefined;
     timer.mark("sign");
 
-    // write: the artifact first, its attestation last, so a reader never finds an attestation without its artifact;
-    // the artifact is the bytes that were hashed, not the worker's file, which a process the build left
-    // behind (where there was no sandbox to end it) could still write
+    // write: the artifact first, its attestation last, so a reader never finds an attestation without its artifact
     const bundlePath = bundle ? `${artifactPath}.sigstore.json` : null;
     const statementPath = bundle ? null : `${artifactPath}.intoto.json`;
-    await writeFileAtomic(artifactPath, packaged.bytes);
+    const stagedPath = await staged;
+    await renameIntoPlace(stagedPath, artifactPath);
+    unregisterScratch(stagedPath);
     await rm(plan.tarPath, { force: true });
     unregisterScratch(plan.tarPath);
     const sbomPath = sbom ? `${artifactPath}.cdx.json` : null;
@@ -281,7 +286,9 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
   } catch (error) {
     // the packed tar is only ever renamed into place once attested; on any failure it goes
     await built?.stop();
-    await Promise.all([rm(plan.tarPath, { force: true }), session?.abandon()]);
+    const stagedPath = await staged?.catch(() => undefined);
+    if (stagedPath) unregisterScratch(stagedPath);
+    await Promise.all([rm(plan.tarPath, { force: true }), stagedPath && rm(stagedPath, { force: true }), session?.abandon()]);
     unregisterScratch(plan.tarPath);
     throw error;
   }

@@ -5,7 +5,8 @@
  * `packTar` makes of the files it holds. The check is the strictest there is:
  * the entries are read out and packed again, and the two must be equal byte
  * for byte, so no header field, padding, order or trailing byte can carry
- * anything `packTar` would not have written.
+ * anything `packTar` would not have written. Each file's data is compared by
+ * identity, not copied: packTar hands back the very view it was given.
  */
 import { BunsealError } from "../errors.ts";
 import { decodeHeader, isZeroBlock, TarDefect } from "./tar-header.ts";
@@ -48,12 +49,19 @@ export async function readOwnTar(tar: Uint8Array, mtime: number, file: string): 
     if (error instanceof TarDefect) throw refuse(error.expected, error.found);
     throw error;
   }
-  const { packTar } = await loadPacker();
-  const again = await packTar(entries, { mtime });
-  if (!Buffer.from(again.buffer, again.byteOffset, again.byteLength).equals(tar)) {
-    const at = firstDifference(again, tar);
-    throw refuse(`the ${again.byteLength} bytes packTar makes of its ${entries.length} file(s)`, `${tar.byteLength} bytes that differ from byte ${at}`);
+  const { packChunks } = await loadPacker();
+  const view = Buffer.from(tar.buffer, tar.byteOffset, tar.byteLength);
+  let at = 0;
+  for await (const chunk of packChunks(entries, { mtime })) {
+    // a file's data comes back as the view into `tar` it was given: the same bytes, nothing to compare
+    const same = chunk.buffer === tar.buffer && chunk.byteOffset === tar.byteOffset + at && at + chunk.byteLength <= tar.byteLength;
+    if (!same && !view.subarray(at, at + chunk.byteLength).equals(chunk)) {
+      const differs = at + firstDifference(chunk, tar.subarray(at, at + chunk.byteLength));
+      throw refuse(`the bytes packTar makes of its ${entries.length} file(s)`, `${tar.byteLength} bytes that differ from byte ${differs}`);
+    }
+    at += chunk.byteLength;
   }
+  if (at !== tar.byteLength) throw refuse(`the ${at} bytes packTar makes of its ${entries.length} file(s)`, `${tar.byteLength} bytes that differ from byte ${Math.min(at, tar.byteLength)}`);
   return entries;
 }
 

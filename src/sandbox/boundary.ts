@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, realpathSync, statSync } from "no
 import { tmpdir } from "node:os";
 import { dirname, join, relative, sep } from "node:path";
 import type { ReadScope } from "../inputs/read-inputs.ts";
-import { traceArgv, traceAvailability } from "./read-trace.ts";
+import { straceCanWrap, traceArgv, traceAvailability } from "./read-trace.ts";
 import { fanotifyTracer, fanotifyWorks, straceTracer, untraced, type ReadTracer, type TracerKind } from "./read-tracer.ts";
 import { BunsealError } from "../errors.ts";
 import type { Env } from "./child-env.ts";
@@ -80,7 +80,7 @@ export async function planBoundary(input: BoundaryInput): Promise<Boundary> {
   const ignored = inRepo ? await ignoredEntries(root, input.host) : [];
   const hidden = hiddenPaths(root, ignored, [...input.bunsealDirs, ...dotenvFiles(input.projectDir)]);
   const scope = { root, projectDir: input.projectDir, hidden: hidden.map((h) => h.path), toolchain };
-  const reads = await chooseTracer([root, ...extras.map((path) => join(input.projectDir, path))], input.tracer);
+  const reads = await chooseTracer([root, ...extras.map((path) => join(input.projectDir, path))], available.bwrap, input.tracer);
   const argv = sandboxArgv(available.bwrap, {
     root,
     rootFrom: input.rootFrom,
@@ -105,11 +105,11 @@ export async function planBoundary(input: BoundaryInput): Promise<Boundary> {
  */
 const traceFileFor = () => join(mkdtempSync(join(tmpdir(), "bunseal-reads-")), "reads");
 
-async function chooseTracer(roots: string[], wanted?: TracerKind): Promise<ReadTracer> {
+async function chooseTracer(roots: string[], bwrap: string, wanted?: TracerKind): Promise<ReadTracer> {
   if (wanted === "untraced") return untraced;
   if (wanted !== "strace" && fanotifyWorks(roots)) return fanotifyTracer(roots);
   const strace = await traceAvailability();
-  if (!strace) return untraced;
+  if (!strace || !straceCanWrap(bwrap, process.getuid?.() ?? -1)) return untraced;
   const traceFile = traceFileFor();
   return straceTracer(traceArgv(strace, traceFile), traceFile);
 }

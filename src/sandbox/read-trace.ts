@@ -7,7 +7,7 @@
  * file the sandbox shows them; this is how those reads reach the record even
  * though Bun's metafile never lists them.
  */
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 
 /** Absolute paths only: PATH is not trusted to name the tracer. */
 const STRACE_CANDIDATES = ["/usr/bin/strace", "/bin/strace"];
@@ -27,6 +27,16 @@ export function traceAvailability(): Promise<string | undefined> {
     }
   })();
   return probed;
+}
+
+/**
+ * Whether strace, wrapped around the sandbox, leaves bwrap able to make it: a
+ * setuid bwrap (where the kernel gives users no namespaces of their own) runs
+ * without its privilege under a tracer, and would fail every build. Then the
+ * build is untraced, and the record and a warning say so.
+ */
+export function straceCanWrap(bwrap: string, uid: number): boolean {
+  return uid === 0 || (statSync(bwrap).mode & 0o4000) === 0;
 }
 
 /** The command prefix that traces a program's opens (and its children's) into `traceFile`. */

@@ -9,6 +9,10 @@ import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { defaultContext } from "../../src/context.ts";
 import { buildArtifact } from "../../src/pipeline/build.ts";
 import { fanotifyWorks } from "../../src/sandbox/read-tracer.ts";
+import { straceCanWrap } from "../../src/sandbox/read-trace.ts";
+import { chmodSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { makeTempDir } from "../helpers/testdir.ts";
 import { hostileRepo, outputsOf } from "./hostile-repo.ts";
 
 setDefaultTimeout(30_000);
@@ -73,5 +77,19 @@ export function probe(): string {
       expect(index).toContain("nested-refused");
       expect(read).toBeUndefined();
     }
+  });
+});
+
+describe("strace around the sandbox", () => {
+  test("is not used around a setuid bwrap for a user: under a tracer the kernel drops its privilege, and every build would fail", async () => {
+    await using dir = await makeTempDir("bunseal-bwrap-");
+    const bwrap = join(dir.path, "bwrap");
+    writeFileSync(bwrap, "");
+    chmodSync(bwrap, 0o755);
+    expect(straceCanWrap(bwrap, 1000)).toBe(true);
+    chmodSync(bwrap, 0o4755);
+    expect(straceCanWrap(bwrap, 1000)).toBe(false);
+    // root needs no setuid bit to make namespaces
+    expect(straceCanWrap(bwrap, 0)).toBe(true);
   });
 });

@@ -144,8 +144,9 @@ describe("a forged metafile", () => {
 });
 
 describe("a process the build leaves behind", () => {
-  // it waits until the worker has written the tar, then appends to it: after the worker hashed it, before or after bunseal did
-  const LEAVE_APPENDER = `import { readFileSync } from "node:fs";\nimport { spawn } from "node:child_process";\n${FIND_TAR}export function probe(): string {\n  const tar = tarPath();\n  if (!tar) return "no-tar";\n  spawn("setsid", ["sh", "-c", \`while [ ! -s "\${tar}" ]; do sleep 0.05; done; sleep 1; printf 'appended-after-hashing' >> "\${tar}"\`], { detached: true, stdio: "ignore" }).unref();\n  return "left-a-child";\n}\n`;
+  // it opens the tar at once, waits until the worker has written it, and appends through that descriptor
+  // a second later: after the worker hashed it, before or after bunseal did, whatever name the file has by then
+  const LEAVE_APPENDER = `import { readFileSync } from "node:fs";\nimport { spawn } from "node:child_process";\n${FIND_TAR}export function probe(): string {\n  const tar = tarPath();\n  if (!tar) return "no-tar";\n  spawn("setsid", ["sh", "-c", \`exec 3>>"\${tar}"; while [ ! -s /proc/$$/fd/3 ]; do sleep 0.05; done; sleep 1; printf 'appended-after-hashing' >&3\`], { detached: true, stdio: "ignore" }).unref();\n  return "left-a-child";\n}\n`;
 
   const expectIntact = async (artifact: string, bundle: string, cwd: string) => {
     // the child was ended with the sandbox: nothing landed after the hash
@@ -161,6 +162,18 @@ describe("a process the build leaves behind", () => {
     const built = await runCli(["build", ".", "--key", key(), "--json"], { cwd: repo.path });
     expect(built.exitCode).toBe(0);
     await expectIntact(built.json().artifact.path, built.json().bundle.path, repo.path);
+  });
+
+  test("without a sandbox to end, a child that escaped the worker's tree still cannot change the signed bytes", async () => {
+    // no mount to find it by: the tar is in the out folder, which nothing hides without a sandbox
+    const appender = LEAVE_APPENDER.replace(FIND_TAR, `const tarPath = () => { const dir = ".bunseal/out"; const name = readdirSync(dir).find((n) => n.endsWith(".tar.tmp")); return name && \`\${process.cwd()}/\${dir}/\${name}\`; };\n`).replace('import { readFileSync } from "node:fs";', 'import { readdirSync } from "node:fs";');
+    await using repo = await hostileRepo({ "src/macro.ts": appender, "src/index.ts": PRINT_PROBE });
+    const built = await buildArtifact({ projectDir: repo.path, sandbox: false, tracer: "untraced" }, defaultContext());
+    expect((await outputsOf(built.artifact.path)).get("index.js")).toContain("left-a-child");
+    await Bun.sleep(1500);
+    const tar = await Bun.file(built.artifact.path).bytes();
+    expect(`sha256:${sha256(tar)}`).toBe(built.artifact.digest);
+    expect(new TextDecoder().decode(tar)).not.toContain("appended-after-hashing");
   });
 
   test("a setsid child cannot append to the tar after it was hashed (strace, which waits for every traced process)", async () => {

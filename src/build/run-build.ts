@@ -70,7 +70,7 @@ function mailbox(onViolation: () => void) {
 export interface RunOptions {
   /** the command prefix that puts the worker in its sandbox (src/sandbox/boundary.ts); empty for none */
   sandbox?: readonly string[];
-  /** `budgets.maxBuildMs`: the worker is stopped when the bundle is not done by then */
+  /** `budgets.maxBuildMs`: the sandbox is ended when it has not ended by then (the clock is this process's, from spawn) */
   budgetMs?: number;
   /** the hard limit for the whole worker (`--timeout`) */
   timeoutMs?: number;

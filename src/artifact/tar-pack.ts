@@ -33,6 +33,18 @@ export interface PackOptions {
 const MAX_MTIME = 2 ** 31 - 1;
 
 export async function packTar(files: readonly ArtifactFile[], options: PackOptions): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of packChunks(files, options)) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * The tar packTar makes, piece by piece as tar-stream writes it: headers and
+ * padding, and each file's data as the very bytes it was given (not a copy), so
+ * a caller that compares a tar against it (src/artifact/tar-check.ts) need not
+ * copy tens of megabytes of data to check its headers.
+ */
+export async function* packChunks(files: readonly ArtifactFile[], options: PackOptions): AsyncGenerator<Uint8Array> {
   const { mtime } = options;
   if (!Number.isInteger(mtime) || mtime < 0 || mtime > MAX_MTIME) {
     throw new BunsealError("BUILD_FAILED", `expected SOURCE_DATE_EPOCH to be whole seconds from 0 to ${MAX_MTIME}, got ${mtime}`, {
@@ -65,10 +77,7 @@ export async function packTar(files: readonly ArtifactFile[], options: PackOptio
     );
   }
   pack.finalize();
-
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of pack) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+  for await (const chunk of pack) yield chunk as Buffer;
 }
 
 /**

@@ -1,31 +1,38 @@
 /**
  * Stage `build`: carry out a BuildPlan in a child Bun process with a
- * sanitised environment, and hand back what it produced, piece by piece as
- * the worker reports it (see worker.ts for the order).
+ * sanitised environment, in its sandbox. What the worker says (the metafile,
+ * that the tar is written) is a claim: the project's macros run in the worker
+ * and can send messages on its channel. What bunseal believes it measures
+ * here: the build's time, on this process's clock from spawn to the moment the
+ * sandbox and every process in it are dead, and that nothing in it runs on
+ * when the tar is read.
  */
 import { BunsealError } from "../errors.ts";
 import type { BuildPlan } from "./plan.ts";
-import type { MetafileSummary, PackageSummary, WorkerFinished, WorkerMessage } from "./worker-protocol.ts";
+import { killTree, waitGone } from "./process-tree.ts";
+import { workerMessageProblem, type MetafileSummary, type WorkerFinished, type WorkerMessage } from "./worker-protocol.ts";
 
 const WORKER = new URL("./worker.ts", import.meta.url).pathname;
 
 export interface BuildResult {
+  /** the worker's claim of what Bun.build read: each input is hashed by bunseal, and reads outside it are traced */
   metafile: MetafileSummary;
-  /** Bun.build alone, as timed inside the worker */
-  durationMs: number;
+  /** what Bun.build logged, as the worker tells it: for messages only */
   logs: string[];
-  /** the outputs as the worker packed them into plan.tarPath */
-  packed: Promise<PackageSummary>;
-  /** the tar's digest (once it is synced to disk) and the sorted metafile's */
-  finished: Promise<Omit<WorkerFinished, "kind">>;
+  /**
+   * Settles once the worker has said the tar is written and the sandbox is
+   * gone, every process in it dead: the build's duration on bunseal's clock
+   * (spawn to that moment) and the worker's digest of the sorted metafile.
+   */
+  sealed: Promise<{ durationMs: number; metafileSha256: string }>;
   /** ends the worker and waits for it, so nothing it writes can land after the caller has cleaned up */
   stop(): Promise<void>;
   /** settles when the worker (and its tracer) has exited, so that what they wrote is complete */
   exited: Promise<number>;
 }
 
-/** One promise per message kind the worker sends, each settled once. */
-function mailbox() {
+/** One promise per message kind the worker sends, each settled once; anything else on the channel is a violation, kept. */
+function mailbox(onViolation: () => void) {
   const slots = new Map<string, { promise: Promise<WorkerMessage>; resolve: (m: WorkerMessage) => void }>();
   const slot = (kind: string) => {
     let entry = slots.get(kind);
@@ -37,32 +44,49 @@ function mailbox() {
     }
     return entry;
   };
+  const arrived: string[] = [];
+  let violation: string | undefined;
   return {
-    deliver(message: WorkerMessage) {
+    deliver(raw: unknown) {
+      const problem = workerMessageProblem(raw);
+      if (problem !== undefined) {
+        violation ??= problem;
+        onViolation();
+        return;
+      }
+      const message = raw as WorkerMessage;
+      arrived.push(message.kind);
       // a failure answers whichever message was awaited next
-      if (message.kind === "failed") for (const kind of ["built", "packed", "finished"]) slot(kind).resolve(message);
+      if (message.kind === "failed") for (const kind of ["built", "finished"]) slot(kind).resolve(message);
       else slot(message.kind).resolve(message);
     },
-    next: (kind: "built" | "packed" | "finished") => slot(kind).promise,
+    violation: () => violation,
+    /** whether a message of kind `a` came before any of kind `b` */
+    before: (a: string, b: string) => arrived.includes(a) && !arrived.slice(0, arrived.indexOf(a)).includes(b),
+    next: (kind: "built" | "finished") => slot(kind).promise,
   };
 }
 
 export interface RunOptions {
   /** the command prefix that puts the worker in its sandbox (src/sandbox/boundary.ts); empty for none */
   sandbox?: readonly string[];
-  /** `budgets.maxBuildMs`: the worker is stopped when the bundle is not done by then */
+  /** `budgets.maxBuildMs`: the sandbox is ended when it has not ended by then (the clock is this process's, from spawn) */
   budgetMs?: number;
   /** the hard limit for the whole worker (`--timeout`) */
   timeoutMs?: number;
   /** told the worker's process id as soon as it is started (the read trace follows it) */
   onSpawn?: (pid: number) => void;
+  /** the program of a tracer wrapped around the sandbox (strace): spared when the sandbox is ended, so it writes out its trace */
+  tracer?: string;
 }
 
 /** The default hard limit of a build worker: long enough for any real bundle, short enough that a hung macro does not hold CI for hours. */
 export const DEFAULT_BUILD_TIMEOUT_MS = 15 * 60_000;
 
 export function runBuild(plan: BuildPlan, bunPath: string = process.execPath, options: RunOptions = {}): Promise<BuildResult> {
-  const mail = mailbox();
+  // a message that is none of bunseal's ends the build: only something other than bunseal's worker sends one
+  const mail = mailbox(() => end());
+  const started = performance.now();
   // The environment is fixed when the process starts: macros do not see changes
   // a running process makes to process.env, so the plan's env is given here.
   // --no-env-file: Bun would otherwise load the project's .env files into the
@@ -75,24 +99,35 @@ export function runBuild(plan: BuildPlan, bunPath: string = process.execPath, op
     stdout: "pipe",
     stderr: "pipe",
     serialization: "json",
-    ipc: (message: WorkerMessage) => mail.deliver(message),
+    ipc: (message: unknown) => mail.deliver(message),
   });
+  let endedAt: number | undefined;
+  const ended = proc.exited.then(() => (endedAt = performance.now()));
   options.onSpawn?.(proc.pid);
   proc.send(plan);
   // Drain the pipes as the worker runs: a macro that prints a lot must not stall the build.
   const output = Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   const exited = proc.exited.then(async (code) => {
-    const [stdout, stderr] = await output;
+    // without a sandbox a process the build left behind may hold the pipes open: its output is not waited for
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const [stdout, stderr] = await Promise.race([output, new Promise<string[]>((resolve) => (timer = setTimeout(() => resolve(["", ""]), 1000)))]).finally(() => clearTimeout(timer));
     return { code, text: (stderr || stdout).trimEnd().split("\n").slice(-12).join("\n") };
   });
-  // Limits are enforced by killing the worker, not by asking it: a macro in an
-  // endless loop never yields to a timer inside the worker.
+  // The sandbox is ended from outside, every process in it: a macro can leave
+  // one behind, and a process that runs on could write the tar after it is read.
+  let killed: ReturnType<typeof killTree> = [];
+  const end = () => {
+    killed = [...killed, ...killTree(proc.pid, options.tracer)];
+  };
+  // Limits are enforced by killing the sandbox, not by asking the worker: a macro in an
+  // endless loop never yields to a timer inside the worker, and a message that says the
+  // bundle is done is only what a macro may have sent. So both run until the sandbox exits.
   let stopped: BunsealError | undefined;
   const limit = (ms: number | undefined, error: () => BunsealError) => {
     if (ms === undefined) return undefined;
     return setTimeout(() => {
       stopped ??= error();
-      proc.kill("SIGKILL");
+      end();
     }, ms);
   };
   const budgetTimer = limit(options.budgetMs, () => new BunsealError("BUDGET_EXCEEDED", `the build is over its budget:\n  budgets.maxBuildMs: expected at most ${options.budgetMs} ms; the build was stopped at that time`, { field: "budgets.maxBuildMs", expected: `at most ${options.budgetMs} ms`, found: "still running, stopped" }));
@@ -102,11 +137,17 @@ export function runBuild(plan: BuildPlan, bunPath: string = process.execPath, op
     clearTimeout(budgetTimer);
     clearTimeout(hardTimer);
   });
-  const receive = <K extends "built" | "packed" | "finished">(kind: K): Promise<Extract<WorkerMessage, { kind: K }>> =>
+  // "the tar is written" (or "failed"): nothing more is wanted from the sandbox, so it ends now
+  void mail.next("finished").then(end);
+  const receive = <K extends "built" | "finished">(kind: K): Promise<Extract<WorkerMessage, { kind: K }>> =>
     Promise.race([
       mail.next(kind),
       exited.then(({ code, text }) => {
         if (stopped) throw stopped;
+        const violation = mail.violation();
+        if (violation !== undefined) throw new BunsealError("BUILD_FAILED", `the build worker sent a message that is not bunseal's (${violation}); a macro can speak on the worker's channel, so the build was ended and nothing is signed`, { expected: "the worker's messages", found: violation });
+        // a "finished" before "built" is no worker of bunseal's: only a macro sends that
+        if (mail.before("finished", "built")) throw new BunsealError("BUILD_FAILED", `the build worker said the tar was written before it reported the bundle; a macro can speak on the worker's channel, so the build was ended and nothing is signed`, { expected: "the bundle reported before the tar", found: "the tar reported first" });
         throw new BunsealError("BUN_FAILED", `the build process exited (status ${code}) before it reported "${kind}"; its output:\n${text}`);
       }),
     ]).then((message) => {
@@ -117,18 +158,20 @@ export function runBuild(plan: BuildPlan, bunPath: string = process.execPath, op
       return message as Extract<WorkerMessage, { kind: K }>;
     });
 
-  const packed = receive("packed").then((m) => m.package);
-  const finished = receive("finished").then(({ tarSha256, metafileSha256 }) => ({ tarSha256, metafileSha256 }));
-  // observed by the caller only after a successful build
-  packed.catch(() => undefined);
-  finished.catch(() => undefined);
-  const stop = async () => {
-    proc.kill("SIGKILL");
-    await proc.exited;
-  };
-  return receive("built").then((message) => {
-    // the bundle is done: the budget is about the bundle, the hard limit about the whole worker
-    clearTimeout(budgetTimer);
-    return { metafile: message.metafile, durationMs: message.durationMs, logs: message.logs, packed, finished, stop, exited: proc.exited };
+  const sealed = receive("finished").then(async (message: WorkerFinished) => {
+    await ended;
+    if (!(await waitGone(killed))) throw new BunsealError("BUILD_FAILED", "the build's processes did not end within 10 s of being killed; nothing is read from a sandbox that may still write", { expected: "every process of the sandbox ended" });
+    if (stopped) throw stopped;
+    const violation = mail.violation();
+    if (violation !== undefined) throw new BunsealError("BUILD_FAILED", `the build worker sent a message that is not bunseal's (${violation}); a macro can speak on the worker's channel, so nothing is signed`, { expected: "the worker's messages", found: violation });
+    return { durationMs: endedAt! - started, metafileSha256: message.metafileSha256 };
   });
+  // observed by the caller only after a successful build
+  sealed.catch(() => undefined);
+  const stop = async () => {
+    end();
+    await proc.exited;
+    await waitGone(killed);
+  };
+  return receive("built").then((message) => ({ metafile: message.metafile, logs: message.logs, sealed, stop, exited: proc.exited }));
 }

@@ -2,7 +2,8 @@
  * What the build worker sends back to bunseal over IPC. Only what bunseal
  * needs crosses the process boundary: the metafile of a large project is
  * megabytes, and the outputs tens of megabytes, so the worker packs the
- * outputs itself and reports digests, not bytes.
+ * outputs into a file itself. Every message is a claim, never evidence: the
+ * project's macros run in the worker and can send these too (issue #18).
  */
 export interface MetafileSummary {
   /** every key of the metafile's `inputs`, as Bun wrote them (relative to the project, or `namespace:path`) */
@@ -15,6 +16,7 @@ export interface MetafileSummary {
   plugins?: string[];
 }
 
+/** A file of the artifact, as bunseal measured it in the tar the worker wrote (src/build/measure-tar.ts). */
 export interface PackagedFile {
   /** POSIX path inside the artifact */
   path: string;
@@ -25,28 +27,42 @@ export interface PackagedFile {
   offset: number;
 }
 
-export interface PackageSummary {
-  files: PackagedFile[];
-  /** bytes of the tar, written (not yet synced) to the plan's tarPath */
-  tarSize: number;
-}
-
 export type WorkerResult =
   | { kind: "built"; durationMs: number; metafile: MetafileSummary; logs: string[] }
   /** `io`: the bundle was made, but writing the tar failed (a full or read-only disk), which is the machine's problem, not the build's */
   | { kind: "failed"; durationMs: number; logs: string[]; io?: boolean };
 
-/** Sent once the outputs are packed into the plan's tarPath (written, not yet synced). */
-export interface WorkerPacked {
-  kind: "packed";
-  package: PackageSummary;
-}
-
-/** Sent last, once the tar is hashed and synced to disk and the metafile is hashed. */
+/** Sent last, once the tar is written to the plan's tarPath: bunseal then ends the sandbox and reads the tar. */
 export interface WorkerFinished {
   kind: "finished";
-  tarSha256: string;
   metafileSha256: string;
 }
 
-export type WorkerMessage = WorkerResult | WorkerPacked | WorkerFinished;
+export type WorkerMessage = WorkerResult | WorkerFinished;
+
+const isStrings = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === "string");
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+
+/**
+ * What is wrong with a message from the worker's channel, or undefined when it
+ * has the shape of one of bunseal's. Anything in the worker's process can write
+ * there (a macro can), so the shape is checked before a field is used.
+ */
+export function workerMessageProblem(value: unknown): string | undefined {
+  if (!isObject(value)) return `${value === null ? "null" : typeof value}, not an object`;
+  switch (value.kind) {
+    case "built": {
+      const metafile = value.metafile;
+      if (typeof value.durationMs !== "number" || !isStrings(value.logs) || !isObject(metafile)) return "a built message without its durationMs, logs or metafile";
+      if (!isStrings(metafile.inputs) || !Array.isArray(metafile.relativeExternals) || !metafile.relativeExternals.every((e) => isObject(e) && typeof e.importer === "string" && typeof e.path === "string")) return "a metafile summary without its inputs or relativeExternals";
+      if ((metafile.entrypoints !== undefined && !isStrings(metafile.entrypoints)) || (metafile.plugins !== undefined && !isStrings(metafile.plugins))) return "a metafile summary whose entrypoints or plugins are not lists of strings";
+      return undefined;
+    }
+    case "failed":
+      return typeof value.durationMs === "number" && isStrings(value.logs) ? undefined : "a failed message without its durationMs or logs";
+    case "finished":
+      return typeof value.metafileSha256 === "string" && /^[0-9a-f]{64}$/.test(value.metafileSha256) ? undefined : "a finished message without a sha256 metafileSha256";
+    default:
+      return `a message of kind ${JSON.stringify(value.kind)}`;
+  }
+}

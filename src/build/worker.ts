@@ -8,8 +8,6 @@ import type { BunPlugin } from "bun";
 import type { BuildPlan, PlannedBuild } from "./plan.ts";
 import { sortedMetafileDigest } from "../inputs/metafile.ts";
 import { packOutputs } from "./pack-outputs.ts";
-import { syncFile } from "../util/atomic-write.ts";
-import { sha256HexAsync } from "../util/digest.ts";
 import { mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve, sep } from "node:path";
@@ -198,24 +196,19 @@ function formatLog(log: unknown): string {
 process.once("disconnect", () => process.exit(0));
 
 /**
- * Three messages, each as soon as its content is ready, so bunseal works on
- * one while the worker makes the next: what the build read (bunseal hashes
- * those inputs), where each output sits in the packed tar (bunseal scans them
- * for secrets), and the digests of the tar (synced to disk) and the metafile.
+ * Two messages, each as soon as its content is ready: what the build read
+ * (bunseal hashes those inputs meanwhile), then that the tar is written and
+ * the metafile's digest. Both are claims: a macro runs in this process and can
+ * send messages of its own, so bunseal times the build on its own clock, ends
+ * the sandbox, and reads and hashes the tar itself.
  */
 process.once("message", async (plan: BuildPlan) => {
   const { result, metafile, outputs } = await bundle(plan);
   await send(result);
   if (metafile && outputs) {
     try {
-      const packed = await packOutputs(outputs, plan.tarPath, plan.sourceDateEpoch);
-      await send({ kind: "packed", package: packed.summary });
-      // Three independent jobs at once: the tar's digest on the thread pool, its fsync in the kernel, the metafile's digest here.
-      const tarDigest = sha256HexAsync(packed.tar);
-      const synced = syncFile(plan.tarPath);
-      const metafileSha256 = sortedMetafileDigest(metafile);
-      const [tarSha256] = await Promise.all([tarDigest, synced]);
-      await send({ kind: "finished", tarSha256, metafileSha256 });
+      await packOutputs(outputs, plan.tarPath, plan.sourceDateEpoch);
+      await send({ kind: "finished", metafileSha256: sortedMetafileDigest(metafile) });
     } catch (error) {
       await send({ kind: "failed", durationMs: result.durationMs, logs: errorLogs(error), io: typeof (error as { code?: unknown }).code === "string" });
     }

@@ -18,6 +18,8 @@ import { scriptDrift } from "../init/script-drift.ts";
 import { planBuild, type BuildVariation } from "../build/plan.ts";
 import { runBuild, type BuildResult } from "../build/run-build.ts";
 import { findSecrets } from "../build/secrets.ts";
+import { measureTar, preloadTarCheck } from "../build/measure-tar.ts";
+import { checkMetafileClaim } from "../build/metafile-claim.ts";
 import { loadConfig } from "../config/load.ts";
 import { configBuilds } from "../config/schema.ts";
 import type { Context } from "../context.ts";
@@ -34,7 +36,7 @@ import { STATEMENT_TYPE_V1 } from "../attest/statement.ts";
 import type { Signer } from "../sign/signer.ts";
 import { checkWorkTree, readHead, type SourceInfo } from "../source/git.ts";
 import { currentBun, type BunRuntime } from "../runtime/bun-runtime.ts";
-import { renameIntoPlace, writeFileAtomic } from "../util/atomic-write.ts";
+import { renameIntoPlace, stageFile, writeFileAtomic } from "../util/atomic-write.ts";
 import { canonicalJson } from "../util/canonical-json.ts";
 import { VERSION } from "../version.ts";
 import { StageTimer } from "./stage-timer.ts";
@@ -93,7 +95,7 @@ export interface BuildOutcome {
   inputs: number;
   dependencies: number;
   bun: string;
-  /** wall time of each stage in ms; `bun` is Bun.build alone, inside `build` */
+  /** wall time of each stage in ms; `bun` is the sandboxed worker on bunseal's clock, from its start to the end of every process in it */
   timings: Record<Stage | "bun" | "total", number>;
   statementValue: ProvenanceStatement;
   /** what the user should know but that did not stop the build (the sandbox turned off) */
@@ -150,6 +152,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
   });
   let built: BuildResult | undefined;
   let session: ReadSession | undefined;
+  let staged: Promise<string> | undefined;
   try {
     // boundary: what the build may see and write, decided in one place (src/sandbox); the
     // tar exists before the sandbox starts, since it is the one file shown writable there
@@ -178,37 +181,50 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     ctx.progress?.(`bun build: ${config.service}`);
     const tracing = boundary.reads.start();
     session = tracing;
-    const building = runBuild(plan, bun.path, { sandbox: boundary.argv, budgetMs: config.budgets.maxBuildMs, timeoutMs: request.timeoutMs, onSpawn: (pid) => tracing.follow(pid) });
+    const building = runBuild(plan, bun.path, { sandbox: boundary.argv, budgetMs: config.budgets.maxBuildMs, timeoutMs: request.timeoutMs, onSpawn: (pid) => tracing.follow(pid), tracer: boundary.reads.argv[0] });
     if (request.signer) preloadSigning();
+    preloadTarCheck();
     built = await building;
     timer.mark("build");
 
     // inputs: hashed here while the worker packs the outputs (hashing the
     // sources during the bundle instead was measured: on two cores it slows
-    // the bundler by as much as it saves)
+    // the bundler by as much as it saves); the metafile is the worker's claim,
+    // so its list is hashed here and the trace catches what it leaves out
     const known: KnownDigests = new Map(lock?.path === "bun.lock" ? [["bun.lock", { sha256: lock.sha256, size: lock.bytes.byteLength }]] : []);
     const virtual = new Map([["bunseal:bunseal:build-info", canonicalJson(plan.buildInfo)]]);
     ctx.progress?.("hashing inputs and attesting");
-    const modules = collectInputs(projectDir, built.metafile, { known, virtual, extras: boundary.extras });
+    // every path the claim names lies where the build could see, or it is not read at all
+    const claimed = checkMetafileClaim(built.metafile, projectDir, boundary.record.kind === "none" ? (head.repoRoot ?? projectDir) : boundary.scope.root);
+    const modules = collectInputs(projectDir, claimed, { known, virtual, extras: boundary.extras });
     timer.mark("inputs");
     const source = await workTree;
 
-    // checks: nothing is signed until the outputs pass the secret scan and the budgets
-    const packaged = await built.packed;
-    const tarBytes = await Bun.file(plan.tarPath).bytes();
-    findSecrets(packaged.files.map((f) => ({ path: f.path, data: tarBytes.subarray(f.offset, f.offset + f.size) })), config.secrets, ctx.env);
-    checkBudgets(config.budgets, { artifactBytes: packaged.tarSize, buildMs: built.durationMs });
+    // package: once the sandbox and every process in it are gone, the tar is read here, shown
+    // to be the deterministic tar bunseal writes, and every digest taken from it: the worker's
+    // word is not evidence, and nothing can write the tar any more
+    const sealed = await built.sealed;
+    const packaged = await measureTar(plan.tarPath, plan.sourceDateEpoch);
+
+    // checks: nothing is signed until the outputs pass the secret scan and the budgets (timed on this clock)
+    findSecrets(packaged.files.map((f) => ({ path: f.path, data: packaged.bytes.subarray(f.offset, f.offset + f.size) })), config.secrets, ctx.env);
+    checkBudgets(config.budgets, { artifactBytes: packaged.bytes.byteLength, buildMs: sealed.durationMs });
     const artifactName = `${config.service}-${source.commit.slice(0, 12)}${source.dirty ? "-dirty" : ""}.tar`;
     const artifactPath = join(outDir, artifactName);
+    // the bytes that were hashed (not the worker's file, which a process the build left behind
+    // where there was no sandbox could still write) go to disk while the statement is made and signed
+    staged = stageFile(artifactPath, packaged.bytes).then((tmp) => (registerScratch(tmp), tmp));
+    staged.catch(() => undefined);
     timer.mark("package");
 
     // attest
-    const { tarSha256, metafileSha256 } = await built.finished;
+    const { sha256: tarSha256 } = packaged;
+    const { metafileSha256 } = sealed;
     // reads: what the build opened that is not an input already, from the kernel's trace of the worker
     const opened = await tracing.finish(built.exited);
     const inputs = [...addReads(projectDir, modules, readInputs(opened, boundary.scope, new Set(modules.map((m) => m.path)))), ...compileBases.map(baseInput)];
     const statement = makeStatement({
-      artifact: { name: artifactName, sha256: tarSha256, size: packaged.tarSize },
+      artifact: { name: artifactName, sha256: tarSha256, size: packaged.bytes.byteLength },
       files: packaged.files,
       externalParameters: externalParameters(loaded, source),
       internalParameters: internalParameters(loaded, plan, lockfileDigest, bun, boundary.record),
@@ -219,7 +235,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
       startedOn,
       finishedOn: ctx.now(),
       metafileSha256,
-      buildDurationMs: built.durationMs,
+      buildDurationMs: sealed.durationMs,
     });
     const statementBytes = new TextEncoder().encode(canonicalJson(statement));
     // the record itself is published too: a secret in a define value, a flag or the template must not be signed into it
@@ -236,7 +252,10 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     // write: the artifact first, its attestation last, so a reader never finds an attestation without its artifact
     const bundlePath = bundle ? `${artifactPath}.sigstore.json` : null;
     const statementPath = bundle ? null : `${artifactPath}.intoto.json`;
-    await renameIntoPlace(plan.tarPath, artifactPath);
+    const stagedPath = await staged;
+    await renameIntoPlace(stagedPath, artifactPath);
+    unregisterScratch(stagedPath);
+    await rm(plan.tarPath, { force: true });
     unregisterScratch(plan.tarPath);
     const sbomPath = sbom ? `${artifactPath}.cdx.json` : null;
     const sbomBundlePath = sbom?.bundle ? `${artifactPath}.cdx.sigstore.json` : null;
@@ -256,7 +275,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
       service: config.service,
       commit: source.commit,
       dirty: source.dirty,
-      artifact: { path: artifactPath, digest: `sha256:${tarSha256}`, size: packaged.tarSize },
+      artifact: { path: artifactPath, digest: `sha256:${tarSha256}`, size: packaged.bytes.byteLength },
       bundle: bundlePath ? { path: bundlePath } : null,
       statement: statementPath ? { path: statementPath } : null,
       ...(sbom ? { sbom: { path: sbomPath!, bundle: sbomBundlePath ? { path: sbomBundlePath } : null, packages: (sbom.document.components as unknown[]).length } } : {}),
@@ -264,14 +283,16 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
       inputs: inputs.length,
       dependencies: lock?.lockfile.packages.length ?? 0,
       bun: bun.version,
-      timings: { ...timer.laps, bun: Math.round(built.durationMs), total: timer.total() },
+      timings: { ...timer.laps, bun: Math.round(sealed.durationMs), total: timer.total() },
       statementValue: statement,
       warnings: [...scriptWarnings, ...boundary.warnings],
     };
   } catch (error) {
     // the packed tar is only ever renamed into place once attested; on any failure it goes
     await built?.stop();
-    await Promise.all([rm(plan.tarPath, { force: true }), session?.abandon()]);
+    const stagedPath = await staged?.catch(() => undefined);
+    if (stagedPath) unregisterScratch(stagedPath);
+    await Promise.all([rm(plan.tarPath, { force: true }), stagedPath && rm(stagedPath, { force: true }), session?.abandon()]);
     unregisterScratch(plan.tarPath);
     throw error;
   }

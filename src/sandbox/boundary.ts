@@ -4,10 +4,11 @@
  * that goes into the statement. The build stage carries it out (the argv
  * prefix); nothing else in bunseal widens or narrows it.
  */
-import { existsSync, readdirSync, realpathSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, realpathSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, relative, sep } from "node:path";
 import type { ReadScope } from "../inputs/read-inputs.ts";
-import { traceArgv, traceAvailability } from "./read-trace.ts";
+import { straceCanWrap, traceArgv, traceAvailability } from "./read-trace.ts";
 import { fanotifyTracer, fanotifyWorks, straceTracer, untraced, type ReadTracer, type TracerKind } from "./read-tracer.ts";
 import { BunsealError } from "../errors.ts";
 import type { Env } from "./child-env.ts";
@@ -82,33 +83,37 @@ export async function planBoundary(input: BoundaryInput): Promise<Boundary> {
   const ignored = inRepo ? await ignoredEntries(root, input.host) : [];
   const hidden = hiddenPaths(root, ignored, [...input.bunsealDirs, ...dotenvFiles(input.projectDir)]);
   const scope = { root, projectDir: input.projectDir, hidden: hidden.map((h) => h.path), toolchain };
-  const reads = await chooseTracer([root, ...extras.map((path) => join(input.projectDir, path))], input.tarPath, input.tracer);
+  const reads = await chooseTracer([root, ...extras.map((path) => join(input.projectDir, path))], available.bwrap, input.tracer);
   const argv = sandboxArgv(available.bwrap, {
     root,
     rootFrom: input.rootFrom,
     cwd: input.projectDir,
     hidden,
     reveal: extras.map((path) => join(input.projectDir, path)),
-    writable: reads.kind === "strace" ? [input.tarPath, traceFileFor(input.tarPath)] : [input.tarPath],
+    writable: [input.tarPath],
     deny: input.deny.filter((path) => existsSync(path)).map((path) => realpathSync(path)),
     bunPath: input.bunPath,
     code,
     network: input.network,
   });
   const warnings = reads.kind === "untraced" ? ["reads outside the metafile are not recorded: tracing them needs root (fanotify) or strace (Debian package strace)"] : [];
-  return { argv: [...argv, ...reads.argv], record: { kind: "bubblewrap", network: input.network, reads: reads.kind }, reads, extras, scope, warnings };
+  // a tracer wraps the sandbox from outside (strace -f follows bwrap and all below it), so what it writes is out of the build's reach
+  return { argv: [...reads.argv, ...argv], record: { kind: "bubblewrap", network: input.network, reads: reads.kind }, reads, extras, scope, warnings };
 }
 
-const traceFileFor = (tarPath: string) => `${tarPath}.reads`;
+/**
+ * Where strace writes: a folder of its own (0700) in this machine's temporary
+ * folder, which the sandbox does not show (it gets an empty /tmp), never beside
+ * the tar: a file the build can find and write is a record the build can empty.
+ */
+const traceFileFor = () => join(mkdtempSync(join(tmpdir(), "bunseal-reads-")), "reads");
 
-async function chooseTracer(roots: string[], tarPath: string, wanted?: TracerKind): Promise<ReadTracer> {
+async function chooseTracer(roots: string[], bwrap: string, wanted?: TracerKind): Promise<ReadTracer> {
   if (wanted === "untraced") return untraced;
   if (wanted !== "strace" && fanotifyWorks(roots)) return fanotifyTracer(roots);
   const strace = await traceAvailability();
-  if (!strace) return untraced;
-  // the trace is one more file the sandbox may write; it must exist before the sandbox starts
-  const traceFile = traceFileFor(tarPath);
-  writeFileSync(traceFile, "");
+  if (!strace || !straceCanWrap(bwrap, process.getuid?.() ?? -1)) return untraced;
+  const traceFile = traceFileFor();
   return straceTracer(traceArgv(strace, traceFile), traceFile);
 }
 

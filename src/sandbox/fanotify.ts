@@ -82,9 +82,10 @@ const cString = (text: string) => Buffer.from(`${text}\0`);
  * Starts watching every open on the file systems that hold `roots`, keeping
  * those under a root made by the build: processes in the mount namespace of
  * the process given to `follow` (the sandbox), found by descent the first
- * time. Opens by this machine's own processes (bunseal, git, an editor) and
- * by other sandboxes (another build of the same repository) are not the
- * build's. Undefined when fanotify cannot be used here.
+ * time, and processes below that one in namespaces of their own. Opens by
+ * this machine's own processes (bunseal, git, an editor) and by other
+ * sandboxes (another build of the same repository) are not the build's.
+ * Undefined when fanotify cannot be used here.
  */
 export function watchOpens(roots: readonly string[]): OpenWatch | undefined {
   const c = symbols();
@@ -121,15 +122,19 @@ export function watchOpens(roots: readonly string[]): OpenWatch | undefined {
   let buildPid: number | undefined;
   let buildNamespace: string | undefined;
   const outsiders = new Map<number, boolean>();
-  /** a process already gone is counted as the build's: a read too many is harmless, one too few is not */
+  /**
+   * A process already gone is counted as the build's: a read too many is harmless, one too few
+   * is not. A process below the build's own is the build's whatever namespace it made for itself
+   * (`unshare -Urm` needs no capability): judged by namespace alone, its reads were dropped.
+   */
   const judge = (pid: number): boolean => {
     if (pid === process.pid) return true;
     const ns = namespaceOf(pid);
     if (ns === undefined) return false;
     if (ns === hostNamespace) return true;
-    if (buildNamespace !== undefined) return ns !== buildNamespace;
+    if (buildNamespace !== undefined && ns === buildNamespace) return false;
     if (buildPid !== undefined && descendsFrom(pid, buildPid)) {
-      buildNamespace = ns;
+      buildNamespace ??= ns;
       return false;
     }
     return true;

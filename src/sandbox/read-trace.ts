@@ -1,12 +1,13 @@
 /**
- * Which files the build opened, from the kernel's point of view: the worker
+ * Which files the build opened, from the kernel's point of view: the sandbox
  * runs under strace (Debian's `strace`, with a seccomp filter so that only the
- * open calls stop the process), which writes every successful open with the
- * absolute path of what was opened. Macros, preloads and plugins can read any
+ * open calls stop the process), started outside it and following bwrap and
+ * every process below, which writes every successful open with the absolute
+ * path of what was opened. Macros, preloads and plugins can read any
  * file the sandbox shows them; this is how those reads reach the record even
  * though Bun's metafile never lists them.
  */
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 
 /** Absolute paths only: PATH is not trusted to name the tracer. */
 const STRACE_CANDIDATES = ["/usr/bin/strace", "/bin/strace"];
@@ -28,6 +29,16 @@ export function traceAvailability(): Promise<string | undefined> {
   return probed;
 }
 
+/**
+ * Whether strace, wrapped around the sandbox, leaves bwrap able to make it: a
+ * setuid bwrap (where the kernel gives users no namespaces of their own) runs
+ * without its privilege under a tracer, and would fail every build. Then the
+ * build is untraced, and the record and a warning say so.
+ */
+export function straceCanWrap(bwrap: string, uid: number): boolean {
+  return uid === 0 || (statSync(bwrap).mode & 0o4000) === 0;
+}
+
 /** The command prefix that traces a program's opens (and its children's) into `traceFile`. */
 export function traceArgv(strace: string, traceFile: string): string[] {
   // -xx: every string in hex, so no path can be misread whatever bytes it holds;
@@ -35,7 +46,9 @@ export function traceArgv(strace: string, traceFile: string): string[] {
   return [strace, "-f", "-qq", "--seccomp-bpf", "-e", "trace=open,openat,openat2", "-e", "status=successful", "-xx", "-y", "-o", traceFile, "--"];
 }
 
-// `... O_RDONLY|O_CLOEXEC) = 5<\x2f...>` (open, openat) or `{flags=O_RDONLY|..., ...}, 24) = 5<...>` (openat2)
+// `... O_RDONLY|O_CLOEXEC) = 5<\x2f...>` (open, openat) or `{flags=O_RDONLY|..., ...}, 24) = 5<...>` (openat2).
+// With `-e status=successful` strace holds each call until it returns and prints it whole, so a
+// call is never split into `<unfinished ...>` and `<... resumed>` halves by another thread's.
 const OPENED = /(?:, |flags=)(O_[A-Z0-9_|]+)[^\n]*?= \d+<((?:\\x[0-9a-f]{2})+)>\s*$/;
 
 /** The regular files opened for reading (not folders, not write-only), absolute, each once, sorted. */

@@ -1,10 +1,14 @@
 /**
  * How the build's reads are traced, chosen once per build: fanotify when
  * bunseal runs as root (the kernel reports each open, the build is not
- * slowed), else strace inside the sandbox (every open stops the build: correct
- * but slow), else not at all, and the record and a warning say so.
+ * slowed), else strace wrapped around the sandbox (every open stops the build:
+ * correct but slow), else not at all, and the record and a warning say so.
+ * Either way the record is kept out of the build's reach: fanotify's queue is
+ * read by bunseal, strace writes to a file no mount of the sandbox shows.
  */
 import { rm } from "node:fs/promises";
+import { dirname } from "node:path";
+import { registerScratch, unregisterScratch } from "../util/scratch-registry.ts";
 import { BunsealError } from "../errors.ts";
 import { watchOpens } from "./fanotify.ts";
 import { parseTrace } from "./read-trace.ts";
@@ -22,7 +26,7 @@ export interface ReadSession {
 
 export interface ReadTracer {
   kind: TracerKind;
-  /** command prefix to put inside the sandbox, before the worker (strace only) */
+  /** command prefix to put before the sandbox, outside it (strace only); its first word is the tracer's program */
   argv: string[];
   /** starts tracing; called right before the worker starts */
   start(): ReadSession;
@@ -69,21 +73,37 @@ export function fanotifyTracer(roots: readonly string[]): ReadTracer {
   };
 }
 
-/** strace writes to `traceFile`, which the sandbox shows writable (it exists before the build starts). */
+/**
+ * strace writes to `traceFile`, in a folder of its own outside every mount the
+ * sandbox shows; the folder goes with the trace. Paths in the trace are read
+ * through the sandbox's mounts, which show each file at its path on this machine.
+ */
 export function straceTracer(argv: string[], traceFile: string): ReadTracer {
+  const folder = dirname(traceFile);
   return {
     kind: "strace",
     argv,
     start() {
+      registerScratch(folder);
+      const forget = async () => {
+        await rm(folder, { recursive: true, force: true });
+        unregisterScratch(folder);
+      };
       return {
         follow: () => {},
         async finish(exited) {
           await exited;
-          const text = await Bun.file(traceFile).text();
-          await rm(traceFile, { force: true });
+          let text: string;
+          try {
+            text = await Bun.file(traceFile).text();
+          } catch (cause) {
+            throw new BunsealError("TRACE_INCOMPLETE", `strace left no trace of the build's reads at ${traceFile}; expected the file it was told to write`, { file: traceFile, expected: "strace's output", cause });
+          } finally {
+            await forget();
+          }
           return parseTrace(text);
         },
-        abandon: () => rm(traceFile, { force: true }),
+        abandon: forget,
       };
     },
   };

@@ -195,7 +195,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     const virtual = new Map([["bunseal:bunseal:build-info", canonicalJson(plan.buildInfo)]]);
     ctx.progress?.("hashing inputs and attesting");
     // every path the claim names lies where the build could see, or it is not read at all
-    const claimed = checkMetafileClaim(built.metafile, projectDir, boundary.record.kind === "none" ? (head.repoRoot ?? projectDir) : boundary.scope.root);
+    const claimed = checkMetafileClaim(built.metafile, projectDir, boundary.record.kind === "none" ? unsandboxedRoot(head.repoRoot, projectDir) : boundary.scope.root);
     const modules = collectInputs(projectDir, claimed, { known, virtual, extras: boundary.extras });
     timer.mark("inputs");
     const source = await workTree;
@@ -296,6 +296,14 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     unregisterScratch(plan.tarPath);
     throw error;
   }
+}
+
+/**
+ * What an unsandboxed build could be said to see: its repository, or the project
+ * itself when it lies outside it (check's copy of the project, whose source is the original's).
+ */
+function unsandboxedRoot(repoRoot: string | undefined, projectDir: string): string {
+  return repoRoot !== undefined && (projectDir === repoRoot || projectDir.startsWith(`${repoRoot}/`)) ? repoRoot : projectDir;
 }
 
 /** package.json as parsed JSON, or undefined (none, or not JSON: the config stage has said so already). */

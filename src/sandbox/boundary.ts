@@ -4,15 +4,15 @@
  * that goes into the statement. The build stage carries it out (the argv
  * prefix); nothing else in bunseal widens or narrows it.
  */
-import { existsSync, readdirSync, realpathSync, statSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, readdirSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import type { ReadScope } from "../inputs/read-inputs.ts";
 import { traceArgv, traceAvailability } from "./read-trace.ts";
 import { fanotifyTracer, fanotifyWorks, straceTracer, untraced, type ReadTracer, type TracerKind } from "./read-tracer.ts";
 import { BunsealError } from "../errors.ts";
 import type { Env } from "./child-env.ts";
-import { sandboxArgv, sandboxAvailability, workerCode } from "./bwrap.ts";
-import { hiddenPaths, ignoredEntries, isInside } from "./hidden-paths.ts";
+import { sandboxArgv, sandboxAvailability, sandboxIds, workerCode } from "./bwrap.ts";
+import { hardLinksIn, hiddenPaths, ignoredEntries, isInside } from "./hidden-paths.ts";
 
 export interface SandboxRecord {
   /** "bubblewrap" when the build ran in namespaces that enforce this boundary; "none" when the machine could not */
@@ -80,17 +80,22 @@ export async function planBoundary(input: BoundaryInput): Promise<Boundary> {
   const hidden = hiddenPaths(root, ignored, [...input.bunsealDirs, ...dotenvFiles(input.projectDir)]);
   const scope = { root, projectDir: input.projectDir, hidden: hidden.map((h) => h.path), toolchain };
   const reads = await chooseTracer([root, ...extras.map((path) => join(input.projectDir, path))], input.tarPath, input.tracer);
+  const writable = reads.kind === "strace" ? [input.tarPath, traceFileFor(input.tarPath)] : [input.tarPath];
+  giveToSandbox(writable);
+  const keys = input.deny.filter((path) => existsSync(path)).map((path) => realpathSync(path));
   const argv = sandboxArgv(available.bwrap, {
     root,
     rootFrom: input.rootFrom,
     cwd: input.projectDir,
     hidden,
     reveal: extras.map((path) => join(input.projectDir, path)),
-    writable: reads.kind === "strace" ? [input.tarPath, traceFileFor(input.tarPath)] : [input.tarPath],
-    deny: input.deny.filter((path) => existsSync(path)).map((path) => realpathSync(path)),
+    writable,
+    // a hard link to the key in the work tree is the key under another name
+    deny: [...keys, ...hardLinksIn(root, keys)],
     bunPath: input.bunPath,
     code,
     network: input.network,
+    tracerInside: reads.kind === "strace",
   });
   const warnings = reads.kind === "untraced" ? ["reads outside the metafile are not recorded: tracing them needs root (fanotify) or strace (Debian package strace)"] : [];
   return { argv: [...argv, ...reads.argv], record: { kind: "bubblewrap", network: input.network, reads: reads.kind }, reads, extras, scope, warnings };
@@ -117,8 +122,19 @@ async function chooseTracer(roots: string[], tarPath: string, wanted?: TracerKin
  */
 function dotenvFiles(projectDir: string): string[] {
   return readdirSync(projectDir, { withFileTypes: true })
-    .filter((entry) => /^\.env(?:\..+)?$/.test(entry.name) && entry.isFile())
+    .filter((entry) => /^\.env(?:\..+)?$/.test(entry.name) && (entry.isFile() || entry.isSymbolicLink()))
     .map((entry) => join(projectDir, entry.name));
+}
+
+/**
+ * As root the build runs as the sandbox's own uid (bwrap.ts), which must be
+ * able to write the files it is given: they are handed over to it, and the
+ * parent, root, still reads them whoever owns them.
+ */
+function giveToSandbox(paths: readonly string[]): void {
+  if (process.getuid?.() !== 0) return;
+  const { uid, gid } = sandboxIds();
+  for (const path of paths) chownSync(path, uid, gid);
 }
 
 /** Declared extra inputs: files only, inside the project, in a stable order. */

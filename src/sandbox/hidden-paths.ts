@@ -6,7 +6,7 @@
  * no hiding: they make the tree dirty, and a dirty tree is refused unless
  * `--allow-dirty` records them.
  */
-import { lstatSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { BunsealError } from "../errors.ts";
 import { exec, tail } from "../util/exec.ts";
@@ -18,11 +18,64 @@ export interface HiddenPath {
   kind: "dir" | "file";
 }
 
-/** Ignored entries under the repository root, folders collapsed (`--directory`), as git lists them. */
-export async function ignoredEntries(repoRoot: string, host: Env): Promise<string[]> {
+/**
+ * Ignored entries under the repository root, folders collapsed (`--directory`),
+ * as git lists them, and those of every checked-out submodule under it (git
+ * lists the top repository's only, and a submodule's `lib/.env` is as secret
+ * as the top one's), with each submodule's own `.git`.
+ */
+export async function ignoredEntries(repoRoot: string, host: Env, depth = 0): Promise<string[]> {
   const result = await exec(["git", "-c", "core.quotePath=false", "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"], { cwd: repoRoot, env: gitEnv(host), failCode: "GIT_FAILED" });
   if (result.exitCode !== 0) throw new BunsealError("GIT_FAILED", `git ls-files --ignored failed in ${repoRoot} (exit ${result.exitCode}):\n${tail(result.stderr)}`);
-  return result.stdout.split("\0").filter((entry) => entry !== "");
+  const entries = result.stdout.split("\0").filter((entry) => entry !== "");
+  if (depth >= MAX_SUBMODULE_DEPTH) return entries;
+  for (const submodule of await submodulesOf(repoRoot, host)) {
+    if (!existsSync(join(repoRoot, submodule, ".git"))) continue;
+    entries.push(`${submodule}/.git`);
+    for (const entry of await ignoredEntries(join(repoRoot, submodule), host, depth + 1)) entries.push(`${submodule}/${entry}`);
+  }
+  return entries;
+}
+
+/** Submodules within submodules, this deep: deeper ones are hidden by nothing but their own .gitignore, so the listing stops with an error instead. */
+const MAX_SUBMODULE_DEPTH = 8;
+
+/** The paths of the repository's submodules (gitlinks in its index), when it declares any in `.gitmodules`. */
+async function submodulesOf(repoRoot: string, host: Env): Promise<string[]> {
+  if (!existsSync(join(repoRoot, ".gitmodules"))) return [];
+  const result = await exec(["git", "-c", "core.quotePath=false", "ls-files", "-z", "--stage"], { cwd: repoRoot, env: gitEnv(host), failCode: "GIT_FAILED" });
+  if (result.exitCode !== 0) throw new BunsealError("GIT_FAILED", `git ls-files --stage failed in ${repoRoot} (exit ${result.exitCode}):\n${tail(result.stderr)}`);
+  return result.stdout
+    .split("\0")
+    .filter((line) => line.startsWith("160000 "))
+    .map((line) => line.slice(line.indexOf("\t") + 1));
+}
+
+/**
+ * Other names of the same files under `root` (hard links: one inode, many
+ * paths). A key linked into the work tree would otherwise be shown under its
+ * second name. Looked for only when a file has more than one link.
+ */
+export function hardLinksIn(root: string, files: readonly string[]): string[] {
+  const wanted = new Set<string>();
+  for (const file of files) {
+    const stat = statSync(file, { throwIfNoEntry: false });
+    if (stat && stat.isFile() && stat.nlink > 1) wanted.add(`${stat.dev}:${stat.ino}`);
+  }
+  if (wanted.size === 0) return [];
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.isFile()) {
+        const stat = lstatSync(path);
+        if (stat.nlink > 1 && wanted.has(`${stat.dev}:${stat.ino}`)) found.push(path);
+      }
+    }
+  };
+  walk(root);
+  return found;
 }
 
 function isPackagesFolder(entry: string): boolean {
@@ -48,9 +101,22 @@ export function hiddenPaths(repoRoot: string, ignored: readonly string[], always
     if (isPackagesFolder(entry)) continue;
     add(join(repoRoot, entry.replace(/\/$/, "")));
   }
-  for (const path of always) add(path);
+  for (const path of always) {
+    // a `.env` that is a link shows its target's values: the target is masked (when it lies
+    // outside the repository, the sandbox does not show it and the link leads nowhere)
+    const target = lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink() ? realTarget(path) : path;
+    if (target && (target === path || isInside(repoRoot, target))) add(target);
+  }
   // outer folders first, so a mask inside a masked folder is laid after (and over) it
   return [...hidden.values()].sort((a, b) => depth(a.path) - depth(b.path) || (a.path < b.path ? -1 : 1));
+}
+
+function realTarget(link: string): string | undefined {
+  try {
+    return realpathSync(link);
+  } catch {
+    return undefined;
+  }
 }
 
 function depth(path: string): number {

@@ -11,7 +11,7 @@ import { traceArgv, traceAvailability } from "./read-trace.ts";
 import { fanotifyTracer, fanotifyWorks, straceTracer, untraced, type ReadTracer, type TracerKind } from "./read-tracer.ts";
 import { BunsealError } from "../errors.ts";
 import type { Env } from "./child-env.ts";
-import { sandboxArgv, sandboxAvailability, sandboxIds, workerCode } from "./bwrap.ts";
+import { sandboxArgv, sandboxAvailability, sandboxIds, switchesUser, workerCode } from "./bwrap.ts";
 import { hardLinksIn, hiddenPaths, ignoredEntries, isInside } from "./hidden-paths.ts";
 
 export interface SandboxRecord {
@@ -132,7 +132,7 @@ function dotenvFiles(projectDir: string): string[] {
  * parent, root, still reads them whoever owns them.
  */
 function giveToSandbox(paths: readonly string[]): void {
-  if (process.getuid?.() !== 0) return;
+  if (!switchesUser()) return;
   const { uid, gid } = sandboxIds();
   for (const path of paths) chownSync(path, uid, gid);
 }

@@ -8,7 +8,7 @@
  * writable file, the tar the worker packs. The host's home, other projects,
  * the signing key and bunseal's own process are not there to be read.
  */
-import { existsSync, lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { isInside, type HiddenPath } from "./hidden-paths.ts";
 import { MountPlan } from "./mount-plan.ts";
@@ -89,7 +89,7 @@ async function probe(): Promise<SandboxAvailability> {
   if (!bwrap) return { reason: "bubblewrap is not installed (Debian package bubblewrap); the build ran without a sandbox" };
   // without these the build would keep powers the boundary promises to take away
   if (!seccompArch()) return { reason: `no seccomp filter is made for ${process.arch} (only x64 and arm64); the build ran without a sandbox` };
-  if (process.getuid?.() === 0 && !existsSync(SETPRIV)) return { reason: `setpriv (Debian package util-linux) is not at ${SETPRIV}, and as root the build must drop to an unprivileged uid; the build ran without a sandbox` };
+  if (switchesUser() && !existsSync(SETPRIV)) return { reason: `setpriv (Debian package util-linux) is not at ${SETPRIV}, and as root the build must drop to an unprivileged uid; the build ran without a sandbox` };
   try {
     const proc = Bun.spawn([bwrap, "--ro-bind", "/", "/", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--die-with-parent", "/bin/true"], { stdin: "ignore", stdout: "ignore", stderr: "pipe", env: {} });
     const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
@@ -111,12 +111,36 @@ async function probe(): Promise<SandboxAvailability> {
  * user, who owns nothing the boundary does not already hide.
  */
 export function sandboxIds(): SandboxIds {
-  return process.getuid?.() === 0 ? { uid: SANDBOX_ID, gid: SANDBOX_ID } : { uid: process.getuid?.() ?? SANDBOX_ID, gid: process.getgid?.() ?? SANDBOX_ID };
+  return switchesUser() ? { uid: SANDBOX_ID, gid: SANDBOX_ID } : { uid: process.getuid?.() ?? SANDBOX_ID, gid: process.getgid?.() ?? SANDBOX_ID };
+}
+
+/**
+ * Whether the build is switched to the sandbox's own uid: when bunseal is root
+ * and that uid exists in its user namespace. Root of a namespace that maps
+ * uid 0 alone (`unshare -Ur`, some rootless containers) is an ordinary user
+ * outside it, and is sandboxed as one.
+ */
+export function switchesUser(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  switchable ??= maps("/proc/self/uid_map", SANDBOX_ID) && maps("/proc/self/gid_map", SANDBOX_ID);
+  return switchable;
+}
+let switchable: boolean | undefined;
+
+function maps(file: string, id: number): boolean {
+  try {
+    return readFileSync(file, "utf8")
+      .split("\n")
+      .map((line) => line.trim().split(/\s+/).map(Number))
+      .some(([inside, , count]) => inside !== undefined && count !== undefined && inside <= id && id < inside + count);
+  } catch {
+    return false;
+  }
 }
 
 /** The command-line prefix that runs a program inside the sandbox. */
 export function sandboxArgv(bwrap: string, spec: SandboxSpec): string[] {
-  const asRoot = process.getuid?.() === 0;
+  const asRoot = switchesUser();
   const kit = sandboxKit(sandboxIds(), spec.tracerInside ? ["ptrace"] : []);
   // bwrap takes the filter as a descriptor: the shell opens it, so the prefix stays a plain argv
   const args: string[] = ["/bin/sh", "-c", 'exec "$@" 9<"$0"', kit.seccomp, bwrap, "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--hostname", SANDBOX_HOSTNAME, "--unshare-cgroup-try"];

@@ -101,6 +101,22 @@ async function probe(): Promise<SandboxAvailability> {
 }
 
 /**
+ * Whether this shell is root over the sandbox's own uid (a shell function):
+ * uid 0, in a user namespace that maps SANDBOX_ID (see switchesUser).
+ */
+const SWITCHES = `switches() { u=; while read -r k v r; do [ "$k" = Uid: ] && u=$v; done </proc/self/status; [ "$u" = 0 ] || return 1; for f in /proc/self/uid_map /proc/self/gid_map; do m=1; while read -r i o c; do [ "$i" -le ${SANDBOX_ID} ] && [ $((i + c)) -gt ${SANDBOX_ID} ] && m=0; done <"$f"; [ $m = 0 ] || return 1; done; }`;
+
+/**
+ * Who the build runs as is decided where it starts, not when it is planned: a
+ * wrapper around the sandbox (check's `user` variation) may already have
+ * switched to another uid. Outside: as root, bwrap keeps its capabilities to
+ * build the mount tree; as anyone else, its own user namespace with every
+ * capability dropped. Inside: as root, setpriv drops to the sandbox's uid.
+ */
+const START_OUTSIDE = `${SWITCHES}; exec 9<"$0"; b=$1; shift; if switches; then exec "$b" "$@"; fi; exec "$b" --unshare-user --cap-drop ALL "$@"`;
+const START_INSIDE = `${SWITCHES}; if switches; then exec ${SETPRIV} --reuid=${SANDBOX_ID} --regid=${SANDBOX_ID} --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs -- "$@"; fi; exec "$@"`;
+
+/**
  * Who the build runs as. As root, bubblewrap keeps its capabilities for the
  * build unless told otherwise, and a user namespace made by root maps the
  * build's uid to the real root, whose owner checks still pass on root's 0600
@@ -143,8 +159,7 @@ export function sandboxArgv(bwrap: string, spec: SandboxSpec): string[] {
   const asRoot = switchesUser();
   const kit = sandboxKit(sandboxIds(), spec.tracerInside ? ["ptrace"] : []);
   // bwrap takes the filter as a descriptor: the shell opens it, so the prefix stays a plain argv
-  const args: string[] = ["/bin/sh", "-c", 'exec "$@" 9<"$0"', kit.seccomp, bwrap, "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--hostname", SANDBOX_HOSTNAME, "--unshare-cgroup-try"];
-  if (!asRoot) args.push("--unshare-user", "--cap-drop", "ALL");
+  const args: string[] = ["/bin/sh", "-c", START_OUTSIDE, kit.seccomp, bwrap, "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--hostname", SANDBOX_HOSTNAME, "--unshare-cgroup-try"];
   if (!spec.network) args.push("--unshare-net");
   const plan = new MountPlan();
   for (const dir of SYSTEM_DIRS) {
@@ -187,8 +202,7 @@ export function sandboxArgv(bwrap: string, spec: SandboxSpec): string[] {
     }
   }
   // the mount tree's own root (the folders made above) stays as it is
-  args.push(...plan.args, "--remount-ro", "/", "--chdir", spec.cwd, "--seccomp", "9", "--");
-  if (asRoot) args.push(SETPRIV, `--reuid=${SANDBOX_ID}`, `--regid=${SANDBOX_ID}`, "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--");
+  args.push(...plan.args, "--remount-ro", "/", "--chdir", spec.cwd, "--seccomp", "9", "--", "/bin/sh", "-c", START_INSIDE, "sh");
   return args;
 }
 

@@ -8,7 +8,7 @@
  * The files live in one folder of bunseal's own (0700), written once per
  * process, and are shown read-only at their usual paths.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { registerScratch } from "../util/scratch-registry.ts";
@@ -59,8 +59,11 @@ export function sandboxKit(ids: SandboxIds, allow: readonly SeccompAllowance[] =
   if (!folder) {
     folder = mkdtempSync(join(tmpdir(), "bunseal-sandbox-"));
     registerScratch(folder);
+    // the shell that opens the filter may already run as another uid (check's `user` variation); nothing here is secret
+    chmodSync(folder, 0o755);
   }
   const dir = mkdtempSync(join(folder, "kit-"));
+  chmodSync(dir, 0o755);
   const files = Object.entries(sandboxEtc(ids)).map(([dest, text]) => {
     const source = join(dir, dest.replaceAll("/", "_"));
     // readable by the sandbox user: bind mounts keep the file's own mode
@@ -68,7 +71,7 @@ export function sandboxKit(ids: SandboxIds, allow: readonly SeccompAllowance[] =
     return { source, dest };
   });
   const seccomp = join(dir, "seccomp.bpf");
-  writeFileSync(seccomp, seccompProgram(arch, allow), { mode: 0o400 });
+  writeFileSync(seccomp, seccompProgram(arch, allow), { mode: 0o444 });
   const kit = { files, seccomp };
   kits.set(key, kit);
   return kit;

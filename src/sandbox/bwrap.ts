@@ -112,9 +112,14 @@ const SWITCHES = `switches() { u=; while read -r k v r; do [ "$k" = Uid: ] && u=
  * switched to another uid. Outside: as root, bwrap keeps its capabilities to
  * build the mount tree; as anyone else, its own user namespace with every
  * capability dropped. Inside: as root, setpriv drops to the sandbox's uid.
+ *
+ * A preload from a wrapper (check's faketime) is carried past the switch and
+ * set again after it: loaded into a process that is still root, libfaketime
+ * makes its shared clock root's alone (0600), and the build, another uid,
+ * could not start. The host's shared-memory name it would follow is not shown.
  */
-const START_OUTSIDE = `${SWITCHES}; exec 9<"$0"; b=$1; shift; if switches; then exec "$b" "$@"; fi; exec "$b" --unshare-user --cap-drop ALL "$@"`;
-const START_INSIDE = `${SWITCHES}; if switches; then exec ${SETPRIV} --reuid=${SANDBOX_ID} --regid=${SANDBOX_ID} --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs -- "$@"; fi; exec "$@"`;
+const START_OUTSIDE = `${SWITCHES}; exec 9<"$0"; b=$1; shift; set -- --unsetenv FAKETIME_SHARED "$@"; if [ -n "\${LD_PRELOAD+x}" ]; then set -- --unsetenv LD_PRELOAD --setenv BUNSEAL_LD_PRELOAD "$LD_PRELOAD" "$@"; fi; if switches; then exec "$b" "$@"; fi; exec "$b" --unshare-user --uid ${SANDBOX_ID} --gid ${SANDBOX_ID} --cap-drop ALL "$@"`;
+const START_INSIDE = `${SWITCHES}; if [ -n "\${BUNSEAL_LD_PRELOAD+x}" ]; then set -- /bin/sh -c 'LD_PRELOAD=$0; export LD_PRELOAD; exec "$@"' "$BUNSEAL_LD_PRELOAD" "$@"; unset BUNSEAL_LD_PRELOAD; fi; if switches; then exec ${SETPRIV} --reuid=${SANDBOX_ID} --regid=${SANDBOX_ID} --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs -- "$@"; fi; exec "$@"`;
 
 /**
  * Who the build runs as. As root, bubblewrap keeps its capabilities for the
@@ -124,10 +129,12 @@ const START_INSIDE = `${SWITCHES}; if switches; then exec ${SETPRIV} --reuid=${S
  * root and the build is exec'd through setpriv as a real unprivileged uid,
  * with no capabilities, an empty bounding set and no_new_privs. As a user,
  * bwrap's own user namespace with every capability dropped: the build is that
- * user, who owns nothing the boundary does not already hide.
+ * user to the kernel, who owns nothing the boundary does not already hide.
+ * Either way the build sees the same uid, SANDBOX_ID, so that who built it
+ * (a macro that inlines its uid) is the same on every machine.
  */
 export function sandboxIds(): SandboxIds {
-  return switchesUser() ? { uid: SANDBOX_ID, gid: SANDBOX_ID } : { uid: process.getuid?.() ?? SANDBOX_ID, gid: process.getgid?.() ?? SANDBOX_ID };
+  return { uid: SANDBOX_ID, gid: SANDBOX_ID };
 }
 
 /**
@@ -172,6 +179,8 @@ export function sandboxArgv(bwrap: string, spec: SandboxSpec): string[] {
   if (lstatSync("/usr/local", { throwIfNoEntry: false })?.isDirectory()) plan.tmpfs("/usr/local");
   for (const path of [...ETC_FILES, ...(spec.network ? NETWORK_ETC_FILES : [])]) if (existsSync(path)) plan.bind(path);
   plan.special("--dev", "/dev");
+  // POSIX shared memory and semaphores (libfaketime's, a browser's) for whichever uid the build is
+  plan.tmpfs("/dev/shm", "1777");
   plan.special("--proc", "/proc");
   plan.tmpfs("/tmp", "1777");
   for (const file of kit.files) plan.file(file.source, file.dest);

@@ -45,6 +45,7 @@ export const FFI_PRELUDE = `
     mount: { args: ["ptr", "ptr", "ptr", "u64", "ptr"], returns: "i32" },
     umount2: { args: ["ptr", "i32"], returns: "i32" },
     unshare: { args: ["i32"], returns: "i32" },
+    syscall: { args: ["i64", "i64", "i64", "i64", "i64", "i64"], returns: "i32" },
     __errno_location: { args: [], returns: "ptr" },
   }).symbols;
   const cstr = (s: string) => ffi.ptr(Buffer.from(s + "\\0"));
@@ -52,6 +53,7 @@ export const FFI_PRELUDE = `
 `;
 
 export const EPERM = 1;
+export const ENOSYS = 38;
 
 export interface NamespaceRun {
   exitCode: number;

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { runCli } from "../helpers/cli.ts";
 import { makeTempDir, type TestDir } from "../helpers/testdir.ts";
 import { hostileRepo } from "./hostile-repo.ts";
-import { EPERM, FFI_PRELUDE, probed, probeMacro, PROBE_ENTRY } from "./probe.ts";
+import { ENOSYS, EPERM, FFI_PRELUDE, probed, probeMacro, PROBE_ENTRY } from "./probe.ts";
 
 let keys: TestDir;
 beforeAll(async () => {
@@ -105,7 +105,11 @@ describe("the build holds no power over the machine", () => {
   found.unshareTool = tool.exitCode;
   found.unshareStderr = tool.stderr.toString().trim();
   // CLONE_NEWUSER | CLONE_NEWNS, straight to the kernel
-  found.unshare = errno(libc.unshare(0x10000000 | 0x00020000));`),
+  found.unshare = errno(libc.unshare(0x10000000 | 0x00020000));
+  // clone with CLONE_NEWUSER (and CLONE_FS, which the kernel refuses with EINVAL, so no process is ever made): the filter answers first
+  found.clone = errno(libc.syscall(process.arch === "arm64" ? 220 : 56, 0x10000000 | 0x200, 0, 0, 0, 0));
+  // clone3 hides its flags in memory the filter cannot read: refused as if absent, so libc falls back to clone
+  found.clone3 = errno(libc.syscall(435, 0, 0, 0, 0, 0));`),
       "src/index.ts": PROBE_ENTRY,
     });
     const built = await runCli(["build", ".", "--no-sign", "--json"], { cwd: repo.path });
@@ -114,5 +118,7 @@ describe("the build holds no power over the machine", () => {
     expect(found.unshareTool).not.toBe(0);
     expect(found.unshareStderr).toContain("Operation not permitted");
     expect(found.unshare).toBe(EPERM);
+    expect(found.clone).toBe(EPERM);
+    expect(found.clone3).toBe(ENOSYS);
   });
 });

@@ -4,14 +4,14 @@
  * that goes into the statement. The build stage carries it out (the argv
  * prefix); nothing else in bunseal widens or narrows it.
  */
-import { chownSync, existsSync, readdirSync, realpathSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import type { ReadScope } from "../inputs/read-inputs.ts";
 import { traceArgv, traceAvailability } from "./read-trace.ts";
 import { fanotifyTracer, fanotifyWorks, straceTracer, untraced, type ReadTracer, type TracerKind } from "./read-tracer.ts";
 import { BunsealError } from "../errors.ts";
 import type { Env } from "./child-env.ts";
-import { sandboxArgv, sandboxAvailability, sandboxIds, switchesUser, workerCode } from "./bwrap.ts";
+import { handToSandbox, sandboxArgv, sandboxAvailability, workerCode } from "./bwrap.ts";
 import { hardLinksIn, hiddenPaths, ignoredEntries, isInside } from "./hidden-paths.ts";
 
 export interface SandboxRecord {
@@ -81,7 +81,7 @@ export async function planBoundary(input: BoundaryInput): Promise<Boundary> {
   const scope = { root, projectDir: input.projectDir, hidden: hidden.map((h) => h.path), toolchain };
   const reads = await chooseTracer([root, ...extras.map((path) => join(input.projectDir, path))], input.tarPath, input.tracer);
   const writable = reads.kind === "strace" ? [input.tarPath, traceFileFor(input.tarPath)] : [input.tarPath];
-  giveToSandbox(writable);
+  handToSandbox(writable);
   const keys = input.deny.filter((path) => existsSync(path)).map((path) => realpathSync(path));
   const argv = sandboxArgv(available.bwrap, {
     root,
@@ -124,17 +124,6 @@ function dotenvFiles(projectDir: string): string[] {
   return readdirSync(projectDir, { withFileTypes: true })
     .filter((entry) => /^\.env(?:\..+)?$/.test(entry.name) && (entry.isFile() || entry.isSymbolicLink()))
     .map((entry) => join(projectDir, entry.name));
-}
-
-/**
- * As root the build runs as the sandbox's own uid (bwrap.ts), which must be
- * able to write the files it is given: they are handed over to it, and the
- * parent, root, still reads them whoever owns them.
- */
-function giveToSandbox(paths: readonly string[]): void {
-  if (!switchesUser()) return;
-  const { uid, gid } = sandboxIds();
-  for (const path of paths) chownSync(path, uid, gid);
 }
 
 /** Declared extra inputs: files only, inside the project, in a stable order. */

@@ -8,7 +8,7 @@
  * writable file, the tar the worker packs. The host's home, other projects,
  * the signing key and bunseal's own process are not there to be read.
  */
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from "node:fs";
+import { chownSync, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { isInside, type HiddenPath } from "./hidden-paths.ts";
 import { MountPlan } from "./mount-plan.ts";
@@ -159,6 +159,18 @@ function maps(file: string, id: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Files and folders the build must write (the tar, a trace, an install's
+ * folders), made writable by the uid it runs as: as root that is the
+ * sandbox's own uid, so they are handed over to it (each path itself, not
+ * what is inside); root, outside, still reads them whoever owns them. Call it
+ * before the sandbox starts, with paths that already exist.
+ */
+export function handToSandbox(paths: readonly string[]): void {
+  if (!switchesUser()) return;
+  for (const path of paths) chownSync(path, SANDBOX_ID, SANDBOX_ID);
 }
 
 /** The command-line prefix that runs a program inside the sandbox. */

@@ -11,7 +11,7 @@ import { runCli } from "../helpers/cli.ts";
 import { hostileRepo } from "./hostile-repo.ts";
 import { probed, probeMacro, PROBE_ENTRY } from "./probe.ts";
 
-test("a macro sees no host name, host account, boot id, kernel build or host process of this machine", async () => {
+test("a macro sees no host name, host account, boot id, kernel build, host process or TLS material of this machine", async () => {
   await using repo = await hostileRepo({
     "src/macro.ts": probeMacro(`
   found.hostname = os.hostname();
@@ -19,6 +19,7 @@ test("a macro sees no host name, host account, boot id, kernel build or host pro
   for (const path of ["/etc/passwd", "/etc/group", "/etc/hosts", "/etc/hostname", "/proc/sys/kernel/random/boot_id", "/proc/version", "/proc/cmdline"]) found[path] = attempt(() => fs.readFileSync(path, "utf8"));
   found.user = Bun.spawnSync(["id", "-un"]).stdout.toString().trim();
   found.sslPrivate = attempt(() => fs.readdirSync("/etc/ssl/private"));
+  found.certificates = attempt(() => fs.readdirSync("/etc/ssl/certs"));
   found.processes = fs.readdirSync("/proc").filter((name) => /^\\d+$/.test(name)).map((pid) => attempt(() => fs.readFileSync("/proc/" + pid + "/cmdline", "utf8").replaceAll("\\0", " ")));`),
     "src/index.ts": PROBE_ENTRY,
   });
@@ -41,6 +42,8 @@ test("a macro sees no host name, host account, boot id, kernel build or host pro
   expect(found["/proc/version"]).not.toBe(readFileSync("/proc/version", "utf8"));
   expect(seen).not.toContain(readFileSync("/proc/cmdline", "utf8").trim());
   expect(found.sslPrivate).toStartWith("error:");
+  // CA certificates are for a build with the network, and this one has none
+  expect(found.certificates).toStartWith("error:");
   // its own PID namespace: bwrap's init, the build and what it started, never this test's runner
   expect((found.processes as string[]).length).toBeLessThan(8);
   expect(seen).not.toContain("host-facts.test.ts");

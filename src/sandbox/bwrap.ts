@@ -1,12 +1,20 @@
 /**
  * The build's sandbox: bubblewrap (Debian's `bubblewrap`) puts the build
- * worker in its own mount, PID and IPC namespaces and, unless the config asks
- * for the network, its own empty network namespace. Inside, the file system
- * is built from nothing: the system's programs and libraries read-only, a
- * handful of /etc files, the repository read-only with its hidden paths
- * masked, the Bun binary and bunseal's worker code read-only, and one
- * writable file, the tar the worker packs. The host's home, other projects,
- * the signing key and bunseal's own process are not there to be read.
+ * worker in its own mount, PID, IPC and UTS namespaces and, unless the config
+ * asks for the network, its own empty network namespace. Inside, the file
+ * system is built from nothing: the system's programs and libraries
+ * read-only (not /usr/local, the machine's own), a handful of /etc files and
+ * generated users, groups, hosts and host facts (sandbox-etc.ts), the
+ * repository read-only with its hidden paths masked, the Bun binary and
+ * bunseal's worker code read-only, and one writable file, the tar the worker
+ * packs. The host's home, other projects, the signing key (wherever it lies)
+ * and bunseal's own process are not there to be read.
+ *
+ * And the build holds no power to undo any of it: it runs as uid 65534 with
+ * no capabilities and no_new_privs (a real unprivileged uid when bunseal is
+ * root), under a seccomp filter (seccomp.ts) that refuses mounting, new
+ * namespaces, file handles, other processes' memory and the kernel's
+ * administrative calls.
  */
 import { chownSync, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";

@@ -254,3 +254,15 @@ function bindFolder(plan: MountPlan, source: string, dest: string, asRoot: boole
 export function workerCode(bunsealRoot: string): string[] {
   return ["src", "node_modules", "package.json", "tsconfig.json"].map((name) => join(bunsealRoot, name)).filter((path) => existsSync(path));
 }
+
+/**
+ * The smallest sandbox started the way a build's is (the seccomp filter
+ * loaded, the uid switched, capabilities dropped), running /bin/true: for the
+ * availability probe, so that a machine where bwrap makes namespaces but the
+ * filter or the switch fails is refused before any project code runs, not
+ * found out by a failed build.
+ */
+export function powerlessProbeArgv(bwrap: string): string[] {
+  const kit = sandboxKit(sandboxIds());
+  return ["/bin/sh", "-c", START_OUTSIDE, kit.seccomp, bwrap, "--ro-bind", "/", "/", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--seccomp", "9", "--", "/bin/sh", "-c", START_INSIDE, "sh", "/bin/true"];
+}

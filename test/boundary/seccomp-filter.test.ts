@@ -82,3 +82,17 @@ test("on x86_64, the x32 numbering of any call is refused", () => {
   expect(run(seccompProgram("x64"), AUDIT_ARCH.x64, 0x40000000 | 165)).toBe(errno(1));
   expect(run(seccompProgram("x64"), AUDIT_ARCH.x64, 0x40000000 | 0)).toBe(errno(1));
 });
+
+test("the probe's smallest sandbox starts here as a build's does: filter loaded, uid switched", async () => {
+  const { powerlessProbeArgv, sandboxAvailability } = await import("../../src/sandbox/bwrap.ts");
+  const { bwrap } = await sandboxAvailability();
+  expect(bwrap).toBeDefined();
+  const proc = Bun.spawn([...powerlessProbeArgv(bwrap!).slice(0, -1), "/bin/sh", "-c", "grep -E '^(Uid|CapEff|NoNewPrivs|Seccomp):' /proc/self/status"], { stdout: "pipe", stderr: "pipe", env: {} });
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  expect(stderr).toBe("");
+  expect(code).toBe(0);
+  expect(stdout).toMatch(/^Uid:\s+65534\s/m);
+  expect(stdout).toMatch(/^CapEff:\s+0+$/m);
+  expect(stdout).toMatch(/^NoNewPrivs:\s+1$/m);
+  expect(stdout).toMatch(/^Seccomp:\s+2$/m);
+});

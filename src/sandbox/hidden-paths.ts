@@ -28,8 +28,11 @@ export async function ignoredEntries(repoRoot: string, host: Env, depth = 0): Pr
   const result = await exec(["git", "-c", "core.quotePath=false", "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"], { cwd: repoRoot, env: gitEnv(host), failCode: "GIT_FAILED" });
   if (result.exitCode !== 0) throw new BunsealError("GIT_FAILED", `git ls-files --ignored failed in ${repoRoot} (exit ${result.exitCode}):\n${tail(result.stderr)}`);
   const entries = result.stdout.split("\0").filter((entry) => entry !== "");
-  if (depth >= MAX_SUBMODULE_DEPTH) return entries;
-  for (const submodule of await submodulesOf(repoRoot, host)) {
+  const submodules = await submodulesOf(repoRoot, host);
+  if (submodules.length > 0 && depth >= MAX_SUBMODULE_DEPTH) {
+    throw new BunsealError("SOURCE_UNAVAILABLE", `submodules nest deeper than ${MAX_SUBMODULE_DEPTH} levels at ${repoRoot}; expected at most ${MAX_SUBMODULE_DEPTH}, so that every submodule's ignored files can be hidden from the build`, { file: repoRoot, expected: `at most ${MAX_SUBMODULE_DEPTH} levels of submodules`, found: "deeper" });
+  }
+  for (const submodule of submodules) {
     if (!existsSync(join(repoRoot, submodule, ".git"))) continue;
     entries.push(`${submodule}/.git`);
     for (const entry of await ignoredEntries(join(repoRoot, submodule), host, depth + 1)) entries.push(`${submodule}/${entry}`);
@@ -37,7 +40,7 @@ export async function ignoredEntries(repoRoot: string, host: Env, depth = 0): Pr
   return entries;
 }
 
-/** Submodules within submodules, this deep: deeper ones are hidden by nothing but their own .gitignore, so the listing stops with an error instead. */
+/** Submodules within submodules, this deep: deeper, their ignored files would go unlisted, so the build is refused instead. */
 const MAX_SUBMODULE_DEPTH = 8;
 
 /** The paths of the repository's submodules (gitlinks in its index), when it declares any in `.gitmodules`. */

@@ -121,13 +121,21 @@ const SWITCHES = `switches() { u=; while read -r k v r; do [ "$k" = Uid: ] && u=
  * build the mount tree; as anyone else, its own user namespace with every
  * capability dropped. Inside: as root, setpriv drops to the sandbox's uid.
  *
- * A preload from a wrapper (check's faketime) is carried past the switch and
- * set again after it: loaded into a process that is still root, libfaketime
- * makes its shared clock root's alone (0600), and the build, another uid,
- * could not start. The host's shared-memory name it would follow is not shown.
+ * What the dynamic loader takes code from (LD_PRELOAD: check's faketime; a
+ * CI image's LD_LIBRARY_PATH, which a project may list in `env`, with an empty
+ * entry that means the repository) is carried past the switch under another
+ * name and set again after it: no process that is still root inside loads it.
+ * That also keeps libfaketime from making its shared clock root's alone (0600),
+ * which the build, another uid, could not open. The host's shared-memory name
+ * libfaketime would follow is not shown.
  */
-const START_OUTSIDE = `${SWITCHES}; exec 9<"$0"; b=$1; shift; set -- --unsetenv FAKETIME_SHARED "$@"; if [ -n "\${LD_PRELOAD+x}" ]; then set -- --unsetenv LD_PRELOAD --setenv BUNSEAL_LD_PRELOAD "$LD_PRELOAD" "$@"; fi; if switches; then exec "$b" "$@"; fi; exec "$b" --unshare-user --uid ${SANDBOX_ID} --gid ${SANDBOX_ID} --cap-drop ALL "$@"`;
-const START_INSIDE = `${SWITCHES}; if [ -n "\${BUNSEAL_LD_PRELOAD+x}" ]; then set -- /bin/sh -c 'LD_PRELOAD=$0; export LD_PRELOAD; exec "$@"' "$BUNSEAL_LD_PRELOAD" "$@"; unset BUNSEAL_LD_PRELOAD; fi; if switches; then exec ${SETPRIV} --reuid=${SANDBOX_ID} --regid=${SANDBOX_ID} --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs -- "$@"; fi; exec "$@"`;
+const CARRIED = ["LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT"];
+const isSet = (name: string) => `[ -n "\${${name}+x}" ]`;
+const CARRY_OUT = CARRIED.map((name) => `if ${isSet(name)}; then set -- --unsetenv ${name} --setenv BUNSEAL_SAVED_${name} "$${name}" "$@"; fi`).join("; ");
+const RESTORE = [...CARRIED.map((name) => `if ${isSet(`BUNSEAL_SAVED_${name}`)}; then ${name}=$BUNSEAL_SAVED_${name}; export ${name}; unset BUNSEAL_SAVED_${name}; fi`), 'exec "$@"'].join("; ");
+const ANY_CARRIED = `[ -n "${CARRIED.map((name) => `\${BUNSEAL_SAVED_${name}+x}`).join("")}" ]`;
+const START_OUTSIDE = `${SWITCHES}; exec 9<"$0"; b=$1; shift; set -- --unsetenv FAKETIME_SHARED "$@"; ${CARRY_OUT}; if switches; then exec "$b" "$@"; fi; exec "$b" --unshare-user --uid ${SANDBOX_ID} --gid ${SANDBOX_ID} --cap-drop ALL "$@"`;
+const START_INSIDE = `${SWITCHES}; if ${ANY_CARRIED}; then set -- /bin/sh -c '${RESTORE}' sh "$@"; fi; if switches; then exec ${SETPRIV} --reuid=${SANDBOX_ID} --regid=${SANDBOX_ID} --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs -- "$@"; fi; exec "$@"`;
 
 /**
  * Who the build runs as. As root, bubblewrap keeps its capabilities for the

@@ -12,8 +12,8 @@ import { straceCanWrap, traceArgv, traceAvailability } from "./read-trace.ts";
 import { fanotifyTracer, fanotifyWorks, straceTracer, untraced, type ReadTracer, type TracerKind } from "./read-tracer.ts";
 import { BunsealError } from "../errors.ts";
 import type { Env } from "./child-env.ts";
-import { sandboxArgv, sandboxAvailability, workerCode } from "./bwrap.ts";
-import { hiddenPaths, ignoredEntries, isInside } from "./hidden-paths.ts";
+import { handToSandbox, sandboxArgv, sandboxAvailability, workerCode } from "./bwrap.ts";
+import { hardLinksIn, hiddenPaths, ignoredEntries, isInside } from "./hidden-paths.ts";
 import { TURNED_OFF, UNSANDBOXED_WARNING, sandboxUnavailableError } from "./unavailable.ts";
 
 export interface SandboxRecord {
@@ -84,14 +84,19 @@ export async function planBoundary(input: BoundaryInput): Promise<Boundary> {
   const hidden = hiddenPaths(root, ignored, [...input.bunsealDirs, ...dotenvFiles(input.projectDir)]);
   const scope = { root, projectDir: input.projectDir, hidden: hidden.map((h) => h.path), toolchain };
   const reads = await chooseTracer([root, ...extras.map((path) => join(input.projectDir, path))], available.bwrap, input.tracer);
+  // the tar is the one file the build writes (the read trace is written from outside, by the tracer)
+  const writable = [input.tarPath];
+  handToSandbox(writable);
+  const keys = input.deny.filter((path) => existsSync(path)).map((path) => realpathSync(path));
   const argv = sandboxArgv(available.bwrap, {
     root,
     rootFrom: input.rootFrom,
     cwd: input.projectDir,
     hidden,
     reveal: extras.map((path) => join(input.projectDir, path)),
-    writable: [input.tarPath],
-    deny: input.deny.filter((path) => existsSync(path)).map((path) => realpathSync(path)),
+    writable,
+    // a hard link to the key in the work tree is the key under another name
+    deny: [...keys, ...hardLinksIn(root, keys)],
     bunPath: input.bunPath,
     code,
     network: input.network,
@@ -125,7 +130,7 @@ async function chooseTracer(roots: string[], bwrap: string, wanted?: TracerKind)
  */
 function dotenvFiles(projectDir: string): string[] {
   return readdirSync(projectDir, { withFileTypes: true })
-    .filter((entry) => /^\.env(?:\..+)?$/.test(entry.name) && entry.isFile())
+    .filter((entry) => /^\.env(?:\..+)?$/.test(entry.name) && (entry.isFile() || entry.isSymbolicLink()))
     .map((entry) => join(projectDir, entry.name));
 }
 

@@ -27,7 +27,7 @@ import { join } from "node:path";
 import { packageLabel } from "../attest/provenance.ts";
 import { BunsealError } from "../errors.ts";
 import { readLockfile } from "../inputs/lockfile.ts";
-import { sandboxArgv, sandboxAvailability } from "../sandbox/bwrap.ts";
+import { handTreeToSandbox, sandboxArgv, sandboxAvailability, switchesUser } from "../sandbox/bwrap.ts";
 import { bunToolEnv } from "../sandbox/child-env.ts";
 import { exec, tail } from "../util/exec.ts";
 import type { RecordedBuild } from "./recorded.ts";
@@ -75,8 +75,12 @@ export async function installDependencies(projectDir: string, recorded: Recorded
   const scripts = recordedTrusted.size > 0 && available.bwrap ? "trusted" : "none";
   const note = recordedTrusted.size > 0 && !available.bwrap ? `the recorded install scripts (${[...recordedTrusted].join(", ")}) were not run: ${available.reason}` : undefined;
   const home = join(place.scratch, "install-home");
-  const cache = scripts === "none" ? userInstallCache(env) : join(place.scratch, "install-cache");
+  // as root the install runs as the sandbox's uid, which may not write root's own cache: a fresh one then
+  const sharedCache = scripts === "none" && !(available.bwrap && switchesUser());
+  const cache = sharedCache ? userInstallCache(env) : join(place.scratch, "install-cache");
   await Promise.all([mkdir(home, { recursive: true }), mkdir(cache, { recursive: true })]);
+  // the checkout (every member's node_modules goes in it) and the scratch are the install's to write
+  if (available.bwrap) for (const dir of [place.repoRoot, place.scratch]) handTreeToSandbox(dir);
   const args = [bunPath, "install", "--frozen-lockfile", "--no-progress", ...(scripts === "none" ? ["--ignore-scripts"] : [])];
   const prefix = available.bwrap
     ? sandboxArgv(available.bwrap, {

@@ -16,7 +16,7 @@
  * namespaces, file handles, other processes' memory and the kernel's
  * administrative calls.
  */
-import { chownSync, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from "node:fs";
+import { chownSync, existsSync, lchownSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { isInside, type HiddenPath } from "./hidden-paths.ts";
 import { MountPlan } from "./mount-plan.ts";
@@ -193,6 +193,22 @@ function maps(file: string, id: number): boolean {
 export function handToSandbox(paths: readonly string[]): void {
   if (!switchesUser()) return;
   for (const path of paths) chownSync(path, SANDBOX_ID, SANDBOX_ID);
+}
+
+/**
+ * A whole folder handed to the sandbox's uid (as root): a scratch checkout
+ * the sandboxed `bun install` fills, wherever a workspace member's
+ * node_modules goes. Links are changed, not followed; a `.git` stays root's
+ * (the install does not see it, and nothing else of that uid may write the record's source).
+ */
+export function handTreeToSandbox(dir: string): void {
+  if (!switchesUser()) return;
+  const walk = (path: string) => {
+    lchownSync(path, SANDBOX_ID, SANDBOX_ID);
+    if (!lstatSync(path).isDirectory()) return;
+    for (const name of readdirSync(path)) if (name !== ".git") walk(join(path, name));
+  };
+  walk(dir);
 }
 
 /** The command-line prefix that runs a program inside the sandbox. */

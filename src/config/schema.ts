@@ -6,6 +6,8 @@
 import { z } from "../vendor/zod.js";
 import { NAME_PATTERN } from "./names.ts";
 
+/** Names the config's `env` may not pass through: see the check below. */
+const UNSAFE_ENV = /^(?:LD_[A-Z_]*|BUN_OPTIONS|BUN_CONFIG_[A-Z0-9_]*|BUN_INSTALL[A-Z0-9_]*|NODE_OPTIONS|NODE_PATH|PATH|HOME|TMPDIR|GCONV_PATH|LOCPATH|MALLOC_[A-Z_]*|GLIBC_TUNABLES)$/;
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
 const relativePath = z
   .string()
@@ -185,6 +187,12 @@ export const ConfigSchema = z
     for (const [name, build] of Object.entries(config.builds ?? {})) unique(build.entrypoints, ["builds", name, "entrypoints"]);
     unique(config.env, ["env"]);
     unique(config.secrets, ["secrets"]);
+    // The build's environment is also the environment of the programs that start the sandbox (a shell,
+    // bwrap, as root), before anything is taken away: a variable that loads code into them or configures
+    // the runtime is the project's code outside the boundary (an empty LD_LIBRARY_PATH entry is the repository).
+    config.env.forEach((name, index) => {
+      if (UNSAFE_ENV.test(name)) ctx.addIssue({ code: "custom", path: ["env", index], message: "a variable that does not configure the dynamic loader, Bun or Node themselves (LD_*, BUN_OPTIONS, BUN_CONFIG_*, NODE_OPTIONS, PATH, HOME are bunseal's to set)", input: name });
+    });
     // A secret the build can see is a secret the build can inline.
     config.secrets.forEach((name, index) => {
       if (config.env.includes(name)) ctx.addIssue({ code: "custom", path: ["secrets", index], message: 'a name not also listed in "env" (the build must never see a secret)', input: name });

@@ -42,7 +42,7 @@ describe("bun.lockb", () => {
     const rebuilt = await runCli(["rebuild", built.bundle.path, "--key", join(keys.path, "bunseal.pub"), "--json"]);
     expect(rebuilt.stderr).not.toContain("Could not resolve");
     expect(rebuilt.exitCode).toBe(0);
-    expect(rebuilt.json().install).toEqual({ lockfileDigest: definition.internalParameters.lockfileDigest, lockfileMatches: true, scripts: "none" });
+    expect(rebuilt.json().install).toEqual({ lockfileDigest: definition.internalParameters.lockfileDigest, lockfileMatches: true, scripts: "none", sandbox: "bubblewrap" });
   });
 
   test("reads the same packages from bun.lockb as from the bun.lock Bun writes for the same install, and leaves the user's tree untouched", async () => {

@@ -14,7 +14,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { cliCommand, runCli, type CliResult } from "../helpers/cli.ts";
+import { cliCommand, runCli, runCommand, type CliResult } from "../helpers/cli.ts";
 import { makeTempDir, type TestDir } from "../helpers/testdir.ts";
 import { hostileRepo, leftIn, outDir, statementOf } from "./hostile-repo.ts";
 
@@ -70,22 +70,7 @@ function onMachine(machine: Machine, args: string[]): string[] {
   return [...unshare, "sh", "-c", `set -e; ${mounts}; exec "$@"`, "sh", ...cliCommand(args)];
 }
 
-async function run(command: string[], cwd: string): Promise<CliResult> {
-  const proc = Bun.spawn(command, { cwd, env: { ...process.env, NO_COLOR: "1" }, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-  const [stdout, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  return {
-    exitCode,
-    stdout,
-    stderr,
-    json() {
-      try {
-        return JSON.parse(stdout);
-      } catch {
-        throw new Error(`expected JSON on stdout (exit ${exitCode})\n--- stdout\n${stdout}\n--- stderr\n${stderr}`);
-      }
-    },
-  };
-}
+const run = (command: string[], cwd: string): Promise<CliResult> => runCommand(command, { cwd });
 
 /** A project whose macro leaves a mark wherever it can write: in the sandbox the mark's folder is not there. */
 async function markingRepo(mark: string) {

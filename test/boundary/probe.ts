@@ -5,7 +5,7 @@
  * private mount namespace, with files planted where only root could put them,
  * as root (`unshare -m`) and as a user (`unshare -Urm`) alike.
  */
-import { cliCommand } from "../helpers/cli.ts";
+import { cliCommand, runCommand, type CliResult } from "../helpers/cli.ts";
 import { outputsOf } from "./hostile-repo.ts";
 
 /** `src/index.ts` that prints what `probe()` in `src/macro.ts` returns */
@@ -55,12 +55,6 @@ export const FFI_PRELUDE = `
 export const EPERM = 1;
 export const ENOSYS = 38;
 
-export interface NamespaceRun {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-  json(): any;
-}
 
 /**
  * Runs `bunseal args` in a private mount namespace after `setup` (a shell
@@ -68,26 +62,7 @@ export interface NamespaceRun {
  * namespace, so bunseal is still the machine's root; as a user, a user
  * namespace too, where bunseal is root only in name.
  */
-export async function inMountNamespace(setup: string, args: string[], cwd: string): Promise<NamespaceRun> {
+export async function inMountNamespace(setup: string, args: string[], cwd: string): Promise<CliResult> {
   const unshare = process.getuid?.() === 0 ? ["unshare", "-m", "--propagation", "private"] : ["unshare", "-Urm", "--propagation", "private"];
-  const proc = Bun.spawn([...unshare, "/bin/sh", "-c", `set -e\n${setup}\nexec "$@"`, "sh", ...cliCommand(args)], {
-    cwd,
-    env: { ...process.env, NO_COLOR: "1" },
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  return {
-    exitCode,
-    stdout,
-    stderr,
-    json() {
-      try {
-        return JSON.parse(stdout);
-      } catch (cause) {
-        throw new Error(`bunseal ${args.join(" ")} (exit ${exitCode}) in a mount namespace: expected JSON\n--- stdout\n${stdout}\n--- stderr\n${stderr}`, { cause });
-      }
-    },
-  };
+  return runCommand([...unshare, "/bin/sh", "-c", `set -e\n${setup}\nexec "$@"`, "sh", ...cliCommand(args)], { cwd, label: `bunseal ${args.join(" ")} in a mount namespace` });
 }

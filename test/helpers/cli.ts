@@ -38,7 +38,15 @@ export const cliCommand = (args: readonly string[]): string[] => [...LAUNCH, ...
 const LAUNCH = launcher();
 
 export async function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
-  const proc = Bun.spawn([...LAUNCH, ...args], {
+  return runCommand([...LAUNCH, ...args], { cwd: options.cwd ?? REPO_ROOT, env: options.env, label: `bunseal ${args.join(" ")}` });
+}
+
+/**
+ * Runs any command line that ends in bunseal (the CLI behind `unshare`, a
+ * wrapper of a simulated machine) and collects it as runCli does.
+ */
+export async function runCommand(command: readonly string[], options: CliOptions & { label?: string } = {}): Promise<CliResult> {
+  const proc = Bun.spawn([...command], {
     cwd: options.cwd ?? REPO_ROOT,
     // NO_COLOR so assertions on messages do not have to strip escape codes.
     env: { ...process.env, NO_COLOR: "1", ...options.env },
@@ -47,6 +55,7 @@ export async function runCli(args: string[], options: CliOptions = {}): Promise<
     stderr: "pipe",
   });
   const [stdout, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const label = options.label ?? command.join(" ");
   return {
     exitCode,
     stdout,
@@ -55,7 +64,7 @@ export async function runCli(args: string[], options: CliOptions = {}): Promise<
       try {
         return JSON.parse(stdout) as T;
       } catch (cause) {
-        throw new Error(`bunseal ${args.join(" ")}: expected JSON on stdout (exit ${exitCode})\n--- stdout\n${stdout}\n--- stderr\n${stderr}`, { cause });
+        throw new Error(`${label}: expected JSON on stdout (exit ${exitCode})\n--- stdout\n${stdout}\n--- stderr\n${stderr}`, { cause });
       }
     },
   };

@@ -8,7 +8,8 @@
  * file git would not ignore but the commit lacks is a change. No stat cache:
  * mtimes and sizes can be forged as easily as the index.
  */
-import { lstat, readFile, readlink, readdir, rm, mkdtemp } from "node:fs/promises";
+import { lstatSync, readFileSync, readlinkSync } from "node:fs";
+import { lstat, readdir, rm, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BunsealError } from "../errors.ts";
@@ -23,8 +24,8 @@ export interface TreeFile {
   id: string;
 }
 
-/** How many files are read and hashed at once: enough to keep the disk busy, few enough to stay small in memory. */
-const PARALLEL_READS = 64;
+/** How many files are read and hashed before the event loop gets a turn (the worker's messages, the read trace). */
+const BATCH = 64;
 
 /** A commit's tree and time, from its own checked bytes. */
 export async function readCommit(repoRoot: string, commit: string): Promise<CommitInfo> {
@@ -64,20 +65,28 @@ export async function readCommitTree(repoRoot: string, commit: string): Promise<
   }
 }
 
-/** The git blob id of what is on the disk at `path` under `mode`, or why it cannot be the same. */
-async function diskMatches(root: string, file: TreeFile, format: ObjectFormat): Promise<boolean> {
+/**
+ * Whether what is on the disk at `file.path` is the blob and mode the tree
+ * records. Synchronous: a promise per file cost more than the read itself
+ * (10,000 small files: 382 → 242 ms, `bench/work-tree.ts`); the caller yields between batches.
+ */
+function diskMatches(root: string, file: TreeFile, format: ObjectFormat): boolean {
   const full = join(root, file.path);
-  const stat = await lstat(full).catch(() => undefined);
+  const stat = lstatSync(full, { throwIfNoEntry: false });
   if (!stat) return false;
   if (file.mode === "120000") {
     if (!stat.isSymbolicLink()) return false;
-    return objectId(format, "blob", Buffer.from(await readlink(full, { encoding: "buffer" }))) === file.id;
+    return objectId(format, "blob", readlinkSync(full, { encoding: "buffer" })) === file.id;
   }
   if (!stat.isFile()) return false;
   // git records only the owner's executable bit
   const executable = (stat.mode & 0o100) !== 0;
   if (executable !== (file.mode === "100755")) return false;
-  return objectId(format, "blob", await readFile(full)) === file.id;
+  try {
+    return objectId(format, "blob", readFileSync(full)) === file.id;
+  } catch {
+    return false;
+  }
 }
 
 export interface CompareOptions {
@@ -101,12 +110,11 @@ export async function changedPaths(repoRoot: string, commit: string, options: Co
   const tracked = files.filter((file) => !skipped(file.path));
   const blobs = tracked.filter((file) => file.mode !== "160000");
   const submodules = tracked.filter((file) => file.mode === "160000");
-  for (let i = 0; i < blobs.length; i += PARALLEL_READS) {
-    const batch = blobs.slice(i, i + PARALLEL_READS);
-    const same = await Promise.all(batch.map((file) => diskMatches(repoRoot, file, format)));
-    batch.forEach((file, j) => {
-      if (!same[j]) changed.add(file.path);
-    });
+  for (let i = 0; i < blobs.length; i += BATCH) {
+    const batch = blobs.slice(i, i + BATCH);
+    for (const file of batch) if (!diskMatches(repoRoot, file, format)) changed.add(file.path);
+    // the rest of the process (the worker's messages, the read trace) is served between batches
+    await new Promise((resolve) => setImmediate(resolve));
   }
   for (const inner of await Promise.all(submodules.map((submodule) => submoduleChanges(repoRoot, submodule)))) {
     for (const path of inner) changed.add(path);

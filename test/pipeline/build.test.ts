@@ -68,7 +68,8 @@ describe("bunseal build", () => {
     expect(second.artifact.digest).toBe(first.artifact.digest);
     expect(third.artifact.digest).toBe(first.artifact.digest);
     expect(third.files).toEqual(first.files);
-  });
+    // three builds and an install: past bun test's 5 s default on a loaded 2-core machine
+  }, 30_000);
 
   test("the statement records sources, inputs with digests, macros, dependencies and the build-info module", async () => {
     const result = (await runCli(["build", repo.path, "--no-sign", "--json"])).json();

@@ -10,6 +10,7 @@
 import { BunsealError } from "../errors.ts";
 import type { BuildPlan } from "./plan.ts";
 import { killTree, waitGone } from "./process-tree.ts";
+import { registerStopper } from "../util/scratch-registry.ts";
 import { workerMessageProblem, type MetafileSummary, type WorkerFinished, type WorkerMessage } from "./worker-protocol.ts";
 
 const WORKER = new URL("./worker.ts", import.meta.url).pathname;
@@ -119,6 +120,9 @@ export function runBuild(plan: BuildPlan, bunPath: string = process.execPath, op
   const end = () => {
     killed = [...killed, ...killTree(proc.pid, options.tracer)];
   };
+  // an interrupt of bunseal ends the sandbox too, and its tracer, not only bunseal (src/cli/main.ts)
+  const forget = registerStopper(() => void killTree(proc.pid));
+  void proc.exited.then(() => forget());
   // Limits are enforced by killing the sandbox, not by asking the worker: a macro in an
   // endless loop never yields to a timer inside the worker, and a message that says the
   // bundle is done is only what a macro may have sent. So both run until the sandbox exits.

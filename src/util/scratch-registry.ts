@@ -8,6 +8,18 @@
 import { rmSync } from "node:fs";
 
 const live = new Set<string>();
+/** Ends a running sandbox and everything in it (src/build/run-build.ts): called before its files go. */
+const stoppers = new Set<() => void>();
+
+/**
+ * A sandbox to end when bunseal is interrupted: a process outside it (strace,
+ * which wraps it as a user) would otherwise outlive bunseal, and the build with
+ * it. Returns the function that takes it off the list once it has ended.
+ */
+export function registerStopper(stop: () => void): () => void {
+  stoppers.add(stop);
+  return () => stoppers.delete(stop);
+}
 
 export function registerScratch(path: string): void {
   live.add(path);
@@ -19,6 +31,14 @@ export function unregisterScratch(path: string): void {
 
 /** Removes everything still registered, synchronously: it runs as the process is about to exit. */
 export function removeAllScratch(): string[] {
+  for (const stop of stoppers) {
+    try {
+      stop();
+    } catch {
+      // best effort: the process is going away
+    }
+  }
+  stoppers.clear();
   const removed = [...live];
   for (const path of removed) {
     try {

@@ -127,7 +127,10 @@ describe("the process that runs the build cannot lead to the key", () => {
     expect(seen?.runner).toBeDefined();
     holder.kill("SIGINT");
     expect(await holder.exited).toBe(130);
-    // the bunseal that ran the build is gone too, and signed nothing
+    // the bunseal that ran the build is gone too (with the sandbox and its tracer), and signed nothing;
+    // the kernel reaps what was killed a moment after the holder's exit is seen
+    const deadline = Date.now() + 5_000;
+    while (procOf(seen!.runner!.pid) && Date.now() < deadline) await Bun.sleep(50);
     expect(procOf(seen!.runner!.pid)).toBeUndefined();
     expect(existsSync(join(repo.path, ".bunseal", "out")) ? readdirSync(join(repo.path, ".bunseal", "out")).filter((f) => f.endsWith(".sigstore.json")) : []).toEqual([]);
   });

@@ -64,16 +64,17 @@ const exeOf = (pid: number) => {
 };
 
 /**
- * SIGKILL to `root` and everything below it, except a process running `spare`
- * (a tracer wrapped around the sandbox, which must live on to write out its
- * trace and exits once its tracees are gone). Returns what was killed.
+ * SIGKILL to `root` and everything below it, except a process running one of
+ * `spare` (a tracer wrapped around the sandbox, which must live on to write
+ * out its trace; check's faketime, which must remove its semaphore: each exits
+ * once what it wraps is gone). Returns what was killed.
  */
-export function killTree(root: number, spare?: string): Proc[] {
+export function killTree(root: number, ...spare: (string | undefined)[]): Proc[] {
   // /proc/<pid>/exe names the program by its real path
-  if (spare !== undefined) spare = realpathSync(spare);
+  const spared = new Set(spare.filter((path): path is string => path !== undefined).map((path) => realpathSync(path)));
   const killed: Proc[] = [];
   for (const proc of processTree(root)) {
-    if (spare !== undefined && exeOf(proc.pid) === spare) continue;
+    if (spared.size > 0 && spared.has(exeOf(proc.pid) ?? "")) continue;
     try {
       process.kill(proc.pid, "SIGKILL");
       killed.push(proc);

@@ -9,6 +9,7 @@
  */
 import { BunsealError } from "../errors.ts";
 import type { BuildPlan } from "./plan.ts";
+import { basename } from "node:path";
 import { killTree, waitGone } from "./process-tree.ts";
 import { registerStopper } from "../util/scratch-registry.ts";
 import { workerMessageProblem, type MetafileSummary, type WorkerFinished, type WorkerMessage } from "./worker-protocol.ts";
@@ -116,9 +117,13 @@ export function runBuild(plan: BuildPlan, bunPath: string = process.execPath, op
   });
   // The sandbox is ended from outside, every process in it: a macro can leave
   // one behind, and a process that runs on could write the tar after it is read.
+  // faketime (check's and rebuild's clock) forks what it wraps and removes its named semaphore when
+  // that exits: killed, it left one in /dev/shm each time, and a later faketime given the same pid failed
+  // (`sem_open: File exists`). It is outside the sandbox, bunseal's own tool: it is spared, and exits.
+  const forkingWrapper = plan.wrapper[0] !== undefined && basename(plan.wrapper[0]) === "faketime" ? plan.wrapper[0] : undefined;
   let killed: ReturnType<typeof killTree> = [];
   const end = () => {
-    killed = [...killed, ...killTree(proc.pid, options.tracer)];
+    killed = [...killed, ...killTree(proc.pid, options.tracer, forkingWrapper)];
   };
   // an interrupt of bunseal ends the sandbox too, and its tracer, not only bunseal (src/cli/main.ts)
   const forget = registerStopper(() => void killTree(proc.pid));

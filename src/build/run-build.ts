@@ -120,7 +120,8 @@ export function runBuild(plan: BuildPlan, bunPath: string = process.execPath, op
   // faketime (check's and rebuild's clock) forks what it wraps and removes its named semaphore when
   // that exits: killed, it left one in /dev/shm each time, and a later faketime given the same pid failed
   // (`sem_open: File exists`). It is outside the sandbox, bunseal's own tool: it is spared, and exits.
-  const forkingWrapper = plan.wrapper[0] !== undefined && basename(plan.wrapper[0]) === "faketime" ? plan.wrapper[0] : undefined;
+  // wherever it stands in the chain (after check's user switch it runs as that user)
+  const forkingWrapper = plan.wrapper.find((word) => basename(word) === "faketime");
   let killed: ReturnType<typeof killTree> = [];
   const end = () => {
     killed = [...killed, ...killTree(proc.pid, options.tracer, forkingWrapper)];

@@ -6,7 +6,7 @@
  */
 import { statSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { join, relative, resolve, sep } from "node:path";
 import { DEFAULT_BUILDER_ID } from "../attest/build-type.ts";
 import { externalParameters, internalParameters, invocationId } from "../attest/parameters.ts";
 import { makeStatement, type ProvenanceStatement } from "../attest/provenance.ts";
@@ -35,8 +35,9 @@ import { preloadSigning, signStatement, type SerializedBundle } from "../sign/si
 import { STATEMENT_TYPE_V1 } from "../attest/statement.ts";
 import type { Signer } from "../sign/signer.ts";
 import { checkWorkTree, readHead, type SourceInfo } from "../source/git.ts";
+import type { ContentDigests } from "../source/work-tree.ts";
 import { currentBun, type BunRuntime } from "../runtime/bun-runtime.ts";
-import { renameIntoPlace, stageFile, writeFileAtomic } from "../util/atomic-write.ts";
+import { renameIntoPlace, stageFile, syncFile, writeFileAtomic } from "../util/atomic-write.ts";
 import { canonicalJson } from "../util/canonical-json.ts";
 import { VERSION } from "../version.ts";
 import { StageTimer } from "./stage-timer.ts";
@@ -127,7 +128,9 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
   // source: the commit now; the work-tree check runs alongside the build
   const bun = request.bun ?? currentBun();
   const head = request.source ?? (await readHead(projectDir));
-  const workTree = request.source ? Promise.resolve(request.source) : checkWorkTree(head, { allowDirty: request.allowDirty, ignore: [join(projectDir, ".bunseal"), outDir] });
+  // the files it shows to be the commit's are hashed in the same read, for the inputs stage
+  const committed: ContentDigests = new Map();
+  const workTree = request.source ? Promise.resolve(request.source) : checkWorkTree(head, { allowDirty: request.allowDirty, ignore: [join(projectDir, ".bunseal"), outDir], digests: committed });
   workTree.catch(() => undefined); // awaited after the build; an early rejection must not go unobserved
   // a workspace member's lockfile is its workspace root's, searched no higher than the repository; a
   // bun.lockb is read through the Bun that builds
@@ -191,29 +194,31 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     // sources during the bundle instead was measured: on two cores it slows
     // the bundler by as much as it saves); the metafile is the worker's claim,
     // so its list is hashed here and the trace catches what it leaves out
-    const known: KnownDigests = new Map(lock?.path === "bun.lock" ? [["bun.lock", { sha256: lock.sha256, size: lock.bytes.byteLength }]] : []);
+    const source = await workTree;
+    const known: KnownDigests = knownDigests(committed, head.repoRoot, projectDir);
+    if (lock?.path === "bun.lock") known.set("bun.lock", { sha256: lock.sha256, size: lock.bytes.byteLength });
     const virtual = new Map([["bunseal:bunseal:build-info", canonicalJson(plan.buildInfo)]]);
     ctx.progress?.("hashing inputs and attesting");
     // every path the claim names lies where the build could see, or it is not read at all
     const claimed = checkMetafileClaim(built.metafile, projectDir, boundary.record.kind === "none" ? unsandboxedRoot(head.repoRoot, projectDir) : boundary.scope.root);
     const modules = collectInputs(projectDir, claimed, { known, virtual, extras: boundary.extras });
     timer.mark("inputs");
-    const source = await workTree;
 
     // package: once the sandbox and every process in it are gone, the tar is read here, shown
     // to be the deterministic tar bunseal writes, and every digest taken from it: the worker's
     // word is not evidence, and nothing can write the tar any more
     const sealed = await built.sealed;
-    const packaged = await measureTar(plan.tarPath, plan.sourceDateEpoch);
+    const packaged = await measureTar(plan.tarPath, plan.sourceDateEpoch, { sealed: boundary.record.kind !== "none" });
 
     // checks: nothing is signed until the outputs pass the secret scan and the budgets (timed on this clock)
     findSecrets(packaged.files.map((f) => ({ path: f.path, data: packaged.bytes.subarray(f.offset, f.offset + f.size) })), config.secrets, ctx.env);
     checkBudgets(config.budgets, { artifactBytes: packaged.bytes.byteLength, buildMs: sealed.durationMs });
     const artifactName = `${config.service}-${source.commit.slice(0, 12)}${source.dirty ? "-dirty" : ""}.tar`;
     const artifactPath = join(outDir, artifactName);
-    // the bytes that were hashed (not the worker's file, which a process the build left behind
-    // where there was no sandbox could still write) go to disk while the statement is made and signed
-    staged = stageFile(artifactPath, packaged.bytes).then((tmp) => (registerScratch(tmp), tmp));
+    // to disk while the statement is made and signed: the worker's file itself, synced, when the
+    // sandbox is gone; else the bytes that were hashed (a process the build left behind where there
+    // was no sandbox could still write the worker's file)
+    staged = packaged.inPlace ? syncFile(plan.tarPath).then(() => plan.tarPath) : stageFile(artifactPath, packaged.bytes).then((tmp) => (registerScratch(tmp), tmp));
     staged.catch(() => undefined);
     timer.mark("package");
 
@@ -338,4 +343,18 @@ async function sbomAttestation(statement: ProvenanceStatement, artifactName: str
   if (!signer) return { document, bundle: undefined };
   const attestation = { _type: STATEMENT_TYPE_V1, subject: [{ name: artifactName, digest: { sha256: tarSha256 } }], predicateType: CYCLONEDX_PREDICATE_TYPE, predicate: document };
   return { document, bundle: await signStatement(new TextEncoder().encode(canonicalJson(attestation)), signer) };
+}
+
+/** The work-tree check's digests (by path in the repository) by path relative to the project, as the inputs stage names files. */
+function knownDigests(committed: ContentDigests, repoRoot: string, projectDir: string): KnownDigests {
+  const known: KnownDigests = new Map();
+  const subdir = relative(repoRoot, projectDir).split(sep).join("/");
+  if (subdir === "") return new Map(committed);
+  if (subdir.startsWith("..")) return known;
+  const prefix = `${subdir}/`;
+  for (const [path, digest] of committed) {
+    // a file above the project (a workspace root's) is named by a `../` path: those are hashed as before
+    if (path.startsWith(prefix)) known.set(path.slice(prefix.length), digest);
+  }
+  return known;
 }

@@ -8,7 +8,7 @@ import { isAbsolute, relative, sep } from "node:path";
 import { BunsealError } from "../errors.ts";
 import { tail } from "../util/exec.ts";
 import { runGit } from "./git-runner.ts";
-import { readCommit, changedPaths as workTreeChanges } from "./work-tree.ts";
+import { readCommit, changedPaths as workTreeChanges, type ContentDigests } from "./work-tree.ts";
 
 export interface SourceInfo {
   /** absolute path of the repository's top level */
@@ -31,6 +31,8 @@ export interface ReadSourceOptions {
   allowDirty?: boolean;
   /** absolute paths whose changes do not count (bunseal's own output folders) */
   ignore?: readonly string[];
+  /** filled with the sha256 of every file whose content was shown to be the commit's (src/source/work-tree.ts) */
+  digests?: ContentDigests;
 }
 
 async function git(cwd: string, args: string[], allowFail = false): Promise<string | undefined> {
@@ -77,7 +79,7 @@ export async function readHead(projectDir: string): Promise<SourceHead> {
  * and it can run while the bundler does.
  */
 export async function checkWorkTree(head: SourceHead, options: ReadSourceOptions = {}): Promise<SourceInfo> {
-  const changedPaths = await workTreeChanges(head.repoRoot, head.commit, { ignore: relativeInside(head.repoRoot, options.ignore ?? []) });
+  const changedPaths = await workTreeChanges(head.repoRoot, head.commit, { ignore: relativeInside(head.repoRoot, options.ignore ?? []), digests: options.digests });
   const dirty = changedPaths.length > 0;
   if (dirty && !options.allowDirty) {
     const shown = changedPaths.slice(0, 10).join("\n  ");

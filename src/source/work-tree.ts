@@ -13,6 +13,7 @@ import { lstat, readdir, rm, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BunsealError } from "../errors.ts";
+import { sha256Hex } from "../util/digest.ts";
 import type { Env } from "../sandbox/child-env.ts";
 import { gitOutput, runGit } from "./git-runner.ts";
 import { ObjectReader, objectFormatOf, objectId, parseCommit, parseTree, type CommitInfo, type ObjectFormat } from "./objects.ts";
@@ -70,7 +71,7 @@ export async function readCommitTree(repoRoot: string, commit: string): Promise<
  * records. Synchronous: a promise per file cost more than the read itself
  * (10,000 small files: 382 → 242 ms, `bench/work-tree.ts`); the caller yields between batches.
  */
-function diskMatches(root: string, file: TreeFile, format: ObjectFormat): boolean {
+function diskMatches(root: string, file: TreeFile, format: ObjectFormat, digests?: ContentDigests): boolean {
   const full = join(root, file.path);
   const stat = lstatSync(full, { throwIfNoEntry: false });
   if (!stat) return false;
@@ -82,16 +83,26 @@ function diskMatches(root: string, file: TreeFile, format: ObjectFormat): boolea
   // git records only the owner's executable bit
   const executable = (stat.mode & 0o100) !== 0;
   if (executable !== (file.mode === "100755")) return false;
+  let data: Uint8Array;
   try {
-    return objectId(format, "blob", readFileSync(full)) === file.id;
+    data = readFileSync(full);
   } catch {
     return false;
   }
+  if (objectId(format, "blob", data) !== file.id) return false;
+  // the build's inputs are mostly these files: their sha256 is taken from this one read
+  digests?.set(file.path, { sha256: sha256Hex(data), size: data.byteLength });
+  return true;
 }
+
+/** The sha256 and size of files whose content was shown to be the commit's, by path relative to the repository root. */
+export type ContentDigests = Map<string, { sha256: string; size: number }>;
 
 export interface CompareOptions {
   /** paths relative to the repository root whose contents do not count (bunseal's own output folders) */
   ignore?: readonly string[];
+  /** filled with the sha256 of every regular file that matched the commit, read once for both */
+  digests?: ContentDigests;
 }
 
 /**
@@ -112,7 +123,7 @@ export async function changedPaths(repoRoot: string, commit: string, options: Co
   const submodules = tracked.filter((file) => file.mode === "160000");
   for (let i = 0; i < blobs.length; i += BATCH) {
     const batch = blobs.slice(i, i + BATCH);
-    for (const file of batch) if (!diskMatches(repoRoot, file, format)) changed.add(file.path);
+    for (const file of batch) if (!diskMatches(repoRoot, file, format, options.digests)) changed.add(file.path);
     // the rest of the process (the worker's messages, the read trace) is served between batches
     await new Promise((resolve) => setImmediate(resolve));
   }

@@ -28,6 +28,19 @@ describe("the work tree against its commit, by content", () => {
     expect(await changes(repo.path)).toEqual(["a.ts", "b/new.ts", "d.ts"]);
   });
 
+  test("the files shown to be the commit's are given with their sha256 from the same read; changed ones are not", async () => {
+    await using repo = await gitRepo({ "a.ts": "one", "b/c.ts": "two", "d.ts": "three" });
+    symlinkSync("a.ts", join(repo.path, "link"));
+    await gitCommitAll(repo.path, "link");
+    writeFileSync(join(repo.path, "d.ts"), "changed");
+    const head = await readHead(repo.path);
+    const digests = new Map<string, { sha256: string; size: number }>();
+    expect(await changedPaths(repo.path, head.commit, { digests })).toEqual(["d.ts"]);
+    const sha = (text: string) => new Bun.CryptoHasher("sha256").update(text).digest("hex");
+    // a link's digest would be of its target text, not of a file the build reads: links are left to the inputs stage
+    expect(Object.fromEntries(digests)).toEqual({ "a.ts": { sha256: sha("one"), size: 3 }, "b/c.ts": { sha256: sha("two"), size: 3 } });
+  });
+
   test("the same bytes with another executable bit, or a folder where a file was, are changes", async () => {
     await using repo = await gitRepo({ "run.sh": "#!/bin/sh\n", "x": "x" });
     chmodSync(join(repo.path, "run.sh"), 0o755);

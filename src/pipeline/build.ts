@@ -36,6 +36,7 @@ import { STATEMENT_TYPE_V1 } from "../attest/statement.ts";
 import type { Signer } from "../sign/signer.ts";
 import { checkWorkTree, readHead, type SourceInfo } from "../source/git.ts";
 import type { ContentDigests } from "../source/work-tree.ts";
+import { ignoredEntries } from "../sandbox/hidden-paths.ts";
 import { currentBun, type BunRuntime } from "../runtime/bun-runtime.ts";
 import { renameIntoPlace, stageFile, syncFile, writeFileAtomic } from "../util/atomic-write.ts";
 import { canonicalJson } from "../util/canonical-json.ts";
@@ -132,6 +133,9 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
   const committed: ContentDigests = new Map();
   const workTree = request.source ? Promise.resolve(request.source) : checkWorkTree(head, { allowDirty: request.allowDirty, ignore: [join(projectDir, ".bunseal"), outDir], digests: committed });
   workTree.catch(() => undefined); // awaited after the build; an early rejection must not go unobserved
+  // what the sandbox hides is listed from HEAD's tree now, while the lockfile is read, not after
+  const ignored = request.source ? undefined : ignoredEntries(head.repoRoot, ctx.env, 0, head.commit);
+  ignored?.catch(() => undefined);
   // a workspace member's lockfile is its workspace root's, searched no higher than the repository; a
   // bun.lockb is read through the Bun that builds
   const lock = await readLockfile(projectDir, { repoRoot: head.repoRoot, bunPath: bun.path });
@@ -176,6 +180,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
       off: request.sandbox === false,
       rootFrom: request.rootFrom,
       readable: compileBases.map((b) => b.path),
+      ignored,
     });
     for (const warning of boundary.warnings) ctx.log(`warning: ${warning}`);
 

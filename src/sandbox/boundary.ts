@@ -47,6 +47,8 @@ export interface BoundaryInput {
   off?: boolean;
   /** files outside the project the build may read (another platform's base executable for `compile`) */
   readable?: readonly string[];
+  /** the repository's ignored entries (src/sandbox/hidden-paths.ts ignoredEntries), listed early by a caller that knows HEAD, while it did other work */
+  ignored?: Promise<string[]>;
   /** for check's `filesystem` variation: a copy of the build's root on another file system, shown at the root's path */
   rootFrom?: { path: string; packages: readonly string[] };
 }
@@ -80,7 +82,7 @@ export async function planBoundary(input: BoundaryInput): Promise<Boundary> {
   // A check copy of the project sits outside its repository: there the copy itself is the root.
   const inRepo = input.repoRoot !== undefined && isInside(input.repoRoot, input.projectDir) && existsSync(join(input.repoRoot, ".git"));
   const root = inRepo ? input.repoRoot! : input.projectDir;
-  const ignored = inRepo ? await ignoredEntries(root, input.host) : [];
+  const ignored = inRepo ? await (input.ignored ?? ignoredEntries(root, input.host)) : [];
   const hidden = hiddenPaths(root, ignored, [...input.bunsealDirs, ...dotenvFiles(input.projectDir)]);
   const scope = { root, projectDir: input.projectDir, hidden: hidden.map((h) => h.path), toolchain };
   const reads = await chooseTracer([root, ...extras.map((path) => join(input.projectDir, path))], available.bwrap, input.tracer);

@@ -25,10 +25,9 @@ export interface HiddenPath {
  * lists the top repository's only, and a submodule's `lib/.env` is as secret
  * as the top one's), with each submodule's own `.git`.
  */
-export async function ignoredEntries(repoRoot: string, host: Env, depth = 0): Promise<string[]> {
+export async function ignoredEntries(repoRoot: string, host: Env, depth = 0, headCommit?: string): Promise<string[]> {
   // against HEAD's own tree: a file force-added to the index (`git add -f .secrets`) is still ignored, and still hidden
-  const entries = await ignoredAtHead(repoRoot, host);
-  const submodules = await submodulesOf(repoRoot, host);
+  const [entries, submodules] = await Promise.all([ignoredAtHead(repoRoot, host, headCommit), submodulesOf(repoRoot, host)]);
   if (submodules.length > 0 && depth >= MAX_SUBMODULE_DEPTH) {
     throw new BunsealError("SOURCE_UNAVAILABLE", `submodules nest deeper than ${MAX_SUBMODULE_DEPTH} levels at ${repoRoot}; expected at most ${MAX_SUBMODULE_DEPTH}, so that every submodule's ignored files can be hidden from the build`, { file: repoRoot, expected: `at most ${MAX_SUBMODULE_DEPTH} levels of submodules`, found: "deeper" });
   }

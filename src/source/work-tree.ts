@@ -193,7 +193,9 @@ export async function ignoredFiles(repoRoot: string, commit: string | undefined,
  * hides); in a repository with no commit yet (check's copy of a project),
  * against nothing.
  */
-export async function ignoredAtHead(repoRoot: string, host?: Env): Promise<string[]> {
+export async function ignoredAtHead(repoRoot: string, host?: Env, headCommit?: string): Promise<string[]> {
+  // HEAD's commit, when the caller has read it already, saves a git start
+  if (headCommit !== undefined) return ignoredFiles(repoRoot, headCommit, host);
   const head = await runGit(repoRoot, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], { host });
   return ignoredFiles(repoRoot, head.exitCode === 0 ? head.stdout.trim() : undefined, host);
 }

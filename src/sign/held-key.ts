@@ -5,6 +5,9 @@
  * and the key file's path (for the sandbox to mask), never the key.
  */
 import { createPublicKey, type KeyObject } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { BunsealError, type ErrorCode, type ErrorDetails } from "../errors.ts";
 import { HELD_KEY } from "./key-holder.ts";
 import { keyIdOf } from "./keys.ts";
@@ -48,6 +51,26 @@ async function ask(request: { op: string; data?: string }): Promise<Reply> {
   return reply;
 }
 
+/**
+ * Above this size the bytes to sign go through a file of this process's own
+ * (a fresh 0700 folder), not the channel: a statement of 10,000 inputs is
+ * ≈2 MB, and as base64 in a JSON message it took ≈60 ms to cross, against
+ * ≈10 ms written and read. Nothing of the project runs by then (the sandbox
+ * is gone), and the holder signs whatever its child asks in either case.
+ */
+const BY_FILE_BYTES = 256 * 1024;
+
+async function askByFile(data: Buffer): Promise<Reply> {
+  const dir = await mkdtemp(join(tmpdir(), "bunseal-sign-"));
+  try {
+    const path = join(dir, "payload");
+    await writeFile(path, data, { mode: 0o600 });
+    return await ask({ op: "sign-file", data: path });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 async function connect(): Promise<HeldKey> {
   if (!process.send) {
     throw new BunsealError("USAGE", `${HELD_KEY}: expected a key file; this name is bunseal's own, for a key its first process holds`, { field: "--key", expected: "a key file", found: HELD_KEY });
@@ -71,7 +94,7 @@ async function connect(): Promise<HeldKey> {
   const hint = keyIdOf(publicKey);
   const signer: Signer = {
     async sign(data: Buffer) {
-      const reply = await ask({ op: "sign", data: data.toString("base64") });
+      const reply = data.byteLength > BY_FILE_BYTES ? await askByFile(data) : await ask({ op: "sign", data: data.toString("base64") });
       return { signature: Buffer.from(reply.signature as string, "base64"), key: { $case: "publicKey", publicKey: publicPem, hint } };
     },
   };

@@ -15,6 +15,7 @@
  * The child's side is src/sign/held-key.ts.
  */
 
+import { readFile } from "node:fs/promises";
 import { keyText } from "./key-text.ts";
 
 /** What the child's command line says instead of the key's path. */
@@ -68,6 +69,14 @@ export async function holdKey(script: string, argv: readonly string[]): Promise<
               (signature) => reply({ signature: signature.toString("base64") }),
               (error: Error) => reply({ error: { code: "IO_FAILED", message: error.message } }),
             );
+          } else if (message.op === "sign-file" && typeof message.data === "string") {
+            // the child's own file of the bytes to sign (src/sign/held-key.ts): large statements cross faster so
+            readFile(message.data)
+              .then((data) => holder.sign(data))
+              .then(
+                (signature) => reply({ signature: signature.toString("base64") }),
+                (error: Error) => reply({ error: { code: "IO_FAILED", message: error.message } }),
+              );
           } else reply({ error: { code: "IO_FAILED", message: `unknown request ${JSON.stringify(message.op)}` } });
         },
         // the key did not load: the child raises the same error, as it would have loading the key itself

@@ -48,7 +48,12 @@ export const ExternalParametersSchema = z
   });
 
 export const InternalParametersSchema = z.strictObject({
-  bun: z.strictObject({ version: z.string().min(1), revision: z.string().min(1) }),
+  bun: z.strictObject({
+    version: z.string().min(1),
+    revision: z.string().min(1),
+    /** the Bun the project pins (package.json packageManager, an exact engines.bun, a `bun` dependency its scripts run), where it does */
+    pin: z.strictObject({ version: z.string().min(1), from: z.string().min(1) }).optional(),
+  }),
   platform: z.string().min(1),
   arch: z.string().min(1),
   /** names of the variables the build could see; values are never recorded */

@@ -31,9 +31,9 @@ export function externalParameters(loaded: LoadedConfig, source: SourceInfo): Ex
   };
 }
 
-export function internalParameters(loaded: LoadedConfig, plan: BuildPlan, lockfileDigest: string | null, bun: { version: string; revision: string }, sandbox: SandboxRecord): InternalParameters {
+export function internalParameters(loaded: LoadedConfig, plan: BuildPlan, lockfileDigest: string | null, bun: { version: string; revision: string }, sandbox: SandboxRecord, pin?: { version: string; from: string }): InternalParameters {
   return {
-    bun: { version: bun.version, revision: bun.revision },
+    bun: { version: bun.version, revision: bun.revision, ...(pin ? { pin: { version: pin.version, from: pin.from } } : {}) },
     platform: process.platform,
     arch: process.arch,
     env: plan.visibleEnv,

@@ -38,6 +38,7 @@ import { checkWorkTree, readHead, type SourceInfo } from "../source/git.ts";
 import type { ContentDigests } from "../source/work-tree.ts";
 import { ignoredEntries } from "../sandbox/hidden-paths.ts";
 import { currentBun, type BunRuntime } from "../runtime/bun-runtime.ts";
+import { chooseBuildBun, projectBunPin } from "../runtime/project-bun.ts";
 import { renameIntoPlace, stageFile, syncFile, writeFileAtomic } from "../util/atomic-write.ts";
 import { canonicalJson } from "../util/canonical-json.ts";
 import { VERSION } from "../version.ts";
@@ -51,8 +52,14 @@ export interface BuildRequest {
   /** undefined means `--no-sign`: write the bare statement */
   signer?: Signer;
   builderId?: string;
-  /** the Bun to build with; default: the one running bunseal */
+  /** the Bun to build with; default: the one running bunseal (or, with followPin, the project's pin) */
   bun?: BunRuntime;
+  /**
+   * `build`'s rule: a project that pins Bun (src/runtime/project-bun.ts) is built with that Bun, and
+   * `bun` above, when given, is the user's `--bun` (a pin it differs from is warned of). Rebuilds and
+   * check's builds leave it off: they build with the Bun the record names.
+   */
+  followPin?: boolean;
   /**
    * The source, when the caller already knows it (a `bunseal check` build of a
    * copy of the project, which is no git work tree). Default: read from git.
@@ -127,7 +134,6 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
   timer.mark("config");
 
   // source: the commit now; the work-tree check runs alongside the build
-  const bun = request.bun ?? currentBun();
   const head = request.source ?? (await readHead(projectDir));
   // the files it shows to be the commit's are hashed in the same read, for the inputs stage
   const committed: ContentDigests = new Map();
@@ -138,8 +144,13 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
   ignored?.catch(() => undefined);
   // a workspace member's lockfile is its workspace root's, searched no higher than the repository; a
   // bun.lockb is read through the Bun that builds
-  const lock = await readLockfile(projectDir, { repoRoot: head.repoRoot, bunPath: bun.path });
+  const lock = await readLockfile(projectDir, { repoRoot: head.repoRoot, bunPath: (request.bun ?? currentBun()).path });
   const lockfileDigest = lock ? `sha256:${lock.sha256}` : null;
+  // the Bun: the project's own when it pins one (build), else the caller's (rebuild's recorded one), else this one
+  const pin = request.followPin ? projectBunPin(projectDir, head.repoRoot, lock?.lockfile.packages) : undefined;
+  const chosen = request.followPin ? await chooseBuildBun(pin, request.bun, { onProgress: ctx.log }) : { bun: request.bun ?? currentBun(), pin: undefined, warning: undefined };
+  const { bun } = chosen;
+  if (chosen.warning) ctx.log(`warning: ${chosen.warning}`);
   // compile for another platform: that platform's Bun, from the npm registry, checked, before the sandbox closes the network
   const compileBases = await fetchCompileBases(configBuilds(config), bun.version, ctx);
   timer.mark("source");
@@ -237,7 +248,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
       artifact: { name: artifactName, sha256: tarSha256, size: packaged.bytes.byteLength },
       files: packaged.files,
       externalParameters: externalParameters(loaded, source),
-      internalParameters: internalParameters(loaded, plan, lockfileDigest, bun, boundary.record),
+      internalParameters: internalParameters(loaded, plan, lockfileDigest, bun, boundary.record, chosen.pin),
       inputs,
       packages: lock?.lockfile.packages ?? [],
       builder: { id: request.builderId ?? DEFAULT_BUILDER_ID, version: { bunseal: VERSION, bun: bun.version } },
@@ -295,7 +306,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
       bun: bun.version,
       timings: { ...timer.laps, bun: Math.round(sealed.durationMs), total: timer.total() },
       statementValue: statement,
-      warnings: [...scriptWarnings, ...boundary.warnings],
+      warnings: [...scriptWarnings, ...(chosen.warning ? [chosen.warning] : []), ...boundary.warnings],
     };
   } catch (error) {
     // the packed tar is only ever renamed into place once attested; on any failure it goes

@@ -35,6 +35,7 @@ interface BuildFlags extends TrustFlags {
   sbom?: boolean;
   /** false with --no-sandbox */
   sandbox?: boolean;
+  bun?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -60,7 +61,8 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
       .option("--timeout <seconds>", "stop the build if it runs longer than this (default 900)")
       .option("--sbom", "also write a CycloneDX SBOM of the shipped packages (ARTIFACT.cdx.json) and sign it as an attestation (ARTIFACT.cdx.sigstore.json)")
       .option("--workspace", "in a workspace root: build every package that has a bunseal config, dependencies first")
-      .option("--no-sandbox", "build without the sandbox where none can run (recorded as sandbox.kind \"none\"; verify refuses it unless --allow-unsandboxed)"),
+      .option("--no-sandbox", "build without the sandbox where none can run (recorded as sandbox.kind \"none\"; verify refuses it unless --allow-unsandboxed)")
+      .option("--bun <path|version>", "build with this Bun: a binary, or a version fetched from the npm registry (default: the project's pinned Bun, else the running one)"),
     "the bundle --store records",
     "with --keyless, the identity it was just signed as",
   )
@@ -109,7 +111,8 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
       }
       try {
         // the key file is named to the sandbox so that the build cannot read it wherever it lies
-        const request = { outDir: flags.out, allowDirty: flags.allowDirty, signer, builderId: flags.builderId, deny: key ? [key.path] : [], timeoutMs, sbom: flags.sbom, sandbox: flags.sandbox === false ? (false as const) : undefined };
+        const bun = flags.bun === undefined ? undefined : await (await import("../../runtime/project-bun.ts")).bunFromFlag(flags.bun, { onProgress: ctx.log });
+        const request = { outDir: flags.out, allowDirty: flags.allowDirty, signer, builderId: flags.builderId, deny: key ? [key.path] : [], timeoutMs, sbom: flags.sbom, sandbox: flags.sandbox === false ? (false as const) : undefined, bun, followPin: true };
         warnUnsandboxed(flags, true);
         const results = flags.workspace
           ? (await (await import("../../workspace/build-workspace.ts")).buildWorkspace({ ...request, rootDir: dir }, ctx)).builds

@@ -62,6 +62,10 @@ export const InternalParametersSchema = z.strictObject({
   secrets: z.array(z.string()),
   sourceDateEpoch: z.number().int().nonnegative(),
   lockfileDigest: Sha256Ref.nullable(),
+  /** `build --workspace`: the members whose outputs of the same run this build was shown (inputs of role "sibling"), each by its artifact */
+  siblings: z
+    .array(z.strictObject({ member: z.string().min(1), package: z.string().min(1), at: z.string().min(1), artifact: z.strictObject({ name: z.string().min(1), digest: Sha256Ref }) }))
+    .optional(),
   /**
    * How the build's boundary was enforced: "bubblewrap" (namespaces: only the
    * commit's files, installed packages and declared extras visible; no network

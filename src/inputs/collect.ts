@@ -14,7 +14,7 @@ import { BunsealError } from "../errors.ts";
 import { sha256Hex } from "../util/digest.ts";
 import type { MetafileSummary } from "../build/worker-protocol.ts";
 
-export type InputRole = "module" | "macro" | "preload" | "plugin" | "extra" | "read" | "compile-base" | "virtual" | "manifest" | "lockfile" | "tsconfig" | "bunfig" | "config";
+export type InputRole = "module" | "macro" | "preload" | "plugin" | "extra" | "read" | "compile-base" | "virtual" | "manifest" | "lockfile" | "tsconfig" | "bunfig" | "config" | "sibling";
 
 export interface InputFile {
   /** POSIX path relative to the project */

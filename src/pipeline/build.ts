@@ -4,7 +4,7 @@
  * Each stage is a function in its own module; this file only says the order
  * and passes values along.
  */
-import { statSync } from "node:fs";
+import { existsSync, mkdirSync, rmdirSync, statSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, relative, resolve, sep } from "node:path";
 import { DEFAULT_BUILDER_ID } from "../attest/build-type.ts";
@@ -37,11 +37,13 @@ import type { Signer } from "../sign/signer.ts";
 import { checkWorkTree, readHead, type SourceInfo } from "../source/git.ts";
 import type { ContentDigests } from "../source/work-tree.ts";
 import { ignoredEntries } from "../sandbox/hidden-paths.ts";
+import type { SiblingOutputs } from "../workspace/sibling-outputs.ts";
 import { currentBun, type BunRuntime } from "../runtime/bun-runtime.ts";
 import { chooseBuildBun, projectBunPin } from "../runtime/project-bun.ts";
 import { renameIntoPlace, stageFile, syncFile, writeFileAtomic } from "../util/atomic-write.ts";
 import { canonicalJson } from "../util/canonical-json.ts";
 import { VERSION } from "../version.ts";
+import { BunsealError } from "../errors.ts";
 import { StageTimer } from "./stage-timer.ts";
 
 export interface BuildRequest {
@@ -60,6 +62,8 @@ export interface BuildRequest {
    * check's builds leave it off: they build with the Bun the record names.
    */
   followPin?: boolean;
+  /** `build --workspace`: the outputs of this run's members this one depends on, shown where its imports find them (src/workspace/sibling-outputs.ts) */
+  siblings?: readonly SiblingOutputs[];
   /**
    * The source, when the caller already knows it (a `bunseal check` build of a
    * copy of the project, which is no git work tree). Default: read from git.
@@ -171,11 +175,16 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
   let built: BuildResult | undefined;
   let session: ReadSession | undefined;
   let staged: Promise<string> | undefined;
+  let made: string[] | undefined;
   try {
     // boundary: what the build may see and write, decided in one place (src/sandbox); the
     // tar exists before the sandbox starts, since it is the one file shown writable there
     await writeFile(plan.tarPath, "");
     registerScratch(plan.tarPath);
+    // a sibling's outputs are shown over its build folder: the folder must be there to be mounted on (an
+    // empty one, which git does not see, made here and removed after when the disk had none)
+    const siblings = request.siblings ?? [];
+    for (const sibling of siblings) if (!existsSync(sibling.at)) (made ??= []).push(sibling.at), mkdirSync(sibling.at, { recursive: true });
     const boundary = await planBoundary({
       projectDir,
       repoRoot: head.repoRoot,
@@ -192,7 +201,11 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
       rootFrom: request.rootFrom,
       readable: compileBases.map((b) => b.path),
       ignored,
+      shownFrom: siblings.map(({ from, at }) => ({ from, at })),
     });
+    if (siblings.length > 0 && boundary.record.kind === "none") {
+      throw new BunsealError("SANDBOX_UNAVAILABLE", `the outputs of ${siblings.map((s) => s.member).join(", ")} (built in this run) can be shown to this build only in the sandbox; without it the build would read whatever ${siblings.map((s) => relative(projectDir, s.at)).join(", ")} holds on the disk`, { expected: "a sandbox for a workspace member that imports a sibling's build output" });
+    }
     for (const warning of boundary.warnings) ctx.log(`warning: ${warning}`);
 
     // build, then package in the worker; the signing libraries load meanwhile
@@ -212,12 +225,21 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     // so its list is hashed here and the trace catches what it leaves out
     const source = await workTree;
     const known: KnownDigests = knownDigests(committed, head.repoRoot, projectDir);
+    // a sibling's files are what its artifact holds, not what the disk has at that path
+    const fromSiblings = new Set<string>();
+    for (const sibling of siblings) {
+      for (const file of sibling.files) {
+        const path = relative(projectDir, join(sibling.at, file.path)).split(sep).join("/");
+        known.set(path, { sha256: file.sha256, size: file.size });
+        fromSiblings.add(path);
+      }
+    }
     if (lock?.path === "bun.lock") known.set("bun.lock", { sha256: lock.sha256, size: lock.bytes.byteLength });
     const virtual = new Map([["bunseal:bunseal:build-info", canonicalJson(plan.buildInfo)]]);
     ctx.progress?.("hashing inputs and attesting");
     // every path the claim names lies where the build could see, or it is not read at all
     const claimed = checkMetafileClaim(built.metafile, projectDir, boundary.record.kind === "none" ? unsandboxedRoot(head.repoRoot, projectDir) : boundary.scope.root);
-    const modules = collectInputs(projectDir, claimed, { known, virtual, extras: boundary.extras });
+    const modules = collectInputs(projectDir, claimed, { known, virtual, extras: boundary.extras }).map((m) => (fromSiblings.has(m.path) ? { ...m, role: "sibling" as const } : m));
     timer.mark("inputs");
 
     // package: once the sandbox and every process in it are gone, the tar is read here, shown
@@ -248,7 +270,10 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
       artifact: { name: artifactName, sha256: tarSha256, size: packaged.bytes.byteLength },
       files: packaged.files,
       externalParameters: externalParameters(loaded, source),
-      internalParameters: internalParameters(loaded, plan, lockfileDigest, bun, boundary.record, chosen.pin),
+      internalParameters: {
+        ...internalParameters(loaded, plan, lockfileDigest, bun, boundary.record, chosen.pin),
+        ...(siblings.length > 0 ? { siblings: siblings.map((s) => ({ member: s.member, package: s.package, at: relative(head.repoRoot, s.at).split(sep).join("/"), artifact: s.artifact })) } : {}),
+      },
       inputs,
       packages: lock?.lockfile.packages ?? [],
       builder: { id: request.builderId ?? DEFAULT_BUILDER_ID, version: { bunseal: VERSION, bun: bun.version } },
@@ -316,6 +341,17 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     await Promise.all([rm(plan.tarPath, { force: true }), stagedPath && rm(stagedPath, { force: true }), session?.abandon()]);
     unregisterScratch(plan.tarPath);
     throw error;
+  } finally {
+    // the mount points made for siblings' outputs go, if still empty (the build could write none of them)
+    for (const dir of made ?? []) rmdirQuietly(dir);
+  }
+}
+
+function rmdirQuietly(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // not empty, or gone: left as it is
   }
 }
 

@@ -47,6 +47,8 @@ export interface BoundaryInput {
   off?: boolean;
   /** files outside the project the build may read (another platform's base executable for `compile`) */
   readable?: readonly string[];
+  /** folders shown read-only at paths inside the repository instead of what the disk has there: a workspace sibling's outputs of this run */
+  shownFrom?: readonly { from: string; at: string }[];
   /** the repository's ignored entries (src/sandbox/hidden-paths.ts ignoredEntries), listed early by a caller that knows HEAD, while it did other work */
   ignored?: Promise<string[]>;
   /** for check's `filesystem` variation: a copy of the build's root on another file system, shown at the root's path */
@@ -84,7 +86,8 @@ export async function planBoundary(input: BoundaryInput): Promise<Boundary> {
   const root = inRepo ? input.repoRoot! : input.projectDir;
   const ignored = inRepo ? await (input.ignored ?? ignoredEntries(root, input.host)) : [];
   const hidden = hiddenPaths(root, ignored, [...input.bunsealDirs, ...dotenvFiles(input.projectDir)]);
-  const scope = { root, projectDir: input.projectDir, hidden: hidden.map((h) => h.path), toolchain };
+  // what is shown from elsewhere is no read of the disk's files there: its digests come with it
+  const scope = { root, projectDir: input.projectDir, hidden: [...hidden.map((h) => h.path), ...(input.shownFrom ?? []).map((s) => s.at)], toolchain };
   const reads = await chooseTracer([root, ...extras.map((path) => join(input.projectDir, path))], available.bwrap, input.tracer);
   // the tar is the one file the build writes (the read trace is written from outside, by the tracer)
   const writable = [input.tarPath];
@@ -96,6 +99,7 @@ export async function planBoundary(input: BoundaryInput): Promise<Boundary> {
     cwd: input.projectDir,
     hidden,
     reveal: extras.map((path) => join(input.projectDir, path)),
+    shownFrom: input.shownFrom,
     writable,
     // a hard link to the key in the work tree is the key under another name
     deny: [...keys, ...hardLinksIn(root, keys)],

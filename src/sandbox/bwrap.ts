@@ -61,6 +61,8 @@ export interface SandboxSpec {
   hidden: readonly HiddenPath[];
   /** files (absolute) shown again over a mask: declared extra inputs */
   reveal: readonly string[];
+  /** folders (absolute, existing) shown read-only at a path under `root`, over any mask there: a workspace sibling's outputs of this run (src/workspace/sibling-outputs.ts) */
+  shownFrom?: readonly { from: string; at: string }[];
   /** files (absolute) the worker may write; each must exist before the sandbox starts */
   writable: readonly string[];
   /** folders (absolute, existing) written whole, bound over the read-only root before the masks: rebuild's install (its checkout and a fresh package cache) */
@@ -251,6 +253,7 @@ export function sandboxArgv(bwrap: string, spec: SandboxSpec): string[] {
     else plan.file("/dev/null", entry.path);
   }
   for (const path of spec.reveal) plan.bind(path);
+  for (const { from, at } of spec.shownFrom ?? []) plan.bind(from, at);
   for (const path of spec.writable) plan.bind(path, path, "--bind");
   // last, over everything else: wherever the key lies, the build finds nothing there
   for (const path of spec.deny) {

@@ -9,13 +9,14 @@
  */
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { CONFIG_FILE, loadConfig } from "../config/load.ts";
 import type { Context } from "../context.ts";
 import { BunsealError, isBunsealError } from "../errors.ts";
 import { buildArtifact, type BuildOutcome, type BuildRequest } from "../pipeline/build.ts";
 import { checkWorkTree, readHead } from "../source/git.ts";
 import { buildOrder } from "./build-order.ts";
+import { removeSibling, unpackSibling, type SiblingOutputs } from "./sibling-outputs.ts";
 import { readManifest, workspaceMembers } from "./workspace-root.ts";
 
 export interface WorkspaceBuildRequest extends Omit<BuildRequest, "projectDir" | "source"> {
@@ -73,22 +74,47 @@ export async function buildWorkspace(request: WorkspaceBuildRequest, ctx: Contex
   const own = await Promise.all(order.map(async (dir) => [join(rootDir, dir, ".bunseal"), resolve(join(rootDir, dir), request.outDir ?? (await loadConfig(join(rootDir, dir))).config.outDir)]));
   const source = await checkWorkTree(head, { allowDirty: request.allowDirty, ignore: own.flat() });
 
-  // build each, dependencies first
+  // build each, dependencies first; a member's dependents see its outputs of this run (src/workspace/sibling-outputs.ts)
   const builds: WorkspaceBuildOutcome["builds"] = [];
+  const byName = new Map(members.filter((m) => m.name !== undefined).map((m) => [m.name!, m]));
+  const shown = new Map<string, SiblingOutputs>();
   try {
     for (const dir of order) {
       ctx.log(`workspace: ${dir}`);
       const subdir = [head.subdir, dir].filter((p) => p !== "").join("/");
-      const outcome = await buildArtifact({ ...shared, projectDir: join(rootDir, dir), source: { ...source, subdir } }, ctx).catch((error) => {
+      const siblings = dependencyClosure(members.find((m) => m.dir === dir)!, byName).flatMap((m) => (shown.has(m.dir) ? [shown.get(m.dir)!] : []));
+      const outcome = await buildArtifact({ ...shared, projectDir: join(rootDir, dir), source: { ...source, subdir }, siblings }, ctx).catch((error) => {
         throw inPackage(dir, error);
       });
       builds.push({ package: dir, ...outcome });
+      const member = members.find((m) => m.dir === dir)!;
+      if (member.name !== undefined && members.some((m) => m.dependencies.includes(member.name!))) {
+        const unpacked = await unpackSibling({ rootDir, member: dir, pkg: readManifest(join(rootDir, dir))!.pkg, artifactPath: outcome.artifact.path, artifact: { name: basename(outcome.artifact.path), digest: outcome.artifact.digest }, files: outcome.files });
+        if (unpacked) shown.set(dir, unpacked);
+      }
     }
   } catch (error) {
     await Promise.all(builds.flatMap((b) => [b.artifact.path, b.bundle?.path, b.statement?.path].filter((p): p is string => p !== undefined).map((p) => rm(p, { force: true }))));
     throw error;
+  } finally {
+    await Promise.all([...shown.values()].map(removeSibling));
   }
   return { root: rootDir, builds };
+}
+
+/** The members `member` depends on, directly or through other members, each once. */
+function dependencyClosure<M extends { dir: string; dependencies: string[] }>(member: M, byName: ReadonlyMap<string, M>): M[] {
+  const seen = new Map<string, M>();
+  const visit = (m: M) => {
+    for (const name of m.dependencies) {
+      const dep = byName.get(name);
+      if (!dep || seen.has(dep.dir) || dep.dir === member.dir) continue;
+      seen.set(dep.dir, dep);
+      visit(dep);
+    }
+  };
+  visit(member);
+  return [...seen.values()];
 }
 
 /** The package a failure belongs to, in its message and file; the code stays the same. */

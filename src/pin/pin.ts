@@ -34,6 +34,8 @@ export interface PinRequest {
   /** what the artifact's attestation must verify against (keys, a keyless identity, a policy); default: the signer it was stored with */
   trust?: Trust;
   allowDirty?: boolean;
+  /** pin an artifact recorded as built without its sandbox (`--allow-unsandboxed`) */
+  allowUnsandboxed?: boolean;
   /** the sequence of the pin this one rolls back */
   rollbackOf?: number | null;
   /** when set, the pin must follow exactly this sequence (a rollback planned against it); otherwise a lost race is retried */
@@ -64,7 +66,7 @@ export async function pinArtifact(store: Store, request: PinRequest): Promise<Pi
   // the service comes from a signed statement, perhaps someone else's, stored by an older bunseal: it names a file below
   const service = assertName(artifact.service, "service");
   if (request.pinsDir !== null) await ensureWritableDir(request.pinsDir);
-  const verdict = await verifyStored(artifact, request.trust, { allowDirty: request.allowDirty });
+  const verdict = await verifyStored(artifact, request.trust, { allowDirty: request.allowDirty, allowUnsandboxed: request.allowUnsandboxed });
   if (!verdict.verified) {
     throw new BunsealError("PIN_REFUSED", `${artifact.name} cannot be pinned: its attestation does not verify:\n  ${verdict.failures.map((f) => `${f.code}: ${f.message}`).join("\n  ")}`, { expected: "a verified attestation", found: verdict.failures.map((f) => f.code).join(", ") });
   }

@@ -18,8 +18,8 @@ export interface SbomResult {
 }
 
 /** `trust`: a key, a keyless identity or a policy, as every command that verifies takes it (src/verify/trust.ts). */
-export async function sbomOfArtifact(artifactPath: string, bundlePath: string, trust: Trust): Promise<SbomResult> {
-  const report = await verifyTrusted(trust, { artifact: artifactPath, bundlePath, expectations: {} });
+export async function sbomOfArtifact(artifactPath: string, bundlePath: string, trust: Trust, options: { allowUnsandboxed?: boolean } = {}): Promise<SbomResult> {
+  const report = await verifyTrusted(trust, { artifact: artifactPath, bundlePath, expectations: { allowUnsandboxed: options.allowUnsandboxed } });
   if (!report.verified || !report.verifiedStatement || !report.artifact) {
     const reasons = report.failures.map((f) => `${f.code}: ${f.message}`).join("\n  ");
     throw new BunsealError("VERIFY_FAILED", `${artifactPath}: the provenance does not verify, so it cannot say what the artifact ships:\n  ${reasons}`, { file: bundlePath, expected: "a verified attestation", found: `${report.failures.length} failure(s)` });
@@ -29,12 +29,12 @@ export async function sbomOfArtifact(artifactPath: string, bundlePath: string, t
 }
 
 /** `trust`: what the stored bundle must verify against; default, the signer the store recorded with it (src/store/verify-stored.ts). */
-export async function sbomOfStored(store: Store, digest: string, trust?: Trust): Promise<SbomResult> {
+export async function sbomOfStored(store: Store, digest: string, trust?: Trust, options: { allowUnsandboxed?: boolean } = {}): Promise<SbomResult> {
   const hex = digestArgument(digest, "artifact-or-digest");
   const record = await store.getArtifact(hex);
   if (!record) throw new BunsealError("NOT_FOUND", `${digest}: no artifact with this digest in the store (${store.location})`, { field: "digest", expected: "a stored artifact's sha256", found: digest });
   // the store is no source of trust: a row changed since it was recorded must not say what the artifact ships
-  const verdict = await verifyStored(record, trust, { allowDirty: true });
+  const verdict = await verifyStored(record, trust, { allowDirty: true, allowUnsandboxed: options.allowUnsandboxed });
   if (!verdict.statement) {
     const reasons = verdict.failures.map((f) => `${f.code}: ${f.message}`).join("\n  ");
     throw new BunsealError("VERIFY_FAILED", `${digest}: the stored provenance does not verify, so it cannot say what the artifact ships:\n  ${reasons}`, { field: "digest", expected: "a verified attestation", found: `${verdict.failures.length} failure(s)` });

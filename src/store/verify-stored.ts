@@ -23,7 +23,7 @@ export interface StoredVerdict {
   statement?: Verified<Statement<ProvenanceV1>>;
 }
 
-export async function verifyStored(record: ArtifactRecord, trust: Trust | undefined = undefined, options: { allowDirty?: boolean } = {}): Promise<StoredVerdict> {
+export async function verifyStored(record: ArtifactRecord, trust: Trust | undefined = undefined, options: { allowDirty?: boolean; allowUnsandboxed?: boolean } = {}): Promise<StoredVerdict> {
   let anchor: Trust;
   try {
     anchor = trust ?? storedTrust(record);
@@ -36,7 +36,7 @@ export async function verifyStored(record: ArtifactRecord, trust: Trust | undefi
       artifact: `sha256:${record.digest}`,
       bundlePath: `store:${record.name}`,
       bundleBytes: new TextEncoder().encode(record.bundle),
-      expectations: { allowDirty: options.allowDirty },
+      expectations: { allowDirty: options.allowDirty, allowUnsandboxed: options.allowUnsandboxed },
     });
     if (!report.verified) return { verified: false, failures: report.failures };
     // signed by the trusted signer, but not provenance (a keyless identity vouches for any predicate): not this record's build

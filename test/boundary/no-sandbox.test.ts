@@ -215,4 +215,28 @@ describe("--no-sandbox builds anyway, says so, and verify refuses it unless told
     }
     // a dozen CLI runs, one a build: longer than one command's default allowance on a busy machine
   }, 60_000);
+
+  test("pin and sbom refuse an artifact built without its sandbox with BUILD_UNSANDBOXED, until --allow-unsandboxed", async () => {
+    await using repo = await markingRepo(join(scratch.path, "mark-pin"));
+    const store = `sqlite:${join(scratch.path, `store-${made++}.db`)}`;
+    const built = await run(onMachine("no-bwrap", ["build", ".", "--key", key(), "--no-sandbox", "--store", store, "--json"]), repo.path);
+    expect(built.exitCode).toBe(0);
+    const { artifact } = built.json();
+    const pins = join(scratch.path, `pins-${made++}`);
+    const refused = await runCli(["pin", artifact.digest, "--env", "prod", "--key", key(), "--key", pub(), "--store", store, "--pins-dir", pins, "--json"]);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.json().error.code).toBe("PIN_REFUSED");
+    expect(refused.json().error.message).toContain("BUILD_UNSANDBOXED");
+    const pinned = await runCli(["pin", artifact.digest, "--env", "prod", "--key", key(), "--key", pub(), "--store", store, "--pins-dir", pins, "--allow-unsandboxed", "--json"]);
+    expect(pinned.exitCode).toBe(0);
+
+    const noSbom = await runCli(["sbom", artifact.path, "--key", pub()]);
+    expect(noSbom.exitCode).toBe(1);
+    expect(noSbom.stderr).toContain("BUILD_UNSANDBOXED");
+    const sbom = await runCli(["sbom", artifact.path, "--key", pub(), "--allow-unsandboxed"]);
+    expect(sbom.exitCode).toBe(0);
+    expect(JSON.parse(sbom.stdout).bomFormat).toBe("CycloneDX");
+    const stored = await runCli(["sbom", artifact.digest, "--store", store, "--allow-unsandboxed"]);
+    expect(stored.exitCode).toBe(0);
+  }, 60_000);
 });

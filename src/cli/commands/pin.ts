@@ -9,6 +9,7 @@ interface PinFlags extends TrustFlags {
   key: string[];
   actor?: string;
   allowDirty?: boolean;
+  allowUnsandboxed?: boolean;
   pinsDir: string;
   store?: string;
   json?: boolean;
@@ -26,6 +27,7 @@ export function registerPin(program: Command, setExit: (code: number) => void): 
         .option("--key <file>", "the private key that signs the pin; public keys given too are trusted for the artifact's attestation", collect, [])
         .option("--actor <name>", "who pins (default: the CI user or login name)")
         .option("--allow-dirty", "pin an artifact built from a dirty work tree")
+        .option("--allow-unsandboxed", "pin an artifact built without its sandbox (sandbox.kind \"none\", or no sandbox record)")
         .option("--pins-dir <dir>", "where pin files go", "pins"),
       "the artifact's attestation",
       "the signer the store recorded",
@@ -39,7 +41,7 @@ export function registerPin(program: Command, setExit: (code: number) => void): 
       const trust = await trustFromFlags(flags, trusted);
       if (!signer) throw new BunsealError("USAGE", "expected --key with a private key to sign the pin", { field: "--key", expected: "a private key" });
       const outcome = await withStore(flags.store, (store) =>
-        pinArtifact(store, { digest, env: flags.env, reason: flags.reason ?? "", actor: resolveActor(flags.actor), signer, trust, allowDirty: flags.allowDirty, pinsDir: flags.pinsDir }),
+        pinArtifact(store, { digest, env: flags.env, reason: flags.reason ?? "", actor: resolveActor(flags.actor), signer, trust, allowDirty: flags.allowDirty, allowUnsandboxed: flags.allowUnsandboxed, pinsDir: flags.pinsDir }),
       );
       const { bundle: _b, ...pin } = outcome.pin;
       if (flags.json) printJson({ pin, file: outcome.file, repeated: outcome.repeated });

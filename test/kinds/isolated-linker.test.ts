@@ -10,13 +10,15 @@
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Spec, Validation } from "@cyclonedx/cyclonedx-library";
 import type { ProvenanceV1 } from "../../src/attest/slsa-provenance.ts";
 import type { Statement } from "../../src/attest/statement.ts";
+import { readTarFiles } from "../../src/artifact/tar-read.ts";
 import { packageInventory } from "../../src/inventory/shipped.ts";
 import { runCli } from "../helpers/cli.ts";
-import { gitRepo, type GitRepo } from "../helpers/git.ts";
+import { DEFAULT_COMMIT_TIME, gitRepo, type GitRepo } from "../helpers/git.ts";
 import { makeTempDir, writeTree, type FileTree, type TestDir } from "../helpers/testdir.ts";
 
 setDefaultTimeout(180_000);
@@ -52,7 +54,7 @@ const FILES: FileTree = {
 let work: TestDir;
 let repo: GitRepo;
 let store: string;
-let built: { artifact: { digest: string; path: string }; sbom: { path: string; packages: number } };
+let built: { artifact: { digest: string; path: string }; bundle: { path: string }; sbom: { path: string; packages: number } };
 let statement: Statement<ProvenanceV1>;
 
 async function bunInstall(cwd: string, ...flags: string[]): Promise<void> {
@@ -116,4 +118,34 @@ test("trace --package tells the version the member shipped from the one it only 
   expect((await trace("ms@2.1.3")).matches).toEqual([expect.objectContaining({ packageVersion: "2.1.3", shipped: false })]);
   expect((await trace("@t3-oss/env-core")).count).toEqual({ artifacts: 1, shipped: 1 });
   expect((await trace("hono@4.6.0")).count).toEqual({ artifacts: 1, shipped: 1 });
+});
+
+test("the artifact is the bytes `bun build` makes in the member, a rebuild from a fresh clone reproduces it, and check raises no false alarm", async () => {
+  const member = join(repo.path, "packages", "api");
+  const out = join(member, "cli-out");
+  const proc = Bun.spawn([process.execPath, "build", "./src/index.ts", "--target=bun", "--format=esm", "--outdir", out], {
+    cwd: member,
+    env: { PATH: "/usr/local/bin:/usr/bin:/bin", TZ: "UTC", LC_ALL: "C", LANG: "C", SOURCE_DATE_EPOCH: String(DEFAULT_COMMIT_TIME) },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  expect(await proc.exited).toBe(0);
+  const cli = await Bun.file(join(out, "index.js")).bytes();
+  // the project is checked after this, and a stray output folder would be a work-tree change
+  await rm(out, { recursive: true, force: true });
+  const files = await readTarFiles(built.artifact.path);
+  expect([...files.keys()]).toEqual(["index.js"]);
+  expect(Buffer.from(files.get("index.js")!).equals(Buffer.from(cli))).toBe(true);
+  // Bun names each module's path in a comment: a rebuild that installed another layout would differ here
+  expect(new TextDecoder().decode(cli)).toContain("// ../../node_modules/.bun/hono@4.6.0/node_modules/hono/dist/");
+
+  const rebuilt = (await runCli(["rebuild", built.bundle.path, "--key", join(work.path, "bunseal.pub"), "--json"])).json();
+  expect(rebuilt.differences).toEqual([]);
+  expect(rebuilt.reproducible).toBe(true);
+  expect(rebuilt.artifact.rebuilt).toBe(built.artifact.digest);
+
+  const checked = (await runCli(["check", member, "--json"])).json();
+  expect(checked.culprits).toEqual([]);
+  expect(checked.causes).toEqual([]);
+  expect(checked.reproducible).toBe(true);
 });

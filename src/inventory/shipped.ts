@@ -114,6 +114,12 @@ export function parsePackageLabel(label: string): { name: string; installPath: s
 /** Every locked package of the statement, shipped ones first, each group sorted by name then version. */
 export function packageInventory(statement: Statement<ProvenanceV1>): InventoryPackage[] {
   const dependencies = (statement.predicate.buildDefinition.resolvedDependencies ?? []) as { name?: string; uri?: string; digest?: Record<string, string>; annotations?: Record<string, unknown> }[];
+  const locked = dependencies
+    .filter((d) => d.annotations?.role === "package" && d.name)
+    .map((d) => ({ d, ...parsePackageLabel(d.name!), version: typeof d.annotations?.version === "string" ? d.annotations.version : null }));
+  const keys = new Set(locked.map((p) => p.installPath));
+  // the project's own lockfile is among its inputs; a workspace member's is the root's, above it
+  const lockfileHere = dependencies.some((d) => d.annotations?.role === "lockfile" && (d.name === "bun.lock" || d.name === "bun.lockb"));
   const filesByPath = new Map<string, string[]>();
   // isolated store files by package name, then by the entry's resolution part
   const stored = new Map<string, Map<string, string[]>>();
@@ -125,12 +131,8 @@ export function packageInventory(statement: Statement<ProvenanceV1>): InventoryP
       stored.set(inStore.name, byResolution.set(inStore.resolution, [...(byResolution.get(inStore.resolution) ?? []), d.name]));
       continue;
     }
-    const at = installPathOf(d.name);
-    if (at !== undefined) filesByPath.set(at, [...(filesByPath.get(at) ?? []), d.name]);
+    for (const at of lockfileKeysOf(d.name, lockfileHere, keys)) filesByPath.set(at, [...(filesByPath.get(at) ?? []), d.name]);
   }
-  const locked = dependencies
-    .filter((d) => d.annotations?.role === "package" && d.name)
-    .map((d) => ({ d, ...parsePackageLabel(d.name!), version: typeof d.annotations?.version === "string" ? d.annotations.version : null }));
   const storeFiles = filesInStore(stored, locked);
   const packages = locked.map(({ d, name, installPath, version }, i): InventoryPackage => {
     const files = [...(filesByPath.get(installPath) ?? []), ...(storeFiles.get(i) ?? [])].sort();
@@ -138,6 +140,35 @@ export function packageInventory(statement: Statement<ProvenanceV1>): InventoryP
   });
   const order = (a: InventoryPackage, b: InventoryPackage) => Number(b.shipped) - Number(a.shipped) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || String(a.version).localeCompare(String(b.version)) || (a.installPath < b.installPath ? -1 : 1);
   return packages.sort(order);
+}
+
+/**
+ * The lockfile keys a module installed by the hoisted linker may be under.
+ * bun.lock's keys are install paths from the lockfile's folder: a package in
+ * the root's node_modules is `name`, a copy a workspace member could not share
+ * is in the member's own node_modules and keyed `<member's name>/name`. So a
+ * project with its own lockfile reads its node_modules as keys and nothing
+ * above it; a workspace member reads the root's (`../../node_modules/…`) as
+ * keys, and its own under the one member prefix that has it. The member's
+ * name is not in the statement, but its keys' prefix is no locked package
+ * (workspace packages are not recorded as packages); when several members
+ * have that install path, the files are given to each: a responder asking
+ * whether a version ships is better told too much than too little.
+ */
+function lockfileKeysOf(path: string, lockfileHere: boolean, keys: ReadonlySet<string>): string[] {
+  const parts = path.split("/");
+  let up = 0;
+  while (parts[up] === "..") up++;
+  const installPath = installPathOf(parts.slice(up).join("/"));
+  if (installPath === undefined) return [];
+  if (up > 0) return lockfileHere ? [] : [installPath];
+  if (lockfileHere) return [installPath];
+  const members = [...keys].filter((key) => {
+    if (!key.endsWith(`/${installPath}`)) return false;
+    const prefix = key.slice(0, -installPath.length - 1);
+    return !keys.has(prefix) && /^(?:@[^/]+\/)?[^/@][^/]*$/.test(prefix);
+  });
+  return members.length > 0 ? members : [installPath];
 }
 
 /**

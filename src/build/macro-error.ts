@@ -62,6 +62,7 @@ export async function explainMacroFailure(log: unknown, projectDir: string): Pro
 }
 
 const LOAD_FAILED = /^"MacroLoadError" error in macro$/;
+const MODULE_EXTENSIONS = [".tsx", ".ts", ".jsx", ".js", ".mjs", ".mts", ".cjs", ".cts"];
 const NOT_FOUND = /^Macro "([^"]+)" not found$/;
 
 /** A macro module Bun could not load because the sandbox masks it, as `file:line:col: Bun's message: why and the fix`. */
@@ -78,8 +79,8 @@ function explainHiddenMacro(entry: LogLike, projectDir: string): string | undefi
     }
     // a package's macro is installed, never masked; only a path can lead into a masked file or folder
     if (!specifier || !(specifier.startsWith("./") || specifier.startsWith("../") || specifier.startsWith("/"))) return undefined;
-    const modulePath = resolve(callerPath, "..", specifier);
-    if (!isMasked(modulePath, projectDir)) return undefined;
+    const modulePath = maskedModule(resolve(callerPath, "..", specifier), projectDir);
+    if (!modulePath) return undefined;
     const where = `${relativeTo(projectDir, callerPath)}:${position.line ?? 0}:${position.column ?? 0}`;
     return `${where}: ${entry.message}: macro module ${relativeTo(projectDir, modulePath)} is hidden from the build because git ignores it (the sandbox shows the build no ignored file); commit it, or, when it is generated before the build, list it in the config's "inputs.extra"`;
   } catch {
@@ -87,15 +88,23 @@ function explainHiddenMacro(entry: LogLike, projectDir: string): string | undefi
   }
 }
 
-/** Whether `path` lies under one of the sandbox's masks: a /dev/null over a file, or a tmpfs over a folder below the project's mount. */
-function isMasked(path: string, projectDir: string): boolean {
+/**
+ * The module's path when it lies under one of the sandbox's masks (a /dev/null over a file, or a tmpfs
+ * over a folder below the project's mount); undefined when it is there or simply missing.
+ */
+function maskedModule(path: string, projectDir: string): string | undefined {
   const stat = lstatSync(path, { throwIfNoEntry: false });
-  if (stat) return stat.isCharacterDevice();
+  if (stat) return stat.isCharacterDevice() ? path : undefined;
+  // written without its extension, the module is the first file Bun's resolver would try
+  for (const ext of MODULE_EXTENSIONS) {
+    const found = lstatSync(`${path}${ext}`, { throwIfNoEntry: false });
+    if (found) return found.isCharacterDevice() ? `${path}${ext}` : undefined;
+  }
   const mounts = readMounts();
   const around = (p: string) => mounts.filter((m) => isWithin(m.point, p)).at(-1);
   const mine = around(projectDir);
   const its = around(path);
-  return its !== undefined && mine !== undefined && its !== mine && its.type === "tmpfs" && isWithin(mine.point, its.point);
+  return its !== undefined && mine !== undefined && its !== mine && its.type === "tmpfs" && isWithin(mine.point, its.point) ? path : undefined;
 }
 
 /** The mounts this process sees, in mount order (a later one over an earlier one at the same place), longest place last among those containing a path. */

@@ -32,6 +32,18 @@ describe("a macro module the build cannot see", () => {
     expect(error.message).toContain('commit it, or, when it is generated before the build, list it in the config\'s "inputs.extra"');
   });
 
+  test("imported without its extension, the ignored file is found as Bun's resolver finds it", async () => {
+    await using repo = await gitRepo({
+      ".gitignore": "src/*.gen.ts\n",
+      "src/answer.gen.ts": MACRO,
+      "src/index.ts": 'import { answer } from "./answer.gen" with { type: "macro" };\nconsole.log(answer());\n',
+      "bunseal.json": JSON.stringify({ service: "hidden-macro-noext", entrypoints: ["src/index.ts"] }),
+    });
+    const { error } = await build(repo.path);
+    expect(error.code).toBe("BUILD_FAILED");
+    expect(error.message).toContain("macro module src/answer.gen.ts is hidden from the build because git ignores it");
+  });
+
   test("a macro in an ignored folder is named the same way", async () => {
     await using repo = await gitRepo({
       ".gitignore": "generated/\n",

@@ -3,12 +3,15 @@
  * (`.bunseal/`) in the project's .gitignore, so a build leaves no `?? .bunseal/`
  * in `git status` (8 of 10 real repositories showed it, up to 110 MB).
  */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { runCli } from "../helpers/cli.ts";
 import { git, gitCommitAll, gitRepo } from "../helpers/git.ts";
 import { testdir } from "../helpers/testdir.ts";
+
+// a repository and a CLI run a case, six cases in one test: more than bun test's 5 s on a loaded machine
+setDefaultTimeout(60_000);
 
 const PKG = JSON.stringify({ name: "@acme/api", scripts: { build: "bun build src/index.ts --target bun --outdir dist" } });
 const read = (path: string) => Bun.file(path).text();

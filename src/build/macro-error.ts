@@ -8,8 +8,16 @@
  * failing macro once more, with the arguments written at the call site, and
  * reports what it throws and where. It runs in the same sandbox as the build;
  * the macro ran there already.
+ *
+ * A macro module the sandbox hides (git ignores it, so it is masked like any
+ * ignored file) fails as opaquely: an ignored file, masked by /dev/null, as
+ * `"MacroLoadError" error in macro` at the call; an ignored folder, masked by
+ * an empty tmpfs, as `Macro "…" not found`. The masks are what tells: no git
+ * work tree holds a character device, and a tmpfs mounted below the project's
+ * own mount is one laid over it. Such a failure names the module, why it is
+ * hidden and the fix.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, relative, resolve } from "node:path";
 
@@ -24,6 +32,8 @@ interface LogLike {
 export async function explainMacroFailure(log: unknown, projectDir: string): Promise<string | undefined> {
   const entry = log as LogLike;
   const position = entry.position;
+  const hidden = explainHiddenMacro(entry, projectDir);
+  if (hidden) return hidden;
   if (!entry.message || !OPAQUE.test(entry.message) || !position?.file || position.offset === undefined) return undefined;
   try {
     const callerPath = isAbsolute(position.file) ? position.file : resolve(projectDir, position.file);
@@ -49,6 +59,69 @@ export async function explainMacroFailure(log: unknown, projectDir: string): Pro
     // an explanation is a courtesy: Bun's own message still stands
   }
   return undefined;
+}
+
+const LOAD_FAILED = /^"MacroLoadError" error in macro$/;
+const MODULE_EXTENSIONS = [".tsx", ".ts", ".jsx", ".js", ".mjs", ".mts", ".cjs", ".cts"];
+const NOT_FOUND = /^Macro "([^"]+)" not found$/;
+
+/** A macro module Bun could not load because the sandbox masks it, as `file:line:col: Bun's message: why and the fix`. */
+function explainHiddenMacro(entry: LogLike, projectDir: string): string | undefined {
+  const position = entry.position;
+  if (!entry.message || !position?.file) return undefined;
+  try {
+    const callerPath = isAbsolute(position.file) ? position.file : resolve(projectDir, position.file);
+    let specifier = NOT_FOUND.exec(entry.message)?.[1];
+    if (specifier === undefined && LOAD_FAILED.test(entry.message) && position.offset !== undefined) {
+      const source = readFileSync(callerPath, "utf8");
+      const call = callAt(source, position.offset);
+      specifier = call && macroImports(source).get(call.callee.split(".")[0]!)?.module;
+    }
+    // a package's macro is installed, never masked; only a path can lead into a masked file or folder
+    if (!specifier || !(specifier.startsWith("./") || specifier.startsWith("../") || specifier.startsWith("/"))) return undefined;
+    const modulePath = maskedModule(resolve(callerPath, "..", specifier), projectDir);
+    if (!modulePath) return undefined;
+    const where = `${relativeTo(projectDir, callerPath)}:${position.line ?? 0}:${position.column ?? 0}`;
+    return `${where}: ${entry.message}: macro module ${relativeTo(projectDir, modulePath)} is hidden from the build because git ignores it (the sandbox shows the build no ignored file); commit it, or, when it is generated before the build, list it in the config's "inputs.extra"`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The module's path when it lies under one of the sandbox's masks (a /dev/null over a file, or a tmpfs
+ * over a folder below the project's mount); undefined when it is there or simply missing.
+ */
+function maskedModule(path: string, projectDir: string): string | undefined {
+  const stat = lstatSync(path, { throwIfNoEntry: false });
+  if (stat) return stat.isCharacterDevice() ? path : undefined;
+  // written without its extension, the module is the first file Bun's resolver would try
+  for (const ext of MODULE_EXTENSIONS) {
+    const found = lstatSync(`${path}${ext}`, { throwIfNoEntry: false });
+    if (found) return found.isCharacterDevice() ? `${path}${ext}` : undefined;
+  }
+  const mounts = readMounts();
+  const around = (p: string) => mounts.filter((m) => isWithin(m.point, p)).at(-1);
+  const mine = around(projectDir);
+  const its = around(path);
+  return its !== undefined && mine !== undefined && its !== mine && its.type === "tmpfs" && isWithin(mine.point, its.point) ? path : undefined;
+}
+
+/** The mounts this process sees, in mount order (a later one over an earlier one at the same place), longest place last among those containing a path. */
+function readMounts(): { point: string; type: string }[] {
+  const mounts: { point: string; type: string }[] = [];
+  for (const line of readFileSync("/proc/self/mountinfo", "utf8").split("\n")) {
+    const fields = line.split(" ");
+    const dash = fields.indexOf("-");
+    if (fields.length < 5 || dash < 0) continue;
+    // mountinfo escapes space, tab, newline and backslash in octal
+    mounts.push({ point: fields[4]!.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))), type: fields[dash + 1] ?? "" });
+  }
+  return mounts.sort((a, b) => a.point.length - b.point.length);
+}
+
+function isWithin(dir: string, path: string): boolean {
+  return path === dir || path.startsWith(dir === "/" ? "/" : `${dir}/`);
 }
 
 function relativeTo(projectDir: string, path: string): string {

@@ -24,10 +24,16 @@ export interface InputFile {
   role: InputRole;
 }
 
-/** Files that steer the build without being modules; recorded when present. */
-const PROJECT_FILES: readonly [string, InputRole][] = [
+/**
+ * Files that steer the build without being modules; recorded when present,
+ * unless the third name is present too: bun.lockb locks the install only where
+ * no bun.lock is, since Bun 1.4.5 installs from bun.lock when it has both
+ * (as src/inputs/lockfile.ts reads them).
+ */
+const PROJECT_FILES: readonly (readonly [string, InputRole, string?])[] = [
   ["package.json", "manifest"],
   ["bun.lock", "lockfile"],
+  ["bun.lockb", "lockfile", "bun.lock"],
   ["tsconfig.json", "tsconfig"],
   ["bunfig.toml", "bunfig"],
   ["bunseal.json", "config"],
@@ -99,8 +105,8 @@ export function collectInputs(projectDir: string, metafile: MetafileSummary, opt
   // the config's plugins (build.plugins) ran in the worker and shaped every module they touched
   followCode([...(metafile.plugins ?? [])], "plugin");
   followCode(metafile.relativeExternals.map((imp) => resolveFrom(projectDir, imp.importer, imp.path) ?? ""), "macro");
-  for (const [path, role] of PROJECT_FILES) {
-    if (existsSync(join(projectDir, path))) hashFile(path, role);
+  for (const [path, role, unless] of PROJECT_FILES) {
+    if (existsSync(join(projectDir, path)) && !(unless && existsSync(join(projectDir, unless)))) hashFile(path, role);
   }
   return [...found.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

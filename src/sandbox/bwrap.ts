@@ -74,11 +74,6 @@ export interface SandboxSpec {
   /** bunseal's own files the worker runs from (read-only) */
   code: readonly string[];
   network: boolean;
-  /**
-   * A tracer (strace) runs inside the sandbox, before the build: ptrace and
-   * process_vm_readv are allowed then. Only until the tracer watches from outside.
-   */
-  tracerInside?: boolean;
 }
 
 export interface SandboxAvailability {
@@ -216,7 +211,7 @@ export function handTreeToSandbox(dir: string): void {
 /** The command-line prefix that runs a program inside the sandbox. */
 export function sandboxArgv(bwrap: string, spec: SandboxSpec): string[] {
   const asRoot = switchesUser();
-  const kit = sandboxKit(sandboxIds(), spec.tracerInside ? ["ptrace"] : []);
+  const kit = sandboxKit(sandboxIds());
   // bwrap takes the filter as a descriptor: the shell opens it, so the prefix stays a plain argv
   const args: string[] = ["/bin/sh", "-c", START_OUTSIDE, kit.seccomp, bwrap, "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--hostname", SANDBOX_HOSTNAME, "--unshare-cgroup-try"];
   if (!spec.network) args.push("--unshare-net");

@@ -13,23 +13,13 @@ import { defaultContext } from "../../src/context.ts";
 import { buildArtifact } from "../../src/pipeline/build.ts";
 import { runCli } from "../helpers/cli.ts";
 import { makeTempDir, type TestDir } from "../helpers/testdir.ts";
-import { hostileRepo, leftIn, outDir, outputsOf, statementOf } from "./hostile-repo.ts";
+import { boundarySetup, hostileRepo, leftIn, outDir, outputsOf, statementOf } from "./hostile-repo.ts";
 
 // a build under strace on a busy two-core machine takes seconds; the budget test waits out its budget
 setDefaultTimeout(30_000);
 
-let keys: TestDir;
-let scratch: TestDir;
-const key = () => join(keys.path, "bunseal.key");
-const pub = () => join(keys.path, "bunseal.pub");
+const { key, pub, scratch } = boundarySetup("bunseal-forged-");
 
-beforeAll(async () => {
-  [keys, scratch] = await Promise.all([makeTempDir("bunseal-keys-"), makeTempDir("bunseal-forged-")]);
-  expect((await runCli(["keygen", "--out", keys.path])).exitCode).toBe(0);
-});
-afterAll(async () => {
-  await Promise.all([keys?.cleanup(), scratch?.cleanup()]);
-});
 
 const PRINT_PROBE = `import { probe } from "./macro.ts" with { type: "macro" };\nconsole.log(probe());\n`;
 const sha256 = (data: string | Uint8Array) => new Bun.CryptoHasher("sha256").update(data).digest("hex");
@@ -115,7 +105,7 @@ describe("a forged built message", () => {
 
 describe("a forged metafile", () => {
   test("rejects a forged built message that names a host file outside the repository as an input: bunseal does not read and record it", async () => {
-    const outside = join(scratch.path, "host-secret.txt");
+    const outside = join(scratch(), "host-secret.txt");
     writeFileSync(outside, "host-only\n");
     await using repo = await hostileRepo({
       // the path as the metafile writes its keys: relative to the project

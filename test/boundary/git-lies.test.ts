@@ -11,20 +11,10 @@ import { deflateSync } from "node:zlib";
 import { runCli } from "../helpers/cli.ts";
 import { git, gitCommitAll } from "../helpers/git.ts";
 import { makeTempDir, type TestDir } from "../helpers/testdir.ts";
-import { hostileRepo, leftIn, outDir, outputsOf, statementOf } from "./hostile-repo.ts";
+import { boundarySetup, hostileRepo, leftIn, outDir, outputsOf, statementOf } from "./hostile-repo.ts";
 
-let keys: TestDir;
-let scratch: TestDir;
-const key = () => join(keys.path, "bunseal.key");
-const pub = () => join(keys.path, "bunseal.pub");
+const { key, pub, scratch } = boundarySetup("bunseal-git-lies-");
 
-beforeAll(async () => {
-  [keys, scratch] = await Promise.all([makeTempDir("bunseal-keys-"), makeTempDir("bunseal-git-lies-")]);
-  expect((await runCli(["keygen", "--out", keys.path])).exitCode).toBe(0);
-});
-afterAll(async () => {
-  await Promise.all([keys?.cleanup(), scratch?.cleanup()]);
-});
 
 const COMMITTED = "console.log('committed');\n";
 const CHANGED = "console.log('changed after the commit');\n";
@@ -153,8 +143,8 @@ describe("no git configuration runs a program during build", () => {
 
   test("core.fsmonitor in .git/config is never run by bunseal build", async () => {
     await using repo = await hostileRepo({ "src/index.ts": COMMITTED });
-    const marker = join(scratch.path, `fsmonitor-repo-${crypto.randomUUID()}`);
-    const monitor = join(scratch.path, `fsmonitor-${crypto.randomUUID()}.sh`);
+    const marker = join(scratch(), `fsmonitor-repo-${crypto.randomUUID()}`);
+    const monitor = join(scratch(), `fsmonitor-${crypto.randomUUID()}.sh`);
     writeFileSync(monitor, MONITOR(marker), { mode: 0o755 });
     await git(repo.path, ["config", "core.fsmonitor", monitor]);
     // the attack is real: git runs it on a plain status
@@ -168,8 +158,8 @@ describe("no git configuration runs a program during build", () => {
 
   test("core.fsmonitor in a hostile HOME's .gitconfig (and XDG config) is never run by bunseal build", async () => {
     await using repo = await hostileRepo({ "src/index.ts": COMMITTED });
-    const home = join(scratch.path, `home-${crypto.randomUUID()}`);
-    const marker = join(scratch.path, `fsmonitor-home-${crypto.randomUUID()}`);
+    const home = join(scratch(), `home-${crypto.randomUUID()}`);
+    const marker = join(scratch(), `fsmonitor-home-${crypto.randomUUID()}`);
     mkdirSync(join(home, ".config", "git"), { recursive: true });
     writeFileSync(join(home, "monitor.sh"), MONITOR(marker), { mode: 0o755 });
     const config = `[core]\n\tfsmonitor = ${join(home, "monitor.sh")}\n[safe]\n\tdirectory = *\n`;
@@ -186,15 +176,15 @@ describe("no git configuration runs a program during rebuild's checkout", () => 
     await using repo = await hostileRepo({ "src/index.ts": COMMITTED });
     const built = await runCli(["build", ".", "--key", key(), "--json"], { cwd: repo.path });
     expect(built.exitCode).toBe(0);
-    const marker = join(scratch.path, `hook-${crypto.randomUUID()}`);
-    const hooks = join(scratch.path, `hooks-${crypto.randomUUID()}`);
+    const marker = join(scratch(), `hook-${crypto.randomUUID()}`);
+    const hooks = join(scratch(), `hooks-${crypto.randomUUID()}`);
     mkdirSync(join(hooks, "hooks"), { recursive: true });
     for (const name of ["post-checkout", "reference-transaction", "post-index-change"]) {
       writeFileSync(join(hooks, "hooks", name), `#!/bin/sh\necho ${name} >> ${marker}\n`, { mode: 0o755 });
     }
     writeFileSync(join(repo.path, ".git", "hooks", "post-checkout"), `#!/bin/sh\necho repo-hook >> ${marker}\n`, { mode: 0o755 });
     await git(repo.path, ["config", "core.hooksPath", join(hooks, "hooks")]);
-    const home = join(scratch.path, `home-${crypto.randomUUID()}`);
+    const home = join(scratch(), `home-${crypto.randomUUID()}`);
     mkdirSync(home);
     writeFileSync(join(home, ".gitconfig"), `[core]\n\thooksPath = ${join(hooks, "hooks")}\n[init]\n\ttemplateDir = ${hooks}\n[safe]\n\tdirectory = *\n`);
     const rebuilt = await runCli(["rebuild", built.json().bundle.path, "--key", pub(), "--source", repo.path, "--max-experiments", "0", "--json"], { cwd: repo.path, env: { HOME: home } });

@@ -12,22 +12,12 @@ import { buildArtifact } from "../../src/pipeline/build.ts";
 import { runCli } from "../helpers/cli.ts";
 import { gitRepo } from "../helpers/git.ts";
 import { makeTempDir, type TestDir } from "../helpers/testdir.ts";
-import { hostileRepo, leftIn, outDir, outputsOf, statementOf } from "./hostile-repo.ts";
+import { boundarySetup, hostileRepo, leftIn, outDir, outputsOf, statementOf } from "./hostile-repo.ts";
 
-let keys: TestDir;
-let scratch: TestDir;
-const key = () => join(keys.path, "bunseal.key");
+const { key, pub, scratch } = boundarySetup("bunseal-hostile-");
 /** what traces the build's reads where these tests run: the kernel's fanotify as root, strace around the sandbox as a user */
 const bestTracer = process.getuid!() === 0 ? "fanotify" : "strace";
-const pub = () => join(keys.path, "bunseal.pub");
 
-beforeAll(async () => {
-  [keys, scratch] = await Promise.all([makeTempDir("bunseal-keys-"), makeTempDir("bunseal-hostile-")]);
-  expect((await runCli(["keygen", "--out", keys.path])).exitCode).toBe(0);
-});
-afterAll(async () => {
-  await Promise.all([keys?.cleanup(), scratch?.cleanup()]);
-});
 
 /** An entry that prints what a macro returns, so the macro's view of the world ends up in the output. */
 const PRINT_PROBE = `import { probe } from "./macro.ts" with { type: "macro" };\nconsole.log(probe());\n`;
@@ -68,7 +58,7 @@ describe("the environment cannot point git elsewhere", () => {
   });
 
   test("a fake git first on PATH is not the git bunseal runs", async () => {
-    const bin = join(scratch.path, "fake-bin");
+    const bin = join(scratch(), "fake-bin");
     mkdirSync(bin, { recursive: true });
     writeFileSync(join(bin, "git"), "#!/bin/sh\necho 0000000000000000000000000000000000000000\nexit 0\n", { mode: 0o755 });
     await using repo = await hostileRepo({ "src/index.ts": "console.log('real');\n" });
@@ -80,7 +70,7 @@ describe("the environment cannot point git elsewhere", () => {
 
 describe("project code never runs in the signing process", () => {
   test("a committed bunfig.toml preload runs only in the sandboxed worker, and is recorded", async () => {
-    const marks = join(scratch.path, "preload-marks");
+    const marks = join(scratch(), "preload-marks");
     mkdirSync(marks);
     // The preload leaves a mark wherever it can write one: in bunseal's own process it
     // could, and would see the key's path in argv; in the sandbox the folder is not there.
@@ -133,7 +123,7 @@ describe("the env allowlist holds", () => {
       { ignore: [".env"] },
     );
     writeFileSync(join(repo.path, ".env"), `API_TOKEN=${secret}\n`);
-    const built = await runCli(["build", repo.path, "--key", key(), "--json"], { cwd: scratch.path });
+    const built = await runCli(["build", repo.path, "--key", key(), "--json"], { cwd: scratch() });
     expect(built.exitCode).toBe(0);
     const index = (await outputsOf(built.json().artifact.path)).get("index.js")!;
     expect(index).toContain("env=unset;file=hidden");
@@ -143,7 +133,7 @@ describe("the env allowlist holds", () => {
 
 describe("nothing unrecorded reaches a signed artifact", () => {
   test("a macro that reads a file outside the project fails the build, naming the file, and nothing is signed", async () => {
-    const outside = join(scratch.path, "outside.txt");
+    const outside = join(scratch(), "outside.txt");
     writeFileSync(outside, "content from outside the project\n");
     await using repo = await hostileRepo({
       "src/macro.ts": `import { readFileSync } from "node:fs";\nexport function probe(): string { return readFileSync(${JSON.stringify(outside)}, "utf8"); }\n`,

@@ -6,8 +6,10 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { readTarFiles } from "../../src/artifact/tar-read.ts";
+import { afterAll, beforeAll } from "bun:test";
+import { runCli } from "../helpers/cli.ts";
 import { gitRepo, type GitRepo } from "../helpers/git.ts";
-import type { FileTree } from "../helpers/testdir.ts";
+import { makeTempDir, type FileTree, type TestDir } from "../helpers/testdir.ts";
 
 export interface HostileOptions {
   config?: Record<string, unknown>;
@@ -46,3 +48,26 @@ export function leftIn(dir: string): string[] {
 }
 
 export const outDir = (repo: GitRepo) => join(repo.path, ".bunseal", "out");
+
+/**
+ * What every boundary test file starts with: a real key pair (`bunseal keygen`)
+ * and a scratch folder, made once before its tests and removed after them.
+ */
+export function boundarySetup(scratchPrefix: string) {
+  let keys: TestDir | undefined;
+  let scratch: TestDir | undefined;
+  beforeAll(async () => {
+    [keys, scratch] = await Promise.all([makeTempDir("bunseal-keys-"), makeTempDir(scratchPrefix)]);
+    const made = await runCli(["keygen", "--out", keys.path]);
+    if (made.exitCode !== 0) throw new Error(`bunseal keygen failed: ${made.stderr}`);
+  });
+  afterAll(async () => {
+    await Promise.all([keys?.cleanup(), scratch?.cleanup()]);
+  });
+  return {
+    key: () => join(keys!.path, "bunseal.key"),
+    pub: () => join(keys!.path, "bunseal.pub"),
+    keysDir: () => keys!.path,
+    scratch: () => scratch!.path,
+  };
+}

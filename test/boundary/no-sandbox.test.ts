@@ -16,20 +16,10 @@ import { existsSync, mkdirSync, readdirSync, readlinkSync, symlinkSync, writeFil
 import { join, resolve } from "node:path";
 import { cliCommand, runCli, runCommand, type CliResult } from "../helpers/cli.ts";
 import { makeTempDir, type TestDir } from "../helpers/testdir.ts";
-import { hostileRepo, leftIn, outDir, statementOf } from "./hostile-repo.ts";
+import { boundarySetup, hostileRepo, leftIn, outDir, statementOf } from "./hostile-repo.ts";
 
-let keys: TestDir;
-let scratch: TestDir;
-const key = () => join(keys.path, "bunseal.key");
-const pub = () => join(keys.path, "bunseal.pub");
+const { key, pub, scratch } = boundarySetup("bunseal-nosandbox-");
 
-beforeAll(async () => {
-  [keys, scratch] = await Promise.all([makeTempDir("bunseal-keys-"), makeTempDir("bunseal-nosandbox-")]);
-  expect((await runCli(["keygen", "--out", keys.path])).exitCode).toBe(0);
-});
-afterAll(async () => {
-  await Promise.all([keys?.cleanup(), scratch?.cleanup()]);
-});
 
 /** What Ubuntu 24.04 (AppArmor's restriction on unprivileged user namespaces) makes bwrap say. */
 const APPARMOR_BWRAP = "bwrap: setting up uid map: Permission denied";
@@ -44,7 +34,7 @@ let made = 0;
  * with what bwrap says there.
  */
 function onMachine(machine: Machine, args: string[]): string[] {
-  const dir = join(scratch.path, `machine-${made++}`);
+  const dir = join(scratch(), `machine-${made++}`);
   mkdirSync(dir);
   let mounts: string;
   if (machine === "no-bwrap") {
@@ -82,7 +72,7 @@ async function markingRepo(mark: string) {
 
 describe("no sandbox, no build", () => {
   test("refuses to build where bubblewrap is not installed, before any project code runs", async () => {
-    const mark = join(scratch.path, "mark-missing");
+    const mark = join(scratch(), "mark-missing");
     await using repo = await markingRepo(mark);
     const refused = await run(onMachine("no-bwrap", ["build", ".", "--key", key(), "--json"]), repo.path);
     expect(refused.exitCode).toBe(3);
@@ -97,7 +87,7 @@ describe("no sandbox, no build", () => {
   });
 
   test("refuses to build where AppArmor keeps bwrap from its user namespace (Ubuntu 24.04), naming the profile and the sysctl", async () => {
-    const mark = join(scratch.path, "mark-apparmor");
+    const mark = join(scratch(), "mark-apparmor");
     await using repo = await markingRepo(mark);
     const refused = await run(onMachine({ bwrapSays: APPARMOR_BWRAP }, ["build", ".", "--key", key()]), repo.path);
     expect(refused.exitCode).toBe(3);
@@ -112,7 +102,7 @@ describe("no sandbox, no build", () => {
   });
 
   test("check refuses too, before it copies or builds anything", async () => {
-    const mark = join(scratch.path, "mark-check");
+    const mark = join(scratch(), "mark-check");
     await using repo = await markingRepo(mark);
     const refused = await run(onMachine("no-bwrap", ["check", ".", "--json"]), repo.path);
     expect(refused.exitCode).toBe(3);
@@ -121,7 +111,7 @@ describe("no sandbox, no build", () => {
   });
 
   test("rebuild refuses too, before it clones or installs anything", async () => {
-    const mark = join(scratch.path, "mark-rebuild");
+    const mark = join(scratch(), "mark-rebuild");
     await using repo = await markingRepo(mark);
     // the original is built where the sandbox runs: its macro finds no folder to mark
     const built = await runCli(["build", ".", "--key", key(), "--json"], { cwd: repo.path });
@@ -150,7 +140,7 @@ describe("no sandbox, no build", () => {
   }, 60_000);
 
   test("check --no-sandbox builds every variation without it, says so under --json, and reports it", async () => {
-    const mark = join(scratch.path, "mark-check-turned-off");
+    const mark = join(scratch(), "mark-check-turned-off");
     await using repo = await markingRepo(mark);
     const checked = await run(onMachine("no-bwrap", ["check", ".", "--runs", "2", "--vary", "timezone", "--no-sandbox", "--json"]), repo.path);
     expect(checked.exitCode).toBe(0);
@@ -162,7 +152,7 @@ describe("no sandbox, no build", () => {
 
 describe("--no-sandbox builds anyway, says so, and verify refuses it unless told", () => {
   test("a build without its sandbox warns under --json, records kind none, and fails verify with BUILD_UNSANDBOXED until allowed", async () => {
-    const mark = join(scratch.path, "mark-turned-off");
+    const mark = join(scratch(), "mark-turned-off");
     await using repo = await markingRepo(mark);
     const built = await run(onMachine("no-bwrap", ["build", ".", "--key", key(), "--no-sandbox", "--json"]), repo.path);
     expect(built.exitCode).toBe(0);
@@ -191,7 +181,7 @@ describe("--no-sandbox builds anyway, says so, and verify refuses it unless told
     expect(allowedText.stdout).toContain("sandbox    none (turned off with --no-sandbox), network on, reads untraced");
 
     const policy = (sandbox?: unknown) => {
-      const path = join(scratch.path, `policy-${made++}.json`);
+      const path = join(scratch(), `policy-${made++}.json`);
       writeFileSync(path, JSON.stringify({ signers: [{ publicKey: pub() }], ...(sandbox === undefined ? {} : { sandbox }) }));
       return path;
     };
@@ -217,12 +207,12 @@ describe("--no-sandbox builds anyway, says so, and verify refuses it unless told
   }, 60_000);
 
   test("pin and sbom refuse an artifact built without its sandbox with BUILD_UNSANDBOXED, until --allow-unsandboxed", async () => {
-    await using repo = await markingRepo(join(scratch.path, "mark-pin"));
-    const store = `sqlite:${join(scratch.path, `store-${made++}.db`)}`;
+    await using repo = await markingRepo(join(scratch(), "mark-pin"));
+    const store = `sqlite:${join(scratch(), `store-${made++}.db`)}`;
     const built = await run(onMachine("no-bwrap", ["build", ".", "--key", key(), "--no-sandbox", "--store", store, "--json"]), repo.path);
     expect(built.exitCode).toBe(0);
     const { artifact } = built.json();
-    const pins = join(scratch.path, `pins-${made++}`);
+    const pins = join(scratch(), `pins-${made++}`);
     const refused = await runCli(["pin", artifact.digest, "--env", "prod", "--key", key(), "--key", pub(), "--store", store, "--pins-dir", pins, "--json"]);
     expect(refused.exitCode).toBe(1);
     expect(refused.json().error.code).toBe("PIN_REFUSED");

@@ -9,28 +9,18 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli } from "../helpers/cli.ts";
 import { makeTempDir, type TestDir } from "../helpers/testdir.ts";
-import { hostileRepo } from "./hostile-repo.ts";
+import { boundarySetup, hostileRepo } from "./hostile-repo.ts";
 
 // each test runs several commands, builds among them
 setDefaultTimeout(60_000);
 
-let keys: TestDir;
-let scratch: TestDir;
-const key = () => join(keys.path, "bunseal.key");
-const pub = () => join(keys.path, "bunseal.pub");
+const { key, pub, scratch } = boundarySetup("bunseal-shown-");
 
-beforeAll(async () => {
-  [keys, scratch] = await Promise.all([makeTempDir("bunseal-keys-"), makeTempDir("bunseal-shown-")]);
-  expect((await runCli(["keygen", "--out", keys.path])).exitCode).toBe(0);
-});
-afterAll(async () => {
-  await Promise.all([keys?.cleanup(), scratch?.cleanup()]);
-});
 
 /** A GitHub Actions step's files: the job summary and the step outputs. */
 function actions(name: string) {
-  const summary = join(scratch.path, `${name}.summary.md`);
-  const output = join(scratch.path, `${name}.output`);
+  const summary = join(scratch(), `${name}.summary.md`);
+  const output = join(scratch(), `${name}.output`);
   writeFileSync(summary, "");
   writeFileSync(output, "");
   return { env: { GITHUB_ACTIONS: "true", GITHUB_STEP_SUMMARY: summary, GITHUB_OUTPUT: output }, summary: () => readFileSync(summary, "utf8") };
@@ -41,7 +31,7 @@ const SANDBOXED = /bubblewrap, network off, reads (fanotify|strace|untraced)/;
 describe("the sandbox is shown wherever the record is read", () => {
   test("a sandboxed build: build, verify, inspect and trace all name bubblewrap and no network", async () => {
     await using repo = await hostileRepo({ "src/index.ts": "console.log('shown');\n" });
-    const store = join(scratch.path, "sandboxed.db");
+    const store = join(scratch(), "sandboxed.db");
     const step = actions("build-sandboxed");
     const built = await runCli(["build", ".", "--key", key(), "--store", store], { cwd: repo.path, env: step.env });
     expect(built.exitCode).toBe(0);
@@ -68,7 +58,7 @@ describe("the sandbox is shown wherever the record is read", () => {
 
   test("a build without its sandbox: said in build's summary, inspect and the summary's policy; trace and verify refuse it unless allowed", async () => {
     await using repo = await hostileRepo({ "src/index.ts": "console.log('unsandboxed');\n" });
-    const store = join(scratch.path, "unsandboxed.db");
+    const store = join(scratch(), "unsandboxed.db");
     const step = actions("build-unsandboxed");
     // the store records what was built, as it records a dirty build; the readers judge it
     const built = await runCli(["build", ".", "--key", key(), "--no-sandbox", "--store", store, "--json"], { cwd: repo.path, env: step.env });
@@ -104,7 +94,7 @@ describe("the sandbox is shown wherever the record is read", () => {
     expect(rebuilt.json().sandbox.rebuilt).toMatchObject({ kind: "bubblewrap", network: false });
 
     // a summary of a verification that accepted it says so in the policy it names
-    const vsa = join(scratch.path, "unsandboxed.vsa.json");
+    const vsa = join(scratch(), "unsandboxed.vsa.json");
     const summarised = await runCli(["verify", artifact, "--key", pub(), "--allow-unsandboxed", "--vsa", vsa, "--vsa-key", key(), "--json"]);
     expect(summarised.exitCode).toBe(0);
     const summary = JSON.parse(Buffer.from(JSON.parse(readFileSync(vsa, "utf8")).dsseEnvelope.payload, "base64").toString("utf8"));

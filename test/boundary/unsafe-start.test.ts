@@ -10,21 +10,12 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BIN, runCli } from "../helpers/cli.ts";
 import { makeTempDir, type TestDir } from "../helpers/testdir.ts";
-import { hostileRepo, leftIn, outDir } from "./hostile-repo.ts";
+import { boundarySetup, hostileRepo, leftIn, outDir } from "./hostile-repo.ts";
 
 setDefaultTimeout(60_000);
 
-let keys: TestDir;
-let scratch: TestDir;
-const key = () => join(keys.path, "bunseal.key");
+const { key, pub, scratch } = boundarySetup("bunseal-unsafe-start-");
 
-beforeAll(async () => {
-  [keys, scratch] = await Promise.all([makeTempDir("bunseal-keys-"), makeTempDir("bunseal-unsafe-start-")]);
-  expect((await runCli(["keygen", "--out", keys.path])).exitCode).toBe(0);
-});
-afterAll(async () => {
-  await Promise.all([keys?.cleanup(), scratch?.cleanup()]);
-});
 
 /** A preload that leaves a marker with what it saw, the argv of the process it ran in, where it can (in the sandbox it cannot). */
 const preload = (marker: string) => `try { require("node:fs").writeFileSync(${JSON.stringify(marker)}, JSON.stringify(process.argv)); } catch {}\n`;
@@ -40,7 +31,7 @@ const SAFE_STARTS = ["bunx bunseal", "node_modules/.bin/bunseal"];
 
 describe("bunseal refuses a start after project code ran in its process", () => {
   test("refuses `bun bin/bunseal build --key` after the project's bunfig.toml preload ran, before any key is read or anything signed", async () => {
-    const marker = join(scratch.path, "bunfig-preload.json");
+    const marker = join(scratch(), "bunfig-preload.json");
     await using repo = await hostileRepo({ "src/index.ts": "console.log('hi');\n", "bunfig.toml": 'preload = ["./preload.ts"]\n', "preload.ts": preload(marker) });
 
     const refused = await plainBun(["build", ".", "--key", key(), "--json"], repo.path);
@@ -56,9 +47,9 @@ describe("bunseal refuses a start after project code ran in its process", () => 
   });
 
   test("refuses a start whose BUN_OPTIONS preloads a file, even with the shebang's flags", async () => {
-    const marker = join(scratch.path, "bun-options-preload.json");
+    const marker = join(scratch(), "bun-options-preload.json");
     await using repo = await hostileRepo({ "src/index.ts": "console.log('hi');\n" });
-    const planted = join(scratch.path, "planted.ts");
+    const planted = join(scratch(), "planted.ts");
     await Bun.write(planted, preload(marker));
 
     // every spelling Bun takes: what is refused is what Bun loaded, not a flag bunseal knows of
@@ -71,9 +62,9 @@ describe("bunseal refuses a start after project code ran in its process", () => 
   });
 
   test("a preload in a global ~/.bunfig.toml or $XDG_CONFIG_HOME/.bunfig.toml never runs beside the key unrefused", async () => {
-    const marker = join(scratch.path, "global-preload.json");
+    const marker = join(scratch(), "global-preload.json");
     await using repo = await hostileRepo({ "src/index.ts": "console.log('hi');\n" });
-    const home = join(scratch.path, "home");
+    const home = join(scratch(), "home");
     await Bun.write(join(home, "global-preload.ts"), preload(marker));
     await Bun.write(join(home, ".bunfig.toml"), `preload = [${JSON.stringify(join(home, "global-preload.ts"))}]\n`);
     await Bun.write(join(home, "xdg", ".bunfig.toml"), `preload = [${JSON.stringify(join(home, "global-preload.ts"))}]\n`);
@@ -88,7 +79,7 @@ describe("bunseal refuses a start after project code ran in its process", () => 
   });
 
   test("the installed start in the same project folder is unaffected: the preload stays out of bunseal's process", async () => {
-    const marker = join(scratch.path, "installed-start.json");
+    const marker = join(scratch(), "installed-start.json");
     await using repo = await hostileRepo({ "src/index.ts": "console.log('hi');\n", "bunfig.toml": 'preload = ["./preload.ts"]\n', "preload.ts": preload(marker) });
     const built = await runCli(["build", ".", "--key", key(), "--json"], { cwd: repo.path });
     expect(built.exitCode).toBe(0);

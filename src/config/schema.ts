@@ -9,6 +9,13 @@ import { NAME_PATTERN } from "./names.ts";
 /** Names the config's `env` may not pass through: see the check below. */
 const UNSAFE_ENV = /^(?:LD_[A-Z_]*|BUN_OPTIONS|BUN_CONFIG_[A-Z0-9_]*|BUN_INSTALL[A-Z0-9_]*|NODE_OPTIONS|NODE_PATH|PATH|HOME|TMPDIR|GCONV_PATH|LOCPATH|MALLOC_[A-Z_]*|GLIBC_TUNABLES)$/;
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
+/**
+ * An entry of the config's `env`: a name, which must be set when bunseal runs
+ * (ENV_MISSING otherwise), or `{ "name", "optional": true }` for one that may
+ * be absent (it is then not shown to the build).
+ */
+const envEntry = z.union([envName, z.strictObject({ name: envName, optional: z.boolean().optional() })]);
+const entryName = (entry: z.output<typeof envEntry>) => (typeof entry === "string" ? entry : entry.name);
 const relativePath = z
   .string()
   .min(1)
@@ -203,7 +210,7 @@ export const ConfigSchema = z
     contracts: ContractsSchema.optional(),
     featureFlags: z.record(z.string(), z.union([z.boolean(), z.string(), z.number()])).default({}),
     template: z.string().min(1).optional(),
-    env: z.array(envName).default([]),
+    env: z.array(envEntry).default([]),
     secrets: z.array(envName).default([]),
     budgets: BudgetsSchema.default({}),
     inputs: InputsSchema.optional(),
@@ -227,25 +234,30 @@ export const ConfigSchema = z
     };
     unique(config.entrypoints ?? [], ["entrypoints"]);
     for (const [name, build] of Object.entries(config.builds ?? {})) unique(build.entrypoints, ["builds", name, "entrypoints"]);
-    unique(config.env, ["env"]);
+    const envNames = config.env.map(entryName);
+    unique(envNames, ["env"]);
     unique(config.secrets, ["secrets"]);
     // The build's environment is also the environment of the programs that start the sandbox (a shell,
     // bwrap, as root), before anything is taken away: a variable that loads code into them or configures
     // the runtime is the project's code outside the boundary (an empty LD_LIBRARY_PATH entry is the repository).
-    config.env.forEach((name, index) => {
+    envNames.forEach((name, index) => {
       if (UNSAFE_ENV.test(name)) ctx.addIssue({ code: "custom", path: ["env", index], message: "a variable that does not configure the dynamic loader, Bun or Node themselves (LD_*, BUN_OPTIONS, BUN_CONFIG_*, NODE_OPTIONS, PATH, HOME are bunseal's to set)", input: name });
     });
     // A secret the build can see is a secret the build can inline.
     config.secrets.forEach((name, index) => {
-      if (config.env.includes(name)) ctx.addIssue({ code: "custom", path: ["secrets", index], message: 'a name not also listed in "env" (the build must never see a secret)', input: name });
+      if (envNames.includes(name)) ctx.addIssue({ code: "custom", path: ["secrets", index], message: 'a name not also listed in "env" (the build must never see a secret)', input: name });
     });
   })
   // The single form's output is what it always was (entrypoints, build with its
   // defaults resolved, no "builds" key). The builds form keeps "entrypoints"
   // empty and "build" at the defaults only so the type stays one shape: read
   // the builds through configBuilds, never those two.
+  // `env` is read as names everywhere; the optional ones are listed apart, and only when there are
+  // any, so a config written before they existed keeps its digest.
   .transform((config) => {
-    const { entrypoints, build, builds, ...rest } = config;
+    const { entrypoints, build, builds, env: entries, ...fields } = config;
+    const optionalEnv = entries.flatMap((e) => (typeof e === "object" && e.optional === true ? [e.name] : []));
+    const rest = { ...fields, env: entries.map(entryName), ...(optionalEnv.length > 0 ? { optionalEnv } : {}) };
     const resolvedBuilds = builds === undefined ? undefined : Object.fromEntries(Object.entries(builds).map(([name, b]) => [name, resolveBuildOptions(b)]));
     return { ...rest, ...(resolvedBuilds ? { builds: resolvedBuilds } : {}), entrypoints: entrypoints ?? [], build: resolveBuildOptions(build ?? BuildOptionsSchema.parse({})) };
   });

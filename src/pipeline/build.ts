@@ -148,6 +148,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     stagingName: `${process.pid}-${crypto.randomUUID().slice(0, 8)}`,
     outDir,
     config,
+    configSource: loaded.source,
     commit: head.commit,
     commitTime: head.commitTime,
     lockfileDigest,

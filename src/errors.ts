@@ -49,6 +49,8 @@ export const ERROR_CODES = {
   WORKSPACE_INVALID: "input",
   /** `build --workspace` in a folder whose package.json declares no workspaces, or a package that uses `workspace:` dependencies outside any workspace root listing it */
   WORKSPACE_ROOT_NOT_FOUND: "input",
+  /** a variable the config's `env` lists (not marked optional) is not set where bunseal runs: the build would inline `undefined` */
+  ENV_MISSING: "input",
   /** bunseal was started in a way that let Bun run project code (a bunfig.toml preload, --preload, BUN_OPTIONS) in its process first */
   UNSAFE_START: "input",
   // exit 1: the check ran and said no

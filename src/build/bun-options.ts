@@ -2,28 +2,11 @@
  * The config's build options as Bun.build takes them, so that bunseal's bytes
  * are `bun build`'s bytes. Pure: the worker adds what only it can know (the
  * entrypoints it expanded, the plugins it loaded, a scratch outdir for
- * `compile`), and tests compare each mapping with the CLI's flags.
+ * `compile`), and tests compare each mapping with the CLI's flags and each
+ * default with Bun.build's (test/build-options/defaults.test.ts).
  */
 import type { BuildOptions } from "../config/schema.ts";
 import { BunsealError } from "../errors.ts";
-
-/**
- * The CLI's default names (`bun build --help`: entry "[dir]/[name].[ext]",
- * chunk and asset "[name]-[hash].[ext]"). Bun.build's own chunk default is
- * "chunk-[hash]", so an HTML entrypoint's script and style, and every split
- * chunk, would otherwise be named unlike `bun build`'s.
- */
-export const CLI_NAMING = { entry: "[dir]/[name].[ext]", chunk: "[name]-[hash].[ext]", asset: "[name]-[hash].[ext]" } as const;
-
-export function bunNaming(naming: BuildOptions["naming"]): { entry?: string; chunk: string; asset: string } {
-  const { chunk, asset } = CLI_NAMING;
-  // The entry template is given only when the config gives one: Bun folds an
-  // explicit entry template into the sourcemaps' debugId, and the CLI passes
-  // none unless --entry-naming is set. A string is the CLI's --entry-naming.
-  if (naming === undefined) return { chunk, asset };
-  if (typeof naming === "string") return { entry: naming, chunk, asset };
-  return { chunk, asset, ...naming };
-}
 
 /** Options derived from the config alone: everything but entrypoints, plugins, outdir. */
 export type BunOptions = Omit<Bun.BuildConfig, "entrypoints" | "plugins" | "outdir" | "compile"> & { compile?: Bun.BuildConfig["compile"] };
@@ -44,7 +27,9 @@ export function bunBuildOptions(options: BuildOptions, env: Readonly<Record<stri
     splitting: options.splitting,
     external: options.external,
     define: { ...envDefines(options.env, env, allowed), ...options.define },
-    naming: bunNaming(options.naming),
+    // resolved (src/config/schema.ts): Bun.build's chunk and asset names, or what the statement recorded;
+    // the entry template only when one was given
+    naming: options.naming,
   };
   if (options.env !== undefined) out.env = "disable";
   if (options.bytecode !== undefined) out.bytecode = options.bytecode;

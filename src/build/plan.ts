@@ -4,6 +4,7 @@
  * recorded whole in the statement so a rebuild can run exactly the same plan.
  */
 import { configBuilds, type BuildOptions, type Config } from "../config/schema.ts";
+import { BunsealError } from "../errors.ts";
 import { checkCompileTarget, compileTarget, hostCompileTarget } from "./bun-options.ts";
 
 /** What a running service can import as `bunseal:build-info`. No timestamp: the artifact must stay reproducible. */
@@ -60,6 +61,8 @@ export interface PlanInput {
   hostEnv: Readonly<Record<string, string | undefined>>;
   /** a deliberate change to the build's environment, for `bunseal check`; never used for a build that is signed */
   variation?: BuildVariation;
+  /** where the config came from, for errors: `bunseal.json` (default) or `package.json#bunseal` */
+  configSource?: string;
   /** the compile target of the machine building (default: this one's), the only one `build.compile` may name without a base */
   hostCompileTarget?: string;
   /** base executables of other compile targets, by target (src/runtime/fetch-base-executable.ts) */
@@ -91,6 +94,7 @@ export function planBuild(input: PlanInput): BuildPlan {
   }
   const epochOverride = hostEnv.SOURCE_DATE_EPOCH;
   const sourceDateEpoch = epochOverride !== undefined && /^\d+$/.test(epochOverride) ? Number(epochOverride) : input.commitTime;
+  checkEnvSet(config, hostEnv, input.configSource ?? "bunseal.json");
   const visibleEnv = config.env.filter((name) => hostEnv[name] !== undefined).sort();
   const env: Record<string, string> = {
     PATH: FIXED_PATH,
@@ -125,4 +129,22 @@ export function planBuild(input: PlanInput): BuildPlan {
       telemetryContract: config.contracts?.telemetryContract ?? null,
     },
   };
+}
+
+/**
+ * Every variable the config's env lists is set, unless marked optional: one
+ * missing would be inlined as `undefined` (a development build, signed as the
+ * release). Set to "" counts as set: that is a value the user chose.
+ */
+function checkEnvSet(config: Config, hostEnv: Readonly<Record<string, string | undefined>>, source: string): void {
+  const optional = new Set(config.optionalEnv ?? []);
+  const missing = config.env.filter((name) => hostEnv[name] === undefined && !optional.has(name));
+  if (missing.length === 0) return;
+  const [file, key] = source.includes("#") ? [source.split("#")[0]!, `${source.split("#")[1]}.env`] : [source.split(" ")[0]!, "env"];
+  const names = missing.join(", ");
+  throw new BunsealError(
+    "ENV_MISSING",
+    `${file}: ${key} lists ${names}, which ${missing.length === 1 ? "is" : "are"} not set where bunseal runs; expected ${missing.length === 1 ? "it" : "each"} set (an empty value counts), or marked optional in ${key}: {"name": "${missing[0]}", "optional": true}`,
+    { file, field: key, expected: "set in bunseal's environment", found: `${names} unset` },
+  );
 }

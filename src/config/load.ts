@@ -9,7 +9,7 @@ import { BunsealError } from "../errors.ts";
 import { canonicalJson } from "../util/canonical-json.ts";
 import { sha256Hex } from "../util/digest.ts";
 import { describeIssues, formatProblems } from "../util/schema-issues.ts";
-import { ConfigSchema, type Config } from "./schema.ts";
+import { BuildOptionsSchema, ConfigSchema, resolveBuildOptions, type BuildOptions, type Config, type NamedBuild } from "./schema.ts";
 
 export const CONFIG_FILE = "bunseal.json";
 
@@ -55,6 +55,27 @@ function defaultsFromPackage(pkg: Record<string, unknown>, projectDir: string): 
     throw new BunsealError("CONFIG_INVALID", `package.json: no ${CONFIG_FILE} and no entry module found (tried "module", "main", src/index.ts, index.ts); expected one of them to exist`, { file: "package.json", field: "module", expected: "an existing entry module" });
   }
   return { service: name, entrypoints: [entry] };
+}
+
+/** What a statement recorded it built: the single form's entrypoints and build, or the builds. */
+export type RecordedOptions = { entrypoints: string[]; build: BuildOptions; builds?: undefined } | { builds: Record<string, NamedBuild> };
+
+/**
+ * The config with the builds a statement recorded in place of its own. A
+ * rebuild checks out the recorded commit, so the file is the one that was
+ * built, but what it leaves out meant what the defaults of the bunseal that
+ * built it said (target "bun" until they became Bun.build's): the record has
+ * those values resolved, so the rebuild builds what was built, and the config
+ * digest is again the recorded one.
+ */
+export function withRecordedOptions(loaded: LoadedConfig, recorded: RecordedOptions): LoadedConfig {
+  const { entrypoints: _entrypoints, build: _build, builds: _builds, ...rest } = loaded.config;
+  const config: Config =
+    recorded.builds !== undefined
+      ? { ...rest, builds: recorded.builds, entrypoints: [], build: resolveBuildOptions(BuildOptionsSchema.parse({})) }
+      : { ...rest, entrypoints: recorded.entrypoints, build: recorded.build };
+  const { $schema: _ignored, ...digested } = config;
+  return { config, source: loaded.source, digest: sha256Hex(canonicalJson(digested)) };
 }
 
 function validate(raw: unknown, source: string, prefix?: string): LoadedConfig {

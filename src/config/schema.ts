@@ -9,6 +9,13 @@ import { NAME_PATTERN } from "./names.ts";
 /** Names the config's `env` may not pass through: see the check below. */
 const UNSAFE_ENV = /^(?:LD_[A-Z_]*|BUN_OPTIONS|BUN_CONFIG_[A-Z0-9_]*|BUN_INSTALL[A-Z0-9_]*|NODE_OPTIONS|NODE_PATH|PATH|HOME|TMPDIR|GCONV_PATH|LOCPATH|MALLOC_[A-Z_]*|GLIBC_TUNABLES)$/;
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
+/**
+ * An entry of the config's `env`: a name, which must be set when bunseal runs
+ * (ENV_MISSING otherwise), or `{ "name", "optional": true }` for one that may
+ * be absent (it is then not shown to the build).
+ */
+const envEntry = z.union([envName, z.strictObject({ name: envName, optional: z.boolean().optional() })]);
+const entryName = (entry: z.output<typeof envEntry>) => (typeof entry === "string" ? entry : entry.name);
 const relativePath = z
   .string()
   .min(1)
@@ -86,13 +93,19 @@ export const PluginSpecSchema = z.union([
 
 /**
  * The `bun build` options that change what comes out; anything else is fixed by bunseal.
- * Names and values are Bun.build's own (bun-types `BuildConfig`). Every option
- * added after the first release is optional with no default: absent means
- * Bun's default, so an existing config keeps its digest and an old statement still parses.
+ * Names, values and defaults are Bun.build's own (bun-types `BuildConfig`): an
+ * object copied from a script's `Bun.build({...})` call builds the same bytes
+ * here (test/build-options/defaults.test.ts measures each default against
+ * Bun.build). Absent means Bun.build's default; the few defaults bunseal must
+ * write down to record them (target, format, chunk and asset names) are
+ * filled in by resolveBuildOptions with the value Bun.build would take,
+ * which for target and format depends on compile and bytecode.
  */
 export const BuildOptionsSchema = z.strictObject({
-  target: z.enum(["bun", "node", "browser"]).default("bun"),
-  format: z.enum(["esm", "cjs", "iife"]).default("esm"),
+  /** default: "browser", or "bun" with `compile` or `bytecode` (Bun.build's choice; it refuses bytecode for any other target) */
+  target: z.enum(["bun", "node", "browser"]).optional(),
+  /** default: "esm", or "cjs" with `bytecode` (Bun.build refuses ESM bytecode without compile, and compiles cjs) */
+  format: z.enum(["esm", "cjs", "iife"]).optional(),
   minify: MinifySchema.default(false),
   sourcemap: z.enum(["none", "linked", "inline", "external"]).default("none"),
   splitting: z.boolean().default(false),
@@ -115,6 +128,42 @@ export const BuildOptionsSchema = z.strictObject({
   plugins: z.array(PluginSpecSchema).optional(),
   compile: CompileSchema.optional(),
 });
+
+/**
+ * Bun.build's names for chunks (an HTML entry's script and style, split
+ * chunks) and assets when given none (measured on Bun 1.4.5; the CLI's
+ * chunk default is "[name]-[hash].[ext]" instead). No entry template: Bun
+ * folds an explicit one into split entries' chunk ids and sourcemaps'
+ * debugId, even one equal to its default, so it is passed only when set.
+ */
+export const BUN_BUILD_NAMING = { chunk: "chunk-[hash].[ext]", asset: "[name]-[hash].[ext]" } as const;
+
+type RawBuildOptions = z.output<typeof BuildOptionsSchema>;
+export interface ResolvedNaming {
+  entry?: string;
+  chunk: string;
+  asset: string;
+}
+/** Build options with every value bunseal records filled in: what Bun.build is given, and what the statement says. */
+export type Resolved<T extends RawBuildOptions> = Omit<T, "target" | "format" | "naming"> & { target: "bun" | "node" | "browser"; format: "esm" | "cjs" | "iife"; naming: ResolvedNaming };
+
+/**
+ * The values Bun.build takes for what a config leaves out, written down so the
+ * statement records them: a rebuild then builds what was built, whatever the
+ * defaults of the bunseal that rebuilds. `naming` is the chunk and asset names
+ * to assume when absent: Bun.build's for a config, the CLI's for a statement
+ * recorded before bunseal wrote them down (src/rebuild/recorded.ts).
+ */
+export function resolveBuildOptions<T extends RawBuildOptions>(options: T, naming: { chunk: string; asset: string } = BUN_BUILD_NAMING): Resolved<T> {
+  const given = options.naming === undefined ? {} : typeof options.naming === "string" ? { entry: options.naming } : options.naming;
+  const runsOnBun = options.bytecode === true || (options.compile !== undefined && options.compile !== false);
+  return {
+    ...options,
+    target: options.target ?? (runsOnBun ? "bun" : "browser"),
+    format: options.format ?? (options.bytecode ? "cjs" : "esm"),
+    naming: { chunk: naming.chunk, asset: naming.asset, ...given },
+  };
+}
 
 /**
  * Files outside the commit that belong to the build (code generated before it,
@@ -161,7 +210,7 @@ export const ConfigSchema = z
     contracts: ContractsSchema.optional(),
     featureFlags: z.record(z.string(), z.union([z.boolean(), z.string(), z.number()])).default({}),
     template: z.string().min(1).optional(),
-    env: z.array(envName).default([]),
+    env: z.array(envEntry).default([]),
     secrets: z.array(envName).default([]),
     budgets: BudgetsSchema.default({}),
     inputs: InputsSchema.optional(),
@@ -185,34 +234,40 @@ export const ConfigSchema = z
     };
     unique(config.entrypoints ?? [], ["entrypoints"]);
     for (const [name, build] of Object.entries(config.builds ?? {})) unique(build.entrypoints, ["builds", name, "entrypoints"]);
-    unique(config.env, ["env"]);
+    const envNames = config.env.map(entryName);
+    unique(envNames, ["env"]);
     unique(config.secrets, ["secrets"]);
     // The build's environment is also the environment of the programs that start the sandbox (a shell,
     // bwrap, as root), before anything is taken away: a variable that loads code into them or configures
     // the runtime is the project's code outside the boundary (an empty LD_LIBRARY_PATH entry is the repository).
-    config.env.forEach((name, index) => {
+    envNames.forEach((name, index) => {
       if (UNSAFE_ENV.test(name)) ctx.addIssue({ code: "custom", path: ["env", index], message: "a variable that does not configure the dynamic loader, Bun or Node themselves (LD_*, BUN_OPTIONS, BUN_CONFIG_*, NODE_OPTIONS, PATH, HOME are bunseal's to set)", input: name });
     });
     // A secret the build can see is a secret the build can inline.
     config.secrets.forEach((name, index) => {
-      if (config.env.includes(name)) ctx.addIssue({ code: "custom", path: ["secrets", index], message: 'a name not also listed in "env" (the build must never see a secret)', input: name });
+      if (envNames.includes(name)) ctx.addIssue({ code: "custom", path: ["secrets", index], message: 'a name not also listed in "env" (the build must never see a secret)', input: name });
     });
   })
   // The single form's output is what it always was (entrypoints, build with its
-  // defaults, no "builds" key), so its config digest is unchanged. The builds
-  // form keeps "entrypoints" empty and "build" at the defaults only so the type
-  // stays one shape: read the builds through configBuilds, never those two.
+  // defaults resolved, no "builds" key). The builds form keeps "entrypoints"
+  // empty and "build" at the defaults only so the type stays one shape: read
+  // the builds through configBuilds, never those two.
+  // `env` is read as names everywhere; the optional ones are listed apart, and only when there are
+  // any, so a config written before they existed keeps its digest.
   .transform((config) => {
-    const { entrypoints, build, ...rest } = config;
-    return { ...rest, entrypoints: entrypoints ?? [], build: build ?? BuildOptionsSchema.parse({}) };
+    const { entrypoints, build, builds, env: entries, ...fields } = config;
+    const optionalEnv = entries.flatMap((e) => (typeof e === "object" && e.optional === true ? [e.name] : []));
+    const rest = { ...fields, env: entries.map(entryName), ...(optionalEnv.length > 0 ? { optionalEnv } : {}) };
+    const resolvedBuilds = builds === undefined ? undefined : Object.fromEntries(Object.entries(builds).map(([name, b]) => [name, resolveBuildOptions(b)]));
+    return { ...rest, ...(resolvedBuilds ? { builds: resolvedBuilds } : {}), entrypoints: entrypoints ?? [], build: resolveBuildOptions(build ?? BuildOptionsSchema.parse({})) };
   });
 
 /** The configuration as written in the file (defaults not yet applied). */
 export type ConfigInput = z.input<typeof ConfigSchema>;
 /** The configuration with every default filled in: what the build runs with. */
 export type Config = z.output<typeof ConfigSchema>;
-export type BuildOptions = z.output<typeof BuildOptionsSchema>;
-export type NamedBuild = z.output<typeof NamedBuildSchema>;
+export type BuildOptions = Resolved<RawBuildOptions>;
+export type NamedBuild = Resolved<z.output<typeof NamedBuildSchema>>;
 
 /** A build as bunseal runs it: the single form is one build named "" (its outputs at the artifact's root). */
 export interface ConfiguredBuild {

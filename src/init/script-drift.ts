@@ -31,7 +31,11 @@ export function scriptDrift(packageJson: unknown, config: Config): string[] {
     warnings.push(`${where} builds ${list(scriptEntries)}, bunseal.json's entrypoints are ${list(configEntries)}`);
   }
 
+  // chunk names name nothing without chunks: only split builds and HTML entries make them, and the CLI's
+  // default chunk name is not Bun.build's (which the config's default is), so elsewhere it is no drift
+  const chunks = t.options.splitting === true || config.build.splitting || [...t.entrypoints, ...config.entrypoints].some((e) => e.endsWith(".html"));
   for (const [key, scriptValue] of Object.entries(t.options)) {
+    if (key === "naming" && !chunks && normalize(key, { ...(scriptValue as object), chunk: "" }) === normalize(key, { ...config.build.naming, chunk: "" })) continue;
     const tokens = tokensOf(t, key);
     const said = tokens.length > 0 ? tokens.join(" ") : "bun build's default";
     if (!(key in shape)) {

@@ -1,9 +1,8 @@
 /**
  * One `bun build` command line → Bun.build options, every one explicit. An
- * option the command leaves out gets the CLI's default, not Bun.build's or
- * bunseal's: the config must build what the script builds, and the three
- * disagree (target: the CLI's is "browser", bunseal's "bun"; chunk names: the
- * CLI's "[name]-[hash]", Bun.build's "chunk-[hash]").
+ * option the command leaves out gets the CLI's default, not Bun.build's (which
+ * a config's are): the config must build what the script builds, and the two
+ * disagree (chunk names: the CLI's "[name]-[hash]", Bun.build's "chunk-[hash]").
  */
 import { flagByLong, flagByShort, OUT_FOLDER, type FlagSpec } from "./bun-build-flags.ts";
 import { emptyTranslation, setPart, untranslated, type Translation } from "./translation.ts";
@@ -124,8 +123,9 @@ function finish(t: Translation): void {
     for (const [key, tokens] of Object.entries(t.sources)) if (key.startsWith("compileOptions")) (t.sources[key.replace("compileOptions", "compile")] ??= []).push(...tokens);
   }
   for (const key of Object.keys(t.sources)) if (key.startsWith("compileOptions")) delete t.sources[key];
-  // an executable runs on Bun, so --compile without --target bundles for Bun
-  o.target ??= o.compile ? "bun" : CLI_DEFAULTS.target;
+  // an executable runs on Bun, so --compile without --target bundles for Bun; so does --bytecode (measured on
+  // Bun 1.4.5: the CLI's output is `// @bun @bytecode @bun-cjs`, and Bun.build refuses bytecode for the browser)
+  o.target ??= o.compile || o.bytecode ? "bun" : CLI_DEFAULTS.target;
   // `--format`: "Defaults to "esm", or "cjs" with --bytecode" (bun build --help)
   o.format ??= o.bytecode ? "cjs" : CLI_DEFAULTS.format;
   // entry is written only when the command sets it: measured on Bun 1.4.5, an explicit entry name equal to

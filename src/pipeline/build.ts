@@ -20,7 +20,7 @@ import { runBuild, type BuildResult } from "../build/run-build.ts";
 import { findSecrets } from "../build/secrets.ts";
 import { measureTar, preloadTarCheck } from "../build/measure-tar.ts";
 import { checkMetafileClaim } from "../build/metafile-claim.ts";
-import { loadConfig } from "../config/load.ts";
+import { loadConfig, withRecordedOptions, type RecordedOptions } from "../config/load.ts";
 import { configBuilds } from "../config/schema.ts";
 import type { Context } from "../context.ts";
 import { addReads, collectInputs, type InputFile, type KnownDigests } from "../inputs/collect.ts";
@@ -91,6 +91,8 @@ export interface BuildRequest {
    * an in-toto Statement about the artifact, predicateType https://cyclonedx.org/bom)
    */
   sbom?: boolean;
+  /** for `bunseal rebuild`: the build options the statement recorded, built in place of what the config means today */
+  recorded?: RecordedOptions;
 }
 
 type Stage = "config" | "source" | "build" | "inputs" | "package" | "attest" | "sign" | "write";
@@ -125,7 +127,8 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
   // none can run, the build stops here, before anything is made or anything of the project runs
   const sandboxed = requireSandbox(request.sandbox === false);
   sandboxed.catch(() => undefined);
-  const loaded = await loadConfig(projectDir);
+  const read = await loadConfig(projectDir);
+  const loaded = request.recorded ? withRecordedOptions(read, request.recorded) : read;
   await sandboxed;
   const { config } = loaded;
   const outDir = resolve(projectDir, request.outDir ?? config.outDir);
@@ -164,6 +167,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     stagingName: `${process.pid}-${crypto.randomUUID().slice(0, 8)}`,
     outDir,
     config,
+    configSource: loaded.source,
     commit: head.commit,
     commitTime: head.commitTime,
     lockfileDigest,

@@ -12,6 +12,7 @@ import { isBunsealError } from "../errors.ts";
 import type { BuildSample, ExperimentBuild } from "../diagnose/diagnose.ts";
 import type { Change } from "../diagnose/factors.ts";
 import { buildArtifact } from "../pipeline/build.ts";
+import type { RecordedOptions } from "../config/load.ts";
 import type { BunRuntime } from "../runtime/bun-runtime.ts";
 import type { SourceInfo } from "../source/git.ts";
 import type { Checkout } from "./checkout.ts";
@@ -22,6 +23,8 @@ export interface ExperimentSetup {
   checkout: Checkout;
   bun: BunRuntime;
   source: SourceInfo;
+  /** the recorded build options, which every experiment builds with, as the rebuild does */
+  recorded?: RecordedOptions;
   timeoutMs?: number;
   deny?: readonly string[];
   /** the rebuild's own choice (`--no-sandbox`), kept by every experiment */
@@ -51,7 +54,7 @@ export function experimentBuilds(setup: ExperimentSetup): ExperimentBuild {
       // the user switch is the innermost wrapper, so the others (a clock, a namespace) still run as root
       const variation = change.asUser ? { ...change.variation, wrapper: [...(change.variation?.wrapper ?? []), ...change.asUser(outDir)] } : change.variation;
       const outcome = await buildArtifact(
-        { projectDir, outDir, bun: setup.bun, source: { ...setup.source, repoRoot: repo }, variation, timeoutMs: setup.timeoutMs, deny: setup.deny, sandbox: setup.sandbox, rootFrom: onDisk ? { path: onDisk.path, packages: onDisk.packages } : undefined },
+        { projectDir, outDir, bun: setup.bun, source: { ...setup.source, repoRoot: repo }, recorded: setup.recorded, variation, timeoutMs: setup.timeoutMs, deny: setup.deny, sandbox: setup.sandbox, rootFrom: onDisk ? { path: onDisk.path, packages: onDisk.packages } : undefined },
         { ...setup.ctx, log: () => {} },
       );
       return { files: new Map(outcome.files.map((f) => [f.path, f.digest.slice("sha256:".length)])), tarPath: outcome.artifact.path };

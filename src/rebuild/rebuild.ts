@@ -135,6 +135,8 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
         timeoutMs: request.timeoutMs,
         deny: request.deny,
         sandbox: request.sandbox,
+        // what was built, not what the checkout's config means to this bunseal's defaults
+        recorded: recorded.options,
       },
       { ...ctx, env },
     );
@@ -160,7 +162,7 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
     const checkoutSource = { repoRoot: checkout.repo, subdir: source.subdir, commit: source.commit, commitTime: recorded.internal.sourceDateEpoch, remoteUrl: undefined, ref: source.ref ?? undefined, dirty: false, changedPaths: [] };
     const { causes, experiments } = reproducible
       ? { causes: [], experiments: [] }
-      : await (await import("./run-experiments.ts")).runExperiments({ comparison, found, rebuilt, recorded, setup: { checkout, bun, source: checkoutSource, timeoutMs: request.timeoutMs, deny: request.deny, sandbox: request.sandbox, ctx: { ...ctx, env, progress: ctx.progress && ((stage: string) => ctx.progress!(`experiment: ${stage}`)) } }, maxExperiments: request.maxExperiments ?? 6 });
+      : await (await import("./run-experiments.ts")).runExperiments({ comparison, found, rebuilt, recorded, setup: { checkout, bun, source: checkoutSource, recorded: recorded.options, timeoutMs: request.timeoutMs, deny: request.deny, sandbox: request.sandbox, ctx: { ...ctx, env, progress: ctx.progress && ((stage: string) => ctx.progress!(`experiment: ${stage}`)) } }, maxExperiments: request.maxExperiments ?? 6 });
     const diffoscope = request.diffoscopePath ? await writeDiffoscope(request.diffoscopePath, comparison, originalPath ?? recorded.artifact.name, rebuilt.artifact.path) : null;
     timer.mark("explain");
 

@@ -6,10 +6,21 @@
 import { BUILD_TYPE, ExternalParametersSchema, InternalParametersSchema, type ExternalParameters, type InternalParameters } from "../attest/build-type.ts";
 import type { ProvenanceV1 } from "../attest/slsa-provenance.ts";
 import type { Statement } from "../attest/statement.ts";
+import type { RecordedOptions } from "../config/load.ts";
+import { resolveBuildOptions } from "../config/schema.ts";
 import { BunsealError } from "../errors.ts";
+
+/**
+ * The chunk and asset names bunseal passed before it wrote them into the
+ * record (`bun build`'s, not Bun.build's): a recorded naming without them was
+ * built with these. Every later statement records both.
+ */
+const NAMING_BEFORE_RECORDED = { chunk: "[name]-[hash].[ext]", asset: "[name]-[hash].[ext]" } as const;
 
 export interface RecordedBuild {
   external: ExternalParameters;
+  /** the build options as the statement resolved them, for the rebuild to build with */
+  options: RecordedOptions;
   internal: InternalParameters;
   builderId: string;
   invocationId?: string;
@@ -57,6 +68,7 @@ export function readRecordedBuild(statement: Statement<ProvenanceV1>): RecordedB
   }
   return {
     external,
+    options: recordedOptions(external),
     internal,
     builderId: statement.predicate.runDetails.builder.id,
     invocationId: statement.predicate.runDetails.metadata?.invocationId,
@@ -67,4 +79,17 @@ export function readRecordedBuild(statement: Statement<ProvenanceV1>): RecordedB
     packages,
     trustedScripts,
   };
+}
+
+/**
+ * The options to rebuild with: as recorded, resolved as the bunseal that
+ * recorded them did. Target and format were always recorded; a naming without
+ * chunk or asset names is from before they were (see NAMING_BEFORE_RECORDED).
+ */
+export function recordedOptions(external: ExternalParameters): RecordedOptions {
+  if (external.builds !== undefined) {
+    return { builds: Object.fromEntries(Object.entries(external.builds).map(([name, build]) => [name, resolveBuildOptions(build, NAMING_BEFORE_RECORDED)])) };
+  }
+  // the schema admits the single form only with both fields
+  return { entrypoints: external.entrypoints!, build: resolveBuildOptions(external.build!, NAMING_BEFORE_RECORDED) };
 }

@@ -82,7 +82,8 @@ describe("config: defaults", () => {
     expect(loaded.source).toBe("package.json (defaults)");
     expect(loaded.config.service).toBe("orders");
     expect(loaded.config.entrypoints).toEqual(["src/main.ts"]);
-    expect(loaded.config.build).toEqual({ target: "bun", format: "esm", minify: false, sourcemap: "none", splitting: false, external: [], define: {} });
+    // Bun.build's defaults, written down: chunk and asset names as Bun.build gives them, no entry template
+    expect(loaded.config.build).toEqual({ target: "browser", format: "esm", minify: false, sourcemap: "none", splitting: false, external: [], define: {}, naming: { chunk: "chunk-[hash].[ext]", asset: "[name]-[hash].[ext]" } });
     expect(loaded.config.outDir).toBe(".bunseal/out");
   });
 

@@ -41,6 +41,8 @@ const commands = [
   "bun build src/index.ts --outdir=dist --splitting -e zod --define 'GLOBAL_X:1'",
   "NODE_ENV=production bun build src/index.ts --outdir dist --minify-syntax --keep-names --format=cjs --target=node",
   "bun build src/index.ts --outdir dist --production --banner='// hi' --footer '// bye' --drop console",
+  // --bytecode without --target bundles for bun, as a cjs module (measured on Bun 1.4.5)
+  "bun build src/index.ts --outdir dist --bytecode",
 ];
 
 describe("the translated config builds the script's bytes", () => {

@@ -12,10 +12,15 @@ describe("scriptDrift", () => {
     expect(scriptDrift(p, ConfigSchema.parse(planInit(p).config))).toEqual([]);
   });
 
-  test("warns that a script without --target builds for the browser while bunseal's default is bun", () => {
+  test("a script without --target and a config without target agree: both build for the browser", () => {
     const config = ConfigSchema.parse({ service: "svc", entrypoints: ["src/index.ts"] });
-    expect(scriptDrift(pkg("bun build ./src/index.ts --outdir dist"), config)).toEqual([
-      `package.json script "build" builds with target "browser" (bun build's default), bunseal.json with build.target "bun"`,
+    expect(scriptDrift(pkg("bun build ./src/index.ts --outdir dist"), config)).toEqual([]);
+  });
+
+  test("warns that a split build's chunks are named by the CLI as [name]-[hash] and by the config's default as chunk-[hash]", () => {
+    const config = ConfigSchema.parse({ service: "svc", entrypoints: ["src/a.ts", "src/b.ts"], build: { splitting: true } });
+    expect(scriptDrift(pkg("bun build ./src/a.ts ./src/b.ts --splitting --outdir dist"), config)).toEqual([
+      `package.json script "build" builds with naming {"chunk":"[name]-[hash].[ext]","asset":"[name]-[hash].[ext]"} (bun build's default), bunseal.json with build.naming {"chunk":"chunk-[hash].[ext]","asset":"[name]-[hash].[ext]"}`,
     ]);
   });
 

@@ -124,7 +124,7 @@ async function main(): Promise<void> {
     ["package.json", json({ name: "large-project", version: "1.0.0", private: true, type: "module", module: "src/index.ts", workspaces: ["packages/*"], dependencies: { "@large-project/shared": "workspace:*" } })],
     ["packages/shared/package.json", json({ name: "@large-project/shared", version: "1.0.0", private: true, type: "module", exports: "./src/index.ts" })],
     ["packages/shared/src/index.ts", 'export function formatReport(service: string, total: number): string {\n  return `${service}: checksum ${total.toString(16).padStart(8, "0")}`;\n}\n'],
-    ["bunseal.json", json({ service: "large-project", entrypoints: ["src/index.ts"], build: { minify: true, sourcemap: "external" } })],
+    ["bunseal.json", json({ service: "large-project", entrypoints: ["src/index.ts"], build: { target: "bun", minify: true, sourcemap: "external" } })],
     [".gitignore", "node_modules/\n.bunseal/\n"],
   ]);
   let lines = 0;

@@ -97,7 +97,8 @@ export function bareBuildCommand(config: any, outdir: string): string[] {
   }
   const b = config.build ?? {};
   // glob entrypoints are expanded as the worker does (sorted, in the project folder)
-  const cmd = [process.execPath, "build", ...config.entrypoints, "--outdir", outdir, `--target=${b.target ?? "bun"}`, `--format=${b.format ?? "esm"}`];
+  // an option the config leaves out is left out here too: the CLI's defaults are Bun.build's, as bunseal's are
+  const cmd = [process.execPath, "build", ...config.entrypoints, "--outdir", outdir, ...(b.target ? [`--target=${b.target}`] : []), ...(b.format ? [`--format=${b.format}`] : [])];
   if (b.minify === true) cmd.push("--minify");
   else if (typeof b.minify === "object") {
     for (const [key, flag] of [["whitespace", "--minify-whitespace"], ["syntax", "--minify-syntax"], ["identifiers", "--minify-identifiers"], ["keepNames", "--keep-names"]] as const) if (b.minify[key]) cmd.push(flag);

@@ -74,6 +74,34 @@ for (const [name, { entrypoints, ...options }] of Object.entries(builds)) {
   if (!result.success) { console.error(result.logs); process.exit(1); }
 }`;
 
+/**
+ * A member of a monorepo: one of its modules is a sibling package's (outside
+ * the project folder), another a plugin's, in a namespace of its own; a file
+ * whose name has a colon is still a file.
+ */
+const MEMBER_BUILD = {
+  target: "browser",
+  format: "esm",
+  sourcemap: "external",
+  naming: { entry: "[dir]/[name].[ext]", chunk: "[name]-[hash].[ext]", asset: "[name]-[hash].[ext]" },
+  plugins: ["./plugin.ts"],
+};
+const MONOREPO = {
+  ".gitignore": ".bunseal/\ndist/\n",
+  "packages/shared/s.ts": 'export const shared = "from a sibling package";\n',
+  "apps/web/package.json": JSON.stringify({ name: "web", private: true }),
+  "apps/web/bunseal.json": JSON.stringify({ service: "web", entrypoints: ["src/index.ts"], build: MEMBER_BUILD }),
+  "apps/web/plugin.ts":
+    'export default { name: "virtual", setup(build) { build.onResolve({ filter: /^virtual:/ }, (a) => ({ path: a.path, namespace: "virtual" })); build.onLoad({ filter: /.*/, namespace: "virtual" }, () => ({ contents: "export default 42;", loader: "js" })); } };\n',
+  "apps/web/src/index.ts": 'import { shared } from "../../../packages/shared/s.ts";\nimport answer from "virtual:answer";\nimport { at } from "./a:b.ts";\nconsole.log(shared, answer, at);\n',
+  "apps/web/src/a:b.ts": 'export const at = "a file with a colon";\n',
+};
+const MEMBER_SCRIPT = `
+const { plugins, ...options } = ${JSON.stringify(MEMBER_BUILD)};
+const plugin = (await import(process.cwd() + "/plugin.ts")).default;
+const result = await Bun.build({ entrypoints: ["./src/index.ts"], ...options, plugins: [plugin], outdir: "dist" });
+if (!result.success) { console.error(result.logs); process.exit(1); }`;
+
 const COMPILED_PROJECT = {
   ".gitignore": ".bunseal/\ndist/\n",
   "package.json": JSON.stringify({ name: "compiled-maps", private: true }),
@@ -173,6 +201,15 @@ describe("nested outputs with external, linked and inline maps", () => {
     await using other = await cloneDeeper(repo);
     expect((await bunsealBuild(other.clone)).artifact.digest).toBe(built.artifact.digest);
   });
+});
+
+test("a monorepo member's map names a sibling package's module, a plugin's and a file with a colon as Bun.build does", async () => {
+  await using repo = await gitRepo(MONOREPO, { message: "monorepo" });
+  const member = join(repo.path, "apps", "web");
+  const bunseal = await tarFiles((await bunsealBuild(member)).artifact.path);
+  const reference = await referenceBuild(member, [process.execPath, "-e", MEMBER_SCRIPT]);
+  expect(JSON.parse(new TextDecoder().decode(bunseal.files.get("index.js.map"))).sources).toEqual(["../../../packages/shared/s.ts", "virtual:virtual:answer", "../src/a:b.ts", "../src/index.ts"]);
+  expect(comparable(bunseal)).toEqual(comparable(reference));
 });
 
 describe("compile with sourcemap and bytecode", () => {

@@ -187,7 +187,9 @@ describe("the single form is unchanged", () => {
     await using example = await exampleServiceRepo();
     expect(example.commit).toBe("322e27ae34445d1f0bc8fe604e73df929cbd18d4");
     const result = (await runCli(["build", example.path, "--no-sign", "--json"])).json();
-    expect(result.artifact.digest).toBe("sha256:2a1764861d16c842e4b10003bf1d993e89c4a8bf2d519ea6e503043c98945802");
+    // moved once, on purpose, by issue #19: its index.js.map's sources are relative to dist/, as Bun.build
+    // with that outdir writes them (was 2a176486…); index.js and the config digest did not move
+    expect(result.artifact.digest).toBe("sha256:bc6219b3f243d0d699c5cfadd9d072e6d63e86ee43ccbf59e4ddc4113969e199");
     const external = (await Bun.file(result.statement.path).json()).predicate.buildDefinition.externalParameters;
     expect(external.config.digest).toBe("sha256:2aad058c69a95f7f5d0b1ac33529a0b9a2f5f8dcc84668cf1e8f5a5e4847b571");
     expect(Object.keys(external).sort()).toEqual(["build", "config", "contracts", "entrypoints", "featureFlags", "service", "source", "template"]);

@@ -239,6 +239,15 @@ describe("compile with sourcemap and bytecode", () => {
     expect((await bunsealBuild(other.clone)).artifact.digest).toBe(built.artifact.digest);
   });
 
+  test("bunseal check raises no false alarm (its builds run at other paths)", async () => {
+    const out = await runCli(["check", repo.path, "--json"]);
+    const report = out.json();
+    expect(report.culprits).toEqual([]);
+    expect(report.causes).toEqual([]);
+    expect(report.reproducible).toBe(true);
+    expect(out.exitCode).toBe(0);
+  });
+
   test("bunseal rebuild reproduces it from a fresh clone (exit 0)", async () => {
     const out = await runCli(["rebuild", built.bundle.path, "--key", pub(), "--json"]);
     const report = out.json();

@@ -30,9 +30,10 @@ export function buildOutdir(buildName: string): string {
 }
 
 /**
- * `source` (relative to the project, normalised as Bun writes it) relative to
- * `outdir`, as path.relative gives it: the segments both start with dropped,
- * one `../` for each outdir segment left.
+ * `source` (relative to the project, normalised as Bun writes it) made
+ * relative to `outdir` as path.relative makes it: the leading segments both
+ * share dropped (`drop` characters of the source, never its file name), then
+ * one `../` for each outdir segment left (`up`).
  */
 export function relativeToOutdir(source: string, outdir: string): { up: number; drop: number } {
   const from = outdir.split("/");

@@ -10,10 +10,13 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { readdirSync, statSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { join, posix, relative } from "node:path";
 import { listTar, readTarFiles } from "../../src/artifact/tar-read.ts";
+import { rewriteMapSources } from "../../src/build/map-sources.ts";
+import { relativeToOutdir } from "../../src/build/outdir-layout.ts";
 import { runCli } from "../helpers/cli.ts";
 import { DEFAULT_COMMIT_TIME, git, gitRepo, type GitRepo } from "../helpers/git.ts";
+import { rejection } from "../helpers/expect-error.ts";
 import { makeTempDir, type TestDir } from "../helpers/testdir.ts";
 
 setDefaultTimeout(300_000);
@@ -256,4 +259,21 @@ describe("compile with sourcemap and bytecode", () => {
     expect(report.artifact.rebuilt).toBe(built.artifact.digest);
     expect(out.exitCode).toBe(0);
   });
+});
+
+test("a source made relative to the outdir is path.relative's, for sources inside, beside and outside it", () => {
+  const sources = ["src/index.ts", "../../packages/s.ts", "dist/x.ts", "dist/esm/x.ts", "dist-src/x.ts", "distx/y.ts", "esm.ts", "dist/esm.ts"];
+  for (const outdir of ["dist", "dist/esm"]) {
+    for (const source of sources) {
+      const { up, drop } = relativeToOutdir(source, outdir);
+      expect(`${"../".repeat(up)}${source.slice(drop)}`).toBe(posix.relative(outdir, source));
+    }
+  }
+});
+
+test("a map not shaped as Bun writes it fails the build, naming the file, rather than shipping a guess", async () => {
+  const bytes = new TextEncoder().encode('{\n  "version": 3,\n  "sources": [null],\n  "mappings": ""\n}');
+  const error = await rejection((async () => rewriteMapSources(bytes, (raw) => raw, "index.js.map"))());
+  expect(error.code).toBe("BUILD_FAILED");
+  expect(error.message).toStartWith("index.js.map: expected a sourcemap as Bun writes it, got no JSON string at offset 32; its sources cannot be placed");
 });

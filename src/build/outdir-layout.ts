@@ -18,7 +18,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { BuildOptions } from "../config/schema.ts";
-import { rewriteInlineMap, rewriteMapSources, type SourceRewrite } from "./map-sources.ts";
+import { rewriteInlineMap, rewriteSourcesArray, type SourceRewrite } from "./map-sources.ts";
 import type { OutputSource } from "./output-files.ts";
 
 /** The project folder the artifact's root stands for: `bun build --outdir dist`, the usual place. */
@@ -68,7 +68,7 @@ export function outdirRewrite(projectDir: string, outdir: string): SourceRewrite
 export function withOutdirSources(outputs: readonly Bun.BuildArtifact[], sourcemap: BuildOptions["sourcemap"], rewrite: SourceRewrite): OutputSource[] {
   if (sourcemap === undefined || sourcemap === "none") return [...outputs];
   return outputs.map((output): OutputSource => {
-    if (output.kind === "sourcemap") return { path: output.path, arrayBuffer: async () => buffer(rewriteMapSources(new Uint8Array(await output.arrayBuffer()), rewrite, output.path)) };
+    if (output.kind === "sourcemap") return { path: output.path, arrayBuffer: () => placedMap(output, rewrite) };
     if (sourcemap !== "inline" || !/\.(js|mjs|cjs|css)$/.test(output.path)) return output;
     return {
       path: output.path,
@@ -80,6 +80,22 @@ export function withOutdirSources(outputs: readonly Bun.BuildArtifact[], sourcem
   });
 }
 
+/**
+ * An external or linked map with its sources placed. Only its beginning is
+ * read, as far as the sources array goes; the rest is taken as a slice of
+ * Bun's blob, so a map of tens of megabytes is copied out of Bun once, as it
+ * would be unchanged, not once more (fresh memory is slow to fault in).
+ */
+async function placedMap(output: Bun.BuildArtifact, rewrite: SourceRewrite): Promise<ArrayBuffer> {
+  for (let size = 1 << 20; ; size *= 4) {
+    const whole = size >= output.size;
+    const placed = rewriteSourcesArray(new Uint8Array(await output.slice(0, size).arrayBuffer()), rewrite, output.path, whole);
+    if (placed) return new Blob([placed.head as Uint8Array<ArrayBuffer>, output.slice(placed.end)]).arrayBuffer();
+  }
+}
+
+/** The bytes' buffer, copied only when the bytes are part of a larger one. */
 function buffer(bytes: Uint8Array): ArrayBuffer {
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return bytes.buffer as ArrayBuffer;
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }

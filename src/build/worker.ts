@@ -10,13 +10,14 @@ import { sortedMetafileDigest } from "../inputs/metafile.ts";
 import { packOutputs } from "./pack-outputs.ts";
 import { mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative, resolve, sep } from "node:path";
+import { basename, join, relative, resolve, sep } from "node:path";
 import { readLockfile } from "../inputs/lockfile.ts";
 import { bunBuildOptions, expandEntrypoints, type BunOptions } from "./bun-options.ts";
 import { cliJsxDevelopment, jsxFacts } from "./jsx-development.ts";
 import type { BuildOptions } from "../config/schema.ts";
 import { explainMacroFailure } from "./macro-error.ts";
 import { underFolder, type OutputSource } from "./output-files.ts";
+import { buildOutdir, outdirRewrite, withOutdirSources } from "./outdir-layout.ts";
 import type { MetafileSummary, WorkerMessage, WorkerResult } from "./worker-protocol.ts";
 
 const BUILD_INFO_ID = "bunseal:build-info";
@@ -62,11 +63,12 @@ async function loadPlugins(projectDir: string, specs: readonly string[]): Promis
 
 /**
  * Bun.build with no outdir: the outputs stay in memory (nothing to write, read
- * back and delete), and sourcemap `sources` are relative to the project,
- * whatever folder the build runs in. `compile` is the exception: Bun writes the
- * executable to disk whatever it is told (into the project folder without an
- * outdir, which is read-only here), so it gets a scratch folder in the
- * sandbox's own /tmp, and what Bun wrote there is the output, as `bun build` would leave it.
+ * back and delete), and sourcemap `sources` come out relative to the project,
+ * whatever folder it is in; they are then made what Bun writes with
+ * `outdir: "dist/<name>"` (src/build/outdir-layout.ts). `compile` is the
+ * exception: Bun writes the executable to disk whatever it is told, so it gets
+ * an outfile in a scratch folder of the sandbox's own /tmp, and what Bun wrote
+ * there is the output, as `bun build --compile --outfile` would leave it.
  */
 async function bundleOne(plan: BuildPlan, build: PlannedBuild): Promise<{ ok: boolean; logs: string[]; metafile?: Bun.BuildMetafile; outputs?: OutputSource[]; entrypoints: string[]; plugins: string[] }> {
   const { options } = build;
@@ -75,8 +77,7 @@ async function bundleOne(plan: BuildPlan, build: PlannedBuild): Promise<{ ok: bo
   const scratch = options.compile !== undefined && options.compile !== false ? mkdtempSync(join(tmpdir(), "bunseal-compile-")) : undefined;
   const result = await Bun.build({
     entrypoints,
-    ...withCompileBase(withJsxDevelopment(bunBuildOptions(options, plan.env, plan.visibleEnv), options, plan), build.compileBase),
-    ...(scratch ? { outdir: scratch } : {}),
+    ...withCompileOutfile(withCompileBase(withJsxDevelopment(bunBuildOptions(options, plan.env, plan.visibleEnv), options, plan), build.compileBase), scratch, entrypoints),
     metafile: true,
     throw: false,
     // bunseal's first, so no plugin of the project can answer for bunseal:build-info
@@ -84,7 +85,7 @@ async function bundleOne(plan: BuildPlan, build: PlannedBuild): Promise<{ ok: bo
   });
   const logs = await Promise.all(result.logs.map(async (log) => (await explainMacroFailure(log, plan.projectDir)) ?? formatLog(log)));
   if (!result.success || !result.metafile) return { ok: false, logs, entrypoints, plugins: loaded.files };
-  const outputs = scratch ? await writtenFiles(scratch) : result.outputs;
+  const outputs = scratch ? await writtenFiles(scratch) : withOutdirSources(result.outputs, options.sourcemap, outdirRewrite(plan.projectDir, buildOutdir(build.name)));
   return { ok: true, logs, metafile: result.metafile, outputs: underFolder(build.name, outputs), entrypoints, plugins: loaded.files };
 }
 
@@ -100,6 +101,23 @@ function withCompileBase(options: ReturnType<typeof bunBuildOptions>, base: stri
   if (!base || !options.compile) return options;
   const compile = typeof options.compile === "object" ? options.compile : { target: options.compile };
   return { ...options, compile: { ...compile, executablePath: base } as Bun.BuildConfig["compile"] };
+}
+
+/**
+ * The executable's place: the config's `compile.outfile`, else Bun's own name
+ * for it (the first entrypoint's file name without its extension; Bun adds
+ * `.exe` for Windows), inside `scratch`. An outfile and no outdir, because Bun
+ * makes the sources of the map, beside the executable and inside it, relative
+ * to an outdir, which would put the scratch folder's random path into the
+ * output; with an outfile alone they are relative to the project, as
+ * `bun build --compile --outfile` writes them (measured with Bun 1.4.5: the
+ * same bytes, executable and map).
+ */
+function withCompileOutfile(options: BunOptions, scratch: string | undefined, entrypoints: readonly string[]): BunOptions {
+  if (scratch === undefined || !options.compile) return options;
+  const compile = typeof options.compile === "object" ? options.compile : typeof options.compile === "string" ? { target: options.compile } : {};
+  const outfile = (compile as { outfile?: string }).outfile ?? basename(entrypoints[0]!).replace(/\.[^.]*$/, "");
+  return { ...options, compile: { ...compile, outfile: join(scratch, outfile) } as Bun.BuildConfig["compile"] };
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 
 export interface Origin {
-  /** the input module as the map names it (Bun's in-memory builds name it relative to the project) */
+  /** the input module as the map names it: relative to the outdir the artifact stands for (`dist/`, `dist/<build>/`; src/build/outdir-layout.ts), or to the project in artifacts built before that and in compiled ones */
   input: string;
   /** 1-based */
   line: number;

@@ -192,7 +192,9 @@ describe("the single form is unchanged", () => {
     await using example = await exampleServiceRepo();
     expect(example.commit).toBe("daaefd1d3420ac7076de7f444c44d470b154c4c0");
     const result = (await runCli(["build", example.path, "--no-sign", "--json"])).json();
-    expect(result.artifact.digest).toBe("sha256:4bf9e17704c6f8e8b4e780930aee54cd11fa91a79e69bd221e9f125c0230dc2f");
+    // moved twice, on purpose, by issue #19: the fixture's new commit (above; was 2a176486…), then its
+    // index.js.map's sources relative to dist/, as Bun.build with that outdir writes them (index.js unmoved by that)
+    expect(result.artifact.digest).toBe("sha256:68d3141855c246ffe3c7296901d4c503691c82ad0208d776b3910d6201f160f8");
     const external = (await Bun.file(result.statement.path).json()).predicate.buildDefinition.externalParameters;
     expect(external.config.digest).toBe("sha256:747d954b8d34a56b65b432be096d3b1cccacbb1fcae91917c4a756bb34b9d25a");
     expect(Object.keys(external).sort()).toEqual(["build", "config", "contracts", "entrypoints", "featureFlags", "service", "source", "template"]);

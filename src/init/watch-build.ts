@@ -1,0 +1,127 @@
+/**
+ * Runs a project's build script once, in the build's sandbox (the same
+ * boundary as `bunseal build`: the commit read-only, no network, no key), with
+ * Bun.build observed by a preload (observe-preload.ts). What the script writes
+ * into the project lands in a scratch out folder, the one folder the sandbox
+ * shows writable. Returns what the preload recorded and the files written.
+ */
+import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, sep } from "node:path";
+import { DEFAULT_BUILD_TIMEOUT_MS } from "../build/run-build.ts";
+import { killTree, waitGone } from "../build/process-tree.ts";
+import { BunsealError } from "../errors.ts";
+import { planBoundary } from "../sandbox/boundary.ts";
+import { registerStopper } from "../util/scratch-registry.ts";
+import { parseObserved, type ObservedEvent } from "./observed.ts";
+
+const PRELOAD = new URL("./observe-preload.ts", import.meta.url).pathname;
+
+export interface WatchRequest {
+  projectDir: string;
+  repoRoot?: string;
+  /** the package.json script to run (`bun run <script>`) */
+  script: string;
+  bunPath: string;
+  host: Readonly<Record<string, string | undefined>>;
+  timeoutMs?: number;
+}
+
+export interface Watched {
+  events: ObservedEvent[];
+  /** the files the script wrote into the project, relative to it → where they are now */
+  written: Map<string, string>;
+  /** removes the scratch folder */
+  cleanup(): void;
+}
+
+export async function watchBuild(request: WatchRequest): Promise<Watched> {
+  const scratch = realpathSync(mkdtempSync(join(tmpdir(), "bunseal-init-")));
+  const cleanup = () => rmSync(scratch, { recursive: true, force: true });
+  try {
+    // outside the scratch folder the build writes: a file it can find is a file it can replace
+    const own = realpathSync(mkdtempSync(join(tmpdir(), "bunseal-init-own-")));
+    const tarPath = join(own, "unused.tar");
+    await Bun.write(tarPath, "");
+    // the script calls `bun` by name: the Bun that runs init, under that name, wherever it is installed
+    const bin = join(own, "bin");
+    await Bun.write(join(bin, ".keep"), "");
+    symlinkSync(request.bunPath, join(bin, "bun"));
+    const boundary = await planBoundary({
+      projectDir: request.projectDir,
+      repoRoot: request.repoRoot,
+      bunsealDirs: [join(request.projectDir, ".bunseal")],
+      // the boundary's one writable file is the build worker's tar; init has none, so it gets a file nobody reads
+      tarPath,
+      writableDirs: [scratch],
+      extra: [],
+      network: false,
+      deny: [],
+      bunPath: request.bunPath,
+      host: request.host,
+      // init records no reads: its config is checked by building it, and that build is traced
+      tracer: "untraced",
+      readable: [bin],
+    });
+    const env: Record<string, string> = {
+      PATH: `${bin}:/usr/bin:/bin`,
+      HOME: scratch,
+      TZ: "UTC",
+      LC_ALL: "C",
+      LANG: "C",
+      NO_COLOR: "1",
+      // every Bun process the script starts loads the observer, not only the first
+      BUN_OPTIONS: `--preload=${PRELOAD}`,
+      BUNSEAL_INIT_SCRATCH: scratch,
+    };
+    const proc = Bun.spawn([...boundary.argv, request.bunPath, "--no-env-file", "run", request.script], { cwd: request.projectDir, env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    const forget = registerStopper(() => void killTree(proc.pid));
+    const timeoutMs = request.timeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killTree(proc.pid);
+    }, timeoutMs);
+    const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    clearTimeout(timer);
+    forget();
+    // whatever the script left running is ended before its files are read
+    await waitGone(killTree(proc.pid));
+    rmSync(own, { recursive: true, force: true });
+    if (timedOut) throw new BunsealError("TIMED_OUT", `script "${request.script}" ran longer than ${Math.round(timeoutMs / 1000)} s in the sandbox and was stopped; expected it to finish`, { field: `scripts.${request.script}`, expected: `at most ${timeoutMs} ms`, found: "still running, stopped" });
+    if (code !== 0) throw scriptFailed(request.script, code, `${stderr}\n${stdout}`);
+    const events = readdirSync(scratch)
+      .filter((name) => /^observed-\d+\.json$/.test(name))
+      .sort()
+      .flatMap((name) => parseObserved(readFileSync(join(scratch, name), "utf8"), name));
+    const outRoot = join(scratch, "out");
+    const written = new Map<string, string>();
+    for (const path of listFiles(outRoot)) written.set(path, join(outRoot, path));
+    return { events, written, cleanup };
+  } catch (error) {
+    cleanup();
+    throw error;
+  }
+}
+
+function scriptFailed(script: string, code: number, output: string): BunsealError {
+  const tail = output.trim().split("\n").slice(-12).join("\n");
+  // the commit is read-only in the sandbox: a write bunseal could not send to the scratch folder says so
+  const readOnly = /EROFS|read-only file system/i.test(output)
+    ? "\n  the script writes into the project other than through Bun.build, Bun.write or fs.cp/copyFile/writeFile/mkdir called on the fs module (a shell cp, or a function imported by name, which bunseal cannot redirect): write the config by hand, or make the script copy with Bun.write"
+    : "";
+  return new BunsealError("BUILD_FAILED", `script "${script}" failed in the sandbox (exit ${code}); expected it to build. Its output:\n${tail}${readOnly}`, { field: `scripts.${script}`, expected: "a successful build", found: `exit ${code}` });
+}
+
+function listFiles(root: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(root, { recursive: true }) as string[];
+  } catch {
+    return [];
+  }
+  return names
+    .filter((name) => statSync(join(root, name), { throwIfNoEntry: false })?.isFile())
+    .map((name) => name.split(sep).join("/"))
+    .sort();
+}

@@ -19,10 +19,13 @@ export function isDevBuild(build: FoundBuild): boolean {
   return DEV_SCRIPT.test(build.via[0] ?? build.script) || build.args.some((arg) => DEV_FLAGS.has(arg.split("=")[0]!));
 }
 
-/** The `bun build` commands worth translating: without the development ones when a release script exists. */
+/**
+ * The `bun build` commands worth translating: without the development ones when a release script
+ * exists. What the release script itself runs is kept, --watch and all (its flags are then named as untranslated).
+ */
 export function releaseBuilds(packageJson: unknown, builds: readonly FoundBuild[]): FoundBuild[] {
   const release = RELEASE_SCRIPT in scriptsOf(packageJson);
-  return builds.filter((build) => !(release && isDevBuild(build)));
+  return builds.filter((build) => !(release && build.via[0] !== RELEASE_SCRIPT && isDevBuild(build)));
 }
 
 export function pickBuildScript(packageJson: unknown): BuildChoice {

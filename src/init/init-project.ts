@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, posix } from "node:path";
 import { readTarFiles } from "../artifact/tar-read.ts";
 import { CONFIG_FILE } from "../config/load.ts";
 import type { ConfigInput } from "../config/schema.ts";
@@ -87,6 +87,12 @@ async function initWatched(request: InitRequest, packageJson: unknown, script: s
       for (const [artifactPath, written] of plan.layout) {
         const file = watched.written.get(written);
         if (file !== undefined) expected.set(artifactPath, new Uint8Array(await Bun.file(file).arrayBuffer()));
+      }
+      // what else the script left in its out folder is part of what it ships: a file the config cannot make is named
+      const mapped = new Set(plan.layout.values());
+      for (const [written, file] of watched.written) {
+        const inside = posix.relative(plan.root, written);
+        if (!mapped.has(written) && inside !== "" && !inside.startsWith("..")) expected.set(inside, new Uint8Array(await Bun.file(file).arrayBuffer()));
       }
       return { ...outcome, written: true, watched: { script, comparison: compareOutputs(expected, actual) } };
     } catch (error) {

@@ -23,6 +23,8 @@ export interface WatchedPlan {
   untranslated: Untranslated[];
   /** each file of the artifact the config should build → the file the script wrote (relative to the project) */
   layout: Map<string, string>;
+  /** the script's out folder (relative to the project) that the artifact's root stands for */
+  root: string;
 }
 
 /** Options that say how the script runs Bun.build, not what it builds: bunseal decides them itself. */
@@ -95,7 +97,7 @@ export function planWatched(input: { service: string; script: string; events: re
     const problems = describeIssues(checked.error.issues);
     throw new BunsealError("CONFIG_INVALID", `the configuration made from what script "${script}" did is not valid (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${formatProblems(problems)}`, { file: "package.json", field: problems[0]!.field, expected: problems[0]!.expected, found: problems[0]!.found });
   }
-  return { config, untranslated: notes, layout };
+  return { config, untranslated: notes, layout, root };
 }
 
 /** One call's options, in bunseal.json's terms, each blamed on the call's `file:line`. */

@@ -5,7 +5,7 @@
  * into the project lands in a scratch out folder, the one folder the sandbox
  * shows writable. Returns what the preload recorded and the files written.
  */
-import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, sep } from "node:path";
 import { DEFAULT_BUILD_TIMEOUT_MS } from "../build/run-build.ts";
@@ -93,7 +93,10 @@ export async function watchBuild(request: WatchRequest): Promise<Watched> {
     const events = readdirSync(scratch)
       .filter((name) => /^observed-\d+\.json$/.test(name))
       .sort()
-      .flatMap((name) => parseObserved(readFileSync(join(scratch, name), "utf8"), name));
+      .flatMap((name) => {
+        if (!lstatSync(join(scratch, name)).isFile()) throw notAFile(name);
+        return parseObserved(readFileSync(join(scratch, name), "utf8"), name);
+      });
     const outRoot = join(scratch, "out");
     const written = new Map<string, string>();
     for (const path of listFiles(outRoot)) written.set(path, join(outRoot, path));
@@ -113,15 +116,27 @@ function scriptFailed(script: string, code: number, output: string): BunsealErro
   return new BunsealError("BUILD_FAILED", `script "${script}" failed in the sandbox (exit ${code}); expected it to build. Its output:\n${tail}${readOnly}`, { field: `scripts.${script}`, expected: "a successful build", found: `exit ${code}` });
 }
 
+/**
+ * The files under `root`, relative to it. The sandbox wrote this folder: a
+ * link in it would have bunseal, outside the sandbox (as root, maybe), read a
+ * file the build was never shown and print part of it in the comparison. So
+ * nothing but plain files and folders is accepted.
+ */
 function listFiles(root: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(root, { recursive: true }) as string[];
-  } catch {
-    return [];
-  }
-  return names
-    .filter((name) => statSync(join(root, name), { throwIfNoEntry: false })?.isFile())
-    .map((name) => name.split(sep).join("/"))
-    .sort();
+  if (!lstatSync(root, { throwIfNoEntry: false })?.isDirectory()) return [];
+  const files: string[] = [];
+  const walk = (dir: string, prefix: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
+      if (entry.isDirectory()) walk(join(dir, entry.name), path);
+      else if (entry.isFile()) files.push(path);
+      else throw notAFile(path);
+    }
+  };
+  walk(root, "");
+  return files.sort();
+}
+
+function notAFile(path: string): BunsealError {
+  return new BunsealError("BUILD_FAILED", `the build script left ${path} in init's scratch folder, which is not a plain file; expected the files it writes (bunseal follows no link the script made)`, { file: path, expected: "a plain file", found: "a link or special file" });
 }

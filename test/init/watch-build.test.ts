@@ -132,6 +132,23 @@ describe("bunseal init watches a build written in code", () => {
     expect(out.config.build.plugins).toBeUndefined();
     expect(out.untranslated).toContainEqual({ script: "build", token: "scripts/build.ts:4", reason: expect.stringContaining('plugin "inline-noop" is built in the script') });
   }, 60_000);
+
+  test("rejects a link to a host file that the script leaves in init's scratch folder, and prints none of it", async () => {
+    await using secret = await makeTempDir("bunseal-host-secret-");
+    await Bun.write(join(secret.path, "secret.txt"), "TOP-SECRET-HOST-FILE\n");
+    await using repo = await gitRepo({
+      "package.json": JSON.stringify({ name: "linker", scripts: { build: "bun build.ts" } }),
+      "src/index.ts": "export const x = 1;\n",
+      // the scratch folder is the one place the script may write: it knows where it is, and plants a link there
+      // in place of a bundle, so a comparison that followed it would print its first bytes
+      "build.ts": `import { symlinkSync, unlinkSync } from "node:fs";\nawait Bun.build({ entrypoints: ["./src/index.ts"], outdir: "dist" });\nconst bundle = process.env.BUNSEAL_INIT_SCRATCH + "/out/dist/index.js";\nunlinkSync(bundle);\nsymlinkSync(${JSON.stringify(join(secret.path, "secret.txt"))}, bundle);\n`,
+    });
+    const init = await runCli(["init", repo.path, "--json"]);
+    expect(init.exitCode).toBe(1);
+    expect(init.json().error).toMatchObject({ code: "BUILD_FAILED", message: expect.stringContaining("the build script left dist/index.js in init's scratch folder, which is not a plain file") });
+    expect(init.stdout + init.stderr).not.toContain("TOP-SECRET");
+    expect(await Bun.file(join(repo.path, "bunseal.json")).exists()).toBe(false);
+  }, 60_000);
 });
 
 describe("which script init takes", () => {

@@ -74,7 +74,9 @@ async function initWatched(request: InitRequest, packageJson: unknown, script: s
   const watched = await watchBuild({ projectDir: request.projectDir, repoRoot, script, bunPath: currentBun().path, host: ctx.env });
   try {
     const plan = planWatched({ service: name, script, events: watched.events });
-    const outcome: InitOutcome = { config: plan.config, path, written: false, script, command, untranslated: plan.untranslated, watched: { script } };
+    // a step after the bundle failed: the config holds what was bundled, and the user is told what did not run
+    const failure = watched.failed ? [{ script, token: `exit ${watched.failed.code}`, reason: `${watched.failed.why}\n  the config is made from the Bun.build calls made before the failure` }] : [];
+    const outcome: InitOutcome = { config: plan.config, path, written: false, script, command, untranslated: [...failure, ...plan.untranslated], watched: { script } };
     if (request.dryRun) return outcome;
     const previous = existsSync(path) ? await Bun.file(path).text() : undefined;
     await writeFileAtomic(path, `${JSON.stringify(plan.config, null, 2)}\n`);

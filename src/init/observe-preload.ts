@@ -46,7 +46,7 @@ function install(scratchDir: string): void {
   (Bun as { build: unknown }).build = async function observedBuild(options: Bun.BuildConfig) {
     const site = callSite();
     const outdir = typeof options.outdir === "string" ? inProject(options.outdir) : undefined;
-    const event: ObservedEvent = { kind: "build", site, options: serialise(options), plugins: await describePlugins(options.plugins ?? [], site), outdir, outputs: [] };
+    const event: ObservedEvent = { kind: "build", site, options: serialise(options, inProject), plugins: await describePlugins(options.plugins ?? [], site), outdir, outputs: [] };
     const result = await original.build({ ...options, ...(outdir !== undefined ? { outdir: join(outRoot, outdir) } : {}) } as Bun.BuildConfig);
     if (outdir !== undefined) event.outputs = result.outputs.map((o) => relative(outRoot, o.path).split(sep).join("/"));
     event.success = result.success;
@@ -127,11 +127,15 @@ function pluginSite(plugin: unknown, source: string, site: string): string {
  * instance or anything else that cannot be written in bunseal.json is named
  * by its key, so the config never claims a value it did not see.
  */
-function serialise(options: Bun.BuildConfig): Record<string, unknown> {
+function serialise(options: Bun.BuildConfig, inProject: (path: string) => string | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  // paths a script often makes absolute (path.resolve(__dirname, …)): relative to the project, as bunseal.json has them
+  const relativeTo = (value: unknown) => (typeof value === "string" && isAbsolute(value) ? (inProject(value) ?? value) : value);
   for (const [key, value] of Object.entries(options)) {
     if (key === "plugins") continue;
-    out[key] = plain(value);
+    if (key === "entrypoints" && Array.isArray(value)) out[key] = value.map(relativeTo);
+    else if (key === "root") out[key] = relativeTo(value);
+    else out[key] = plain(value);
   }
   return out;
 }

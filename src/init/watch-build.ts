@@ -29,6 +29,12 @@ export interface WatchRequest {
 
 export interface Watched {
   events: ObservedEvent[];
+  /**
+   * Set when the script failed after at least one Bun.build call succeeded (a later step such as
+   * `tsc --emitDeclarationOnly` writing into the read-only project): what it bundled is still
+   * compared, and the failure is named. With no successful call a failure is BUILD_FAILED.
+   */
+  failed?: { code: number; why: string };
   /** the files the script wrote into the project, relative to it → where they are now */
   written: Map<string, string>;
   /** removes the scratch folder */
@@ -89,7 +95,6 @@ export async function watchBuild(request: WatchRequest): Promise<Watched> {
     await waitGone(killTree(proc.pid));
     rmSync(own, { recursive: true, force: true });
     if (timedOut) throw new BunsealError("TIMED_OUT", `script "${request.script}" ran longer than ${Math.round(timeoutMs / 1000)} s in the sandbox and was stopped; expected it to finish`, { field: `scripts.${request.script}`, expected: `at most ${timeoutMs} ms`, found: "still running, stopped" });
-    if (code !== 0) throw scriptFailed(request.script, code, `${stderr}\n${stdout}`);
     const events = readdirSync(scratch)
       .filter((name) => /^observed-\d+\.json$/.test(name))
       .sort()
@@ -97,10 +102,16 @@ export async function watchBuild(request: WatchRequest): Promise<Watched> {
         if (!lstatSync(join(scratch, name)).isFile()) throw notAFile(name);
         return parseObserved(readFileSync(join(scratch, name), "utf8"), name);
       });
+    let failed: Watched["failed"];
+    if (code !== 0) {
+      const error = scriptFailed(request.script, code, `${stderr}\n${stdout}`);
+      if (!events.some((e) => e.kind === "build" && e.success === true)) throw error;
+      failed = { code, why: error.message };
+    }
     const outRoot = join(scratch, "out");
     const written = new Map<string, string>();
     for (const path of listFiles(outRoot)) written.set(path, join(outRoot, path));
-    return { events, written, cleanup };
+    return { events, written, cleanup, ...(failed ? { failed } : {}) };
   } catch (error) {
     cleanup();
     throw error;
@@ -110,8 +121,9 @@ export async function watchBuild(request: WatchRequest): Promise<Watched> {
 function scriptFailed(script: string, code: number, output: string): BunsealError {
   const tail = output.trim().split("\n").slice(-12).join("\n");
   // the commit is read-only in the sandbox: a write bunseal could not send to the scratch folder says so
-  const readOnly = /EROFS|read-only file system/i.test(output)
-    ? "\n  the script writes into the project other than through Bun.build, Bun.write or fs.cp/copyFile/writeFile/mkdir called on the fs module (a shell cp, or a function imported by name, which bunseal cannot redirect): write the config by hand, or make the script copy with Bun.write"
+  // (read-only to a user; to root's sandbox uid, which owns none of it, permission denied)
+  const readOnly = /EROFS|read-only file system|EACCES|permission denied/i.test(output)
+    ? "\n  the project is read-only in the sandbox: a script that writes into it other than through Bun.build, Bun.write or fs.cp/copyFile/writeFile/mkdir called on the fs module (a shell cp, tsc's declarations, a function imported by name) cannot be redirected by bunseal"
     : "";
   return new BunsealError("BUILD_FAILED", `script "${script}" failed in the sandbox (exit ${code}); expected it to build. Its output:\n${tail}${readOnly}`, { field: `scripts.${script}`, expected: "a successful build", found: `exit ${code}` });
 }

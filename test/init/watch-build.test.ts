@@ -133,6 +133,20 @@ describe("bunseal init watches a build written in code", () => {
     expect(out.untranslated).toContainEqual({ script: "build", token: "scripts/build.ts:4", reason: expect.stringContaining('plugin "inline-noop" is built in the script') });
   }, 60_000);
 
+  test("a step after the bundle that writes into the read-only project (tsc's declarations): the failure is named, what was bundled is still configured and compared", async () => {
+    await using repo = await gitRepo({
+      "package.json": JSON.stringify({ name: "declarations", scripts: { build: "bun build.ts && touch index.d.ts" } }),
+      "src/index.ts": "export const x = 1;\n",
+      "build.ts": `await Bun.build({ entrypoints: ["./src/index.ts"], outdir: "dist", target: "node" });\n`,
+    });
+    const init = await runCli(["init", repo.path, "--json"]);
+    expect(init.exitCode, init.stderr).toBe(0);
+    const out = init.json();
+    expect(out.untranslated[0]).toEqual({ script: "build", token: "exit 1", reason: expect.stringMatching(/^script "build" failed in the sandbox \(exit 1\)[\s\S]*(Read-only file system|Permission denied)[\s\S]*the project is read-only in the sandbox[\s\S]*the config is made from the Bun.build calls made before the failure$/) });
+    expect(out.config).toMatchObject({ entrypoints: ["src/index.ts"], build: { target: "node" } });
+    expect(out.watched.comparison).toEqual({ same: ["index.js"], differ: [], notCompared: [] });
+  }, 60_000);
+
   test("rejects a link to a host file that the script leaves in init's scratch folder, and prints none of it", async () => {
     await using secret = await makeTempDir("bunseal-host-secret-");
     await Bun.write(join(secret.path, "secret.txt"), "TOP-SECRET-HOST-FILE\n");

@@ -13,6 +13,7 @@ import { writeFileAtomic } from "../util/atomic-write.ts";
 import { defaultContext, type Context } from "../context.ts";
 import { currentBun } from "../runtime/bun-runtime.ts";
 import { compareOutputs, type Comparison } from "./compare-outputs.ts";
+import { findCopySources } from "./copy-sources.ts";
 import { pickBuildScript } from "./pick-script.ts";
 import { planInit } from "./plan-init.ts";
 import { planWatched } from "./plan-watched.ts";
@@ -73,7 +74,7 @@ async function initWatched(request: InitRequest, packageJson: unknown, script: s
   const repoRoot = await readHead(request.projectDir).then((head) => head.repoRoot, () => undefined);
   const watched = await watchBuild({ projectDir: request.projectDir, repoRoot, script, bunPath: currentBun().path, host: ctx.env });
   try {
-    const plan = planWatched({ service: name, script, events: watched.events });
+    const plan = planWatched({ service: name, script, events: await findCopySources(request.projectDir, watched.events, watched.written, ctx.env) });
     // a step after the bundle failed: the config holds what was bundled, and the user is told what did not run
     const failure = watched.failed ? [{ script, token: `exit ${watched.failed.code}`, reason: `${watched.failed.why}\n  the config is made from the Bun.build calls made before the failure` }] : [];
     const outcome: InitOutcome = { config: plan.config, path, written: false, script, command, untranslated: [...failure, ...plan.untranslated], watched: { script } };

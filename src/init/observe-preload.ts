@@ -10,10 +10,13 @@
  * script's process): the parent reads it as a claim, builds with the config it
  * makes, and compares the bytes before it believes any of it.
  */
-import fs from "node:fs";
-import fsp from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { ObservedEvent, ObservedPlugin } from "./observed.ts";
+
+// required, not imported: Bun makes a built-in module's ES namespace from its object the first time
+// it is imported, so patched here first, a script's `import { cpSync } from "node:fs"` gets the patched function
+const fs = require("node:fs") as typeof import("node:fs");
+const fsp = require("node:fs/promises") as typeof import("node:fs/promises");
 
 const scratch = process.env.BUNSEAL_INIT_SCRATCH;
 const project = process.cwd();
@@ -63,8 +66,7 @@ function install(scratchDir: string): void {
     return (original.write as (...a: unknown[]) => unknown)(join(outRoot, to), input, ...rest);
   };
 
-  // a script that copies with fs (fs.cpSync, fs.promises.copyFile): through the module object only, since
-  // Bun binds a named import of a built-in module when it is imported, before any preload could change it
+  // a script that copies or writes with fs (cpSync, copyFile, writeFile, mkdir, rm)
   const copyCall = (name: string, target: Record<string, unknown>) => {
     const fn = target[name] as (...a: unknown[]) => unknown;
     target[name] = function observedCopy(from: unknown, to: unknown, ...rest: unknown[]) {
@@ -90,7 +92,7 @@ function install(scratchDir: string): void {
   const sync = fs as unknown as Record<string, unknown>;
   const promises = fsp as unknown as Record<string, unknown>;
   for (const [target, names] of [[sync, ["copyFileSync", "cpSync"]], [promises, ["copyFile", "cp"]]] as const) for (const name of names) copyCall(name, target);
-  for (const [target, names] of [[sync, ["writeFileSync"]], [promises, ["writeFile"]]] as const) for (const name of names) pathCall(name, target, true);
+  for (const [target, names] of [[sync, ["writeFileSync", "appendFileSync"]], [promises, ["writeFile", "appendFile"]]] as const) for (const name of names) pathCall(name, target, true);
   for (const [target, names] of [[sync, ["mkdirSync", "rmSync"]], [promises, ["mkdir", "rm"]]] as const) for (const name of names) pathCall(name, target, false);
 }
 

@@ -14,7 +14,11 @@ import { runCli } from "../helpers/cli.ts";
 import { gitRepo } from "../helpers/git.ts";
 import { makeTempDir } from "../helpers/testdir.ts";
 
-const BUILD_TS = `import stamp from "./plugins/stamp.ts";
+const BUILD_TS = `import { copyFile, mkdir } from "node:fs/promises";
+import stamp from "./plugins/stamp.ts";
+
+// a folder made before the build, by a function imported by name
+await mkdir("dist/client/static", { recursive: true });
 
 // the server: two entrypoints for Bun, minified, with a project plugin
 await Bun.build({
@@ -37,6 +41,9 @@ await Bun.build({
 });
 
 await Bun.write("dist/client/robots.txt", Bun.file("public/robots.txt"));
+await copyFile("public/logo.svg", "dist/client/static/logo.svg");
+// a copy through a string: no source named, the bytes are those of a committed file
+await Bun.write("dist/server/VERSION", await Bun.file("VERSION").text());
 `;
 
 const PROJECT = {
@@ -52,6 +59,8 @@ const PROJECT = {
   "src/lazy.ts": `export const lazy = "loaded later";\n`,
   "src/shared.ts": `export const shared = (what: string) => \`[\${what}]\`;\n`,
   "public/robots.txt": "User-agent: *\nDisallow:\n",
+  "public/logo.svg": '<svg xmlns="http://www.w3.org/2000/svg"/>\n',
+  VERSION: "1.4.0\n",
 };
 
 /** Every file under `dir`, by path relative to it. */
@@ -98,11 +107,15 @@ describe("bunseal init watches a build written in code", () => {
         server: { entrypoints: ["src/server.ts", "src/worker.ts"], target: "bun", minify: true, define: { BUILD_FLAVOR: '"release"' }, plugins: ["./plugins/stamp.ts"] },
         client: { entrypoints: ["src/client.ts", "src/page.ts"], target: "browser", splitting: true, sourcemap: "linked" },
       },
-      copy: [{ from: "public/robots.txt", to: "client/robots.txt" }],
+      copy: [
+        { from: "public/robots.txt", to: "client/robots.txt" },
+        { from: "public/logo.svg", to: "client/static/logo.svg" },
+        { from: "VERSION", to: "server/VERSION" },
+      ],
     });
     // init compared its own build with the script's, file by file, before writing
     expect(out.watched.comparison.differ).toEqual([]);
-    expect(out.watched.comparison.same).toContain("client/robots.txt");
+    expect(out.watched.comparison.same).toEqual(expect.arrayContaining(["client/robots.txt", "client/static/logo.svg", "server/VERSION"]));
     expect(out.watched.comparison.same).toContain("server/server.js");
 
     const build = await runCli(["build", repo.path, "--no-sign", "--allow-dirty", "--json"]);

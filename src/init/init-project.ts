@@ -16,7 +16,7 @@ import { compareOutputs, type Comparison } from "./compare-outputs.ts";
 import { findCopySources } from "./copy-sources.ts";
 import { pickBuildScript } from "./pick-script.ts";
 import { planInit } from "./plan-init.ts";
-import { planWatched } from "./plan-watched.ts";
+import { otherBuns, planWatched } from "./plan-watched.ts";
 import type { Untranslated } from "./translation.ts";
 import { watchBuild } from "./watch-build.ts";
 
@@ -72,12 +72,13 @@ async function initWatched(request: InitRequest, packageJson: unknown, script: s
   }
   const { readHead } = await import("../source/git.ts");
   const repoRoot = await readHead(request.projectDir).then((head) => head.repoRoot, () => undefined);
-  const watched = await watchBuild({ projectDir: request.projectDir, repoRoot, script, bunPath: currentBun().path, host: ctx.env });
+  const bun = currentBun();
+  const watched = await watchBuild({ projectDir: request.projectDir, repoRoot, script, bunPath: bun.path, host: ctx.env });
   try {
     const plan = planWatched({ service: name, script, events: await findCopySources(request.projectDir, watched.events, watched.written, ctx.env) });
     // a step after the bundle failed: the config holds what was bundled, and the user is told what did not run
     const failure = watched.failed ? [{ script, token: `exit ${watched.failed.code}`, reason: `${watched.failed.why}\n  the config is made from the Bun.build calls made before the failure` }] : [];
-    const outcome: InitOutcome = { config: plan.config, path, written: false, script, command, untranslated: [...failure, ...plan.untranslated], watched: { script } };
+    const outcome: InitOutcome = { config: plan.config, path, written: false, script, command, untranslated: [...failure, ...otherBuns(watched.events, bun.version, request.projectDir, script), ...plan.untranslated], watched: { script } };
     if (request.dryRun) return outcome;
     const previous = existsSync(path) ? await Bun.file(path).text() : undefined;
     await writeFileAtomic(path, `${JSON.stringify(plan.config, null, 2)}\n`);

@@ -49,7 +49,7 @@ function install(scratchDir: string): void {
   (Bun as { build: unknown }).build = async function observedBuild(options: Bun.BuildConfig) {
     const site = callSite();
     const outdir = typeof options.outdir === "string" ? inProject(options.outdir) : undefined;
-    const event: ObservedEvent = { kind: "build", site, options: serialise(options, inProject), plugins: await describePlugins(options.plugins ?? [], site), outdir, outputs: [] };
+    const event: ObservedEvent = { kind: "build", site, options: serialise(options, inProject), plugins: await describePlugins(options.plugins ?? [], site), outdir, outputs: [], bun: { version: Bun.version, path: process.execPath } };
     const result = await original.build({ ...options, ...(outdir !== undefined ? { outdir: join(outRoot, outdir) } : {}) } as Bun.BuildConfig);
     if (outdir !== undefined) event.outputs = result.outputs.map((o) => relative(outRoot, o.path).split(sep).join("/"));
     event.success = result.success;

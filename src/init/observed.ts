@@ -28,6 +28,8 @@ export type ObservedEvent =
       /** the files Bun.build wrote, relative to the project */
       outputs: string[];
       success?: boolean;
+      /** the Bun that made the call: `bun run` puts the project's node_modules/.bin first, where a `bun` package's binary may be */
+      bun?: { version: string; path: string };
     }
   | {
       kind: "write";
@@ -67,6 +69,7 @@ export function parseObserved(text: string, file: string): ObservedEvent[] {
       if (isObject(m) && isString(m.package) && isString(m.path)) return { name: p.name, module: { package: m.package, path: m.path } };
       throw fail(`build ${index} has a plugin module of another shape`);
     });
-    return { kind: "build", site: event.site, options: event.options, plugins, ...(isString(event.outdir) ? { outdir: event.outdir } : {}), outputs: event.outputs as string[], ...(typeof event.success === "boolean" ? { success: event.success } : {}) };
+    const bun = isObject(event.bun) && isString(event.bun.version) && isString(event.bun.path) ? { bun: { version: event.bun.version, path: event.bun.path } } : {};
+    return { kind: "build", site: event.site, options: event.options, plugins, ...(isString(event.outdir) ? { outdir: event.outdir } : {}), outputs: event.outputs as string[], ...(typeof event.success === "boolean" ? { success: event.success } : {}), ...bun };
   });
 }

@@ -100,6 +100,19 @@ export function planWatched(input: { service: string; script: string; events: re
   return { config, untranslated: notes, layout, root };
 }
 
+/**
+ * A call made by another Bun than the one bunseal builds with (`bun run` puts node_modules/.bin
+ * first, and a `bun` package there is the project's own Bun): its bytes may be that Bun's, so it is said.
+ */
+export function otherBuns(events: readonly ObservedEvent[], version: string, projectDir: string, script: string): Untranslated[] {
+  const seen = new Map<string, { version: string; path: string; site: string }>();
+  for (const event of events) if (event.kind === "build" && event.bun && event.bun.version !== version) seen.set(`${event.bun.version}\0${event.bun.path}`, { ...event.bun, site: event.site });
+  return [...seen.values()].map((other) => {
+    const where = posix.relative(projectDir, other.path);
+    return { script, token: `${other.site}: Bun ${other.version}`, reason: `the script's Bun.build ran on Bun ${other.version} (${where.startsWith("..") ? other.path : where}), and bunseal builds with Bun ${version}: a file that differs below may differ by the Bun alone` };
+  });
+}
+
 /** One call's options, in bunseal.json's terms, each blamed on the call's `file:line`. */
 function planCall(call: BuildEvent, note: (token: string, reason: string) => void): { entrypoints: string[]; build: Record<string, unknown> } {
   const t: Translation = emptyTranslation();

@@ -1,6 +1,6 @@
 /** The config made from what a build script was seen to do: layout, names, and what it cannot hold. Pure. */
 import { describe, expect, test } from "bun:test";
-import { planWatched } from "../../src/init/plan-watched.ts";
+import { otherBuns, planWatched } from "../../src/init/plan-watched.ts";
 import type { ObservedEvent } from "../../src/init/observed.ts";
 import { rejection } from "../helpers/expect-error.ts";
 
@@ -48,5 +48,14 @@ describe("planWatched", () => {
     const error = await rejection((async () => planWatched({ service: "x", script: "build", events: [call(undefined)] }))());
     expect(error.code).toBe("BUILD_SCRIPT_NOT_FOUND");
     expect(error.message).toBe('package.json: script "build" ran, but expected it to call Bun.build with an outdir in the project, got 1 call(s) without one');
+  });
+});
+
+describe("otherBuns", () => {
+  test("a call made by another Bun than bunseal's (the project's own, from node_modules/.bin) is named once, with where it is", () => {
+    const event = (site: string, version: string): ObservedEvent => ({ ...(call("dist", {}, [], site) as Extract<ObservedEvent, { kind: "build" }>), bun: { version, path: "/p/node_modules/bun/bin/bun.exe" } });
+    expect(otherBuns([event("build.ts:3", "1.3.9"), event("build.ts:9", "1.3.9"), event("build.ts:12", "1.4.5")], "1.4.5", "/p", "build")).toEqual([
+      { script: "build", token: "build.ts:9: Bun 1.3.9", reason: "the script's Bun.build ran on Bun 1.3.9 (node_modules/bun/bin/bun.exe), and bunseal builds with Bun 1.4.5: a file that differs below may differ by the Bun alone" },
+    ]);
   });
 });

@@ -43,10 +43,10 @@ export interface Watched {
 
 export async function watchBuild(request: WatchRequest): Promise<Watched> {
   const scratch = realpathSync(mkdtempSync(join(tmpdir(), "bunseal-init-")));
+  // outside the scratch folder the build writes: a file it can find is a file it can replace
+  const own = realpathSync(mkdtempSync(join(tmpdir(), "bunseal-init-own-")));
   const cleanup = () => rmSync(scratch, { recursive: true, force: true });
   try {
-    // outside the scratch folder the build writes: a file it can find is a file it can replace
-    const own = realpathSync(mkdtempSync(join(tmpdir(), "bunseal-init-own-")));
     const tarPath = join(own, "unused.tar");
     await Bun.write(tarPath, "");
     // the script calls `bun` by name: the Bun that runs init, under that name, wherever it is installed
@@ -93,7 +93,6 @@ export async function watchBuild(request: WatchRequest): Promise<Watched> {
     forget();
     // whatever the script left running is ended before its files are read
     await waitGone(killTree(proc.pid));
-    rmSync(own, { recursive: true, force: true });
     if (timedOut) throw new BunsealError("TIMED_OUT", `script "${request.script}" ran longer than ${Math.round(timeoutMs / 1000)} s in the sandbox and was stopped; expected it to finish`, { field: `scripts.${request.script}`, expected: `at most ${timeoutMs} ms`, found: "still running, stopped" });
     const events = readdirSync(scratch)
       .filter((name) => /^observed-\d+\.json$/.test(name))
@@ -115,6 +114,8 @@ export async function watchBuild(request: WatchRequest): Promise<Watched> {
   } catch (error) {
     cleanup();
     throw error;
+  } finally {
+    rmSync(own, { recursive: true, force: true });
   }
 }
 

@@ -36,6 +36,8 @@ export interface BuildPlan {
   wrapper: string[];
   sourceDateEpoch: number;
   buildInfo: BuildInfo;
+  /** the config's `copy`: files of the commit packed as they are, beside the bundles */
+  copy?: { from: string; to: string }[];
 }
 
 export interface PlannedBuild {
@@ -120,6 +122,7 @@ export function planBuild(input: PlanInput): BuildPlan {
     visibleEnv,
     wrapper: [...(variation.wrapper ?? [])],
     sourceDateEpoch,
+    ...(config.copy !== undefined ? { copy: config.copy } : {}),
     buildInfo: {
       service: config.service,
       bunVersion: input.bunVersion,

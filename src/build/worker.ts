@@ -170,6 +170,14 @@ async function writtenFiles(dir: string): Promise<OutputSource[]> {
   });
 }
 
+/** The config's `copy`: files of the commit, read here in the sandbox, packed as they are (mode as committed). */
+function copiedFiles(plan: BuildPlan): OutputSource[] {
+  return (plan.copy ?? []).map(({ from, to }) => {
+    const path = join(plan.projectDir, from);
+    return { path: to, executable: (statSync(path).mode & 0o111) !== 0, arrayBuffer: () => Bun.file(path).arrayBuffer() };
+  });
+}
+
 function errorLogs(error: unknown): string[] {
   const aggregate = error as { errors?: unknown[]; message?: string };
   return Array.isArray(aggregate.errors) ? aggregate.errors.map((e) => formatLog(e)) : [String(aggregate.message ?? error)];
@@ -225,7 +233,7 @@ process.once("message", async (plan: BuildPlan) => {
   await send(result);
   if (metafile && outputs) {
     try {
-      await packOutputs(outputs, plan.tarPath, plan.sourceDateEpoch);
+      await packOutputs([...outputs, ...copiedFiles(plan)], plan.tarPath, plan.sourceDateEpoch);
       await send({ kind: "finished", metafileSha256: sortedMetafileDigest(metafile) });
     } catch (error) {
       await send({ kind: "failed", durationMs: result.durationMs, logs: errorLogs(error), io: typeof (error as { code?: unknown }).code === "string" });

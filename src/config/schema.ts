@@ -174,6 +174,13 @@ export const InputsSchema = z.strictObject({
   extra: z.array(relativePath).min(1),
 });
 
+/**
+ * Files of the commit packed into the artifact as they are (`copy`): what a
+ * build script copies beside its bundles (`Bun.write`, `cp`). `to` is the
+ * path in the artifact. Each `from` is recorded as an input (role "copy").
+ */
+export const CopySchema = z.array(z.strictObject({ from: relativePath, to: relativePath })).min(1);
+
 export const ContractsSchema = z.strictObject({
   /** the database/API schema version the service expects; rollback refuses to cross it */
   schemaVersion: z.string().min(1),
@@ -214,6 +221,7 @@ export const ConfigSchema = z
     secrets: z.array(envName).default([]),
     budgets: BudgetsSchema.default({}),
     inputs: InputsSchema.optional(),
+    copy: CopySchema.optional(),
     outDir: relativePath.default(".bunseal/out"),
   })
   .superRefine((config, ctx) => {
@@ -236,6 +244,7 @@ export const ConfigSchema = z
     for (const [name, build] of Object.entries(config.builds ?? {})) unique(build.entrypoints, ["builds", name, "entrypoints"]);
     const envNames = config.env.map(entryName);
     unique(envNames, ["env"]);
+    unique((config.copy ?? []).map((c) => c.to), ["copy"]);
     unique(config.secrets, ["secrets"]);
     // The build's environment is also the environment of the programs that start the sandbox (a shell,
     // bwrap, as root), before anything is taken away: a variable that loads code into them or configures

@@ -21,6 +21,8 @@ export interface FoundBuild {
 
 export interface ScriptNote {
   script: string;
+  /** the scripts that led to it, from the one scanned */
+  via?: string[];
   token: string;
   reason: string;
 }
@@ -61,7 +63,7 @@ function visit(scripts: Record<string, string>, name: string, via: string[], see
     if (step.kind === "build") scan.builds.push({ script: name, via: path, args: step.args, env: command.env, text: command.text, expands: command.expands });
     else if (step.kind === "script") visit(scripts, step.name, path, seen, scan);
     // a file run from a build script is a build in code; from "dev" or "start" it is the app itself
-    else if (step.kind === "file" && /^build/.test(path[0]!)) scan.notes.push({ script: name, token: command.text, reason: `runs ${step.file}, a build written in code (Bun.build in a script); bunseal cannot read its options: write build in bunseal.json by hand` });
+    else if (step.kind === "file" && /^build/.test(path[0]!)) scan.notes.push({ script: name, via: path, token: command.text, reason: `runs ${step.file}, a build written in code (Bun.build in a script); bunseal cannot read its options: write build in bunseal.json by hand` });
   }
 }
 

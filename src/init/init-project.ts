@@ -2,14 +2,23 @@
  * `bunseal init`, applied: read package.json, plan, and write bunseal.json
  * (atomically) unless one is there already or this is a dry run.
  */
-import { existsSync, lstatSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, posix } from "node:path";
+import { readTarFiles } from "../artifact/tar-read.ts";
 import { CONFIG_FILE } from "../config/load.ts";
 import type { ConfigInput } from "../config/schema.ts";
 import { BunsealError } from "../errors.ts";
 import { writeFileAtomic } from "../util/atomic-write.ts";
+import { defaultContext, type Context } from "../context.ts";
+import { currentBun } from "../runtime/bun-runtime.ts";
+import { compareOutputs, type Comparison } from "./compare-outputs.ts";
+import { findCopySources } from "./copy-sources.ts";
+import { pickBuildScript } from "./pick-script.ts";
 import { planInit } from "./plan-init.ts";
+import { otherBuns, planWatched } from "./plan-watched.ts";
 import type { Untranslated } from "./translation.ts";
+import { watchBuild } from "./watch-build.ts";
 
 export interface InitRequest {
   projectDir: string;
@@ -30,16 +39,24 @@ export interface InitOutcome {
   script: string;
   command: string;
   untranslated: Untranslated[];
+  /**
+   * A build written in code (`bun build.ts`): the script was run in the sandbox with Bun.build
+   * observed, and, unless this is a dry run, the config was built and its files compared with the script's
+   */
+  watched?: { script: string; comparison?: Comparison };
 }
 
-export async function initProject(request: InitRequest): Promise<InitOutcome> {
+export async function initProject(request: InitRequest, ctx: Context = defaultContext()): Promise<InitOutcome> {
   const path = join(request.projectDir, CONFIG_FILE);
   const packagePath = join(request.projectDir, "package.json");
   // checked before anything is planned, so the refusal does not depend on the scripts
   if (!request.dryRun && !request.force && existsSync(path)) {
     throw new BunsealError("CONFIG_EXISTS", `${path} already exists; expected no ${CONFIG_FILE} (run with --force to replace it, or --dry-run to see the translation)`, { file: path, expected: `no ${CONFIG_FILE}`, found: "a file" });
   }
-  const plan = planInit(await readPackageJson(packagePath));
+  const packageJson = await readPackageJson(packagePath);
+  const choice = pickBuildScript(packageJson);
+  if (choice.kind === "code") return initWatched(request, packageJson, choice.script, choice.command, path, ctx);
+  const plan = planInit(packageJson);
   const text = `${JSON.stringify(plan.config, null, 2)}\n`;
   const ignore = ignoreOutFolder(request.projectDir);
   if (!request.dryRun) {
@@ -78,6 +95,58 @@ function ignoreOutFolder(projectDir: string): { path: string; text: string } | u
   }
   if (ignored) return undefined;
   return { path, text: `${text}${text === "" || text.endsWith("\n") ? "" : "\n"}${OUT_FOLDER}/\n` };
+}
+
+/**
+ * The script is run and watched; the config made from it is written, then
+ * built as `bunseal build --no-sign` would, and the artifact's files compared
+ * with the script's. A config that does not build is taken back.
+ */
+async function initWatched(request: InitRequest, packageJson: unknown, script: string, command: string, path: string, ctx: Context): Promise<InitOutcome> {
+  const name = (packageJson as { name?: unknown } | null)?.name;
+  if (typeof name !== "string" || name === "") {
+    throw new BunsealError("CONFIG_INVALID", 'package.json: expected a "name" to name the service after, got none', { file: "package.json", field: "name", expected: "a string" });
+  }
+  const { readHead } = await import("../source/git.ts");
+  const repoRoot = await readHead(request.projectDir).then((head) => head.repoRoot, () => undefined);
+  const bun = currentBun();
+  const watched = await watchBuild({ projectDir: request.projectDir, repoRoot, script, bunPath: bun.path, host: ctx.env });
+  try {
+    const plan = planWatched({ service: name, script, events: await findCopySources(request.projectDir, watched.events, watched.written, ctx.env) });
+    // a step after the bundle failed: the config holds what was bundled, and the user is told what did not run
+    const failure = watched.failed ? [{ script, token: `exit ${watched.failed.code}`, reason: `${watched.failed.why}\n  the config is made from the Bun.build calls made before the failure` }] : [];
+    const outcome: InitOutcome = { config: plan.config, path, written: false, script, command, untranslated: [...failure, ...otherBuns(watched.events, bun.version, request.projectDir, script), ...plan.untranslated], watched: { script } };
+    if (request.dryRun) return outcome;
+    const previous = existsSync(path) ? await Bun.file(path).text() : undefined;
+    await writeFileAtomic(path, `${JSON.stringify(plan.config, null, 2)}\n`);
+    const outDir = mkdtempSync(join(tmpdir(), "bunseal-init-build-"));
+    try {
+      const { buildArtifact } = await import("../pipeline/build.ts");
+      const built = await buildArtifact({ projectDir: request.projectDir, outDir, allowDirty: true }, ctx);
+      const actual = await readTarFiles(built.artifact.path);
+      const expected = new Map<string, Uint8Array>();
+      for (const [artifactPath, written] of plan.layout) {
+        const file = watched.written.get(written);
+        if (file !== undefined) expected.set(artifactPath, new Uint8Array(await Bun.file(file).arrayBuffer()));
+      }
+      // what else the script left in its out folder is part of what it ships: a file the config cannot make is named
+      const mapped = new Set(plan.layout.values());
+      for (const [written, file] of watched.written) {
+        const inside = posix.relative(plan.root, written);
+        if (!mapped.has(written) && inside !== "" && !inside.startsWith("..")) expected.set(inside, new Uint8Array(await Bun.file(file).arrayBuffer()));
+      }
+      return { ...outcome, written: true, watched: { script, comparison: compareOutputs(expected, actual) } };
+    } catch (error) {
+      // a config bunseal cannot build is not left behind as if it were the answer
+      if (previous === undefined) rmSync(path, { force: true });
+      else await writeFileAtomic(path, previous);
+      throw error;
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
+    }
+  } finally {
+    watched.cleanup();
+  }
 }
 
 async function readPackageJson(path: string): Promise<unknown> {

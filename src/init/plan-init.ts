@@ -7,6 +7,7 @@ import { ConfigSchema, type ConfigInput } from "../config/schema.ts";
 import { BunsealError } from "../errors.ts";
 import { describeIssues, formatProblems } from "../util/schema-issues.ts";
 import { findBuilds, type FoundBuild } from "./find-builds.ts";
+import { releaseBuilds } from "./pick-script.ts";
 import { fitBuildOptions } from "./fit-schema.ts";
 import { translateCommand } from "./translate-command.ts";
 import type { Untranslated } from "./translation.ts";
@@ -24,7 +25,7 @@ export function planInit(packageJson: unknown): InitPlan {
     throw new BunsealError("CONFIG_INVALID", 'package.json: expected a "name" to name the service after, got none', { file: "package.json", field: "name", expected: "a string" });
   }
   const scan = findBuilds(packageJson);
-  const [first, ...others] = scan.builds;
+  const [first, ...others] = releaseBuilds(packageJson, scan.builds);
   if (!first) {
     const why = scan.notes.length > 0 ? `; ${scan.notes.map((n) => `script "${n.script}" ${n.reason}`).join("; ")}` : "";
     throw new BunsealError("BUILD_SCRIPT_NOT_FOUND", `package.json: expected a script that runs bun build, got none${why}`, { file: "package.json", field: "scripts", expected: "a script running bun build" });
@@ -37,7 +38,7 @@ export function planInit(packageJson: unknown): InitPlan {
     ...fitted.untranslated.map((u) => ({ script: first.script, ...u })),
     ...envModeNote(first, fitted.build),
     ...others.map((b) => ({ script: b.script, token: b.text, reason: `another bun build; bunseal.json describes one build, so only the first (script "${first.script}") is translated` })),
-    ...scan.notes,
+    ...scan.notes.map(({ via: _via, ...note }) => note),
   ];
   const config: ConfigInput = {
     service: name.replace(/^@[^/]+\//, ""),

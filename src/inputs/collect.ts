@@ -14,7 +14,7 @@ import { BunsealError } from "../errors.ts";
 import { sha256Hex } from "../util/digest.ts";
 import type { MetafileSummary } from "../build/worker-protocol.ts";
 
-export type InputRole = "module" | "macro" | "preload" | "plugin" | "extra" | "read" | "compile-base" | "virtual" | "manifest" | "lockfile" | "tsconfig" | "bunfig" | "config" | "sibling";
+export type InputRole = "module" | "macro" | "preload" | "plugin" | "extra" | "read" | "compile-base" | "copy" | "virtual" | "manifest" | "lockfile" | "tsconfig" | "bunfig" | "config" | "sibling";
 
 export interface InputFile {
   /** POSIX path relative to the project */
@@ -50,6 +50,8 @@ export interface CollectOptions {
   virtual?: ReadonlyMap<string, string>;
   /** declared extra inputs (`inputs.extra`), relative to the project */
   extras?: readonly string[];
+  /** the config's `copy` sources, relative to the project: packed as they are, so inputs as much as any module */
+  copies?: readonly string[];
 }
 
 export function collectInputs(projectDir: string, metafile: MetafileSummary, options: CollectOptions = {}): InputFile[] {
@@ -72,6 +74,7 @@ export function collectInputs(projectDir: string, metafile: MetafileSummary, opt
 
   // declared extras first: a generated module is both, and "extra" says why a file outside the commit was there
   for (const path of options.extras ?? []) hashFile(path, "extra");
+  for (const path of options.copies ?? []) hashFile(path, "copy");
   for (const key of metafile.inputs) {
     if (key.includes(":") && !existsSync(join(projectDir, key))) {
       const contents = options.virtual?.get(key) ?? "";

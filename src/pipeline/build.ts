@@ -243,7 +243,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     ctx.progress?.("hashing inputs and attesting");
     // every path the claim names lies where the build could see, or it is not read at all
     const claimed = checkMetafileClaim(built.metafile, projectDir, boundary.record.kind === "none" ? unsandboxedRoot(head.repoRoot, projectDir) : boundary.scope.root);
-    const modules = collectInputs(projectDir, claimed, { known, virtual, extras: boundary.extras }).map((m) => (fromSiblings.has(m.path) ? { ...m, role: "sibling" as const } : m));
+    const modules = collectInputs(projectDir, claimed, { known, virtual, extras: boundary.extras, copies: config.copy?.map((c) => c.from) }).map((m) => (fromSiblings.has(m.path) ? { ...m, role: "sibling" as const } : m));
     timer.mark("inputs");
 
     // package: once the sandbox and every process in it are gone, the tar is read here, shown

@@ -34,6 +34,11 @@ export interface BoundaryInput {
   bunsealDirs: readonly string[];
   /** the one file the build may write: the tar the worker packs */
   tarPath: string;
+  /**
+   * Folders (absolute, existing, outside the project) the build may write whole: `bunseal init`'s
+   * scratch out folder, where the observed build script's writes into the project are sent
+   */
+  writableDirs?: readonly string[];
   /** globs (relative to the project) of files outside the commit that belong to the build */
   extra: readonly string[];
   network: boolean;
@@ -91,7 +96,7 @@ export async function planBoundary(input: BoundaryInput): Promise<Boundary> {
   const reads = await chooseTracer([root, ...extras.map((path) => join(input.projectDir, path))], available.bwrap, input.tracer);
   // the tar is the one file the build writes (the read trace is written from outside, by the tracer)
   const writable = [input.tarPath];
-  handToSandbox(writable);
+  handToSandbox([...writable, ...(input.writableDirs ?? [])]);
   const keys = input.deny.filter((path) => existsSync(path)).map((path) => realpathSync(path));
   const argv = sandboxArgv(available.bwrap, {
     root,
@@ -101,6 +106,7 @@ export async function planBoundary(input: BoundaryInput): Promise<Boundary> {
     reveal: extras.map((path) => join(input.projectDir, path)),
     shownFrom: input.shownFrom,
     writable,
+    writableDirs: input.writableDirs,
     // a hard link to the key in the work tree is the key under another name
     deny: [...keys, ...hardLinksIn(root, keys)],
     bunPath: input.bunPath,

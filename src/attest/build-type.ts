@@ -62,6 +62,8 @@ export const InternalParametersSchema = z.strictObject({
   secrets: z.array(z.string()),
   sourceDateEpoch: z.number().int().nonnegative(),
   lockfileDigest: Sha256Ref.nullable(),
+  /** what sourcemap `sources` are relative to: "outdir" (dist/<build>, as Bun.build with that outdir writes them) or "project"; absent in statements made before it was recorded, whose maps are "project" */
+  mapSources: z.enum(["outdir", "project"]).optional(),
   /** `build --workspace`: the members whose outputs of the same run this build was shown (inputs of role "sibling"), each by its artifact */
   siblings: z
     .array(z.strictObject({ member: z.string().min(1), package: z.string().min(1), at: z.string().min(1), artifact: z.strictObject({ name: z.string().min(1), digest: Sha256Ref }) }))

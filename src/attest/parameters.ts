@@ -40,6 +40,7 @@ export function internalParameters(loaded: LoadedConfig, plan: BuildPlan, lockfi
     secrets: [...loaded.config.secrets].sort(),
     sourceDateEpoch: plan.sourceDateEpoch,
     lockfileDigest,
+    mapSources: plan.mapSources,
     sandbox,
   };
 }

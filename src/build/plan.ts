@@ -38,7 +38,12 @@ export interface BuildPlan {
   buildInfo: BuildInfo;
   /** the config's `copy`: files of the commit packed as they are, beside the bundles */
   copy?: { from: string; to: string }[];
+  /** what sourcemap `sources` are relative to (src/build/outdir-layout.ts); recorded, and a rebuild builds with the recorded one */
+  mapSources: MapSources;
 }
+
+/** `outdir`: dist/<build>, as Bun.build with that outdir writes them (since issue #19); `project`: the project folder, as bunseal wrote them before */
+export type MapSources = "outdir" | "project";
 
 export interface PlannedBuild {
   name: string;
@@ -52,6 +57,8 @@ export interface PlannedBuild {
 export interface PlanInput {
   projectDir: string;
   stagingName: string;
+  /** default "outdir"; a rebuild of a statement that recorded none builds "project", as its bunseal did */
+  mapSources?: MapSources;
   /** the folder the artifact goes to */
   outDir: string;
   config: Config;
@@ -123,6 +130,7 @@ export function planBuild(input: PlanInput): BuildPlan {
     wrapper: [...(variation.wrapper ?? [])],
     sourceDateEpoch,
     ...(config.copy !== undefined ? { copy: config.copy } : {}),
+    mapSources: input.mapSources ?? "outdir",
     buildInfo: {
       service: config.service,
       bunVersion: input.bunVersion,

@@ -85,7 +85,8 @@ async function bundleOne(plan: BuildPlan, build: PlannedBuild): Promise<{ ok: bo
   });
   const logs = await Promise.all(result.logs.map(async (log) => (await explainMacroFailure(log, plan.projectDir)) ?? formatLog(log)));
   if (!result.success || !result.metafile) return { ok: false, logs, entrypoints, plugins: loaded.files };
-  const outputs = scratch ? await writtenFiles(scratch) : withOutdirSources(result.outputs, options.sourcemap, outdirRewrite(plan.projectDir, buildOutdir(build.name)));
+  // a rebuild of a statement made before maps followed the outdir keeps them relative to the project, as they were made
+  const outputs = scratch ? await writtenFiles(scratch) : plan.mapSources === "project" ? result.outputs : withOutdirSources(result.outputs, options.sourcemap, outdirRewrite(plan.projectDir, buildOutdir(build.name)));
   return { ok: true, logs, metafile: result.metafile, outputs: underFolder(build.name, outputs), entrypoints, plugins: loaded.files };
 }
 

@@ -58,7 +58,10 @@ function defaultsFromPackage(pkg: Record<string, unknown>, projectDir: string): 
 }
 
 /** What a statement recorded it built: the single form's entrypoints and build, or the builds. */
-export type RecordedOptions = { entrypoints: string[]; build: BuildOptions; builds?: undefined } | { builds: Record<string, NamedBuild> };
+export type RecordedOptions = ({ entrypoints: string[]; build: BuildOptions; builds?: undefined } | { builds: Record<string, NamedBuild> }) & {
+  /** what the recorded build's sourcemap sources were relative to (src/build/plan.ts MapSources) */
+  mapSources?: "outdir" | "project";
+};
 
 /**
  * The config with the builds a statement recorded in place of its own. A

@@ -165,6 +165,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
   const plan = planBuild({
     projectDir,
     stagingName: `${process.pid}-${crypto.randomUUID().slice(0, 8)}`,
+    mapSources: request.recorded?.mapSources,
     outDir,
     config,
     configSource: loaded.source,

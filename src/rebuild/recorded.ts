@@ -68,7 +68,8 @@ export function readRecordedBuild(statement: Statement<ProvenanceV1>): RecordedB
   }
   return {
     external,
-    options: recordedOptions(external),
+    // a statement from before maps followed the outdir recorded no layout: its maps were relative to the project
+    options: { ...recordedOptions(external), mapSources: internal.mapSources ?? "project" },
     internal,
     builderId: statement.predicate.runDetails.builder.id,
     invocationId: statement.predicate.runDetails.metadata?.invocationId,

@@ -31,6 +31,8 @@ export const ERROR_CODES = {
   SOURCE_CORRUPT: "input",
   /** the Bun version an attestation names is malformed or not published for this platform */
   BUN_VERSION_UNKNOWN: "input",
+  /** a Bun older than bunseal's build worker runs on (Bun.build's metafile came in 1.3.6), pinned by the project or given with --bun */
+  BUN_UNSUPPORTED: "input",
   /** the Bun passed with an override reports another version than the one asked for */
   BUN_VERSION_MISMATCH: "input",
   /** a verification policy file that is not JSON, has an unknown or missing field, or names a key that cannot be loaded */

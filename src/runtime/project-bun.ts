@@ -109,11 +109,13 @@ export interface ChosenBun {
  */
 export async function chooseBuildBun(pin: BunPin | undefined, explicit: BunRuntime | undefined, options: ResolveBunOptions = {}): Promise<ChosenBun> {
   if (explicit) {
+    checkSupported(explicit.version, "--bun");
     const warning = pin && pin.version !== explicit.version ? `the project pins Bun ${pin.version} (${pin.from}); building with Bun ${explicit.version}, as --bun says` : undefined;
     return { bun: explicit, pin, warning };
   }
   const running = currentBun();
   if (!pin || pin.version === running.version) return { bun: running, pin };
+  checkSupported(pin.version, pin.from);
   const bun = await resolveBun(pin.version, options);
   return { bun, pin, warning: `this is Bun ${running.version}; the project pins Bun ${pin.version} (${pin.from}), so the build uses Bun ${pin.version} (${bun.path}); pass --bun to choose another` };
 }
@@ -128,5 +130,23 @@ export async function bunFromFlag(value: string, options: ResolveBunOptions = {}
       throw new BunsealError("USAGE", `--bun ${JSON.stringify(value.slice(0, 80))}: expected a path to a Bun binary or a version like 1.3.9`, { field: "--bun", expected: "a path or a version like 1.3.9", found: value.slice(0, 80) });
     }
   })();
+  // refused before anything is fetched
+  checkSupported(version, "--bun");
   return resolveBun(version, options);
+}
+
+/**
+ * The oldest Bun bunseal's build worker runs on: Bun.build reports the
+ * metafile (every input, checked and hashed by bunseal) from 1.3.6 on, and
+ * 1.3.5 builds nothing the worker can use. Measured, Bun 1.3.0 to 1.3.9.
+ */
+export const OLDEST_BUILD_BUN = "1.3.6";
+
+function checkSupported(version: string, from: string): void {
+  if (Bun.semver.order(version, OLDEST_BUILD_BUN) >= 0) return;
+  throw new BunsealError(
+    "BUN_UNSUPPORTED",
+    `${from}: Bun ${version} is older than ${OLDEST_BUILD_BUN}, the oldest Bun bunseal builds with (the first whose Bun.build reports the metafile every input is checked against); expected a pin of ${OLDEST_BUILD_BUN} or later, or --bun PATH|VERSION to build with another Bun (the record names both the pin and the Bun that built)`,
+    { field: from, expected: `Bun ${OLDEST_BUILD_BUN} or later`, found: version },
+  );
 }

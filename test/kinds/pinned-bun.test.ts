@@ -75,3 +75,20 @@ test("--bun that is neither a path nor a version is a usage error, exit 2", asyn
   expect(out.json().error.code).toBe("USAGE");
   expect(out.json().error.message).toContain("expected a path to a Bun binary or a version like 1.3.9");
 });
+
+test("a pin older than the oldest Bun bunseal builds with is BUN_UNSUPPORTED, exit 2, before anything is fetched", async () => {
+  await using old = await gitRepo({
+    "package.json": JSON.stringify({ name: "old", packageManager: "bun@1.1.31" }),
+    "bunseal.json": JSON.stringify({ service: "old", entrypoints: ["index.ts"], build: { target: "bun" } }),
+    ".gitignore": ".bunseal/\n",
+    "index.ts": "console.log(1);\n",
+  });
+  // an empty cache: a fetch of 1.1.31 would be made, and its worker fail (BUN_FAILED, exit 3)
+  const out = await runCli(["build", old.path, "--no-sign", "--json"], { env: { BUNSEAL_CACHE: join(work.path, "empty-cache") } });
+  expect(out.exitCode).toBe(2);
+  expect(out.json().error.code).toBe("BUN_UNSUPPORTED");
+  expect(out.json().error.message).toStartWith("package.json packageManager: Bun 1.1.31 is older than 1.3.6, the oldest Bun bunseal builds with");
+  const flag = await runCli(["build", old.path, "--no-sign", "--bun", "1.2.0", "--json"], { env: { BUNSEAL_CACHE: join(work.path, "empty-cache") } });
+  expect(flag.exitCode).toBe(2);
+  expect(flag.json().error.message).toStartWith("--bun: Bun 1.2.0 is older than 1.3.6");
+});

@@ -48,7 +48,7 @@ test("a statement from before maps followed the outdir (no mapSources) rebuilds 
   expect(await mapOf(now.artifact.path)).toEqual(["../src/lib/s.ts", "../src/a.ts"]);
   expect(await mapOf(old.artifact.path)).toEqual(["src/lib/s.ts", "src/a.ts"]);
   expect(now.artifact.digest).not.toBe(old.artifact.digest);
-  expect(now.statementValue.predicate.buildDefinition.internalParameters.mapSources).toBe("outdir");
+  expect(now.statementValue.predicate.buildDefinition.internalParameters?.mapSources).toBe("outdir");
 
   const statement = structuredClone(old.statementValue) as { predicate: { buildDefinition: { internalParameters: Record<string, unknown> } } };
   delete statement.predicate.buildDefinition.internalParameters.mapSources;

@@ -17,7 +17,7 @@ import { hardLinksIn, hiddenPaths, ignoredEntries, isInside } from "./hidden-pat
 import { TURNED_OFF, UNSANDBOXED_WARNING, sandboxUnavailableError } from "./unavailable.ts";
 
 export interface SandboxRecord {
-  /** "bubblewrap" when the build ran in namespaces that enforce this boundary; "none" when the machine could not */
+  /** "bubblewrap" when the build ran in namespaces that enforce this boundary; "none" when it was turned off (`--no-sandbox`: where none can run, the build is refused instead) */
   kind: "bubblewrap" | "none";
   network: boolean;
   /** how every file the build opened was traced, so that reads outside the metafile are recorded: or "untraced" */

@@ -50,6 +50,9 @@ function install(scratchDir: string): void {
     const site = callSite();
     const outdir = typeof options.outdir === "string" ? inProject(options.outdir) : undefined;
     const event: ObservedEvent = { kind: "build", site, options: serialise(options, inProject), plugins: await describePlugins(options.plugins ?? [], site), outdir, outputs: [], bun: { version: Bun.version, path: process.execPath } };
+    // made before the call, as a script's own outdir usually already is: a plugin may write into it in its
+    // setup (bun-plugin-dts writes its declarations there, and failed with ENOENT on a redirected outdir)
+    if (outdir !== undefined) original.mkdirSync(join(outRoot, outdir), { recursive: true });
     const result = await original.build({ ...options, ...(outdir !== undefined ? { outdir: join(outRoot, outdir) } : {}) } as Bun.BuildConfig);
     if (outdir !== undefined) event.outputs = result.outputs.map((o) => relative(outRoot, o.path).split(sep).join("/"));
     event.success = result.success;

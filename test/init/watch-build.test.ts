@@ -146,6 +146,18 @@ describe("bunseal init watches a build written in code", () => {
     expect(out.untranslated).toContainEqual({ script: "build", token: "scripts/build.ts:4", reason: expect.stringContaining('plugin "inline-noop" is built in the script') });
   }, 60_000);
 
+  test("a plugin that writes into the outdir as it is set up (bun-plugin-dts) finds the redirected outdir made", async () => {
+    await using repo = await gitRepo({
+      "package.json": JSON.stringify({ name: "dts", scripts: { build: "bun build.ts" } }),
+      "src/index.ts": "export const x = 1;\n",
+      "build.ts": `import { writeFileSync } from "node:fs";\nconst dts = { name: "dts", setup(build) { writeFileSync(build.config.outdir + "/index.d.ts", "export declare const x: number;\\n"); } };\nawait Bun.build({ entrypoints: ["./src/index.ts"], outdir: "dist", plugins: [dts] });\n`,
+    });
+    const init = await runCli(["init", repo.path, "--json"]);
+    expect(init.stderr).not.toContain("ENOENT");
+    expect(init.exitCode, init.stderr).toBe(0);
+    expect(init.json().config).toMatchObject({ entrypoints: ["src/index.ts"] });
+  }, 60_000);
+
   test("a step after the bundle that writes into the read-only project (tsc's declarations): the failure is named, what was bundled is still configured and compared", async () => {
     await using repo = await gitRepo({
       "package.json": JSON.stringify({ name: "declarations", scripts: { build: "bun build.ts && touch index.d.ts" } }),

@@ -7,7 +7,10 @@
  *   - `packageManager: "bun@1.3.9"` (corepack's field; a `+sha…` suffix is corepack's integrity, not the version);
  *   - `engines.bun` naming one exact version (`"1.3.9"`, `"=1.3.9"`); a range pins nothing;
  *   - a `bun` package among its dependencies, as the lockfile resolved it, when a script runs `bun`
- *     (node_modules/.bin/bun is then what `bun run build` runs).
+ *     (node_modules/.bin/bun is then what `bun run build` runs);
+ *   - the same without declaring it: a `bun` package another one installed at the top of
+ *     node_modules, which the scripts' `bun` runs all the same (an implicit pin: followed when
+ *     bunseal can build with that Bun, else a warning).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
@@ -20,7 +23,11 @@ export interface BunPin {
   version: string;
   /** where the pin is written, as a person would look for it: `package.json packageManager` */
   from: string;
+  /** a Bun no one chose but the scripts run (another package's dependency): followed where bunseal can build with it, else warned of */
+  implicit?: boolean;
 }
+
+const VERSION_SHAPE = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/;
 
 const EXACT = /^=?v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)$/;
 
@@ -63,6 +70,13 @@ function pinOf(manifest: Record<string, unknown>, file: string, lockedPackages: 
   if (declared && runsBun(manifest.scripts)) {
     const locked = lockedPackages.find((p) => p.name === "bun" && p.source === "npm");
     if (locked) return { version: checkedPin(locked.version, `${file} dependency "bun"`), from: `${file} dependency "bun" (bun.lock)` };
+  }
+  // not declared, but installed at the top of node_modules by another package (bun-plugin-tailwind's peer):
+  // node_modules/.bin/bun is then what the scripts' `bun` runs, as `bun run` puts that folder first on PATH
+  const hoisted = lockedPackages.find((p) => p.key === "bun" && p.name === "bun" && p.source === "npm");
+  if (hoisted && runsBun(manifest.scripts)) {
+    const version = VERSION_SHAPE.test(hoisted.version) ? hoisted.version : undefined;
+    if (version) return { version, from: `node_modules/.bin/bun (bun.lock "bun", installed for another package), which ${file}'s scripts run`, implicit: true };
   }
   return undefined;
 }
@@ -115,6 +129,9 @@ export async function chooseBuildBun(pin: BunPin | undefined, explicit: BunRunti
   }
   const running = currentBun();
   if (!pin || pin.version === running.version) return { bun: running, pin };
+  if (pin.implicit && Bun.semver.order(pin.version, OLDEST_BUILD_BUN) < 0) {
+    return { bun: running, pin, warning: `the project's scripts run Bun ${pin.version} (${pin.from}), older than ${OLDEST_BUILD_BUN}, the oldest Bun bunseal builds with: building with Bun ${running.version}, whose output may differ from the scripts'; pin a Bun (packageManager) or pass --bun to choose` };
+  }
   checkSupported(pin.version, pin.from);
   const bun = await resolveBun(pin.version, options);
   return { bun, pin, warning: `this is Bun ${running.version}; the project pins Bun ${pin.version} (${pin.from}), so the build uses Bun ${pin.version} (${bun.path}); pass --bun to choose another` };

@@ -6,7 +6,7 @@ import { expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { LockedPackage } from "../../src/inputs/lockfile.ts";
-import { projectBunPin } from "../../src/runtime/project-bun.ts";
+import { chooseBuildBun, projectBunPin } from "../../src/runtime/project-bun.ts";
 import { BunsealError } from "../../src/errors.ts";
 import { makeTempDir } from "../helpers/testdir.ts";
 
@@ -62,4 +62,26 @@ test("a pin that is no version is CONFIG_INVALID naming the file and field", asy
   if (!(error instanceof BunsealError)) throw new Error("expected a BunsealError");
   expect(error.code).toBe("CONFIG_INVALID");
   expect(error.message).toBe('package.json packageManager: expected an exact Bun version like 1.3.9, got "../../evil"');
+});
+
+test("a bun package another one installed at the top of node_modules is the Bun the scripts run: an implicit pin", async () => {
+  await using dir = await makeTempDir("bunseal-pin-");
+  write(dir.path, { devDependencies: { "bun-plugin-tailwind": "^0.1.2" }, scripts: { build: "bun run build.ts" } });
+  const hoisted = [{ name: "bun", version: "1.3.9", source: "npm", key: "bun" } as LockedPackage];
+  expect(projectBunPin(dir.path, dir.path, hoisted)).toEqual({ version: "1.3.9", from: "node_modules/.bin/bun (bun.lock \"bun\", installed for another package), which package.json's scripts run", implicit: true });
+  // nested under another package, it is no node_modules/.bin/bun of the project's
+  expect(projectBunPin(dir.path, dir.path, [{ ...hoisted[0]!, key: "bun-plugin-tailwind/bun" }])).toBeUndefined();
+});
+
+test("an implicit pin older than bunseal can build with is warned of, and the running Bun builds; a written one is refused", async () => {
+  const implicit = await chooseBuildBun({ version: "1.3.1", from: "node_modules/.bin/bun", implicit: true }, undefined);
+  expect(implicit.bun.version).toBe(Bun.version);
+  expect(implicit.warning).toStartWith(`the project's scripts run Bun 1.3.1 (node_modules/.bin/bun), older than 1.3.6, the oldest Bun bunseal builds with: building with Bun ${Bun.version}`);
+  let error: unknown;
+  try {
+    await chooseBuildBun({ version: "1.3.1", from: "package.json packageManager" }, undefined);
+  } catch (caught) {
+    error = caught;
+  }
+  expect((error as BunsealError).code).toBe("BUN_UNSUPPORTED");
 });

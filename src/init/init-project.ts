@@ -121,8 +121,9 @@ async function initWatched(request: InitRequest, packageJson: unknown, script: s
     await writeFileAtomic(path, `${JSON.stringify(plan.config, null, 2)}\n`);
     const outDir = mkdtempSync(join(tmpdir(), "bunseal-init-build-"));
     try {
+      // built as `bunseal build` will build it: with the Bun the project pins, so the comparison is the one the user gets
       const { buildArtifact } = await import("../pipeline/build.ts");
-      const built = await buildArtifact({ projectDir: request.projectDir, outDir, allowDirty: true }, ctx);
+      const built = await buildArtifact({ projectDir: request.projectDir, outDir, allowDirty: true, followPin: true }, ctx);
       const actual = await readTarFiles(built.artifact.path);
       const expected = new Map<string, Uint8Array>();
       for (const [artifactPath, written] of plan.layout) {

@@ -14,6 +14,7 @@ import { defaultContext, type Context } from "../context.ts";
 import { currentBun } from "../runtime/bun-runtime.ts";
 import { compareOutputs, type Comparison } from "./compare-outputs.ts";
 import { findCopySources } from "./copy-sources.ts";
+import { findBuilds } from "./find-builds.ts";
 import { pickBuildScript } from "./pick-script.ts";
 import { planInit } from "./plan-init.ts";
 import { otherBuns, planWatched } from "./plan-watched.ts";
@@ -56,6 +57,9 @@ export async function initProject(request: InitRequest, ctx: Context = defaultCo
   const packageJson = await readPackageJson(packagePath);
   const choice = pickBuildScript(packageJson);
   if (choice.kind === "code") return initWatched(request, packageJson, choice.script, choice.command, path, ctx);
+  // no script builds at all: a build file the project runs by hand (`bun build.ts`), run the same way and watched
+  const file = findBuilds(packageJson).builds.length === 0 ? buildFileInCode(request.projectDir) : undefined;
+  if (file !== undefined) return initWatched(request, packageJson, file, `bun ${file}`, path, ctx);
   const plan = planInit(packageJson);
   const text = `${JSON.stringify(plan.config, null, 2)}\n`;
   const ignore = ignoreOutFolder(request.projectDir);
@@ -64,6 +68,21 @@ export async function initProject(request: InitRequest, ctx: Context = defaultCo
     if (ignore) await writeFileAtomic(ignore.path, ignore.text);
   }
   return { config: plan.config, path, written: !request.dryRun, ...(!request.dryRun && ignore ? { gitignored: ignore.path } : {}), script: plan.build.script, command: plan.build.text, untranslated: plan.untranslated };
+}
+
+/** Where projects keep a build written in code that no package.json script runs, in the order looked at. */
+const BUILD_FILES = ["build.ts", "build.js", "build.mjs", "bun.build.ts", "bun.build.js", "scripts/build.ts", "scripts/build.js", "scripts/build.mjs"];
+
+/**
+ * The first of BUILD_FILES that is a plain file calling Bun.build; `bun run <file>` runs it.
+ * Whether it builds is not taken from its name: it is run and watched, and a run that makes no
+ * Bun.build call is BUILD_SCRIPT_NOT_FOUND as for a script.
+ */
+function buildFileInCode(projectDir: string): string | undefined {
+  return BUILD_FILES.find((name) => {
+    const stat = lstatSync(join(projectDir, name), { throwIfNoEntry: false });
+    return stat?.isFile() === true && readFileSync(join(projectDir, name), "utf8").includes("Bun.build(");
+  });
 }
 
 /** bunseal's default out folder (config `outDir`, `.bunseal/out`) and its other files live under it. */

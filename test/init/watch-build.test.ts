@@ -146,6 +146,21 @@ describe("bunseal init watches a build written in code", () => {
     expect(out.untranslated).toContainEqual({ script: "build", token: "scripts/build.ts:4", reason: expect.stringContaining('plugin "inline-noop" is built in the script') });
   }, 60_000);
 
+  test("a build.ts that no script runs (run by hand, `bun build.ts`) is run and watched the same way", async () => {
+    await using repo = await gitRepo({
+      "package.json": JSON.stringify({ name: "by-hand", scripts: { start: "bun out/index.js" } }),
+      "src/index.ts": "export const x = 1;\nconsole.log(x);\n",
+      "build.ts": `await Bun.build({ entrypoints: ["./src/index.ts"], outdir: "out", target: "bun", sourcemap: "linked" });\n`,
+    });
+    const init = await runCli(["init", repo.path, "--json"]);
+    expect(init.exitCode, init.stderr).toBe(0);
+    const out = init.json();
+    expect(out.watched.script).toBe("build.ts");
+    expect(out.config).toMatchObject({ entrypoints: ["src/index.ts"], build: { target: "bun", sourcemap: "linked" } });
+    expect(out.watched.comparison.differ).toEqual([]);
+    expect(out.watched.comparison.same).toContain("index.js");
+  }, 60_000);
+
   test("a plugin that writes into the outdir as it is set up (bun-plugin-dts) finds the redirected outdir made", async () => {
     await using repo = await gitRepo({
       "package.json": JSON.stringify({ name: "dts", scripts: { build: "bun build.ts" } }),

@@ -91,6 +91,10 @@ export async function planBoundary(input: BoundaryInput): Promise<Boundary> {
   const root = inRepo ? input.repoRoot! : input.projectDir;
   const ignored = inRepo ? await (input.ignored ?? ignoredEntries(root, input.host)) : [];
   const hidden = hiddenPaths(root, ignored, [...input.bunsealDirs, ...dotenvFiles(input.projectDir)]);
+  // check's filesystem variation shows the project's own folder at the copy's path: its repository
+  // (.git) is none of the copy's files, and a tool that reads it there (tailwind reads .git/info/exclude)
+  // read what the copy has not
+  if (input.rootFrom && existsSync(join(input.rootFrom.path, ".git")) && !existsSync(join(root, ".git"))) hidden.push({ path: join(root, ".git"), kind: "dir" });
   // what is shown from elsewhere is no read of the disk's files there: its digests come with it
   const scope = { root, projectDir: input.projectDir, hidden: [...hidden.map((h) => h.path), ...(input.shownFrom ?? []).map((s) => s.at)], toolchain };
   const reads = await chooseTracer([root, ...extras.map((path) => join(input.projectDir, path))], available.bwrap, input.tracer);

@@ -44,3 +44,14 @@ test("a committed .env that is a symbolic link is masked, and its values do not 
   expect(found.env).toBe("unset");
   expect(JSON.stringify(found)).not.toContain("linked-dotenv-secret-3e7b");
 });
+
+test("check's filesystem variation, which shows the project's own folder, does not show its .git", async () => {
+  await using repo = await hostileRepo({
+    // a tool that reads the repository's own files (tailwind reads .git/info/exclude) sees the same in every build
+    "src/macro.ts": probeMacro(`  found.git = attempt(() => fs.readFileSync(".git/HEAD", "utf8"));`),
+    "src/index.ts": PROBE_ENTRY,
+  });
+  const checked = await runCli(["check", ".", "--vary", "filesystem", "--json"], { cwd: repo.path });
+  expect(checked.exitCode, checked.stdout).toBe(0);
+  expect(checked.json().reproducible).toBe(true);
+}, 120_000);

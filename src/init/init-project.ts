@@ -155,7 +155,10 @@ async function initWatched(request: InitRequest, packageJson: unknown, script: s
         const inside = posix.relative(plan.root, written);
         if (!mapped.has(written) && inside !== "" && !inside.startsWith("..")) expected.set(inside, new Uint8Array(await Bun.file(file).arrayBuffer()));
       }
-      return { ...outcome, written: true, watched: { script, comparison: compareOutputs(expected, actual) } };
+      // as for a translated command: every later build writes its artifact under .bunseal
+      const ignore = ignoreOutFolder(request.projectDir);
+      if (ignore) await writeFileAtomic(ignore.path, ignore.text);
+      return { ...outcome, written: true, ...(ignore ? { gitignored: ignore.path } : {}), watched: { script, comparison: compareOutputs(expected, actual) } };
     } catch (error) {
       // a config bunseal cannot build is not left behind as if it were the answer
       if (previous === undefined) rmSync(path, { force: true });

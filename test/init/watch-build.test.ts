@@ -156,6 +156,9 @@ describe("bunseal init watches a build written in code", () => {
     expect(init.exitCode, init.stderr).toBe(0);
     const out = init.json();
     expect(out.watched.script).toBe("build.ts");
+    // a watched build's later artifacts go under .bunseal too: ignored, as for a translated command
+    expect(out.gitignored).toBe(join(repo.path, ".gitignore"));
+    expect(await Bun.file(join(repo.path, ".gitignore")).text()).toContain(".bunseal/\n");
     expect(out.config).toMatchObject({ entrypoints: ["src/index.ts"], build: { target: "bun", sourcemap: "linked" } });
     expect(out.watched.comparison.differ).toEqual([]);
     expect(out.watched.comparison.same).toContain("index.js");

@@ -10,16 +10,17 @@ export function registerInit(program: Command, setExit: (code: number) => void):
     .argument("[dir]", "the project folder", ".")
     .option("--force", "replace an existing bunseal.json")
     .option("--dry-run", "print the config without writing it")
-    .option("--json", "print {config, path, untranslated} (and watched: {script, comparison} for a build written in code)")
+    .option("--json", "print {config, path, untranslated} (gitignored: the .gitignore it added .bunseal/ to; watched: {script, comparison} for a build written in code)")
     .action(async (dir: string, flags: { force?: boolean; dryRun?: boolean; json?: boolean }) => {
       const [{ initProject }, { defaultContext }] = await Promise.all([import("../../init/init-project.ts"), import("../../context.ts")]);
       const outcome = await initProject({ projectDir: resolve(dir), force: flags.force, dryRun: flags.dryRun }, defaultContext());
       if (flags.json) {
-        printJson({ config: outcome.config, path: outcome.path, untranslated: outcome.untranslated, ...(outcome.watched ? { watched: outcome.watched } : {}) });
+        printJson({ config: outcome.config, path: outcome.path, untranslated: outcome.untranslated, ...(outcome.gitignored ? { gitignored: outcome.gitignored } : {}), ...(outcome.watched ? { watched: outcome.watched } : {}) });
       } else {
         const source = outcome.watched ? `watched script "${outcome.script}" (${outcome.command}) run in the sandbox` : `from script "${outcome.script}": ${outcome.command}`;
         printLines([
           ...(outcome.written ? [`wrote ${outcome.path}`, `  ${source}`] : [`${outcome.path} (dry run, not written), ${source}`, JSON.stringify(outcome.config, null, 2)]),
+          ...(outcome.gitignored ? [`  added .bunseal/ to ${outcome.gitignored}: every build writes its artifact there`] : []),
           ...(outcome.untranslated.length === 0 ? ["  every token translated"] : ["  not translated:", ...outcome.untranslated.map((u) => `    ${u.script}: ${u.token}: ${u.reason}`)]),
           ...comparisonLines(outcome),
         ]);

@@ -63,6 +63,8 @@ export interface CheckReport {
   baseline: { digest: string };
   /** how the builds' boundary was enforced, as the baseline's statement records it (every build of a check is enclosed the same way) */
   sandbox: { kind: string; network: boolean; reads: string; reason?: string };
+  /** the Bun every build of the check used, as the baseline's statement records it: the project's pin, as `build` follows it */
+  bun: { version: string; pin?: { version: string; from: string } };
   trials: Trial[];
   /** variations the output depends on, those whose build failed included */
   culprits: VariationName[];
@@ -237,7 +239,8 @@ async function buildIn(workspace: Workspace, from: { tree: string; subdir: strin
   const rootFrom = onDisk ? { path: onDisk.path, packages: onDisk.packages } : plan.projectFilesystem ? { path: from.tree, packages: [] } : undefined;
   try {
     const outcome = await buildArtifact(
-      { projectDir: dir, outDir, source: copied, variation: plan.build, timeoutMs: limits.timeoutMs, sandbox: limits.sandbox, rootFrom },
+      // the Bun `build` would build with (the project's pin): a check of another Bun's bytes would say nothing of the release's
+      { projectDir: dir, outDir, source: copied, variation: plan.build, timeoutMs: limits.timeoutMs, sandbox: limits.sandbox, rootFrom, followPin: true },
       { ...ctx, env: { ...ctx.env, ...plan.hostEnvNoise }, log: () => {} },
     );
     return { label, variations, dir, plan, outcome };
@@ -271,6 +274,7 @@ function report(baseline: Built, trials: Trial[], failure: CheckReport["failure"
     builds: trials.length + 1,
     baseline: { digest: baseline.outcome.artifact.digest },
     sandbox: (baseline.outcome.statementValue.predicate.buildDefinition.internalParameters as { sandbox: CheckReport["sandbox"] }).sandbox,
+    bun: (({ version, pin }) => ({ version, ...(pin ? { pin } : {}) }))((baseline.outcome.statementValue.predicate.buildDefinition.internalParameters as { bun: CheckReport["bun"] }).bun),
     trials,
     culprits,
     unavailable,

@@ -69,6 +69,12 @@ test("--bun chooses another Bun; the pin it differs from is named, and still rec
   expect(statement.predicate.buildDefinition.internalParameters.bun.pin).toEqual({ version: PINNED, from: "package.json packageManager" });
 });
 
+test("check builds with the pinned Bun too, as build does, and its report says which", async () => {
+  const out = await runCli(["check", repo.path, "--vary", "env", "--json"], { env: { BUNSEAL_CACHE: cache } });
+  expect(out.exitCode, out.stdout).toBe(0);
+  expect(out.json().bun).toEqual({ version: PINNED, pin: { version: PINNED, from: "package.json packageManager" } });
+});
+
 test("--bun that is neither a path nor a version is a usage error, exit 2", async () => {
   const out = await runCli(["build", repo.path, "--no-sign", "--bun", "latest", "--json"]);
   expect(out.exitCode).toBe(2);

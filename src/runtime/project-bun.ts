@@ -163,7 +163,7 @@ function checkSupported(version: string, from: string): void {
   if (Bun.semver.order(version, OLDEST_BUILD_BUN) >= 0) return;
   throw new BunsealError(
     "BUN_UNSUPPORTED",
-    `${from}: Bun ${version} is older than ${OLDEST_BUILD_BUN}, the oldest Bun bunseal builds with (the first whose Bun.build reports the metafile every input is checked against); expected a pin of ${OLDEST_BUILD_BUN} or later, or --bun PATH|VERSION to build with another Bun (the record names both the pin and the Bun that built)`,
+    `${from}: Bun ${version} is older than ${OLDEST_BUILD_BUN}, the oldest Bun bunseal builds with (the first whose Bun.build reports the metafile every input is checked against); ${from === "--bun" ? `expected --bun ${OLDEST_BUILD_BUN} or later` : `expected a pin of ${OLDEST_BUILD_BUN} or later, or --bun PATH|VERSION to build with another Bun (the record names both the pin and the Bun that built)`}`,
     { field: from, expected: `Bun ${OLDEST_BUILD_BUN} or later`, found: version },
   );
 }

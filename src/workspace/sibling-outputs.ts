@@ -11,7 +11,7 @@
  * artifact holding `index.js`: `dist`). A package whose entry is no file of
  * its artifact (a workspace that imports sources) gets nothing shown.
  */
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, posix } from "node:path";
@@ -68,6 +68,9 @@ export function mountFolder(entries: readonly string[], artifactFiles: readonly 
 export async function unpackSibling(input: { rootDir: string; member: string; pkg: Record<string, unknown>; artifactPath: string; artifact: { name: string; digest: string }; files: readonly { path: string; digest: string; size: number }[] }): Promise<SiblingOutputs | undefined> {
   const folder = mountFolder(entryPaths(input.pkg), input.files.map((f) => f.path));
   if (folder === undefined || typeof input.pkg.name !== "string") return undefined;
+  // the folder is named by the project, and the mount point is made on the host when missing: a committed
+  // link on the way (`lib -> /anywhere`) would have bunseal make a folder wherever it points
+  if (!plainFolders(join(input.rootDir, input.member), folder)) return undefined;
   const from = mkdtempSync(join(tmpdir(), "bunseal-sibling-"));
   // the sandbox's uid (as root, another one) reads it: the folder is opened to all, read-only
   chmodSync(from, 0o755);
@@ -84,6 +87,18 @@ export async function unpackSibling(input: { rootDir: string; member: string; pk
     artifact: input.artifact,
     files: input.files.map((f) => ({ path: f.path, sha256: f.digest.replace(/^sha256:/, ""), size: f.size })),
   };
+}
+
+/** Whether every part of `folder` below `base` that exists is a folder, not a link or a file. */
+function plainFolders(base: string, folder: string): boolean {
+  let at = base;
+  for (const part of folder.split("/")) {
+    at = join(at, part);
+    const stat = lstatSync(at, { throwIfNoEntry: false });
+    if (stat === undefined) return true;
+    if (!stat.isDirectory()) return false;
+  }
+  return true;
 }
 
 export async function removeSibling(sibling: SiblingOutputs): Promise<void> {

@@ -7,10 +7,11 @@
  * digest of core's artifact, and the record names the member that made them.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readTarFiles } from "../../src/artifact/tar-read.ts";
-import { entryPaths, mountFolder } from "../../src/workspace/sibling-outputs.ts";
+import { packTar } from "../../src/artifact/tar-pack.ts";
+import { entryPaths, mountFolder, unpackSibling } from "../../src/workspace/sibling-outputs.ts";
 import { runCli } from "../helpers/cli.ts";
 import { git, gitCommitAll, gitRepo, type GitRepo } from "../helpers/git.ts";
 import { makeTempDir, type TestDir } from "../helpers/testdir.ts";
@@ -86,4 +87,16 @@ test("where the folder is, is read from the package's entry and the artifact's f
   expect(mountFolder(["build/esm/index.js"], ["esm/index.js", "index.js"])).toBe("build");
   // a workspace that imports sources: nothing of the artifact is where the entry points
   expect(mountFolder(["src/index.ts"], ["index.js"])).toBeUndefined();
+});
+
+test("a link on the way to the folder (lib -> elsewhere) shows nothing there, and no folder is made where it points", async () => {
+  await using dir = await makeTempDir("bunseal-sibling-link-");
+  await using elsewhere = await makeTempDir("bunseal-sibling-elsewhere-");
+  mkdirSync(join(dir.path, "packages/core"), { recursive: true });
+  symlinkSync(elsewhere.path, join(dir.path, "packages/core/lib"));
+  const artifactPath = join(dir.path, "core.tar");
+  writeFileSync(artifactPath, await packTar([{ path: "index.js", data: new TextEncoder().encode("export {};\n") }], { mtime: 1_700_000_000 }));
+  const shown = await unpackSibling({ rootDir: dir.path, member: "packages/core", pkg: { name: "@ws/core", module: "lib/dist/index.js" }, artifactPath, artifact: { name: "core.tar", digest: `sha256:${"0".repeat(64)}` }, files: [{ path: "index.js", digest: `sha256:${"0".repeat(64)}`, size: 11 }] });
+  expect(shown).toBeUndefined();
+  expect(existsSync(join(elsewhere.path, "dist"))).toBe(false);
 });

@@ -4,7 +4,7 @@
  * Each stage is a function in its own module; this file only says the order
  * and passes values along.
  */
-import { existsSync, mkdirSync, rmdirSync, statSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, rmdirSync, statSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, relative, resolve, sep } from "node:path";
 import { DEFAULT_BUILDER_ID } from "../attest/build-type.ts";
@@ -36,7 +36,7 @@ import { STATEMENT_TYPE_V1 } from "../attest/statement.ts";
 import type { Signer } from "../sign/signer.ts";
 import { checkWorkTree, readHead, type SourceInfo } from "../source/git.ts";
 import type { ContentDigests } from "../source/work-tree.ts";
-import { ignoredEntries } from "../sandbox/hidden-paths.ts";
+import { ignoredEntries, isInside } from "../sandbox/hidden-paths.ts";
 import type { SiblingOutputs } from "../workspace/sibling-outputs.ts";
 import { currentBun, type BunRuntime } from "../runtime/bun-runtime.ts";
 import { chooseBuildBun, projectBunPin } from "../runtime/project-bun.ts";
@@ -212,6 +212,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
       throw new BunsealError("SANDBOX_UNAVAILABLE", `the outputs of ${siblings.map((s) => s.member).join(", ")} (built in this run) can be shown to this build only in the sandbox; without it the build would read whatever ${siblings.map((s) => relative(projectDir, s.at)).join(", ")} holds on the disk`, { expected: "a sandbox for a workspace member that imports a sibling's build output" });
     }
     for (const warning of boundary.warnings) ctx.log(`warning: ${warning}`);
+    checkCopySources(config.copy ?? [], projectDir, boundary.scope.hidden);
 
     // build, then package in the worker; the signing libraries load meanwhile
     ctx.log(`building ${config.service} at ${head.commit.slice(0, 12)} with Bun ${bun.version}`);
@@ -414,4 +415,17 @@ function knownDigests(committed: ContentDigests, repoRoot: string, projectDir: s
     if (path.startsWith(prefix)) known.set(path.slice(prefix.length), digest);
   }
   return known;
+}
+
+/**
+ * A `copy` source is read by the worker inside the sandbox and hashed for the record here: both must
+ * see the same bytes. A file the sandbox hides (git-ignored, a .env) is another file in there (masked),
+ * and a link may lead elsewhere in each: only a plain file the build can see is copied.
+ */
+function checkCopySources(copies: readonly { from: string }[], projectDir: string, hidden: readonly string[]): void {
+  copies.forEach(({ from }, i) => {
+    const path = join(projectDir, from);
+    const problem = hidden.some((h) => isInside(h, path)) ? "a file the build cannot see (git ignores it, or it is a .env or bunseal's own)" : !lstatSync(path, { throwIfNoEntry: false })?.isFile() ? "no plain file (missing, a folder or a link)" : undefined;
+    if (problem) throw new BunsealError("CONFIG_INVALID", `bunseal.json: copy[${i}].from: ${from} is ${problem}; expected a committed file of the project`, { file: "bunseal.json", field: `copy[${i}].from`, expected: "a committed plain file", found: problem });
+  });
 }

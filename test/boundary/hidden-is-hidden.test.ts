@@ -55,3 +55,12 @@ test("check's filesystem variation, which shows the project's own folder, does n
   expect(checked.exitCode, checked.stdout).toBe(0);
   expect(checked.json().reproducible).toBe(true);
 }, 120_000);
+
+test("a copy of a file the sandbox hides (a git-ignored secret) is refused: packed masked, recorded by the host's digest", async () => {
+  await using repo = await hostileRepo({ "src/index.ts": "console.log(1);\n" }, { ignore: ["secret.txt"], config: { copy: [{ from: "secret.txt", to: "secret.txt" }] } });
+  writeFileSync(join(repo.path, "secret.txt"), "host-secret-5be1\n");
+  const built = await runCli(["build", ".", "--no-sign", "--json"], { cwd: repo.path });
+  expect(built.exitCode).toBe(2);
+  expect(built.json().error).toMatchObject({ code: "CONFIG_INVALID", field: "copy[0].from" });
+  expect(built.json().error.message).toContain("secret.txt is a file the build cannot see");
+});

@@ -45,6 +45,7 @@ export async function watchBuild(request: WatchRequest): Promise<Watched> {
   const scratch = realpathSync(mkdtempSync(join(tmpdir(), "bunseal-init-")));
   // outside the scratch folder the build writes: a file it can find is a file it can replace
   const own = realpathSync(mkdtempSync(join(tmpdir(), "bunseal-init-own-")));
+  let made: { release(): void } | undefined;
   const cleanup = () => rmSync(scratch, { recursive: true, force: true });
   try {
     const tarPath = join(own, "unused.tar");
@@ -53,7 +54,7 @@ export async function watchBuild(request: WatchRequest): Promise<Watched> {
     const bin = join(own, "bin");
     await Bun.write(join(bin, ".keep"), "");
     symlinkSync(request.bunPath, join(bin, "bun"));
-    const boundary = await planBoundary({
+    const boundary = (made = await planBoundary({
       projectDir: request.projectDir,
       repoRoot: request.repoRoot,
       bunsealDirs: [join(request.projectDir, ".bunseal")],
@@ -68,7 +69,7 @@ export async function watchBuild(request: WatchRequest): Promise<Watched> {
       // init records no reads: its config is checked by building it, and that build is traced
       tracer: "untraced",
       readable: [bin],
-    });
+    }));
     const env: Record<string, string> = {
       PATH: `${bin}:/usr/bin:/bin`,
       HOME: scratch,
@@ -103,7 +104,7 @@ export async function watchBuild(request: WatchRequest): Promise<Watched> {
       });
     let failed: Watched["failed"];
     if (code !== 0) {
-      const error = scriptFailed(request.script, code, `${stderr}\n${stdout}`);
+      const error = scriptFailed(request.script, code, `${stderr}\n${stdout}`, boundary.layer !== undefined);
       if (!events.some((e) => e.kind === "build" && e.success === true)) throw error;
       failed = { code, why: error.message };
     }
@@ -115,15 +116,17 @@ export async function watchBuild(request: WatchRequest): Promise<Watched> {
     cleanup();
     throw error;
   } finally {
+    // what the script wrote into the project (its writable layer) goes with it
+    made?.release();
     rmSync(own, { recursive: true, force: true });
   }
 }
 
-function scriptFailed(script: string, code: number, output: string): BunsealError {
+function scriptFailed(script: string, code: number, output: string, layered: boolean): BunsealError {
   const tail = output.trim().split("\n").slice(-12).join("\n");
-  // the commit is read-only in the sandbox: a write bunseal could not send to the scratch folder says so
-  // (read-only to a user; to root's sandbox uid, which owns none of it, permission denied)
-  const readOnly = /EROFS|read-only file system|EACCES|permission denied/i.test(output)
+  // where no writable layer could be made the commit is read-only in the sandbox: a write bunseal could not
+  // send to the scratch folder says so (read-only to a user; to root's sandbox uid, which owns none of it, permission denied)
+  const readOnly = !layered && /EROFS|read-only file system|EACCES|permission denied/i.test(output)
     ? "\n  the project is read-only in the sandbox: a script that writes into it other than through Bun.build, Bun.write or fs.cp/copyFile/writeFile/mkdir called on the fs module (a shell cp, tsc's declarations, a function imported by name) cannot be redirected by bunseal"
     : "";
   return new BunsealError("BUILD_FAILED", `script "${script}" failed in the sandbox (exit ${code}); expected it to build. Its output:\n${tail}${readOnly}`, { field: `scripts.${script}`, expected: "a successful build", found: `exit ${code}` });

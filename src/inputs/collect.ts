@@ -14,7 +14,7 @@ import { BunsealError } from "../errors.ts";
 import { sha256Hex } from "../util/digest.ts";
 import type { MetafileSummary } from "../build/worker-protocol.ts";
 
-export type InputRole = "module" | "macro" | "preload" | "plugin" | "extra" | "read" | "compile-base" | "copy" | "virtual" | "manifest" | "lockfile" | "tsconfig" | "bunfig" | "config" | "sibling";
+export type InputRole = "module" | "macro" | "preload" | "plugin" | "extra" | "read" | "compile-base" | "copy" | "virtual" | "manifest" | "lockfile" | "tsconfig" | "bunfig" | "config" | "sibling" | "generated";
 
 export interface InputFile {
   /** POSIX path relative to the project */
@@ -52,12 +52,24 @@ export interface CollectOptions {
   extras?: readonly string[];
   /** the config's `copy` sources, relative to the project: packed as they are, so inputs as much as any module */
   copies?: readonly string[];
+  /**
+   * Files the build wrote in its writable layer (path relative to the project → the file that holds
+   * them): what it read at those paths is that file, not the disk's, recorded with the role "generated"
+   */
+  written?: ReadonlyMap<string, string>;
 }
 
 export function collectInputs(projectDir: string, metafile: MetafileSummary, options: CollectOptions = {}): InputFile[] {
   const found = new Map<string, InputFile>();
+  const written = options.written ?? new Map<string, string>();
+  const fileOf = (path: string) => written.get(path) ?? join(projectDir, path);
   const hashFile = (path: string, role: InputRole) => {
     if (found.has(path)) return;
+    if (written.has(path)) {
+      const data = readFileSync(written.get(path)!);
+      found.set(path, { path, role: "generated", sha256: sha256Hex(data), size: data.byteLength });
+      return;
+    }
     const known = options.known?.get(path);
     if (known) {
       found.set(path, { path, role, ...known });
@@ -76,7 +88,7 @@ export function collectInputs(projectDir: string, metafile: MetafileSummary, opt
   for (const path of options.extras ?? []) hashFile(path, "extra");
   for (const path of options.copies ?? []) hashFile(path, "copy");
   for (const key of metafile.inputs) {
-    if (key.includes(":") && !existsSync(join(projectDir, key))) {
+    if (key.includes(":") && !written.has(key) && !existsSync(join(projectDir, key))) {
       const contents = options.virtual?.get(key) ?? "";
       const data = new TextEncoder().encode(contents);
       found.set(key, { path: key, role: "virtual", sha256: sha256Hex(data), size: data.byteLength });
@@ -95,7 +107,7 @@ export function collectInputs(projectDir: string, metafile: MetafileSummary, opt
       hashFile(path, role);
       let source: string;
       try {
-        source = readFileSync(join(projectDir, path), "utf8");
+        source = readFileSync(fileOf(path), "utf8");
       } catch {
         continue;
       }
@@ -146,18 +158,19 @@ function bunfigPreloads(projectDir: string): string[] {
  * Adds the files the build was traced opening (src/inputs/read-inputs.ts) that
  * are not inputs already, each hashed now with the role "read".
  */
-export function addReads(projectDir: string, inputs: readonly InputFile[], reads: readonly string[]): InputFile[] {
+export function addReads(projectDir: string, inputs: readonly InputFile[], reads: readonly string[], written: ReadonlyMap<string, string> = new Map()): InputFile[] {
   const known = new Set(inputs.map((f) => f.path));
   const added: InputFile[] = [];
   for (const path of reads) {
     if (known.has(path)) continue;
     let data: Uint8Array;
+    const made = written.get(path);
     try {
-      data = readFileSync(join(projectDir, path));
+      data = readFileSync(made ?? join(projectDir, path));
     } catch (cause) {
       throw new BunsealError("INPUT_UNREADABLE", `${path}: the build read this file but it cannot be read now (${(cause as Error).message})`, { file: path, cause });
     }
-    added.push({ path, role: "read", sha256: sha256Hex(data), size: data.byteLength });
+    added.push({ path, role: made ? "generated" : "read", sha256: sha256Hex(data), size: data.byteLength });
   }
   if (added.length === 0) return [...inputs];
   return [...inputs, ...added].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

@@ -6,7 +6,7 @@
  * (bunseal's worker code, the Bun binary, the system's libraries) are not
  * inputs of the project; the sandbox shows nothing else.
  */
-import { relative, sep } from "node:path";
+import { join, relative, sep } from "node:path";
 import { isInside } from "../sandbox/hidden-paths.ts";
 
 export interface ReadScope {
@@ -17,21 +17,27 @@ export interface ReadScope {
   hidden: readonly string[];
   /** bunseal's own code and the Bun binary's folder, which may lie inside `root` */
   toolchain: readonly string[];
+  /** the writable layer's upper folder (src/sandbox/writable-layer.ts): a read there is of a file the build wrote, at the same path under `root` */
+  written?: string;
 }
 
 /**
  * Project-relative POSIX paths of the traced reads that are inputs and not in
  * `known` (the inputs already recorded), sorted.
  */
-export function readInputs(opened: readonly string[], scope: ReadScope, known: ReadonlySet<string> = new Set()): string[] {
-  const found: string[] = [];
+export function readInputs(opened: readonly string[], scope: ReadScope, known: ReadonlySet<string> = new Set(), written: ReadonlyMap<string, string> = new Map()): string[] {
+  const found = new Set<string>();
   const projectPrefix = `${scope.projectDir}/`;
-  for (const path of opened) {
+  for (const traced of opened) {
+    // a read in the layer's upper folder is of what the build wrote at that path
+    const path = scope.written && isInside(scope.written, traced) ? join(scope.root, relative(scope.written, traced)) : traced;
     // most reads are the modules the metafile lists: told apart by a string test, before any path arithmetic
     if (path.startsWith(projectPrefix) && known.has(path.slice(projectPrefix.length))) continue;
     if (!isInside(scope.root, path)) continue;
-    if (scope.hidden.some((dir) => isInside(dir, path)) || scope.toolchain.some((dir) => isInside(dir, path))) continue;
-    found.push(relative(scope.projectDir, path).split(sep).join("/"));
+    if (scope.toolchain.some((dir) => isInside(dir, path))) continue;
+    // a hidden path the build made anew is its own file, not the mask
+    if (!written.has(path) && scope.hidden.some((dir) => isInside(dir, path))) continue;
+    found.add(relative(scope.projectDir, path).split(sep).join("/"));
   }
-  return found.sort();
+  return [...found].sort();
 }

@@ -181,6 +181,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
   let session: ReadSession | undefined;
   let staged: Promise<string> | undefined;
   let made: string[] | undefined;
+  let boundaryMade: { release(): void } | undefined;
   try {
     // boundary: what the build may see and write, decided in one place (src/sandbox); the
     // tar exists before the sandbox starts, since it is the one file shown writable there
@@ -208,6 +209,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
       ignored,
       shownFrom: siblings.map(({ from, at }) => ({ from, at })),
     });
+    boundaryMade = boundary;
     if (siblings.length > 0 && boundary.record.kind === "none") {
       throw new BunsealError("SANDBOX_UNAVAILABLE", `the outputs of ${siblings.map((s) => s.member).join(", ")} (built in this run) can be shown to this build only in the sandbox; without it the build would read whatever ${siblings.map((s) => relative(projectDir, s.at)).join(", ")} holds on the disk`, { expected: "a sandbox for a workspace member that imports a sibling's build output" });
     }
@@ -245,13 +247,24 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     ctx.progress?.("hashing inputs and attesting");
     // every path the claim names lies where the build could see, or it is not read at all
     const claimed = checkMetafileClaim(built.metafile, projectDir, boundary.record.kind === "none" ? unsandboxedRoot(head.repoRoot, projectDir) : boundary.scope.root);
-    const modules = collectInputs(projectDir, claimed, { known, virtual, extras: boundary.extras, copies: config.copy?.map((c) => c.from) }).map((m) => (fromSiblings.has(m.path) ? { ...m, role: "sibling" as const } : m));
+    const collect = (written?: ReadonlyMap<string, string>) => collectInputs(projectDir, claimed, { known, virtual, extras: boundary.extras, copies: config.copy?.map((c) => c.from), written }).map((m) => (fromSiblings.has(m.path) ? { ...m, role: "sibling" as const } : m));
+    // hashed while the worker packs, from the disk; a module the build wrote itself is only in its
+    // layer, read once the sandbox is gone (below)
+    let modules: InputFile[] | undefined;
+    try {
+      modules = collect();
+    } catch (error) {
+      if (!(boundary.layer && error instanceof BunsealError && error.code === "INPUT_UNREADABLE")) throw error;
+    }
     timer.mark("inputs");
 
     // package: once the sandbox and every process in it are gone, the tar is read here, shown
     // to be the deterministic tar bunseal writes, and every digest taken from it: the worker's
     // word is not evidence, and nothing can write the tar any more
     const sealed = await built.sealed;
+    // what the build wrote in its layer, now that nothing can write there: what it read of it is "generated"
+    const written = writtenByBuild(boundary.layer?.written(), projectDir);
+    if (modules === undefined || written.size > 0) modules = collect(written);
     const packaged = await measureTar(plan.tarPath, plan.sourceDateEpoch, { sealed: boundary.record.kind !== "none" });
 
     // checks: nothing is signed until the outputs pass the secret scan and the budgets (timed on this clock)
@@ -271,7 +284,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     const { metafileSha256 } = sealed;
     // reads: what the build opened that is not an input already, from the kernel's trace of the worker
     const opened = await tracing.finish(built.exited);
-    const inputs = [...addReads(projectDir, modules, readInputs(opened, boundary.scope, new Set(modules.map((m) => m.path)))), ...compileBases.map(baseInput)];
+    const inputs = [...addReads(projectDir, modules, readInputs(opened, boundary.scope, new Set(modules.map((m) => m.path)), boundary.layer?.written() ?? new Map()), written), ...compileBases.map(baseInput)];
     const statement = makeStatement({
       artifact: { name: artifactName, sha256: tarSha256, size: packaged.bytes.byteLength },
       files: packaged.files,
@@ -350,7 +363,15 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
   } finally {
     // the mount points made for siblings' outputs go, if still empty (the build could write none of them)
     for (const dir of made ?? []) rmdirQuietly(dir);
+    boundaryMade?.release();
   }
+}
+
+/** The layer's written files by their path relative to the project (a file outside it keeps its `../`). */
+function writtenByBuild(written: ReadonlyMap<string, string> | undefined, projectDir: string): Map<string, string> {
+  const byPath = new Map<string, string>();
+  for (const [at, file] of written ?? []) byPath.set(relative(projectDir, at).split(sep).join("/"), file);
+  return byPath;
 }
 
 function rmdirQuietly(dir: string): void {

@@ -12,7 +12,8 @@ import { straceCanWrap, traceArgv, traceAvailability } from "./read-trace.ts";
 import { fanotifyTracer, fanotifyWorks, straceTracer, untraced, type ReadTracer, type TracerKind } from "./read-tracer.ts";
 import { BunsealError } from "../errors.ts";
 import type { Env } from "./child-env.ts";
-import { handToSandbox, sandboxArgv, sandboxAvailability, workerCode } from "./bwrap.ts";
+import { handToSandbox, sandboxArgv, sandboxAvailability, sandboxIds, switchesUser, workerCode } from "./bwrap.ts";
+import { layerProblem, openLayer, type WritableLayer } from "./writable-layer.ts";
 import { hardLinksIn, hiddenPaths, ignoredEntries, isInside } from "./hidden-paths.ts";
 import { TURNED_OFF, UNSANDBOXED_WARNING, sandboxUnavailableError } from "./unavailable.ts";
 
@@ -71,6 +72,10 @@ export interface Boundary {
   /** declared extra inputs found, relative to the project, sorted */
   extras: string[];
   warnings: string[];
+  /** the writable layer the build sees the repository through: what it wrote is read from there once the sandbox is gone */
+  layer?: WritableLayer;
+  /** removes what the boundary made for the build (the layer); call once the sandbox is gone */
+  release(): void;
 }
 
 const BUNSEAL_ROOT = join(import.meta.dir, "..", "..");
@@ -84,7 +89,7 @@ export async function planBoundary(input: BoundaryInput): Promise<Boundary> {
     // fail closed: a build without its sandbox is only ever one that was asked for, and says so in its record
     if (!input.off) throw sandboxUnavailableError(available);
     const scope = { root: input.projectDir, projectDir: input.projectDir, hidden: [], toolchain };
-    return { argv: [], record: { kind: "none", network: true, reads: "untraced", reason: TURNED_OFF }, reads: untraced, extras, scope, warnings: [UNSANDBOXED_WARNING] };
+    return { argv: [], record: { kind: "none", network: true, reads: "untraced", reason: TURNED_OFF }, reads: untraced, extras, scope, warnings: [UNSANDBOXED_WARNING], release: () => {} };
   }
   // A check copy of the project sits outside its repository: there the copy itself is the root.
   const inRepo = input.repoRoot !== undefined && isInside(input.repoRoot, input.projectDir) && existsSync(join(input.repoRoot, ".git"));
@@ -95,19 +100,42 @@ export async function planBoundary(input: BoundaryInput): Promise<Boundary> {
   // (.git) is none of the copy's files, and a tool that reads it there (tailwind reads .git/info/exclude)
   // read what the copy has not
   if (input.rootFrom && existsSync(join(input.rootFrom.path, ".git")) && !existsSync(join(root, ".git"))) hidden.push({ path: join(root, ".git"), kind: "dir" });
-  // what is shown from elsewhere is no read of the disk's files there: its digests come with it
-  const scope = { root, projectDir: input.projectDir, hidden: [...hidden.map((h) => h.path), ...(input.shownFrom ?? []).map((s) => s.at)], toolchain };
-  const reads = await chooseTracer([root, ...extras.map((path) => join(input.projectDir, path))], available.bwrap, input.tracer);
-  // the tar is the one file the build writes (the read trace is written from outside, by the tracer)
+  // the tar is the one file of the disk the build writes (the read trace is written from outside, by the tracer)
   const writable = [input.tarPath];
+  const reveal = extras.map((path) => join(input.projectDir, path));
+  // What is hidden is removed in the writable layer, where the build may make it anew; a folder with
+  // something of the disk shown beneath it (the tar, a declared input, a sibling's outputs) keeps its mask.
+  const shownBeneath = [...writable, ...reveal, ...(input.writableDirs ?? []), ...(input.shownFrom ?? []).map((s) => s.at)];
+  const removed = hidden.filter((h) => !shownBeneath.some((path) => isInside(h.path, path)));
+  const warnings: string[] = [];
+  let layer: WritableLayer | undefined;
+  try {
+    layer = openLayer({ root, lower: input.rootFrom?.path ?? root, removed, runsAs: switchesUser() ? sandboxIds() : undefined });
+  } catch (cause) {
+    const problem = layerProblem(cause);
+    if (problem === undefined) throw cause;
+    warnings.push(`the build sees the repository read-only: its writable layer could not be made here (${problem}); a build that writes into the project fails`);
+  }
+  const masked = layer ? hidden.filter((h) => !removed.includes(h)) : hidden;
+  // what is shown from elsewhere is no read of the disk's files there: its digests come with it
+  const scope = { root, projectDir: input.projectDir, hidden: [...hidden.map((h) => h.path), ...(input.shownFrom ?? []).map((s) => s.at)], toolchain, written: layer?.upper };
+  let reads: ReadTracer;
+  try {
+    // the files the build writes and reads back lie in the layer's upper folder: traced there too
+    reads = await chooseTracer([root, ...reveal, ...(layer ? [layer.upper] : [])], available.bwrap, input.tracer);
+  } catch (cause) {
+    layer?.release();
+    throw cause;
+  }
   handToSandbox([...writable, ...(input.writableDirs ?? [])]);
   const keys = input.deny.filter((path) => existsSync(path)).map((path) => realpathSync(path));
   const argv = sandboxArgv(available.bwrap, {
     root,
     rootFrom: input.rootFrom,
     cwd: input.projectDir,
-    hidden,
-    reveal: extras.map((path) => join(input.projectDir, path)),
+    hidden: masked,
+    layer: layer ? { merged: layer.merged, removed } : undefined,
+    reveal,
     shownFrom: input.shownFrom,
     writable,
     writableDirs: input.writableDirs,
@@ -117,9 +145,9 @@ export async function planBoundary(input: BoundaryInput): Promise<Boundary> {
     code,
     network: input.network,
   });
-  const warnings = reads.kind === "untraced" ? ["reads outside the metafile are not recorded: tracing them needs root (fanotify) or strace (Debian package strace)"] : [];
+  if (reads.kind === "untraced") warnings.push("reads outside the metafile are not recorded: tracing them needs root (fanotify) or strace (Debian package strace)");
   // a tracer wraps the sandbox from outside (strace -f follows bwrap and all below it), so what it writes is out of the build's reach
-  return { argv: [...reads.argv, ...argv], record: { kind: "bubblewrap", network: input.network, reads: reads.kind }, reads, extras, scope, warnings };
+  return { argv: [...reads.argv, ...(layer?.argv ?? []), ...argv], record: { kind: "bubblewrap", network: input.network, reads: reads.kind }, reads, extras, scope, warnings, layer, release: () => layer?.release() };
 }
 
 /**

@@ -59,6 +59,12 @@ export interface SandboxSpec {
   cwd: string;
   /** paths under `root` to mask, outer ones first */
   hidden: readonly HiddenPath[];
+  /**
+   * The writable layer the root is shown through (src/sandbox/writable-layer.ts), mounted at
+   * `merged` (as a user, by a prefix outside bwrap, in its own namespace): bound writable at the
+   * root, with the `removed` entries gone in it (no mask is laid over them).
+   */
+  layer?: { merged: string; removed: readonly HiddenPath[] };
   /** files (absolute) shown again over a mask: declared extra inputs */
   reveal: readonly string[];
   /** folders (absolute, existing) shown read-only at a path under `root`, over any mask there: a workspace sibling's outputs of this run (src/workspace/sibling-outputs.ts) */
@@ -237,7 +243,11 @@ export function sandboxArgv(bwrap: string, spec: SandboxSpec): string[] {
   for (const path of spec.code) plan.bind(path);
   const bunDir = dirname(realpathSync(spec.bunPath));
   if (isInside("/usr/local", bunDir) || plan.shownAt(bunDir).length === 0) plan.bind(bunDir);
-  if (spec.rootFrom) {
+  if (spec.layer) {
+    // the overlay shows the tree's owner as the build's uid: no entry-by-entry binding is needed to pass it
+    plan.bind(spec.layer.merged, spec.root, "--bind", spec.rootFrom?.path ?? spec.root);
+    for (const folder of spec.rootFrom?.packages ?? []) plan.bind(join(spec.root, folder));
+  } else if (spec.rootFrom) {
     bindFolder(plan, spec.rootFrom.path, spec.root, asRoot);
     for (const folder of spec.rootFrom.packages) plan.bind(join(spec.root, folder));
   } else {
@@ -258,7 +268,10 @@ export function sandboxArgv(bwrap: string, spec: SandboxSpec): string[] {
     const real = realpathSync(path);
     if (!lstatSync(real, { throwIfNoEntry: false })?.isFile()) continue;
     for (const dest of plan.shownAt(real)) {
-      if (!spec.hidden.some((h) => h.kind === "dir" && isInside(h.path, dest))) plan.file("/dev/null", dest);
+      if (spec.hidden.some((h) => h.kind === "dir" && isInside(h.path, dest))) continue;
+      // removed in the layer: there is nothing at that path to lay a mask on
+      if (spec.layer?.removed.some((h) => isInside(h.path, dest))) continue;
+      plan.file("/dev/null", dest);
     }
   }
   // the mount tree's own root (the folders made above) stays as it is

@@ -22,11 +22,12 @@ export class MountPlan {
   readonly shown: { source: string; dest: string }[] = [];
   private readonly mounts: Mount[] = [{ dest: "/", holds: "nothing" }];
 
-  bind(source: string, dest = source, flag: "--ro-bind" | "--bind" = "--ro-bind"): void {
+  /** `shows`: the host folder the source shows (an overlay of it), when that is not the source itself */
+  bind(source: string, dest = source, flag: "--ro-bind" | "--bind" = "--ro-bind", shows = source): void {
     this.parents(dest);
     this.args.push(flag, source, dest);
     this.mounts.push({ dest, holds: "host" });
-    this.shown.push({ source: realpathSync(source), dest });
+    this.shown.push({ source: realpathSync(shows), dest });
   }
 
   /** a generated file or /dev/null over a path: shows no host folder */

@@ -6,6 +6,7 @@
  * project's authors run it, outside bunseal.
  */
 import { describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
 import { cp, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { readTarFiles } from "../../src/artifact/tar-read.ts";
@@ -176,7 +177,7 @@ describe("bunseal init watches a build written in code", () => {
     expect(init.json().config).toMatchObject({ entrypoints: ["src/index.ts"] });
   }, 60_000);
 
-  test("a step after the bundle that writes into the read-only project (tsc's declarations): the failure is named, what was bundled is still configured and compared", async () => {
+  test("a step after the bundle that writes into the project (tsc's declarations) runs in the writable layer: nothing of it reaches the work tree, the bundle is configured and compared", async () => {
     await using repo = await gitRepo({
       "package.json": JSON.stringify({ name: "declarations", scripts: { build: "bun build.ts && touch index.d.ts" } }),
       "src/index.ts": "export const x = 1;\n",
@@ -185,7 +186,8 @@ describe("bunseal init watches a build written in code", () => {
     const init = await runCli(["init", repo.path, "--json"]);
     expect(init.exitCode, init.stderr).toBe(0);
     const out = init.json();
-    expect(out.untranslated[0]).toEqual({ script: "build", token: "exit 1", reason: expect.stringMatching(/^script "build" failed in the sandbox \(exit 1\)[\s\S]*(Read-only file system|Permission denied)[\s\S]*the project is read-only in the sandbox[\s\S]*the config is made from the Bun.build calls made before the failure$/) });
+    expect(out.untranslated.filter((u: { token: string }) => u.token.startsWith("exit"))).toEqual([]);
+    expect(existsSync(join(repo.path, "index.d.ts"))).toBe(false);
     expect(out.config).toMatchObject({ entrypoints: ["src/index.ts"], build: { target: "node" } });
     expect(out.watched.comparison).toEqual({ same: ["index.js"], differ: [], notCompared: [] });
   }, 60_000);

@@ -150,3 +150,44 @@ describe("prebuild in the sandbox, through the CLI", () => {
     expect(out.exitCode).toBe(1);
   });
 });
+
+describe("rebuild and check run the recorded prebuild too", () => {
+  // until the sandbox's writable layer lands the commands can write only the sandbox's /tmp: the
+  // project whose generated module the bundle imports is test/kinds/codegen-prebuild.test.ts
+  test("a rebuild runs them (one that fails in the rebuild's environment fails it) and reproduces the bytes", async () => {
+    await using work = await testdir({});
+    await runCli(["keygen", "--out", work.path]);
+    await using repo = await gitRepo({
+      "src/index.ts": 'console.log("hi");\n',
+      "bunseal.json": JSON.stringify({ service: "pb-rebuild", entrypoints: ["src/index.ts"], env: [{ name: "MODE", optional: true }], prebuild: ['echo "mode=${MODE-unset}" > /tmp/mode', '[ "$(cat /tmp/mode)" != mode=refuse ]'] }),
+    });
+    const built = await runCli(["build", repo.path, "--key", `${work.path}/bunseal.key`, "--out", `${work.path}/out`, "--json"]);
+    expect(built.exitCode, built.stdout).toBe(0);
+    const bundle = built.json().bundle.path;
+
+    const rebuilt = await runCli(["rebuild", bundle, "--key", `${work.path}/bunseal.pub`, "--json"]);
+    expect(rebuilt.exitCode, rebuilt.stdout).toBe(0);
+    expect(rebuilt.json().reproducible).toBe(true);
+
+    const refused = await runCli(["rebuild", bundle, "--key", `${work.path}/bunseal.pub`, "--json"], { env: { MODE: "refuse" } });
+    expect(refused.exitCode).toBe(1);
+    expect(refused.json().error.code).toBe("PREBUILD_FAILED");
+    expect(refused.json().error.message).toContain('prebuild[1] `[ "$(cat /tmp/mode)" != mode=refuse ]` exited with status 1');
+  });
+
+  test("check runs them in each of its builds, and is quiet when they are deterministic", async () => {
+    await using repo = await gitRepo({
+      "src/index.ts": 'console.log("hi");\n',
+      "bunseal.json": JSON.stringify({ service: "pb-check", entrypoints: ["src/index.ts"], prebuild: ["bun --version > /tmp/v"] }),
+    });
+    const checked = await runCli(["check", repo.path, "--runs", "2", "--json"]);
+    expect(checked.exitCode, checked.stdout).toBe(0);
+    await using failing = await gitRepo({
+      "src/index.ts": 'console.log("hi");\n',
+      "bunseal.json": JSON.stringify({ service: "pb-check-fails", entrypoints: ["src/index.ts"], prebuild: ["exit 5"] }),
+    });
+    const refused = await runCli(["check", failing.path, "--json"]);
+    expect(refused.json().error.code).toBe("PREBUILD_FAILED");
+    expect(refused.exitCode).toBe(1);
+  });
+});

@@ -8,7 +8,7 @@
  * the user can make the file before building.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli } from "../helpers/cli.ts";
 import { gitRepo, type GitRepo } from "../helpers/git.ts";
@@ -62,6 +62,18 @@ describe("an inputs.extra file the rebuild's checkout lacks", () => {
     expect(out.stdout).toContain("NOT REPRODUCIBLE: extra-made-outside-");
     expect(out.stdout).toContain("  rebuilt  nothing: an input the original read is missing");
     expect(out.stdout).toContain('  input-drift in gen/*.txt: bunseal.json: inputs.extra[0] "gen/*.txt" matches no file in the checkout');
+  });
+
+  test("on GitHub Actions, the summary says nothing was rebuilt and gives the cause; the failure is annotated", async () => {
+    const summary = join(work.path, "summary.md");
+    writeFileSync(summary, "");
+    const out = await runCli(["rebuild", bundle, "--key", join(work.path, "bunseal.pub"), "--json"], { env: { GITHUB_ACTIONS: "true", GITHUB_STEP_SUMMARY: summary } });
+    expect(out.exitCode).toBe(1);
+    const markdown = readFileSync(summary, "utf8");
+    expect(markdown).toContain("### bunseal rebuild: NOT REPRODUCIBLE");
+    expect(markdown).toContain("| rebuilt | nothing: an input the original read is missing |");
+    expect(markdown).toContain("| input-drift |");
+    expect(out.stderr).toContain("::error title=bunseal rebuild::NOT REPRODUCIBLE: extra-made-outside-");
   });
 
   test("with --store, the verdict is not stored (the store keeps rebuilds by the artifact they made), and the warning says so", async () => {

@@ -57,6 +57,8 @@ export const ERROR_CODES = {
   UNSAFE_START: "input",
   // exit 1: the check ran and said no
   BUILD_FAILED: "rejected",
+  /** a command of the config's `prebuild` (code generation, run in the sandbox before the bundle) did not exit 0: a build that failed, as BUILD_FAILED */
+  PREBUILD_FAILED: "rejected",
   SECRET_IN_OUTPUT: "rejected",
   BUDGET_EXCEEDED: "rejected",
   VERIFY_FAILED: "rejected",

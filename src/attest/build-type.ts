@@ -6,7 +6,7 @@
  * not write is not one of ours.
  */
 import { z } from "../vendor/zod.js";
-import { BuildOptionsSchema, BuildsSchema, ContractsSchema } from "../config/schema.ts";
+import { BuildOptionsSchema, BuildsSchema, ContractsSchema, PrebuildSchema } from "../config/schema.ts";
 
 export const BUILD_TYPE = "https://bunseal.dev/buildtypes/bun-build/v1";
 export const DEFAULT_BUILDER_ID = "https://bunseal.dev/builders/local/v1";
@@ -36,6 +36,8 @@ export const ExternalParametersSchema = z
     featureFlags: z.record(z.string(), z.union([z.boolean(), z.string(), z.number()])),
     contracts: ContractsSchema.nullable(),
     template: z.string().nullable(),
+    /** the config's `prebuild` commands, run in the sandbox before the bundle; absent when it has none */
+    prebuild: PrebuildSchema.optional(),
     source: SourceParametersSchema,
   })
   .superRefine((params, ctx) => {

@@ -20,6 +20,8 @@ export function externalParameters(loaded: LoadedConfig, source: SourceInfo): Ex
     featureFlags: config.featureFlags,
     contracts: config.contracts ?? null,
     template: config.template ?? null,
+    // they change the output as the build options do; only when there are any, so other statements keep their shape
+    ...(config.prebuild !== undefined ? { prebuild: config.prebuild } : {}),
     source: {
       uri: sourceUri(source),
       commit: source.commit,

@@ -38,6 +38,8 @@ export interface BuildPlan {
   buildInfo: BuildInfo;
   /** the config's `copy`: files of the commit packed as they are, beside the bundles */
   copy?: { from: string; to: string }[];
+  /** the config's `prebuild`: shell commands the worker runs, in order, in the project folder, before the bundle */
+  prebuild?: string[];
   /** what sourcemap `sources` are relative to (src/build/outdir-layout.ts); recorded, and a rebuild builds with the recorded one */
   mapSources: MapSources;
 }
@@ -130,6 +132,7 @@ export function planBuild(input: PlanInput): BuildPlan {
     wrapper: [...(variation.wrapper ?? [])],
     sourceDateEpoch,
     ...(config.copy !== undefined ? { copy: config.copy } : {}),
+    ...(config.prebuild !== undefined ? { prebuild: config.prebuild } : {}),
     mapSources: input.mapSources ?? "outdir",
     buildInfo: {
       service: config.service,

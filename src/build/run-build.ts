@@ -12,6 +12,7 @@ import type { BuildPlan } from "./plan.ts";
 import { basename } from "node:path";
 import { killTree, waitGone } from "./process-tree.ts";
 import { registerStopper } from "../util/scratch-registry.ts";
+import { prebuildFailureMessage } from "./prebuild.ts";
 import { workerMessageProblem, type MetafileSummary, type WorkerFinished, type WorkerMessage } from "./worker-protocol.ts";
 
 const WORKER = new URL("./worker.ts", import.meta.url).pathname;
@@ -162,6 +163,7 @@ export function runBuild(plan: BuildPlan, bunPath: string = process.execPath, op
       }),
     ]).then((message) => {
       if (message.kind === "failed") {
+        if (message.prebuild) throw new BunsealError("PREBUILD_FAILED", prebuildFailureMessage(message.prebuild), { field: `prebuild[${message.prebuild.index}]`, expected: "exit status 0", found: message.prebuild.status === null ? `killed by ${message.prebuild.signal ?? "a signal"}` : `exit status ${message.prebuild.status}` });
         if (message.io) throw new BunsealError("IO_FAILED", `the build could not write its artifact: ${message.logs.join("; ")}`, { file: plan.tarPath, expected: "a writable out folder with room" });
         throw new BunsealError("BUILD_FAILED", `bun build failed:\n  ${message.logs.join("\n  ")}`, { expected: "a successful build", found: `${message.logs.length} error(s)` });
       }

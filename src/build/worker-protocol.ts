@@ -27,10 +27,25 @@ export interface PackagedFile {
   offset: number;
 }
 
+/** A `prebuild` command that did not succeed: which one, how it ended, and the end of what it printed. */
+export interface PrebuildFailure {
+  /** its index in the config's `prebuild` */
+  index: number;
+  command: string;
+  /** its exit status, or null when a signal ended it */
+  status: number | null;
+  signal?: string;
+  /** the last lines of what it printed: its stdout's, then its stderr's */
+  output: string;
+}
+
 export type WorkerResult =
   | { kind: "built"; durationMs: number; metafile: MetafileSummary; logs: string[] }
-  /** `io`: the bundle was made, but writing the tar failed (a full or read-only disk), which is the machine's problem, not the build's */
-  | { kind: "failed"; durationMs: number; logs: string[]; io?: boolean };
+  /**
+   * `io`: the bundle was made, but writing the tar failed (a full or read-only disk), which is the machine's problem, not the build's.
+   * `prebuild`: a prebuild command failed, and no bundle was attempted.
+   */
+  | { kind: "failed"; durationMs: number; logs: string[]; io?: boolean; prebuild?: PrebuildFailure };
 
 /** Sent last, once the tar is written to the plan's tarPath: bunseal then ends the sandbox and reads the tar. */
 export interface WorkerFinished {
@@ -58,8 +73,13 @@ export function workerMessageProblem(value: unknown): string | undefined {
       if ((metafile.entrypoints !== undefined && !isStrings(metafile.entrypoints)) || (metafile.plugins !== undefined && !isStrings(metafile.plugins))) return "a metafile summary whose entrypoints or plugins are not lists of strings";
       return undefined;
     }
-    case "failed":
-      return typeof value.durationMs === "number" && isStrings(value.logs) ? undefined : "a failed message without its durationMs or logs";
+    case "failed": {
+      if (typeof value.durationMs !== "number" || !isStrings(value.logs)) return "a failed message without its durationMs or logs";
+      const prebuild = value.prebuild;
+      if (prebuild === undefined) return undefined;
+      const valid = isObject(prebuild) && Number.isInteger(prebuild.index) && typeof prebuild.command === "string" && (prebuild.status === null || Number.isInteger(prebuild.status)) && (prebuild.signal === undefined || typeof prebuild.signal === "string") && typeof prebuild.output === "string";
+      return valid ? undefined : "a failed message whose prebuild is not {index, command, status, output}";
+    }
     case "finished":
       return typeof value.metafileSha256 === "string" && /^[0-9a-f]{64}$/.test(value.metafileSha256) ? undefined : "a finished message without a sha256 metafileSha256";
     default:

@@ -19,6 +19,7 @@ import { explainMacroFailure } from "./macro-error.ts";
 import { underFolder, type OutputSource } from "./output-files.ts";
 import { buildOutdir, outdirRewrite, withOutdirSources } from "./outdir-layout.ts";
 import type { MetafileSummary, WorkerMessage, WorkerResult } from "./worker-protocol.ts";
+import { runPrebuild } from "./prebuild.ts";
 
 const BUILD_INFO_ID = "bunseal:build-info";
 
@@ -230,6 +231,17 @@ process.once("disconnect", () => process.exit(0));
  * the sandbox, and reads and hashes the tar itself.
  */
 process.once("message", async (plan: BuildPlan) => {
+  // code generation first, in this sandbox: what it writes is what the bundle reads
+  const started = performance.now();
+  const failed = await runPrebuild(plan.prebuild ?? [], plan.projectDir, plan.env).then(
+    (prebuild) => (prebuild ? { logs: [], prebuild } : undefined),
+    (error: unknown) => ({ logs: [`prebuild could not be started: ${errorLogs(error).join("; ")}`] }),
+  );
+  if (failed) {
+    await send({ kind: "failed", durationMs: performance.now() - started, ...failed });
+    process.disconnect?.();
+    return;
+  }
   const { result, metafile, outputs } = await bundle(plan);
   await send(result);
   if (metafile && outputs) {

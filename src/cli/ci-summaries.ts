@@ -47,7 +47,7 @@ export function rebuildSummary(report: RebuildReport): string {
     "| --- | --- |",
     `| artifact | \`${cell(report.artifact.name)}\` |`,
     `| recorded | \`${report.artifact.recorded}\` |`,
-    `| rebuilt | \`${report.artifact.rebuilt}\` |`,
+    `| rebuilt | ${report.artifact.rebuilt === null ? "nothing: an input the original read is missing" : `\`${report.artifact.rebuilt}\``} |`,
     `| source | ${cell(report.source.uri)} at \`${report.source.commit}\` |`,
     `| Bun | recorded ${report.bun.recorded}, used ${report.bun.used} |`,
     `| sandbox | recorded ${cell(sandboxText(report.sandbox.recorded))}; rebuilt ${cell(sandboxText(report.sandbox.rebuilt))} |`,

@@ -181,6 +181,16 @@ export const InputsSchema = z.strictObject({
  */
 export const CopySchema = z.array(z.strictObject({ from: relativePath, to: relativePath })).min(1);
 
+/**
+ * Shell commands run before the bundle (`bun run generate`), each as
+ * `/bin/sh -c <command>` in the project folder, inside the build's sandbox
+ * with the build's environment, in order; one that fails fails the build.
+ * Top level, not per build: they run once, before every build of the config,
+ * in the one sandbox all the builds share. Recorded in the statement, so a
+ * rebuild and a check run them too.
+ */
+export const PrebuildSchema = z.array(z.string().min(1).refine((c) => c.trim() !== "", "a command, not only spaces")).min(1);
+
 export const ContractsSchema = z.strictObject({
   /** the database/API schema version the service expects; rollback refuses to cross it */
   schemaVersion: z.string().min(1),
@@ -222,6 +232,7 @@ export const ConfigSchema = z
     budgets: BudgetsSchema.default({}),
     inputs: InputsSchema.optional(),
     copy: CopySchema.optional(),
+    prebuild: PrebuildSchema.optional(),
     outDir: relativePath.default(".bunseal/out"),
   })
   .superRefine((config, ctx) => {

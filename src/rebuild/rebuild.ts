@@ -25,6 +25,7 @@ import { checkoutCommit, removeInBackground } from "./checkout.ts";
 import { compareTars, type Comparison, type FileDifference } from "./compare.ts";
 import type { Experiment } from "../diagnose/diagnose.ts";
 import type { BuildFacts, Cause } from "./explain.ts";
+import { missingExtraCauses } from "./missing-extras.ts";
 import { installDependencies, type InstallResult } from "./install.ts";
 import { currentUser, recordedFacts } from "./facts.ts";
 import { readRecordedBuild, type RecordedBuild } from "./recorded.ts";
@@ -62,7 +63,8 @@ export interface RebuildRequest {
 
 export interface RebuildReport {
   reproducible: boolean;
-  artifact: { name: string; recorded: string; rebuilt: string; original: string | null };
+  /** `rebuilt` is null when nothing was built: the checkout lacked an input the original read (an `inputs.extra` file made outside bunseal) */
+  artifact: { name: string; recorded: string; rebuilt: string | null; original: string | null };
   source: { uri: string; commit: string; clonedFrom: string; checkout: string | null };
   /** `revisionMatches` is false when the same version number names another build of Bun */
   bun: { recorded: string; used: string; path: string; revisionMatches: boolean };
@@ -121,6 +123,27 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
     // in the sandbox, beside nothing of the rebuilder's: its key is masked there, and its process out of sight
     const install = await installDependencies(checkout.projectDir, recorded, bun.path, { ...ctx.env }, { repoRoot: checkout.repo, scratch: join(checkout.root, "install"), deny: request.deny ?? [] });
     timer.mark("install");
+
+    // an input made outside bunseal (inputs.extra) is in no commit: without it there is nothing to rebuild, and that is the finding
+    const lacking = await missingExtraCauses(checkout.projectDir, recorded);
+    if (lacking.length > 0) {
+      const originalPath = request.artifactPath ?? defaultArtifactPath(request.bundlePath);
+      return {
+        reproducible: false,
+        artifact: { name: recorded.artifact.name, recorded: `sha256:${recorded.artifact.sha256}`, rebuilt: null, original: originalPath ?? null },
+        source: { uri: source.uri, commit: source.commit, clonedFrom, checkout: request.keep ? checkout.root : null },
+        bun: { recorded: recorded.internal.bun.version, used: bun.version, path: bun.path, revisionMatches: bun.revision === recorded.internal.bun.revision },
+        install,
+        differences: [],
+        causes: lacking,
+        experiments: [],
+        attestation: null,
+        diffoscope: null,
+        notes: [...(install.lockfileMatches ? [] : [`the checkout's bun.lock is ${install.lockfileDigest ?? "absent"}, the attestation records ${recorded.internal.lockfileDigest ?? "none"}`]), ...(install.note ? [install.note] : [])],
+        timings: { ...timer.laps, total: timer.total() },
+        sandbox: { recorded: sandboxView(sandboxOf(verified.verifiedStatement)), rebuilt: { kind: "none", network: null, reads: null, reason: "nothing was built" } },
+      };
+    }
 
     // build: the same pipeline as the original, at the recorded source date
     ctx.log(`rebuilding ${recorded.external.service} with Bun ${bun.version}`);

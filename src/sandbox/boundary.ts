@@ -182,17 +182,32 @@ function dotenvFiles(projectDir: string): string[] {
 function expandExtras(projectDir: string, patterns: readonly string[]): string[] {
   const found = new Set<string>();
   patterns.forEach((pattern, index) => {
-    let matched = 0;
-    for (const path of new Bun.Glob(pattern).scanSync({ cwd: projectDir, dot: true, onlyFiles: true, followSymlinks: false })) {
-      const posix = path.split(sep).join("/");
-      if (posix.startsWith(".git/") || relative(projectDir, join(projectDir, path)).startsWith("..")) continue;
-      if (!statSync(join(projectDir, path)).isFile()) continue;
-      found.add(posix);
-      matched++;
-    }
-    if (matched === 0) {
+    const matched = extraMatches(projectDir, pattern);
+    for (const path of matched) found.add(path);
+    if (matched.length === 0) {
       throw new BunsealError("CONFIG_INVALID", `bunseal.json: inputs.extra[${index}] "${pattern}" matches no file; expected a glob that names files the build needs (generate them before the build)`, { file: "bunseal.json", field: `inputs.extra.${index}`, expected: "a glob matching at least one file", found: pattern });
     }
   });
   return [...found].sort();
+}
+
+/** The files one `inputs.extra` glob names: files only, inside the project, never of .git. */
+function extraMatches(projectDir: string, pattern: string): string[] {
+  const matched: string[] = [];
+  for (const path of new Bun.Glob(pattern).scanSync({ cwd: projectDir, dot: true, onlyFiles: true, followSymlinks: false })) {
+    const posix = path.split(sep).join("/");
+    if (posix.startsWith(".git/") || relative(projectDir, join(projectDir, path)).startsWith("..")) continue;
+    if (!statSync(join(projectDir, path)).isFile()) continue;
+    matched.push(posix);
+  }
+  return matched;
+}
+
+/**
+ * The `inputs.extra` globs that name no file in `projectDir`: for rebuild, whose
+ * fresh checkout lacks what was made outside bunseal. There it is a finding
+ * about the checkout (input-drift), not the CONFIG_INVALID a build gets.
+ */
+export function unmatchedExtras(projectDir: string, patterns: readonly string[]): { index: number; pattern: string }[] {
+  return patterns.flatMap((pattern, index) => (extraMatches(projectDir, pattern).length === 0 ? [{ index, pattern }] : []));
 }

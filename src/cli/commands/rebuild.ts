@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { BunsealError } from "../../errors.ts";
 import { resolve } from "node:path";
 import { collect, printJson, printLines } from "../output.ts";
+import { writeErr } from "../streams.ts";
 import { commandProgress } from "../progress.ts";
 import { annotateError, appendSummary, onGitHubActions } from "../github-actions.ts";
 import { parseTimeout } from "../timeout-option.ts";
@@ -67,15 +68,20 @@ export function registerRebuild(program: Command, setExit: (code: number) => voi
           { bundlePath, artifactPath: flags.artifact, source: sourceFlag(flags.source), trust, signer, allowDirty: flags.allowDirty, bunPath: flags.bun, keep: flags.keep, diffoscopePath: flags.diffoscope, timeoutMs: parseTimeout(flags.timeout), deny, maxExperiments: parseCount(flags.maxExperiments), sandbox: flags.sandbox === false ? false : undefined, allowUnsandboxed: flags.allowUnsandboxed },
           ctx,
         ).finally(() => progress.stop());
-        // recorded before anything is printed: a verdict the store refused fails the command, not silently
-        await store?.putRebuild({
-          digest: report.artifact.recorded,
-          reproducible: report.reproducible,
-          rebuiltDigest: report.artifact.rebuilt,
-          bunVersion: report.bun.used,
-          rebuiltAt: new Date().toISOString(),
-          causes: report.causes.map((c) => ({ kind: c.kind, file: c.file, evidence: c.evidence, ...(c.confirmed === undefined ? {} : { confirmed: c.confirmed }) })),
-        });
+        // recorded before anything is printed: a verdict the store refused fails the command, not silently.
+        // The store keeps a rebuild by the artifact it made: one that made none (an input missing) is said, not stored.
+        const rebuiltDigest = report.artifact.rebuilt;
+        if (store && rebuiltDigest === null) writeErr("warning: nothing was rebuilt (an input the original read is missing), so the store records no rebuild\n");
+        if (rebuiltDigest !== null) {
+          await store?.putRebuild({
+            digest: report.artifact.recorded,
+            reproducible: report.reproducible,
+            rebuiltDigest,
+            bunVersion: report.bun.used,
+            rebuiltAt: new Date().toISOString(),
+            causes: report.causes.map((c) => ({ kind: c.kind, file: c.file, evidence: c.evidence, ...(c.confirmed === undefined ? {} : { confirmed: c.confirmed }) })),
+          });
+        }
       } finally {
         await store?.close();
       }
@@ -98,7 +104,7 @@ function sourceFlag(source: string | undefined): string | undefined {
 function render(report: Awaited<ReturnType<typeof import("../../rebuild/rebuild.ts").rebuildArtifact>>): string[] {
   const head = report.reproducible
     ? [`REPRODUCIBLE: ${report.artifact.name} rebuilt to the same bytes (${report.artifact.recorded})`]
-    : [`NOT REPRODUCIBLE: ${report.artifact.name}`, `  recorded ${report.artifact.recorded}`, `  rebuilt  ${report.artifact.rebuilt}`];
+    : [`NOT REPRODUCIBLE: ${report.artifact.name}`, `  recorded ${report.artifact.recorded}`, `  rebuilt  ${report.artifact.rebuilt ?? "nothing: an input the original read is missing"}`];
   const lines = [
     ...head,
     `  source ${report.source.uri} @ ${report.source.commit.slice(0, 12)} (cloned from ${report.source.clonedFrom})`,

@@ -56,17 +56,31 @@ export interface CollectOptions {
    * Files the build wrote in its writable layer (path relative to the project → the file that holds
    * them): what it read at those paths is that file, not the disk's, recorded with the role "generated"
    */
-  written?: ReadonlyMap<string, string>;
+  written?: ReadonlyMap<string, string | null>;
+}
+
+/**
+ * The file the build read at `path` when it made that path itself in its
+ * writable layer: its file there, or a refusal when what it made is no
+ * regular file (a link to another file of the tree would have the record name
+ * the disk's file for what the build read through the link).
+ */
+function madeByBuild(written: ReadonlyMap<string, string | null>, path: string): string | undefined {
+  if (!written.has(path)) return undefined;
+  const file = written.get(path);
+  if (file === null || file === undefined) throw new BunsealError("BUILD_FAILED", `${path}: the build read this path after putting a link (or another file that is no regular file) there in its writable layer; what it read cannot be known, so nothing is signed`, { file: path, expected: "a regular file, or the commit's own file" });
+  return file;
 }
 
 export function collectInputs(projectDir: string, metafile: MetafileSummary, options: CollectOptions = {}): InputFile[] {
   const found = new Map<string, InputFile>();
-  const written = options.written ?? new Map<string, string>();
-  const fileOf = (path: string) => written.get(path) ?? join(projectDir, path);
+  const written = options.written ?? new Map<string, string | null>();
+  const fileOf = (path: string) => madeByBuild(written, path) ?? join(projectDir, path);
   const hashFile = (path: string, role: InputRole) => {
     if (found.has(path)) return;
-    if (written.has(path)) {
-      const data = readFileSync(written.get(path)!);
+    const made = madeByBuild(written, path);
+    if (made) {
+      const data = readFileSync(made);
       found.set(path, { path, role: "generated", sha256: sha256Hex(data), size: data.byteLength });
       return;
     }
@@ -158,13 +172,13 @@ function bunfigPreloads(projectDir: string): string[] {
  * Adds the files the build was traced opening (src/inputs/read-inputs.ts) that
  * are not inputs already, each hashed now with the role "read".
  */
-export function addReads(projectDir: string, inputs: readonly InputFile[], reads: readonly string[], written: ReadonlyMap<string, string> = new Map()): InputFile[] {
+export function addReads(projectDir: string, inputs: readonly InputFile[], reads: readonly string[], written: ReadonlyMap<string, string | null> = new Map()): InputFile[] {
   const known = new Set(inputs.map((f) => f.path));
   const added: InputFile[] = [];
   for (const path of reads) {
     if (known.has(path)) continue;
     let data: Uint8Array;
-    const made = written.get(path);
+    const made = madeByBuild(written, path);
     try {
       data = readFileSync(made ?? join(projectDir, path));
     } catch (cause) {

@@ -25,7 +25,7 @@ export interface ReadScope {
  * Project-relative POSIX paths of the traced reads that are inputs and not in
  * `known` (the inputs already recorded), sorted.
  */
-export function readInputs(opened: readonly string[], scope: ReadScope, known: ReadonlySet<string> = new Set(), written: ReadonlyMap<string, string> = new Map()): string[] {
+export function readInputs(opened: readonly string[], scope: ReadScope, known: ReadonlySet<string> = new Set(), written: ReadonlyMap<string, string | null> = new Map()): string[] {
   const found = new Set<string>();
   const projectPrefix = `${scope.projectDir}/`;
   for (const traced of opened) {

@@ -247,7 +247,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     ctx.progress?.("hashing inputs and attesting");
     // every path the claim names lies where the build could see, or it is not read at all
     const claimed = checkMetafileClaim(built.metafile, projectDir, boundary.record.kind === "none" ? unsandboxedRoot(head.repoRoot, projectDir) : boundary.scope.root);
-    const collect = (written?: ReadonlyMap<string, string>) => collectInputs(projectDir, claimed, { known, virtual, extras: boundary.extras, copies: config.copy?.map((c) => c.from), written }).map((m) => (fromSiblings.has(m.path) ? { ...m, role: "sibling" as const } : m));
+    const collect = (written?: ReadonlyMap<string, string | null>) => collectInputs(projectDir, claimed, { known, virtual, extras: boundary.extras, copies: config.copy?.map((c) => c.from), written }).map((m) => (fromSiblings.has(m.path) ? { ...m, role: "sibling" as const } : m));
     // hashed while the worker packs, from the disk; a module the build wrote itself is only in its
     // layer, read once the sandbox is gone (below)
     let modules: InputFile[] | undefined;
@@ -368,8 +368,8 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
 }
 
 /** The layer's written files by their path relative to the project (a file outside it keeps its `../`). */
-function writtenByBuild(written: ReadonlyMap<string, string> | undefined, projectDir: string): Map<string, string> {
-  const byPath = new Map<string, string>();
+function writtenByBuild(written: ReadonlyMap<string, string | null> | undefined, projectDir: string): Map<string, string | null> {
+  const byPath = new Map<string, string | null>();
   for (const [at, file] of written ?? []) byPath.set(relative(projectDir, at).split(sep).join("/"), file);
   return byPath;
 }

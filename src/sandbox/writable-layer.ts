@@ -26,7 +26,7 @@
  * shows (the tar, a declared input) it binds from the disk, not the layer.
  */
 import { dlopen, FFIType, ptr, read } from "bun:ffi";
-import { chmodSync, chownSync, closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeSync } from "node:fs";
+import { chmodSync, chownSync, closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { registerStopper } from "../util/scratch-registry.ts";
@@ -40,10 +40,12 @@ export interface WritableLayer {
   /** (a user) the command prefix that mounts the overlay in a namespace of its own, then runs the sandbox */
   argv: string[];
   /**
-   * Once the sandbox is gone: the regular files the build wrote, by their path
-   * at the repository (absolute) → the file in the upper layer that holds them.
+   * Once the sandbox is gone: what the build made, by its path at the
+   * repository (absolute) → the file in the upper layer that holds it, or null
+   * for what is no regular file (a link, a pipe): what was read there cannot
+   * be read back.
    */
-  written(): Map<string, string>;
+  written(): Map<string, string | null>;
   /** unmounts (root) and removes the scratch folder */
   release(): void;
 }
@@ -248,14 +250,20 @@ function writeMap(file: string, line: string): void {
   }
 }
 
-/** The regular files in the upper layer, by their path at the repository: what the build wrote (whiteouts, folders and links are not files it can have read back). */
-function writtenFiles(upper: string, root: string): Map<string, string> {
-  const found = new Map<string, string>();
+/**
+ * What is in the upper layer, by its path at the repository: the regular files
+ * the build wrote, and (null) anything else it made there but a folder or a
+ * whiteout (a removed entry is a 0/0 character device).
+ */
+function writtenFiles(upper: string, root: string): Map<string, string | null> {
+  const found = new Map<string, string | null>();
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
+      const at = join(root, relative(upper, path));
       if (entry.isDirectory()) walk(path);
-      else if (entry.isFile()) found.set(join(root, relative(upper, path)), path);
+      else if (entry.isFile()) found.set(at, path);
+      else if (!(entry.isCharacterDevice() && lstatSync(path).rdev === 0)) found.set(at, null);
     }
   };
   walk(upper);

@@ -99,3 +99,19 @@ test("a secret the layer removes stays unreadable: the build finds no git-ignore
   expect(built.exitCode, built.stderr).toBe(0);
   expect(await probed(built.json().artifact.path)).toEqual({ env: false, git: false, secret: false });
 }, 60_000);
+
+test("a link the build makes in its layer is not recorded as a file of its own: the record names what was read through it", async () => {
+  await using repo = await hostileRepo({
+    "bunfig.toml": `preload = ["./scripts/link.ts"]\n`,
+    // the generator points src/gen.ts at another file of the tree, in the layer
+    "scripts/link.ts": `import { symlinkSync } from "node:fs";\nsymlinkSync("other.ts", "src/gen.ts");\n`,
+    "src/other.ts": `export const v = "from-other";\n`,
+    "src/index.ts": `import { v } from "./gen.ts";\nconsole.log(v);\n`,
+  });
+  const built = await runCli(["build", ".", "--no-sign", "--json"], { cwd: repo.path });
+  expect(built.exitCode, built.stderr).toBe(0);
+  const inputs = inputsOf(JSON.parse(readFileSync(`${built.json().artifact.path}.intoto.json`, "utf8")));
+  expect(inputs.has("src/gen.ts")).toBe(false);
+  expect(inputs.get("src/other.ts")).toEqual({ role: "module", sha256: sha256Hex(new TextEncoder().encode(`export const v = "from-other";\n`)) });
+  expect(existsSync(join(repo.path, "src/gen.ts"))).toBe(false);
+}, 60_000);

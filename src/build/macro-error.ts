@@ -82,7 +82,7 @@ function explainHiddenMacro(entry: LogLike, projectDir: string): string | undefi
     const modulePath = maskedModule(resolve(callerPath, "..", specifier), projectDir);
     if (!modulePath) return undefined;
     const where = `${relativeTo(projectDir, callerPath)}:${position.line ?? 0}:${position.column ?? 0}`;
-    return `${where}: ${entry.message}: macro module ${relativeTo(projectDir, modulePath)} is hidden from the build because git ignores it (the sandbox shows the build no ignored file); commit it, or, when it is generated before the build, list it in the config's "inputs.extra"`;
+    return `${where}: ${entry.message}: macro module ${relativeTo(projectDir, modulePath)} ${HIDDEN_WHY}`;
   } catch {
     return undefined;
   }
@@ -178,3 +178,26 @@ function callAt(source: string, offset: number): { callee: string; args: string 
   }
   return undefined;
 }
+
+const NOT_FOUND_AT = /(\S+):(\d+):(\d+): Macro "((?:\.\.?\/|\/)[^"]+)" not found$/;
+
+/**
+ * Bun's failure lines, each `Macro "./x" not found` whose module git ignores
+ * named so, with the fix: in the build's writable layer an ignored file is
+ * removed, not masked, so from inside the sandbox it is no different from a
+ * module that does not exist. Told apart here, outside it, by bunseal, which
+ * knows what it hid (absolute paths, `hidden`) and sees the disk.
+ */
+export function nameHiddenMacros(lines: readonly string[], projectDir: string, hidden: readonly string[]): string[] {
+  return lines.map((line) => {
+    const match = NOT_FOUND_AT.exec(line);
+    if (!match || line.includes("is hidden from the build")) return line;
+    const caller = isAbsolute(match[1]!) ? match[1]! : resolve(projectDir, match[1]!);
+    const base = resolve(caller, "..", match[4]!);
+    const module = ["", ...MODULE_EXTENSIONS].map((ext) => `${base}${ext}`).find((path) => lstatSync(path, { throwIfNoEntry: false })?.isFile());
+    if (!module || !hidden.some((dir) => isWithin(dir, module))) return line;
+    return `${line}: macro module ${relativeTo(projectDir, module)} ${HIDDEN_WHY}`;
+  });
+}
+
+const HIDDEN_WHY = `is hidden from the build because git ignores it (the sandbox shows the build no ignored file); commit it, or, when it is generated before the build, make it in the config's "prebuild" or list it in "inputs.extra"`;

@@ -81,6 +81,8 @@ export interface RunOptions {
   onSpawn?: (pid: number) => void;
   /** the program of a tracer wrapped around the sandbox (strace): spared when the sandbox is ended, so it writes out its trace */
   tracer?: string;
+  /** what bunseal, outside the sandbox, adds to Bun's failure lines (a macro module it hid: src/build/macro-error.ts) */
+  explainLogs?: (logs: string[]) => string[];
 }
 
 /** The default hard limit of a build worker: long enough for any real bundle, short enough that a hung macro does not hold CI for hours. */
@@ -165,7 +167,8 @@ export function runBuild(plan: BuildPlan, bunPath: string = process.execPath, op
       if (message.kind === "failed") {
         if (message.prebuild) throw new BunsealError("PREBUILD_FAILED", prebuildFailureMessage(message.prebuild), { field: `prebuild[${message.prebuild.index}]`, expected: "exit status 0", found: message.prebuild.status === null ? `killed by ${message.prebuild.signal ?? "a signal"}` : `exit status ${message.prebuild.status}` });
         if (message.io) throw new BunsealError("IO_FAILED", `the build could not write its artifact: ${message.logs.join("; ")}`, { file: plan.tarPath, expected: "a writable out folder with room" });
-        throw new BunsealError("BUILD_FAILED", `bun build failed:\n  ${message.logs.join("\n  ")}`, { expected: "a successful build", found: `${message.logs.length} error(s)` });
+        const logs = options.explainLogs?.(message.logs) ?? message.logs;
+        throw new BunsealError("BUILD_FAILED", `bun build failed:\n  ${logs.join("\n  ")}`, { expected: "a successful build", found: `${logs.length} error(s)` });
       }
       return message as Extract<WorkerMessage, { kind: K }>;
     });

@@ -23,6 +23,7 @@ import { checkMetafileClaim } from "../build/metafile-claim.ts";
 import { loadConfig, withRecordedOptions, type RecordedOptions } from "../config/load.ts";
 import { configBuilds } from "../config/schema.ts";
 import type { Context } from "../context.ts";
+import { nameHiddenMacros } from "../build/macro-error.ts";
 import { addReads, collectInputs, type InputFile, type KnownDigests } from "../inputs/collect.ts";
 import { readInputs } from "../inputs/read-inputs.ts";
 import type { ReadSession, TracerKind } from "../sandbox/read-tracer.ts";
@@ -221,7 +222,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     ctx.progress?.(`bun build: ${config.service}`);
     const tracing = boundary.reads.start();
     session = tracing;
-    const building = runBuild(plan, bun.path, { sandbox: boundary.argv, budgetMs: config.budgets.maxBuildMs, timeoutMs: request.timeoutMs, onSpawn: (pid) => tracing.follow(pid), tracer: boundary.reads.argv[0] });
+    const building = runBuild(plan, bun.path, { sandbox: boundary.argv, budgetMs: config.budgets.maxBuildMs, timeoutMs: request.timeoutMs, onSpawn: (pid) => tracing.follow(pid), tracer: boundary.reads.argv[0], explainLogs: (logs) => nameHiddenMacros(logs, projectDir, boundary.scope.hidden) });
     if (request.signer) preloadSigning();
     preloadTarCheck();
     built = await building;
@@ -284,7 +285,11 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     const { metafileSha256 } = sealed;
     // reads: what the build opened that is not an input already, from the kernel's trace of the worker
     const opened = await tracing.finish(built.exited);
-    const inputs = [...addReads(projectDir, modules, readInputs(opened, boundary.scope, new Set(modules.map((m) => m.path)), boundary.layer?.written() ?? new Map()), written), ...compileBases.map(baseInput)];
+    const traced = readInputs(opened, boundary.scope, new Set(modules.map((m) => m.path)), written.size > 0 ? boundary.layer!.written() : new Map())
+      // a file the build made in its layer and removed again (`--compile` writes its executable under a
+      // temporary name in the project first) is in neither the layer nor the tree: none of the tree's files
+      .filter((path) => !boundary.layer || written.has(path) || existsSync(join(projectDir, path)));
+    const inputs = [...addReads(projectDir, modules, traced, written), ...compileBases.map(baseInput)];
     const statement = makeStatement({
       artifact: { name: artifactName, sha256: tarSha256, size: packaged.bytes.byteLength },
       files: packaged.files,

@@ -4,7 +4,8 @@
  * Differential: the same Bun.build call made with the outdir in the project
  * and with it under a scratch folder, and every file of the scratch build,
  * its maps' sources placed, must be the in-place build's bytes, for every
- * kind of map, nested outputs and a package's module included.
+ * kind of map, nested outputs and a package's module included (hoisted above
+ * the project, as a workspace member's are: outside both folders).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
@@ -12,23 +13,25 @@ import { join, relative } from "node:path";
 import { madeByCall, placeScriptMap } from "../../src/init/place-script-maps.ts";
 import { makeTempDir, testdir, type TestDir } from "../helpers/testdir.ts";
 
-let project: TestDir;
+let workspace: TestDir;
+let project: { path: string };
 let scratch: TestDir;
 
 beforeAll(async () => {
-  project = await testdir({
-    "src/shared.ts": 'import { pad } from "pad";\nexport const shared = (what: string) => pad(`[${what}]`);\n',
-    "src/home.ts": 'import { shared } from "./shared.ts";\nconsole.log(shared("home"));\nexport const later = () => import("./admin/lazy.ts");\n',
-    "src/admin/panel.ts": 'import { shared } from "../shared.ts";\nconsole.log(shared("panel"));\n',
-    "src/admin/lazy.ts": 'export const lazy = "lazy";\n',
-    "src/style.css": "body { color: red; }\n",
+  workspace = await testdir({
+    "app/src/shared.ts": 'import { pad } from "pad";\nexport const shared = (what: string) => pad(`[${what}]`);\n',
+    "app/src/home.ts": 'import { shared } from "./shared.ts";\nconsole.log(shared("home"));\nexport const later = () => import("./admin/lazy.ts");\n',
+    "app/src/admin/panel.ts": 'import { shared } from "../shared.ts";\nconsole.log(shared("panel"));\n',
+    "app/src/admin/lazy.ts": 'export const lazy = "lazy";\n',
+    "app/src/style.css": "body { color: red; }\n",
     "node_modules/pad/package.json": JSON.stringify({ name: "pad", version: "1.0.0", main: "index.js" }),
     "node_modules/pad/index.js": "export const pad = (s) => ` ${s} `;\n",
   });
+  project = { path: join(workspace.path, "app") };
   scratch = await makeTempDir("bunseal-init-maps-");
 });
 afterAll(async () => {
-  await Promise.all([project?.cleanup(), scratch?.cleanup()]);
+  await Promise.all([workspace?.cleanup(), scratch?.cleanup()]);
 });
 
 function files(dir: string): Map<string, Uint8Array> {
@@ -53,6 +56,9 @@ describe("a watched script's maps, placed where the script writes them", () => {
       const inPlace = files(join(project.path, outdir));
       const inScratch = files(join(outRoot, outdir));
       expect([...inScratch.keys()].sort()).toEqual([...inPlace.keys()].sort());
+      // the hoisted package is a source outside the project, named from the project's outdir
+      const texts = [...inPlace].map(([path, bytes]) => (path.endsWith(".map") ? Buffer.from(bytes).toString() : Buffer.from(Buffer.from(bytes).toString().split("base64,")[1] ?? "", "base64").toString()));
+      expect(texts.some((text) => text.includes('"../../../node_modules/pad/index.js"'))).toBe(true);
 
       const made = madeByCall([{ kind: "build", site: "build.ts:1", options: { sourcemap }, plugins: [], outdir, outputs: moved.outputs.map((o) => relative(outRoot, o.path)) }]);
       let placedSome = false;

@@ -93,6 +93,8 @@ test("init watches three Bun.build calls, then build makes every file the script
   expect(init.exitCode, init.stderr).toBe(0);
   const made = init.json();
   expect(made.watched.script).toBe("build");
+  // every option of the three calls has a place in the config
+  expect(made.untranslated).toEqual([]);
   // one build per call, named after its outdir under dist/, each with the call's options under Bun's names
   expect(Object.keys(made.config.builds).sort()).toEqual(["cli", "server", "web"]);
   expect(made.config.builds).toMatchObject({

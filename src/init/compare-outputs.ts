@@ -12,25 +12,20 @@ export interface Comparison {
 }
 
 /**
- * Sourcemaps are not compared here: the script wrote its maps under init's
- * scratch folder, and a map's `sources` are relative to where it is written,
- * so its bytes say where init ran it, not what the config builds.
+ * Sourcemaps included: the caller has put the script's maps back where the
+ * script writes them (place-script-maps.ts). One it could not place is in
+ * `unplaced`, with why: its bytes say where init ran the script, not what the
+ * config builds, so it is not compared.
  */
-const MAP_REASON = "a sourcemap: the script's was written under init's scratch folder, and a map's sources are relative to where it is written";
-
-export function compareOutputs(expected: ReadonlyMap<string, Uint8Array>, actual: ReadonlyMap<string, Uint8Array>): Comparison {
+export function compareOutputs(expected: ReadonlyMap<string, Uint8Array>, actual: ReadonlyMap<string, Uint8Array>, unplaced: ReadonlyMap<string, string> = new Map()): Comparison {
   const result: Comparison = { same: [], differ: [], notCompared: [] };
   const paths = [...new Set([...expected.keys(), ...actual.keys()])].sort();
   for (const path of paths) {
     const mine = expected.get(path);
     const built = actual.get(path);
-    if (path.endsWith(".map")) {
-      if (mine && built) result.notCompared.push({ path, why: MAP_REASON });
-      else result.differ.push({ path, why: mine ? "the script writes it; the config's build does not" : "the config's build makes it; the script does not" });
-      continue;
-    }
     if (!mine) result.differ.push({ path, why: "the config's build makes it; the script does not" });
     else if (!built) result.differ.push({ path, why: "the script writes it; the config's build does not" });
+    else if (unplaced.has(path)) result.notCompared.push({ path, why: unplaced.get(path)! });
     else if (Buffer.compare(mine, built) === 0) result.same.push(path);
     else result.differ.push({ path, why: difference(mine, built) });
   }

@@ -2,7 +2,7 @@
  * `bunseal init`, applied: read package.json, plan, and write bunseal.json
  * (atomically) unless one is there already or this is a dry run.
  */
-import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, lstatSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, posix } from "node:path";
 import { readTarFiles } from "../artifact/tar-read.ts";
@@ -16,6 +16,7 @@ import { compareOutputs, type Comparison } from "./compare-outputs.ts";
 import { findCopySources } from "./copy-sources.ts";
 import { findBuilds } from "./find-builds.ts";
 import { pickBuildScript } from "./pick-script.ts";
+import { madeByCall, placeScriptMap } from "./place-script-maps.ts";
 import { planInit } from "./plan-init.ts";
 import { otherBuns, planWatched } from "./plan-watched.ts";
 import type { Untranslated } from "./translation.ts";
@@ -145,20 +146,30 @@ async function initWatched(request: InitRequest, packageJson: unknown, script: s
       const built = await buildArtifact({ projectDir: request.projectDir, outDir, allowDirty: true, followPin: true }, ctx);
       const actual = await readTarFiles(built.artifact.path);
       const expected = new Map<string, Uint8Array>();
+      const unplaced = new Map<string, string>();
+      // the script's files as it writes them in place: its maps' sources named the scratch folder
+      const madeBy = madeByCall(watched.events);
+      const where = { outRoot: watched.outRoot, projectDir: realpathSync(request.projectDir) };
+      const take = async (artifactPath: string, written: string, file: string) => {
+        const bytes = new Uint8Array(await Bun.file(file).arrayBuffer());
+        const placed = placeScriptMap(bytes, written, madeBy.get(written), where);
+        if (placed !== undefined && "unplaced" in placed) unplaced.set(artifactPath, placed.unplaced);
+        expected.set(artifactPath, placed !== undefined && "bytes" in placed ? placed.bytes : bytes);
+      };
       for (const [artifactPath, written] of plan.layout) {
         const file = watched.written.get(written);
-        if (file !== undefined) expected.set(artifactPath, new Uint8Array(await Bun.file(file).arrayBuffer()));
+        if (file !== undefined) await take(artifactPath, written, file);
       }
       // what else the script left in its out folder is part of what it ships: a file the config cannot make is named
       const mapped = new Set(plan.layout.values());
       for (const [written, file] of watched.written) {
         const inside = posix.relative(plan.root, written);
-        if (!mapped.has(written) && inside !== "" && !inside.startsWith("..")) expected.set(inside, new Uint8Array(await Bun.file(file).arrayBuffer()));
+        if (!mapped.has(written) && inside !== "" && !inside.startsWith("..")) await take(inside, written, file);
       }
       // as for a translated command: every later build writes its artifact under .bunseal
       const ignore = ignoreOutFolder(request.projectDir);
       if (ignore) await writeFileAtomic(ignore.path, ignore.text);
-      return { ...outcome, written: true, ...(ignore ? { gitignored: ignore.path } : {}), watched: { script, comparison: compareOutputs(expected, actual) } };
+      return { ...outcome, written: true, ...(ignore ? { gitignored: ignore.path } : {}), watched: { script, comparison: compareOutputs(expected, actual, unplaced) } };
     } catch (error) {
       // a config bunseal cannot build is not left behind as if it were the answer
       if (previous === undefined) rmSync(path, { force: true });

@@ -37,6 +37,8 @@ export interface Watched {
   failed?: { code: number; why: string };
   /** the files the script wrote into the project, relative to it → where they are now */
   written: Map<string, string>;
+  /** the scratch folder that stood for the project: each file written is at the same path under it */
+  outRoot: string;
   /** removes the scratch folder */
   cleanup(): void;
 }
@@ -111,7 +113,7 @@ export async function watchBuild(request: WatchRequest): Promise<Watched> {
     const outRoot = join(scratch, "out");
     const written = new Map<string, string>();
     for (const path of listFiles(outRoot)) written.set(path, join(outRoot, path));
-    return { events, written, cleanup, ...(failed ? { failed } : {}) };
+    return { events, written, outRoot, cleanup, ...(failed ? { failed } : {}) };
   } catch (error) {
     cleanup();
     throw error;

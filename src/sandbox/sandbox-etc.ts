@@ -8,7 +8,7 @@
  * The files live in one folder of bunseal's own (0700), written once per
  * process, and are shown read-only at their usual paths.
  */
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { registerScratch } from "../util/scratch-registry.ts";
@@ -57,8 +57,11 @@ export function sandboxKit(ids: SandboxIds, allow: readonly SeccompAllowance[] =
   const arch = seccompArch();
   if (!arch) throw new Error(`no seccomp filter for ${process.arch}; sandboxAvailability refuses this machine before a sandbox is planned`);
   if (!folder) {
-    folder = mkdtempSync(join(tmpdir(), "bunseal-sandbox-"));
-    registerScratch(folder);
+    const made = mkdtempSync(join(tmpdir(), "bunseal-sandbox-"));
+    folder = made;
+    registerScratch(made);
+    // kept for every sandbox of this process, and gone with it: each run left one in /tmp before
+    process.once("exit", () => rmSync(made, { recursive: true, force: true }));
     // the shell that opens the filter may already run as another uid (check's `user` variation); nothing here is secret
     chmodSync(folder, 0o755);
   }

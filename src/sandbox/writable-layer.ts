@@ -192,14 +192,8 @@ function mountAsRoot(lower: string, upper: string, work: string, merged: string,
   const c = symbols();
   if (!c) throw new LayerError("libc cannot be loaded");
   const fds: number[] = [];
-  const holder = Bun.spawn(["/usr/bin/unshare", "--user", "/bin/sleep", "60"], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
   try {
-    // a namespace made by root may be given any mapping by root: the tree's owner is shown as the build's uid
-    waitForNamespace(holder.pid);
-    writeMap(`/proc/${holder.pid}/uid_map`, `${owner.uid} ${to.uid} 1\n`);
-    writeMap(`/proc/${holder.pid}/gid_map`, `${owner.gid} ${to.gid} 1\n`);
-    const userns = openSync(`/proc/${holder.pid}/ns/user`, "r");
-    fds.push(userns);
+    const userns = idmapNamespace(owner, to);
     const tree = call(c, "open_tree", SYS.open_tree, AT_FDCWD, lower, BigInt(OPEN_TREE_CLONE | O_CLOEXEC | AT_RECURSIVE));
     fds.push(tree);
     const attr = new BigUint64Array([MOUNT_ATTR_IDMAP, 0n, 0n, BigInt(userns)]);
@@ -214,12 +208,37 @@ function mountAsRoot(lower: string, upper: string, work: string, merged: string,
     fds.push(mount);
     call(c, "move_mount", SYS.move_mount, BigInt(mount), "", AT_FDCWD, merged, MOVE_MOUNT_F_EMPTY_PATH);
   } finally {
-    holder.kill();
     for (const fd of fds) closeSync(fd);
   }
   return () => {
     c.umount2(ptr(Buffer.from(`${merged}\0`)), MNT_DETACH);
   };
+}
+
+/** One user namespace per mapping, kept open by its descriptor for the life of the process: check builds many times. */
+const namespaces = new Map<string, number>();
+
+/**
+ * A user namespace that maps the tree's owner to the build's uid, by a
+ * descriptor: an idmapped mount takes its mapping from one. A namespace made
+ * by root may be given any mapping by root; the process that made it goes at
+ * once, the descriptor holds it.
+ */
+function idmapNamespace(owner: { uid: number; gid: number }, to: { uid: number; gid: number }): number {
+  const key = `${owner.uid}:${owner.gid}>${to.uid}:${to.gid}`;
+  const known = namespaces.get(key);
+  if (known !== undefined) return known;
+  const holder = Bun.spawn(["/usr/bin/unshare", "--user", "/bin/sleep", "60"], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
+  try {
+    waitForNamespace(holder.pid);
+    writeMap(`/proc/${holder.pid}/uid_map`, `${owner.uid} ${to.uid} 1\n`);
+    writeMap(`/proc/${holder.pid}/gid_map`, `${owner.gid} ${to.gid} 1\n`);
+    const fd = openSync(`/proc/${holder.pid}/ns/user`, "r");
+    namespaces.set(key, fd);
+    return fd;
+  } finally {
+    holder.kill();
+  }
 }
 
 function waitForNamespace(pid: number): void {

@@ -8,19 +8,17 @@
  * .ci/run, as an unprivileged user (strace, a layer in a user namespace).
  */
 import { expect, test } from "bun:test";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sha256Hex } from "../../src/util/digest.ts";
 import { runCli } from "../helpers/cli.ts";
 import { git } from "../helpers/git.ts";
+import { makeTempDir } from "../helpers/testdir.ts";
 import { hostileRepo, outputsOf } from "./hostile-repo.ts";
 import { probed, probeMacro, PROBE_ENTRY } from "./probe.ts";
 
 const inputsOf = (statement: any) =>
   new Map<string, { role: string; sha256: string }>(statement.predicate.buildDefinition.resolvedDependencies.filter((d: any) => d.name).map((d: any) => [d.name, { role: d.annotations.role, sha256: d.digest.sha256 }]));
-
-const layersLeft = () => readdirSync(tmpdir()).filter((name) => name.startsWith("bunseal-layer-"));
 
 test("a macro that writes a log, a cache under node_modules/.cache and a file it reads back builds; the work tree is untouched; the read-back file is `generated`", async () => {
   await using repo = await hostileRepo(
@@ -42,8 +40,10 @@ test("a macro that writes a log, a cache under node_modules/.cache and a file it
     },
     { ignore: ["*.log"] },
   );
-  const before = layersLeft();
-  const built = await runCli(["build", ".", "--no-sign", "--json"], { cwd: repo.path });
+  // bunseal's scratch folders go to a temporary folder of this test's own, to be seen gone
+  await using scratch = await makeTempDir("bunseal-layer-test-");
+  chmodSync(scratch.path, 0o755);
+  const built = await runCli(["build", ".", "--no-sign", "--json"], { cwd: repo.path, env: { TMPDIR: scratch.path } });
   expect(built.exitCode, built.stderr).toBe(0);
   const found = await probed(built.json().artifact.path);
   expect(found).toEqual({ data: "made-by-the-build", cache: "{}" });
@@ -55,7 +55,7 @@ test("a macro that writes a log, a cache under node_modules/.cache and a file it
   expect(existsSync(join(repo.path, "node_modules"))).toBe(false);
   expect(await git(repo.path, ["status", "--porcelain", "--ignored", "--", ".", ":!.bunseal"])).toBe("!! build.log");
   // nor survives the build
-  expect(layersLeft().filter((name) => !before.includes(name))).toEqual([]);
+  expect(readdirSync(scratch.path)).toEqual([]);
 
   const inputs = inputsOf(JSON.parse(readFileSync(`${built.json().artifact.path}.intoto.json`, "utf8")));
   expect(inputs.get("src/data.txt")).toEqual({ role: "generated", sha256: sha256Hex(new TextEncoder().encode("made-by-the-build")) });

@@ -5,31 +5,40 @@
  * sees core's outputs as built in this run, at `packages/core/dist`, never a
  * stale `dist` on the disk; each file is an input of role `sibling` with the
  * digest of core's artifact, and the record names the member that made them.
+ * The app's bundle is the one the project's own build makes (`bun run build`
+ * in core, then in the app), `rebuild` of it rebuilds core from the same
+ * commit first and reproduces, and `check` of the app builds core once and
+ * shows its outputs to every build it varies.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readTarFiles } from "../../src/artifact/tar-read.ts";
 import { packTar } from "../../src/artifact/tar-pack.ts";
+import { loadPrivateKey } from "../../src/sign/keys.ts";
+import { signStatement } from "../../src/sign/sign-statement.ts";
+import { keySigner } from "../../src/sign/signer.ts";
+import { canonicalJson } from "../../src/util/canonical-json.ts";
 import { entryPaths, mountFolder, unpackSibling } from "../../src/workspace/sibling-outputs.ts";
 import { runCli } from "../helpers/cli.ts";
 import { git, gitCommitAll, gitRepo, type GitRepo } from "../helpers/git.ts";
 import { makeTempDir, type TestDir } from "../helpers/testdir.ts";
 
-setDefaultTimeout(120_000);
+setDefaultTimeout(240_000);
 
 let repo: GitRepo;
 let work: TestDir;
 
 beforeAll(async () => {
   work = await makeTempDir("bunseal-sibling-");
+  await runCli(["keygen", "--out", work.path]);
   repo = await gitRepo({
     "package.json": JSON.stringify({ name: "ws", private: true, workspaces: ["packages/*"] }),
     ".gitignore": "node_modules/\ndist/\n.bunseal/\n",
-    "packages/core/package.json": JSON.stringify({ name: "@ws/core", version: "1.0.0", module: "dist/index.js", type: "module" }),
+    "packages/core/package.json": JSON.stringify({ name: "@ws/core", version: "1.0.0", module: "dist/index.js", type: "module", scripts: { build: "bun build src/index.ts --outdir dist --target bun" } }),
     "packages/core/bunseal.json": JSON.stringify({ service: "core", entrypoints: ["src/index.ts"], build: { target: "bun" } }),
     "packages/core/src/index.ts": "export const greet = (name: string): string => `hello from core, ${name}`;\n",
-    "packages/app/package.json": JSON.stringify({ name: "app", version: "1.0.0", dependencies: { "@ws/core": "workspace:*" } }),
+    "packages/app/package.json": JSON.stringify({ name: "app", version: "1.0.0", dependencies: { "@ws/core": "workspace:*" }, scripts: { build: "bun build src/main.ts --outdir dist --target bun" } }),
     "packages/app/bunseal.json": JSON.stringify({ service: "app", entrypoints: ["src/main.ts"], build: { target: "bun" } }),
     "packages/app/src/main.ts": 'import { greet } from "@ws/core";\nconsole.log(greet("app"));\n',
   });
@@ -99,4 +108,79 @@ test("a link on the way to the folder (lib -> elsewhere) shows nothing there, an
   const shown = await unpackSibling({ rootDir: dir.path, member: "packages/core", pkg: { name: "@ws/core", module: "lib/dist/index.js" }, artifactPath, artifact: { name: "core.tar", digest: `sha256:${"0".repeat(64)}` }, files: [{ path: "index.js", digest: `sha256:${"0".repeat(64)}`, size: 11 }] });
   expect(shown).toBeUndefined();
   expect(existsSync(join(elsewhere.path, "dist"))).toBe(false);
+});
+
+/** What the project's own build writes: in a clone of the commit, `bun install`, then `bun run build` in core, then in the app, as a script would. */
+async function builtByTheProject(): Promise<{ core: string; app: string }> {
+  await using clone = await makeTempDir("bunseal-sibling-clone-");
+  await git(clone.path, ["clone", "--quiet", repo.path, "."]);
+  for (const [cwd, args] of [[clone.path, ["install", "--frozen-lockfile"]], [join(clone.path, "packages/core"), ["run", "build"]], [join(clone.path, "packages/app"), ["run", "build"]]] as const) {
+    const run = Bun.spawnSync([process.execPath, ...args], { cwd, stdout: "pipe", stderr: "pipe" });
+    if (run.exitCode !== 0) throw new Error(`bun ${args.join(" ")} in ${cwd} failed: ${run.stderr}`);
+  }
+  return { core: readFileSync(join(clone.path, "packages/core/dist/index.js"), "utf8"), app: readFileSync(join(clone.path, "packages/app/dist/main.js"), "utf8") };
+}
+
+/** A signed workspace build, from a work tree with no dist on the disk. */
+async function signedBuild(out: string): Promise<{ core: { artifact: { path: string; digest: string }; bundle: { path: string } }; app: { artifact: { path: string; digest: string }; bundle: { path: string } } }> {
+  const built = await runCli(["build", repo.path, "--workspace", "--key", join(work.path, "bunseal.key"), "--out", join(work.path, out), "--json"]);
+  expect(built.exitCode, built.stdout + built.stderr).toBe(0);
+  const builds = built.json().builds as { package: string; artifact: { path: string; digest: string }; bundle: { path: string } }[];
+  return { core: builds.find((b) => b.package === "packages/core")!, app: builds.find((b) => b.package === "packages/app")! };
+}
+
+test("the app's bundle is byte for byte what the project's own build makes (core's build, then the app's)", async () => {
+  const { core, app } = await signedBuild("out-own");
+  const own = await builtByTheProject();
+  const decode = async (path: string, name: string) => new TextDecoder().decode((await readTarFiles(path)).get(name)!);
+  expect(await decode(core.artifact.path, "index.js")).toBe(own.core);
+  expect(await decode(app.artifact.path, "main.js")).toBe(own.app);
+});
+
+test("rebuild of the app rebuilds core from the same commit first, shows its outputs as build --workspace did, and reproduces", async () => {
+  const { app } = await signedBuild("out-rebuild");
+  const rebuilt = await runCli(["rebuild", app.bundle.path, "--key", join(work.path, "bunseal.pub"), "--json"]);
+  expect(rebuilt.stderr).not.toContain("Could not resolve");
+  expect(rebuilt.exitCode, rebuilt.stdout + rebuilt.stderr).toBe(0);
+  expect(rebuilt.json()).toMatchObject({ reproducible: true, artifact: { rebuilt: app.artifact.digest }, causes: [] });
+});
+
+test("a recorded sibling whose rebuild gives other bytes is input-drift naming it, NOT REPRODUCIBLE, exit 1, and the app is not built", async () => {
+  const { app } = await signedBuild("out-drift");
+  // the record of a run whose core was built otherwise (another bunseal's defaults, say): same commit, another core artifact
+  const statement = JSON.parse(Buffer.from(JSON.parse(readFileSync(app.bundle.path, "utf8")).dsseEnvelope.payload, "base64").toString("utf8"));
+  const recorded = statement.predicate.buildDefinition.internalParameters.siblings[0];
+  const otherDigest = `sha256:${"e".repeat(64)}`;
+  recorded.artifact.digest = otherDigest;
+  const bundle = await signStatement(new TextEncoder().encode(canonicalJson(statement)), keySigner(await loadPrivateKey(join(work.path, "bunseal.key"))));
+  const bundlePath = join(work.path, "drifted.sigstore.json");
+  await Bun.write(bundlePath, JSON.stringify(bundle));
+
+  const rebuilt = await runCli(["rebuild", bundlePath, "--key", join(work.path, "bunseal.pub"), "--artifact", app.artifact.path, "--json"]);
+  expect(rebuilt.exitCode, rebuilt.stdout + rebuilt.stderr).toBe(1);
+  const report = rebuilt.json();
+  expect(report.reproducible).toBe(false);
+  expect(report.artifact.rebuilt).toBeNull();
+  expect(report.causes).toHaveLength(1);
+  expect(report.causes[0].kind).toBe("input-drift");
+  expect(report.causes[0].file).toBe("packages/core");
+  expect(report.causes[0].evidence).toContain(`the workspace member packages/core (@ws/core) rebuilt from commit ${statement.predicate.buildDefinition.externalParameters.source.commit.slice(0, 12)} is sha256:`);
+  expect(report.causes[0].evidence).toContain(`the record says ${otherDigest}`);
+
+  const text = await runCli(["rebuild", bundlePath, "--key", join(work.path, "bunseal.pub"), "--artifact", app.artifact.path]);
+  expect(text.exitCode).toBe(1);
+  expect(text.stdout + text.stderr).toContain("NOT REPRODUCIBLE");
+  expect(text.stdout + text.stderr).toContain("packages/core");
+});
+
+test("check of the app member builds core once, shows its outputs to every build, and raises no false alarm", async () => {
+  const checked = await runCli(["check", join(repo.path, "packages/app"), "--json"]);
+  expect(checked.stderr).not.toContain("Could not resolve");
+  expect(checked.exitCode, checked.stdout + checked.stderr).toBe(0);
+  const report = checked.json();
+  expect(report.reproducible).toBe(true);
+  expect(report.causes).toEqual([]);
+  expect(report.siblings).toEqual([{ member: "packages/core", package: "@ws/core", at: "packages/core/dist", artifact: { name: expect.stringMatching(/^core-[0-9a-f]{12}(-dirty)?\.tar$/), digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) } }]);
+  // the work tree is left as it was
+  expect(existsSync(join(repo.path, "packages/core/dist"))).toBe(false);
 });

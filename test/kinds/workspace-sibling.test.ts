@@ -174,6 +174,8 @@ test("a recorded sibling whose rebuild gives other bytes is input-drift naming i
 });
 
 test("check of the app member builds core once, shows its outputs to every build, and raises no false alarm", async () => {
+  const dist = join(repo.path, "packages/core/dist/index.js");
+  const before = existsSync(dist) ? readFileSync(dist, "utf8") : null;
   const checked = await runCli(["check", join(repo.path, "packages/app"), "--json"]);
   expect(checked.stderr).not.toContain("Could not resolve");
   expect(checked.exitCode, checked.stdout + checked.stderr).toBe(0);
@@ -181,6 +183,14 @@ test("check of the app member builds core once, shows its outputs to every build
   expect(report.reproducible).toBe(true);
   expect(report.causes).toEqual([]);
   expect(report.siblings).toEqual([{ member: "packages/core", package: "@ws/core", at: "packages/core/dist", artifact: { name: expect.stringMatching(/^core-[0-9a-f]{12}(-dirty)?\.tar$/), digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) } }]);
-  // the work tree is left as it was
-  expect(existsSync(join(repo.path, "packages/core/dist"))).toBe(false);
+  // every build of the check was shown core's outputs; variations of the app's build ran
+  expect(report.trials.length).toBeGreaterThanOrEqual(3);
+  expect(report.trials.every((t: { failed: boolean; digest: string }) => !t.failed && t.digest === report.baseline.digest)).toBe(true);
+  // and what it built is what build --workspace builds
+  const { core, app } = await signedBuild("out-check");
+  expect(report.baseline.digest).toBe(app.artifact.digest);
+  expect(report.siblings[0].artifact.digest).toBe(core.artifact.digest);
+  // the work tree is left as it was (a stale dist, or none)
+  expect(existsSync(dist) ? readFileSync(dist, "utf8") : null).toBe(before);
+  expect(await git(repo.path, ["status", "--porcelain", "--ignored=no"])).toBe("");
 });

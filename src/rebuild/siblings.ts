@@ -14,7 +14,7 @@ import type { Context } from "../context.ts";
 import { buildArtifact } from "../pipeline/build.ts";
 import type { BunRuntime } from "../runtime/bun-runtime.ts";
 import type { SourceInfo } from "../source/git.ts";
-import { buildMembers, planWorkspace, siblingsToBuild } from "../workspace/build-workspace.ts";
+import { buildMembers, buildOrderOf, planWorkspace, siblingsToBuild } from "../workspace/build-workspace.ts";
 import type { SiblingOutputs } from "../workspace/sibling-outputs.ts";
 import { findWorkspaceRoot } from "../workspace/workspace-root.ts";
 import type { Cause } from "./cause.ts";
@@ -57,8 +57,7 @@ export async function rebuildSiblings(recorded: Pick<RecordedBuild, "internal">,
   const plan = planWorkspace(rootDir, "a rebuild of a member built with --workspace");
   // the recorded members, and what they need built before them, in the order build --workspace builds them
   const members = wanted.map((s) => s.member);
-  const needed = new Set([...members, ...siblingsToBuild(plan, members)]);
-  const dirs = plan.order.filter((dir) => needed.has(dir));
+  const dirs = buildOrderOf(plan, new Set([...members, ...siblingsToBuild(plan, members)]));
   const built = new Map<string, string>();
   const outDir = join(checkout.root, "siblings");
   const shown = await buildMembers(

@@ -32,12 +32,10 @@ export interface WorkspaceBuildOutcome {
 
 const DEPENDENCY_GROUPS = ["dependencies", "devDependencies", "optionalDependencies", "peerDependencies"];
 
-/** A workspace as its package.json files describe it: every member, and the configured ones in build order. */
+/** A workspace as its package.json files describe it: every member. */
 export interface WorkspacePlan {
   rootDir: string;
   members: WorkspaceMember[];
-  /** the members with a bunseal configuration, dependencies first */
-  order: string[];
 }
 
 export interface WorkspaceMember {
@@ -48,7 +46,7 @@ export interface WorkspaceMember {
   configured: boolean;
 }
 
-/** Reads the members of the workspace at `rootDir` and their order; no root there is WORKSPACE_ROOT_NOT_FOUND. */
+/** Reads the members of the workspace at `rootDir`; no root there is WORKSPACE_ROOT_NOT_FOUND. */
 export function planWorkspace(rootDir: string, flag = "--workspace"): WorkspacePlan {
   const manifest = readManifest(rootDir, "package.json");
   if (!manifest || manifest.patterns.length === 0) {
@@ -64,18 +62,25 @@ export function planWorkspace(rootDir: string, flag = "--workspace"): WorkspaceP
     const dependencies = DEPENDENCY_GROUPS.flatMap((group) => (typeof pkg[group] === "object" && pkg[group] !== null ? Object.keys(pkg[group] as object) : []));
     return { dir, name: typeof pkg.name === "string" ? pkg.name : undefined, dependencies, configured: existsSync(join(rootDir, dir, CONFIG_FILE)) || "bunseal" in pkg };
   });
-  const configured = new Set(members.filter((m) => m.configured).map((m) => m.dir));
-  return { rootDir, members, order: buildOrder(members).filter((dir) => configured.has(dir)) };
+  return { rootDir, members };
+}
+
+/** The configured members among `members` (default: all), dependencies first; a cycle among them is WORKSPACE_INVALID. */
+export function buildOrderOf(plan: WorkspacePlan, members: ReadonlySet<string> = new Set(plan.members.map((m) => m.dir))): string[] {
+  return buildOrder(plan.members.filter((m) => members.has(m.dir))).filter((dir) => plan.members.find((m) => m.dir === dir)!.configured);
 }
 
 /**
  * The configured members `dirs` need built before them, in build order: the
- * members they depend on, directly or through other members (themselves not included).
+ * members they depend on, directly or through other members (themselves not
+ * included). Only those are ordered: a cycle elsewhere in the workspace is no
+ * concern of theirs.
  */
 export function siblingsToBuild(plan: WorkspacePlan, dirs: readonly string[]): string[] {
   const byName = new Map(plan.members.filter((m) => m.name !== undefined).map((m) => [m.name!, m]));
   const needed = new Set(dirs.flatMap((dir) => dependencyClosure(plan.members.find((m) => m.dir === dir) ?? { dir, dependencies: [] }, byName).map((m) => m.dir)));
-  return plan.order.filter((dir) => needed.has(dir) && !dirs.includes(dir));
+  // ordered with `dirs` themselves, so that a cycle through them is refused as build --workspace refuses it
+  return buildOrderOf(plan, new Set([...needed, ...dirs])).filter((dir) => !dirs.includes(dir));
 }
 
 /** What buildMembers leaves shown: each member's unpacked outputs, until disposed. */
@@ -127,7 +132,8 @@ export async function buildWorkspace(request: WorkspaceBuildRequest, ctx: Contex
 
   // plan: the members, their configurations and the order, before anything is built
   const plan = planWorkspace(rootDir);
-  const { members, order } = plan;
+  const { members } = plan;
+  const order = buildOrderOf(plan);
   if (order.length === 0) {
     throw new BunsealError("CONFIG_NOT_FOUND", `package.json: none of the ${members.length} workspace package(s) has a bunseal configuration; expected a ${CONFIG_FILE} or a "bunseal" key in the package.json of each package to build`, { file: "package.json", field: "workspaces", expected: `a package with ${CONFIG_FILE}` });
   }

@@ -19,6 +19,7 @@ import { loadPrivateKey } from "../../src/sign/keys.ts";
 import { signStatement } from "../../src/sign/sign-statement.ts";
 import { keySigner } from "../../src/sign/signer.ts";
 import { canonicalJson } from "../../src/util/canonical-json.ts";
+import { siblingsToBuild } from "../../src/workspace/build-workspace.ts";
 import { entryPaths, mountFolder, unpackSibling } from "../../src/workspace/sibling-outputs.ts";
 import { runCli } from "../helpers/cli.ts";
 import { git, gitCommitAll, gitRepo, type GitRepo } from "../helpers/git.ts";
@@ -96,6 +97,25 @@ test("where the folder is, is read from the package's entry and the artifact's f
   expect(mountFolder(["build/esm/index.js"], ["esm/index.js", "index.js"])).toBe("build");
   // a workspace that imports sources: nothing of the artifact is where the entry points
   expect(mountFolder(["src/index.ts"], ["index.js"])).toBeUndefined();
+});
+
+test("what a member needs built first (rebuild, check): the members it depends on, through others too, configured ones, dependencies first; a cycle elsewhere is none of its concern", () => {
+  const member = (dir: string, name: string, dependencies: string[], configured = true) => ({ dir, name, dependencies, configured });
+  const plan = {
+    rootDir: "/nowhere",
+    members: [
+      member("packages/app", "app", ["@ws/core", "react"]),
+      member("packages/core", "@ws/core", ["@ws/util", "@ws/types"]),
+      member("packages/util", "@ws/util", []),
+      member("packages/types", "@ws/types", [], false),
+      member("tools/a", "a", ["b"]),
+      member("tools/b", "b", ["a"]),
+    ],
+  };
+  expect(siblingsToBuild(plan, ["packages/app"])).toEqual(["packages/util", "packages/core"]);
+  expect(siblingsToBuild(plan, ["packages/core"])).toEqual(["packages/util"]);
+  expect(siblingsToBuild(plan, ["packages/util"])).toEqual([]);
+  expect(() => siblingsToBuild(plan, ["tools/a"])).toThrow("got a cycle: tools/a → tools/b → tools/a");
 });
 
 test("a link on the way to the folder (lib -> elsewhere) shows nothing there, and no folder is made where it points", async () => {

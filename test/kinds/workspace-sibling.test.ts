@@ -193,6 +193,27 @@ test("a recorded sibling whose rebuild gives other bytes is input-drift naming i
   expect(text.stdout + text.stderr).toContain("packages/core");
 });
 
+test("when the app itself does not reproduce, the experiments that look for why are shown core's outputs too", async () => {
+  const { app } = await signedBuild("out-experiments");
+  // the record of an app that came out otherwise (its main.js, so the tar too); core's outputs as recorded
+  const statement = JSON.parse(Buffer.from(JSON.parse(readFileSync(app.bundle.path, "utf8")).dsseEnvelope.payload, "base64").toString("utf8"));
+  statement.subject[0].digest.sha256 = "a".repeat(64);
+  statement.subject.find((s: { name: string }) => s.name === "main.js").digest.sha256 = "b".repeat(64);
+  const bundle = await signStatement(new TextEncoder().encode(canonicalJson(statement)), keySigner(await loadPrivateKey(join(work.path, "bunseal.key"))));
+  // no tar beside it: only the digests are compared
+  const bundlePath = join(work.path, "other-app.sigstore.json");
+  await Bun.write(bundlePath, JSON.stringify(bundle));
+
+  const rebuilt = await runCli(["rebuild", bundlePath, "--key", join(work.path, "bunseal.pub"), "--max-experiments", "2", "--json"]);
+  expect(rebuilt.exitCode, rebuilt.stdout + rebuilt.stderr).toBe(1);
+  const report = rebuilt.json();
+  expect(report.siblings).toEqual([{ member: "packages/core", package: "@ws/core", recorded: statement.predicate.buildDefinition.internalParameters.siblings[0].artifact.digest, rebuilt: statement.predicate.buildDefinition.internalParameters.siblings[0].artifact.digest }]);
+  expect(report.artifact.rebuilt).toBe(app.artifact.digest);
+  expect(report.differences.map((d: { path: string }) => d.path)).toEqual(["main.js"]);
+  expect(report.experiments.length).toBeGreaterThan(0);
+  for (const experiment of report.experiments) expect(experiment.showed).not.toContain("the build failed");
+});
+
 test("check of the app member builds core once, shows its outputs to every build, and raises no false alarm", async () => {
   const dist = join(repo.path, "packages/core/dist/index.js");
   const before = existsSync(dist) ? readFileSync(dist, "utf8") : null;

@@ -36,11 +36,11 @@ beforeAll(async () => {
   repo = await gitRepo({
     "package.json": JSON.stringify({ name: "ws", private: true, workspaces: ["packages/*"] }),
     ".gitignore": "node_modules/\ndist/\n.bunseal/\n",
-    "packages/core/package.json": JSON.stringify({ name: "@ws/core", version: "1.0.0", module: "dist/index.js", type: "module", scripts: { build: "bun build src/index.ts --outdir dist --target bun" } }),
-    "packages/core/bunseal.json": JSON.stringify({ service: "core", entrypoints: ["src/index.ts"], build: { target: "bun" } }),
+    "packages/core/package.json": JSON.stringify({ name: "@ws/core", version: "1.0.0", module: "dist/index.js", type: "module", scripts: { build: "bun build src/index.ts --outdir dist --target bun --sourcemap=external" } }),
+    "packages/core/bunseal.json": JSON.stringify({ service: "core", entrypoints: ["src/index.ts"], build: { target: "bun", sourcemap: "external" } }),
     "packages/core/src/index.ts": "export const greet = (name: string): string => `hello from core, ${name}`;\n",
-    "packages/app/package.json": JSON.stringify({ name: "app", version: "1.0.0", dependencies: { "@ws/core": "workspace:*" }, scripts: { build: "bun build src/main.ts --outdir dist --target bun" } }),
-    "packages/app/bunseal.json": JSON.stringify({ service: "app", entrypoints: ["src/main.ts"], build: { target: "bun" } }),
+    "packages/app/package.json": JSON.stringify({ name: "app", version: "1.0.0", dependencies: { "@ws/core": "workspace:*" }, scripts: { build: "bun build src/main.ts --outdir dist --target bun --sourcemap=external" } }),
+    "packages/app/bunseal.json": JSON.stringify({ service: "app", entrypoints: ["src/main.ts"], build: { target: "bun", sourcemap: "external" } }),
     "packages/app/src/main.ts": 'import { greet } from "@ws/core";\nconsole.log(greet("app"));\n',
   });
   // the workspace links, as `bun install` makes them (no registry needed)
@@ -131,14 +131,15 @@ test("a link on the way to the folder (lib -> elsewhere) shows nothing there, an
 });
 
 /** What the project's own build writes: in a clone of the commit, `bun install`, then `bun run build` in core, then in the app, as a script would. */
-async function builtByTheProject(): Promise<{ core: string; app: string }> {
+async function builtByTheProject(): Promise<Record<"core" | "coreMap" | "app" | "appMap", string>> {
   await using clone = await makeTempDir("bunseal-sibling-clone-");
   await git(clone.path, ["clone", "--quiet", repo.path, "."]);
   for (const [cwd, args] of [[clone.path, ["install", "--frozen-lockfile"]], [join(clone.path, "packages/core"), ["run", "build"]], [join(clone.path, "packages/app"), ["run", "build"]]] as const) {
     const run = Bun.spawnSync([process.execPath, ...args], { cwd, stdout: "pipe", stderr: "pipe" });
     if (run.exitCode !== 0) throw new Error(`bun ${args.join(" ")} in ${cwd} failed: ${run.stderr}`);
   }
-  return { core: readFileSync(join(clone.path, "packages/core/dist/index.js"), "utf8"), app: readFileSync(join(clone.path, "packages/app/dist/main.js"), "utf8") };
+  const read = (path: string) => readFileSync(join(clone.path, path), "utf8");
+  return { core: read("packages/core/dist/index.js"), coreMap: read("packages/core/dist/index.js.map"), app: read("packages/app/dist/main.js"), appMap: read("packages/app/dist/main.js.map") };
 }
 
 /** A signed workspace build, from a work tree with no dist on the disk. */
@@ -149,12 +150,16 @@ async function signedBuild(out: string): Promise<{ core: { artifact: { path: str
   return { core: builds.find((b) => b.package === "packages/core")!, app: builds.find((b) => b.package === "packages/app")! };
 }
 
-test("the app's bundle is byte for byte what the project's own build makes (core's build, then the app's)", async () => {
+test("the app's bundle is byte for byte what the project's own build makes (core's build, then the app's), maps included", async () => {
   const { core, app } = await signedBuild("out-own");
   const own = await builtByTheProject();
   const decode = async (path: string, name: string) => new TextDecoder().decode((await readTarFiles(path)).get(name)!);
   expect(await decode(core.artifact.path, "index.js")).toBe(own.core);
+  expect(await decode(core.artifact.path, "index.js.map")).toBe(own.coreMap);
   expect(await decode(app.artifact.path, "main.js")).toBe(own.app);
+  expect(await decode(app.artifact.path, "main.js.map")).toBe(own.appMap);
+  // not vacuous: the app's map names core's output where the app's own build found it
+  expect(JSON.parse(own.appMap).sources).toContain("../../core/dist/index.js");
 });
 
 test("rebuild of the app rebuilds core from the same commit first, shows its outputs as build --workspace did, and reproduces", async () => {

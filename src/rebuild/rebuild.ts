@@ -1,9 +1,10 @@
 /**
  * `bunseal rebuild`, as a checklist:
- *   verify → checkout → install → build → compare → explain
+ *   verify → checkout → install → siblings → build → compare → explain
  * Reproduces an artifact from the commit its attestation records, in a fresh
  * clone, with the recorded Bun and parameters, and says exactly why when the
- * bytes differ.
+ * bytes differ. `siblings` is for a workspace member built beside other
+ * members' outputs (build --workspace): those are made again first.
  */
 import { existsSync } from "node:fs";
 import { hostname } from "node:os";

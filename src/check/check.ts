@@ -29,6 +29,7 @@ import { confirmByCulprits, confirmByFrozenClock } from "./confirm.ts";
 import { copyOnProjectFilesystem, filesystemAvailable, reachableByOthers } from "./filesystem-copy.ts";
 import { probeVariations } from "./probe-variations.ts";
 import { CHECK_HOSTNAME, CHECK_UID, planVariations, VARIATION_NAMES, type VariationName, type VariationPlan } from "./variations.ts";
+import { buildSiblingsOnce, type CheckSiblings } from "./siblings.ts";
 import { createWorkspace, type Workspace } from "./workspace.ts";
 
 export interface CheckRequest {
@@ -63,6 +64,8 @@ export interface CheckReport {
   baseline: { digest: string };
   /** how the builds' boundary was enforced, as the baseline's statement records it (every build of a check is enclosed the same way) */
   sandbox: { kind: string; network: boolean; reads: string; reason?: string };
+  /** a workspace member that imports siblings' build outputs: those built once and shown to every build, as its baseline's statement records them */
+  siblings?: { member: string; package: string; at: string; artifact: { name: string; digest: string } }[];
   /** the Bun every build of the check used, as the baseline's statement records it: the project's pin, as `build` follows it */
   bun: { version: string; pin?: { version: string; from: string } };
   trials: Trial[];
@@ -100,6 +103,7 @@ export async function checkProject(request: CheckRequest, ctx: Context): Promise
   const tree = findWorkspaceRoot(projectDir, source.repoRoot);
   const subdir = relative(tree, projectDir);
   const workspace = await createWorkspace();
+  let siblings: CheckSiblings | undefined;
   try {
     // probe: before any build, so a variation that cannot run is skipped, not a crash halfway through
     const { available, tools } = await probeVariations({
@@ -115,10 +119,13 @@ export async function checkProject(request: CheckRequest, ctx: Context): Promise
     // names the config inlines on purpose (build.env) keep their value: a changed value there is the point, not nondeterminism
     const inlinedEnv = [...new Set(builds.flatMap((b) => inlinedEnvNames(b.options.env, config.env)))].sort();
     const planFor = (names: VariationName[], outDir: string) => planVariations(names, { allowedEnv, multipleEntrypoints, available, tools, outDir, inlinedEnv });
+    // siblings: the workspace members whose build outputs it imports, built once; every build below is shown them
+    siblings = await buildSiblingsOnce({ tree, subdir, source, workspace, timeoutMs: request.timeoutMs, sandbox: request.sandbox }, ctx);
+    const limits = { timeoutMs: request.timeoutMs, sandbox: request.sandbox, siblings };
 
     const build = async (label: string, variations: VariationName[]) => {
       const outDir = await workspace.outDir(label);
-      return buildIn(workspace, { tree, subdir }, outDir, label, variations, planFor(variations, outDir), source, { timeoutMs: request.timeoutMs, sandbox: request.sandbox }, stageOf(ctx, label));
+      return buildIn(workspace, { tree, subdir }, outDir, label, variations, planFor(variations, outDir), source, limits, stageOf(ctx, label));
     };
     const compare = async (base: Built, other: Built) => {
       const comparison = await compareTars(base.outcome.artifact.path, other.outcome.artifact.path);
@@ -150,7 +157,7 @@ export async function checkProject(request: CheckRequest, ctx: Context): Promise
         const stopped = async (label: string) => {
           const outDir = await workspace.outDir(label);
           const plan = { ...planFor([], outDir), build: frozen!.variation ?? {} };
-          return buildIn(workspace, { tree, subdir }, outDir, label, [], plan, source, { timeoutMs: request.timeoutMs, sandbox: request.sandbox }, stageOf(ctx, label));
+          return buildIn(workspace, { tree, subdir }, outDir, label, [], plan, source, limits, stageOf(ctx, label));
         };
         const differing = comparison.files.filter((f) => f.kind === "changed").map((f) => f.path);
         const first = frozen ? await stopped("frozen-clock-1") : undefined;
@@ -207,6 +214,7 @@ export async function checkProject(request: CheckRequest, ctx: Context): Promise
     }
     return finish("variation", culprits, confirmByCulprits(causes, culprits, differences[0]?.path ?? null), differences, [...failures, ...notes]);
   } finally {
+    await siblings?.dispose();
     await workspace.dispose();
   }
 }
@@ -226,7 +234,7 @@ interface FailedBuild {
 }
 
 /** One build in a fresh copy. Its failure is returned, not thrown: the caller decides whether it ends the check. */
-async function buildIn(workspace: Workspace, from: { tree: string; subdir: string }, outDir: string, label: string, variations: VariationName[], plan: VariationPlan, source: Awaited<ReturnType<typeof readSource>>, limits: { timeoutMs?: number; sandbox?: false }, ctx: Context): Promise<Built | FailedBuild> {
+async function buildIn(workspace: Workspace, from: { tree: string; subdir: string }, outDir: string, label: string, variations: VariationName[], plan: VariationPlan, source: Awaited<ReturnType<typeof readSource>>, limits: { timeoutMs?: number; sandbox?: false; siblings?: CheckSiblings }, ctx: Context): Promise<Built | FailedBuild> {
   // a copy that cannot be made is the machine's problem, not the variation's: that one still throws
   const dir = await workspace.copy(from.tree, { longerPath: plan.longerPath, reverseCreation: plan.reverseCreation }, from.subdir);
   // a member's copy is built as the original is: inside its repository, which is the workspace's copy
@@ -240,7 +248,7 @@ async function buildIn(workspace: Workspace, from: { tree: string; subdir: strin
   try {
     const outcome = await buildArtifact(
       // the Bun `build` would build with (the project's pin): a check of another Bun's bytes would say nothing of the release's
-      { projectDir: dir, outDir, source: copied, variation: plan.build, timeoutMs: limits.timeoutMs, sandbox: limits.sandbox, rootFrom, followPin: true },
+      { projectDir: dir, outDir, source: copied, variation: plan.build, timeoutMs: limits.timeoutMs, sandbox: limits.sandbox, rootFrom, followPin: true, siblings: limits.siblings?.shownIn(root) },
       { ...ctx, env: { ...ctx.env, ...plan.hostEnvNoise }, log: () => {} },
     );
     return { label, variations, dir, plan, outcome };
@@ -274,6 +282,7 @@ function report(baseline: Built, trials: Trial[], failure: CheckReport["failure"
     builds: trials.length + 1,
     baseline: { digest: baseline.outcome.artifact.digest },
     sandbox: (baseline.outcome.statementValue.predicate.buildDefinition.internalParameters as { sandbox: CheckReport["sandbox"] }).sandbox,
+    ...((({ siblings }) => (siblings ? { siblings } : {}))(baseline.outcome.statementValue.predicate.buildDefinition.internalParameters as { siblings?: CheckReport["siblings"] })),
     bun: (({ version, pin }) => ({ version, ...(pin ? { pin } : {}) }))((baseline.outcome.statementValue.predicate.buildDefinition.internalParameters as { bun: CheckReport["bun"] }).bun),
     trials,
     culprits,

@@ -15,6 +15,7 @@ import { buildArtifact } from "../pipeline/build.ts";
 import type { RecordedOptions } from "../config/load.ts";
 import type { BunRuntime } from "../runtime/bun-runtime.ts";
 import type { SourceInfo } from "../source/git.ts";
+import type { SiblingOutputs } from "../workspace/sibling-outputs.ts";
 import type { Checkout } from "./checkout.ts";
 import { tmpdir } from "node:os";
 import { copyOnProjectFilesystem, type FilesystemCopy } from "../check/filesystem-copy.ts";
@@ -27,6 +28,8 @@ export interface ExperimentSetup {
   recorded?: RecordedOptions;
   timeoutMs?: number;
   deny?: readonly string[];
+  /** the workspace members' outputs the rebuild was shown (src/rebuild/siblings.ts), shown to every experiment where its checkout puts them */
+  siblings?: readonly SiblingOutputs[];
   /** the rebuild's own choice (`--no-sandbox`), kept by every experiment */
   sandbox?: false;
   ctx: Context;
@@ -54,7 +57,7 @@ export function experimentBuilds(setup: ExperimentSetup): ExperimentBuild {
       // the user switch is the innermost wrapper, so the others (a clock, a namespace) still run as root
       const variation = change.asUser ? { ...change.variation, wrapper: [...(change.variation?.wrapper ?? []), ...change.asUser(outDir)] } : change.variation;
       const outcome = await buildArtifact(
-        { projectDir, outDir, bun: setup.bun, source: { ...setup.source, repoRoot: repo }, recorded: setup.recorded, variation, timeoutMs: setup.timeoutMs, deny: setup.deny, sandbox: setup.sandbox, rootFrom: onDisk ? { path: onDisk.path, packages: onDisk.packages } : undefined },
+        { projectDir, outDir, bun: setup.bun, source: { ...setup.source, repoRoot: repo }, recorded: setup.recorded, siblings: setup.siblings?.map((s) => ({ ...s, at: join(repo, relative(checkout.repo, s.at)) })), variation, timeoutMs: setup.timeoutMs, deny: setup.deny, sandbox: setup.sandbox, rootFrom: onDisk ? { path: onDisk.path, packages: onDisk.packages } : undefined },
         { ...setup.ctx, log: () => {} },
       );
       return { files: new Map(outcome.files.map((f) => [f.path, f.digest.slice("sha256:".length)])), tarPath: outcome.artifact.path };

@@ -1,9 +1,10 @@
 /**
  * `bunseal rebuild`, as a checklist:
- *   verify → checkout → install → build → compare → explain
+ *   verify → checkout → install → siblings → build → compare → explain
  * Reproduces an artifact from the commit its attestation records, in a fresh
  * clone, with the recorded Bun and parameters, and says exactly why when the
- * bytes differ.
+ * bytes differ. `siblings` is for a workspace member built beside other
+ * members' outputs (build --workspace): those are made again first.
  */
 import { existsSync } from "node:fs";
 import { hostname } from "node:os";
@@ -26,6 +27,7 @@ import { compareTars, type Comparison, type FileDifference } from "./compare.ts"
 import type { Experiment } from "../diagnose/diagnose.ts";
 import type { BuildFacts, Cause } from "./explain.ts";
 import { missingExtraCauses } from "./missing-extras.ts";
+import { rebuildSiblings, type RebuiltSibling } from "./siblings.ts";
 import { installDependencies, type InstallResult } from "./install.ts";
 import { currentUser, recordedFacts } from "./facts.ts";
 import { readRecordedBuild, type RecordedBuild } from "./recorded.ts";
@@ -77,6 +79,8 @@ export interface RebuildReport {
   diffoscope: { path: string } | null;
   /** things a reader should know even when the bytes reproduced (a lockfile that differs from the recorded one) */
   notes: string[];
+  /** a member built with `build --workspace`: each member whose outputs it was shown, as recorded and as rebuilt from the checkout (absent when it was shown none) */
+  siblings?: RebuiltSibling[];
   /** wall time of each stage in ms */
   timings: Record<RebuildStage | "total", number>;
   /** how each build's boundary was enforced: as the original's statement records it, and as the rebuild's says */
@@ -85,7 +89,7 @@ export interface RebuildReport {
 
 type RecordedSandbox = { kind: string; network: boolean | null; reads: string | null; reason?: string };
 
-type RebuildStage = "verify" | "checkout" | "install" | "build" | "compare" | "explain" | "attest";
+type RebuildStage = "verify" | "checkout" | "install" | "siblings" | "build" | "compare" | "explain" | "attest";
 
 export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Promise<RebuildReport> {
   const startedOn = ctx.now();
@@ -126,106 +130,118 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
 
     // an input made outside bunseal (inputs.extra) is in no commit: without it there is nothing to rebuild, and that is the finding
     const lacking = await missingExtraCauses(checkout.projectDir, recorded);
-    if (lacking.length > 0) {
+    const env = { ...ctx.env, SOURCE_DATE_EPOCH: String(recorded.internal.sourceDateEpoch) };
+    // the checkout is the recorded commit by construction; its source is what the statement says
+    const checkoutSource = { repoRoot: checkout.repo, subdir: source.subdir, commit: source.commit, commitTime: recorded.internal.sourceDateEpoch, remoteUrl: undefined, ref: source.ref ?? undefined, dirty: false, changedPaths: [] };
+    // siblings: the outputs of the workspace members it was shown (build --workspace), made again from this checkout
+    const siblings = lacking.length > 0 ? undefined : await rebuildSiblings(recorded, { checkout, bun, source: checkoutSource, timeoutMs: request.timeoutMs, deny: request.deny, sandbox: request.sandbox, ctx: { ...ctx, env } });
+    timer.mark("siblings");
+    try {
+      const missing = [...lacking, ...(siblings?.causes ?? [])];
+      if (missing.length > 0) {
+        const originalPath = request.artifactPath ?? defaultArtifactPath(request.bundlePath);
+        return {
+          reproducible: false,
+          artifact: { name: recorded.artifact.name, recorded: `sha256:${recorded.artifact.sha256}`, rebuilt: null, original: originalPath ?? null },
+          source: { uri: source.uri, commit: source.commit, clonedFrom, checkout: request.keep ? checkout.root : null },
+          bun: { recorded: recorded.internal.bun.version, used: bun.version, path: bun.path, revisionMatches: bun.revision === recorded.internal.bun.revision },
+          install,
+          differences: [],
+          causes: missing,
+          experiments: [],
+          attestation: null,
+          diffoscope: null,
+          notes: [...(install.lockfileMatches ? [] : [`the checkout's bun.lock is ${install.lockfileDigest ?? "absent"}, the attestation records ${recorded.internal.lockfileDigest ?? "none"}`]), ...(install.note ? [install.note] : [])],
+          ...(siblings && siblings.siblings.length > 0 ? { siblings: siblings.siblings } : {}),
+          timings: { ...timer.laps, total: timer.total() },
+          sandbox: { recorded: sandboxView(sandboxOf(verified.verifiedStatement)), rebuilt: { kind: "none", network: null, reads: null, reason: "nothing was built" } },
+        };
+      }
+
+      // build: the same pipeline as the original, at the recorded source date
+      ctx.log(`rebuilding ${recorded.external.service} with Bun ${bun.version}`);
+      const rebuilt = await buildArtifact(
+        {
+          projectDir: checkout.projectDir,
+          outDir: join(checkout.root, "out"),
+          bun,
+          source: checkoutSource,
+          timeoutMs: request.timeoutMs,
+          deny: request.deny,
+          sandbox: request.sandbox,
+          // what was built, not what the checkout's config means to this bunseal's defaults
+          recorded: recorded.options,
+          // shown exactly as build --workspace showed the original the record's siblings
+          siblings: siblings?.outputs,
+        },
+        { ...ctx, env },
+      );
+      timer.mark("build");
+
+      // compare
+      // the same tar digest settles it; only a difference needs the bytes compared
       const originalPath = request.artifactPath ?? defaultArtifactPath(request.bundlePath);
+      const rebuiltDigest = rebuilt.artifact.digest.slice("sha256:".length);
+      const reproducible = rebuiltDigest === recorded.artifact.sha256;
+      const comparison: Comparison = reproducible ? { identical: true, files: [] } : originalPath ? await compareTars(originalPath, rebuilt.artifact.path) : compareDigestsOnly(recorded, rebuilt.statementValue.subject);
+      if (comparison.tar && comparison.tar.original !== recorded.artifact.sha256) {
+        // explaining a difference from some other tar would explain nothing
+        throw new BunsealError("SUBJECT_MISMATCH", `${originalPath} is not the artifact the attestation names; expected sha256:${recorded.artifact.sha256}, got sha256:${comparison.tar.original}`, { file: originalPath, expected: `sha256:${recorded.artifact.sha256}`, found: `sha256:${comparison.tar.original}` });
+      }
+      timer.mark("compare");
+
+      // explain
+      const rebuiltRecord = readRecordedBuild(rebuilt.statementValue);
+      // the explanation is loaded only when there is something to explain
+      const found = reproducible ? [] : (await import("./explain.ts")).explainDifferences(comparison, recordedFacts(recorded), { ...rebuildFacts(rebuiltRecord, checkout.projectDir, env), startedAt: startedOn });
+      // a cause is confirmed only by an experiment: builds of the same checkout that change one thing
+      const { causes, experiments } = reproducible
+        ? { causes: [], experiments: [] }
+        : await (await import("./run-experiments.ts")).runExperiments({ comparison, found, rebuilt, recorded, setup: { checkout, bun, source: checkoutSource, recorded: recorded.options, siblings: siblings?.outputs, timeoutMs: request.timeoutMs, deny: request.deny, sandbox: request.sandbox, ctx: { ...ctx, env, progress: ctx.progress && ((stage: string) => ctx.progress!(`experiment: ${stage}`)) } }, maxExperiments: request.maxExperiments ?? 6 });
+      const diffoscope = request.diffoscopePath ? await writeDiffoscope(request.diffoscopePath, comparison, originalPath ?? recorded.artifact.name, rebuilt.artifact.path) : null;
+      timer.mark("explain");
+
+      // attest the reproduction
+      let attestation: RebuildReport["attestation"] = null;
+      if (reproducible && request.signer) {
+        const statement = rebuildStatement({
+          artifact: recorded.artifact,
+          bundleSha256: (await sha256File(request.bundlePath)).hex,
+          builderId: recorded.builderId,
+          invocationId: recorded.invocationId,
+          source: { uri: source.uri, commit: source.commit, clonedFrom },
+          bun,
+          lockfileDigest: install.lockfileDigest,
+          files: recorded.files.size,
+          startedOn,
+          finishedOn: ctx.now(),
+        });
+        const bundle = await signStatement(new TextEncoder().encode(canonicalJson(statement)), request.signer);
+        const path = request.bundlePath.replace(/\.sigstore\.json$/, "").concat(".rebuild.sigstore.json");
+        await writeFileAtomic(path, `${JSON.stringify(bundle, null, 2)}\n`);
+        attestation = { path };
+      }
+      timer.mark("attest");
+
       return {
-        reproducible: false,
-        artifact: { name: recorded.artifact.name, recorded: `sha256:${recorded.artifact.sha256}`, rebuilt: null, original: originalPath ?? null },
+        reproducible,
+        artifact: { name: recorded.artifact.name, recorded: `sha256:${recorded.artifact.sha256}`, rebuilt: rebuilt.artifact.digest, original: originalPath ?? null },
         source: { uri: source.uri, commit: source.commit, clonedFrom, checkout: request.keep ? checkout.root : null },
         bun: { recorded: recorded.internal.bun.version, used: bun.version, path: bun.path, revisionMatches: bun.revision === recorded.internal.bun.revision },
         install,
-        differences: [],
-        causes: lacking,
-        experiments: [],
-        attestation: null,
-        diffoscope: null,
+        differences: comparison.files,
+        causes,
+        experiments,
+        attestation,
+        diffoscope,
         notes: [...(install.lockfileMatches ? [] : [`the checkout's bun.lock is ${install.lockfileDigest ?? "absent"}, the attestation records ${recorded.internal.lockfileDigest ?? "none"}`]), ...(install.note ? [install.note] : [])],
+        ...(siblings && siblings.siblings.length > 0 ? { siblings: siblings.siblings } : {}),
         timings: { ...timer.laps, total: timer.total() },
-        sandbox: { recorded: sandboxView(sandboxOf(verified.verifiedStatement)), rebuilt: { kind: "none", network: null, reads: null, reason: "nothing was built" } },
+        sandbox: { recorded: sandboxView(sandboxOf(verified.verifiedStatement)), rebuilt: sandboxView(sandboxOf(rebuilt.statementValue)) },
       };
+    } finally {
+      await siblings?.dispose();
     }
-
-    // build: the same pipeline as the original, at the recorded source date
-    ctx.log(`rebuilding ${recorded.external.service} with Bun ${bun.version}`);
-    const env = { ...ctx.env, SOURCE_DATE_EPOCH: String(recorded.internal.sourceDateEpoch) };
-    const rebuilt = await buildArtifact(
-      {
-        projectDir: checkout.projectDir,
-        outDir: join(checkout.root, "out"),
-        bun,
-        // the checkout is the recorded commit by construction; its source is what the statement says
-        source: { repoRoot: checkout.repo, subdir: source.subdir, commit: source.commit, commitTime: recorded.internal.sourceDateEpoch, remoteUrl: undefined, ref: source.ref ?? undefined, dirty: false, changedPaths: [] },
-        timeoutMs: request.timeoutMs,
-        deny: request.deny,
-        sandbox: request.sandbox,
-        // what was built, not what the checkout's config means to this bunseal's defaults
-        recorded: recorded.options,
-      },
-      { ...ctx, env },
-    );
-    timer.mark("build");
-
-    // compare
-    // the same tar digest settles it; only a difference needs the bytes compared
-    const originalPath = request.artifactPath ?? defaultArtifactPath(request.bundlePath);
-    const rebuiltDigest = rebuilt.artifact.digest.slice("sha256:".length);
-    const reproducible = rebuiltDigest === recorded.artifact.sha256;
-    const comparison: Comparison = reproducible ? { identical: true, files: [] } : originalPath ? await compareTars(originalPath, rebuilt.artifact.path) : compareDigestsOnly(recorded, rebuilt.statementValue.subject);
-    if (comparison.tar && comparison.tar.original !== recorded.artifact.sha256) {
-      // explaining a difference from some other tar would explain nothing
-      throw new BunsealError("SUBJECT_MISMATCH", `${originalPath} is not the artifact the attestation names; expected sha256:${recorded.artifact.sha256}, got sha256:${comparison.tar.original}`, { file: originalPath, expected: `sha256:${recorded.artifact.sha256}`, found: `sha256:${comparison.tar.original}` });
-    }
-    timer.mark("compare");
-
-    // explain
-    const rebuiltRecord = readRecordedBuild(rebuilt.statementValue);
-    // the explanation is loaded only when there is something to explain
-    const found = reproducible ? [] : (await import("./explain.ts")).explainDifferences(comparison, recordedFacts(recorded), { ...rebuildFacts(rebuiltRecord, checkout.projectDir, env), startedAt: startedOn });
-    // a cause is confirmed only by an experiment: builds of the same checkout that change one thing
-    const checkoutSource = { repoRoot: checkout.repo, subdir: source.subdir, commit: source.commit, commitTime: recorded.internal.sourceDateEpoch, remoteUrl: undefined, ref: source.ref ?? undefined, dirty: false, changedPaths: [] };
-    const { causes, experiments } = reproducible
-      ? { causes: [], experiments: [] }
-      : await (await import("./run-experiments.ts")).runExperiments({ comparison, found, rebuilt, recorded, setup: { checkout, bun, source: checkoutSource, recorded: recorded.options, timeoutMs: request.timeoutMs, deny: request.deny, sandbox: request.sandbox, ctx: { ...ctx, env, progress: ctx.progress && ((stage: string) => ctx.progress!(`experiment: ${stage}`)) } }, maxExperiments: request.maxExperiments ?? 6 });
-    const diffoscope = request.diffoscopePath ? await writeDiffoscope(request.diffoscopePath, comparison, originalPath ?? recorded.artifact.name, rebuilt.artifact.path) : null;
-    timer.mark("explain");
-
-    // attest the reproduction
-    let attestation: RebuildReport["attestation"] = null;
-    if (reproducible && request.signer) {
-      const statement = rebuildStatement({
-        artifact: recorded.artifact,
-        bundleSha256: (await sha256File(request.bundlePath)).hex,
-        builderId: recorded.builderId,
-        invocationId: recorded.invocationId,
-        source: { uri: source.uri, commit: source.commit, clonedFrom },
-        bun,
-        lockfileDigest: install.lockfileDigest,
-        files: recorded.files.size,
-        startedOn,
-        finishedOn: ctx.now(),
-      });
-      const bundle = await signStatement(new TextEncoder().encode(canonicalJson(statement)), request.signer);
-      const path = request.bundlePath.replace(/\.sigstore\.json$/, "").concat(".rebuild.sigstore.json");
-      await writeFileAtomic(path, `${JSON.stringify(bundle, null, 2)}\n`);
-      attestation = { path };
-    }
-    timer.mark("attest");
-
-    return {
-      reproducible,
-      artifact: { name: recorded.artifact.name, recorded: `sha256:${recorded.artifact.sha256}`, rebuilt: rebuilt.artifact.digest, original: originalPath ?? null },
-      source: { uri: source.uri, commit: source.commit, clonedFrom, checkout: request.keep ? checkout.root : null },
-      bun: { recorded: recorded.internal.bun.version, used: bun.version, path: bun.path, revisionMatches: bun.revision === recorded.internal.bun.revision },
-      install,
-      differences: comparison.files,
-      causes,
-      experiments,
-      attestation,
-      diffoscope,
-      notes: [...(install.lockfileMatches ? [] : [`the checkout's bun.lock is ${install.lockfileDigest ?? "absent"}, the attestation records ${recorded.internal.lockfileDigest ?? "none"}`]), ...(install.note ? [install.note] : [])],
-      timings: { ...timer.laps, total: timer.total() },
-      sandbox: { recorded: sandboxView(sandboxOf(verified.verifiedStatement)), rebuilt: sandboxView(sandboxOf(rebuilt.statementValue)) },
-    };
   } finally {
     if (!request.keep) removeInBackground(checkout.root);
   }

@@ -82,6 +82,8 @@ export const InternalParametersSchema = z.strictObject({
       network: z.boolean(),
       reads: z.enum(["fanotify", "strace", "untraced"]),
       reason: z.string().optional(),
+      /** where the build's writes went: a writable layer over the tree, discarded with the sandbox (what it wrote and read is "generated"), or nowhere (the tree read-only: no layer could be made); absent before the layer existed */
+      writes: z.enum(["layer", "read-only"]).optional(),
     })
     .optional(),
 });

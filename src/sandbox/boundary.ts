@@ -25,6 +25,8 @@ export interface SandboxRecord {
   reads: TracerKind;
   /** why there was no sandbox */
   reason?: string;
+  /** where the build's writes went (src/sandbox/writable-layer.ts) */
+  writes?: "layer" | "read-only";
 }
 
 export interface BoundaryInput {
@@ -147,7 +149,7 @@ export async function planBoundary(input: BoundaryInput): Promise<Boundary> {
   });
   if (reads.kind === "untraced") warnings.push("reads outside the metafile are not recorded: tracing them needs root (fanotify) or strace (Debian package strace)");
   // a tracer wraps the sandbox from outside (strace -f follows bwrap and all below it), so what it writes is out of the build's reach
-  return { argv: [...reads.argv, ...(layer?.argv ?? []), ...argv], record: { kind: "bubblewrap", network: input.network, reads: reads.kind }, reads, extras, scope, warnings, layer, release: () => layer?.release() };
+  return { argv: [...reads.argv, ...(layer?.argv ?? []), ...argv], record: { kind: "bubblewrap", network: input.network, reads: reads.kind, writes: layer ? "layer" : "read-only" }, reads, extras, scope, warnings, layer, release: () => layer?.release() };
 }
 
 /**

@@ -57,7 +57,9 @@ test("a macro that writes a log, a cache under node_modules/.cache and a file it
   // nor survives the build
   expect(readdirSync(scratch.path)).toEqual([]);
 
-  const inputs = inputsOf(JSON.parse(readFileSync(`${built.json().artifact.path}.intoto.json`, "utf8")));
+  const statement = JSON.parse(readFileSync(`${built.json().artifact.path}.intoto.json`, "utf8"));
+  expect(statement.predicate.buildDefinition.internalParameters.sandbox.writes).toBe("layer");
+  const inputs = inputsOf(statement);
   expect(inputs.get("src/data.txt")).toEqual({ role: "generated", sha256: sha256Hex(new TextEncoder().encode("made-by-the-build")) });
   expect(inputs.get("node_modules/.cache/tool/cache.json")).toEqual({ role: "generated", sha256: sha256Hex(new TextEncoder().encode("{}")) });
 }, 60_000);

@@ -45,10 +45,10 @@ afterAll(async () => {
   await packed?.cleanup();
 });
 
-test("the packed tarball ships what runs (bin, src, schemas, the sandbox probe, README, LICENSE) and no tests, fixtures, benches or docs", async () => {
+test("the packed tarball ships what runs (bin, src, schemas, the sandbox probe, the GitLab job, README, LICENSE) and no tests, fixtures, benches or docs", async () => {
   // what runs, as git tracks it: the tarball holds exactly these files, so a new module ships and a new test folder does not
   // (safe.directory: the checkout may belong to another user than the one running the tests)
-  const runs = ["bin/", "src/", "schemas/", ".ci/sandbox-ready", ".ci/bwrap.apparmor", "tsconfig.json", "README.md", "LICENSE", "package.json"];
+  const runs = ["bin/", "src/", "schemas/", ".ci/sandbox-ready", ".ci/bwrap.apparmor", "ci/gitlab/", "tsconfig.json", "README.md", "LICENSE", "package.json"];
   const tracked = (await git(REPO_ROOT, ["-c", "safe.directory=*", "ls-files", "-z", "--", ...runs])).split("\0").filter(Boolean);
   expect(tracked).toContain("LICENSE");
   expect(shipped.toSorted()).toEqual(tracked.toSorted());
@@ -82,4 +82,25 @@ test("bun add -d <tarball> in a fresh project installs production dependencies o
   expect(verified.err).toBe("");
   expect(verified.code).toBe(0);
   expect(verified.out).toStartWith(`OK: ${built.artifact.path} verifies\n`);
+});
+
+test("bunseal installed in a folder of its own, outside the project (as the GitLab template installs it), builds in the sandbox: its hoisted dependencies are shown to the worker", async () => {
+  await using home = await makeTempDir("bunseal-home-");
+  await using repo: GitRepo = await gitRepo({
+    ".gitignore": ".bunseal/\n",
+    "package.json": JSON.stringify({ name: "elsewhere-service", private: true }),
+    "bunseal.json": JSON.stringify({ service: "elsewhere-service", entrypoints: ["src/index.ts"] }),
+    "src/index.ts": "console.log('built by a bunseal installed elsewhere');\n",
+  });
+  await Bun.write(join(home.path, "package.json"), JSON.stringify({ private: true }));
+  await ok([process.execPath, "add", tarball], home.path);
+  // bun hoists bunseal's dependencies beside it, out of node_modules/bunseal
+  expect(existsSync(join(home.path, "node_modules", "tar-stream", "package.json"))).toBe(true);
+  expect(existsSync(join(home.path, "node_modules", "bunseal", "node_modules"))).toBe(false);
+  const bunseal = join(home.path, "node_modules", ".bin", "bunseal");
+  const built = await run([bunseal, "build", repo.path, "--no-sign", "--json"], repo.path);
+  if (built.code !== 0) throw new Error(`bunseal build exited ${built.code}\n${built.err}`);
+  const result = JSON.parse(built.out);
+  const statement = JSON.parse(readFileSync(result.statement.path, "utf8"));
+  expect(statement.predicate.buildDefinition.internalParameters.sandbox.kind).toBe("bubblewrap");
 });

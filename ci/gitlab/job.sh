@@ -29,16 +29,20 @@ export GITLAB_CI=true
 status=0
 case "$command" in
   build)
-    # the project's dependencies: bunseal build installs nothing, and Bun resolves imports from node_modules
-    if [ -n "${BUNSEAL_INSTALL-bun install --frozen-lockfile}" ]; then
-      (cd "$project_dir/${BUNSEAL_PATH:-.}" && eval "${BUNSEAL_INSTALL-bun install --frozen-lockfile}")
-    fi
-    # fail closed where bubblewrap cannot make its namespaces; the template's first lines say what a runner needs
-    "$here/.ci/sandbox-ready" || { echo "bunseal: no sandbox on this runner; see the runner settings at the top of bunseal.gitlab-ci.yml" >&2; exit 3; }
-    # the key file's path leaves the environment here, so no child of bunseal (git, the build) inherits it
+    # the key file's path leaves the environment here, so no child (the install, git, the build) inherits it
     sign=(--keyless)
     if [ -n "${BUNSEAL_KEY_FILE:-}" ]; then sign=(--key "$BUNSEAL_KEY_FILE"); fi
     unset BUNSEAL_KEY_FILE
+    # The project's dependencies: bunseal build installs nothing, and Bun resolves imports from
+    # node_modules. The project is not trusted and this job holds the signing token or key, outside
+    # any sandbox: by default no install script runs (--ignore-scripts; the project's own postinstall
+    # would run here otherwise), and the install never sees the token.
+    install="${BUNSEAL_INSTALL-bun install --frozen-lockfile --ignore-scripts}"
+    if [ -n "$install" ]; then
+      (cd "$project_dir/${BUNSEAL_PATH:-.}" && env -u SIGSTORE_ID_TOKEN bash -c "$install")
+    fi
+    # fail closed where bubblewrap cannot make its namespaces; the template's first lines say what a runner needs
+    "$here/.ci/sandbox-ready" || { echo "bunseal: no sandbox on this runner; see the runner settings at the top of bunseal.gitlab-ci.yml" >&2; exit 3; }
     # BUNSEAL_ARGS is words the user wrote in YAML: split as the shell splits them, not globbed
     set -f; read -r -d '' -a extra <<<"${BUNSEAL_ARGS:-}" || true; set +f
     "$here/bin/bunseal" build "$project_dir/${BUNSEAL_PATH:-.}" "${sign[@]}" "${extra[@]}" || status=$?

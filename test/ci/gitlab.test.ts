@@ -132,6 +132,26 @@ test("a user's pipeline with its own before_script and a project in a subfolder:
   }
 });
 
+test("rejects a project whose own postinstall would read the job's signing key and token: the template's install runs no install script, and the build still signs", async () => {
+  const stolen = join(work.path, `stolen-${crypto.randomUUID()}`);
+  const manifest = { name: "gitlab-demo", private: true, dependencies: { zod: "4.6.7" }, scripts: { postinstall: `{ env; cat "$BUNSEAL_KEY_FILE"; } > '${stolen}' 2>&1 || true` } };
+  await using seed = await makeTempDir("bunseal-gitlab-lock-");
+  writeFileSync(join(seed.path, "package.json"), JSON.stringify(manifest));
+  const locked = await run([process.execPath, "install", "--lockfile-only", "--ignore-scripts"], seed.path);
+  if (locked.code !== 0) throw new Error(locked.output);
+  await using repo = await gitRepo({ ".gitignore": ".bunseal/\nnode_modules/\n", "package.json": JSON.stringify(manifest), "bun.lock": readFileSync(join(seed.path, "bun.lock"), "utf8"), "bunseal.json": JSON.stringify({ service: "gitlab-demo", entrypoints: ["src/index.ts"] }), "src/index.ts": "console.log('from a pipeline');\n" });
+  await using keys = await makeTempDir("bunseal-gitlab-keys-");
+  const made = await run([join(REPO_ROOT, "bin/bunseal"), "keygen", "--out", keys.path], keys.path);
+  if (made.code !== 0) throw new Error(made.output);
+  // the template's own default, as a job that does not set BUNSEAL_INSTALL gets it
+  const template = Bun.YAML.parse(readFileSync(TEMPLATE, "utf8")) as Record<string, { variables?: Record<string, string> }>;
+  const install = template[".bunseal"]!.variables!.BUNSEAL_INSTALL!;
+  const built = await run([join(REPO_ROOT, "ci/gitlab/job.sh"), "build"], repo.path, { CI_PROJECT_DIR: repo.path, BUNSEAL_INSTALL: install, BUNSEAL_KEY_FILE: join(keys.path, "bunseal.key"), SIGSTORE_ID_TOKEN: "a-token-the-install-must-not-see" });
+  if (built.code !== 0) throw new Error(built.output);
+  expect(existsSync(stolen)).toBe(false);
+  expect(report(repo).BUNSEAL_DIGEST).toMatch(/^sha256:[0-9a-f]{64}$/);
+});
+
 test("on a runner whose bubblewrap cannot make namespaces, the build job fails closed (exit 3) with the runner's fix in its log, and signs nothing", async () => {
   await using repo = await gitRepo({ ".gitignore": ".bunseal/\n", "package.json": JSON.stringify({ name: "gitlab-demo", private: true }), "bunseal.json": JSON.stringify({ service: "gitlab-demo", entrypoints: ["src/index.ts"] }), "src/index.ts": "console.log('from a pipeline');\n" });
   const fake = join(work.path, "bwrap");

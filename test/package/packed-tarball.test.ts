@@ -82,6 +82,10 @@ test("bun add -d <tarball> in a fresh project installs production dependencies o
   expect(verified.err).toBe("");
   expect(verified.code).toBe(0);
   expect(verified.out).toStartWith(`OK: ${built.artifact.path} verifies\n`);
+
+  // the library, as `import … from "bunseal"` in the project finds it
+  const library = await ok([process.execPath, "-e", `import { verifyBundle, loadPublicKey } from "bunseal"; const r = await verifyBundle({ artifact: ${JSON.stringify(built.artifact.path)}, bundlePath: ${JSON.stringify(`${built.artifact.path}.sigstore.json`)}, keys: [await loadPublicKey(".keys/bunseal.pub")], expectations: {} }); console.log(r.verified);`], repo.path);
+  expect(library).toBe("true\n");
 });
 
 test("bunseal installed in a folder of its own, outside the project (as the GitLab template installs it), builds in the sandbox: its hoisted dependencies are shown to the worker", async () => {

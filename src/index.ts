@@ -21,6 +21,9 @@ export { DsseEnvelopeSchema, IN_TOTO_PAYLOAD_TYPE, preAuthEncoding } from "./att
 export { packTar } from "./artifact/tar-pack.ts";
 export { listTar, readTarFiles } from "./artifact/tar-read.ts";
 export { canonicalJson } from "./util/canonical-json.ts";
+export { signerName, type SignerNames, type SignerRef } from "./signers/names.ts";
+export { loadSignerNames } from "./signers/load.ts";
+export { SignersFileSchema, type SignersFile } from "./signers/schema.ts";
 export { VERSION } from "./version.ts";
 export { verifyWithPolicy, type PolicyVerifyReport } from "./verify/verify-with-policy.ts";
 export type { CertificateIdentity } from "./verify/identity.ts";

@@ -17,7 +17,7 @@
  * administrative calls.
  */
 import { chownSync, existsSync, lchownSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { isInside, type HiddenPath } from "./hidden-paths.ts";
 import { MountPlan } from "./mount-plan.ts";
 import { SANDBOX_HOSTNAME, SANDBOX_ID, sandboxKit, type SandboxIds } from "./sandbox-etc.ts";
@@ -296,7 +296,10 @@ function bindFolder(plan: MountPlan, source: string, dest: string, asRoot: boole
 
 /** bunseal's own files the worker imports: its sources, its packages and its manifest. */
 export function workerCode(bunsealRoot: string): string[] {
-  return ["src", "node_modules", "package.json", "tsconfig.json"].map((name) => join(bunsealRoot, name)).filter((path) => existsSync(path));
+  const own = ["src", "node_modules", "package.json", "tsconfig.json"].map((name) => join(bunsealRoot, name)).filter((path) => existsSync(path));
+  // installed as a package (bun add, npm), its dependencies are hoisted beside it, out of its own folder
+  const installedIn = dirname(bunsealRoot);
+  return basename(installedIn) === "node_modules" ? [...own, installedIn] : own;
 }
 
 /**

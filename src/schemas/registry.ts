@@ -11,6 +11,7 @@ import { ProvenanceV1Schema } from "../attest/slsa-provenance.ts";
 import { StatementSchema } from "../attest/statement.ts";
 import { ConfigSchema } from "../config/schema.ts";
 import { PolicySchema } from "../policy/schema.ts";
+import { SignersFileSchema } from "../signers/schema.ts";
 import { VsaPredicateSchema } from "../vsa/schema.ts";
 
 interface Published {
@@ -24,6 +25,7 @@ interface Published {
 export const PUBLISHED_SCHEMAS: readonly Published[] = [
   { file: "config.schema.json", title: "bunseal configuration (bunseal.json)", schema: ConfigSchema, io: "input" },
   { file: "policy.schema.json", title: "bunseal verification policy (bunseal verify --policy)", schema: PolicySchema, io: "input" },
+  { file: "signers.schema.json", title: "bunseal signers file: names for key ids and keyless identities (bunseal verify --signers)", schema: SignersFileSchema, io: "input" },
   { file: "in-toto-statement-v1.schema.json", title: "in-toto Statement v1", schema: StatementSchema, io: "output" },
   { file: "in-toto-resource-descriptor-v1.schema.json", title: "in-toto ResourceDescriptor v1", schema: ResourceDescriptorSchema, io: "output" },
   { file: "slsa-provenance-v1.schema.json", title: "SLSA Provenance v1 predicate", schema: ProvenanceV1Schema, io: "output" },

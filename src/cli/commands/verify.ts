@@ -9,6 +9,7 @@ import { sandboxText } from "../sandbox-text.ts";
 import { CYCLONEDX_PREDICATE_TYPE } from "../../sbom/cyclonedx.ts";
 import { VSA_PREDICATE_TYPE } from "../../vsa/predicate-type.ts";
 import { annotateError, appendSummary, cell, onGitHubActions, writeOutputs } from "../github-actions.ts";
+import { signerName, type SignerNames } from "../../signers/names.ts";
 
 /** Commander names each flag after its words (`--source-uri` → `sourceUri`). */
 type VerifyFlags = Expectations & {
@@ -20,6 +21,7 @@ type VerifyFlags = Expectations & {
   trustedRoot?: string;
   policy?: string;
   from?: string;
+  signers?: string;
   json?: boolean;
 } & VsaFlags;
 
@@ -76,6 +78,7 @@ export function registerVerify(program: Command, setExit: (code: number) => void
     .option("--rekor-url <url>", "with --vsa-keyless: the Rekor to log the signature in (default: https://rekor.sigstore.dev)")
     .option("--rekor-entry-type <type>", "with --vsa-keyless: the Rekor entry kind, intoto or dsse (default: intoto)")
     .option("--tsa-url <url>", "with --vsa-keyless: also timestamp the signature with this RFC 3161 timestamp authority")
+    .option("--signers <file>", "name the signer that verified from this signers file (JSON; schemas/signers.schema.json); a name is a label, never trust")
     .option("--json", "print one JSON object")
     .action(async (targets: string[], flags: VerifyFlags) => {
       // a usage error is told before the verifier loads (issue #12: its start-up is most of the wait)
@@ -98,6 +101,7 @@ export function registerVerify(program: Command, setExit: (code: number) => void
       const trust = await trustFromFlags(flags, keys);
       const identity = trust?.kind === "identity" ? trust.identity : undefined;
       const policy = trust?.kind === "policy" ? trust.policy : undefined;
+      const names = flags.signers !== undefined ? await (await import("../../signers/load.ts")).loadSignerNames(flags.signers) : undefined;
       const expectations = { commit: flags.commit, sourceUri: flags.sourceUri, service: flags.service, schemaVersion: flags.schemaVersion, bunVersion: flags.bunVersion, allowDirty: flags.allowDirty, allowUnsandboxed: flags.allowUnsandboxed };
       checkVsaFlags(flags, batch, target, bundlePath);
       // the summary's signer first: a bad key or a missing token fails now, before anything is verified
@@ -131,7 +135,7 @@ export function registerVerify(program: Command, setExit: (code: number) => void
         const [{ verifyWithPolicy }, { policyFileDescriptor }] = await Promise.all([import("../../verify/verify-with-policy.ts"), import("../../vsa/policy-descriptor.ts")]);
         const report = await verifyWithPolicy({ artifact: target, bundlePath: bundlePath!, bundleBytes, trustedRoot: flags.trustedRoot, expectations }, policy);
         const written = vsaSigner ? await writeSummary(flags, vsaSigner, report, bundlePath!, bundleBytes, policyFileDescriptor(policy), target) : undefined;
-        render(report, flags.json, { policy: report.policy, ...(written !== undefined ? { vsaWritten: written } : {}) });
+        render(report, flags.json, { policy: report.policy, ...(written !== undefined ? { vsaWritten: written } : {}) }, names);
         setExit(report.verified ? 0 : 1);
         return;
       }
@@ -179,7 +183,7 @@ export function registerVerify(program: Command, setExit: (code: number) => void
         const trustedRootSha256 = flags.trustedRoot !== undefined ? (await import("../../util/digest.ts")).sha256Hex(await Bun.file(flags.trustedRoot).bytes()) : undefined;
         written = await writeSummary(flags, vsaSigner, report, bundlePath!, bundleBytes, flagsPolicyDescriptor({ keys, identity, trustedRootSha256, expectations }), target);
       }
-      render(report, flags.json, written !== undefined ? { vsaWritten: written } : {});
+      render(report, flags.json, written !== undefined ? { vsaWritten: written } : {}, names);
       setExit(report.verified ? 0 : 1);
     });
 }
@@ -287,13 +291,15 @@ function renderBatch(results: { verified: boolean; artifact?: { path?: string; d
   ]);
 }
 
-function render(report: VerifyReport & { verifiedStatement?: unknown }, json: boolean | undefined, extra: Record<string, unknown>): void {
+function render(report: VerifyReport & { verifiedStatement?: unknown }, json: boolean | undefined, extra: Record<string, unknown>, names?: SignerNames): void {
   reportToGitHub([report]);
   const { verifiedStatement: _v, statement, ...rest } = report;
   // What an unverified statement claims is attacker-controlled: it is shown only once everything verified.
   const summary = statement && report.verified ? summarize(statement) : undefined;
-  if (json) printJson({ ...rest, ...extra, provenance: summary ?? null });
-  else printLines([...(report.verified ? okLines(report, summary) : failedLines(report)), ...sandboxLines(report), ...vsaLines(extra.vsaWritten)]);
+  // a name only for a signer that verified: the file labels signers, it does not vouch for them
+  const name = report.verified ? signerName(names, report.signer) : undefined;
+  if (json) printJson({ ...rest, ...(name !== undefined ? { signer: { ...rest.signer, name } } : {}), ...extra, provenance: summary ?? null });
+  else printLines([...(report.verified ? okLines(report, summary, name) : failedLines(report)), ...sandboxLines(report), ...vsaLines(extra.vsaWritten)]);
 }
 
 /** How the build's boundary was enforced, as its record says (shown once a trusted signer vouched for it). */
@@ -309,8 +315,8 @@ function vsaLines(written: unknown): string[] {
   return [`  summary ${w.path} (${w.verificationResult}, ${w.verifiedLevels.join(", ")})`];
 }
 
-function okLines(report: VerifyReport, summary: ReturnType<typeof summarize> | undefined): string[] {
-  const signer = report.signer?.keyId ? `key ${report.signer.keyId.slice(0, 16)}…` : `${report.signer?.identity} (issuer ${report.signer?.issuer})`;
+function okLines(report: VerifyReport, summary: ReturnType<typeof summarize> | undefined, name?: string): string[] {
+  const signer = `${name !== undefined ? `${name}: ` : ""}${report.signer?.keyId ? `key ${report.signer.keyId.slice(0, 16)}…` : `${report.signer?.identity} (issuer ${report.signer?.issuer})`}`;
   const what = summary ? "" : report.predicateType ? ` (a ${report.predicateType} statement, not provenance)` : " (a signature over its bytes)";
   return [
     `OK: ${report.artifact?.path ?? report.artifact?.digest ?? report.bundle.path} verifies${what}`,

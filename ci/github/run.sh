@@ -6,18 +6,28 @@ set -euo pipefail
 here="${GITHUB_ACTION_PATH:?}"
 keyfile="${BUNSEAL_KEY_FILE:-}"
 unset BUNSEAL_KEY_FILE
-if [ -n "$keyfile" ]; then trap 'rm -f "$keyfile"' EXIT; fi
+words=$(mktemp "${RUNNER_TEMP:-/tmp}/bunseal-words.XXXXXXXXXX")
+trap 'rm -f "$words" ${keyfile:+"$keyfile"}' EXIT
 command="${BUNSEAL_INPUT_COMMAND:-build}"
 case "$command" in build|verify|rebuild|check) ;; *) echo "::error title=bunseal::input command: expected build, verify, rebuild or check, got $command"; exit 2 ;; esac
-args=("$command" "${BUNSEAL_INPUT_PATH:-.}")
+# verify's path is a list of paths or globs (actions/attest-build-provenance's subject-path); the others' one path
+if [ "$command" = verify ]; then
+  bun --no-env-file --config=/dev/null "$here/ci/github/inputs.ts" subjects >"$words" || exit 2
+  mapfile -d '' -t subjects <"$words"
+else
+  subjects=("${BUNSEAL_INPUT_PATH:-.}")
+fi
+args=("$command" "${subjects[@]}")
 if [ -n "$keyfile" ]; then
   args+=(--key "$keyfile")
 elif [ "$command" = build ] && [ "${BUNSEAL_INPUT_KEYLESS:-true}" = true ]; then
   args+=(--keyless)
 fi
 if [ -n "${BUNSEAL_INPUT_STORE:-}" ]; then args+=(--store "$BUNSEAL_INPUT_STORE"); fi
-# extra arguments are words, split on white space, never evaluated by the shell
-read -r -a extra <<< "${BUNSEAL_INPUT_ARGS:-}"
+# extra arguments are words, every line of them, split as a shell splits them and never run (inputs.ts;
+# without the project's .env and bunfig.toml, as bin/bunseal starts)
+bun --no-env-file --config=/dev/null "$here/ci/github/inputs.ts" args >"$words" || exit 2
+mapfile -d '' -t extra <"$words"
 # not exec: the trap that removes the key must run once bunseal is done
 status=0
 "$here/bin/bunseal" "${args[@]}" "${extra[@]}" || status=$?

@@ -1,81 +1,44 @@
 /**
- * action.yml under a simulated GitHub Actions runner (issue #11, item 1): the
- * steps are read from the YAML with Bun.YAML and run as the runner runs a
- * composite action's steps (bash, the step's env with `${{ inputs.* }}`
- * filled in, GITHUB_ACTION_PATH, a GITHUB_OUTPUT file per step,
- * GITHUB_STEP_SUMMARY, RUNNER_TEMP, and the OIDC request endpoint), against
- * Fulcio and Rekor on loopback. The action's outputs are read back through
- * `${{ steps.<id>.outputs.* }}` as the runner resolves them.
+ * action.yml under a simulated GitHub Actions runner (issue #11, item 1; issue #20, items 1, 13 and
+ * 15): test/helpers/github-runner.ts checks the metadata, checks the action out into a folder of
+ * its own and runs its steps as the runner does, against Fulcio and Rekor on loopback and
+ * GitHub's OIDC request endpoint on loopback. Run as root and as an unprivileged user.
  */
-import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT, runCli } from "../helpers/cli.ts";
+import { runCli } from "../helpers/cli.ts";
 import { gitRepo, type GitRepo } from "../helpers/git.ts";
+import { checkoutAction, readAction, runAction as runOnRunner, type StepRun } from "../helpers/github-runner.ts";
 import { startLocalSigstore, type LocalSigstore } from "../helpers/local-sigstore.ts";
 import { makeTempDir, type TestDir } from "../helpers/testdir.ts";
 
 setDefaultTimeout(120_000);
 
-interface ActionYaml {
-  inputs: Record<string, { default?: string }>;
-  outputs: Record<string, { value: string }>;
-  runs: { using: string; steps: { id?: string; shell: string; run: string; env?: Record<string, string> }[] };
-}
-
 let sigstore: LocalSigstore;
 let oidc: ReturnType<typeof Bun.serve>;
 let work: TestDir;
 let repo: GitRepo;
+let actionPath: string;
 
 beforeAll(async () => {
   [sigstore, work] = await Promise.all([startLocalSigstore(), makeTempDir("bunseal-action-")]);
   // GitHub's OIDC request endpoint: a bearer-authenticated GET answering {"value": <token>}
   oidc = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: (req) => (req.headers.get("authorization") === "Bearer runner-token" ? Response.json({ value: sigstore.token() }) : new Response("no", { status: 401 })) });
   repo = await gitRepo({ ".gitignore": ".bunseal/\n", "package.json": JSON.stringify({ name: "action-demo", private: true }), "bunseal.json": JSON.stringify({ service: "action-demo", entrypoints: ["src/index.ts"] }), "src/index.ts": "console.log('from a workflow');\n" });
+  mkdirSync(join(work.path, "action"));
+  actionPath = await checkoutAction(join(work.path, "action"));
 });
 afterAll(async () => {
   oidc?.stop(true);
   await Promise.all([sigstore?.stop(), work?.cleanup(), repo?.cleanup()]);
 });
 
-/** Runs the composite action with `inputs`, as the runner would; returns the action's outputs and what the steps printed. */
-async function runAction(inputs: Record<string, string>, afterStep?: (id: string, env: Record<string, string>, output: Record<string, string>) => void): Promise<{ code: number; outputs: Record<string, string>; stderr: string; summary: string }> {
-  const action = Bun.YAML.parse(await Bun.file(join(REPO_ROOT, "action.yml")).text()) as ActionYaml;
-  expect(action.runs.using).toBe("composite");
-  const values = Object.fromEntries(Object.entries(action.inputs).map(([name, spec]) => [name, inputs[name] ?? spec.default ?? ""]));
-  const expand = (text: string, steps: Record<string, Record<string, string>>) =>
-    text.replace(/\$\{\{\s*(inputs|steps)\.([\w-]+)(?:\.outputs\.([\w-]+))?\s*\}\}/g, (_, scope: string, name: string, output?: string) => (scope === "inputs" ? values[name] ?? "" : steps[name]?.[output ?? ""] ?? ""));
-  const steps: Record<string, Record<string, string>> = {};
-  const summary = join(work.path, `summary-${crypto.randomUUID()}.md`);
-  writeFileSync(summary, "");
-  let stderr = "";
-  for (const [index, step] of action.runs.steps.entries()) {
-    expect(step.shell).toBe("bash");
-    const output = join(work.path, `output-${crypto.randomUUID()}`);
-    writeFileSync(output, "");
-    const env: Record<string, string> = {
-      PATH: process.env.PATH!,
-      HOME: process.env.HOME ?? "/root",
-      GITHUB_ACTIONS: "true",
-      GITHUB_ACTION_PATH: REPO_ROOT,
-      GITHUB_WORKSPACE: repo.path,
-      GITHUB_OUTPUT: output,
-      GITHUB_STEP_SUMMARY: summary,
-      RUNNER_TEMP: work.path,
-      ACTIONS_ID_TOKEN_REQUEST_URL: `http://127.0.0.1:${oidc.port}/token?api-version=2.0`,
-      ACTIONS_ID_TOKEN_REQUEST_TOKEN: "runner-token",
-      ...Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, expand(String(v), steps)])),
-    };
-    const proc = Bun.spawn(["bash", "-e", "-c", step.run], { cwd: repo.path, env, stdout: "pipe", stderr: "pipe" });
-    const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-    stderr += err;
-    if (code !== 0) return { code, outputs: {}, stderr: `${stderr}${out}`, summary: readFileSync(summary, "utf8") };
-    steps[step.id ?? `step-${index}`] = Object.fromEntries(readFileSync(output, "utf8").split("\n").filter((l) => l.includes("=")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
-    afterStep?.(step.id ?? `step-${index}`, env, steps[step.id ?? `step-${index}`]!);
-  }
-  const outputs = Object.fromEntries(Object.entries(action.outputs).map(([name, spec]) => [name, expand(spec.value, steps)]));
-  return { code: 0, outputs, stderr, summary: readFileSync(summary, "utf8") };
+/** Runs the action with `inputs` on the simulated runner; `afterStep` sees each step that ran. */
+async function runAction(inputs: Record<string, string>, afterStep?: (step: StepRun) => void) {
+  const env = { ACTIONS_ID_TOKEN_REQUEST_URL: `http://127.0.0.1:${oidc.port}/token?api-version=2.0`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: "runner-token" };
+  const run = await runOnRunner({ actionPath, workspace: repo.path, temp: work.path, env }, inputs, afterStep);
+  return { ...run, stderr: `${run.stderr}${run.stdout}` };
 }
 
 test("build, keyless by default: the workflow's OIDC token, Fulcio and Rekor; outputs digest, artifact-path and bundle-path; then verify through the action", async () => {
@@ -95,7 +58,7 @@ test("a key from a secret is passed through the environment, never on a command 
   const keys = join(work.path, "keys");
   expect((await runCli(["keygen", "--out", keys])).exitCode).toBe(0);
   const pem = readFileSync(join(keys, "bunseal.key"), "utf8");
-  const action = await Bun.file(join(REPO_ROOT, "action.yml")).text();
+  const action = await Bun.file(join(actionPath, "action.yml")).text();
   expect(action).not.toMatch(/--key \$\{\{/);
   const built = await runAction({ command: "build", key: pem });
   if (built.code !== 0) throw new Error(built.stderr);
@@ -112,8 +75,9 @@ test("the key is in the environment of the key step alone; bunseal's step gets t
   const pem = readFileSync(join(keys, "bunseal.key"), "utf8");
   const seen: { id: string; keyInEnv: boolean; mode?: number }[] = [];
   let keyFile = "";
-  const built = await runAction({ command: "build", key: pem }, (id, env, output) => {
-    if (output.path) keyFile = output.path;
+  const built = await runAction({ command: "build", key: pem }, ({ id, env, outputs, with: given }) => {
+    if (outputs.path) keyFile = outputs.path;
+    if (given) return;
     seen.push({ id, keyInEnv: Object.values(env).some((v) => v.includes("PRIVATE KEY")), ...(keyFile && existsSync(keyFile) ? { mode: statSync(keyFile).mode & 0o777 } : {}) });
   });
   if (built.code !== 0) throw new Error(built.stderr);
@@ -121,24 +85,66 @@ test("the key is in the environment of the key step alone; bunseal's step gets t
   expect(keyFile).toMatch(new RegExp(`^${work.path}/bunseal-key\\.[A-Za-z0-9]{10}$`));
   expect(seen.find((s) => s.id === "key")).toEqual({ id: "key", keyInEnv: true, mode: 0o600 });
   // no other step had the key in its environment; the file is gone once bunseal is done
-  expect(seen.filter((s) => s.id !== "key").map((s) => s.keyInEnv)).toEqual([false, false, false]);
+  expect(seen.filter((s) => s.id !== "key").map((s) => s.keyInEnv)).toEqual(seen.filter((s) => s.id !== "key").map(() => false));
+  expect(seen.length).toBeGreaterThanOrEqual(4);
   expect(seen.find((s) => s.id === "run")!.mode).toBeUndefined();
   expect(existsSync(keyFile)).toBe(false);
 });
 
 test("the set-up step makes the build's sandbox work, and the key step is the only one given the key input", async () => {
-  const action = Bun.YAML.parse(await Bun.file(join(REPO_ROOT, "action.yml")).text()) as ActionYaml;
+  const action = readAction();
   const withKey = action.runs.steps.filter((step) => Object.values(step.env ?? {}).some((v) => /inputs\.key\b/.test(String(v))));
   expect(withKey.map((step) => step.id)).toEqual(["key"]);
-  const setup = await Bun.file(join(REPO_ROOT, "ci/github/setup.sh")).text();
+  const setup = await Bun.file(join(actionPath, "ci/github/setup.sh")).text();
   expect(setup).toContain("env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bubblewrap");
   expect(setup).toContain('"$here/.ci/sandbox-ready" --sudo');
   // the profile for bwrap alone, not the restriction turned off for every program
-  expect(await Bun.file(join(REPO_ROOT, ".ci/bwrap.apparmor")).text()).toContain("profile bwrap /usr/bin/bwrap flags=(unconfined) {\n  userns,\n\n  include if exists <local/bwrap>\n}");
+  expect(await Bun.file(join(actionPath, ".ci/bwrap.apparmor")).text()).toContain("profile bwrap /usr/bin/bwrap flags=(unconfined) {\n  userns,\n\n  include if exists <local/bwrap>\n}");
 });
 
 test("an unknown command fails the step with an annotation", async () => {
   const out = await runAction({ command: "deploy" });
   expect(out.code).toBe(2);
   expect(out.stderr).toContain("::error title=bunseal::input command");
+});
+
+describe("args as a shell splits them (issue #20, item 1)", () => {
+  let artifact: string;
+  let pub: string;
+  beforeAll(async () => {
+    const keys = join(work.path, "keys-args");
+    expect((await runCli(["keygen", "--out", keys])).exitCode).toBe(0);
+    pub = readFileSync(join(keys, "bunseal.pub"), "utf8");
+    const built = await runCli(["build", repo.path, "--key", join(keys, "bunseal.key"), "--out", join(work.path, "out-args"), "--json"]);
+    expect(built.exitCode).toBe(0);
+    artifact = built.json().artifact.path;
+  });
+  const verdict = (run: Awaited<ReturnType<typeof runAction>>) => ({ code: run.code, verified: run.steps.find((s) => s.id === "run")?.outputs.verified, codes: [...new Set(run.stderr.match(/::error title=bunseal[^:]*%3A ([A-Z_]+)::/g) ?? [])] });
+
+  test("rejects a release gate whose expectations on lines 2 and after were dropped: --service on line 2 fails as on line 1", async () => {
+    const oneLine = await runAction({ command: "verify", path: artifact, key: pub, args: `--commit ${repo.commit} --service other` });
+    const lines = await runAction({ command: "verify", path: artifact, key: pub, args: `--commit ${repo.commit}\n--service other\n` });
+    expect(verdict(oneLine)).toEqual({ code: 1, verified: "false", codes: ["::error title=bunseal verify%3A EXPECTATION_FAILED::"] });
+    expect(verdict(lines)).toEqual(verdict(oneLine));
+    expect(lines.stderr).toContain("other");
+  });
+
+  test("a policy named on line 3 is read as on one line: a missing file is the same error", async () => {
+    const oneLine = await runAction({ command: "verify", path: artifact, args: `--commit ${repo.commit} --service other --policy missing.json` });
+    const lines = await runAction({ command: "verify", path: artifact, args: `--commit ${repo.commit}\n  --service other\n  --policy missing.json` });
+    expect(oneLine.code).toBe(2);
+    expect(oneLine.stderr).toMatch(/::error title=bunseal%3A [A-Z_]+::.*missing\.json/);
+    expect(verdict(lines)).toEqual(verdict(oneLine));
+    expect(lines.stderr.match(/bunseal: [A-Z_]+: .*missing\.json.*/)?.[0]).toBe(oneLine.stderr.match(/bunseal: [A-Z_]+: .*missing\.json.*/)?.[0]!);
+  });
+
+  test("rejects a command substitution in args: nothing runs, the step fails with an annotation", async () => {
+    const marker = join(work.path, `ran-${crypto.randomUUID()}`);
+    for (const args of [`--service $(touch ${marker})`, `--service "\`touch ${marker}\`"`, `--service x; touch ${marker}`]) {
+      const out = await runAction({ command: "verify", path: artifact, key: pub, args });
+      expect(out.code).toBe(2);
+      expect(out.stderr).toContain("::error title=bunseal::input args: ");
+      expect(existsSync(marker)).toBe(false);
+    }
+  });
 });

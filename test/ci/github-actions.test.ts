@@ -5,8 +5,8 @@
  * so --json on stdout stays one JSON value). Run under a simulated runner:
  * the variables the runner sets, and real files for it to read.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli } from "../helpers/cli.ts";
 import { gitRepo, type GitRepo } from "../helpers/git.ts";
@@ -68,4 +68,49 @@ test("an error of any command is an annotation on GitHub Actions, and nothing el
   expect(onRunner.stderr).toMatch(/^::error title=bunseal%3A [A-Z_]+::/m);
   const elsewhere = await runCli(["build", join(work.path, "no-such-project"), "--no-sign"], { env: { GITHUB_ACTIONS: "" } });
   expect(elsewhere.stderr).not.toContain("::error");
+});
+
+describe("a step output file that cannot be written (issue #20, item 6)", () => {
+  // a file in a folder that is not there, and a folder where a file is expected: unwritable for root too
+  const unwritable = () => [join(work.path, "no-such-folder", "output"), work.path];
+  const outDir = () => join(work.path, `out-${crypto.randomUUID()}`);
+  const released = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
+
+  test("refuses to build when GITHUB_OUTPUT cannot be written: exit 3 naming the variable and the file, and no tar or bundle left", async () => {
+    for (const path of unwritable()) {
+      const out = outDir();
+      const built = await runCli(["build", repo.path, "--key", join(work.path, "keys", "bunseal.key"), "--out", out, "--json"], { env: { ...runner(), GITHUB_OUTPUT: path } });
+      expect(built.exitCode).toBe(3);
+      expect(built.json().error.code).toBe("CI_OUTPUT_UNWRITABLE");
+      expect(built.stderr).toContain(`bunseal: CI_OUTPUT_UNWRITABLE: GITHUB_OUTPUT=${path} cannot be written (`);
+      expect(built.stderr).not.toContain("This is a bug");
+      expect(released(out)).toEqual([]);
+    }
+  });
+
+  test("refuses to build when GITHUB_STEP_SUMMARY cannot be written", async () => {
+    const out = outDir();
+    const built = await runCli(["build", repo.path, "--key", join(work.path, "keys", "bunseal.key"), "--out", out], { env: { ...runner(), GITHUB_STEP_SUMMARY: unwritable()[0]! } });
+    expect(built.exitCode).toBe(3);
+    expect(built.stderr).toContain(`bunseal: CI_OUTPUT_UNWRITABLE: GITHUB_STEP_SUMMARY=${unwritable()[0]} cannot be written (`);
+    expect(released(out)).toEqual([]);
+  });
+
+  test("refuses to build when GitLab's BUNSEAL_DOTENV cannot be written", async () => {
+    for (const path of unwritable()) {
+      const out = outDir();
+      const built = await runCli(["build", repo.path, "--key", join(work.path, "keys", "bunseal.key"), "--out", out], { env: { GITHUB_ACTIONS: "", GITLAB_CI: "true", BUNSEAL_DOTENV: path } });
+      expect(built.exitCode).toBe(3);
+      expect(built.stderr).toContain(`bunseal: CI_OUTPUT_UNWRITABLE: BUNSEAL_DOTENV=${path} cannot be written (`);
+      expect(released(out)).toEqual([]);
+    }
+  });
+
+  test("verify with an unwritable GITHUB_OUTPUT is an environment error, not a bug", async () => {
+    const built = (await runCli(["build", repo.path, "--key", join(work.path, "keys", "bunseal.key"), "--out", outDir(), "--json"])).json();
+    const out = await runCli(["verify", built.artifact.path, "--key", join(work.path, "keys", "bunseal.pub")], { env: { ...runner(), GITHUB_OUTPUT: unwritable()[0]! } });
+    expect(out.exitCode).toBe(3);
+    expect(out.stderr).toContain(`bunseal: CI_OUTPUT_UNWRITABLE: GITHUB_OUTPUT=${unwritable()[0]} cannot be written (`);
+    expect(out.stderr).not.toContain("This is a bug");
+  });
 });

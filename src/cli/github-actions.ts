@@ -105,6 +105,18 @@ export function annotateError(title: string, message: string, env: Env = process
   writeErr(`::error title=${property}::${data}\n`);
 }
 
+/**
+ * A command that failed still leaves its summary: the job's page shows what stopped it, not
+ * nothing (a failed build wrote none). Best effort: the summary file may be what failed.
+ */
+export function summarizeFailure(command: string, code: string, message: string, env: Env = process.env): void {
+  try {
+    appendSummary([`### bunseal ${command}: FAILED`, "", "| | |", "| --- | --- |", `| code | ${code} |`, `| message | ${cell(message)} |`].join("\n"), env);
+  } catch {
+    // CI_OUTPUT_UNWRITABLE for the summary itself: the error is told on stderr already
+  }
+}
+
 /** A markdown table cell: pipes and line breaks would break the table. */
 export function cell(text: string): string {
   return text.replaceAll("|", "\\|").replaceAll("\n", " ");

@@ -5,7 +5,7 @@
  * GitHub's OIDC request endpoint on loopback. Run as root and as an unprivileged user.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { runCli } from "../helpers/cli.ts";
 import { gitRepo, type GitRepo } from "../helpers/git.ts";
@@ -25,7 +25,7 @@ beforeAll(async () => {
   [sigstore, work] = await Promise.all([startLocalSigstore(), makeTempDir("bunseal-action-")]);
   // GitHub's OIDC request endpoint: a bearer-authenticated GET answering {"value": <token>}
   oidc = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: (req) => (req.headers.get("authorization") === "Bearer runner-token" ? Response.json({ value: sigstore.token() }) : new Response("no", { status: 401 })) });
-  repo = await gitRepo({ ".gitignore": ".bunseal/\n", "package.json": JSON.stringify({ name: "action-demo", private: true }), "bunseal.json": JSON.stringify({ service: "action-demo", entrypoints: ["src/index.ts"] }), "src/index.ts": "console.log('from a workflow');\n" });
+  repo = await gitRepo({ ".gitignore": ".bunseal/\ndist/\n", "package.json": JSON.stringify({ name: "action-demo", private: true }), "bunseal.json": JSON.stringify({ service: "action-demo", entrypoints: ["src/index.ts"] }), "src/index.ts": "console.log('from a workflow');\n" });
   mkdirSync(join(work.path, "action"));
   actionPath = await checkoutAction(join(work.path, "action"));
 });
@@ -48,6 +48,11 @@ test("build, keyless by default: the workflow's OIDC token, Fulcio and Rekor; ou
   expect(built.outputs["artifact-path"]).toStartWith(join(repo.path, ".bunseal", "out"));
   expect(built.outputs["bundle-path"]).toBe(`${built.outputs["artifact-path"]}.sigstore.json`);
   expect(built.summary).toContain(sigstore.identity);
+  // issue #20, item 15: the transparency log entry the signature was logged as, and the builder
+  const logIndex = JSON.parse(readFileSync(built.outputs["bundle-path"]!, "utf8")).verificationMaterial.tlogEntries[0].logIndex;
+  expect(built.summary).toMatch(new RegExp(`\\| transparency log \\| ${sigstore.rekorUrl.replaceAll(".", "\\.")}, (intoto|dsse) entry ${logIndex} \\|`));
+  expect(built.summary).toMatch(/\| builder \| \S+ \|/);
+  expect(built.summary).toMatch(/\| sandbox \| bubblewrap, network off/);
 
   const verified = await runAction({ command: "verify", path: built.outputs["artifact-path"]!, args: `--certificate-identity ${sigstore.identity} --certificate-oidc-issuer ${sigstore.issuer} --trusted-root ${sigstore.trustedRootPath}` });
   if (verified.code !== 0) throw new Error(verified.stderr);
@@ -146,5 +151,39 @@ describe("args as a shell splits them (issue #20, item 1)", () => {
       expect(out.stderr).toContain("::error title=bunseal::input args: ");
       expect(existsSync(marker)).toBe(false);
     }
+  });
+});
+
+describe("verify's path as subject-path, and usage errors through args (issue #20, item 15)", () => {
+  let pub: string;
+  beforeAll(async () => {
+    const keys = join(work.path, "keys-subjects");
+    expect((await runCli(["keygen", "--out", keys])).exitCode).toBe(0);
+    pub = readFileSync(join(keys, "bunseal.pub"), "utf8");
+    const built = (await runCli(["build", repo.path, "--key", join(keys, "bunseal.key"), "--out", join(repo.path, "dist"), "--json"])).json();
+    // a second artifact with its bundle: the same bytes under another name verify the same
+    copyFileSync(built.artifact.path, join(repo.path, "dist", "second.tar"));
+    copyFileSync(built.bundle.path, join(repo.path, "dist", "second.tar.sigstore.json"));
+  });
+
+  test("a glob verifies every artifact it matches in one step, each bundle going with its artifact", async () => {
+    const out = await runAction({ command: "verify", path: "dist/*", key: pub });
+    if (out.code !== 0) throw new Error(out.stderr);
+    expect(out.outputs.verified).toBe("true");
+    const rows = out.summary.split("\n").filter((l) => l.startsWith("| `"));
+    expect(rows.map((r) => r.slice(3, r.indexOf("`", 3)))).toEqual(readdirSync(join(repo.path, "dist")).filter((f) => f.endsWith(".tar")).sort().map((f) => `dist/${f}`));
+  });
+
+  test("rejects a glob that matches nothing: the step fails with an annotation, nothing verified", async () => {
+    const out = await runAction({ command: "verify", path: "release/*.tar", key: pub });
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain(`::error title=bunseal::input path: path "release/*.tar" matches no file (in ${repo.path}); expected at least one artifact`);
+  });
+
+  test("an unknown flag in args is an ::error annotation and a failed summary", async () => {
+    const out = await runAction({ command: "verify", path: "dist/second.tar", key: pub, args: "--no-such-flag" });
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain("::error title=bunseal%3A USAGE::unknown option '--no-such-flag'");
+    expect(out.summary).toStartWith("### bunseal verify: FAILED\n");
   });
 });

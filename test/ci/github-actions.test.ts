@@ -29,7 +29,7 @@ afterAll(async () => {
 test("build writes the step's outputs and a summary; verify writes verified", async () => {
   writeFileSync(join(work.path, "output"), "");
   writeFileSync(join(work.path, "summary.md"), "");
-  const built = await runCli(["build", repo.path, "--key", join(work.path, "keys", "bunseal.key"), "--json"], { env: runner() });
+  const built = await runCli(["build", repo.path, "--key", join(work.path, "keys", "bunseal.key"), "--builder-id", "https://ci.example/builders/release@v2", "--json"], { env: runner() });
   expect(built.exitCode).toBe(0);
   const result = built.json();
   expect(outputs()).toEqual({ digest: result.artifact.digest, "artifact-path": result.artifact.path, "bundle-path": result.bundle.path });
@@ -37,6 +37,11 @@ test("build writes the step's outputs and a summary; verify writes verified", as
   expect(summary).toContain("### bunseal build: gha");
   expect(summary).toContain(result.artifact.digest);
   expect(summary).toContain(repo.commit);
+  // issue #20, item 15: who built it and in what boundary, as the statement records them
+  expect(summary).toContain("| builder | https://ci.example/builders/release@v2 |");
+  expect(summary).toMatch(/\| sandbox \| bubblewrap, network off, reads (fanotify|strace|untraced) \|/);
+  // a key signs no transparency log entry: the summary says so rather than leave it out
+  expect(summary).toContain("| transparency log | none (signed with a key) |");
 
   writeFileSync(join(work.path, "output"), "");
   const verified = await runCli(["verify", result.artifact.path, "--key", join(work.path, "keys", "bunseal.pub"), "--json"], { env: runner() });
@@ -68,6 +73,27 @@ test("an error of any command is an annotation on GitHub Actions, and nothing el
   expect(onRunner.stderr).toMatch(/^::error title=bunseal%3A [A-Z_]+::/m);
   const elsewhere = await runCli(["build", join(work.path, "no-such-project"), "--no-sign"], { env: { GITHUB_ACTIONS: "" } });
   expect(elsewhere.stderr).not.toContain("::error");
+});
+
+test("a build that fails writes a summary too (issue #20, item 15): the failure, its code and message", async () => {
+  writeFileSync(join(work.path, "summary.md"), "");
+  await using broken = await gitRepo({ "package.json": JSON.stringify({ name: "broken", private: true }), "bunseal.json": JSON.stringify({ service: "broken", entrypoints: ["src/index.ts"] }), "src/index.ts": "export const x = ;\n" });
+  const out = await runCli(["build", broken.path, "--key", join(work.path, "keys", "bunseal.key")], { env: runner() });
+  expect(out.exitCode).toBe(1);
+  const summary = readFileSync(join(work.path, "summary.md"), "utf8");
+  expect(summary).toStartWith("### bunseal build: FAILED\n");
+  expect(summary).toContain("| code | BUILD_FAILED |");
+  expect(out.stderr).toContain("::error title=bunseal%3A BUILD_FAILED::");
+});
+
+test("a usage error is annotated and summarised as any other failure (issue #20, item 15)", async () => {
+  writeFileSync(join(work.path, "summary.md"), "");
+  const out = await runCli(["verify", "x.tar", "--no-such-flag"], { env: runner() });
+  expect(out.exitCode).toBe(2);
+  expect(out.stderr).toContain("::error title=bunseal%3A USAGE::unknown option '--no-such-flag'");
+  const summary = readFileSync(join(work.path, "summary.md"), "utf8");
+  expect(summary).toStartWith("### bunseal verify: FAILED\n");
+  expect(summary).toContain("| code | USAGE |");
 });
 
 describe("a step output file that cannot be written (issue #20, item 6)", () => {

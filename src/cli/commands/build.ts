@@ -9,7 +9,8 @@ import { parseTimeout } from "../timeout-option.ts";
 import { warnUnsandboxed } from "../unsandboxed-warning.ts";
 import { sandboxText, type SandboxView } from "../sandbox-text.ts";
 import { commandProgress } from "../progress.ts";
-import { appendSummary, cell, checkCiFiles, onGitHubActions, writeOutputs } from "../github-actions.ts";
+import { appendSummary, checkCiFiles, onGitHubActions, writeOutputs } from "../github-actions.ts";
+import { buildSummary } from "../ci-summaries.ts";
 import { describeSigner, trustFromFlags, trustOptions, type TrustFlags } from "../trust-flags.ts";
 import type { ArtifactSigner } from "../../store/store.ts";
 import type { Trust } from "../../verify/trust.ts";
@@ -260,22 +261,5 @@ function reportToGitHub(result: BuildOutcome, keyless: KeylessSigner | undefined
   // GitHub's step outputs, or GitLab's dotenv report: the same values
   writeOutputs({ digest: result.artifact.digest, "artifact-path": result.artifact.path, "bundle-path": result.bundle?.path ?? result.statement?.path ?? "" });
   if (!onGitHubActions()) return;
-  const signer = keyless ? `${keyless.receipt.identity ?? "?"} (keyless, ${keyless.receipt.issuer ?? "?"})` : result.bundle ? "key" : "unsigned";
-  const sandbox = recordedSandbox(result);
-  appendSummary(
-    [
-      `### bunseal build: ${cell(result.service)}`,
-      "",
-      "| | |",
-      "| --- | --- |",
-      `| artifact | \`${cell(result.artifact.path)}\` |`,
-      `| digest | \`${result.artifact.digest}\` |`,
-      `| commit | \`${result.commit}\`${result.dirty ? " (dirty)" : ""} |`,
-      `| Bun | ${result.bun} |`,
-      `| inputs | ${result.inputs} files, ${result.dependencies} locked packages |`,
-      `| signer | ${cell(signer)} |`,
-      // how the boundary was enforced, as signed: a build without its sandbox must not pass unsaid in the job's summary either
-      ...(sandbox ? [`| sandbox | ${cell(sandboxText(sandbox))}${sandbox.kind === "none" ? " — verify refuses it unless --allow-unsandboxed" : ""} |`] : []),
-    ].join("\n"),
-  );
+  appendSummary(buildSummary(result, keyless?.receipt, recordedSandbox(result)));
 }

@@ -18,6 +18,11 @@ else
   subjects=("${BUNSEAL_INPUT_PATH:-.}")
 fi
 args=("$command" "${subjects[@]}")
+# upload stores a keyless build's bundle: asked of anything else, it fails before anything is built or signed
+if [ "${BUNSEAL_INPUT_UPLOAD:-false}" = true ] && { [ "$command" != build ] || [ -n "$keyfile" ] || [ "${BUNSEAL_INPUT_KEYLESS:-true}" != true ]; }; then
+  echo "::error title=bunseal::input upload: GitHub's attestations verify a Sigstore certificate; expected command build, keyless, and no key" >&2
+  exit 2
+fi
 if [ -n "$keyfile" ]; then
   args+=(--key "$keyfile")
 elif [ "$command" = build ] && [ "${BUNSEAL_INPUT_KEYLESS:-true}" = true ]; then
@@ -28,6 +33,19 @@ if [ -n "${BUNSEAL_INPUT_STORE:-}" ]; then args+=(--store "$BUNSEAL_INPUT_STORE"
 # without the project's .env and bunfig.toml, as bin/bunseal starts)
 bun --no-env-file --config=/dev/null "$here/ci/github/inputs.ts" args >"$words" || exit 2
 mapfile -d '' -t extra <"$words"
+# Keyless from a private or internal repository: the certificate (Fulcio's CT log) and the log entry
+# (Rekor) are public and name the repository and its workflow. GitHub's own attest action signs such
+# repositories with GitHub's private instance; bunseal signs where it is told: a Sigstore of the
+# user's own (--fulcio-url and --rekor-url), the public one when public-log says so, or a key.
+if [ "$command" = build ] && [ -z "$keyfile" ] && [ "${BUNSEAL_INPUT_KEYLESS:-true}" = true ] \
+  && [ "${BUNSEAL_REPOSITORY_VISIBILITY:-}" != public ] && [ "${BUNSEAL_INPUT_PUBLIC_LOG:-false}" != true ]; then
+  own=0
+  for word in "${extra[@]}"; do case "$word" in --fulcio-url|--fulcio-url=*|--rekor-url|--rekor-url=*) own=$((own + 1)) ;; esac; done
+  if [ "$own" -lt 2 ]; then
+    echo "::error title=bunseal::keyless signing from a ${BUNSEAL_REPOSITORY_VISIBILITY:-non-public} repository would publish its name and workflow in the public Fulcio and Rekor logs; expected --fulcio-url and --rekor-url of your own Sigstore in args, a key, or public-log: true" >&2
+    exit 2
+  fi
+fi
 # not exec: the trap that removes the key must run once bunseal is done
 status=0
 "$here/bin/bunseal" "${args[@]}" "${extra[@]}" || status=$?

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { runCli } from "../helpers/cli.ts";
 import { gitRepo, type GitRepo } from "../helpers/git.ts";
 import { checkoutAction, readAction, runAction as runOnRunner, type StepRun } from "../helpers/github-runner.ts";
+import { uploadAttestation } from "../../ci/github/upload.ts";
 import { startLocalSigstore, type LocalSigstore } from "../helpers/local-sigstore.ts";
 import { makeTempDir, type TestDir } from "../helpers/testdir.ts";
 
@@ -185,5 +186,80 @@ describe("verify's path as subject-path, and usage errors through args (issue #2
     expect(out.code).toBe(2);
     expect(out.stderr).toContain("::error title=bunseal%3A USAGE::unknown option '--no-such-flag'");
     expect(out.summary).toStartWith("### bunseal verify: FAILED\n");
+  });
+});
+
+describe("upload to GitHub's attestations API, and where a private repository signs (issue #20, item 15)", () => {
+  /** GitHub's API on loopback: checks the documented request and answers as GitHub does. */
+  function attestationsApi() {
+    const seen: { method: string; path: string; headers: Record<string, string>; body: unknown }[] = [];
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      async fetch(req) {
+        const body = await req.json().catch(() => undefined);
+        seen.push({ method: req.method, path: new URL(req.url).pathname, headers: Object.fromEntries(req.headers), body });
+        const ok = req.method === "POST" && new URL(req.url).pathname === "/repos/acme/service/attestations" && req.headers.get("authorization") === "Bearer job-token" && req.headers.get("accept") === "application/vnd.github+json" && req.headers.get("content-type") === "application/json" && typeof (body as { bundle?: unknown })?.bundle === "object";
+        return ok ? Response.json({ id: 4242 }, { status: 201 }) : Response.json({ message: "Validation Failed" }, { status: 422 });
+      },
+    });
+    return { seen, server, url: `http://127.0.0.1:${server.port}` };
+  }
+
+  test("upload POSTs the keyless bundle to /repos/{owner}/{repo}/attestations with the job's token; outputs the id and the page", async () => {
+    const api = attestationsApi();
+    try {
+      const built = await runOnRunner(
+        { actionPath, workspace: repo.path, temp: work.path, env: { ACTIONS_ID_TOKEN_REQUEST_URL: `http://127.0.0.1:${oidc.port}/token?api-version=2.0`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: "runner-token" }, github: { api_url: api.url, token: "job-token" } },
+        { command: "build", upload: "true", args: `--fulcio-url ${sigstore.fulcioUrl}\n--rekor-url ${sigstore.rekorUrl}` },
+      );
+      if (built.code !== 0) throw new Error(built.stderr);
+      expect(api.seen).toHaveLength(1);
+      expect(api.seen[0]).toMatchObject({ method: "POST", path: "/repos/acme/service/attestations", headers: { authorization: "Bearer job-token", "x-github-api-version": "2022-11-28" } });
+      expect(api.seen[0]!.body).toEqual({ bundle: JSON.parse(readFileSync(built.outputs["bundle-path"]!, "utf8")) });
+      expect(built.outputs["attestation-id"]).toBe("4242");
+      expect(built.outputs["attestation-url"]).toBe("https://github.com/acme/service/attestations/4242");
+      expect(built.summary).toContain("Attestation stored with GitHub: [4242](https://github.com/acme/service/attestations/4242)");
+      // the token is in the upload step's environment and no other's
+      expect(built.steps.filter((s) => s.ran && Object.values(s.env).includes("job-token")).map((s) => s.id)).toEqual(["upload"]);
+      // an answer other than 201 fails the step (exit 3), naming the status and GitHub's message
+      await expect(uploadAttestation({ bundlePath: built.outputs["bundle-path"]!, apiUrl: api.url, repository: "acme/service", token: "wrong-token" })).rejects.toMatchObject({ status: 3, message: `POST ${api.url}/repos/acme/service/attestations: expected 201 Created, got 422: {"message":"Validation Failed"}` });
+    } finally {
+      api.server.stop(true);
+    }
+  });
+
+  test("upload refuses a key-signed build before building or sending anything: GitHub verifies certificates", async () => {
+    const api = attestationsApi();
+    try {
+      const keys = join(work.path, "keys-upload");
+      expect((await runCli(["keygen", "--out", keys])).exitCode).toBe(0);
+      const built = await runOnRunner({ actionPath, workspace: repo.path, temp: work.path, github: { api_url: api.url, token: "job-token" } }, { command: "build", upload: "true", key: readFileSync(join(keys, "bunseal.key"), "utf8") });
+      expect(built.code).toBe(2);
+      expect(built.stderr).toContain("::error title=bunseal::input upload: GitHub's attestations verify a Sigstore certificate; expected command build, keyless, and no key");
+      expect(built.steps.find((s) => s.id === "upload")!.ran).toBe(false);
+      expect(api.seen).toEqual([]);
+      // and the upload step itself, given a key-signed bundle, sends nothing either
+      const keySigned = (await runCli(["build", repo.path, "--key", join(keys, "bunseal.key"), "--out", join(work.path, "out-upload"), "--json"])).json();
+      await expect(uploadAttestation({ bundlePath: keySigned.bundle.path, apiUrl: api.url, repository: "acme/service", token: "job-token" })).rejects.toThrow("is signed with a key; GitHub's attestations verify a Sigstore certificate");
+      expect(api.seen).toEqual([]);
+    } finally {
+      api.server.stop(true);
+    }
+  });
+
+  test("rejects keyless signing of a private repository to the public log unless told: its name would become public", async () => {
+    const env = { ACTIONS_ID_TOKEN_REQUEST_URL: `http://127.0.0.1:${oidc.port}/token?api-version=2.0`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: "runner-token" };
+    const privately = { actionPath, workspace: repo.path, temp: work.path, env, github: { event: { repository: { visibility: "private" } } } };
+    const bundles = () => (existsSync(join(repo.path, ".bunseal", "out")) ? readdirSync(join(repo.path, ".bunseal", "out")).filter((f) => f.endsWith(".sigstore.json")).length : 0);
+    const before = bundles();
+    const refused = await runOnRunner(privately, { command: "build" });
+    expect(refused.code).toBe(2);
+    expect(bundles()).toBe(before);
+    expect(refused.stderr).toContain("::error title=bunseal::keyless signing from a private repository would publish its name and workflow in the public Fulcio and Rekor logs; expected --fulcio-url and --rekor-url of your own Sigstore in args, a key, or public-log: true");
+    // a Sigstore of its own (here the loopback one) is honoured
+    const own = await runOnRunner(privately, { command: "build", args: `--fulcio-url=${sigstore.fulcioUrl} --rekor-url ${sigstore.rekorUrl}` });
+    if (own.code !== 0) throw new Error(own.stderr);
+    expect(own.summary).toContain(`| transparency log | ${sigstore.rekorUrl}, `);
   });
 });

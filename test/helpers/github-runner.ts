@@ -136,7 +136,8 @@ export interface RunnerContext {
   temp: string;
   /** the runner's own variables, besides those set here (GITHUB_*, RUNNER_TEMP) */
   env?: Record<string, string>;
-  github?: Record<string, string>;
+  /** the github context, over: repository acme/service, public, api.github.com */
+  github?: Record<string, unknown>;
 }
 
 export interface StepRun {
@@ -180,14 +181,16 @@ export function parseCommandFile(text: string): Record<string, string> {
 export async function runAction(ctx: RunnerContext, inputs: Record<string, string>, afterStep?: (step: StepRun) => void): Promise<ActionRun> {
   const action = readAction(ctx.actionPath);
   for (const name of Object.keys(inputs)) if (!action.inputs?.[name]) throw new Error(`the action has no input ${name}`);
-  const values = Object.fromEntries(Object.entries(action.inputs ?? {}).map(([name, spec]) => [name, inputs[name] ?? spec.default ?? ""]));
   const steps: Record<string, { outputs: Record<string, string>; outcome: string; conclusion: string }> = {};
   const summary = join(ctx.temp, `summary-${crypto.randomUUID()}.md`);
   writeFileSync(summary, "");
   let failed = 0;
   let extraEnv: Record<string, string> = {};
   let extraPath: string[] = [];
-  const github = { action_path: ctx.actionPath, workspace: ctx.workspace, repository: "acme/service", server_url: "https://github.com", api_url: "https://api.github.com", ...ctx.github };
+  const github = { action_path: ctx.actionPath, workspace: ctx.workspace, repository: "acme/service", server_url: "https://github.com", api_url: "https://api.github.com", token: "", event: { repository: { visibility: "public" } }, ...ctx.github } as Record<string, unknown> & { repository: string; api_url: string; server_url: string };
+  // an input's default may be an expression of the github context (${{ github.token }})
+  const defaultOf = (text: string) => text.replace(/\$\{\{(.*?)\}\}/gs, (_, e: string) => String(evaluate(e, { github }, {}) ?? ""));
+  const values = Object.fromEntries(Object.entries(action.inputs ?? {}).map(([name, spec]) => [name, inputs[name] ?? defaultOf(spec.default ?? "")]));
   const runs: StepRun[] = [];
   let stdout = "";
   let stderr = "";

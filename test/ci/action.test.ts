@@ -263,3 +263,35 @@ describe("upload to GitHub's attestations API, and where a private repository si
     expect(own.summary).toContain(`| transparency log | ${sigstore.rekorUrl}, `);
   });
 });
+
+describe("bunseal's own install (issue #20, item 13)", () => {
+  test("the action installs bunseal's production dependencies only, restored by actions/cache keyed on its bun.lock's digest", async () => {
+    const caches: StepRun[] = [];
+    const out = await runAction({ command: "verify", path: "no-such.tar" }, (step) => step.with && caches.push(step));
+    // verify itself fails (no such file); the set-up before it is what this test looks at
+    expect(out.code).not.toBe(0);
+    const lock = new Bun.CryptoHasher("sha256").update(readFileSync(join(actionPath, "bun.lock"))).digest("hex");
+    expect(caches.map((c) => c.with)).toEqual([{ path: join(actionPath, "node_modules"), key: `bunseal-deps-Linux-X64-${lock}` }]);
+    const manifest = JSON.parse(readFileSync(join(actionPath, "package.json"), "utf8")) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    expect(Object.keys(manifest.dependencies).filter((name) => !existsSync(join(actionPath, "node_modules", name, "package.json")))).toEqual([]);
+    expect(Object.keys(manifest.devDependencies).filter((name) => existsSync(join(actionPath, "node_modules", name)))).toEqual([]);
+    // cache: false installs without it
+    const uncached: StepRun[] = [];
+    await runAction({ command: "verify", path: "no-such.tar", cache: "false" }, (step) => step.with && uncached.push(step));
+    expect(uncached).toEqual([]);
+  });
+
+  test("the README's workflows set up Bun before any bun install", async () => {
+    const readme = readFileSync(join(actionPath, "README.md"), "utf8");
+    const workflows = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((text) => /^jobs:/m.test(text));
+    expect(workflows.length).toBeGreaterThan(0);
+    for (const text of workflows) {
+      const workflow = Bun.YAML.parse(text) as { jobs: Record<string, { steps: { uses?: string; run?: string }[] }> };
+      for (const job of Object.values(workflow.jobs)) {
+        const setUp = job.steps.findIndex((step) => step.uses?.startsWith("oven-sh/setup-bun@"));
+        const firstBun = job.steps.findIndex((step) => /(^|\s)(bun|bunx)\s/.test(step.run ?? ""));
+        if (firstBun >= 0) expect({ setUp, firstBun, before: setUp >= 0 && setUp < firstBun }).toMatchObject({ before: true });
+      }
+    }
+  });
+});

@@ -250,6 +250,8 @@ export async function runAction(ctx: RunnerContext, inputs: Record<string, strin
       GITHUB_PATH: files.path!,
       GITHUB_STEP_SUMMARY: summary,
       RUNNER_TEMP: ctx.temp,
+      RUNNER_OS: "Linux",
+      RUNNER_ARCH: "X64",
       ...ctx.env,
       ...extraEnv,
       ...Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, expand(v)])),

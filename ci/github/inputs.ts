@@ -14,6 +14,8 @@
  * problem is a `::error` annotation on stderr and exit 2.
  */
 
+import { appendFileSync } from "node:fs";
+
 export class InputError extends Error {}
 
 const BLANK = new Set([" ", "\t", "\n", "\r"]);
@@ -119,6 +121,8 @@ if (import.meta.main) {
     const input = what === "subjects" ? "path" : "args";
     const message = error.message.replaceAll("%", "%25").replaceAll("\r", "%0D").replaceAll("\n", "%0A");
     await Bun.write(Bun.stderr, `::error title=bunseal::input ${input}: ${message}\n`);
+    // the job's page says why too, as bunseal's own failures do
+    if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, `### bunseal ${process.env.BUNSEAL_INPUT_COMMAND ?? ""}: FAILED\n\ninput ${input}: ${error.message}\n\n`);
     process.exitCode = 2;
   }
 }

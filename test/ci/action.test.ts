@@ -9,7 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSyn
 import { join } from "node:path";
 import { runCli } from "../helpers/cli.ts";
 import { gitRepo, type GitRepo } from "../helpers/git.ts";
-import { checkoutAction, readAction, runAction as runOnRunner, type StepRun } from "../helpers/github-runner.ts";
+import { checkoutAction, CompositeAction, readAction, runAction as runOnRunner, type Action, type StepRun } from "../helpers/github-runner.ts";
 import { uploadAttestation } from "../../ci/github/upload.ts";
 import { startLocalSigstore, type LocalSigstore } from "../helpers/local-sigstore.ts";
 import { makeTempDir, type TestDir } from "../helpers/testdir.ts";
@@ -112,6 +112,7 @@ test("an unknown command fails the step with an annotation", async () => {
   const out = await runAction({ command: "deploy" });
   expect(out.code).toBe(2);
   expect(out.stderr).toContain("::error title=bunseal::input command");
+  expect(out.summary).toBe("### bunseal deploy: FAILED\n\ninput command: expected build, verify, rebuild or check, got deploy\n\n");
 });
 
 describe("args as a shell splits them (issue #20, item 1)", () => {
@@ -150,6 +151,7 @@ describe("args as a shell splits them (issue #20, item 1)", () => {
       const out = await runAction({ command: "verify", path: artifact, key: pub, args });
       expect(out.code).toBe(2);
       expect(out.stderr).toContain("::error title=bunseal::input args: ");
+      expect(out.summary).toStartWith("### bunseal verify: FAILED\n\ninput args: ");
       expect(existsSync(marker)).toBe(false);
     }
   });
@@ -294,4 +296,21 @@ describe("bunseal's own install (issue #20, item 13)", () => {
       }
     }
   });
+});
+
+test("the metadata follows GitHub's metadata syntax, and the check refuses what GitHub would", () => {
+  const action = readAction(actionPath);
+  expect(action.runs.using).toBe("composite");
+  const raw = Bun.YAML.parse(readFileSync(join(actionPath, "action.yml"), "utf8")) as Action;
+  const broken = (change: (copy: Action) => void) => {
+    const copy = structuredClone(raw);
+    change(copy);
+    return CompositeAction.safeParse(copy).success;
+  };
+  expect(broken(() => undefined)).toBe(true);
+  // a composite run step needs its shell; an output of a composite action needs its value; no unknown keys
+  expect(broken((a) => delete (a.runs.steps[0] as { shell?: string }).shell)).toBe(false);
+  expect(broken((a) => delete (a.outputs!.digest as { value?: string }).value)).toBe(false);
+  expect(broken((a) => Object.assign(a, { input: {} }))).toBe(false);
+  expect(broken((a) => delete (a as { description?: string }).description)).toBe(false);
 });

@@ -41,7 +41,7 @@ export function checkCiFiles(env: Env = process.env): void {
     try {
       // renamed over, a folder stays: the temporary alone would say yes
       if (replaced && statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw Object.assign(new Error("a folder"), { code: "EISDIR" });
-      closeSync(openSync(probe, replaced ? "wx" : "a"));
+      closeSync(openSync(probe, replaced ? "w" : "a"));
       if (replaced) rmSync(probe);
     } catch (error) {
       throw unwritable(variable, path, error);

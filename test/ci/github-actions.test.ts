@@ -114,6 +114,15 @@ describe("a step output file that cannot be written (issue #20, item 6)", () => 
     }
   });
 
+  test("a GITHUB_OUTPUT that opens but cannot take the values (a full disk: /dev/full) fails the build after signing, and leaves no half release", async () => {
+    const out = outDir();
+    const built = await runCli(["build", repo.path, "--key", join(work.path, "keys", "bunseal.key"), "--out", out], { env: { ...runner(), GITHUB_OUTPUT: "/dev/full" } });
+    expect(built.exitCode).toBe(3);
+    expect(built.stderr).toContain("bunseal: CI_OUTPUT_UNWRITABLE: GITHUB_OUTPUT=/dev/full cannot be written (ENOSPC)");
+    // it was built and signed; none of it stays, as no later step would know of it
+    expect(released(out)).toEqual([]);
+  });
+
   test("refuses to build when GITHUB_STEP_SUMMARY cannot be written", async () => {
     const out = outDir();
     const built = await runCli(["build", repo.path, "--key", join(work.path, "keys", "bunseal.key"), "--out", out], { env: { ...runner(), GITHUB_STEP_SUMMARY: unwritable()[0]! } });

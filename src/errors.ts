@@ -109,6 +109,8 @@ export const ERROR_CODES = {
   /** no Bun is published for this operating system and CPU */
   BUN_PLATFORM_UNSUPPORTED: "environment",
   IO_FAILED: "environment",
+  /** a file the CI reads the step's results from (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, GitLab's BUNSEAL_DOTENV) cannot be written; build checks before it builds */
+  CI_OUTPUT_UNWRITABLE: "environment",
   /** a child process (the build, git, bun install) ran past the hard limit of `--timeout` and was stopped */
   TIMED_OUT: "environment",
   /** the recorded source (a remote URL) could not be cloned: the network or the host, not the artifact */

@@ -1,15 +1,50 @@
 /**
- * The GitHub job summary of `rebuild` and `check`: the verdict first, then
- * what a reviewer acts on (the causes, the culprits), then the diff, collapsed
- * in a <details> so a long one does not bury the verdict. Build's and verify's
- * live beside their commands; these are long enough to stand apart.
+ * The GitHub job summaries of `build`, `rebuild` and `check`. Rebuild's and
+ * check's: the verdict first, then what a reviewer acts on (the causes, the
+ * culprits), then the diff, collapsed in a <details> so a long one does not
+ * bury the verdict. Verify's lives beside its command.
  */
 import type { CheckReport } from "../check/check.ts";
+import type { BuildOutcome } from "../pipeline/build.ts";
+import type { KeylessReceipt } from "../sign/keyless-signer.ts";
 import type { Cause } from "../rebuild/cause.ts";
 import type { FileDifference } from "../rebuild/compare.ts";
 import type { RebuildReport } from "../rebuild/rebuild.ts";
 import { cell } from "./github-actions.ts";
-import { sandboxText } from "./sandbox-text.ts";
+import { sandboxText, type SandboxView } from "./sandbox-text.ts";
+
+/** Rekor instances whose entries the public search site shows. */
+const PUBLIC_REKOR = new Set(["https://rekor.sigstore.dev"]);
+
+/** Where the signature was logged: a link to the entry on the public log, else the log and the index. */
+function logEntry(receipt: KeylessReceipt | undefined, signed: boolean): string {
+  if (!receipt) return signed ? "none (signed with a key)" : "none (unsigned)";
+  const index = receipt.logIndex ?? "?";
+  const entry = PUBLIC_REKOR.has(receipt.rekorUrl.replace(/\/+$/, "")) && receipt.logIndex ? `[entry ${index}](https://search.sigstore.dev/?logIndex=${index})` : `entry ${index}`;
+  return `${cell(receipt.rekorUrl)}, ${receipt.rekorEntryType} ${entry}`;
+}
+
+/** What was built, from what, by whom, in which boundary, and where its signature is logged. */
+export function buildSummary(result: BuildOutcome, keyless: KeylessReceipt | undefined, sandbox: SandboxView | undefined): string {
+  const signer = keyless ? `${keyless.identity ?? "?"} (keyless, ${keyless.issuer ?? "?"})` : result.bundle ? "key" : "unsigned";
+  return [
+    `### bunseal build: ${cell(result.service)}`,
+    "",
+    "| | |",
+    "| --- | --- |",
+    `| artifact | \`${cell(result.artifact.path)}\` |`,
+    `| digest | \`${result.artifact.digest}\` |`,
+    `| commit | \`${result.commit}\`${result.dirty ? " (dirty)" : ""} |`,
+    `| Bun | ${result.bun} |`,
+    `| inputs | ${result.inputs} files, ${result.dependencies} locked packages |`,
+    `| builder | ${cell(result.statementValue.predicate.runDetails.builder.id)} |`,
+    `| signer | ${cell(signer)} |`,
+    `| transparency log | ${logEntry(keyless, result.bundle !== undefined && result.bundle !== null)} |`,
+    ...(keyless?.tsaUrl ? [`| timestamp | ${cell(keyless.tsaUrl)} |`] : []),
+    // how the boundary was enforced, as signed: a build without its sandbox must not pass unsaid in the job's summary either
+    ...(sandbox ? [`| sandbox | ${cell(sandboxText(sandbox))}${sandbox.kind === "none" ? " — verify refuses it unless --allow-unsandboxed" : ""} |`] : []),
+  ].join("\n");
+}
 
 /** A fence longer than any run of backticks inside, so a diff cannot end the block early. */
 function fenced(text: string, info = ""): string {

@@ -30,7 +30,13 @@ const SUGGESTION_DISTANCE = 3;
  * width; the stored help is the unwrapped text it writes to a pipe or file, so
  * help for a terminal goes the full path (a person reading it does not notice).
  */
-export function fastAnswer(argv: readonly string[], terminal: { stdout: boolean; stderr: boolean } | ((fd: 1 | 2) => boolean) = isTerminal): FastAnswer | undefined {
+export function fastAnswer(argv: readonly string[], terminal: { stdout: boolean; stderr: boolean } | ((fd: 1 | 2) => boolean) = isTerminal, env: Readonly<Record<string, string | undefined>> = process.env): FastAnswer | undefined {
+  const answer = fastAnswerOf(argv, terminal);
+  // on GitHub Actions a usage error is also an ::error annotation and a job summary (src/cli/main.ts), which the full path writes
+  return answer && answer.exitCode !== 0 && env.GITHUB_ACTIONS === "true" ? undefined : answer;
+}
+
+function fastAnswerOf(argv: readonly string[], terminal: { stdout: boolean; stderr: boolean } | ((fd: 1 | 2) => boolean)): FastAnswer | undefined {
   // asked only for the answers that depend on it: --version never looks
   const onTerminal = (fd: 1 | 2) => (typeof terminal === "function" ? terminal(fd) : fd === 1 ? terminal.stdout : terminal.stderr);
   if (argv.length === 0) return onTerminal(2) ? undefined : { stdout: "", stderr: TOP_LEVEL_HELP, exitCode: 0 };

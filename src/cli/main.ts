@@ -7,7 +7,7 @@
 import { Command, CommanderError } from "commander";
 import { isBunsealError, type BunsealError } from "../errors.ts";
 import { removeAllScratch } from "../util/scratch-registry.ts";
-import { annotateError } from "./github-actions.ts";
+import { annotateError, summarizeFailure } from "./github-actions.ts";
 import { VERSION } from "../version.ts";
 import { wantsJson } from "./output.ts";
 import { writeErr, writeOut } from "./streams.ts";
@@ -73,7 +73,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     await program.parseAsync([...argv], { from: "user" });
     return exitCode;
   } catch (error) {
-    return report(error, wantsJson(argv));
+    return report(error, wantsJson(argv), COMMANDS.some(([name]) => name === argv[0]) ? argv[0] : undefined);
   }
 }
 
@@ -98,19 +98,26 @@ export async function buildProgram(setExit: (code: number) => void, commands: ty
   return program;
 }
 
-function report(error: unknown, json: boolean): number {
+/** `command`: the command that failed, for the CI's job summary (none before one was named). */
+function report(error: unknown, json: boolean, command?: string): number {
   if (error instanceof CommanderError) {
     // help and version end in a CommanderError too; they are not failures
     if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return EXIT.ok;
-    if (json) writeOut(`${JSON.stringify({ error: { code: "USAGE", message: error.message.replace(/^error: /, "") } })}\n`);
+    const message = error.message.replace(/^error: /, "");
+    // a usage error (an unknown flag through the action's args) is a failure like any other on the job's page
+    annotateError("bunseal: USAGE", message);
+    if (command) summarizeFailure(command, "USAGE", message);
+    if (json) writeOut(`${JSON.stringify({ error: { code: "USAGE", message } })}\n`);
     return EXIT.input;
   }
   if (isBunsealError(error)) {
     annotateError(`bunseal: ${error.code}`, error.message);
+    if (command) summarizeFailure(command, error.code, error.message);
     printError(error, json);
     return EXIT[error.kind];
   }
   const message = error instanceof Error ? error.message : String(error);
+  if (command) summarizeFailure(command, "INTERNAL", message);
   if (json) writeOut(`${JSON.stringify({ error: { code: "INTERNAL", message } })}\n`);
   writeErr(`bunseal: internal error: ${message}\nThis is a bug in bunseal ${VERSION}. Please report it with the command you ran and this message; run again with BUNSEAL_DEBUG=1 for a stack trace.\n`);
   if (process.env.BUNSEAL_DEBUG && error instanceof Error) writeErr(`${error.stack}\n`);

@@ -9,7 +9,8 @@ import { parseTimeout } from "../timeout-option.ts";
 import { warnUnsandboxed } from "../unsandboxed-warning.ts";
 import { sandboxText, type SandboxView } from "../sandbox-text.ts";
 import { commandProgress } from "../progress.ts";
-import { appendSummary, cell, onGitHubActions, writeOutputs } from "../github-actions.ts";
+import { appendSummary, checkCiFiles, onGitHubActions, writeOutputs } from "../github-actions.ts";
+import { buildSummary } from "../ci-summaries.ts";
 import { describeSigner, trustFromFlags, trustOptions, type TrustFlags } from "../trust-flags.ts";
 import type { ArtifactSigner } from "../../store/store.ts";
 import type { Trust } from "../../verify/trust.ts";
@@ -70,6 +71,8 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
     .option("--quiet", "no progress on stderr: neither the stage lines nor the updating line on a terminal (warnings still show)")
     .action(async (dir: string, flags: BuildFlags) => {
       checkSigningFlags(flags);
+      // the CI's output files before anything is built: a result that cannot be handed on is not made
+      checkCiFiles();
       // whether this machine can sandbox is asked now, while the pipeline and the signer load: the build
       // waits for the answer before anything of the project runs (src/sandbox/unavailable.ts)
       if (flags.sandbox !== false) void import("../../sandbox/bwrap.ts").then((m) => m.sandboxAvailability());
@@ -127,19 +130,29 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
             for (const result of results) if (result.bundle) signer = (await recordBuild(store, result.artifact.digest, result.bundle.path, trust)).signer;
           } catch (error) {
             // build --store failed as a whole: what it signed does not stay behind
-            await Promise.all(results.flatMap((r) => [r.artifact.path, r.bundle?.path, r.sbom?.path, r.sbom?.bundle?.path].map((path) => path && rm(path, { force: true })))).catch(() => undefined);
+            await removeOutputs(results);
             throw error;
           }
           stored = { location: store.location, signer };
         }
-        if (flags.workspace) renderWorkspace(results as (BuildOutcome & { package: string })[], keyless, stored, flags.json);
-        else render(results[0]!, keyless, stored, flags.json);
+        try {
+          if (flags.workspace) renderWorkspace(results as (BuildOutcome & { package: string })[], keyless, stored, flags.json);
+          else render(results[0]!, keyless, stored, flags.json);
+        } catch (error) {
+          // the step's outputs could not be written after all: no release that no later step knows of
+          await removeOutputs(results);
+          throw error;
+        }
       } finally {
         progress.stop();
         await store?.close();
       }
       setExit(0);
     });
+}
+
+async function removeOutputs(results: readonly BuildOutcome[]): Promise<void> {
+  await Promise.all(results.flatMap((r) => [r.artifact.path, r.bundle?.path, r.statement?.path, r.sbom?.path, r.sbom?.bundle?.path].map((path) => path && rm(path, { force: true })))).catch(() => undefined);
 }
 
 /**
@@ -248,22 +261,5 @@ function reportToGitHub(result: BuildOutcome, keyless: KeylessSigner | undefined
   // GitHub's step outputs, or GitLab's dotenv report: the same values
   writeOutputs({ digest: result.artifact.digest, "artifact-path": result.artifact.path, "bundle-path": result.bundle?.path ?? result.statement?.path ?? "" });
   if (!onGitHubActions()) return;
-  const signer = keyless ? `${keyless.receipt.identity ?? "?"} (keyless, ${keyless.receipt.issuer ?? "?"})` : result.bundle ? "key" : "unsigned";
-  const sandbox = recordedSandbox(result);
-  appendSummary(
-    [
-      `### bunseal build: ${cell(result.service)}`,
-      "",
-      "| | |",
-      "| --- | --- |",
-      `| artifact | \`${cell(result.artifact.path)}\` |`,
-      `| digest | \`${result.artifact.digest}\` |`,
-      `| commit | \`${result.commit}\`${result.dirty ? " (dirty)" : ""} |`,
-      `| Bun | ${result.bun} |`,
-      `| inputs | ${result.inputs} files, ${result.dependencies} locked packages |`,
-      `| signer | ${cell(signer)} |`,
-      // how the boundary was enforced, as signed: a build without its sandbox must not pass unsaid in the job's summary either
-      ...(sandbox ? [`| sandbox | ${cell(sandboxText(sandbox))}${sandbox.kind === "none" ? " — verify refuses it unless --allow-unsandboxed" : ""} |`] : []),
-    ].join("\n"),
-  );
+  appendSummary(buildSummary(result, keyless?.receipt, recordedSandbox(result)));
 }

@@ -120,7 +120,10 @@ export async function planBoundary(input: BoundaryInput): Promise<Boundary> {
   }
   const masked = layer ? hidden.filter((h) => !removed.includes(h)) : hidden;
   // what is shown from elsewhere is no read of the disk's files there: its digests come with it
-  const scope = { root, projectDir: input.projectDir, hidden: [...hidden.map((h) => h.path), ...(input.shownFrom ?? []).map((s) => s.at)], toolchain, written: layer?.upper };
+  // bunseal installed in the project (a devDependency) has its packages hoisted into the project's own
+  // node_modules: those are the project's packages too, and the build's reads of them stay recorded
+  const ownToolchain = toolchain.filter((path) => !isInside(root, path) || isInside(BUNSEAL_ROOT, path));
+  const scope = { root, projectDir: input.projectDir, hidden: [...hidden.map((h) => h.path), ...(input.shownFrom ?? []).map((s) => s.at)], toolchain: ownToolchain, written: layer?.upper };
   let reads: ReadTracer;
   try {
     // the files the build writes and reads back lie in the layer's upper folder: traced there too

@@ -37,6 +37,8 @@ export const ERROR_CODES = {
   BUN_VERSION_MISMATCH: "input",
   /** a verification policy file that is not JSON, has an unknown or missing field, or names a key that cannot be loaded */
   POLICY_INVALID: "input",
+  /** a short digest (a prefix of at least 12 hex) that is the start of more than one digest: the message lists them */
+  DIGEST_AMBIGUOUS: "input",
   /** a service or environment name (config, flag, or a signed statement) outside the one name pattern of src/config/names.ts */
   NAME_INVALID: "input",
   /** a path where a folder is expected names a file (or has a file among its parents) */

@@ -92,6 +92,8 @@ export const ERROR_CODES = {
   PIN_CONFLICT: "rejected",
   PIN_REFUSED: "rejected",
   ROLLBACK_REFUSED: "rejected",
+  /** a pin row of the store is not what its bundle signs (a field edited in the database), or not signed by a key given: rollback and pins refuse to act on it */
+  PIN_ROW_INVALID: "rejected",
   // exit 3: the machine or a service around it
   GIT_FAILED: "environment",
   /**

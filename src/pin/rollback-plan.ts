@@ -5,7 +5,7 @@
  * environment before.
  */
 import { BunsealError } from "../errors.ts";
-import type { ArtifactSummary, PinRecord } from "../store/store.ts";
+import type { ArtifactRecord, ArtifactSummary, LockedPackage, PinRecord } from "../store/store.ts";
 import { matchDigestPrefix } from "./digest-prefix.ts";
 
 export interface RollbackRequest {
@@ -23,8 +23,12 @@ export interface RollbackRequest {
 export interface RollbackPlan {
   service: string;
   env: string;
-  from: { sequence: number; digest: string; schemaVersion: string | null };
-  to: { digest: string; lastPinnedAs: number; pinnedAt: string; schemaVersion: string | null };
+  from: { sequence: number; digest: string; schemaVersion: string | null; commit: string | null };
+  /**
+   * `packages`: what the target ships (and those the store cannot say of, shipped null), so a responder
+   * rolling back from a vulnerable package sees whether the target ships it too
+   */
+  to: { digest: string; lastPinnedAs: number; pinnedAt: string; schemaVersion: string | null; commit: string | null; packages: Omit<LockedPackage, "integrity">[] };
   /** the pin the rollback will write */
   nextSequence: number;
   contractChange: boolean;
@@ -32,8 +36,11 @@ export interface RollbackPlan {
   skipped: { digest: string; rolledBackBy: number }[];
 }
 
+/** What the plan reads of an artifact: its contract, and (shown, not judged) its commit and packages. */
+export type PlanArtifact = Pick<ArtifactSummary, "schemaVersion"> & Partial<Pick<ArtifactRecord, "commit" | "packages">>;
+
 /** `history`: the pins of (service, env), oldest first. `artifacts`: what the store knows of their digests. */
-export function planRollback(request: RollbackRequest, history: readonly PinRecord[], artifacts: ReadonlyMap<string, Pick<ArtifactSummary, "schemaVersion">>): RollbackPlan {
+export function planRollback(request: RollbackRequest, history: readonly PinRecord[], artifacts: ReadonlyMap<string, PlanArtifact>): RollbackPlan {
   const current = history.at(-1);
   if (!current) {
     throw new BunsealError("ROLLBACK_REFUSED", `${request.service} has never been pinned in ${request.env}; expected a pin history to roll back in`, { field: "--env", expected: "an environment with pins", found: "no pins" });
@@ -53,8 +60,8 @@ export function planRollback(request: RollbackRequest, history: readonly PinReco
   return {
     service: request.service,
     env: request.env,
-    from: { sequence: current.sequence, digest: current.digest, schemaVersion: fromVersion },
-    to: { digest: target.digest, lastPinnedAs: target.sequence, pinnedAt: target.pinnedAt, schemaVersion: toVersion },
+    from: { sequence: current.sequence, digest: current.digest, schemaVersion: fromVersion, commit: artifacts.get(current.digest)?.commit ?? null },
+    to: { digest: target.digest, lastPinnedAs: target.sequence, pinnedAt: target.pinnedAt, schemaVersion: toVersion, commit: artifacts.get(target.digest)?.commit ?? null, packages: shipped(artifacts.get(target.digest)) },
     nextSequence: current.sequence + 1,
     contractChange,
     skipped,
@@ -118,6 +125,10 @@ function findBySteps(request: RollbackRequest, history: readonly PinRecord[], cu
     );
   }
   return { target, skipped: skipped.filter((s) => history.findLastIndex((p) => p.digest === s.digest) > history.findLastIndex((p) => p.digest === target.digest)) };
+}
+
+function shipped(artifact: PlanArtifact | undefined): RollbackPlan["to"]["packages"] {
+  return (artifact?.packages ?? []).filter((p) => p.shipped !== false).map(({ name, version, shipped }) => ({ name, version, shipped })).sort((a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version));
 }
 
 function short(digest: string): string {

@@ -132,8 +132,8 @@ describe.each(STORE_BACKENDS)("with the %s store", (_name, makeStore) => {
     expect(toFirst.json().error.code).toBe("ROLLBACK_REFUSED");
     expect(toFirst.json().error.message).toContain("from 1 to 2");
     // one step back from #4 (r1) is r2, across the contract change: refused, then planned with the flag
-    expect((await cli(["rollback", "--env", "prod", "--dry-run"])).json().error.code).toBe("ROLLBACK_REFUSED");
-    const plan = await cli(["rollback", "--env", "prod", "--dry-run", "--allow-contract-change"]);
+    expect((await cli(["rollback", "--env", "prod", "--dry-run", "--key", pub()])).json().error.code).toBe("ROLLBACK_REFUSED");
+    const plan = await cli(["rollback", "--env", "prod", "--dry-run", "--allow-contract-change", "--key", pub()]);
     expect(plan.exitCode).toBe(0);
     expect(plan.json().plan).toMatchObject({ from: { sequence: 4 }, to: { digest: builds[2]!.digest.slice(7) }, nextSequence: 5, contractChange: true });
     expect((await cli(["pins", "--env", "prod"])).json().pins).toHaveLength(4);

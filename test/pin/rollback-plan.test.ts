@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { BunsealError } from "../../src/errors.ts";
-import { planRollback } from "../../src/pin/rollback-plan.ts";
+import { planRollback, type PlanArtifact } from "../../src/pin/rollback-plan.ts";
 import type { PinRecord } from "../../src/store/store.ts";
 
 const d = (c: string) => c.repeat(64);
@@ -24,7 +24,7 @@ function refusal(run: () => unknown): BunsealError {
 describe("rollback plans", () => {
   test("one step back by default, as the next pin in sequence", () => {
     const plan = planRollback({ service: "api", env: "prod" }, history, contracts);
-    expect(plan.from).toEqual({ sequence: 3, digest: d("c"), schemaVersion: "2" });
+    expect(plan.from).toEqual({ sequence: 3, digest: d("c"), schemaVersion: "2", commit: null });
     expect(plan.to).toMatchObject({ digest: d("b"), lastPinnedAs: 2 });
     expect(plan.nextSequence).toBe(4);
     expect(plan.contractChange).toBe(false);
@@ -91,5 +91,18 @@ describe("rollback plans", () => {
     const never = refusal(() => planRollback({ service: "api", env: "prod", to: d("f") }, history, contracts));
     const printed = /expected one of: (sha256:[0-9a-f]{12})/.exec(never.message)![1]!;
     expect(planRollback({ service: "api", env: "prod", to: printed, allowContractChange: true }, history, contracts).to.digest).toBe(d("a"));
+  });
+
+  test("shows the target's commit and what it ships (unknown kept, locked-only left out), so the same vulnerable package is seen", () => {
+    const packages = [
+      { name: "hono", version: "4.12.0", integrity: null, shipped: true },
+      { name: "typescript", version: "5.9.0", integrity: null, shipped: false },
+      { name: "zod", version: "4.1.0", integrity: null, shipped: null },
+    ];
+    const known = new Map<string, PlanArtifact>([...contracts, [d("b"), { schemaVersion: "2", commit: "f".repeat(40), packages }], [d("c"), { schemaVersion: "2", commit: "e".repeat(40), packages: [] }]]);
+    const plan = planRollback({ service: "api", env: "prod" }, history, known);
+    expect(plan.from.commit).toBe("e".repeat(40));
+    expect(plan.to.commit).toBe("f".repeat(40));
+    expect(plan.to.packages).toEqual([{ name: "hono", version: "4.12.0", shipped: true }, { name: "zod", version: "4.1.0", shipped: null }]);
   });
 });

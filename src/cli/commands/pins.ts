@@ -9,17 +9,19 @@ export function registerPins(program: Command, setExit: (code: number) => void):
       .command("pins")
       .description("the pin history; `pins verify PINFILE` checks a pin file")
       .option("--env <env>", "only this environment")
-      .option("--service <name>", "only this service"),
+      .option("--service <name>", "only this service")
+      .option("--key <file>", "a public key trusted to have signed the pins (repeatable): each row's signature is checked too", collect, []),
   )
     .option("--json", "print one JSON object")
-    .action(async (flags: { env?: string; service?: string; store?: string; json?: boolean }) => {
-      const { assertName } = await import("../../config/names.ts");
+    .action(async (flags: { env?: string; service?: string; key: string[]; store?: string; json?: boolean }) => {
+      const [{ assertName }, { pinHistory }, { loadPublicKey }] = await Promise.all([import("../../config/names.ts"), import("../../pin/pin-history.ts"), import("../../sign/keys.ts")]);
       if (flags.env !== undefined) assertName(flags.env, "--env");
       if (flags.service !== undefined) assertName(flags.service, "--service");
-      const history = await withStore(flags.store, (store) => store.pins({ env: flags.env, service: flags.service }));
-      const rows = history.map(({ bundle: _b, ...pin }) => pin);
-      if (flags.json) printJson({ pins: rows });
-      else printLines(rows.length === 0 ? ["no pins"] : rows.map((p) => `${p.service}  ${p.env}  #${p.sequence}  sha256:${p.digest.slice(0, 12)}  ${p.pinnedAt}  ${p.actor}${p.rollbackOf ? `  rollback of #${p.rollbackOf}` : ""}${p.reason ? `  "${p.reason}"` : ""}`));
+      const keys = await Promise.all(flags.key.map((k) => loadPublicKey(k)));
+      const history = await withStore(flags.store, (store) => pinHistory(store, { env: flags.env, service: flags.service }, keys));
+      const rows = history.pins;
+      if (flags.json) printJson(history);
+      else printLines(rows.length === 0 ? ["no pins"] : rows.map((p) => `${p.service}  ${p.env}  #${p.sequence}  sha256:${p.digest.slice(0, 12)}  commit ${p.commit?.slice(0, 12) ?? "(not in the store)"}  ${p.pinnedAt}  ${p.actor}${p.rollbackOf ? `  rollback of #${p.rollbackOf}` : ""}${p.reason ? `  "${p.reason}"` : ""}`));
       setExit(0);
     });
 

@@ -11,7 +11,8 @@ import { verifyStored } from "../store/verify-stored.ts";
 import type { Trust } from "../verify/trust.ts";
 import type { Finding } from "../verify/finding.ts";
 import { BunsealError, isBunsealError } from "../errors.ts";
-import { readPinFile, type PinFile } from "./pin-file.ts";
+import { basename } from "node:path";
+import { legacyPinFileName, pinFileName, readPinFile, type PinFile } from "./pin-file.ts";
 import { checkSignedPin } from "./signed-pin.ts";
 
 export type PinFindingCode = Finding["code"] | "PIN_DOWNGRADE" | "NOT_FOUND";
@@ -34,10 +35,27 @@ export interface PinFileReport {
  * `keys` are trusted to have signed the pin; `artifactTrust`, what the pinned artifact's attestation
  * must verify against (default: the signer the store recorded for it).
  */
-export async function verifyPinFile(path: string, keys: readonly KeyObject[], store: Store | undefined, artifactTrust?: Trust): Promise<PinFileReport> {
+/** The pair a pin file must be for (`pins verify --env --service`): its signed names, and its file name. */
+export interface PinFileBinding {
+  env?: string;
+  service?: string;
+}
+
+export async function verifyPinFile(path: string, keys: readonly KeyObject[], store: Store | undefined, artifactTrust?: Trust, binding: PinFileBinding = {}): Promise<PinFileReport> {
   const file = await readPinFile(path);
   const { bundle: bundleJson, ...pin } = file;
   const failures: PinFinding[] = [];
+
+  // a valid pin of another pair, copied over this pair's file (prod's pin as staging's), verifies by itself:
+  // the file is bound to the pair the caller deploys. Its names are compared here, the signed ones below.
+  for (const field of ["env", "service"] as const) {
+    const wanted = binding[field];
+    if (wanted !== undefined && pin[field] !== wanted) failures.push({ code: "EXPECTATION_FAILED", message: `the pin is for ${field} ${JSON.stringify(pin[field])}, not the ${JSON.stringify(wanted)} asked for`, expected: wanted, found: pin[field] });
+  }
+  if (binding.env !== undefined && binding.service !== undefined) {
+    const names = [pinFileName(binding.service, binding.env), legacyPinFileName(binding.service, binding.env)];
+    if (!names.includes(basename(path))) failures.push({ code: "EXPECTATION_FAILED", message: `the file is named ${basename(path)}; the pin file of ${binding.service} in ${binding.env} is ${names[0]} (or ${names[1]}, written by an older bunseal)`, expected: names[0], found: basename(path) });
+  }
 
   // signature over the pin statement, and the file's fields the signed ones; the bundle is the file's, so a malformed one is bad input, not a bug
   for (const f of await malformedAsInput(path, () => checkSignedPin(bundleJson, pin, keys))) {

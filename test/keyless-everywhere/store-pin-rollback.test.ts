@@ -168,7 +168,7 @@ describe.each(STORE_BACKENDS)("keyless bundles with the %s store", (_name, makeS
   });
 
   describe("pin, pins verify, rollback", () => {
-    const pinFile = () => join(pinsDir(), "example-service.prod.json");
+    const pinFile = () => join(pinsDir(), "example-service@prod.json");
     const pinCount = async () => (await cli(["pins", "--env", "prod"])).json().pins.length;
 
     test("pin refuses a keyless artifact under another identity or issuer (exit 1, PIN_REFUSED naming the mismatch), adding no pin", async () => {

@@ -24,6 +24,7 @@ import { assertName } from "../config/names.ts";
 import { ensureWritableDir } from "../util/atomic-write.ts";
 import { commitPinFile, discardPinFile, exportPinFile, stagePinFile } from "./pin-file.ts";
 import { pinStatement } from "./pin-statement.ts";
+import { assertPinRows } from "./verify-pin-rows.ts";
 
 export interface PinRequest {
   /** `sha256:<hex>` or hex */
@@ -72,6 +73,9 @@ export async function pinArtifact(store: Store, request: PinRequest): Promise<Pi
   }
   for (let attempt = 0; ; attempt++) {
     const latest = await store.latestPin(service, env);
+    // the newest row is what the new pin signs as its previous: it must be the pin that was signed
+    // (who signed it is checked where the whole history steers: rollback, pins --key)
+    if (latest) await assertPinRows([latest], null, store.location);
     if (latest && request.expectedSequence === undefined && repeats(latest, digest, request)) {
       const file = request.pinsDir === null ? null : await exportPinFile(request.pinsDir, latest);
       return { pin: latest, artifact, file, repeated: true };

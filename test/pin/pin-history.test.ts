@@ -124,6 +124,12 @@ describe.each(STORE_BACKENDS)("pin history on the %s store", (_name, makeStore) 
     expect(rolled.json().error.message).toContain("pin #1 of example-service in staging");
     expect(rolled.json().error.message).toContain(`the row says sha256:${releases[2]!.hex}, the signed pin says sha256:${releases[0]!.hex}`);
     expect((await runCli(["pins", "--env", "staging", "--store", store, "--json"])).exitCode).toBe(1);
+    // nor does a plain pin chain onto an edited newest row
+    await tamper(store, `UPDATE pins SET digest = '${releases[2]!.hex}' WHERE env = 'staging' AND sequence = 2`);
+    const chained = await cli(["pin", releases[0]!.digest, "--env", "staging", "--key", key(), "--pins-dir", pinsDir()]);
+    expect(chained.exitCode).toBe(1);
+    expect(chained.json().error.code).toBe("PIN_ROW_INVALID");
+    await tamper(store, `UPDATE pins SET digest = '${releases[1]!.hex}' WHERE env = 'staging' AND sequence = 2`);
     const rows = await (async () => {
       await tamper(store, `UPDATE pins SET digest = '${releases[0]!.hex}' WHERE env = 'staging' AND sequence = 1`);
       return history("staging");

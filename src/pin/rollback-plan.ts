@@ -109,6 +109,7 @@ function findBySteps(request: RollbackRequest, history: readonly PinRecord[], cu
   const earlier: PinRecord[] = [];
   const skipped: RollbackPlan["skipped"] = [];
   for (const pin of [...history].reverse()) {
+    if (earlier.length === steps) break;
     if (seen.has(pin.digest)) continue;
     seen.add(pin.digest);
     const by = rolledBack.get(pin.digest);
@@ -124,7 +125,7 @@ function findBySteps(request: RollbackRequest, history: readonly PinRecord[], cu
       { field: "--steps", expected: `<= ${earlier.length}`, found: String(steps) },
     );
   }
-  return { target, skipped: skipped.filter((s) => history.findLastIndex((p) => p.digest === s.digest) > history.findLastIndex((p) => p.digest === target.digest)) };
+  return { target, skipped };
 }
 
 function shipped(artifact: PlanArtifact | undefined): RollbackPlan["to"]["packages"] {

@@ -137,10 +137,10 @@ describe.each(STORE_BACKENDS)("pin history on the %s store", (_name, makeStore) 
     expect(rows.map((p) => p.sequence)).toEqual([1, 2]);
   });
 
-  test("rejects a pin row re-signed by a key nobody trusts", async () => {
+  test("rejects a pin history whose rows are signed by a key not given (rows forged whole, bundle and all)", async () => {
     const stranger = join(work.path, "stranger");
     await runCli(["keygen", "--out", stranger]);
-    // a whole pin made by another key, then put in the store in place of #2
+    // whole pins, each row the one its bundle signs, but by a key the rollback was not given
     expect((await cli(["pin", releases[1]!.digest, "--env", "lab", "--key", join(stranger, "bunseal.key"), "--pins-dir", pinsDir()])).exitCode).toBe(0);
     expect((await cli(["pin", releases[0]!.digest, "--env", "lab", "--key", join(stranger, "bunseal.key"), "--pins-dir", pinsDir()])).exitCode).toBe(0);
     const out = await cli(["rollback", "--env", "lab", "--dry-run", "--key", pub()]);

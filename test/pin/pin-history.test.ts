@@ -104,6 +104,10 @@ describe.each(STORE_BACKENDS)("pin history on the %s store", (_name, makeStore) 
     expect(pins.map((p) => p.commit)).toEqual([0, 1, 2, 0, 1].map((i) => releases[i]!.commit));
     const text = await runCli(["pins", "--env", "prod", "--store", store]);
     expect(text.stdout).toContain(releases[2]!.commit.slice(0, 12));
+    expect(text.stdout).toContain("who signed them is not checked without --key");
+    const signed = await cli(["pins", "--env", "prod", "--key", pub()]);
+    expect(signed.json().signaturesChecked).toBe(true);
+    expect((await runCli(["pins", "--env", "prod", "--key", pub(), "--store", store])).stdout).toContain("signed by a key given");
     const plan = await cli(["rollback", "--env", "prod", "--to", releases[0]!.digest, "--reason", "1.8 after all", "--dry-run", "--key", pub()]);
     expect(plan.exitCode).toBe(0);
     expect(plan.json().plan.to.commit).toBe(releases[0]!.commit);

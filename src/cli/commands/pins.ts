@@ -21,7 +21,7 @@ export function registerPins(program: Command, setExit: (code: number) => void):
       const history = await withStore(flags.store, (store) => pinHistory(store, { env: flags.env, service: flags.service }, keys));
       const rows = history.pins;
       if (flags.json) printJson(history);
-      else printLines(rows.length === 0 ? ["no pins"] : rows.map((p) => `${p.service}  ${p.env}  #${p.sequence}  sha256:${p.digest.slice(0, 12)}  commit ${p.commit?.slice(0, 12) ?? "(not in the store)"}  ${p.pinnedAt}  ${p.actor}${p.rollbackOf ? `  rollback of #${p.rollbackOf}` : ""}${p.reason ? `  "${p.reason}"` : ""}`));
+      else printLines(rows.length === 0 ? ["no pins"] : [...rows.map((p) => `${p.service}  ${p.env}  #${p.sequence}  sha256:${p.digest.slice(0, 12)}  commit ${p.commit?.slice(0, 12) ?? "(not in the store)"}  ${p.pinnedAt}  ${p.actor}${p.rollbackOf ? `  rollback of #${p.rollbackOf}` : ""}${p.reason ? `  "${p.reason}"` : ""}`), history.signaturesChecked ? "(every row is its signed pin, signed by a key given)" : "(every row is its signed pin; who signed them is not checked without --key)"]);
       setExit(0);
     });
 

@@ -37,6 +37,8 @@ export const ERROR_CODES = {
   BUN_VERSION_MISMATCH: "input",
   /** a verification policy file that is not JSON, has an unknown or missing field, or names a key that cannot be loaded */
   POLICY_INVALID: "input",
+  /** a short digest (a prefix of at least 12 hex) that is the start of more than one digest: the message lists them */
+  DIGEST_AMBIGUOUS: "input",
   /** a service or environment name (config, flag, or a signed statement) outside the one name pattern of src/config/names.ts */
   NAME_INVALID: "input",
   /** a path where a folder is expected names a file (or has a file among its parents) */
@@ -90,6 +92,8 @@ export const ERROR_CODES = {
   PIN_CONFLICT: "rejected",
   PIN_REFUSED: "rejected",
   ROLLBACK_REFUSED: "rejected",
+  /** a pin row of the store is not what its bundle signs (a field edited in the database), or not signed by a key given: rollback and pins refuse to act on it */
+  PIN_ROW_INVALID: "rejected",
   // exit 3: the machine or a service around it
   GIT_FAILED: "environment",
   /**

@@ -26,15 +26,18 @@ export async function signingKey(path: string): Promise<SigningKey> {
   return { signer: keySigner(privateKey), publicKey: createPublicKey(privateKey), path };
 }
 
-export async function splitKeys(paths: readonly string[]): Promise<{ trusted: KeyObject[]; signer?: Signer; deny: string[] }> {
+/** `signerPublicKey`: the private key's public half, for checking what that key signed before (pin rows). */
+export async function splitKeys(paths: readonly string[]): Promise<{ trusted: KeyObject[]; signer?: Signer; signerPublicKey?: KeyObject; deny: string[] }> {
   const trusted: KeyObject[] = [];
   let signer: Signer | undefined;
+  let signerPublicKey: KeyObject | undefined;
   const deny: string[] = [];
   for (const path of paths) {
     if (path === HELD_KEY) {
       if (signer) throw new BunsealError("USAGE", `${path}: a second private key; expected at most one key to sign with`, { field: "--key", expected: "one private key" });
       const key = await heldKey();
       signer = key.signer;
+      signerPublicKey = key.publicKey;
       deny.push(key.path);
       continue;
     }
@@ -44,11 +47,13 @@ export async function splitKeys(paths: readonly string[]): Promise<{ trusted: Ke
       });
     if (text.includes("PRIVATE KEY-----")) {
       if (signer) throw new BunsealError("USAGE", `${path}: a second private key; expected at most one key to sign with`, { field: "--key", expected: "one private key" });
-      signer = keySigner(parsePrivateKey(text, path));
+      const privateKey = parsePrivateKey(text, path);
+      signer = keySigner(privateKey);
+      signerPublicKey = createPublicKey(privateKey);
     } else {
       // from the text read once: a key handed over on a pipe (`--key /dev/fd/3`) cannot be read twice
       trusted.push(parsePublicKey(text, path));
     }
   }
-  return { trusted, signer, deny };
+  return { trusted, signer, signerPublicKey, deny };
 }

@@ -1,5 +1,5 @@
 /**
- * The pin file deploy tooling reads: `pins/<service>.<env>.json`, the newest
+ * The pin file deploy tooling reads: `pins/<service>@<env>.json`, the newest
  * pin of that history with its signed statement. Written atomically, and
  * never replaced by an older pin, even when two pins race.
  *
@@ -7,7 +7,7 @@
  * statement someone else wrote: both must match the one name pattern, and
  * the path must still be inside the pins folder (issue 8, attack 7).
  */
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { z } from "../vendor/zod.js";
 import { assertName, NAME_EXPECTED, NAME_PATTERN } from "../config/names.ts";
@@ -33,7 +33,24 @@ export const PinFileSchema = z.strictObject({
 
 export type PinFile = z.infer<typeof PinFileSchema>;
 
+/**
+ * The one character between service and env in a pin file's name: outside the
+ * name pattern, so no two (service, env) pairs share a file. The old separator,
+ * '.', is a name character: (web, prod.eu) and (web.prod, eu) both made
+ * web.prod.eu.json, and each pin of one overwrote the other's (issue 20, item 10).
+ */
+export const PIN_FILE_SEPARATOR = "@";
+
 export function pinFileName(service: string, env: string): string {
+  return `${assertName(service, "service")}${PIN_FILE_SEPARATOR}${assertName(env, "env")}.json`;
+}
+
+/**
+ * The name an older bunseal gave the pin file of (service, env): still read, and still
+ * kept up to date where it holds this very pair's pin, for deploy tooling that reads it;
+ * never trusted to say which pair it is (its content does).
+ */
+export function legacyPinFileName(service: string, env: string): string {
   return `${assertName(service, "service")}.${assertName(env, "env")}.json`;
 }
 
@@ -88,6 +105,7 @@ export async function exportPinFile(dir: string, pin: PinRecord): Promise<string
  */
 export async function stagePinFile(dir: string, pin: PinRecord): Promise<StagedPinFile> {
   const path = pinFilePath(dir, pin.service, pin.env);
+  await removeDeadWritersFiles(dirname(path));
   return { path, tmp: await stageFile(path, `${JSON.stringify(toPinFile(pin), null, 2)}\n`) };
 }
 
@@ -107,7 +125,60 @@ export async function commitPinFile(staged: StagedPinFile, pin: PinRecord): Prom
   } finally {
     await rm(lock, { recursive: true, force: true }).catch(() => undefined);
   }
+  await followLegacyPinFile(dirname(staged.path), pin);
   return staged.path;
+}
+
+/**
+ * The file an older bunseal wrote for this pair, under the old name, follows the newest pin
+ * too, so deploy tooling that reads it is not left on an old pin; only when its content says
+ * it is this pair's (the old name may be another pair's, the collision the new name ends).
+ */
+async function followLegacyPinFile(dir: string, pin: PinRecord): Promise<void> {
+  const path = join(dir, legacyPinFileName(pin.service, pin.env));
+  if (!(await Bun.file(path).exists())) return;
+  const lock = `${path}.lock`;
+  await acquire(lock);
+  try {
+    const existing = await readPinFile(path).catch(() => undefined);
+    if (!existing || existing.service !== pin.service || existing.env !== pin.env || existing.sequence >= pin.sequence) return;
+    await renameIntoPlace(await stageFile(path, `${JSON.stringify(toPinFile(pin), null, 2)}\n`), path);
+  } finally {
+    await rm(lock, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/** `.<pin file>.<pid>.<8 hex>.tmp` (src/util/atomic-write.ts stageFile) and `.bunseal-probe.<pid>.<8 hex>` (ensureWritableDir). */
+const WRITER_FILE = /^\.(?:[^/]+\.json\.(\d+)\.[0-9a-f]{8}\.tmp|bunseal-probe\.(\d+)\.[0-9a-f]{8})$/;
+
+/**
+ * Temporary files of pin writers that died before renaming or removing them (`kill -9`
+ * mid-pin): without this they stay forever. A writer is dead when no process has the pid
+ * written in its file's name (kill(pid, 0) says ESRCH); EPERM is a live process of another
+ * user, and a pid reused since is taken for alive: both keep the file, the safe side.
+ * Pids are this machine's, in this pid namespace: a pins folder shared with writers on
+ * other machines or in other containers would see theirs as dead, as the lock (acquire) would.
+ */
+export async function removeDeadWritersFiles(dir: string): Promise<string[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const removed: string[] = [];
+  for (const name of names) {
+    const match = WRITER_FILE.exec(name);
+    const pid = Number(match?.[1] ?? match?.[2]);
+    if (!match || pid === process.pid || alive(pid)) continue;
+    await rm(join(dir, name), { force: true }).catch(() => undefined);
+    removed.push(name);
+  }
+  return removed;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== "ESRCH";
+  }
 }
 
 export async function discardPinFile(staged: StagedPinFile): Promise<void> {

@@ -19,10 +19,12 @@ import { verifyStored } from "../store/verify-stored.ts";
 import type { Trust } from "../verify/trust.ts";
 import { canonicalJson } from "../util/canonical-json.ts";
 import { parseDigest } from "../util/digest.ts";
+import { matchDigestPrefix, parseDigestPrefix } from "./digest-prefix.ts";
 import { assertName } from "../config/names.ts";
 import { ensureWritableDir } from "../util/atomic-write.ts";
 import { commitPinFile, discardPinFile, exportPinFile, stagePinFile } from "./pin-file.ts";
 import { pinStatement } from "./pin-statement.ts";
+import { assertPinRows } from "./verify-pin-rows.ts";
 
 export interface PinRequest {
   /** `sha256:<hex>` or hex */
@@ -56,8 +58,7 @@ export interface PinOutcome {
 const RETRIES = 8;
 
 export async function pinArtifact(store: Store, request: PinRequest): Promise<PinOutcome> {
-  const digest = parseDigest(request.digest);
-  if (!digest) throw new BunsealError("USAGE", `expected sha256:<64 hex digits>, got ${JSON.stringify(request.digest)}`, { field: "DIGEST", expected: "sha256:<hex>", found: request.digest });
+  const digest = await storedDigest(store, request.digest);
   const env = assertName(request.env, "env");
   const artifact = await store.getArtifact(digest);
   if (!artifact) {
@@ -72,6 +73,9 @@ export async function pinArtifact(store: Store, request: PinRequest): Promise<Pi
   }
   for (let attempt = 0; ; attempt++) {
     const latest = await store.latestPin(service, env);
+    // the newest row is what the new pin signs as its previous: it must be the pin that was signed
+    // (who signed it is checked where the whole history steers: rollback, pins --key)
+    if (latest) await assertPinRows([latest], null, store.location);
     if (latest && request.expectedSequence === undefined && repeats(latest, digest, request)) {
       const file = request.pinsDir === null ? null : await exportPinFile(request.pinsDir, latest);
       return { pin: latest, artifact, file, repeated: true };
@@ -118,4 +122,18 @@ export async function pinArtifact(store: Store, request: PinRequest): Promise<Pi
 /** A retry of the newest pin: the same artifact, pinned by the same actor for the same reason, not a rollback. */
 function repeats(latest: PinRecord, digest: string, request: PinRequest): boolean {
   return latest.digest === digest && latest.actor === request.actor && latest.reason === request.reason && latest.rollbackOf === (request.rollbackOf ?? null);
+}
+
+/**
+ * The whole digest of what `given` names: itself, or the one stored artifact a 12+ hex prefix
+ * starts (the short form `pins` and rollback print). A prefix no artifact starts is kept
+ * as given, so the not-in-the-store refusal names it.
+ *
+ * Local stopgap: it lists every artifact's digest; the store's own prefix query replaces it.
+ */
+async function storedDigest(store: Store, given: string): Promise<string> {
+  const whole = parseDigest(given);
+  if (whole) return whole;
+  const prefix = parseDigestPrefix(given, "DIGEST");
+  return matchDigestPrefix(prefix, (await store.listArtifacts()).map((a) => a.digest), "DIGEST") ?? prefix;
 }

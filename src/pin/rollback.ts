@@ -4,6 +4,7 @@
  * still rebuild to the same bytes; the schema contract must not change unless
  * allowed. The rollback is a new pin: history is never rewritten.
  */
+import type { KeyObject } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +16,7 @@ import { storedTrust, verifyStored } from "../store/verify-stored.ts";
 import type { Trust } from "../verify/trust.ts";
 import { pinArtifact, type PinOutcome } from "./pin.ts";
 import { planRollback, type RollbackPlan, type RollbackRequest } from "./rollback-plan.ts";
+import { assertPinRows } from "./verify-pin-rows.ts";
 
 export interface RollbackOptions extends Omit<RollbackRequest, "service"> {
   service?: string;
@@ -23,6 +25,8 @@ export interface RollbackOptions extends Omit<RollbackRequest, "service"> {
   signer?: Signer;
   /** what the target's attestation must verify against; default: the signer it was stored with */
   trust?: Trust;
+  /** keys trusted to have signed the pins of the history (the CLI: every --key, the private one's public half); none: refused */
+  pinKeys?: readonly KeyObject[];
   rebuild?: boolean;
   /** files the rebuild's sandbox must not show wherever they lie: the key that signs the pin */
   deny?: readonly string[];
@@ -39,6 +43,9 @@ export interface RollbackOutcome {
 export async function rollback(store: Store, options: RollbackOptions, ctx: Context): Promise<RollbackOutcome> {
   const service = options.service ?? (await soleService(store, options.env));
   const history = await store.pins({ service, env: options.env });
+  // the history picks the target and the plan: each row must be the pin that was signed, by a key the caller trusts
+  if (!options.pinKeys?.length) throw new BunsealError("USAGE", "expected --key: the key that signs the rollback, or a public key trusted to have signed the pins, to check the pin history with", { field: "--key", expected: "a key" });
+  await assertPinRows(history, options.pinKeys, store.location);
   const digests = [...new Set(history.map((p) => p.digest))];
   const artifacts = new Map((await Promise.all(digests.map((d) => store.getArtifact(d)))).flatMap((a) => (a ? [[a.digest, a] as const] : [])));
   const plan = planRollback({ ...options, service }, history, artifacts);

@@ -6,17 +6,14 @@
  * after a newer one (PIN_DOWNGRADE).
  */
 import type { KeyObject } from "node:crypto";
-import { bundleFromJSON } from "@sigstore/bundle";
-import { IN_TOTO_PAYLOAD_TYPE } from "../attest/dsse.ts";
-import { StatementSchema } from "../attest/statement.ts";
 import type { Store } from "../store/store.ts";
 import { verifyStored } from "../store/verify-stored.ts";
-import { checkKeySignature } from "../verify/check-signature.ts";
 import type { Trust } from "../verify/trust.ts";
 import type { Finding } from "../verify/finding.ts";
 import { BunsealError, isBunsealError } from "../errors.ts";
-import { readPinFile, type PinFile } from "./pin-file.ts";
-import { PIN_PREDICATE_TYPE, PinPredicateSchema } from "./pin-statement.ts";
+import { basename } from "node:path";
+import { legacyPinFileName, pinFileName, readPinFile, type PinFile } from "./pin-file.ts";
+import { checkSignedPin } from "./signed-pin.ts";
 
 export type PinFindingCode = Finding["code"] | "PIN_DOWNGRADE" | "NOT_FOUND";
 
@@ -38,31 +35,31 @@ export interface PinFileReport {
  * `keys` are trusted to have signed the pin; `artifactTrust`, what the pinned artifact's attestation
  * must verify against (default: the signer the store recorded for it).
  */
-export async function verifyPinFile(path: string, keys: readonly KeyObject[], store: Store | undefined, artifactTrust?: Trust): Promise<PinFileReport> {
+/** The pair a pin file must be for (`pins verify --env --service`): its signed names, and its file name. */
+export interface PinFileBinding {
+  env?: string;
+  service?: string;
+}
+
+export async function verifyPinFile(path: string, keys: readonly KeyObject[], store: Store | undefined, artifactTrust?: Trust, binding: PinFileBinding = {}): Promise<PinFileReport> {
   const file = await readPinFile(path);
   const { bundle: bundleJson, ...pin } = file;
   const failures: PinFinding[] = [];
 
-  // signature over the pin statement; the bundle is the file's, so a malformed one is bad input, not a bug
-  const bundle = malformedAsInput(path, () => bundleFromJSON(bundleJson));
-  const signature = await malformedAsInput(path, () => checkKeySignature(bundle, keys));
-  if (signature.finding) failures.push(signature.finding);
+  // a valid pin of another pair, copied over this pair's file (prod's pin as staging's), verifies by itself:
+  // the file is bound to the pair the caller deploys. Its names are compared here, the signed ones below.
+  for (const field of ["env", "service"] as const) {
+    const wanted = binding[field];
+    if (wanted !== undefined && pin[field] !== wanted) failures.push({ code: "EXPECTATION_FAILED", message: `the pin is for ${field} ${JSON.stringify(pin[field])}, not the ${JSON.stringify(wanted)} asked for`, expected: wanted, found: pin[field] });
+  }
+  if (binding.env !== undefined && binding.service !== undefined) {
+    const names = [pinFileName(binding.service, binding.env), legacyPinFileName(binding.service, binding.env)];
+    if (!names.includes(basename(path))) failures.push({ code: "EXPECTATION_FAILED", message: `the file is named ${basename(path)}; the pin file of ${binding.service} in ${binding.env} is ${names[0]} (or ${names[1]}, written by an older bunseal)`, expected: names[0], found: basename(path) });
+  }
 
-  // the file says what was signed, nothing else
-  if (bundle.content.$case !== "dsseEnvelope" || bundle.content.dsseEnvelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
-    failures.push({ code: "STATEMENT_INVALID", message: "the pin's bundle carries no in-toto statement", expected: IN_TOTO_PAYLOAD_TYPE });
-  } else {
-    const statement = StatementSchema.safeParse(parseJson(bundle.content.dsseEnvelope.payload));
-    const predicate = statement.success && statement.data.predicateType === PIN_PREDICATE_TYPE ? PinPredicateSchema.safeParse(statement.data.predicate) : undefined;
-    if (!statement.success || !predicate?.success) {
-      failures.push({ code: "STATEMENT_INVALID", message: "the signed statement is not a bunseal pin", expected: PIN_PREDICATE_TYPE });
-    } else {
-      const signed = { ...predicate.data, digest: statement.data.subject[0]?.digest.sha256 };
-      for (const [field, value] of Object.entries(signed)) {
-        const claimed = (pin as Record<string, unknown>)[field];
-        if (claimed !== value) failures.push({ code: "STATEMENT_INVALID", message: `the file's ${field} is not the signed one`, expected: JSON.stringify(value), found: JSON.stringify(claimed) });
-      }
-    }
+  // signature over the pin statement, and the file's fields the signed ones; the bundle is the file's, so a malformed one is bad input, not a bug
+  for (const f of await malformedAsInput(path, () => checkSignedPin(bundleJson, pin, keys))) {
+    failures.push(f.code === "STATEMENT_INVALID" && f.field ? { ...f, message: `the file's ${f.field} is not the signed one` } : f);
   }
 
   // the artifact, and the history, as the store knows them
@@ -94,14 +91,5 @@ function malformedAsInput<T>(path: string, read: () => T): T {
     return (result instanceof Promise ? result.catch(fail) : result) as T;
   } catch (cause) {
     return fail(cause);
-  }
-}
-
-/** The signed payload as JSON, or undefined (which the statement check reports) when it is not JSON. */
-function parseJson(bytes: Uint8Array): unknown {
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes));
-  } catch {
-    return undefined;
   }
 }

@@ -12,11 +12,12 @@
  */
 import { BunsealError, isBunsealError } from "../errors.ts";
 import { NAME_EXPECTED, NAME_PATTERN } from "../config/names.ts";
+import { pinHistory } from "../pin/pin-history.ts";
 import { artifactPage } from "../store/pages.ts";
 import type { Store } from "../store/store.ts";
 import { trace, tracePackage } from "../trace/trace.ts";
 import { parseDigest } from "../util/digest.ts";
-import { artifactContents, environmentMatrix, pinTimeline, withoutBundle } from "./views.ts";
+import { artifactContents, environmentMatrix, pinTimeline } from "./views.ts";
 
 /** `unexpected`: an error that is no BunsealError (a bug), for the server's log; the body says only that it happened. */
 export type ApiResult = { status: number; body: unknown; unexpected?: unknown };
@@ -26,7 +27,8 @@ type Handler = (store: Store, rest: string, query: URLSearchParams) => Promise<u
 /** `/api/<name>` or `/api/<name>/<rest>` → the handler; `rest` is the decoded remainder of the path. */
 const ROUTES: Record<string, { exact?: Handler; nested?: Handler }> = {
   trace: { nested: (store, rest) => trace(store, digestParam(rest, "digest")) },
-  pins: { exact: async (store, _rest, query) => ({ pins: withoutBundle(await store.pins({ env: nameParam(query, "env"), service: nameParam(query, "service") })) }) },
+  // pins --json exactly: each row checked against its signed pin, with its artifact's commit
+  pins: { exact: (store, _rest, query) => pinHistory(store, { env: nameParam(query, "env"), service: nameParam(query, "service") }, []) },
   // the query mirrors trace --package's flags: limit (default 100, as the CLI's), after, shipped-only, count
   packages: {
     nested: (store, rest, query) => {

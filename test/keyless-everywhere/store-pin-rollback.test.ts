@@ -168,7 +168,7 @@ describe.each(STORE_BACKENDS)("keyless bundles with the %s store", (_name, makeS
   });
 
   describe("pin, pins verify, rollback", () => {
-    const pinFile = () => join(pinsDir(), "example-service.prod.json");
+    const pinFile = () => join(pinsDir(), "example-service@prod.json");
     const pinCount = async () => (await cli(["pins", "--env", "prod"])).json().pins.length;
 
     test("pin refuses a keyless artifact under another identity or issuer (exit 1, PIN_REFUSED naming the mismatch), adding no pin", async () => {
@@ -250,10 +250,13 @@ describe.each(STORE_BACKENDS)("keyless bundles with the %s store", (_name, makeS
       const back = await cli(["rollback", "--env", "prod", "--key", key(), "--pins-dir", pinsDir(), ...rightIdentity()]);
       expect(back.exitCode, codes(back)).toBe(0);
       expect(back.json().applied).toMatchObject({ sequence: 3, digest: builds[0]!.digest.slice(7), rollbackOf: 2 });
-      const forth = await cli(["rollback", "--env", "prod", "--key", key(), "--pins-dir", pinsDir(), "--policy", policy, ...root()]);
+      // builds[1] was rolled back from (by #3): a rollback pins it again only when told to, and why
+      const unasked = await cli(["rollback", "--env", "prod", "--key", key(), "--pins-dir", pinsDir(), "--policy", policy, ...root()]);
+      expect(unasked.json().error.code).toBe("ROLLBACK_REFUSED");
+      const forth = await cli(["rollback", "--env", "prod", "--to", builds[1]!.digest, "--reason", "fixed upstream", "--key", key(), "--pins-dir", pinsDir(), "--policy", policy, ...root()]);
       expect(forth.exitCode, codes(forth)).toBe(0);
       expect(forth.json().applied).toMatchObject({ sequence: 4, digest: builds[1]!.digest.slice(7), rollbackOf: 3 });
-      const refused = await cli(["rollback", "--env", "prod", "--key", key(), "--pins-dir", pinsDir(), "--policy", otherPolicy, ...root()]);
+      const refused = await cli(["rollback", "--env", "prod", "--to", builds[0]!.digest, "--reason", "again", "--key", key(), "--pins-dir", pinsDir(), "--policy", otherPolicy, ...root()]);
       expect(refused.exitCode).toBe(1);
       expect(await pinCount()).toBe(4);
     });

@@ -50,7 +50,7 @@ describe.each(STORE_BACKENDS)("pins on the %s store", (_name, makeStore) => {
     expect(pins.map((p) => p.sequence)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(new Set(pins.map((p) => p.reason)).size).toBe(8);
     pins.forEach((p, i) => expect(p.previousDigest).toBe(i === 0 ? null : digest.slice(7)));
-    expect((await readPinFile(join(pinsDir(), "control.busy.json"))).sequence).toBe(8);
+    expect((await readPinFile(join(pinsDir(), "control@busy.json"))).sequence).toBe(8);
   });
 
   test("a pin killed at any moment leaves no half-written pin file and no half-written row", async () => {
@@ -64,8 +64,8 @@ describe.each(STORE_BACKENDS)("pins on the %s store", (_name, makeStore) => {
       const pins = await history("killed");
       expect(pins.map((p) => p.sequence)).toEqual(pins.map((_, i) => i + 1));
       const files = await readdir(pinsDir());
-      if (files.includes("control.killed.json")) {
-        const file = await readPinFile(join(pinsDir(), "control.killed.json"));
+      if (files.includes("control@killed.json")) {
+        const file = await readPinFile(join(pinsDir(), "control@killed.json"));
         expect(file.sequence).toBeLessThanOrEqual(pins.length);
       }
     }
@@ -74,7 +74,9 @@ describe.each(STORE_BACKENDS)("pins on the %s store", (_name, makeStore) => {
     expect(await after.exited).toBe(0);
     const pins = await history("killed");
     expect(pins.at(-1)!.reason).toBe("after");
-    expect((await readPinFile(join(pinsDir(), "control.killed.json"))).sequence).toBe(pins.length);
+    expect((await readPinFile(join(pinsDir(), "control@killed.json"))).sequence).toBe(pins.length);
     expect(completed).toBeLessThan(12);
+    // and what the killed writers staged is gone: each one's pid is dead
+    expect((await readdir(pinsDir())).filter((f) => f.endsWith(".tmp") || f.startsWith(".bunseal-probe."))).toEqual([]);
   });
 });

@@ -88,7 +88,7 @@ describe.each(STORE_BACKENDS)("with the %s store", (_name, makeStore) => {
       expect(out.exitCode).toBe(0);
       expect(out.json().pin).toMatchObject({ sequence: i + 1, previousDigest: i === 0 ? null : builds[i - 1]!.digest.slice(7) });
     }
-    const file = await Bun.file(join(pinsDir(), "control.prod.json")).json();
+    const file = await Bun.file(join(pinsDir(), "control@prod.json")).json();
     expect(file).toMatchObject({ service: "control", env: "prod", sequence: 3, digest: builds[2]!.digest.slice(7) });
     const history = (await cli(["pins", "--env", "prod"])).json().pins;
     expect(history.map((p: { sequence: number }) => p.sequence)).toEqual([1, 2, 3]);
@@ -103,7 +103,7 @@ describe.each(STORE_BACKENDS)("with the %s store", (_name, makeStore) => {
   });
 
   test("pins verify accepts the current pin file and rejects a pin file replayed after a newer pin", async () => {
-    const current = join(pinsDir(), "control.prod.json");
+    const current = join(pinsDir(), "control@prod.json");
     const old = join(work.path, "old-pin.json");
     await copyFile(current, old);
     expect((await cli(["pins", "verify", current, "--key", pub()])).exitCode).toBe(0);
@@ -115,7 +115,7 @@ describe.each(STORE_BACKENDS)("with the %s store", (_name, makeStore) => {
   });
 
   test("pins verify rejects a pin file whose digest was edited after signing", async () => {
-    const current = join(pinsDir(), "control.prod.json");
+    const current = join(pinsDir(), "control@prod.json");
     const forged = await Bun.file(current).json();
     forged.digest = builds[0]!.digest.slice(7);
     const path = join(work.path, "forged-pin.json");
@@ -132,8 +132,8 @@ describe.each(STORE_BACKENDS)("with the %s store", (_name, makeStore) => {
     expect(toFirst.json().error.code).toBe("ROLLBACK_REFUSED");
     expect(toFirst.json().error.message).toContain("from 1 to 2");
     // one step back from #4 (r1) is r2, across the contract change: refused, then planned with the flag
-    expect((await cli(["rollback", "--env", "prod", "--dry-run"])).json().error.code).toBe("ROLLBACK_REFUSED");
-    const plan = await cli(["rollback", "--env", "prod", "--dry-run", "--allow-contract-change"]);
+    expect((await cli(["rollback", "--env", "prod", "--dry-run", "--key", pub()])).json().error.code).toBe("ROLLBACK_REFUSED");
+    const plan = await cli(["rollback", "--env", "prod", "--dry-run", "--allow-contract-change", "--key", pub()]);
     expect(plan.exitCode).toBe(0);
     expect(plan.json().plan).toMatchObject({ from: { sequence: 4 }, to: { digest: builds[2]!.digest.slice(7) }, nextSequence: 5, contractChange: true });
     expect((await cli(["pins", "--env", "prod"])).json().pins).toHaveLength(4);
@@ -141,11 +141,11 @@ describe.each(STORE_BACKENDS)("with the %s store", (_name, makeStore) => {
     expect(applied.exitCode).toBe(0);
     expect(applied.json().applied).toMatchObject({ sequence: 5, rollbackOf: 4, digest: builds[0]!.digest.slice(7), reason: "bad deploy" });
     expect(applied.json().rebuilt).toBe(true);
-    expect((await Bun.file(join(pinsDir(), "control.prod.json")).json()).sequence).toBe(5);
+    expect((await Bun.file(join(pinsDir(), "control@prod.json")).json()).sequence).toBe(5);
     // nothing was rewritten
     const history = (await cli(["pins", "--env", "prod"])).json().pins;
     expect(history.map((p: { digest: string }) => p.digest)).toEqual([builds[0], builds[1], builds[2], builds[1], builds[0]].map((b) => b!.digest.slice(7)));
-    expect(await readdir(pinsDir())).toEqual(["control.prod.json"]);
+    expect(await readdir(pinsDir())).toEqual(["control@prod.json"]);
   });
 
   test("rollback to an artifact never pinned in that env is refused", async () => {

@@ -87,7 +87,7 @@ describe.each(STORE_BACKENDS)("pin safety on the %s store", (_name, makeStore) =
 
   test("a pin file path is built only from valid names and stays inside the pins folder", async () => {
     const pins = join(work.path, "lib-pins");
-    expect(pinFilePath(pins, "control", "prod")).toBe(join(pins, "control.prod.json"));
+    expect(pinFilePath(pins, "control", "prod")).toBe(join(pins, "control@prod.json"));
     for (const [service, env] of [["../../svc", "prod"], ["control", "/../../../x"], ["control", ".."], ["a/b", "prod"], ["control", ""]] as const) {
       const error = await rejection(Promise.resolve().then(() => pinFilePath(pins, service, env)));
       expect(error.code).toBe("NAME_INVALID");
@@ -137,8 +137,8 @@ describe.each(STORE_BACKENDS)("pin safety on the %s store", (_name, makeStore) =
     expect(out.json().pin.sequence).toBe(1);
     expect(out.json().repeated).toBe(true);
     expect((await history("retry")).map((p) => p.sequence)).toEqual([1]);
-    expect((await Bun.file(join(pinsDir, "control.retry.json")).json()).sequence).toBe(1);
-    expect((await cli(["pins", "verify", join(pinsDir, "control.retry.json"), "--key", pub()])).exitCode).toBe(0);
+    expect((await Bun.file(join(pinsDir, "control@retry.json")).json()).sequence).toBe(1);
+    expect((await cli(["pins", "verify", join(pinsDir, "control@retry.json"), "--key", pub()])).exitCode).toBe(0);
     // a new decision (another reason) is a new pin
     const next = await cli(["pin", digest, "--env", "retry", "--key", key(), "--reason", "again", "--actor", "ci", "--pins-dir", pinsDir]);
     expect(next.json().pin.sequence).toBe(2);

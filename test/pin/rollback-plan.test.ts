@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { BunsealError } from "../../src/errors.ts";
-import { planRollback } from "../../src/pin/rollback-plan.ts";
+import { planRollback, type PlanArtifact } from "../../src/pin/rollback-plan.ts";
 import type { PinRecord } from "../../src/store/store.ts";
 
 const d = (c: string) => c.repeat(64);
@@ -24,7 +24,7 @@ function refusal(run: () => unknown): BunsealError {
 describe("rollback plans", () => {
   test("one step back by default, as the next pin in sequence", () => {
     const plan = planRollback({ service: "api", env: "prod" }, history, contracts);
-    expect(plan.from).toEqual({ sequence: 3, digest: d("c"), schemaVersion: "2" });
+    expect(plan.from).toEqual({ sequence: 3, digest: d("c"), schemaVersion: "2", commit: null });
     expect(plan.to).toMatchObject({ digest: d("b"), lastPinnedAs: 2 });
     expect(plan.nextSequence).toBe(4);
     expect(plan.contractChange).toBe(false);
@@ -52,5 +52,57 @@ describe("rollback plans", () => {
     expect(refusal(() => planRollback({ service: "api", env: "prod", to: d("c") }, history, contracts)).message).toContain("runs now");
     expect(refusal(() => planRollback({ service: "api", env: "prod", steps: 3 }, history, contracts)).code).toBe("ROLLBACK_REFUSED");
     expect(refusal(() => planRollback({ service: "api", env: "staging" }, [], contracts)).message).toContain("never been pinned");
+  });
+
+  test("a second rollback does not go back to the release the first one rolled back from", () => {
+    // #1 a, #2 b, #3 c (bad) -> #4 rollback to a: c was rolled back from, so the next step back skips it
+    const rolled = [...history, pin(4, d("a"), 3)];
+    const plan = planRollback({ service: "api", env: "prod", allowContractChange: true }, rolled, contracts);
+    expect(plan.to).toMatchObject({ digest: d("b"), lastPinnedAs: 2 });
+    expect(plan.skipped).toEqual([{ digest: d("c"), rolledBackBy: 4 }]);
+    // with nothing else to go to, the refusal names the digest it will not pin again and how to
+    const error = refusal(() => planRollback({ service: "api", env: "prod" }, [pin(1, d("b")), pin(2, d("c")), pin(3, d("b"), 2)], contracts));
+    expect(error.code).toBe("ROLLBACK_REFUSED");
+    expect(error.message).toContain(`sha256:${d("c").slice(0, 12)} was rolled back from (by #3)`);
+    expect(error.message).toContain("--to and --reason");
+  });
+
+  test("a digest rolled back from is pinned again by rollback only with --to and a reason of the caller's", () => {
+    const rolled = [...history, pin(4, d("b"), 3)];
+    const error = refusal(() => planRollback({ service: "api", env: "prod", to: d("c") }, rolled, contracts));
+    expect(error.code).toBe("ROLLBACK_REFUSED");
+    expect(error.message).toContain("was rolled back from (by #4)");
+    expect(error.field).toBe("--reason");
+    expect(planRollback({ service: "api", env: "prod", to: d("c"), reasonGiven: true }, rolled, contracts).to).toMatchObject({ digest: d("c"), lastPinnedAs: 3 });
+  });
+
+  test("--to takes a unique prefix of at least 12 hex, and lists the matches of an ambiguous one", () => {
+    const near = (c: string) => `${"ab".repeat(6)}${c.repeat(52)}`;
+    const twins = [pin(1, near("1")), pin(2, near("2")), pin(3, d("c"))];
+    const both = new Map([[near("1"), { schemaVersion: "2" }], [near("2"), { schemaVersion: "2" }], [d("c"), { schemaVersion: "2" }]]);
+    expect(planRollback({ service: "api", env: "prod", to: `sha256:${near("1").slice(0, 13)}` }, twins, both).to.digest).toBe(near("1"));
+    const ambiguous = refusal(() => planRollback({ service: "api", env: "prod", to: `sha256:${"ab".repeat(6)}` }, twins, both));
+    expect(ambiguous.code).toBe("DIGEST_AMBIGUOUS");
+    expect(ambiguous.message).toContain(`sha256:${near("1")}`);
+    expect(ambiguous.message).toContain(`sha256:${near("2")}`);
+    const tooShort = refusal(() => planRollback({ service: "api", env: "prod", to: "sha256:ababab" }, twins, both));
+    expect(tooShort.code).toBe("USAGE");
+    // the short form bunseal prints in its own refusal is accepted back
+    const never = refusal(() => planRollback({ service: "api", env: "prod", to: d("f") }, history, contracts));
+    const printed = /expected one of: (sha256:[0-9a-f]{12})/.exec(never.message)![1]!;
+    expect(planRollback({ service: "api", env: "prod", to: printed, allowContractChange: true }, history, contracts).to.digest).toBe(d("a"));
+  });
+
+  test("shows the target's commit and what it ships (unknown kept, locked-only left out), so the same vulnerable package is seen", () => {
+    const packages = [
+      { name: "hono", version: "4.12.0", integrity: null, shipped: true },
+      { name: "typescript", version: "5.9.0", integrity: null, shipped: false },
+      { name: "zod", version: "4.1.0", integrity: null, shipped: null },
+    ];
+    const known = new Map<string, PlanArtifact>([...contracts, [d("b"), { schemaVersion: "2", commit: "f".repeat(40), packages }], [d("c"), { schemaVersion: "2", commit: "e".repeat(40), packages: [] }]]);
+    const plan = planRollback({ service: "api", env: "prod" }, history, known);
+    expect(plan.from.commit).toBe("e".repeat(40));
+    expect(plan.to.commit).toBe("f".repeat(40));
+    expect(plan.to.packages).toEqual([{ name: "hono", version: "4.12.0", shipped: true }, { name: "zod", version: "4.1.0", shipped: null }]);
   });
 });

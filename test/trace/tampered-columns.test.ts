@@ -108,7 +108,7 @@ describe("columns edited behind bunseal's back", () => {
     expect(JSON.stringify(forged.json())).toContain("STORE_RECORD_MISMATCH");
     // nor with the current one's edited instead, even for a plan only (--dry-run)
     const current = tampered("rollback-current", "UPDATE artifacts SET schema_version = ? WHERE digest = ?", "1", digests[1]!);
-    const dry = await runCli(["rollback", "--env", "prod", "--dry-run", "--store", current, "--json"]);
+    const dry = await runCli(["rollback", "--env", "prod", "--dry-run", "--key", key(), "--store", current, "--json"]);
     expect(dry.exitCode).toBe(1);
     expect(dry.json().error.code).toBe("ROLLBACK_REFUSED");
     expect(dry.json().error.message).toContain("STORE_RECORD_MISMATCH: schemaVersion");
@@ -168,7 +168,7 @@ describe("a signer column that no longer parses", () => {
   test("rollback refuses when the current record does not verify at all, rather than trust its contract column", async () => {
     // the current release's key column broken and its contract column edited to match the target's
     const store = tampered("rollback-unverifiable", "UPDATE artifacts SET signer_public_key = 'not a PEM key', schema_version = '1' WHERE digest = ?", digests[1]!);
-    const dry = await runCli(["rollback", "--env", "prod", "--dry-run", "--store", store, "--json"]);
+    const dry = await runCli(["rollback", "--env", "prod", "--dry-run", "--key", key(), "--store", store, "--json"]);
     expect(dry.exitCode).toBe(1);
     expect(dry.json().error.code).toBe("ROLLBACK_REFUSED");
   });

@@ -21,7 +21,7 @@ export function registerPin(program: Command, setExit: (code: number) => void): 
       program
         .command("pin")
         .description("append a signed pin: this artifact runs in ENV (only an artifact whose attestation verifies)")
-        .argument("<digest>", "the artifact, sha256:<hex>")
+        .argument("<digest>", "the artifact, sha256:<hex> (or a unique prefix of at least 12 hex)")
         .requiredOption("--env <env>", "the environment")
         .option("--reason <text>", "why", "")
         .option("--key <file>", "the private key that signs the pin; public keys given too are trusted for the artifact's attestation", collect, [])

@@ -9,17 +9,19 @@ export function registerPins(program: Command, setExit: (code: number) => void):
       .command("pins")
       .description("the pin history; `pins verify PINFILE` checks a pin file")
       .option("--env <env>", "only this environment")
-      .option("--service <name>", "only this service"),
+      .option("--service <name>", "only this service")
+      .option("--key <file>", "a public key trusted to have signed the pins (repeatable): each row's signature is checked too", collect, []),
   )
     .option("--json", "print one JSON object")
-    .action(async (flags: { env?: string; service?: string; store?: string; json?: boolean }) => {
-      const { assertName } = await import("../../config/names.ts");
+    .action(async (flags: { env?: string; service?: string; key: string[]; store?: string; json?: boolean }) => {
+      const [{ assertName }, { pinHistory }, { loadPublicKey }] = await Promise.all([import("../../config/names.ts"), import("../../pin/pin-history.ts"), import("../../sign/keys.ts")]);
       if (flags.env !== undefined) assertName(flags.env, "--env");
       if (flags.service !== undefined) assertName(flags.service, "--service");
-      const history = await withStore(flags.store, (store) => store.pins({ env: flags.env, service: flags.service }));
-      const rows = history.map(({ bundle: _b, ...pin }) => pin);
-      if (flags.json) printJson({ pins: rows });
-      else printLines(rows.length === 0 ? ["no pins"] : rows.map((p) => `${p.service}  ${p.env}  #${p.sequence}  sha256:${p.digest.slice(0, 12)}  ${p.pinnedAt}  ${p.actor}${p.rollbackOf ? `  rollback of #${p.rollbackOf}` : ""}${p.reason ? `  "${p.reason}"` : ""}`));
+      const keys = await Promise.all(flags.key.map((k) => loadPublicKey(k)));
+      const history = await withStore(flags.store, (store) => pinHistory(store, { env: flags.env, service: flags.service }, keys));
+      const rows = history.pins;
+      if (flags.json) printJson(history);
+      else printLines(rows.length === 0 ? ["no pins"] : [...rows.map((p) => `${p.service}  ${p.env}  #${p.sequence}  sha256:${p.digest.slice(0, 12)}  commit ${p.commit?.slice(0, 12) ?? "(not in the store)"}  ${p.pinnedAt}  ${p.actor}${p.rollbackOf ? `  rollback of #${p.rollbackOf}` : ""}${p.reason ? `  "${p.reason}"` : ""}`), history.signaturesChecked ? "(every row is its signed pin, signed by a key given)" : "(every row is its signed pin; who signed them is not checked without --key)"]);
       setExit(0);
     });
 
@@ -28,20 +30,24 @@ export function registerPins(program: Command, setExit: (code: number) => void):
       pins
         .command("verify")
         .description("verify a pin file: signature, fields, the pinned artifact's attestation, and no downgrade")
-        .argument("<pinfile>", "pins/<service>.<env>.json")
-        .option("--key <file>", "a public key trusted to sign pins (repeatable)", collect, []),
+        .argument("<pinfile>", "pins/<service>@<env>.json")
+        .option("--key <file>", "a public key trusted to sign pins (repeatable)", collect, [])
+        .option("--env <env>", "the environment the file must be the pin of (its signed env, and its file name with --service)")
+        .option("--service <name>", "the service the file must be the pin of"),
       "the pinned artifact's attestation",
       "the signer the store recorded",
     ),
   )
     .option("--json", "print one JSON object")
-    .action(async (pinfile: string, flags: TrustFlags & { key: string[]; store?: string; json?: boolean }) => {
-      const [{ verifyPinFile }, { loadPublicKey }, { BunsealError }] = await Promise.all([import("../../pin/verify-pin-file.ts"), import("../../sign/keys.ts"), import("../../errors.ts")]);
+    .action(async (pinfile: string, flags: TrustFlags & { key: string[]; env?: string; service?: string; store?: string; json?: boolean }) => {
+      const [{ verifyPinFile }, { loadPublicKey }, { BunsealError }, { assertName }] = await Promise.all([import("../../pin/verify-pin-file.ts"), import("../../sign/keys.ts"), import("../../errors.ts"), import("../../config/names.ts")]);
+      if (flags.env !== undefined) assertName(flags.env, "--env");
+      if (flags.service !== undefined) assertName(flags.service, "--service");
       if (flags.key.length === 0) throw new BunsealError("USAGE", "expected --key PUB to verify the pin's signature", { field: "--key", expected: "a public key" });
       const keys = await Promise.all(flags.key.map((k) => loadPublicKey(k)));
       // --key names who may sign pins; the artifact's signer is named by the trust flags alone
       const artifactTrust = await trustFromFlags(flags);
-      const report = await withStore(flags.store, (store) => verifyPinFile(pinfile, keys, store, artifactTrust));
+      const report = await withStore(flags.store, (store) => verifyPinFile(pinfile, keys, store, artifactTrust, { env: flags.env, service: flags.service }));
       if (flags.json) printJson(report);
       else if (report.verified) printLines([`OK: ${report.pin.service} in ${report.pin.env} pin #${report.pin.sequence} → sha256:${report.pin.digest}`]);
       else printLines([`FAILED: ${pinfile}`, ...report.failures.map((f) => `  ${f.code}: ${f.message}${f.expected ? ` (expected ${f.expected}${f.found ? `, found ${f.found}` : ""})` : ""}`)]);

@@ -31,8 +31,8 @@ export function registerRollback(program: Command, setExit: (code: number) => vo
         .option("--to <digest>", "roll back to this artifact (it must have been pinned in ENV)")
         .option("--steps <n>", "roll back this many artifacts (default 1)")
         .option("--rebuild", "also require that the target still rebuilds to the same bytes")
-        .option("--key <file>", "the private key that signs the rollback pin; public keys given too are trusted for attestations", collect, [])
-        .option("--reason <text>", "why", "rollback")
+        .option("--key <file>", "the private key that signs the rollback pin; public keys given too are trusted for attestations and for the pin history (which each key given must have signed)", collect, [])
+        .option("--reason <text>", "why (default \"rollback\"); required to pin again, with --to, an artifact that was rolled back from")
         .option("--actor <name>", "who rolls back")
         .option("--allow-contract-change", "allow a target whose schemaVersion contract differs from the current one")
         .option("--dry-run", "print the plan, change nothing")
@@ -48,11 +48,12 @@ export function registerRollback(program: Command, setExit: (code: number) => vo
       if (flags.service !== undefined) assertName(flags.service, "--service");
       if (flags.to !== undefined && flags.steps !== undefined) throw new BunsealError("USAGE", "--to and --steps contradict each other; expected one of them", { field: "--to" });
       const steps = flags.steps === undefined ? undefined : Number(flags.steps);
-      const { trusted, signer, deny } = await splitKeys(flags.key);
+      const { trusted, signer, signerPublicKey, deny } = await splitKeys(flags.key);
+      const pinKeys = signerPublicKey ? [...trusted, signerPublicKey] : trusted;
       const trust = await trustFromFlags(flags, trusted);
       const ctx = defaultContext({ log: flags.json ? () => {} : (m) => writeErr(`${m}\n`) });
       const outcome = await withStore(flags.store, (store) =>
-        rollback(store, { env: flags.env, service: flags.service, to: flags.to, steps, rebuild: flags.rebuild, deny, allowContractChange: flags.allowContractChange, dryRun: flags.dryRun, reason: flags.reason ?? "rollback", actor: resolveActor(flags.actor), signer, trust, pinsDir: flags.pinsDir }, ctx),
+        rollback(store, { env: flags.env, service: flags.service, to: flags.to, steps, rebuild: flags.rebuild, deny, allowContractChange: flags.allowContractChange, dryRun: flags.dryRun, reason: flags.reason ?? "rollback", reasonGiven: flags.reason !== undefined, actor: resolveActor(flags.actor), signer, trust, pinKeys, pinsDir: flags.pinsDir }, ctx),
       );
       const pin = outcome.applied ? (({ bundle: _b, ...rest }) => rest)(outcome.applied.pin) : null;
       if (flags.json) {
@@ -61,8 +62,10 @@ export function registerRollback(program: Command, setExit: (code: number) => vo
         const p = outcome.plan;
         printLines([
           `${flags.dryRun ? "plan" : "rolled back"}: ${p.service} in ${p.env}`,
-          `  from #${p.from.sequence} sha256:${p.from.digest.slice(0, 12)} (schemaVersion ${p.from.schemaVersion ?? "-"})`,
-          `  to   sha256:${p.to.digest.slice(0, 12)}, last pinned as #${p.to.lastPinnedAs} at ${p.to.pinnedAt} (schemaVersion ${p.to.schemaVersion ?? "-"})`,
+          `  from #${p.from.sequence} sha256:${p.from.digest.slice(0, 12)} commit ${p.from.commit?.slice(0, 12) ?? "-"} (schemaVersion ${p.from.schemaVersion ?? "-"})`,
+          `  to   sha256:${p.to.digest.slice(0, 12)} commit ${p.to.commit?.slice(0, 12) ?? "-"}, last pinned as #${p.to.lastPinnedAs} at ${p.to.pinnedAt} (schemaVersion ${p.to.schemaVersion ?? "-"})`,
+          `       ships ${p.to.packages.length === 0 ? "no packages" : p.to.packages.map((k) => `${k.name}@${k.version}${k.shipped === null ? " (shipped: unknown)" : ""}`).join(", ")}`,
+          ...p.skipped.map((k) => `  past sha256:${k.digest.slice(0, 12)}: rolled back from by #${k.rolledBackBy}, not known good`),
           `  as   #${p.nextSequence}${p.contractChange ? ", changing the schema contract (allowed)" : ""}${outcome.rebuilt ? ", rebuilt identically" : ""}`,
           ...(outcome.applied ? [`  pin file ${outcome.applied.file}`] : []),
         ]);

@@ -128,6 +128,10 @@ describe.each(STORE_BACKENDS)("pin history on the %s store", (_name, makeStore) 
     expect(rolled.json().error.message).toContain("pin #1 of example-service in staging");
     expect(rolled.json().error.message).toContain(`the row says sha256:${releases[2]!.hex}, the signed pin says sha256:${releases[0]!.hex}`);
     expect((await runCli(["pins", "--env", "staging", "--store", store, "--json"])).exitCode).toBe(1);
+    // a dry run without a key (as it ran before rows were checked) still holds each row to its signed pin
+    const dry = await cli(["rollback", "--env", "staging", "--steps", "1", "--dry-run"]);
+    expect(dry.exitCode).toBe(1);
+    expect(dry.json().error.code).toBe("PIN_ROW_INVALID");
     // nor does a plain pin chain onto an edited newest row
     await tamper(store, `UPDATE pins SET digest = '${releases[2]!.hex}' WHERE env = 'staging' AND sequence = 2`);
     const chained = await cli(["pin", releases[0]!.digest, "--env", "staging", "--key", key(), "--pins-dir", pinsDir()]);
@@ -152,5 +156,9 @@ describe.each(STORE_BACKENDS)("pin history on the %s store", (_name, makeStore) 
     expect(out.json().error.code).toBe("PIN_ROW_INVALID");
     expect(out.json().error.message).toContain("not signed by a key given");
     expect((await cli(["rollback", "--env", "lab", "--dry-run", "--key", join(stranger, "bunseal.pub")])).exitCode).toBe(0);
+    // without --key a dry run still plans (a public contract), and says whose signatures it did not check
+    const unkeyed = await runCli(["rollback", "--env", "lab", "--dry-run", "--store", store]);
+    expect(unkeyed.exitCode).toBe(0);
+    expect(unkeyed.stderr).toContain("whose signatures they carry is not checked without --key");
   });
 });

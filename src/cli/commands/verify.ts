@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { resolve } from "node:path";
 import { BunsealError } from "../../errors.ts";
+import { isDigestForm } from "../../verify/artifact-target.ts";
 import type { Expectations } from "../../verify/expectations.ts";
 import type { VerifyReport } from "../../verify/verify-bundle.ts";
 import { collect, printJson, printLines } from "../output.ts";
@@ -91,7 +92,7 @@ export function registerVerify(program: Command, setExit: (code: number) => void
       const batch = all.length > 1 || flags.from !== undefined;
       if (batch && flags.bundle !== undefined) throw new BunsealError("USAGE", "--bundle names the bundle of one artifact; expected one artifact with it (in a batch, each artifact's bundle is FILE.sigstore.json)", { field: "--bundle", expected: "one artifact" });
       const target = all[0]!;
-      const bundlePath = flags.bundle ?? (target.startsWith("sha256:") ? undefined : `${target}.sigstore.json`);
+      const bundlePath = flags.bundle ?? (isDigestForm(target) ? undefined : `${target}.sigstore.json`);
       if (!batch && !bundlePath) throw new BunsealError("USAGE", "a digest has no bundle beside it; expected --bundle FILE", { field: "--bundle", expected: "a bundle path" });
       // the trust rules every command that verifies shares (src/cli/trust-flags.ts): one key, identity or policy
       const keys = await Promise.all(flags.key.map((k) => loadPublicKey(k)));
@@ -139,7 +140,7 @@ export function registerVerify(program: Command, setExit: (code: number) => void
         // one process, keys and trust read once: a release gate checks every artifact at the cost of the first
         const results = [];
         for (const artifact of all) {
-          const bundle = artifact.startsWith("sha256:") ? undefined : `${artifact}.sigstore.json`;
+          const bundle = isDigestForm(artifact) ? undefined : `${artifact}.sigstore.json`;
           if (!bundle) {
             results.push({ verified: false, artifact: { digest: artifact }, failures: [{ code: "USAGE", message: "a digest in a batch has no bundle beside it; expected a file" }], provenance: null });
             continue;
@@ -204,9 +205,9 @@ function checkVsaFlags(flags: VerifyFlags, batch: boolean, target: string, bundl
     const value = flags[name];
     if (value !== undefined && !URL.canParse(value)) throw new BunsealError("USAGE", `${flagName(name)}: expected a URI, got ${JSON.stringify(value)}`, { field: flagName(name), expected: "a URI", found: value });
   }
-  if (target.startsWith("sha256:") && flags.resourceUri === undefined) throw new BunsealError("USAGE", "a summary of an artifact named by its digest needs --resource-uri URI (there is no file to name it by)", { field: "--resource-uri", expected: "a URI" });
+  if (isDigestForm(target) && flags.resourceUri === undefined) throw new BunsealError("USAGE", "a summary of an artifact named by its digest needs --resource-uri URI (there is no file to name it by)", { field: "--resource-uri", expected: "a URI" });
   const out = resolve(flags.vsa);
-  if ([target, bundlePath].some((p) => p !== undefined && !p.startsWith("sha256:") && resolve(p) === out)) {
+  if ([target, bundlePath].some((p) => p !== undefined && !isDigestForm(p) && resolve(p) === out)) {
     throw new BunsealError("USAGE", `--vsa ${flags.vsa} would overwrite what is being verified; expected another path`, { field: "--vsa", expected: "a new path", found: flags.vsa });
   }
 }

@@ -55,7 +55,7 @@ export function registerVerify(program: Command, setExit: (code: number) => void
     .option("--bundle <file>", "the Sigstore bundle (default: FILE.sigstore.json)")
     .option("--key <file>", "key mode: a trusted public key (PEM); repeat for several", collect, [])
     .option("--certificate-identity <id>", "keyless: the exact identity (certificate SAN) that must have signed")
-    .option("--certificate-identity-regexp <re>", "keyless: a regular expression the whole identity must match")
+    .option("--certificate-identity-regexp <re>", "keyless: a regular expression searched for in the identity, as cosign does (anchor it with ^ and $)")
     .option("--certificate-oidc-issuer <url>", "keyless: the OIDC issuer that must have vouched for the identity (required)")
     .option("--trusted-root <file>", "a Sigstore TrustedRoot JSON (default: the public-good root shipped with bunseal)")
     .option("--policy <file>", "a verification policy (JSON; schemas/policy.schema.json): who may sign and what the provenance must say; replaces --key and --certificate-identity")

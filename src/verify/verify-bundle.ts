@@ -28,6 +28,9 @@ import type { Finding } from "./finding.ts";
 import { compileIdentity, type CertificateIdentity } from "./identity.ts";
 import { parseBundle, readBundle } from "./read-bundle.ts";
 
+/** src/attest/slsa-provenance.ts's SLSA_PROVENANCE_V1, not imported: that module loads zod, which a bare signature never needs */
+const SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1";
+
 declare const verifiedBrand: unique symbol;
 /** A statement that passed every check. Only this module makes one; code that needs trust takes this type. */
 export type Verified<T> = T & { readonly [verifiedBrand]: true };
@@ -57,8 +60,9 @@ export interface VerifyRequest {
   /**
    * The statement must be of exactly this predicate type, whoever signed it,
    * and its predicate is the caller's to judge (a Verification Summary:
-   * src/vsa/verify-vsa.ts); the provenance checks do not run. Absent: what the
-   * trust anchor demands (see above).
+   * src/vsa/verify-vsa.ts); the provenance checks do not run. SLSA provenance
+   * v1's own type asks for provenance and its checks, under any anchor. Absent:
+   * what the trust anchor demands (see above).
    */
   predicateType?: string;
 }
@@ -127,9 +131,13 @@ export async function verifyBundle(request: VerifyRequest): Promise<VerifyReport
   // bunseal's keys also sign pins and rebuild attestations, which name artifacts too: under a key, a
   // statement must be provenance. A certificate identity vouches for whatever predicate its signer chose.
   // A caller that names the predicate type takes exactly that (and never a bare signature, which has none).
-  const rules: ContentRules = request.predicateType
-    ? { statement: { predicateType: request.predicateType }, bareSignature: false }
-    : { statement: "keys" in anchor ? "provenance" : "any-predicate", bareSignature: published };
+  // Naming SLSA provenance v1 asks for provenance's checks under any anchor, a certificate identity too.
+  const rules: ContentRules =
+    request.predicateType === SLSA_PROVENANCE_V1
+      ? { statement: "provenance", bareSignature: false }
+      : request.predicateType
+        ? { statement: { predicateType: request.predicateType }, bareSignature: false }
+        : { statement: "keys" in anchor ? "provenance" : "any-predicate", bareSignature: published };
   const checked = await checkContent(bundle, artifact, artifactBytes, rules, request.expectations);
   failures.push(...checked.findings);
   dedupe(failures);

@@ -65,6 +65,12 @@ export interface VerifyRequest {
    * what the trust anchor demands (see above).
    */
   predicateType?: string;
+  /**
+   * Keyless: bind the certificate's source extensions to the statement's source whatever its build
+   * type (a policy that judges the source asks for it); bunseal's own build type is always bound,
+   * and so is a statement verified as provenance by `predicateType` (src/verify/cert-source.ts).
+   */
+  bindCertificateSource?: boolean;
 }
 
 export interface VerifyReport {
@@ -109,6 +115,7 @@ export async function verifyBundle(request: VerifyRequest): Promise<VerifyReport
 
   // signature
   let signer: VerifyReport["signer"];
+  let certificateExtensions: import("./cert-source.ts").CertificateExtension[] | undefined;
   // Each kind loads only its own stage: a one-shot CLI pays for every module it imports.
   if (published) {
     const [{ loadTrustedRoot }, { checkSigstoreSignature }] = await Promise.all([import("./trusted-root.ts"), import("./check-sigstore.ts")]);
@@ -118,6 +125,7 @@ export async function verifyBundle(request: VerifyRequest): Promise<VerifyReport
     } else {
       const result = await checkSigstoreSignature(bundle, anchor, trust, artifactBytes);
       failures.push(...result.findings);
+      certificateExtensions = result.extensions;
       if (result.findings.length === 0) signer = result.keyId ? { keyId: result.keyId } : { identity: result.identity?.subjectAlternativeName, issuer: result.identity?.issuer };
     }
   } else {
@@ -140,6 +148,11 @@ export async function verifyBundle(request: VerifyRequest): Promise<VerifyReport
         : { statement: "keys" in anchor ? "provenance" : "any-predicate", bareSignature: published };
   const checked = await checkContent(bundle, artifact, artifactBytes, rules, request.expectations);
   failures.push(...checked.findings);
+  if (certificateExtensions && checked.statement) {
+    // the workflow run the certificate names (repository, commit, ref) must be the source the statement records
+    const { checkCertificateSource } = await import("./cert-source.ts");
+    failures.push(...checkCertificateSource(certificateExtensions, checked.statement, { anyBuildType: request.bindCertificateSource === true || request.predicateType === SLSA_PROVENANCE_V1 }));
+  }
   dedupe(failures);
 
   // Accepted only when something vouched (a signer) and the content is what this kind of bundle may carry.

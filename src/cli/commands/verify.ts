@@ -9,10 +9,10 @@ import { trustFromFlags } from "../trust-flags.ts";
 import { sandboxText } from "../sandbox-text.ts";
 import { CYCLONEDX_PREDICATE_TYPE } from "../../sbom/cyclonedx.ts";
 import { VSA_PREDICATE_TYPE } from "../../vsa/predicate-type.ts";
+import { annotateError, appendSummary, cell, onGitHubActions, writeOutputs } from "../github-actions.ts";
 
 /** SLSA provenance v1, what verify takes by default (src/attest/slsa-provenance.ts's, not imported: it loads zod before a usage error could be told) */
 const SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1";
-import { annotateError, appendSummary, cell, onGitHubActions, writeOutputs } from "../github-actions.ts";
 
 /** Commander names each flag after its words (`--source-uri` → `sourceUri`). */
 type VerifyFlags = Expectations & {

@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { generateKeyPairSync } from "node:crypto";
 import { join } from "node:path";
+import { compileIdentity } from "../../src/verify/identity.ts";
 import { runCli } from "../helpers/cli.ts";
 import { exampleServiceRepo } from "../helpers/example-service.ts";
 import type { GitRepo } from "../helpers/git.ts";
@@ -70,4 +71,13 @@ test("a policy's identityRegexp is matched the same way as the flag", async () =
   const other = await verify("other", "--policy", policy);
   expect(other.exitCode).toBe(1);
   expect(other.json().failures.map((f: { code: string }) => f.code)).toContain("IDENTITY_MISMATCH");
+});
+
+test("the README's nightly rebuild identity, as printed, accepts the same release and no other owner's", () => {
+  const nightly = /command: rebuild, [^\n]*--certificate-identity-regexp (\S+) /.exec(README)?.[1];
+  expect(nightly).toBe("^https://github.com/acme/");
+  const matches = compileIdentity({ identityRegexp: nightly!, issuer: gate![3]! });
+  expect(matches(RELEASE)).toBe(true);
+  expect(matches("https://github.com/acme-evil/service/.github/workflows/release.yml@refs/tags/v1.2.3")).toBe(false);
+  expect(matches("https://github.com/mallory/x/.github/workflows/a.yml?https://github.com/acme/")).toBe(false);
 });

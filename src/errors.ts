@@ -67,6 +67,10 @@ export const ERROR_CODES = {
   SIGNATURE_INVALID: "rejected",
   SUBJECT_MISMATCH: "rejected",
   STATEMENT_INVALID: "rejected",
+  /** a valid statement of another predicate type than the one verified: an SBOM attestation, a pin, given as the provenance */
+  PREDICATE_TYPE_MISMATCH: "rejected",
+  /** a keyless bundle's Fulcio certificate names another source repository, ref or commit than its statement records */
+  CERT_SOURCE_MISMATCH: "rejected",
   EXPECTATION_FAILED: "rejected",
   /** the statement records a build that ran without its sandbox (kind "none", or no sandbox record at all), and that was not allowed (--allow-unsandboxed, a policy's sandbox.allow) */
   BUILD_UNSANDBOXED: "rejected",

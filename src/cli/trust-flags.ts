@@ -22,7 +22,7 @@ export interface TrustFlags {
 export function trustOptions(command: Command, what = "the artifact's attestation", fallback?: string): Command {
   return command
     .option("--certificate-identity <id>", `keyless: the exact identity (certificate SAN) that must have signed ${what}${fallback ? ` (default: ${fallback})` : ""}`)
-    .option("--certificate-identity-regexp <re>", "keyless: a regular expression the whole identity must match")
+    .option("--certificate-identity-regexp <re>", "keyless: a regular expression searched for in the identity, as cosign does (anchor it with ^ and $)")
     .option("--certificate-oidc-issuer <url>", "keyless: the OIDC issuer that must have vouched for the identity (required with an identity)")
     .option("--trusted-root <file>", "a Sigstore TrustedRoot JSON for keyless bundles (default: the public-good root shipped with bunseal)")
     .option("--policy <file>", `a verification policy (JSON; schemas/policy.schema.json) ${what} must pass; replaces public --key and --certificate-identity`);

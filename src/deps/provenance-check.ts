@@ -8,8 +8,9 @@
 import { verifyBundle } from "../verify/verify-bundle.ts";
 
 const CI_IDENTITIES = [
-  { identityRegexp: "https://github\\.com/.+", issuer: "https://token.actions.githubusercontent.com" },
-  { identityRegexp: "https://gitlab\\.com/.+", issuer: "https://gitlab.com" },
+  // anchored: an identity regexp is searched for in the identity, as cosign's is (src/verify/identity.ts)
+  { identityRegexp: "^https://github\\.com/.+", issuer: "https://token.actions.githubusercontent.com" },
+  { identityRegexp: "^https://gitlab\\.com/.+", issuer: "https://gitlab.com" },
 ];
 
 export async function verifyProvenanceBundle(bundle: Record<string, unknown>, integrity: string | undefined, label: string, trustedRoot?: string): Promise<{ verified: boolean; reason?: string }> {

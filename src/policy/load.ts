@@ -14,7 +14,7 @@ import { compileIdentityRegexp, PolicySchema, type Policy } from "./schema.ts";
 export type TrustedSigner =
   | { kind: "key"; key: KeyObject; keyId: string; /** "inline PEM" or the resolved path */ source: string }
   | { kind: "identity"; identity: string; issuer: string }
-  | { kind: "identityRegexp"; identityRegexp: RegExp; /** as written in the policy, before anchoring */ pattern: string; issuer: string };
+  | { kind: "identityRegexp"; identityRegexp: RegExp; /** as written in the policy */ pattern: string; issuer: string };
 
 export interface LoadedPolicy {
   /** the policy file as given, named in every message about it */

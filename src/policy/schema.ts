@@ -6,6 +6,7 @@
  * schemas/policy.schema.json (`bun run schemas`).
  */
 import { z } from "../vendor/zod.js";
+import { compileIdentityRegexp } from "../verify/identity.ts";
 import { DURATION_RE } from "./match.ts";
 import { isSemverRange, isSemverVersion } from "./semver.ts";
 
@@ -33,7 +34,7 @@ export const IdentitySignerSchema = z.strictObject({
 export const IdentityRegexpSignerSchema = z.strictObject({
   identityRegexp: text
     .refine((source) => compiles(source), "a valid regular expression (JavaScript syntax)")
-    .describe("a regular expression the whole identity must match (it is anchored: never a substring match)"),
+    .describe("a regular expression searched for in the identity, as cosign's --certificate-identity-regexp is (unanchored: anchor it with ^ and $)"),
   issuer: text.describe("the certificate's OIDC issuer, exactly"),
 });
 
@@ -107,14 +108,8 @@ export const PolicySchema = z.strictObject({
 export type Policy = z.output<typeof PolicySchema>;
 export type PolicySigner = Policy["signers"][number];
 
-/**
- * The policy's regexps are anchored to the whole identity: unanchored,
- * `https://github\.com/acme/.+` would also accept `https://evil.example/https://github.com/acme/x`.
- */
-export function compileIdentityRegexp(source: string): RegExp {
-  // no flags, as src/verify/identity.ts compiles --certificate-identity-regexp: the policy and the flag must agree on what a pattern means
-  return new RegExp(`^(?:${source})$`);
-}
+// one compiler for the policy and the flag: they must agree on what a pattern means
+export { compileIdentityRegexp };
 
 function compiles(source: string): boolean {
   try {

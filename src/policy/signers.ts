@@ -10,9 +10,9 @@ import { NOTHING_RECORDED, oneOf, type PolicyResult, type SignerFacts } from "./
 
 export interface PolicyIdentity {
   identity?: string;
-  /** anchored: it must match the whole identity */
+  /** searched for in the identity, as cosign does (src/verify/identity.ts) */
   identityRegexp?: RegExp;
-  /** the pattern as the policy wrote it (unanchored text), for a verifier that compiles its own (src/verify/identity.ts anchors it the same way) */
+  /** the pattern as the policy wrote it, for a verifier that compiles its own (src/verify/identity.ts, the same compiler) */
   identityRegexpSource?: string;
   issuer: string;
 }
@@ -47,5 +47,5 @@ function signerMatches(trusted: TrustedSigner, signer: SignerFacts): boolean {
 function describeTrusted(signer: TrustedSigner): string {
   if (signer.kind === "key") return `key ${signer.keyId}`;
   if (signer.kind === "identity") return `${signer.identity} (issuer ${signer.issuer})`;
-  return `an identity matching the whole of /${signer.pattern}/ (issuer ${signer.issuer})`;
+  return `an identity matching /${signer.pattern}/ (issuer ${signer.issuer})`;
 }

@@ -7,6 +7,7 @@ import { realpathSync } from "node:fs";
 import { isAbsolute, relative, sep } from "node:path";
 import { BunsealError } from "../errors.ts";
 import { tail } from "../util/exec.ts";
+import type { Env } from "../sandbox/child-env.ts";
 import { runGit } from "./git-runner.ts";
 import { readCommit, changedPaths as workTreeChanges, type ContentDigests } from "./work-tree.ts";
 
@@ -20,7 +21,10 @@ export interface SourceInfo {
   commitTime: number;
   /** `origin`'s URL with any credentials removed; undefined when the repository has no remote */
   remoteUrl?: string;
-  /** `refs/heads/<branch>` when HEAD is on a branch; undefined when detached */
+  /**
+   * `refs/heads/<branch>` when HEAD is on a branch; when detached (a tag checkout, every GitLab job),
+   * the ref the repository shows at HEAD (detachedRef); undefined when it shows none
+   */
   ref?: string;
   dirty: boolean;
   /** paths (relative to the repository root) that differ from the commit, sorted; empty when clean */
@@ -46,8 +50,13 @@ async function git(cwd: string, args: string[], allowFail = false): Promise<stri
 
 export type SourceHead = Omit<SourceInfo, "dirty" | "changedPaths">;
 
+export interface ReadHeadOptions {
+  /** the CI's variables (default: this process's): its declared ref is recorded only where the repository shows it at HEAD */
+  env?: Env;
+}
+
 /** Everything about the source but the state of the work tree: fast, needed before the build starts. */
-export async function readHead(projectDir: string): Promise<SourceHead> {
+export async function readHead(projectDir: string, options: ReadHeadOptions = {}): Promise<SourceHead> {
   const head = await git(projectDir, ["rev-parse", "--show-toplevel", "--show-prefix", "HEAD", "--symbolic-full-name", "HEAD"], true);
   if (head === undefined) {
     throw new BunsealError("SOURCE_NOT_GIT", `${projectDir} is not inside a git repository with at least one commit; expected a git work tree, since the artifact must name the commit it was built from`, {
@@ -61,15 +70,52 @@ export async function readHead(projectDir: string): Promise<SourceHead> {
     throw new BunsealError("SOURCE_NOT_GIT", `${projectDir}: expected the git work tree to contain the project, got ${repoRoot} (core.worktree in the repository's configuration?)`, { file: projectDir, expected: "a work tree that contains the project", found: repoRoot });
   }
   // the commit's own bytes, hashed here, give its time: not git log, which follows replace refs and grafts if let
-  const [info, remote] = await Promise.all([readCommit(repoRoot, commit), git(projectDir, ["config", "--get", "remote.origin.url"], true)]);
+  const [info, remote, ref] = await Promise.all([
+    readCommit(repoRoot, commit),
+    git(projectDir, ["config", "--get", "remote.origin.url"], true),
+    symbolic.startsWith("refs/") ? symbolic : detachedRef(projectDir, commit, options.env ?? process.env),
+  ]);
   return {
     repoRoot,
     subdir: prefix.replace(/\/$/, ""),
     commit,
     commitTime: info.committerTime,
     remoteUrl: remote === undefined ? undefined : normalizeRemote(stripCredentials(remote.trim())),
-    ref: symbolic.startsWith("refs/") ? symbolic : undefined,
+    ref,
   };
+}
+
+/**
+ * A detached HEAD's ref, from what the repository shows pointing at the commit
+ * (an annotated tag by its target): the CI's declared ref (GitHub's GITHUB_REF;
+ * GitLab's CI_COMMIT_TAG, else its branch CI_COMMIT_REF_NAME) when the repository
+ * shows it, or origin's copy of that branch, at HEAD, for a job knows which tag or
+ * branch it runs for; else the tags at HEAD, the highest by git's version order
+ * (`v1.10.0` over `v1.9.0` and `latest`), the same whatever order they were made in.
+ * A variable alone is never believed: a declared ref the repository does not show
+ * at HEAD is ignored, and so are branches at HEAD that nothing declared.
+ */
+async function detachedRef(cwd: string, commit: string, env: Env): Promise<string | undefined> {
+  const listed = await git(cwd, ["for-each-ref", "--points-at", commit, "--sort=-version:refname", "--format=%(refname)", "refs/tags", "refs/heads", "refs/remotes"], true);
+  const atHead = (listed ?? "").split("\n").filter((line) => line.startsWith("refs/"));
+  for (const declared of declaredRefs(env)) {
+    if (declared.seenAs.some((ref) => atHead.includes(ref))) return declared.ref;
+  }
+  return atHead.find((ref) => ref.startsWith("refs/tags/"));
+}
+
+/** What the CI says the job runs for, with where a clone keeps that ref (a branch fetched as origin's). */
+function declaredRefs(env: Env): { ref: string; seenAs: string[] }[] {
+  const refs: { ref: string; seenAs: string[] }[] = [];
+  const declare = (ref: string) => {
+    const branch = ref.startsWith("refs/heads/") ? [`refs/remotes/origin/${ref.slice("refs/heads/".length)}`] : [];
+    const pull = ref.startsWith("refs/pull/") ? [`refs/remotes/pull/${ref.slice("refs/pull/".length)}`] : [];
+    refs.push({ ref, seenAs: [ref, ...branch, ...pull] });
+  };
+  if (env.GITHUB_REF?.startsWith("refs/")) declare(env.GITHUB_REF);
+  if (env.CI_COMMIT_TAG) declare(`refs/tags/${env.CI_COMMIT_TAG}`);
+  else if (env.CI_COMMIT_REF_NAME) declare(`refs/heads/${env.CI_COMMIT_REF_NAME}`);
+  return refs;
 }
 
 /**

@@ -11,8 +11,17 @@ export interface ArtifactTarget {
   path?: string;
 }
 
+/**
+ * Whether the argument is the digest form. The algorithm's name is read in any
+ * case (`SHA256:`, as some tools print it), as the hex is: read as a path, a
+ * copied digest was "cannot read the artifact".
+ */
+export function isDigestForm(target: string): boolean {
+  return /^sha256:/i.test(target);
+}
+
 export async function resolveArtifact(target: string): Promise<ArtifactTarget> {
-  if (target.startsWith("sha256:")) {
+  if (isDigestForm(target)) {
     const hex = parseDigest(target);
     if (!hex) throw new BunsealError("USAGE", `expected sha256:<64 hex digits>, got ${JSON.stringify(target)}`, { field: "FILE_OR_DIGEST", expected: "sha256:<64 hex>", found: target });
     return { sha256: hex };

@@ -9,6 +9,7 @@
 import type { KeyObject } from "node:crypto";
 import type { Bundle } from "@sigstore/bundle";
 import { keyIdOf } from "../sign/keys.ts";
+import type { CertificateExtension } from "./cert-source.ts";
 import type { Finding, ReasonCode } from "./finding.ts";
 import { checkIdentity, type CertificateIdentity, type SignerIdentity } from "./identity.ts";
 import type { LoadedTrustedRoot } from "./trusted-root.ts";
@@ -19,6 +20,8 @@ export interface SigstoreResult {
   findings: Finding[];
   keyId?: string;
   identity?: SignerIdentity;
+  /** keyless: the verified certificate's extensions (the source ones are bound to the statement: cert-source.ts) */
+  extensions?: CertificateExtension[];
 }
 
 export async function checkSigstoreSignature(bundle: Bundle, anchor: SigstoreAnchor, trust: LoadedTrustedRoot, artifact?: Uint8Array): Promise<SigstoreResult> {
@@ -48,7 +51,7 @@ export async function checkSigstoreSignature(bundle: Bundle, anchor: SigstoreAnc
       // thresholds at their defaults: one log entry, one SCT, one verified timestamp
       const signer = new Verifier(toTrustMaterial(trust.root)).verify(entity);
       const identity = { subjectAlternativeName: signer.identity?.subjectAlternativeName, issuer: signer.identity?.extensions?.issuer };
-      return { findings: checkIdentity(anchor.identity, identity), identity };
+      return { findings: checkIdentity(anchor.identity, identity), identity, extensions: signer.identity?.oids ?? [] };
     } catch (error) {
       return { findings: [toFinding(error, trust.name)] };
     }

@@ -24,6 +24,11 @@ import type { Finding } from "./finding.ts";
 export type StatementRules = "provenance" | "any-predicate" | { predicateType: string };
 
 const SLSA_PROVENANCE_PREFIX = "https://slsa.dev/provenance/";
+/**
+ * build --sbom's predicate type (src/sbom/cyclonedx.ts's, not imported: that module brings the
+ * inventory). Signed by the same signer as the provenance, so it must never pass for it.
+ */
+export const SBOM_PREDICATE_TYPE = "https://cyclonedx.org/bom";
 
 export interface StatementResult {
   /** the statement, when it is one (whatever its predicate) */
@@ -54,7 +59,12 @@ export function checkStatement(payloadType: string, payload: Uint8Array, rules: 
   const normalised = { ...parsed.data, subject: parsed.data.subject.map(lowerCaseDigests) };
   const statement = normalised as Statement<unknown>;
   if (typeof rules === "object") {
-    if (statement.predicateType !== rules.predicateType) findings.push({ code: "STATEMENT_INVALID", field: "predicateType", message: "the statement is not of the predicate type this verification takes", expected: rules.predicateType, found: statement.predicateType });
+    if (statement.predicateType !== rules.predicateType) findings.push({ code: "PREDICATE_TYPE_MISMATCH", field: "predicateType", message: "the statement is not of the predicate type this verification takes", expected: rules.predicateType, found: statement.predicateType });
+    return { statement, findings };
+  }
+  if (statement.predicateType === SBOM_PREDICATE_TYPE) {
+    // under a certificate identity too: build --keyless --sbom signs it as the same workflow as the provenance
+    findings.push({ code: "PREDICATE_TYPE_MISMATCH", field: "predicateType", message: `the statement is an SBOM attestation, not SLSA provenance (verify it as one with --predicate-type ${SBOM_PREDICATE_TYPE})`, expected: SLSA_PROVENANCE_V1, found: statement.predicateType });
     return { statement, findings };
   }
   const claimsBunseal = (statement.predicate as { buildDefinition?: { buildType?: unknown } }).buildDefinition?.buildType === BUILD_TYPE;
@@ -64,8 +74,10 @@ export function checkStatement(payloadType: string, payload: Uint8Array, rules: 
     return { statement, provenance: slsa?.success ? { ...normalised, predicate: slsa.data } : undefined, findings };
   }
   if (statement.predicateType !== SLSA_PROVENANCE_V1) {
-    const why = statement.predicateType.startsWith(SLSA_PROVENANCE_PREFIX) ? "the statement claims a version of SLSA provenance bunseal cannot check" : "the statement is not SLSA provenance";
-    findings.push({ code: "STATEMENT_INVALID", field: "predicateType", message: why, expected: SLSA_PROVENANCE_V1, found: statement.predicateType });
+    // another version of SLSA provenance is provenance bunseal cannot read (STATEMENT_INVALID, as it always was);
+    // any other predicate (a pin, a rebuild attestation) is a statement of the wrong kind
+    const otherSlsa = statement.predicateType.startsWith(SLSA_PROVENANCE_PREFIX);
+    findings.push({ code: otherSlsa ? "STATEMENT_INVALID" : "PREDICATE_TYPE_MISMATCH", field: "predicateType", message: otherSlsa ? "the statement claims a version of SLSA provenance bunseal cannot check" : "the statement is not SLSA provenance", expected: SLSA_PROVENANCE_V1, found: statement.predicateType });
     return { statement, findings };
   }
   const predicate = ProvenanceV1Schema.safeParse(statement.predicate, { reportInput: true });

@@ -7,6 +7,8 @@ export type ReasonCode =
   | "SIGNATURE_INVALID"
   | "SUBJECT_MISMATCH"
   | "STATEMENT_INVALID"
+  // a valid statement of another predicate type than the one verified (an SBOM attestation given as the provenance)
+  | "PREDICATE_TYPE_MISMATCH"
   | "EXPECTATION_FAILED"
   // the record says the build ran without its sandbox, or with the network a policy forbids (src/verify/check-sandbox.ts)
   | "BUILD_UNSANDBOXED"
@@ -16,6 +18,8 @@ export type ReasonCode =
   | "TLOG_INVALID"
   | "TIMESTAMP_INVALID"
   | "IDENTITY_MISMATCH"
+  // the certificate's source extensions (repository, ref, commit) name another source than the statement (src/verify/cert-source.ts)
+  | "CERT_SOURCE_MISMATCH"
   // `--policy`: a rule of the verification policy said no
   | "POLICY_FAILED"
   // a Verification Summary (src/vsa) that records a FAILED verification

@@ -28,6 +28,9 @@ import type { Finding } from "./finding.ts";
 import { compileIdentity, type CertificateIdentity } from "./identity.ts";
 import { parseBundle, readBundle } from "./read-bundle.ts";
 
+/** src/attest/slsa-provenance.ts's SLSA_PROVENANCE_V1, not imported: that module loads zod, which a bare signature never needs */
+const SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1";
+
 declare const verifiedBrand: unique symbol;
 /** A statement that passed every check. Only this module makes one; code that needs trust takes this type. */
 export type Verified<T> = T & { readonly [verifiedBrand]: true };
@@ -57,10 +60,17 @@ export interface VerifyRequest {
   /**
    * The statement must be of exactly this predicate type, whoever signed it,
    * and its predicate is the caller's to judge (a Verification Summary:
-   * src/vsa/verify-vsa.ts); the provenance checks do not run. Absent: what the
-   * trust anchor demands (see above).
+   * src/vsa/verify-vsa.ts); the provenance checks do not run. SLSA provenance
+   * v1's own type asks for provenance and its checks, under any anchor. Absent:
+   * what the trust anchor demands (see above).
    */
   predicateType?: string;
+  /**
+   * Keyless: bind the certificate's source extensions to the statement's source whatever its build
+   * type (a policy that judges the source asks for it); bunseal's own build type is always bound,
+   * and so is a statement verified as provenance by `predicateType` (src/verify/cert-source.ts).
+   */
+  bindCertificateSource?: boolean;
 }
 
 export interface VerifyReport {
@@ -105,6 +115,7 @@ export async function verifyBundle(request: VerifyRequest): Promise<VerifyReport
 
   // signature
   let signer: VerifyReport["signer"];
+  let certificateExtensions: import("./cert-source.ts").CertificateExtension[] | undefined;
   // Each kind loads only its own stage: a one-shot CLI pays for every module it imports.
   if (published) {
     const [{ loadTrustedRoot }, { checkSigstoreSignature }] = await Promise.all([import("./trusted-root.ts"), import("./check-sigstore.ts")]);
@@ -114,6 +125,7 @@ export async function verifyBundle(request: VerifyRequest): Promise<VerifyReport
     } else {
       const result = await checkSigstoreSignature(bundle, anchor, trust, artifactBytes);
       failures.push(...result.findings);
+      certificateExtensions = result.extensions;
       if (result.findings.length === 0) signer = result.keyId ? { keyId: result.keyId } : { identity: result.identity?.subjectAlternativeName, issuer: result.identity?.issuer };
     }
   } else {
@@ -127,11 +139,20 @@ export async function verifyBundle(request: VerifyRequest): Promise<VerifyReport
   // bunseal's keys also sign pins and rebuild attestations, which name artifacts too: under a key, a
   // statement must be provenance. A certificate identity vouches for whatever predicate its signer chose.
   // A caller that names the predicate type takes exactly that (and never a bare signature, which has none).
-  const rules: ContentRules = request.predicateType
-    ? { statement: { predicateType: request.predicateType }, bareSignature: false }
-    : { statement: "keys" in anchor ? "provenance" : "any-predicate", bareSignature: published };
+  // Naming SLSA provenance v1 asks for provenance's checks under any anchor, a certificate identity too.
+  const rules: ContentRules =
+    request.predicateType === SLSA_PROVENANCE_V1
+      ? { statement: "provenance", bareSignature: false }
+      : request.predicateType
+        ? { statement: { predicateType: request.predicateType }, bareSignature: false }
+        : { statement: "keys" in anchor ? "provenance" : "any-predicate", bareSignature: published };
   const checked = await checkContent(bundle, artifact, artifactBytes, rules, request.expectations);
   failures.push(...checked.findings);
+  if (certificateExtensions && checked.statement) {
+    // the workflow run the certificate names (repository, commit, ref) must be the source the statement records
+    const { checkCertificateSource } = await import("./cert-source.ts");
+    failures.push(...checkCertificateSource(certificateExtensions, checked.statement, { anyBuildType: request.bindCertificateSource === true || request.predicateType === SLSA_PROVENANCE_V1 }));
+  }
   dedupe(failures);
 
   // Accepted only when something vouched (a signer) and the content is what this kind of bundle may carry.

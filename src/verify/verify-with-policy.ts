@@ -37,7 +37,8 @@ export async function verifyWithPolicySigners(request: Omit<VerifyRequest, "keys
   const certified = bundle.verificationMaterial.content.$case !== "publicKey";
   // the policy's allowDirty rule decides about dirty builds, not the expectation; its sandbox.allow about
   // unsandboxed ones, and where it has none, the default refusal (BUILD_UNSANDBOXED) stands
-  const base = { ...request, bundleBytes: bytes, expectations: { ...request.expectations, allowDirty: true, allowUnsandboxed: policy.rules.sandbox?.allow !== undefined } };
+  // the policy judges the statement's source, so the certificate's must agree with it, whatever the build type
+  const base = { ...request, bundleBytes: bytes, bindCertificateSource: true, expectations: { ...request.expectations, allowDirty: true, allowUnsandboxed: policy.rules.sandbox?.allow !== undefined } };
   const anchors: Partial<VerifyRequest>[] = certified
     ? identities.map((i) => ({ identity: { identity: i.identity, identityRegexp: i.identityRegexpSource, issuer: i.issuer } }))
     : keys.length > 0

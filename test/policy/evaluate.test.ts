@@ -131,7 +131,7 @@ describe("every rule is evaluated, even after one fails", () => {
 describe("signers", () => {
   const GITHUB = "https://token.actions.githubusercontent.com";
   const identity = (value: string, issuer = GITHUB) => ({ kind: "certificate", identity: value, issuer }) as const;
-  const regexpPolicy = () => policy({ signers: [{ identityRegexp: "https://github\\.com/acme/[^/]+/\\.github/workflows/release\\.yml@refs/tags/v.*", issuer: GITHUB }] });
+  const regexpPolicy = () => policy({ signers: [{ identityRegexp: "^https://github\\.com/acme/[^/]+/\\.github/workflows/release\\.yml@refs/tags/v[0-9.]+$", issuer: GITHUB }] });
 
   test("a key signer passes when the policy names the key, and fails otherwise", async () => {
     expect(only(evaluatePolicy(await policy({}), statement(), KEY_SIGNER, NOW), "signers")).toMatchObject({ passed: true, found: `key ${TRUSTED.keyId}` });
@@ -147,7 +147,7 @@ describe("signers", () => {
     expect(only(evaluatePolicy(p, statement(), identity("https://github.com/acme/shop/.github/workflows/other.yml@refs/heads/main"), NOW), "signers").passed).toBe(false);
   });
 
-  test("rejects an identity that only contains a trusted one (the regexp is anchored)", async () => {
+  test("rejects an identity that only contains a trusted one when the regexp is anchored with ^ and $", async () => {
     const p = await regexpPolicy();
     const smuggled = "https://github.com/mallory/x/.github/workflows/a.yml?https://github.com/acme/shop/.github/workflows/release.yml@refs/tags/v1";
     expect(only(evaluatePolicy(p, statement(), identity(`${smuggled}`), NOW), "signers").passed).toBe(false);

@@ -118,13 +118,14 @@ describe("signers", () => {
     expect(error.field).toBe("signers[1]");
   });
 
-  test("policySigners gives the verifier the keys and the identities, regexps anchored", async () => {
+  test("policySigners gives the verifier the keys and the identities, regexps searched for as cosign does (anchored by their own ^ and $)", async () => {
     await using dir = await testdir({
       "policy.json": JSON.stringify({
         signers: [
           { publicKey: TRUSTED.pem },
           { identityRegexp: "https://github\\.com/acme/.+", issuer: "https://token.actions.githubusercontent.com" },
           { identity: "release@acme.example", issuer: "https://accounts.google.com" },
+          { identityRegexp: "^https://github\\.com/acme/.+", issuer: "https://token.actions.githubusercontent.com" },
         ],
       }),
     });
@@ -132,8 +133,11 @@ describe("signers", () => {
     expect(keys.map(keyIdOf)).toEqual([TRUSTED.keyId]);
     expect(identities[1]).toEqual({ identity: "release@acme.example", issuer: "https://accounts.google.com" });
     expect(identities[0]!.issuer).toBe("https://token.actions.githubusercontent.com");
-    expect(String(identities[0]!.identityRegexp)).toBe(String(/^(?:https:\/\/github\.com\/acme\/.+)$/));
+    expect(String(identities[0]!.identityRegexp)).toBe(String(/https:\/\/github\.com\/acme\/.+/));
     expect(identities[0]!.identityRegexpSource).toBe("https://github\\.com/acme/.+");
-    expect(identities[0]!.identityRegexp!.test("https://evil.example/https://github.com/acme/x")).toBe(false);
+    // unanchored, as in cosign: the policy's author anchors with ^ when the identity must start there
+    expect(identities[0]!.identityRegexp!.test("https://evil.example/https://github.com/acme/x")).toBe(true);
+    expect(identities[2]!.identityRegexp!.test("https://evil.example/https://github.com/acme/x")).toBe(false);
+    expect(identities[2]!.identityRegexp!.test("https://github.com/acme/x/.github/workflows/release.yml@refs/tags/v1")).toBe(true);
   });
 });

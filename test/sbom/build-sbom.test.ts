@@ -56,14 +56,14 @@ test("another artifact is not the attestation's subject", async () => {
   expect(report.failures.map((f) => f.code)).toContain("SUBJECT_MISMATCH");
 }, 120_000);
 
-test("bunseal verify takes the SBOM attestation: OK with the key, refused with another key, not provenance", async () => {
+test("bunseal verify --predicate-type https://cyclonedx.org/bom takes the SBOM attestation: OK with the key, refused with another key, not provenance", async () => {
   const built = (await runCli(["build", repo.path, "--key", join(work.path, "keys", "bunseal.key"), "--sbom", "--out", join(work.path, "cli"), "--json"])).json();
-  const ok = await runCli(["verify", built.artifact.path, "--bundle", built.sbom.bundle.path, "--key", join(work.path, "keys", "bunseal.pub"), "--json"]);
+  const ok = await runCli(["verify", built.artifact.path, "--bundle", built.sbom.bundle.path, "--key", join(work.path, "keys", "bunseal.pub"), "--predicate-type", CYCLONEDX_PREDICATE_TYPE, "--json"]);
   expect(ok.exitCode).toBe(0);
   expect(ok.json().sbom).toEqual({ specVersion: "1.6", components: built.sbom.packages, serialNumber: expect.stringMatching(/^urn:uuid:/) });
   expect(ok.json().provenance).toBeNull();
   expect((await runCli(["keygen", "--out", join(work.path, "other-keys")])).exitCode).toBe(0);
-  const wrongKey = await runCli(["verify", built.artifact.path, "--bundle", built.sbom.bundle.path, "--key", join(work.path, "other-keys", "bunseal.pub"), "--json"]);
+  const wrongKey = await runCli(["verify", built.artifact.path, "--bundle", built.sbom.bundle.path, "--key", join(work.path, "other-keys", "bunseal.pub"), "--predicate-type", CYCLONEDX_PREDICATE_TYPE, "--json"]);
   expect(wrongKey.exitCode).toBe(1);
   expect(wrongKey.json().sbom).toBeNull();
   // the provenance bundle is still verified as provenance, and the SBOM attestation is not accepted as provenance by a policy

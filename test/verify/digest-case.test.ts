@@ -76,3 +76,29 @@ describe("a subject digest that is not 64 hex digits is refused", () => {
     });
   }
 });
+
+describe("the digest form's prefix in upper case (issue #20, 16)", () => {
+  test("SHA256:<hex> is a digest, not a path, in the library and the CLI", async () => {
+    const signed = await signedWithSubject("upper-prefix", (hex) => hex);
+    const report = await verifyBundle({ artifact: `SHA256:${signed.artifactSha256.toUpperCase()}`, bundlePath: signed.bundlePath, keys: [signed.publicKey], expectations: {} });
+    expect(report.verified).toBe(true);
+    expect(report.artifact).toEqual({ digest: `sha256:${signed.artifactSha256}`, path: undefined, subject: "large-service.tar" });
+    const result = await runCli(["verify", `SHA256:${signed.artifactSha256}`, "--bundle", signed.bundlePath, "--key", signed.publicKeyPath, "--json"]);
+    expect(result.exitCode).toBe(0);
+    expect(result.json()).toMatchObject({ verified: true, artifact: { digest: `sha256:${signed.artifactSha256}` } });
+  });
+
+  test("Sha256: with no bundle is the digest form's usage error, not an unreadable file", async () => {
+    const signed = await signedWithSubject("upper-prefix-no-bundle", (hex) => hex);
+    const result = await runCli(["verify", `Sha256:${signed.artifactSha256}`, "--key", signed.publicKeyPath]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain("a digest has no bundle beside it; expected --bundle FILE");
+  });
+
+  test("a malformed SHA256: digest is a usage error naming the expected form", async () => {
+    const signed = await signedWithSubject("upper-prefix-bad", (hex) => hex);
+    const result = await runCli(["verify", "SHA256:abc", "--bundle", signed.bundlePath, "--key", signed.publicKeyPath, "--json"]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('expected sha256:<64 hex digits>, got "SHA256:abc"');
+  });
+});

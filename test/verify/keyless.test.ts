@@ -44,12 +44,15 @@ describe("who may have signed", () => {
     expect(out.json().failures).toMatchObject([{ code: "IDENTITY_MISMATCH", field: "certificate.issuer", expected: "https://accounts.google.com", found: ISSUER }]);
   });
 
-  test("a regexp must match the whole identity: one matching only a part is refused", async () => {
-    const whole = await verify(MESSAGE, "--certificate-identity-regexp", "https://github\\.com/sigstore-conformance/.*", "--certificate-oidc-issuer", ISSUER, ARTIFACT);
+  test("a regexp is searched for in the identity, as cosign's is; ^ and $ anchor it", async () => {
+    const whole = await verify(MESSAGE, "--certificate-identity-regexp", "^https://github\\.com/sigstore-conformance/.*$", "--certificate-oidc-issuer", ISSUER, ARTIFACT);
     expect(whole.exitCode).toBe(0);
     const part = await verify(MESSAGE, "--certificate-identity-regexp", "sigstore-conformance", "--certificate-oidc-issuer", ISSUER, ARTIFACT);
-    expect(part.exitCode).toBe(1);
-    expect(codes(part)).toEqual(["IDENTITY_MISMATCH"]);
+    expect(part.exitCode).toBe(0);
+    const anchored = await verify(MESSAGE, "--certificate-identity-regexp", "^sigstore-conformance", "--certificate-oidc-issuer", ISSUER, ARTIFACT);
+    expect(anchored.exitCode).toBe(1);
+    expect(codes(anchored)).toEqual(["IDENTITY_MISMATCH"]);
+    expect(anchored.json().failures[0]).toMatchObject({ expected: "an identity matching /^sigstore-conformance/", message: expect.stringContaining("not an identity matching /^sigstore-conformance/") });
   });
 
   test("reports a wrong identity and a wrong issuer together", async () => {

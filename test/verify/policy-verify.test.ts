@@ -91,11 +91,13 @@ test("--policy with --key is a usage error: trust comes from one place", async (
   expect(out.json().error.code).toBe("USAGE");
 });
 
-test("a keyless policy accepts a real bundle from GitHub's attest action by identity and issuer", async () => {
+test("a keyless policy refuses a real bundle whose provenance names another repository than its certificate (the conformance beacon signed loosebazooka/aa-test's)", async () => {
   const root = join(import.meta.dir, "..", "fixtures", "sigstore-conformance");
   const policy = join(work.path, "keyless-policy.json");
   await Bun.write(policy, JSON.stringify({ signers: [{ identityRegexp: "https://github\\.com/sigstore-conformance/.*", issuer: "https://token.actions.githubusercontent.com" }], allowDirty: true }));
   const out = await runCli(["verify", join(root, "a.txt"), "--bundle", join(root, "bundle-verify", "happy-path-intoto-in-dsse-v3", "bundle.sigstore.json"), "--policy", policy, "--json"]);
-  expect(out.exitCode).toBe(0);
+  // the signer is the policy's (identity and issuer verified); the statement's source is not the certificate's
   expect(out.json().signer.issuer).toBe("https://token.actions.githubusercontent.com");
+  expect(out.exitCode).toBe(1);
+  expect([...new Set(out.json().failures.map((f: { code: string }) => f.code))]).toEqual(["CERT_SOURCE_MISMATCH"]);
 });

@@ -52,6 +52,11 @@ describe("under a certificate identity (any-predicate)", () => {
 describe("under a key (provenance)", () => {
   test("rejects a statement that is not SLSA provenance, so a signed pin or rebuild attestation cannot pass for it", () => {
     const r = checkStatement(IN_TOTO_PAYLOAD_TYPE, payload({ ...other, predicateType: "https://bunseal.dev/attestations/rebuild/v1" }), "provenance");
+    expect(r.findings).toMatchObject([{ code: "PREDICATE_TYPE_MISMATCH", field: "predicateType", message: "the statement is not SLSA provenance", expected: "https://slsa.dev/provenance/v1", found: "https://bunseal.dev/attestations/rebuild/v1" }]);
+  });
+
+  test("another version of SLSA provenance is still provenance it cannot read: STATEMENT_INVALID", () => {
+    const r = checkStatement(IN_TOTO_PAYLOAD_TYPE, payload({ ...other, predicateType: "https://slsa.dev/provenance/v0.2" }), "provenance");
     expect(r.findings).toMatchObject([{ code: "STATEMENT_INVALID", field: "predicateType" }]);
   });
 

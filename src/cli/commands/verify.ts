@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { resolve } from "node:path";
 import { BunsealError } from "../../errors.ts";
+import { isDigestForm } from "../../verify/artifact-target.ts";
 import type { Expectations } from "../../verify/expectations.ts";
 import type { VerifyReport } from "../../verify/verify-bundle.ts";
 import { collect, printJson, printLines } from "../output.ts";
@@ -11,6 +12,9 @@ import { VSA_PREDICATE_TYPE } from "../../vsa/predicate-type.ts";
 import { annotateError, appendSummary, cell, onGitHubActions, writeOutputs } from "../github-actions.ts";
 import { signerName, type SignerNames } from "../../signers/names.ts";
 
+/** SLSA provenance v1, what verify takes by default (src/attest/slsa-provenance.ts's, not imported: it loads zod before a usage error could be told) */
+const SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1";
+
 /** Commander names each flag after its words (`--source-uri` → `sourceUri`). */
 type VerifyFlags = Expectations & {
   bundle?: string;
@@ -20,6 +24,7 @@ type VerifyFlags = Expectations & {
   certificateOidcIssuer?: string;
   trustedRoot?: string;
   policy?: string;
+  predicateType?: string;
   from?: string;
   signers?: string;
   json?: boolean;
@@ -56,10 +61,11 @@ export function registerVerify(program: Command, setExit: (code: number) => void
     .option("--bundle <file>", "the Sigstore bundle (default: FILE.sigstore.json)")
     .option("--key <file>", "key mode: a trusted public key (PEM); repeat for several", collect, [])
     .option("--certificate-identity <id>", "keyless: the exact identity (certificate SAN) that must have signed")
-    .option("--certificate-identity-regexp <re>", "keyless: a regular expression the whole identity must match")
+    .option("--certificate-identity-regexp <re>", "keyless: a regular expression searched for in the identity, as cosign does (anchor it with ^ and $)")
     .option("--certificate-oidc-issuer <url>", "keyless: the OIDC issuer that must have vouched for the identity (required)")
     .option("--trusted-root <file>", "a Sigstore TrustedRoot JSON (default: the public-good root shipped with bunseal)")
     .option("--policy <file>", "a verification policy (JSON; schemas/policy.schema.json): who may sign and what the provenance must say; replaces --key and --certificate-identity")
+    .option("--predicate-type <uri>", `the kind of statement to verify: ${SLSA_PROVENANCE_V1} (default), ${CYCLONEDX_PREDICATE_TYPE} (build --sbom's SBOM attestation) or ${VSA_PREDICATE_TYPE} (a verification summary, also recognised unasked)`)
     .option("--commit <sha>", "expect this source commit (full, or a prefix of 7+ hex)")
     .option("--source-uri <uri>", "expect this source repository")
     .option("--service <name>", "expect this service")
@@ -92,9 +98,10 @@ export function registerVerify(program: Command, setExit: (code: number) => void
       const all = [...targets, ...listed];
       if (all.length === 0) throw new BunsealError("USAGE", "expected an artifact to verify (a file or sha256:<hex>), or --from FILE", { field: "file-or-digest", expected: "an artifact" });
       const batch = all.length > 1 || flags.from !== undefined;
+      const asked = predicateTypeFlag(flags.predicateType, batch);
       if (batch && flags.bundle !== undefined) throw new BunsealError("USAGE", "--bundle names the bundle of one artifact; expected one artifact with it (in a batch, each artifact's bundle is FILE.sigstore.json)", { field: "--bundle", expected: "one artifact" });
       const target = all[0]!;
-      const bundlePath = flags.bundle ?? (target.startsWith("sha256:") ? undefined : `${target}.sigstore.json`);
+      const bundlePath = flags.bundle ?? (isDigestForm(target) ? undefined : `${target}.sigstore.json`);
       if (!batch && !bundlePath) throw new BunsealError("USAGE", "a digest has no bundle beside it; expected --bundle FILE", { field: "--bundle", expected: "a bundle path" });
       // the trust rules every command that verifies shares (src/cli/trust-flags.ts): one key, identity or policy
       const keys = await Promise.all(flags.key.map((k) => loadPublicKey(k)));
@@ -110,7 +117,9 @@ export function registerVerify(program: Command, setExit: (code: number) => void
       const bundleBytes = !batch ? await Bun.file(bundlePath!).bytes().catch(() => undefined) : undefined;
       // and the payload is looked into once, for what it claims to be
       const predicateType = bundleBytes ? (await import("../../vsa/detect.ts")).peekPredicateType(bundleBytes) : undefined;
-      if (predicateType === VSA_PREDICATE_TYPE) {
+      // A summary is a verifier's verdict on the artifact (it must say PASSED), so it is recognised unasked;
+      // an SBOM attestation concludes nothing about how the artifact was built, so it is verified only when asked for.
+      if (asked === VSA_PREDICATE_TYPE || (asked === undefined && predicateType === VSA_PREDICATE_TYPE)) {
         if (flags.vsa !== undefined) throw new BunsealError("USAGE", `${bundlePath} is a verification summary; expected provenance to summarise with --vsa (a summary of a summary is not written)`, { field: "--vsa", expected: "a provenance bundle" });
         const { verifyVsa, verifyVsaWithPolicy } = await import("../../vsa/verify-vsa.ts");
         const request = { artifact: target, bundlePath: bundlePath!, bundleBytes, trustedRoot: flags.trustedRoot, expectations };
@@ -119,7 +128,7 @@ export function registerVerify(program: Command, setExit: (code: number) => void
         setExit(report.verified ? 0 : 1);
         return;
       }
-      if (predicateType === CYCLONEDX_PREDICATE_TYPE) {
+      if (asked === CYCLONEDX_PREDICATE_TYPE) {
         // an SBOM attestation (build --sbom): signature, subject, a CycloneDX predicate; no provenance rules apply
         if (flags.vsa !== undefined || policy) throw new BunsealError("USAGE", `${bundlePath} is an SBOM attestation; expected provenance for --vsa or --policy`, { field: flags.vsa !== undefined ? "--vsa" : "--policy", expected: "a provenance bundle" });
         const { verifySbomAttestation } = await import("../../sbom/verify-sbom.ts");
@@ -133,7 +142,7 @@ export function registerVerify(program: Command, setExit: (code: number) => void
       if (policy) {
         if (batch) throw new BunsealError("USAGE", "--policy verifies one artifact for now; expected one artifact with it", { field: "--policy", expected: "one artifact" });
         const [{ verifyWithPolicy }, { policyFileDescriptor }] = await Promise.all([import("../../verify/verify-with-policy.ts"), import("../../vsa/policy-descriptor.ts")]);
-        const report = await verifyWithPolicy({ artifact: target, bundlePath: bundlePath!, bundleBytes, trustedRoot: flags.trustedRoot, expectations }, policy);
+        const report = await verifyWithPolicy({ artifact: target, bundlePath: bundlePath!, bundleBytes, trustedRoot: flags.trustedRoot, expectations, predicateType: asked }, policy);
         const written = vsaSigner ? await writeSummary(flags, vsaSigner, report, bundlePath!, bundleBytes, policyFileDescriptor(policy), target) : undefined;
         render(report, flags.json, { policy: report.policy, ...(written !== undefined ? { vsaWritten: written } : {}) }, names);
         setExit(report.verified ? 0 : 1);
@@ -143,7 +152,7 @@ export function registerVerify(program: Command, setExit: (code: number) => void
         // one process, keys and trust read once: a release gate checks every artifact at the cost of the first
         const results = [];
         for (const artifact of all) {
-          const bundle = artifact.startsWith("sha256:") ? undefined : `${artifact}.sigstore.json`;
+          const bundle = isDigestForm(artifact) ? undefined : `${artifact}.sigstore.json`;
           if (!bundle) {
             results.push({ verified: false, artifact: { digest: artifact }, failures: [{ code: "USAGE", message: "a digest in a batch has no bundle beside it; expected a file" }], provenance: null });
             continue;
@@ -156,6 +165,7 @@ export function registerVerify(program: Command, setExit: (code: number) => void
               identity,
               trustedRoot: flags.trustedRoot,
               expectations,
+              predicateType: asked,
             });
             results.push(batchEntry(one));
           } catch (error) {
@@ -176,6 +186,7 @@ export function registerVerify(program: Command, setExit: (code: number) => void
         identity,
         trustedRoot: flags.trustedRoot,
         expectations,
+        predicateType: asked,
       });
       let written: Awaited<ReturnType<typeof writeSummary>> | undefined;
       if (vsaSigner) {
@@ -186,6 +197,18 @@ export function registerVerify(program: Command, setExit: (code: number) => void
       render(report, flags.json, written !== undefined ? { vsaWritten: written } : {}, names);
       setExit(report.verified ? 0 : 1);
     });
+}
+
+/**
+ * `--predicate-type`: only the kinds of statement bunseal judges (as gh attestation verify's flag, whose
+ * default is also SLSA provenance v1). Any other type would pass on a signature and a subject alone.
+ */
+function predicateTypeFlag(value: string | undefined, batch: boolean): string | undefined {
+  if (value === undefined) return undefined;
+  const known = [SLSA_PROVENANCE_V1, CYCLONEDX_PREDICATE_TYPE, VSA_PREDICATE_TYPE];
+  if (!known.includes(value)) throw new BunsealError("USAGE", `--predicate-type: expected one of ${known.join(", ")}; got ${JSON.stringify(value)}`, { field: "--predicate-type", expected: known.join(" | "), found: value });
+  if (batch && value !== SLSA_PROVENANCE_V1) throw new BunsealError("USAGE", `--predicate-type ${value} verifies one artifact with its --bundle (in a batch, each artifact's bundle is its provenance, FILE.sigstore.json)`, { field: "--predicate-type", expected: "one artifact" });
+  return value;
 }
 
 /**
@@ -208,9 +231,9 @@ function checkVsaFlags(flags: VerifyFlags, batch: boolean, target: string, bundl
     const value = flags[name];
     if (value !== undefined && !URL.canParse(value)) throw new BunsealError("USAGE", `${flagName(name)}: expected a URI, got ${JSON.stringify(value)}`, { field: flagName(name), expected: "a URI", found: value });
   }
-  if (target.startsWith("sha256:") && flags.resourceUri === undefined) throw new BunsealError("USAGE", "a summary of an artifact named by its digest needs --resource-uri URI (there is no file to name it by)", { field: "--resource-uri", expected: "a URI" });
+  if (isDigestForm(target) && flags.resourceUri === undefined) throw new BunsealError("USAGE", "a summary of an artifact named by its digest needs --resource-uri URI (there is no file to name it by)", { field: "--resource-uri", expected: "a URI" });
   const out = resolve(flags.vsa);
-  if ([target, bundlePath].some((p) => p !== undefined && !p.startsWith("sha256:") && resolve(p) === out)) {
+  if ([target, bundlePath].some((p) => p !== undefined && !isDigestForm(p) && resolve(p) === out)) {
     throw new BunsealError("USAGE", `--vsa ${flags.vsa} would overwrite what is being verified; expected another path`, { field: "--vsa", expected: "a new path", found: flags.vsa });
   }
 }

@@ -117,6 +117,8 @@ export const ERROR_CODES = {
   TRACE_INCOMPLETE: "environment",
   STORE_FAILED: "environment",
   STORE_INVALID: "input",
+  /** a short digest (a prefix of 12 or more hex) that starts more than one digest in the store; the message lists them */
+  DIGEST_AMBIGUOUS: "input",
   /** a Sigstore trusted root that is not JSON, has an unknown or missing field, or leaves a validity period open at its start */
   TRUSTED_ROOT_INVALID: "input",
   /** `deps verify --offline` found an answer missing from its cache */

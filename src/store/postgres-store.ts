@@ -18,12 +18,13 @@
  */
 import { SQL } from "bun";
 import { BunsealError } from "../errors.ts";
-import { commitPrefixQuery, CURRENT_PINS_WHERE, listArtifactsQuery, packageCountQuery, packageMatchesQuery, REBUILD_COLUMNS, type Query } from "./queries.ts";
+import { artifactDigestPrefixQuery, commitPrefixQuery, CURRENT_PINS_WHERE, fileCountQuery, fileMatchesQuery, listArtifactsQuery, nextFileDigestQuery, packageCountQuery, packageMatchesQuery, REBUILD_COLUMNS, type Query } from "./queries.ts";
 import { ARTIFACT_INSERT_COLUMNS, ARTIFACT_INSERT_COUNT, artifactValues, lookupDigest, normalizeArtifact, normalizePin, normalizePinFilter, normalizeRebuild, PIN_COLUMNS, pinValues, rebuildValues, SUMMARY_COLUMNS, toPackageMatch, toPin, toRebuild, toRecord, toSummary, type ArtifactRow, type PinRow, type RebuildRow } from "./rows.ts";
 import { CREATE_MIGRATIONS_TABLE, LATEST_VERSION, pendingMigrations } from "./migrations.ts";
 import { checkPinFollows, pinConflict } from "./pin-order.ts";
-import type { ArtifactFilter, ArtifactRecord, ArtifactSummary, PackageMatch, PackageQuery, PinFilter, PinRecord, RebuildRecord, Store } from "./store.ts";
+import type { ArtifactFilter, ArtifactRecord, ArtifactSummary, FileQuery, PackageMatch, PackageQuery, PinFilter, PinRecord, RebuildRecord, Store } from "./store.ts";
 import { storeError } from "./store-error.ts";
+import { checkPrefix, manyHolders, mergePrefixMatches } from "./digest-prefix.ts";
 
 const SCHEMA = "bunseal";
 const CONNECT_TIMEOUT_S = 10;
@@ -134,11 +135,33 @@ class PostgresStore implements Store {
     return row ? toRecord(row as ArtifactRow, row.files, row.packages) : undefined;
   }
 
-  async findByFileDigest(asked: string): Promise<ArtifactSummary[]> {
+  async findByFileDigest(asked: string, options?: FileQuery): Promise<ArtifactSummary[]> {
     const digest = lookupDigest(asked);
     if (digest === undefined) return [];
-    const rows = await this.#run("read", () => this.#sql.unsafe(BY_FILE, [digest]));
-    return (rows as ArtifactRow[]).map(toSummary);
+    if (options === undefined) return ((await this.#run("read", () => this.#sql.unsafe(BY_FILE, [digest]))) as ArtifactRow[]).map(toSummary);
+    const many = manyHolders(await this.countByFileDigest(digest));
+    return ((await this.#all(fileMatchesQuery("postgres", digest, { ...options, many }))) as ArtifactRow[]).map(toSummary);
+  }
+
+  async countByFileDigest(asked: string): Promise<number> {
+    const digest = lookupDigest(asked);
+    if (digest === undefined) return 0;
+    const [row] = await this.#all(fileCountQuery("postgres", digest));
+    return Number(row?.n ?? 0);
+  }
+
+  async digestsWithPrefix(prefix: string, limit: number, options: { artifactsOnly?: boolean } = {}): Promise<{ digest: string; artifact: boolean }[]> {
+    const low = checkPrefix(prefix);
+    const artifacts = ((await this.#all(artifactDigestPrefixQuery("postgres", low, limit))) as { digest: string }[]).map((r) => r.digest);
+    const files: string[] = [];
+    if (!options.artifactsOnly) {
+      for (let from = low, first = true; files.length < limit; first = false) {
+        const [row] = await this.#all(nextFileDigestQuery("postgres", from, low, first));
+        if (!row?.d) break;
+        files.push((from = row.d as string));
+      }
+    }
+    return mergePrefixMatches(low, artifacts, files, limit);
   }
 
   async findByPackage(name: string, version?: string, options: PackageQuery = {}): Promise<PackageMatch[]> {

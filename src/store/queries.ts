@@ -104,3 +104,43 @@ export const CURRENT_PINS_WHERE = "WHERE (service, env, sequence) IN (SELECT ser
 
 export const REBUILD_COLUMNS = "digest, reproducible, rebuilt_digest, bun_version, rebuilt_at, rebuilt_at_ms, causes";
 
+
+/**
+ * Digests starting with a hex prefix, in hex order: a range of hex text, as a commit prefix. Both
+ * columns hold lower-case hex only, for which every collation orders as bytes do.
+ */
+export function artifactDigestPrefixQuery(dialect: Dialect, prefix: string, limit: number): Query {
+  return finish(dialect, "SELECT digest FROM artifacts WHERE digest >= ? AND digest < ? ORDER BY digest LIMIT ?", [prefix, `${prefix}g`, limit]);
+}
+
+/**
+ * The first file digest after `after` below the prefix's end: one index seek. Asked again from each
+ * answer, it lists the distinct digests without reading the rows of a file that 100,000 artifacts share.
+ */
+export function nextFileDigestQuery(dialect: Dialect, after: string, prefix: string, inclusive: boolean): Query {
+  return finish(dialect, `SELECT MIN(file_digest) AS d FROM artifact_files WHERE file_digest ${inclusive ? ">=" : ">"} ? AND file_digest < ?`, [after, `${prefix}g`]);
+}
+
+/**
+ * The artifacts holding a file, newest build first (ties by digest, descending), from a cursor.
+ * Walked from the artifacts' build order with an index probe of the file each: a page of a
+ * file shared by many artifacts reads about its own rows (`many`); a file in few artifacts is
+ * read from the file's index and sorted (else the walk would pass every artifact to find them).
+ */
+export function fileMatchesQuery(dialect: Dialect, digest: string, options: { limit?: number; before?: string; many: boolean }): Query {
+  const limit = checkLimit(options.limit);
+  const before = options.before === undefined ? undefined : readArtifactCursor(options.before);
+  const params: unknown[] = [digest];
+  const where = [options.many ? "EXISTS (SELECT 1 FROM artifact_files f WHERE f.file_digest = ? AND f.artifact_digest = a.digest)" : "a.digest IN (SELECT artifact_digest FROM artifact_files WHERE file_digest = ?)"];
+  if (before) {
+    where.push("(a.built_at_ms, a.digest) < (?, ?)");
+    params.push(before.builtAtMs, before.digest);
+  }
+  params.push(limit ?? NO_LIMIT[dialect]);
+  const columns = SUMMARY_COLUMNS.split(", ").map((c) => `a.${c}`).join(", ");
+  return finish(dialect, `SELECT ${columns} FROM artifacts a WHERE ${where.join(" AND ")} ORDER BY a.built_at_ms DESC, a.digest DESC LIMIT ?`, params);
+}
+
+export function fileCountQuery(dialect: Dialect, digest: string): Query {
+  return finish(dialect, `SELECT ${dialect === "sqlite" ? "COUNT(DISTINCT artifact_digest)" : "COUNT(DISTINCT artifact_digest)::int"} AS n FROM artifact_files WHERE file_digest = ?`, [digest]);
+}

@@ -35,12 +35,7 @@ export function looksLikeDigestPrefix(text: string): boolean {
  */
 export async function resolveDigestPrefix(store: Store, text: string, options: { artifactsOnly?: boolean; field?: string } = {}): Promise<string> {
   const field = options.field ?? "digest";
-  const given = text.trim();
-  const hex = PREFIX.exec(given)?.[1]?.toLowerCase();
-  if (hex === undefined || hex.length < MIN_PREFIX_HEX || hex.length > 64) {
-    const shown = JSON.stringify(given.length > 80 ? `${given.slice(0, 77)}...` : given);
-    throw new BunsealError("USAGE", `${field}: expected sha256:<hex> or hex, ${MIN_PREFIX_HEX} to 64 characters (a unique prefix of a digest), got ${shown}`, { field, expected: `${MIN_PREFIX_HEX} to 64 hex`, found: shown });
-  }
+  const hex = digestPrefixArgument(text, field);
   if (hex.length === 64) return hex;
   const what = options.artifactsOnly ? "artifact" : "artifact or file of one";
   const matches = await store.digestsWithPrefix(hex, SHOWN + 1, { artifactsOnly: options.artifactsOnly });
@@ -55,6 +50,17 @@ export async function resolveDigestPrefix(store: Store, text: string, options: {
     expected: "a prefix naming one digest",
     found: listed.join(", ") + more,
   });
+}
+
+/** Pure, so a command can refuse a malformed short digest before it opens a store: the lower-case hex, or USAGE. */
+export function digestPrefixArgument(text: string, field = "digest"): string {
+  const given = text.trim();
+  const hex = PREFIX.exec(given)?.[1]?.toLowerCase();
+  if (hex === undefined || hex.length < MIN_PREFIX_HEX || hex.length > 64) {
+    const shown = JSON.stringify(given.length > 80 ? `${given.slice(0, 77)}...` : given);
+    throw new BunsealError("USAGE", `${field}: expected sha256:<hex> or hex, ${MIN_PREFIX_HEX} to 64 characters (a unique prefix of a digest), got ${shown}`, { field, expected: `${MIN_PREFIX_HEX} to 64 hex`, found: shown });
+  }
+  return hex;
 }
 
 /** For the backends: a prefix as they are asked it (lower-case hex), or USAGE. */

@@ -18,7 +18,7 @@
  */
 import { SQL } from "bun";
 import { BunsealError } from "../errors.ts";
-import { artifactDigestPrefixQuery, commitPrefixQuery, CURRENT_PINS_WHERE, fileCountQuery, fileMatchesQuery, listArtifactsQuery, nextFileDigestQuery, packageCountQuery, packageMatchesQuery, REBUILD_COLUMNS, type Query } from "./queries.ts";
+import { artifactDigestPrefixQuery, commitPrefixQuery, CURRENT_PINS_WHERE, fileCountQuery, fileMatchesQuery, listArtifactsQuery, nextFileDigestQuery, nextPackageVersionQuery, packageCountQuery, packageMatchesQuery, REBUILD_COLUMNS, type Query } from "./queries.ts";
 import { ARTIFACT_INSERT_COLUMNS, ARTIFACT_INSERT_COUNT, artifactValues, lookupDigest, normalizeArtifact, normalizePin, normalizePinFilter, normalizeRebuild, PIN_COLUMNS, pinValues, rebuildValues, SUMMARY_COLUMNS, toPackageMatch, toPin, toRebuild, toRecord, toSummary, type ArtifactRow, type PinRow, type RebuildRow } from "./rows.ts";
 import { CREATE_MIGRATIONS_TABLE, LATEST_VERSION, pendingMigrations } from "./migrations.ts";
 import { checkPinFollows, pinConflict } from "./pin-order.ts";
@@ -164,14 +164,24 @@ class PostgresStore implements Store {
     return mergePrefixMatches(low, artifacts, files, limit);
   }
 
-  async findByPackage(name: string, version?: string, options: PackageQuery = {}): Promise<PackageMatch[]> {
+  async findByPackage(name: string, version?: string | readonly string[], options: PackageQuery = {}): Promise<PackageMatch[]> {
     const rows = await this.#all(packageMatchesQuery("postgres", name, version, options));
     return (rows as any[]).map(toPackageMatch);
   }
 
-  async countByPackage(name: string, version?: string): Promise<{ artifacts: number; shipped: number }> {
+  async countByPackage(name: string, version?: string | readonly string[]): Promise<{ artifacts: number; shipped: number }> {
     const [row] = (await this.#all(packageCountQuery("postgres", name, version))) as { artifacts: number; shipped: number }[];
     return { artifacts: Number(row?.artifacts ?? 0), shipped: Number(row?.shipped ?? 0) };
+  }
+
+  async packageVersions(name: string, limit = 10_000): Promise<string[]> {
+    const versions: string[] = [];
+    for (let after: string | undefined; versions.length < limit; ) {
+      const [row] = await this.#all(nextPackageVersionQuery("postgres", name, after));
+      if (row?.v === null || row?.v === undefined) break;
+      versions.push((after = row.v as string));
+    }
+    return versions;
   }
 
   async listArtifacts(filter: ArtifactFilter = {}): Promise<ArtifactSummary[]> {

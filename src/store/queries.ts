@@ -33,7 +33,7 @@ function finish(dialect: Dialect, text: string, params: unknown[]): Query {
  * One match per (artifact, version locked); a lockfile may hold a name@version twice (two install
  * paths), and the artifact shipped it if either copy did.
  */
-export function packageMatchesQuery(dialect: Dialect, name: string, version: string | undefined, options: PackageQuery = {}): Query {
+export function packageMatchesQuery(dialect: Dialect, name: string, version: string | readonly string[] | undefined, options: PackageQuery = {}): Query {
   if (options.shippedOnly && options.lockedOnly) {
     throw new BunsealError("USAGE", "expected shippedOnly or lockedOnly, not both: together they match nothing", { field: "shippedOnly", expected: "one of shippedOnly, lockedOnly" });
   }
@@ -42,8 +42,8 @@ export function packageMatchesQuery(dialect: Dialect, name: string, version: str
   const where = ["name = ?"];
   const params: unknown[] = [name];
   if (version !== undefined) {
-    where.push("version = ?");
-    params.push(version);
+    where.push(versionFilter(version));
+    params.push(...[version].flat());
   }
   if (options.shippedOnly) where.push("shipped = TRUE");
   if (after) {
@@ -60,12 +60,28 @@ export function packageMatchesQuery(dialect: Dialect, name: string, version: str
   return finish(dialect, text, params);
 }
 
-export function packageCountQuery(dialect: Dialect, name: string, version: string | undefined): Query {
-  const filter = version === undefined ? "name = ?" : "name = ? AND version = ?";
+/** one version, or any of several (the locked versions a range matched: src/trace/package-spec.ts) */
+function versionFilter(version: string | readonly string[]): string {
+  if (typeof version === "string") return "version = ?";
+  return version.length === 0 ? "1 = 0" : `version IN (${version.map(() => "?").join(", ")})`;
+}
+
+/**
+ * The next distinct version of a package after `after`: one index seek, however many artifacts lock
+ * it. MIN and `>` compare in the same (the column's) collation, so asked again from each answer it
+ * lists every version once.
+ */
+export function nextPackageVersionQuery(dialect: Dialect, name: string, after: string | undefined): Query {
+  const text = `SELECT MIN(version) AS v FROM artifact_packages WHERE name = ?${after === undefined ? "" : " AND version > ?"}`;
+  return finish(dialect, text, after === undefined ? [name] : [name, after]);
+}
+
+export function packageCountQuery(dialect: Dialect, name: string, version: string | readonly string[] | undefined): Query {
+  const filter = version === undefined ? "name = ?" : `name = ? AND ${versionFilter(version)}`;
   const shipped = dialect === "sqlite" ? "COALESCE(SUM(s), 0)" : "(COUNT(*) FILTER (WHERE s))::int";
   const artifacts = dialect === "sqlite" ? "COUNT(*)" : "COUNT(*)::int";
   const text = `SELECT ${artifacts} AS artifacts, ${shipped} AS shipped FROM (SELECT ${ANY_SHIPPED[dialect]} AS s FROM artifact_packages WHERE ${filter} GROUP BY built_at_ms, artifact_digest) t`;
-  return finish(dialect, text, version === undefined ? [name] : [name, version]);
+  return finish(dialect, text, version === undefined ? [name] : [name, ...[version].flat()]);
 }
 
 export function listArtifactsQuery(dialect: Dialect, filter: ArtifactFilter = {}): Query {

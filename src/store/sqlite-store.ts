@@ -19,7 +19,7 @@ import { dirname } from "node:path";
 import { BunsealError } from "../errors.ts";
 import { CREATE_MIGRATIONS_TABLE, LATEST_VERSION, pendingMigrations } from "./migrations.ts";
 import { checkPinFollows } from "./pin-order.ts";
-import { artifactDigestPrefixQuery, commitPrefixQuery, CURRENT_PINS_WHERE, fileCountQuery, fileMatchesQuery, listArtifactsQuery, nextFileDigestQuery, packageCountQuery, packageMatchesQuery, REBUILD_COLUMNS, type Query } from "./queries.ts";
+import { artifactDigestPrefixQuery, commitPrefixQuery, CURRENT_PINS_WHERE, fileCountQuery, fileMatchesQuery, listArtifactsQuery, nextFileDigestQuery, nextPackageVersionQuery, packageCountQuery, packageMatchesQuery, REBUILD_COLUMNS, type Query } from "./queries.ts";
 import { ARTIFACT_INSERT_COLUMNS, ARTIFACT_INSERT_COUNT, artifactValues, lookupDigest, normalizeArtifact, normalizePin, normalizePinFilter, normalizeRebuild, PIN_COLUMNS, pinValues, rebuildValues, SUMMARY_COLUMNS, toPackageMatch, toPin, toRebuild, toRecord, toSummary, type ArtifactRow, type PinRow, type RebuildRow } from "./rows.ts";
 import type { ArtifactFilter, ArtifactRecord, ArtifactSummary, FileQuery, PackageMatch, PackageQuery, PinFilter, PinRecord, RebuildRecord, Store } from "./store.ts";
 import { storeError } from "./store-error.ts";
@@ -191,16 +191,28 @@ class SqliteStore implements Store {
     });
   }
 
-  async findByPackage(name: string, version?: string, options: PackageQuery = {}): Promise<PackageMatch[]> {
+  async findByPackage(name: string, version?: string | readonly string[], options: PackageQuery = {}): Promise<PackageMatch[]> {
     const query = packageMatchesQuery("sqlite", name, version, options);
     return this.#run("read", () => (this.#all(query) as any[]).map(toPackageMatch));
   }
 
-  async countByPackage(name: string, version?: string): Promise<{ artifacts: number; shipped: number }> {
+  async countByPackage(name: string, version?: string | readonly string[]): Promise<{ artifacts: number; shipped: number }> {
     const query = packageCountQuery("sqlite", name, version);
     return this.#run("read", () => {
       const [row] = this.#all(query) as { artifacts: number; shipped: number }[];
       return { artifacts: row?.artifacts ?? 0, shipped: row?.shipped ?? 0 };
+    });
+  }
+
+  async packageVersions(name: string, limit = 10_000): Promise<string[]> {
+    return this.#run("read", () => {
+      const versions: string[] = [];
+      for (let after: string | undefined; versions.length < limit; ) {
+        const next = this.#all(nextPackageVersionQuery("sqlite", name, after))[0]?.v as string | null | undefined;
+        if (next === null || next === undefined) break;
+        versions.push((after = next));
+      }
+      return versions;
     });
   }
 

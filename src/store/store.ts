@@ -153,12 +153,14 @@ export interface Store {
    */
   digestsWithPrefix(prefix: string, limit: number, options?: { artifactsOnly?: boolean }): Promise<{ digest: string; artifact: boolean }[]>;
   /**
-   * artifacts that locked this package (any version when `version` is absent: one match per version
+   * artifacts that locked this package (`version`: one, or any of a list; any version when absent: one match per version
    * an artifact locked), newest build first; pages with `limit` and `after` (src/store/pages.ts)
    */
-  findByPackage(name: string, version?: string, options?: PackageQuery): Promise<PackageMatch[]>;
+  findByPackage(name: string, version?: string | readonly string[], options?: PackageQuery): Promise<PackageMatch[]>;
+  /** the distinct versions of this package any artifact locked, each once (at most `limit`) */
+  packageVersions(name: string, limit?: number): Promise<string[]>;
   /** how many artifacts locked this package, and how many of them shipped it (unknown counts as not shipped), without listing them */
-  countByPackage(name: string, version?: string): Promise<{ artifacts: number; shipped: number }>;
+  countByPackage(name: string, version?: string | readonly string[]): Promise<{ artifacts: number; shipped: number }>;
   /** artifacts, newest build first, of one service or all */
   listArtifacts(filter?: ArtifactFilter): Promise<ArtifactSummary[]>;
   /** artifacts built from a commit whose hash starts with `prefix` (7 to 64 hex characters), newest build first */

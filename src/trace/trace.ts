@@ -7,6 +7,7 @@
 import { BunsealError } from "../errors.ts";
 import { artifactCursor, checkLimit, invalidCursor } from "../store/cursor.ts";
 import { looksLikeDigestPrefix, resolveDigestPrefix } from "../store/digest-prefix.ts";
+import { selectPackage } from "./package-spec.ts";
 import { VerdictCache } from "./verdict-cache.ts";
 import { packagePage, type Page } from "../store/pages.ts";
 import type { ArtifactRecord, ArtifactSummary, PackageMatch as StoredMatch, PinRecord, RebuildRecord, Store } from "../store/store.ts";
@@ -173,7 +174,10 @@ export interface PackageCount {
 }
 
 export interface PackageTrace {
+  /** `name` as the store holds it (`Hono` asks for `hono`); `version` as asked (a version or a range), trimmed */
   package: { name: string; version: string | null };
+  /** with a version: the versions of the package the store holds, and those the version or range matched */
+  versions?: { locked: string[]; matched: string[] };
   /** absent with `countOnly` */
   matches?: PackageMatch[];
   count: PackageCount;
@@ -199,18 +203,20 @@ export interface PackageTraceOptions {
  * in thousands of artifacts); trace one of them for that.
  */
 export async function tracePackage(store: Store, spec: string, options: PackageTraceOptions = {}): Promise<PackageTrace> {
-  const at = spec.lastIndexOf("@");
-  const [name, version] = at > 0 ? [spec.slice(0, at), spec.slice(at + 1)] : [spec, undefined];
-  const pkg = { name, version: version ?? null };
-  if (options.countOnly) return { package: pkg, count: await store.countByPackage(name, version) };
-  const [page, count] = await Promise.all([shippedFirst(store, name, version, options), store.countByPackage(name, version)]);
+  const selection = await selectPackage(store, spec);
+  const { name, query } = selection;
+  const pkg = { name, version: selection.version };
+  // with a version: which versions the store holds and which the version or range matched ("locked, but none matches")
+  const versions = selection.versions ? { versions: selection.versions } : {};
+  if (options.countOnly) return { package: pkg, ...versions, count: await store.countByPackage(name, query) };
+  const [page, count] = await Promise.all([shippedFirst(store, name, query, options), store.countByPackage(name, query)]);
   const newest = new Map<string, Promise<number>>();
   // every match's pins in one query, not one a match
   const pinsByDigest = Map.groupBy(await store.pinsOf(page.items.map((m) => m.digest)), (p) => p.digest);
   const matches = await Promise.all(
     page.items.map(async ({ packageVersion, shipped, ...artifact }) => ({ artifact, packageVersion, shipped, pins: await places(store, pinsByDigest.get(artifact.digest) ?? [], newest) })),
   );
-  return { package: pkg, matches, count, nextCursor: page.nextCursor };
+  return { package: pkg, ...versions, matches, count, nextCursor: page.nextCursor };
 }
 
 /**
@@ -218,7 +224,7 @@ export async function tracePackage(store: Store, spec: string, options: PackageT
  * list is the store's cursor with the part it is in: `s:` (shipped) or `l:`
  * (locked only or unknown; `l:` alone is that part's start).
  */
-async function shippedFirst(store: Store, name: string, version: string | undefined, options: PackageTraceOptions): Promise<Page<StoredMatch>> {
+async function shippedFirst(store: Store, name: string, version: string | readonly string[] | undefined, options: PackageTraceOptions): Promise<Page<StoredMatch>> {
   const { limit, shippedOnly = false } = options;
   const [part, after] = readTraceCursor(options.after, shippedOnly);
   const page = (query: { shippedOnly?: true; lockedOnly?: true }, size: number | undefined, from: string | undefined) =>

@@ -52,6 +52,17 @@ describe.each(STORE_BACKENDS)("short digests and shared files on the %s store", 
     await work?.cleanup();
   });
 
+  test("a package's locked versions, each once, however many artifacts lock each (what trace --package matches a range against)", async () => {
+    expect(await store.packageVersions("pkg-1")).toEqual(["1.0.1"]);
+    await store.putArtifact({ ...artifact("other-versions"), packages: [{ name: "pkg-1", version: "1.0.10", integrity: null, shipped: true }, { name: "pkg-1", version: "0.9.0-rc.1", integrity: null, shipped: false }] });
+    expect((await store.packageVersions("pkg-1")).sort()).toEqual(["0.9.0-rc.1", "1.0.1", "1.0.10"]);
+    expect(await store.packageVersions("pkg-1", 2)).toHaveLength(2);
+    expect(await store.packageVersions("no-such-package")).toEqual([]);
+    expect(await store.countByPackage("pkg-1", ["1.0.10", "0.9.0-rc.1"])).toEqual({ artifacts: 1, shipped: 1 });
+    expect(await store.countByPackage("pkg-1", [])).toEqual({ artifacts: 0, shipped: 0 });
+    expect((await store.findByPackage("pkg-1", ["1.0.10", "0.9.0-rc.1"])).map((m) => m.packageVersion).sort()).toEqual(["0.9.0-rc.1", "1.0.10"]);
+  });
+
   test("a unique prefix of 12 or more hex names its artifact, with or without sha256:, in either case", async () => {
     expect(await resolveDigestPrefix(store, `${TWIN}1`)).toBe(twinA);
     expect(await resolveDigestPrefix(store, `sha256:${TWIN}2`.toUpperCase().replace("SHA256", "sha256"))).toBe(twinB);

@@ -94,6 +94,7 @@ export function registerTrace(program: Command, setExit: (code: number) => void)
           const report = await tracePackage(store, flags.package, { limit, after: flags.after, shippedOnly: flags.shippedOnly, countOnly: flags.count });
           const label = `${report.package.name}${report.package.version ? `@${report.package.version}` : ""}`;
           if (flags.json) printJson(report);
+          else if (report.versions && report.versions.locked.length > 0 && report.versions.matched.length === 0) printLines([`${report.package.name} is locked, no version matches ${report.package.version} (locked: ${report.versions.locked.join(", ")})`]);
           else if (!report.matches) printLines([`${label}: locked by ${report.count.artifacts} artifact(s), shipped in ${report.count.shipped}`]);
           else {
             const shown = report.matches.length;

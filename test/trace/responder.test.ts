@@ -115,3 +115,16 @@ test("times are printed in UTC to the second, with Z", async () => {
   expect(out.exitCode).toBe(0);
   expect(out.stdout).toMatch(/^ {4}built {8}\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ by /m);
 });
+
+test("a file several artifacts share is traced a page at a time (--limit, --after), with the count of all", async () => {
+  const first = await trace(`sha256:${fileDigest}`, "--limit", "1", "--json");
+  expect(first.exitCode).toBe(0);
+  expect(first.json()).toMatchObject({ target: { kind: "file" }, count: 2 });
+  expect(first.json().matches).toHaveLength(1);
+  const second = await trace(`sha256:${fileDigest}`, "--limit", "1", "--after", first.json().nextCursor, "--json");
+  expect(second.json()).toMatchObject({ count: 2, nextCursor: null });
+  expect([first.json().matches[0].artifact.digest, second.json().matches[0].artifact.digest].sort()).toContain(digest);
+  const human = await trace(`sha256:${fileDigest}`, "--limit", "1");
+  expect(human.stdout).toStartWith(`sha256:${fileDigest} is a file in 2 artifact(s); 1 here, newest first\n`);
+  expect(human.stdout).toContain(`more: --after ${first.json().nextCursor}\n`);
+});

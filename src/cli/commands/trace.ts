@@ -30,8 +30,8 @@ export function registerTrace(program: Command, setExit: (code: number) => void)
         .option("--package <name[@version]>", "list the artifacts that locked this package instead, the ones that shipped it first")
         .option("--commit <prefix>", "list the artifacts built from this commit (7 to 64 hex) instead, with where each is pinned")
         .option("--shipped-only", "with --package: only the artifacts that shipped it (its files went into an output)")
-        .option("--limit <n>", `with --package: at most this many artifacts (default ${DEFAULT_PACKAGE_LIMIT})`)
-        .option("--after <cursor>", "with --package: the page after this one (a previous answer's next cursor)")
+        .option("--limit <n>", `with --package, --commit, or a file's TARGET: at most this many artifacts (default ${DEFAULT_PACKAGE_LIMIT})`)
+        .option("--after <cursor>", "with --package or a file's TARGET: the page after this one (a previous answer's next cursor)")
         .option("--count", "with --package: only how many artifacts locked it and how many shipped it")
         .option("--key <file>", "verify the stored attestation with this public key (PEM) rather than the signer the store recorded; repeat for several", collect, []),
       "the stored attestation",
@@ -72,7 +72,8 @@ export function registerTrace(program: Command, setExit: (code: number) => void)
         );
         return;
       }
-      const packageOnly = (["shippedOnly", "limit", "after", "count"] as const).find((k) => flags[k] !== undefined);
+      // --limit and --after also page a TARGET that is a file many artifacts share
+      const packageOnly = (["shippedOnly", "count"] as const).find((k) => flags[k] !== undefined);
       if (flags.package === undefined && packageOnly) {
         const flag = `--${packageOnly.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
         throw new BunsealError("USAGE", `${flag} goes with --package NAME[@VERSION], not with a TARGET`, { field: flag, expected: "--package" });
@@ -108,9 +109,16 @@ export function registerTrace(program: Command, setExit: (code: number) => void)
           setExit(0);
           return;
         }
-        const report = await trace(store, target!, { trust });
+        // a file 100,000 artifacts share is a page of them, each bundle verified: not all at once
+        const report = await trace(store, target!, { trust, limit, after: flags.after });
+        const count = report.count ?? report.matches.length;
         if (flags.json) printJson(report);
-        else printLines([`sha256:${report.target.digest} is ${report.target.kind === "artifact" ? "an artifact" : `a file in ${report.matches.length} artifact(s)`}`, ...report.matches.flatMap((m) => describeMatch(m, "  ", report.trust))]);
+        else
+          printLines([
+            `sha256:${report.target.digest} is ${report.target.kind === "artifact" ? "an artifact" : `a file in ${count} artifact(s)${report.matches.length < count ? `; ${report.matches.length} here, newest first` : ""}`}`,
+            ...report.matches.flatMap((m) => describeMatch(m, "  ", report.trust)),
+            ...(report.nextCursor ? [`more: --after ${report.nextCursor}`] : []),
+          ]);
         setExit(0);
       }, { existing: true });
     });

@@ -123,7 +123,7 @@ function commitParam(prefix: string): string {
 export const MAX_PAGE = 200;
 
 /** a trace by a file: each match's bundle verified (or its verdict kept), so a page a responder reads, not all */
-const TRACE_PAGE = 25;
+const TRACE_PAGE = 10;
 
 /** trace --package's default page */
 const PACKAGE_PAGE = 100;

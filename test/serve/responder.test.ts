@@ -60,7 +60,7 @@ test("a trace by a shared file pages its matches, newest first, with the count o
   expect(first.status).toBe(200);
   expect(first.body.target.kind).toBe("file");
   expect(first.body.count).toBe(HOLDERS);
-  expect(first.body.matches).toHaveLength(25);
+  expect(first.body.matches).toHaveLength(10);
   expect(first.body.matches[0].artifact.name).toBe(`holder-${HOLDERS - 1}`);
   const seen = first.body.matches.map((m: any) => m.artifact.name);
   for (let cursor = first.body.nextCursor; cursor; ) {

@@ -82,11 +82,10 @@ export function mergePrefixMatches(prefix: string, artifacts: readonly string[],
 }
 
 /**
- * Whether a file is held by so many artifacts that a page of them is best read
- * walking the artifacts in build order, probing the file's index for each (about
- * the page's own rows when most hold it), rather than reading all its holders
- * and sorting them (about a millisecond per few thousand).
+ * Above this many holders, a page of the artifacts holding a file is best read
+ * walking the artifacts in build order, probing the file's index for each
+ * (about the page's own rows when most hold it), rather than reading all its
+ * holders and sorting them (about a millisecond per few thousand). Asked with
+ * a bounded probe (fileHoldersOverQuery), never a full count.
  */
-export function manyHolders(count: number): boolean {
-  return count > 1000;
-}
+export const MANY_HOLDERS = 1000;

@@ -18,13 +18,13 @@
  */
 import { SQL } from "bun";
 import { BunsealError } from "../errors.ts";
-import { artifactDigestPrefixQuery, commitPrefixQuery, CURRENT_PINS_WHERE, fileCountQuery, fileMatchesQuery, listArtifactsQuery, nextFileDigestQuery, nextPackageVersionQuery, packageCountQuery, packageMatchesQuery, REBUILD_COLUMNS, type Query } from "./queries.ts";
+import { artifactDigestPrefixQuery, commitPrefixQuery, CURRENT_PINS_WHERE, fileCountQuery, fileHoldersOverQuery, fileMatchesQuery, listArtifactsQuery, nextFileDigestQuery, nextPackageVersionQuery, packageCountQuery, packageMatchesQuery, REBUILD_COLUMNS, type Query } from "./queries.ts";
 import { ARTIFACT_INSERT_COLUMNS, ARTIFACT_INSERT_COUNT, artifactValues, lookupDigest, normalizeArtifact, normalizePin, normalizePinFilter, normalizeRebuild, PIN_COLUMNS, pinValues, rebuildValues, SUMMARY_COLUMNS, toPackageMatch, toPin, toRebuild, toRecord, toSummary, type ArtifactRow, type PinRow, type RebuildRow } from "./rows.ts";
 import { CREATE_MIGRATIONS_TABLE, LATEST_VERSION, pendingMigrations } from "./migrations.ts";
 import { checkPinFollows, pinConflict } from "./pin-order.ts";
 import type { ArtifactFilter, ArtifactRecord, ArtifactSummary, FileQuery, PackageMatch, PackageQuery, PinFilter, PinRecord, RebuildRecord, Store } from "./store.ts";
 import { storeError } from "./store-error.ts";
-import { checkPrefix, manyHolders, mergePrefixMatches } from "./digest-prefix.ts";
+import { checkPrefix, MANY_HOLDERS, mergePrefixMatches } from "./digest-prefix.ts";
 
 const SCHEMA = "bunseal";
 const CONNECT_TIMEOUT_S = 10;
@@ -139,7 +139,8 @@ class PostgresStore implements Store {
     const digest = lookupDigest(asked);
     if (digest === undefined) return [];
     if (options === undefined) return ((await this.#run("read", () => this.#sql.unsafe(BY_FILE, [digest]))) as ArtifactRow[]).map(toSummary);
-    const many = manyHolders(await this.countByFileDigest(digest));
+    const [probe] = await this.#all(fileHoldersOverQuery("postgres", digest, MANY_HOLDERS));
+    const many = Number(probe?.n ?? 0) > MANY_HOLDERS;
     return ((await this.#all(fileMatchesQuery("postgres", digest, { ...options, many }))) as ArtifactRow[]).map(toSummary);
   }
 

@@ -157,6 +157,11 @@ export function fileMatchesQuery(dialect: Dialect, digest: string, options: { li
   return finish(dialect, `SELECT ${columns} FROM artifacts a WHERE ${where.join(" AND ")} ORDER BY a.built_at_ms DESC, a.digest DESC LIMIT ?`, params);
 }
 
+/** Whether more than `over` rows hold a file: reads at most over + 1 index entries, whatever the total. */
+export function fileHoldersOverQuery(dialect: Dialect, digest: string, over: number): Query {
+  return finish(dialect, `SELECT ${dialect === "sqlite" ? "COUNT(*)" : "COUNT(*)::int"} AS n FROM (SELECT 1 FROM artifact_files WHERE file_digest = ? LIMIT ?) t`, [digest, over + 1]);
+}
+
 export function fileCountQuery(dialect: Dialect, digest: string): Query {
   return finish(dialect, `SELECT ${dialect === "sqlite" ? "COUNT(DISTINCT artifact_digest)" : "COUNT(DISTINCT artifact_digest)::int"} AS n FROM artifact_files WHERE file_digest = ?`, [digest]);
 }

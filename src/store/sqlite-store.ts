@@ -19,11 +19,11 @@ import { dirname } from "node:path";
 import { BunsealError } from "../errors.ts";
 import { CREATE_MIGRATIONS_TABLE, LATEST_VERSION, pendingMigrations } from "./migrations.ts";
 import { checkPinFollows } from "./pin-order.ts";
-import { artifactDigestPrefixQuery, commitPrefixQuery, CURRENT_PINS_WHERE, fileCountQuery, fileMatchesQuery, listArtifactsQuery, nextFileDigestQuery, nextPackageVersionQuery, packageCountQuery, packageMatchesQuery, REBUILD_COLUMNS, type Query } from "./queries.ts";
+import { artifactDigestPrefixQuery, commitPrefixQuery, CURRENT_PINS_WHERE, fileCountQuery, fileHoldersOverQuery, fileMatchesQuery, listArtifactsQuery, nextFileDigestQuery, nextPackageVersionQuery, packageCountQuery, packageMatchesQuery, REBUILD_COLUMNS, type Query } from "./queries.ts";
 import { ARTIFACT_INSERT_COLUMNS, ARTIFACT_INSERT_COUNT, artifactValues, lookupDigest, normalizeArtifact, normalizePin, normalizePinFilter, normalizeRebuild, PIN_COLUMNS, pinValues, rebuildValues, SUMMARY_COLUMNS, toPackageMatch, toPin, toRebuild, toRecord, toSummary, type ArtifactRow, type PinRow, type RebuildRow } from "./rows.ts";
 import type { ArtifactFilter, ArtifactRecord, ArtifactSummary, FileQuery, PackageMatch, PackageQuery, PinFilter, PinRecord, RebuildRecord, Store } from "./store.ts";
 import { storeError } from "./store-error.ts";
-import { checkPrefix, manyHolders, mergePrefixMatches } from "./digest-prefix.ts";
+import { checkPrefix, MANY_HOLDERS, mergePrefixMatches } from "./digest-prefix.ts";
 
 const BUSY_TIMEOUT_MS = 5000;
 
@@ -165,8 +165,10 @@ class SqliteStore implements Store {
     const digest = lookupDigest(asked);
     if (digest === undefined) return [];
     if (options === undefined) return this.#run("read", () => (this.#q(SQL.byFile).all(digest) as ArtifactRow[]).map(toSummary));
-    const many = manyHolders(await this.countByFileDigest(digest));
-    return this.#run("read", () => (this.#all(fileMatchesQuery("sqlite", digest, { ...options, many })) as ArtifactRow[]).map(toSummary));
+    return this.#run("read", () => {
+      const many = (this.#all(fileHoldersOverQuery("sqlite", digest, MANY_HOLDERS))[0]?.n as number) > MANY_HOLDERS;
+      return (this.#all(fileMatchesQuery("sqlite", digest, { ...options, many })) as ArtifactRow[]).map(toSummary);
+    });
   }
 
   async countByFileDigest(asked: string): Promise<number> {

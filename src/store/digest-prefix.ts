@@ -58,7 +58,7 @@ export function digestPrefixArgument(text: string, field = "digest"): string {
   const hex = PREFIX.exec(given)?.[1]?.toLowerCase();
   if (hex === undefined || hex.length < MIN_PREFIX_HEX || hex.length > 64) {
     const shown = JSON.stringify(given.length > 80 ? `${given.slice(0, 77)}...` : given);
-    throw new BunsealError("USAGE", `${field}: expected sha256:<hex> or hex, ${MIN_PREFIX_HEX} to 64 characters (a unique prefix of a digest), got ${shown}`, { field, expected: `${MIN_PREFIX_HEX} to 64 hex`, found: shown });
+    throw new BunsealError("USAGE", `${field}: expected sha256:<hex> or hex, ${MIN_PREFIX_HEX} to 64 characters (a unique prefix of a digest), got ${shown}`, { field, expected: `sha256:<64 hex> or a unique prefix of ${MIN_PREFIX_HEX}+ hex`, found: given.length > 80 ? `${given.slice(0, 77)}...` : given });
   }
   return hex;
 }

@@ -6,9 +6,10 @@ export function storeOption(command: Command): Command {
   return command.option("--store <spec>", "sqlite:PATH, a path, or postgres://…; default $BUNSEAL_STORE, else ~/.bunseal/store.db");
 }
 
-export async function withStore<T>(spec: string | undefined, use: (store: import("../store/store.ts").Store) => Promise<T>): Promise<T> {
+/** `existing`: for a command that only reads, a SQLite store that is not there is STORE_INVALID, never made empty */
+export async function withStore<T>(spec: string | undefined, use: (store: import("../store/store.ts").Store) => Promise<T>, options: { existing?: boolean } = {}): Promise<T> {
   const { openStore } = await import("../store/open-store.ts");
-  const store = await openStore(spec);
+  const store = await openStore(spec, process.env, options);
   try {
     return await use(store);
   } finally {

@@ -17,16 +17,23 @@ import { artifactPage } from "../store/pages.ts";
 import type { Store } from "../store/store.ts";
 import { trace, tracePackage } from "../trace/trace.ts";
 import { parseDigest } from "../util/digest.ts";
+import type { VerdictCache } from "../trace/verdict-cache.ts";
 import { artifactContents, environmentMatrix, pinTimeline } from "./views.ts";
 
 /** `unexpected`: an error that is no BunsealError (a bug), for the server's log; the body says only that it happened. */
 export type ApiResult = { status: number; body: unknown; unexpected?: unknown };
 
-type Handler = (store: Store, rest: string, query: URLSearchParams) => Promise<unknown>;
+/** what the console keeps across requests */
+export interface ApiContext {
+  verdicts?: VerdictCache;
+}
+
+type Handler = (store: Store, rest: string, query: URLSearchParams, context: ApiContext) => Promise<unknown>;
 
 /** `/api/<name>` or `/api/<name>/<rest>` → the handler; `rest` is the decoded remainder of the path. */
 const ROUTES: Record<string, { exact?: Handler; nested?: Handler }> = {
-  trace: { nested: (store, rest) => trace(store, digestParam(rest, "digest")) },
+  // a file many artifacts share is a page of them (limit, after), each bundle's verdict kept by the record's digest
+  trace: { nested: (store, rest, query, context) => trace(store, digestParam(rest, "digest"), { limit: limitParam(query, TRACE_PAGE), after: cursorParam(query, "after"), verdicts: context.verdicts }) },
   // pins --json exactly: each row checked against its signed pin, with its artifact's commit
   pins: { exact: (store, _rest, query) => pinHistory(store, { env: nameParam(query, "env"), service: nameParam(query, "service") }, []) },
   // the query mirrors trace --package's flags: limit (default 100, as the CLI's), after, shipped-only, count
@@ -52,7 +59,7 @@ const ROUTES: Record<string, { exact?: Handler; nested?: Handler }> = {
 };
 
 /** Answers `/api/…` (the caller has checked the method and the token). */
-export async function handleApi(store: Store, url: URL): Promise<ApiResult> {
+export async function handleApi(store: Store, url: URL, context: ApiContext = {}): Promise<ApiResult> {
   const path = url.pathname.slice("/api/".length);
   const slash = path.indexOf("/");
   const name = slash === -1 ? path : path.slice(0, slash);
@@ -66,7 +73,7 @@ export async function handleApi(store: Store, url: URL): Promise<ApiResult> {
     } catch {
       throw new BunsealError("USAGE", `${url.pathname}: expected a percent-encoded path`, { field: "path" });
     }
-    return { status: 200, body: await handler(store, rest, url.searchParams) };
+    return { status: 200, body: await handler(store, rest, url.searchParams, context) };
   } catch (error) {
     return errorResult(error);
   }
@@ -83,10 +90,10 @@ export function errorResult(error: unknown): ApiResult {
   return { status, body: { error: error.toJSON() } };
 }
 
+/** A digest or a short one: 12 to 64 hex, with or without `sha256:` (trace resolves a prefix against the store). */
 function digestParam(text: string, field: string): string {
-  const hex = parseDigest(text);
   // refused rather than passed on: trace() treats a non-digest as a path to hash on this machine
-  if (hex === undefined || text !== text.trim()) throw new BunsealError("USAGE", `${field}: expected sha256:<64 hex> or 64 hex characters, got ${JSON.stringify(text.slice(0, 80))}`, { field, expected: "sha256:<hex>" });
+  if (!/^(?:sha256:)?[0-9a-f]{12,64}$/i.test(text)) throw new BunsealError("USAGE", `${field}: expected sha256:<64 hex>, 64 hex characters, or a unique prefix of 12 or more, got ${JSON.stringify(text.slice(0, 80))}`, { field, expected: "sha256:<hex>" });
   return text;
 }
 
@@ -103,7 +110,8 @@ function requiredName(query: URLSearchParams, field: string): string {
   return value;
 }
 
-const PACKAGE_SPEC = /^(?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9._~-][a-z0-9._~-]*(?:@[^\s@/]{1,100})?$/i;
+// a version or a range after @: `<4.13.0`, `>=4.12.0 <4.13.0 || 5.x` (trace --package checks its grammar)
+const PACKAGE_SPEC = /^(?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9._~-][a-z0-9._~-]*(?:@[^@/\n]{1,100})?$/i;
 
 function packageParam(spec: string): string {
   if (spec.length > 250 || !PACKAGE_SPEC.test(spec)) throw new BunsealError("USAGE", `package: expected NAME or NAME@VERSION (an npm package name), got ${JSON.stringify(spec.slice(0, 120))}`, { field: "package", expected: "NAME[@VERSION]" });
@@ -116,6 +124,9 @@ function commitParam(prefix: string): string {
 }
 
 export const MAX_PAGE = 200;
+
+/** a trace by a file: each match's bundle verified (or its verdict kept), so a page a responder reads, not all */
+const TRACE_PAGE = 10;
 
 /** trace --package's default page */
 const PACKAGE_PAGE = 100;

@@ -12,6 +12,7 @@ import { snapshotBundle, type Asset } from "./assets.ts";
 import page from "./console/index.html";
 import { bearerMatches, loopbackHostAllowed, SECURITY_HEADERS } from "./security.ts";
 import { isLoopback } from "./listen.ts";
+import { VerdictCache } from "../trace/verdict-cache.ts";
 
 export interface ConsoleOptions {
   store: Store;
@@ -19,6 +20,8 @@ export interface ConsoleOptions {
   port: number;
   /** required by the caller for a non-loopback hostname (listen.ts checkExposure); every API request must then bear it */
   token?: string;
+  /** the verdicts of stored bundles, kept across requests (default: a new cache for this console) */
+  verdicts?: VerdictCache;
   /** told about a request that failed with an error no BunsealError describes (the client gets a plain 500) */
   onError?: (error: unknown, request: Request) => void;
 }
@@ -37,6 +40,7 @@ export async function startConsole(options: ConsoleOptions): Promise<Console> {
   const index = assets.get("/")!;
   const { store, token } = options;
   const checkHost = token === undefined && isLoopback(options.hostname);
+  const verdicts = options.verdicts ?? new VerdictCache();
 
   const server = listen({
     hostname: options.hostname,
@@ -44,15 +48,18 @@ export async function startConsole(options: ConsoleOptions): Promise<Console> {
     development: false,
     async fetch(request) {
       const started = performance.now();
-      const url = new URL(request.url);
+      // HTTP/1.0 may leave Host out, and Bun then hands over a URL that does not parse: a client's
+      // omission, answered as one (it was a 500) and before anything reads the URL
+      const url = request.headers.get("host") === null ? undefined : URL.parse(request.url) ?? undefined;
       let response: Response;
-      if (request.method !== "GET" && request.method !== "HEAD") response = plain(405, "read-only: only GET and HEAD", { allow: "GET, HEAD" });
+      if (url === undefined) response = plain(400, "expected a Host header (HTTP/1.1 requires one; send it with HTTP/1.0 too)");
+      else if (request.method !== "GET" && request.method !== "HEAD") response = plain(405, "read-only: only GET and HEAD", { allow: "GET, HEAD" });
       else if (checkHost && !loopbackHostAllowed(request.headers.get("host"), server.port!)) response = plain(421, "this console answers to its loopback address only");
       else if (url.pathname.startsWith("/api/")) {
         if (token !== undefined && !bearerMatches(request.headers.get("authorization"), token)) {
           response = json(401, { error: { code: "USAGE", message: "expected Authorization: Bearer <token> (the token bunseal serve was started with)" } }, { "www-authenticate": 'Bearer realm="bunseal"' });
         } else {
-          const result = await handleApi(store, url);
+          const result = await handleApi(store, url, { verdicts });
           if (result.unexpected !== undefined) options.onError?.(result.unexpected, request);
           response = json(result.status, result.body, { "server-timing": `app;dur=${(performance.now() - started).toFixed(2)}` });
         }

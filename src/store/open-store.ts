@@ -3,6 +3,7 @@
  * (SQLite), `postgres://…` or `postgresql://…` (PostgreSQL). Without a spec,
  * $BUNSEAL_STORE, else ~/.bunseal/store.db.
  */
+import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { BunsealError } from "../errors.ts";
@@ -14,8 +15,17 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 const EXPECTED = "sqlite:PATH, a file path, or a postgres:// (or postgresql://) URL";
 
-export async function openStore(spec?: string, env: Env = process.env): Promise<Store> {
+export async function openStore(spec?: string, env: Env = process.env, options: { existing?: boolean } = {}): Promise<Store> {
   const parsed = parseStoreSpec(spec, env);
+  // a command that only reads (trace, serve) answers from a store that is there: a mistyped path, or none
+  // given, would otherwise make an empty one and report every digest unknown
+  if (options.existing && parsed.kind === "sqlite" && parsed.path !== ":memory:" && !existsSync(parsed.path)) {
+    throw new BunsealError("STORE_INVALID", `no store at ${parsed.path}: expected a store that build --store or store import made (${spec === undefined ? (env.BUNSEAL_STORE ? "from $BUNSEAL_STORE" : "the default, as no --store was given") : "--store"}); this command reads a store and makes none`, {
+      file: parsed.path,
+      expected: "an existing store",
+      found: "no file",
+    });
+  }
   // Each backend is loaded only when used: a SQLite user never pays for the PostgreSQL client, nor the reverse.
   if (parsed.kind === "sqlite") return (await import("./sqlite-store.ts")).openSqliteStore(parsed.path);
   return (await import("./postgres-store.ts")).openPostgresStore(parsed.url);

@@ -13,7 +13,7 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-export async function packagePage(store: Store, name: string, version: string | undefined, query: PackageQuery & { limit: number }): Promise<Page<PackageMatch>> {
+export async function packagePage(store: Store, name: string, version: string | readonly string[] | undefined, query: PackageQuery & { limit: number }): Promise<Page<PackageMatch>> {
   const limit = checkLimit(query.limit)!;
   const rows = await store.findByPackage(name, version, { ...query, limit: limit + 1 });
   const items = rows.slice(0, limit);

@@ -18,12 +18,13 @@
  */
 import { SQL } from "bun";
 import { BunsealError } from "../errors.ts";
-import { commitPrefixQuery, CURRENT_PINS_WHERE, listArtifactsQuery, packageCountQuery, packageMatchesQuery, REBUILD_COLUMNS, type Query } from "./queries.ts";
+import { artifactDigestPrefixQuery, commitPrefixQuery, CURRENT_PINS_WHERE, fileCountQuery, fileHoldersOverQuery, fileMatchesQuery, listArtifactsQuery, nextFileDigestQuery, nextPackageVersionQuery, packageCountQuery, packageMatchesQuery, REBUILD_COLUMNS, type Query } from "./queries.ts";
 import { ARTIFACT_INSERT_COLUMNS, ARTIFACT_INSERT_COUNT, artifactValues, lookupDigest, normalizeArtifact, normalizePin, normalizePinFilter, normalizeRebuild, PIN_COLUMNS, pinValues, rebuildValues, SUMMARY_COLUMNS, toPackageMatch, toPin, toRebuild, toRecord, toSummary, type ArtifactRow, type PinRow, type RebuildRow } from "./rows.ts";
 import { CREATE_MIGRATIONS_TABLE, LATEST_VERSION, pendingMigrations } from "./migrations.ts";
 import { checkPinFollows, pinConflict } from "./pin-order.ts";
-import type { ArtifactFilter, ArtifactRecord, ArtifactSummary, PackageMatch, PackageQuery, PinFilter, PinRecord, RebuildRecord, Store } from "./store.ts";
+import type { ArtifactFilter, ArtifactRecord, ArtifactSummary, FileQuery, PackageMatch, PackageQuery, PinFilter, PinRecord, RebuildRecord, Store } from "./store.ts";
 import { storeError } from "./store-error.ts";
+import { checkPrefix, MANY_HOLDERS, mergePrefixMatches } from "./digest-prefix.ts";
 
 const SCHEMA = "bunseal";
 const CONNECT_TIMEOUT_S = 10;
@@ -134,21 +135,54 @@ class PostgresStore implements Store {
     return row ? toRecord(row as ArtifactRow, row.files, row.packages) : undefined;
   }
 
-  async findByFileDigest(asked: string): Promise<ArtifactSummary[]> {
+  async findByFileDigest(asked: string, options?: FileQuery): Promise<ArtifactSummary[]> {
     const digest = lookupDigest(asked);
     if (digest === undefined) return [];
-    const rows = await this.#run("read", () => this.#sql.unsafe(BY_FILE, [digest]));
-    return (rows as ArtifactRow[]).map(toSummary);
+    if (options === undefined) return ((await this.#run("read", () => this.#sql.unsafe(BY_FILE, [digest]))) as ArtifactRow[]).map(toSummary);
+    const [probe] = await this.#all(fileHoldersOverQuery("postgres", digest, MANY_HOLDERS));
+    const many = Number(probe?.n ?? 0) > MANY_HOLDERS;
+    return ((await this.#all(fileMatchesQuery("postgres", digest, { ...options, many }))) as ArtifactRow[]).map(toSummary);
   }
 
-  async findByPackage(name: string, version?: string, options: PackageQuery = {}): Promise<PackageMatch[]> {
+  async countByFileDigest(asked: string): Promise<number> {
+    const digest = lookupDigest(asked);
+    if (digest === undefined) return 0;
+    const [row] = await this.#all(fileCountQuery("postgres", digest));
+    return Number(row?.n ?? 0);
+  }
+
+  async digestsWithPrefix(prefix: string, limit: number, options: { artifactsOnly?: boolean } = {}): Promise<{ digest: string; artifact: boolean }[]> {
+    const low = checkPrefix(prefix);
+    const artifacts = ((await this.#all(artifactDigestPrefixQuery("postgres", low, limit))) as { digest: string }[]).map((r) => r.digest);
+    const files: string[] = [];
+    if (!options.artifactsOnly) {
+      for (let from = low, first = true; files.length < limit; first = false) {
+        const [row] = await this.#all(nextFileDigestQuery("postgres", from, low, first));
+        if (!row?.d) break;
+        files.push((from = row.d as string));
+      }
+    }
+    return mergePrefixMatches(low, artifacts, files, limit);
+  }
+
+  async findByPackage(name: string, version?: string | readonly string[], options: PackageQuery = {}): Promise<PackageMatch[]> {
     const rows = await this.#all(packageMatchesQuery("postgres", name, version, options));
     return (rows as any[]).map(toPackageMatch);
   }
 
-  async countByPackage(name: string, version?: string): Promise<{ artifacts: number; shipped: number }> {
+  async countByPackage(name: string, version?: string | readonly string[]): Promise<{ artifacts: number; shipped: number }> {
     const [row] = (await this.#all(packageCountQuery("postgres", name, version))) as { artifacts: number; shipped: number }[];
     return { artifacts: Number(row?.artifacts ?? 0), shipped: Number(row?.shipped ?? 0) };
+  }
+
+  async packageVersions(name: string, limit = 10_000): Promise<string[]> {
+    const versions: string[] = [];
+    for (let after: string | undefined; versions.length < limit; ) {
+      const [row] = await this.#all(nextPackageVersionQuery("postgres", name, after));
+      if (row?.v === null || row?.v === undefined) break;
+      versions.push((after = row.v as string));
+    }
+    return versions;
   }
 
   async listArtifacts(filter: ArtifactFilter = {}): Promise<ArtifactSummary[]> {

@@ -19,10 +19,11 @@ import { dirname } from "node:path";
 import { BunsealError } from "../errors.ts";
 import { CREATE_MIGRATIONS_TABLE, LATEST_VERSION, pendingMigrations } from "./migrations.ts";
 import { checkPinFollows } from "./pin-order.ts";
-import { commitPrefixQuery, CURRENT_PINS_WHERE, listArtifactsQuery, packageCountQuery, packageMatchesQuery, REBUILD_COLUMNS, type Query } from "./queries.ts";
+import { artifactDigestPrefixQuery, commitPrefixQuery, CURRENT_PINS_WHERE, fileCountQuery, fileHoldersOverQuery, fileMatchesQuery, listArtifactsQuery, nextFileDigestQuery, nextPackageVersionQuery, packageCountQuery, packageMatchesQuery, REBUILD_COLUMNS, type Query } from "./queries.ts";
 import { ARTIFACT_INSERT_COLUMNS, ARTIFACT_INSERT_COUNT, artifactValues, lookupDigest, normalizeArtifact, normalizePin, normalizePinFilter, normalizeRebuild, PIN_COLUMNS, pinValues, rebuildValues, SUMMARY_COLUMNS, toPackageMatch, toPin, toRebuild, toRecord, toSummary, type ArtifactRow, type PinRow, type RebuildRow } from "./rows.ts";
-import type { ArtifactFilter, ArtifactRecord, ArtifactSummary, PackageMatch, PackageQuery, PinFilter, PinRecord, RebuildRecord, Store } from "./store.ts";
+import type { ArtifactFilter, ArtifactRecord, ArtifactSummary, FileQuery, PackageMatch, PackageQuery, PinFilter, PinRecord, RebuildRecord, Store } from "./store.ts";
 import { storeError } from "./store-error.ts";
+import { checkPrefix, MANY_HOLDERS, mergePrefixMatches } from "./digest-prefix.ts";
 
 const BUSY_TIMEOUT_MS = 5000;
 
@@ -160,22 +161,60 @@ class SqliteStore implements Store {
     });
   }
 
-  async findByFileDigest(asked: string): Promise<ArtifactSummary[]> {
+  async findByFileDigest(asked: string, options?: FileQuery): Promise<ArtifactSummary[]> {
     const digest = lookupDigest(asked);
     if (digest === undefined) return [];
-    return this.#run("read", () => (this.#q(SQL.byFile).all(digest) as ArtifactRow[]).map(toSummary));
+    if (options === undefined) return this.#run("read", () => (this.#q(SQL.byFile).all(digest) as ArtifactRow[]).map(toSummary));
+    return this.#run("read", () => {
+      const many = (this.#all(fileHoldersOverQuery("sqlite", digest, MANY_HOLDERS))[0]?.n as number) > MANY_HOLDERS;
+      return (this.#all(fileMatchesQuery("sqlite", digest, { ...options, many })) as ArtifactRow[]).map(toSummary);
+    });
   }
 
-  async findByPackage(name: string, version?: string, options: PackageQuery = {}): Promise<PackageMatch[]> {
+  async countByFileDigest(asked: string): Promise<number> {
+    const digest = lookupDigest(asked);
+    if (digest === undefined) return 0;
+    return this.#run("read", () => (this.#all(fileCountQuery("sqlite", digest))[0]?.n as number | undefined) ?? 0);
+  }
+
+  async digestsWithPrefix(prefix: string, limit: number, options: { artifactsOnly?: boolean } = {}): Promise<{ digest: string; artifact: boolean }[]> {
+    const low = checkPrefix(prefix);
+    return this.#run("read", () => {
+      const artifacts = (this.#all(artifactDigestPrefixQuery("sqlite", low, limit)) as { digest: string }[]).map((r) => r.digest);
+      const files: string[] = [];
+      if (!options.artifactsOnly) {
+        for (let from = low, first = true; files.length < limit; first = false) {
+          const next = this.#all(nextFileDigestQuery("sqlite", from, low, first))[0]?.d as string | null | undefined;
+          if (!next) break;
+          files.push((from = next));
+        }
+      }
+      return mergePrefixMatches(low, artifacts, files, limit);
+    });
+  }
+
+  async findByPackage(name: string, version?: string | readonly string[], options: PackageQuery = {}): Promise<PackageMatch[]> {
     const query = packageMatchesQuery("sqlite", name, version, options);
     return this.#run("read", () => (this.#all(query) as any[]).map(toPackageMatch));
   }
 
-  async countByPackage(name: string, version?: string): Promise<{ artifacts: number; shipped: number }> {
+  async countByPackage(name: string, version?: string | readonly string[]): Promise<{ artifacts: number; shipped: number }> {
     const query = packageCountQuery("sqlite", name, version);
     return this.#run("read", () => {
       const [row] = this.#all(query) as { artifacts: number; shipped: number }[];
       return { artifacts: row?.artifacts ?? 0, shipped: row?.shipped ?? 0 };
+    });
+  }
+
+  async packageVersions(name: string, limit = 10_000): Promise<string[]> {
+    return this.#run("read", () => {
+      const versions: string[] = [];
+      for (let after: string | undefined; versions.length < limit; ) {
+        const next = this.#all(nextPackageVersionQuery("sqlite", name, after))[0]?.v as string | null | undefined;
+        if (next === null || next === undefined) break;
+        versions.push((after = next));
+      }
+      return versions;
     });
   }
 

@@ -94,6 +94,13 @@ export interface PackageQuery {
   lockedOnly?: boolean;
 }
 
+export interface FileQuery {
+  /** at most this many (default: all) */
+  limit?: number;
+  /** an opaque cursor, a page's `nextCursor` (src/store/pages.ts): the artifacts built before it */
+  before?: string;
+}
+
 export interface ArtifactFilter {
   service?: string;
   /** at most this many (default: all) */
@@ -132,15 +139,28 @@ export interface Store {
   /** Records an artifact; putting the same digest again changes nothing and is not an error. */
   putArtifact(record: ArtifactRecord): Promise<void>;
   getArtifact(digest: string): Promise<ArtifactRecord | undefined>;
-  /** artifacts that contain an output file with this sha256 */
-  findByFileDigest(digest: string): Promise<ArtifactSummary[]>;
   /**
-   * artifacts that locked this package (any version when `version` is absent: one match per version
+   * artifacts that contain an output file with this sha256, newest build first; with `options`, paged
+   * (`limit`, and `before`: a page's `nextCursor`, src/store/pages.ts)
+   */
+  findByFileDigest(digest: string, options?: FileQuery): Promise<ArtifactSummary[]>;
+  /** how many artifacts contain an output file with this sha256, without listing them */
+  countByFileDigest(digest: string): Promise<number>;
+  /**
+   * Up to `limit` distinct digests that start with `prefix` (lower-case hex), in hex order: the
+   * artifacts' and, unless `artifactsOnly`, their files'. What src/store/digest-prefix.ts resolves a
+   * short digest with.
+   */
+  digestsWithPrefix(prefix: string, limit: number, options?: { artifactsOnly?: boolean }): Promise<{ digest: string; artifact: boolean }[]>;
+  /**
+   * artifacts that locked this package (`version`: one, or any of a list; any version when absent: one match per version
    * an artifact locked), newest build first; pages with `limit` and `after` (src/store/pages.ts)
    */
-  findByPackage(name: string, version?: string, options?: PackageQuery): Promise<PackageMatch[]>;
+  findByPackage(name: string, version?: string | readonly string[], options?: PackageQuery): Promise<PackageMatch[]>;
+  /** the distinct versions of this package any artifact locked, each once (at most `limit`) */
+  packageVersions(name: string, limit?: number): Promise<string[]>;
   /** how many artifacts locked this package, and how many of them shipped it (unknown counts as not shipped), without listing them */
-  countByPackage(name: string, version?: string): Promise<{ artifacts: number; shipped: number }>;
+  countByPackage(name: string, version?: string | readonly string[]): Promise<{ artifacts: number; shipped: number }>;
   /** artifacts, newest build first, of one service or all */
   listArtifacts(filter?: ArtifactFilter): Promise<ArtifactSummary[]>;
   /** artifacts built from a commit whose hash starts with `prefix` (7 to 64 hex characters), newest build first */

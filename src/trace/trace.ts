@@ -5,7 +5,10 @@
  * signed it, whether it still verifies, and where it is or was pinned.
  */
 import { BunsealError } from "../errors.ts";
-import { invalidCursor } from "../store/cursor.ts";
+import { artifactCursor, checkLimit, invalidCursor } from "../store/cursor.ts";
+import { looksLikeDigestPrefix, resolveDigestPrefix } from "../store/digest-prefix.ts";
+import { selectPackage } from "./package-spec.ts";
+import { VerdictCache } from "./verdict-cache.ts";
 import { packagePage, type Page } from "../store/pages.ts";
 import type { ArtifactRecord, ArtifactSummary, PackageMatch as StoredMatch, PinRecord, RebuildRecord, Store } from "../store/store.ts";
 import { digestArgument, parseDigest, sha256File } from "../util/digest.ts";
@@ -42,42 +45,96 @@ export interface TraceReport {
   /** what each match was verified under: the caller's trust, or the signer the store recorded with the record */
   trust: "given" | "stored-signer";
   matches: TraceMatch[];
+  /** a file's trace with `limit`: how many artifacts hold the file, of which `matches` is one page */
+  count?: number;
+  /** a file's trace with `limit`: the `after` of the next page; null on the last */
+  nextCursor?: string | null;
 }
 
 export interface TraceOptions {
   /** verify under this (the responder's keys, identity or policy) rather than the signer the store recorded */
   trust?: Trust;
+  /** a file inside artifacts: at most this many of them (default: all), newest build first */
+  limit?: number;
+  /** a previous answer's nextCursor */
+  after?: string;
+  /** verdicts kept across calls (the console's), by the record's content: used under the stored signer only */
+  verdicts?: VerdictCache;
 }
 
+/**
+ * `target`: a digest, a unique prefix of one (12+ hex, with or without
+ * `sha256:`; a bare hex text is a digest before it is a file name: `./abc…`
+ * names the file), or a file to hash.
+ */
 export async function trace(store: Store, target: string, options: TraceOptions = {}): Promise<TraceReport> {
-  const digest = parseDigest(target) ?? (await digestOfFile(target));
+  const digest = parseDigest(target) ?? (looksLikeDigestPrefix(target) ? await resolveDigestPrefix(store, target, { field: "TARGET" }) : await digestOfFile(target));
   const trust = options.trust ? "given" : "stored-signer";
+  const verdicts = options.trust ? undefined : options.verdicts;
+  if (options.after !== undefined && options.limit === undefined) throw new BunsealError("USAGE", "after: expected it with a limit (it names a page)", { field: "after", expected: "limit with after" });
   const artifact = await store.getArtifact(digest);
-  if (artifact) return { target: { input: target, digest, kind: "artifact" }, trust, matches: [await describe(store, artifact, options.trust)] };
-  const containing = await store.findByFileDigest(digest);
-  if (containing.length === 0) {
+  if (artifact) return { target: { input: target, digest, kind: "artifact" }, trust, matches: [await describe(store, artifact, options.trust, verdicts)] };
+  const limit = checkLimit(options.limit);
+  const [rows, count] = await Promise.all([limit === undefined ? store.findByFileDigest(digest) : store.findByFileDigest(digest, { limit: limit + 1, before: options.after }), limit === undefined ? undefined : store.countByFileDigest(digest)]);
+  if (rows.length === 0 && options.after === undefined) {
     throw new BunsealError("NOT_FOUND", `sha256:${digest} is neither an artifact nor a file of one in ${store.location}; expected a digest the store has recorded (store import the bundle first)`, { field: "TARGET", expected: "a known artifact or file digest", found: `sha256:${digest}` });
   }
-  const matches = await Promise.all(
-    containing.map(async (summary) => {
-      const record = (await store.getArtifact(summary.digest))!;
-      return { ...(await describe(store, record, options.trust)), file: record.files.find((f) => f.digest === digest)?.path };
-    }),
-  );
-  return { target: { input: target, digest, kind: "file" }, trust, matches };
+  const containing = limit === undefined ? rows : rows.slice(0, limit);
+  const newest = new Map<string, Promise<number>>();
+  // one after another: started together, every verification parses its bundle (40 KB for the example
+  // service) before any finishes, so a page of 200 would hold them all at once for no gain in time
+  const matches: TraceMatch[] = [];
+  for (const summary of containing) {
+    const record = (await store.getArtifact(summary.digest))!;
+    matches.push({ ...(await describe(store, record, options.trust, verdicts, newest)), file: record.files.find((f) => f.digest === digest)?.path });
+  }
+  const report: TraceReport = { target: { input: target, digest, kind: "file" }, trust, matches };
+  if (limit === undefined) return report;
+  const last = containing.at(-1);
+  return { ...report, count, nextCursor: rows.length > limit && last ? artifactCursor({ builtAtMs: Date.parse(last.builtAt), digest: last.digest }) : null };
 }
 
-export async function describe(store: Store, record: ArtifactRecord, trust?: Trust): Promise<TraceMatch> {
+export async function describe(store: Store, record: ArtifactRecord, trust?: Trust, verdicts?: VerdictCache, newest?: Map<string, Promise<number>>): Promise<TraceMatch> {
+  const key = verdicts && !trust ? VerdictCache.keyOf(record) : undefined;
+  const [verdict, pins, rebuilds] = await Promise.all([(key && verdicts!.get(key)) || judge(record, trust), store.pins({ digest: record.digest }), store.rebuildsOf(record.digest)]);
+  if (key) verdicts!.set(key, verdict);
+  return { artifact: summarize(record), ...verdict, pins: await places(store, pins, newest), rebuilds };
+}
+
+async function judge(record: ArtifactRecord, trust: Trust | undefined): Promise<import("./verdict-cache.ts").CachedVerdict> {
   // loaded here: the verifier (zod, node:crypto) is most of a one-shot `trace --package`'s start-up, which never verifies
   const { verifyStored } = await import("../store/verify-stored.ts");
-  const [verdict, pins, rebuilds] = await Promise.all([verifyStored(record, trust, { allowDirty: true }), store.pins({ digest: record.digest }), store.rebuildsOf(record.digest)]);
+  const verdict = await verifyStored(record, trust, { allowDirty: true });
   const recorded = verdict.statement ? (await import("../verify/check-sandbox.ts")).sandboxOf(verdict.statement) : undefined;
   const sandbox = recorded ? { kind: recorded.kind, network: recorded.network, reads: recorded.reads, ...(recorded.reason ? { reason: recorded.reason } : {}) } : null;
-  return { artifact: summarize(record), verifies: verdict.verified, verifyFailures: verdict.failures.map((f) => `${f.code}: ${f.message}`), pins: await places(store, pins), rebuilds, sandbox };
+  return { verifies: verdict.verified, verifyFailures: verdict.failures.map((f) => `${f.code}: ${f.message}`), sandbox };
+}
+
+export interface CommitTrace {
+  commit: { prefix: string };
+  /** newest build first */
+  matches: { artifact: ArtifactSummary; pins: PinPlace[] }[];
+  /** whether more artifacts were built from it than `limit` */
+  more: boolean;
+}
+
+/**
+ * `trace --commit PREFIX`: the artifacts built from a commit (7 to 64 hex),
+ * and where each is or was pinned. Verifies nothing, as `--package`: trace
+ * one of them for that.
+ */
+export async function traceCommit(store: Store, prefix: string, options: { limit?: number } = {}): Promise<CommitTrace> {
+  const limit = checkLimit(options.limit) ?? 100;
+  const found = await store.findByCommitPrefix(prefix.trim(), limit + 1);
+  const page = found.slice(0, limit);
+  const pinsByDigest = Map.groupBy(await store.pinsOf(page.map((a) => a.digest)), (p) => p.digest);
+  const newest = new Map<string, Promise<number>>();
+  const matches = await Promise.all(page.map(async (artifact) => ({ artifact, pins: await places(store, pinsByDigest.get(artifact.digest) ?? [], newest) })));
+  return { commit: { prefix: prefix.trim().toLowerCase() }, matches, more: found.length > limit };
 }
 
 /** `newest`: the newest sequence of each (service, env) asked so far, shared by the matches of one answer */
-async function places(store: Store, pins: readonly PinRecord[], newest = new Map<string, Promise<number>>()): Promise<PinPlace[]> {
+async function places(store: Store, pins: readonly PinRecord[], newest: Map<string, Promise<number>> = new Map()): Promise<PinPlace[]> {
   const latest = (p: PinRecord) => {
     const key = `${p.service}\0${p.env}`;
     let sequence = newest.get(key);
@@ -118,7 +175,10 @@ export interface PackageCount {
 }
 
 export interface PackageTrace {
+  /** `name` as the store holds it (`Hono` asks for `hono`); `version` as asked (a version or a range), trimmed */
   package: { name: string; version: string | null };
+  /** with a version: the versions of the package the store holds, and those the version or range matched */
+  versions?: { locked: string[]; matched: string[] };
   /** absent with `countOnly` */
   matches?: PackageMatch[];
   count: PackageCount;
@@ -144,18 +204,20 @@ export interface PackageTraceOptions {
  * in thousands of artifacts); trace one of them for that.
  */
 export async function tracePackage(store: Store, spec: string, options: PackageTraceOptions = {}): Promise<PackageTrace> {
-  const at = spec.lastIndexOf("@");
-  const [name, version] = at > 0 ? [spec.slice(0, at), spec.slice(at + 1)] : [spec, undefined];
-  const pkg = { name, version: version ?? null };
-  if (options.countOnly) return { package: pkg, count: await store.countByPackage(name, version) };
-  const [page, count] = await Promise.all([shippedFirst(store, name, version, options), store.countByPackage(name, version)]);
+  const selection = await selectPackage(store, spec);
+  const { name, query } = selection;
+  const pkg = { name, version: selection.version };
+  // with a version: which versions the store holds and which the version or range matched ("locked, but none matches")
+  const versions = selection.versions ? { versions: selection.versions } : {};
+  if (options.countOnly) return { package: pkg, ...versions, count: await store.countByPackage(name, query) };
+  const [page, count] = await Promise.all([shippedFirst(store, name, query, options), store.countByPackage(name, query)]);
   const newest = new Map<string, Promise<number>>();
   // every match's pins in one query, not one a match
   const pinsByDigest = Map.groupBy(await store.pinsOf(page.items.map((m) => m.digest)), (p) => p.digest);
   const matches = await Promise.all(
     page.items.map(async ({ packageVersion, shipped, ...artifact }) => ({ artifact, packageVersion, shipped, pins: await places(store, pinsByDigest.get(artifact.digest) ?? [], newest) })),
   );
-  return { package: pkg, matches, count, nextCursor: page.nextCursor };
+  return { package: pkg, ...versions, matches, count, nextCursor: page.nextCursor };
 }
 
 /**
@@ -163,7 +225,7 @@ export async function tracePackage(store: Store, spec: string, options: PackageT
  * list is the store's cursor with the part it is in: `s:` (shipped) or `l:`
  * (locked only or unknown; `l:` alone is that part's start).
  */
-async function shippedFirst(store: Store, name: string, version: string | undefined, options: PackageTraceOptions): Promise<Page<StoredMatch>> {
+async function shippedFirst(store: Store, name: string, version: string | readonly string[] | undefined, options: PackageTraceOptions): Promise<Page<StoredMatch>> {
   const { limit, shippedOnly = false } = options;
   const [part, after] = readTraceCursor(options.after, shippedOnly);
   const page = (query: { shippedOnly?: true; lockedOnly?: true }, size: number | undefined, from: string | undefined) =>

@@ -69,6 +69,25 @@ test("searching a digest shows the artifact: provenance, a fresh verification, w
   expect(text).toContain("network off, reads");
 });
 
+test("issue 20: 12 hex copied from a pins listing is searched as a digest first, not a commit; times in UTC", async () => {
+  await page.goto(web.url.href, { waitUntil: "networkidle0" });
+  await page.type("#q", built.digest.slice(0, 12));
+  await page.keyboard.press("Enter");
+  await waitForText("The attestation verifies");
+  const text = await mainText();
+  expect(text).toContain((await store.getArtifact(built.digest))!.name);
+  expect(text).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+  // a package range: the version the store holds matches
+  await page.goto(web.url.href, { waitUntil: "networkidle0" });
+  await page.type("#q", "hono@<4.14.0");
+  await page.keyboard.press("Enter");
+  await waitForText("Locked by 1 artifact(s)");
+  await page.goto(web.url.href, { waitUntil: "networkidle0" });
+  await page.type("#q", "hono@<4.13.0");
+  await page.keyboard.press("Enter");
+  await waitForText("hono is locked, no version matches <4.13.0 (locked: 4.13.19).");
+});
+
 test("a dropped file is hashed in the browser and traced; nothing is uploaded", async () => {
   await page.goto(web.url.href, { waitUntil: "networkidle0" });
   const before = requests.length;

@@ -107,7 +107,8 @@ test("rejects a DNS-rebinding page: a loopback console answers only to loopback 
 });
 
 test("refuses a server-side path where a digest belongs: the console never reads its own files", async () => {
-  for (const target of ["%2Fetc%2Fpasswd", "..%2F..%2Fpackage.json", "package.json", `sha256:${"0".repeat(63)}`, `%20${"0".repeat(64)}`]) {
+  // (a short digest, 12 to 63 hex, is one since issue 20: resolved against the store, never a path)
+  for (const target of ["%2Fetc%2Fpasswd", "..%2F..%2Fpackage.json", "package.json", `sha256:${"0".repeat(11)}`, `sha256:${"0".repeat(65)}`, `%20${"0".repeat(64)}`, "0123456789ab.js"]) {
     const response = await fetch(new URL(`/api/trace/${target}`, open.url));
     const body = (await response.json()) as { error: { code: string; message: string } };
     expect([target, response.status, body.error.code]).toEqual([target, 400, "USAGE"]);

@@ -87,7 +87,7 @@ test("rebuild --store records its verdict, and trace shows it", async () => {
   const [recorded] = traced.json().matches[0].rebuilds;
   expect(recorded).toEqual({ digest: digest.slice(7), reproducible: true, rebuiltDigest: digest.slice(7), bunVersion: Bun.version, rebuiltAt: expect.any(String), causes: [] });
   expect(Date.now() - Date.parse(recorded.rebuiltAt)).toBeLessThan(120_000);
-  expect((await trace(digest)).stdout).toContain(`  rebuilt      ${recorded.rebuiltAt} with Bun ${Bun.version}: reproducible\n`);
+  expect((await trace(digest)).stdout).toContain(`  rebuilt      ${new Date(recorded.rebuiltAt).toISOString().replace(/\.\d{3}Z$/, "Z")} with Bun ${Bun.version}: reproducible\n`);
 });
 
 test("rebuild --store checks the store before rebuilding, and records nothing when it cannot", async () => {
@@ -96,4 +96,28 @@ test("rebuild --store checks the store before rebuilding, and records nothing wh
   const out = await runCli(["rebuild", bundle, "--key", join(work.path, "bunseal.pub"), "--store", `sqlite:${join(blocked.path, "file", "store.db")}`, "--json", "--quiet"]);
   expect(out.exitCode).toBe(3);
   expect(out.json().error.code).toBe("STORE_FAILED");
+});
+
+test("issue 20: a range or partial version is matched as the policy matches it (hono 4.13.19 is locked and shipped)", async () => {
+  for (const spec of ["hono@<4.14.0", "hono@^4.13.0", "hono@4.13", "hono@4.13.x", "hono@v4.13.19", "Hono@4.13.19", "hono@4.13.19 ", "hono@>=4.13.0 <5", "HONO"]) {
+    const out = await trace("--package", spec, "--json");
+    expect({ spec, exit: out.exitCode, count: out.json().count }).toEqual({ spec, exit: 0, count: { artifacts: 1, shipped: 1 } });
+    expect(out.json().matches).toEqual([expect.objectContaining({ packageVersion: "4.13.19", shipped: true, pins: [expect.objectContaining({ env: "prod", current: true })] })]);
+    expect(out.json().package.name).toBe("hono");
+  }
+  expect((await trace("--package", "hono@<4.14.0", "--json")).json().versions).toEqual({ locked: ["4.13.19"], matched: ["4.13.19"] });
+  expect((await trace("--package", "hono@^4.13.0", "--count")).stdout).toBe("hono@^4.13.0: locked by 1 artifact(s), shipped in 1\n");
+});
+
+test("issue 20: a package whose locked versions all miss the range says so, rather than 'locked by 0'", async () => {
+  const out = await trace("--package", "hono@<4.13.0", "--json");
+  expect(out.exitCode).toBe(0);
+  expect(out.json()).toMatchObject({ matches: [], count: { artifacts: 0, shipped: 0 }, versions: { locked: ["4.13.19"], matched: [] } });
+  expect((await trace("--package", "hono@<4.13.0")).stdout).toBe("hono is locked, no version matches <4.13.0 (locked: 4.13.19)\n");
+  expect((await trace("--package", "hono@<4.13.0", "--count")).stdout).toBe("hono is locked, no version matches <4.13.0 (locked: 4.13.19)\n");
+  // a name no artifact locked at all is told apart from that
+  expect((await trace("--package", "left-pad@1.3.0")).stdout).toBe("left-pad@1.3.0: locked by 0 artifact(s), shipped in 0\n");
+  const bad = await trace("--package", "hono@4.13.19; rm -rf", "--json");
+  expect(bad.exitCode).toBe(2);
+  expect(bad.json().error).toMatchObject({ code: "USAGE", message: 'hono@4.13.19; rm -rf: expected a version or a semver range after @ (4.12.0, 4.12, 4.12.x, ^4.12.0, <4.13.0), got "4.13.19; rm -rf"' });
 });

@@ -5,6 +5,7 @@
  * message could hold markup), so nothing here ever parses a string as HTML,
  * and no attribute can be an event handler or a script URL.
  */
+import { utcText } from "./utc.ts";
 
 export type Child = Node | string | number | null | undefined | false;
 type Attributes = Record<string, string | boolean | undefined>;
@@ -62,8 +63,7 @@ export function mono(text: string): HTMLElement {
 
 export const shortDigest = (hex: string) => `sha256:${hex.slice(0, 12)}…`;
 
-/** An ISO time as the reader's local date and time, the exact value in the tooltip. */
+/** An ISO time in UTC to the second (utc.ts), the value as recorded in the tooltip. */
 export function time(iso: string): HTMLTimeElement {
-  const date = new Date(iso);
-  return h("time", { datetime: iso, title: iso }, Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" }));
+  return h("time", { datetime: iso, title: iso }, utcText(iso));
 }

@@ -15,7 +15,10 @@ export async function packagePage(spec: string): Promise<Node[]> {
       (report.matches ?? []).map((m) => ({ ...m.artifact, packageVersion: m.packageVersion, shipped: m.shipped, pins: m.pins })),
       { header: "Version · shipped · where", cell: (a) => { const m = a as typeof a & { shipped: boolean | null; pins: Parameters<typeof runningIn>[0] }; return h("span", {}, a.packageVersion ?? "", " ", m.shipped === true ? badge("shipped", "bad") : m.shipped === false ? badge("locked only") : badge("unknown"), " ", ...runningIn(m.pins)); } },
     );
-  const nodes: Node[] = [h("h1", {}, label), h("p", { class: "summary" }, `Locked by ${first.count.artifacts} artifact(s); shipped in ${first.count.shipped}.`), rows(first)];
+  // locked, but in no version the range matches: said so, not "Locked by 0"
+  const outside = first.versions && first.versions.locked.length > 0 && first.versions.matched.length === 0;
+  const summary = outside ? `${first.package.name} is locked, no version matches ${first.package.version} (locked: ${first.versions!.locked.join(", ")}).` : `Locked by ${first.count.artifacts} artifact(s); shipped in ${first.count.shipped}${first.versions ? ` (versions ${first.versions.matched.join(", ")})` : ""}.`;
+  const nodes: Node[] = [h("h1", {}, label), h("p", { class: "summary" }, summary), rows(first)];
   let cursor = first.nextCursor ?? null;
   if (cursor) {
     const more = h("button", { type: "button", class: "more" }, "Next page");

@@ -31,7 +31,7 @@ test("prints the URL as its first line, answers, and stops on SIGTERM", async ()
   expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
   const pins = await fetch(new URL("/api/pins", url));
   expect(pins.status).toBe(200);
-  expect(await pins.json()).toEqual({ pins: [] });
+  expect(await pins.json()).toEqual({ pins: [], signaturesChecked: false });
   proc.kill("SIGTERM");
   expect(await proc.exited).not.toBe(0); // a process stopped by a signal, as every bunseal command is (128 + 15)
   await expect(fetch(new URL("/api/pins", url))).rejects.toThrow();

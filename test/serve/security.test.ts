@@ -1,6 +1,8 @@
 /**
  * The console's defences, each test named after what it stops. Synthetic
  * records (test/store/records.ts) in a real SQLite store; no build needed.
+ * The probes read /api/artifacts: /api/pins checks each row against its
+ * signed pin, and these pins are made up.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
@@ -68,20 +70,20 @@ test("rejects every method that is not GET or HEAD (no writes, no CORS preflight
       expect(response.headers.get("access-control-allow-origin")).toBeNull();
     }
   }
-  expect((await fetch(new URL("/api/pins", open.url), { method: "HEAD" })).status).toBe(200);
+  expect((await fetch(new URL("/api/artifacts", open.url), { method: "HEAD" })).status).toBe(200);
 });
 
 test("rejects an API request without the bearer token, or with a wrong one", async () => {
-  const api = new URL("/api/pins", guarded.url);
+  const api = new URL("/api/artifacts", guarded.url);
   expect((await fetch(api)).status).toBe(401);
   expect((await fetch(api)).headers.get("www-authenticate")).toBe('Bearer realm="bunseal"');
   expect((await fetch(api, { headers: { authorization: `Bearer ${TOKEN}x` } })).status).toBe(401);
   expect((await fetch(api, { headers: { authorization: `Basic ${btoa(`u:${TOKEN}`)}` } })).status).toBe(401);
   // the token in the query string is not a way in (URLs end up in logs)
-  expect((await fetch(new URL(`/api/pins?token=${TOKEN}`, guarded.url))).status).toBe(401);
+  expect((await fetch(new URL(`/api/artifacts?token=${TOKEN}`, guarded.url))).status).toBe(401);
   const ok = await fetch(api, { headers: { authorization: `Bearer ${TOKEN}` } });
   expect(ok.status).toBe(200);
-  expect(((await ok.json()) as { pins: unknown[] }).pins).toHaveLength(1);
+  expect(((await ok.json()) as { artifacts: unknown[] }).artifacts).toHaveLength(1);
   expect(bearerMatches(`Bearer ${TOKEN}`, TOKEN)).toBe(true);
   expect(bearerMatches(`Bearer ${TOKEN.slice(0, -1)}`, TOKEN)).toBe(false);
   expect(bearerMatches(null, TOKEN)).toBe(false);
@@ -98,10 +100,10 @@ test("serves the page without the token, and the page carries no data", async ()
 test("rejects a DNS-rebinding page: a loopback console answers only to loopback Host names", async () => {
   const port = open.url.port;
   for (const host of ["evil.example", `evil.example:${port}`, `127.0.0.1.evil.example:${port}`]) {
-    const response = await fetch(new URL("/api/pins", open.url), { headers: { host } });
+    const response = await fetch(new URL("/api/artifacts", open.url), { headers: { host } });
     expect([host, response.status]).toEqual([host, 421]);
   }
-  for (const host of [`127.0.0.1:${port}`, `localhost:${port}`]) expect((await fetch(new URL("/api/pins", open.url), { headers: { host } })).status).toBe(200);
+  for (const host of [`127.0.0.1:${port}`, `localhost:${port}`]) expect((await fetch(new URL("/api/artifacts", open.url), { headers: { host } })).status).toBe(200);
   expect(loopbackHostAllowed(`[::1]:${port}`, Number(port))).toBe(true);
   expect(loopbackHostAllowed(`127.0.0.1:${Number(port) + 1}`, Number(port))).toBe(false);
 });
@@ -147,5 +149,5 @@ test("sends a CSP without inline script, nosniff and no CORS on every response; 
     expect(body!.trim()).toBe("");
   }
   expect(html).not.toMatch(/\son[a-z]+=/i);
-  expect((await fetch(new URL("/api/pins", open.url))).headers.get("cache-control")).toBe("no-store");
+  expect((await fetch(new URL("/api/artifacts", open.url))).headers.get("cache-control")).toBe("no-store");
 });

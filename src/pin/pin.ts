@@ -19,7 +19,8 @@ import { verifyStored } from "../store/verify-stored.ts";
 import type { Trust } from "../verify/trust.ts";
 import { canonicalJson } from "../util/canonical-json.ts";
 import { parseDigest } from "../util/digest.ts";
-import { matchDigestPrefix, parseDigestPrefix } from "./digest-prefix.ts";
+import { parseDigestPrefix } from "./digest-prefix.ts";
+import { resolveDigestPrefix } from "../store/digest-prefix.ts";
 import { assertName } from "../config/names.ts";
 import { ensureWritableDir } from "../util/atomic-write.ts";
 import { commitPinFile, discardPinFile, exportPinFile, stagePinFile } from "./pin-file.ts";
@@ -127,13 +128,17 @@ function repeats(latest: PinRecord, digest: string, request: PinRequest): boolea
 /**
  * The whole digest of what `given` names: itself, or the one stored artifact a 12+ hex prefix
  * starts (the short form `pins` and rollback print). A prefix no artifact starts is kept
- * as given, so the not-in-the-store refusal names it.
- *
- * Local stopgap: it lists every artifact's digest; the store's own prefix query replaces it.
+ * as given, so the not-in-the-store refusal names it. One query of the store
+ * (src/store/digest-prefix.ts), as trace's.
  */
 async function storedDigest(store: Store, given: string): Promise<string> {
   const whole = parseDigest(given);
   if (whole) return whole;
   const prefix = parseDigestPrefix(given, "DIGEST");
-  return matchDigestPrefix(prefix, (await store.listArtifacts()).map((a) => a.digest), "DIGEST") ?? prefix;
+  try {
+    return await resolveDigestPrefix(store, prefix, { artifactsOnly: true, field: "DIGEST" });
+  } catch (error) {
+    if (error instanceof BunsealError && error.code === "NOT_FOUND") return prefix;
+    throw error;
+  }
 }

@@ -69,6 +69,39 @@ test("searching a digest shows the artifact: provenance, a fresh verification, w
   expect(text).toContain("network off, reads");
 });
 
+test("issue 20: at 420 px no table header breaks inside a word; a wide table scrolls instead", async () => {
+  await page.setViewport({ width: 420, height: 900 });
+  try {
+    await page.goto(web.url.href, { waitUntil: "networkidle0" });
+    await page.type("#q", `sha256:${built.digest}`);
+    await page.keyboard.press("Enter");
+    await waitForText("The attestation verifies");
+    // each word of each header laid out on one line: a word broken across lines has two boxes
+    const broken = await page.evaluate(() => {
+      const doc = (globalThis as unknown as { document: any }).document;
+      const found: string[] = [];
+      for (const th of doc.querySelectorAll("thead th")) {
+        const node = th.firstChild;
+        if (!node || node.nodeType !== 3) continue;
+        const text: string = node.textContent;
+        for (const match of text.matchAll(/\S+/g)) {
+          const range = doc.createRange();
+          range.setStart(node, match.index);
+          range.setEnd(node, match.index + match[0].length);
+          if (range.getClientRects().length > 1) found.push(match[0]);
+        }
+      }
+      return found;
+    });
+    expect(broken).toEqual([]);
+    expect(await page.$$eval("thead th", (ths) => ths.length)).toBeGreaterThan(3);
+    // the page itself does not grow wider than the screen: a wide table scrolls in its own box
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth)).toBeLessThanOrEqual(420);
+  } finally {
+    await page.setViewport({ width: 800, height: 600 });
+  }
+});
+
 test("issue 20: 12 hex copied from a pins listing is searched as a digest first, not a commit; times in UTC", async () => {
   await page.goto(web.url.href, { waitUntil: "networkidle0" });
   await page.type("#q", built.digest.slice(0, 12));

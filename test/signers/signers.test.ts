@@ -83,3 +83,18 @@ test("a keyless signer is named only when both its issuer and its identity match
   expect(signerName(names, { issuer: "https://gitlab.com", identity: "https://gitlab.com/acme/named//.gitlab-ci.yml@refs/heads/other" })).toBeUndefined();
   expect(signerName(undefined, { keyId })).toBeUndefined();
 });
+
+test("trace --signers names the signer of each artifact whose attestation verified, in text and in --json", async () => {
+  const store = `sqlite:${join(keys.path, `store-${crypto.randomUUID()}.db`)}`;
+  const imported = await runCli(["store", "import", `${artifact}.sigstore.json`, "--store", store, "--key", join(keys.path, "bunseal.pub")]);
+  expect(imported.exitCode, imported.stderr).toBe(0);
+  const file = await signersFile({ signers: [{ name: "Release CI", keyId }] });
+  const json = await runCli(["trace", artifact, "--store", store, "--signers", file, "--json"]);
+  expect(json.exitCode, json.stderr).toBe(0);
+  expect(json.json().matches.map((m: { verifies: boolean; signerName: string | null }) => [m.verifies, m.signerName])).toEqual([[true, "Release CI"]]);
+  const text = await runCli(["trace", artifact, "--store", store, "--signers", file]);
+  expect(text.stdout, text.stderr).toContain(`signed by    Release CI: key ${keyId.slice(0, 16)}…`);
+  // without the file, no name and no field
+  const plain = await runCli(["trace", artifact, "--store", store, "--json"]);
+  expect(plain.json().matches[0]).not.toHaveProperty("signerName");
+});

@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import type { SignerRef } from "../../signers/names.ts";
+import type { SignerIdentity } from "../../verify/trust.ts";
 import { printJson, printLines } from "../output.ts";
 import { storeOption, withStore } from "../store-option.ts";
 import { collect } from "../output.ts";
@@ -15,6 +17,7 @@ interface TraceFlags extends TrustFlags {
   count?: boolean;
   store?: string;
   json?: boolean;
+  signers?: string;
 }
 
 /** a page of `trace --package` unless --limit says otherwise: a screenful, with the counts of all above it */
@@ -38,6 +41,7 @@ export function registerTrace(program: Command, setExit: (code: number) => void)
       "the signer the store recorded",
     ),
   )
+    .option("--signers <file>", "name each verified signer from this signers file (JSON; schemas/signers.schema.json); a name is a label, never trust")
     .option("--json", "print one JSON object")
     .action(async (target: string | undefined, flags: TraceFlags) => {
       const [{ trace, tracePackage }, { BunsealError }] = await Promise.all([import("../../trace/trace.ts"), import("../../errors.ts")]);
@@ -110,13 +114,17 @@ export function registerTrace(program: Command, setExit: (code: number) => void)
           return;
         }
         // a file 100,000 artifacts share is a page of them, each bundle verified: not all at once
-        const report = await trace(store, target!, { trust, limit, after: flags.after });
+        const traced = await trace(store, target!, { trust, limit, after: flags.after });
+        // a name only for a signer whose attestation verified here: the file labels signers, it does not vouch for them
+        const names = flags.signers !== undefined ? await (await import("../../signers/load.ts")).loadSignerNames(flags.signers) : undefined;
+        const { signerName } = await import("../../signers/names.ts");
+        const report = names ? { ...traced, matches: traced.matches.map((m) => ({ ...m, signerName: m.verifies ? (signerName(names, signerRef(m.artifact.signer)) ?? null) : null })) } : traced;
         const count = report.count ?? report.matches.length;
         if (flags.json) printJson(report);
         else
           printLines([
             `sha256:${report.target.digest} is ${report.target.kind === "artifact" ? "an artifact" : `a file in ${count} artifact(s)${report.matches.length < count ? `; ${report.matches.length} here, newest first` : ""}`}`,
-            ...report.matches.flatMap((m) => describeMatch(m, "  ", report.trust)),
+            ...report.matches.flatMap((m) => describeMatch(m, "  ", report.trust, "signerName" in m ? (m.signerName as string | null) : null)),
             ...(report.nextCursor ? [`more: --after ${report.nextCursor}`] : []),
           ]);
         setExit(0);
@@ -138,7 +146,12 @@ function parseLimit(text: string | undefined, Error: typeof import("../../errors
   return Number(text);
 }
 
-function describeMatch(m: Awaited<ReturnType<typeof import("../../trace/trace.ts").trace>>["matches"][number], indent: string, trust: "given" | "stored-signer"): string[] {
+/** A signer as the signers file keys it. */
+function signerRef(signer: SignerIdentity): SignerRef {
+  return signer.kind === "key" ? { keyId: signer.keyId } : { identity: signer.identity, issuer: signer.issuer };
+}
+
+function describeMatch(m: Awaited<ReturnType<typeof import("../../trace/trace.ts").trace>>["matches"][number], indent: string, trust: "given" | "stored-signer", name: string | null = null): string[] {
   const a = m.artifact;
   const lines = [
     `${indent}${a.name}${m.file ? `  (as ${m.file})` : ""}`,
@@ -150,7 +163,7 @@ function describeMatch(m: Awaited<ReturnType<typeof import("../../trace/trace.ts
     `${indent}  contracts    schemaVersion ${a.schemaVersion ?? "-"}, telemetry ${a.telemetryContract ?? "-"}`,
     `${indent}  flags        ${JSON.stringify(a.featureFlags)}`,
     `${indent}  built        ${utc(a.builtAt)} by ${a.builderId}`,
-    `${indent}  signed by    ${describeSigner(a.signer)}`,
+    `${indent}  signed by    ${name ? `${name}: ` : ""}${describeSigner(a.signer)}`,
     ...(m.sandbox ? [`${indent}  sandbox      ${sandboxText(m.sandbox)}`] : []),
     `${indent}  verifies     ${m.verifies ? "yes" : "NO"} (under ${trust === "given" ? "the given trust" : "the signer the store recorded"})${m.verifies ? "" : `: ${m.verifyFailures.join("; ")}`}`,
   ];

@@ -44,6 +44,9 @@ export async function checkSigstoreSignature(bundle: Bundle, anchor: SigstoreAnc
     return fail("TLOG_INVALID", "verificationMaterial.tlogEntries", `the bundle carries no transparency-log entry, and verifying against ${trust.name} needs one (a bunseal key-signed bundle verifies offline with --key alone, without --trusted-root)`, "at least one log entry", "none");
   }
   const thresholds = noLog ? { tlogThreshold: 0, timestampThreshold: 1 } : {};
+  // Likewise a root with no CT log (GitHub's private instance lists CAs and TSAs only): its
+  // certificates carry no SCT, and one that does could not verify against it anyway.
+  const ctlogThreshold = trust.root.ctlogs.length === 0 ? 0 : 1;
   const { Verifier, toSignedEntity, toTrustMaterial } = await import("@sigstore/verify");
   let entity: ReturnType<typeof toSignedEntity>;
   try {
@@ -54,8 +57,8 @@ export async function checkSigstoreSignature(bundle: Bundle, anchor: SigstoreAnc
 
   if ("identity" in anchor) {
     try {
-      // one SCT and one verified timestamp always; one log entry unless the root lists no log
-      const signer = new Verifier(toTrustMaterial(trust.root), thresholds).verify(entity);
+      // one verified timestamp always; one log entry and one SCT unless the root lists no such log
+      const signer = new Verifier(toTrustMaterial(trust.root), { ...thresholds, ctlogThreshold }).verify(entity);
       const identity = { subjectAlternativeName: signer.identity?.subjectAlternativeName, issuer: signer.identity?.extensions?.issuer };
       return { findings: checkIdentity(anchor.identity, identity), identity, extensions: signer.identity?.oids ?? [] };
     } catch (error) {

@@ -82,3 +82,27 @@ test("rejects a bundle whose timestamp is not from the private root's TSA", asyn
   expect(out.exitCode).toBe(1);
   expect(out.json().failures).toMatchObject([{ code: "TIMESTAMP_INVALID" }]);
 });
+
+test("verifies a bundle from an instance with neither a transparency log nor a CT log (no SCT) against that instance's root", async () => {
+  const github = await startLocalSigstore({ ct: false });
+  try {
+    const root = join(dir.path, "no-ct.json");
+    await Bun.write(root, JSON.stringify({ ...(github.trustedRoot as object), tlogs: [] }));
+    const env = { SIGSTORE_ID_TOKEN: github.token(), ACTIONS_ID_TOKEN_REQUEST_URL: "", ACTIONS_ID_TOKEN_REQUEST_TOKEN: "" };
+    const out = await runCli(["build", repo.path, "--keyless", "--fulcio-url", github.fulcioUrl, "--tsa-url", github.tsaUrl, "--no-tlog", "--out", join(dir.path, "no-ct"), "--json"], { env });
+    expect(out.exitCode, out.stdout + out.stderr).toBe(0);
+    const flags = ["--certificate-identity", github.identity, "--certificate-oidc-issuer", github.issuer, "--json"];
+    const verified = await runCli(["verify", out.json().artifact.path, "--bundle", out.json().bundle.path, "--trusted-root", root, ...flags]);
+    expect(verified.exitCode, verified.stdout + verified.stderr).toBe(0);
+    expect(verified.json()).toMatchObject({ verified: true });
+    // a root that lists a CT log still requires the certificate's SCT
+    const withCt = join(dir.path, "with-ct.json");
+    await Bun.write(withCt, JSON.stringify({ ...(github.trustedRoot as object), tlogs: [], ctlogs: (sigstore.trustedRoot as { ctlogs: unknown[] }).ctlogs }));
+    const refused = await runCli(["verify", out.json().artifact.path, "--bundle", out.json().bundle.path, "--trusted-root", withCt, ...flags]);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.json().failures).toMatchObject([{ code: "CERTIFICATE_INVALID" }]);
+    expect(refused.json().failures[0].message).toContain("expected 1 SCTs, got 0");
+  } finally {
+    await github.stop();
+  }
+});

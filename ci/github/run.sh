@@ -40,14 +40,22 @@ bun --no-env-file --config=/dev/null "$here/ci/github/inputs.ts" args >"$words" 
 mapfile -d '' -t extra <"$words"
 # Keyless from a private or internal repository: the certificate (Fulcio's CT log) and the log entry
 # (Rekor) are public and name the repository and its workflow. GitHub's own attest action signs such
-# repositories with GitHub's private instance; bunseal signs where it is told: a Sigstore of the
-# user's own (--fulcio-url and --rekor-url), the public one when public-log says so, or a key.
+# repositories with GitHub's private instance, which has no Rekor; bunseal signs where it is told: a
+# Sigstore of the user's own (--fulcio-url and --rekor-url, or --fulcio-url, --tsa-url and --no-tlog for
+# one with no transparency log, as GitHub's), the public one when public-log says so, or a key.
 if [ "$command" = build ] && [ -z "$keyfile" ] && [ "${BUNSEAL_INPUT_KEYLESS:-true}" = true ] \
   && [ "${BUNSEAL_REPOSITORY_VISIBILITY:-}" != public ] && [ "${BUNSEAL_INPUT_PUBLIC_LOG:-false}" != true ]; then
-  own=0
-  for word in "${extra[@]}"; do case "$word" in --fulcio-url|--fulcio-url=*|--rekor-url|--rekor-url=*) own=$((own + 1)) ;; esac; done
-  if [ "$own" -lt 2 ]; then
-    fail "keyless signing from a ${BUNSEAL_REPOSITORY_VISIBILITY:-non-public} repository would publish its name and workflow in the public Fulcio and Rekor logs; expected --fulcio-url and --rekor-url of your own Sigstore in args, a key, or public-log: true"
+  fulcio=false rekor=false tsa=false notlog=false
+  for word in "${extra[@]}"; do
+    case "$word" in
+      --fulcio-url|--fulcio-url=*) fulcio=true ;;
+      --rekor-url|--rekor-url=*) rekor=true ;;
+      --tsa-url|--tsa-url=*) tsa=true ;;
+      --no-tlog) notlog=true ;;
+    esac
+  done
+  if [ "$fulcio" != true ] || { [ "$rekor" != true ] && { [ "$notlog" != true ] || [ "$tsa" != true ]; }; }; then
+    fail "keyless signing from a ${BUNSEAL_REPOSITORY_VISIBILITY:-non-public} repository would publish its name and workflow in the public Fulcio and Rekor logs; expected --fulcio-url and --rekor-url of your own Sigstore in args (or --fulcio-url, --tsa-url and --no-tlog for one with no transparency log, as GitHub's private instance), a key, or public-log: true"
   fi
 fi
 # not exec: the trap that removes the key must run once bunseal is done

@@ -19,6 +19,7 @@ const PUBLIC_REKOR = new Set(["https://rekor.sigstore.dev"]);
 /** Where the signature was logged: a link to the entry on the public log, else the log and the index. */
 function logEntry(receipt: KeylessReceipt | undefined, signed: boolean): string {
   if (!receipt) return signed ? "none (signed with a key)" : "none (unsigned)";
+  if (!receipt.rekorUrl) return "none (--no-tlog: timestamped by the TSA only)";
   const index = receipt.logIndex ?? "?";
   const entry = PUBLIC_REKOR.has(receipt.rekorUrl.replace(/\/+$/, "")) && receipt.logIndex ? `[entry ${index}](https://search.sigstore.dev/?logIndex=${index})` : `entry ${index}`;
   return `${cell(receipt.rekorUrl)}, ${receipt.rekorEntryType} ${entry}`;

@@ -1,12 +1,15 @@
 /**
  * Keyless signing (Sigstore): an ephemeral P-256 key, certified by Fulcio for
  * the identity in an OIDC token, the signature logged in Rekor and, when a TSA
- * is named, timestamped. The @sigstore/sign pieces are the ones its own
+ * is named, timestamped. With `tlog: false` (a private instance, as GitHub's
+ * own for private repositories) Rekor is never called and the TSA alone
+ * gives the signature its trusted time. The @sigstore/sign pieces are the ones its own
  * `bundleBuilderFromSigningConfig` wires (FulcioSigner, RekorWitness,
  * TSAWitness); bunseal only chooses the URLs and turns their failures into
  * errors that name the service and the URL.
  */
 import type { FulcioSigner, Signature, Witness } from "@sigstore/sign";
+import { BunsealError } from "../errors.ts";
 import { tokenClaims, tokenSource, type TokenSourceName } from "./identity-token.ts";
 import type { Signer } from "./signer.ts";
 import { entryType, FETCH, loadClients, PUBLIC_FULCIO_URL, PUBLIC_REKOR_URL, serviceError, serviceUrl, type RekorEntryType } from "./sigstore-services.ts";
@@ -23,6 +26,12 @@ export interface KeylessOptions {
   tsaUrl?: string;
   /** a string, since it comes from the command line; anything but REKOR_ENTRY_TYPES is refused */
   rekorEntryType?: string;
+  /**
+   * false: no transparency-log entry (`--no-tlog`), for an instance with no
+   * Rekor; then a TSA is required, since nothing else would timestamp the
+   * signature, and a Rekor setting is refused rather than ignored
+   */
+  tlog?: boolean;
 }
 
 /** What a keyless signature was bound to and where its evidence lives, once signed. */
@@ -32,8 +41,11 @@ export interface KeylessReceipt {
   /** the certificate's subject alternative name */
   identity?: string;
   fulcioUrl: string;
-  rekorUrl: string;
+  /** null with `tlog: false` */
+  rekorUrl: string | null;
   rekorEntryType: RekorEntryType;
+  /** whether the signature was logged in Rekor */
+  tlog: boolean;
   logIndex?: string;
   tsaUrl: string | null;
 }
@@ -49,28 +61,34 @@ export interface KeylessSigner extends Signer {
  * now and finish while the bundler runs.
  */
 export function keylessSigner(options: KeylessOptions): KeylessSigner {
+  const tlog = options.tlog !== false;
+  if (!tlog) checkNoTlog(options);
   const source = tokenSource(options.identityToken, options.env);
   const receipt: KeylessReceipt = {
     tokenSource: source.name,
     fulcioUrl: serviceUrl(options.fulcioUrl ?? PUBLIC_FULCIO_URL, "--fulcio-url"),
-    rekorUrl: serviceUrl(options.rekorUrl ?? PUBLIC_REKOR_URL, "--rekor-url"),
+    rekorUrl: tlog ? serviceUrl(options.rekorUrl ?? PUBLIC_REKOR_URL, "--rekor-url") : null,
     rekorEntryType: entryType(options.rekorEntryType ?? "intoto"),
+    tlog,
     tsaUrl: options.tsaUrl ? serviceUrl(options.tsaUrl, "--tsa-url") : null,
   };
   const clients = loadClients();
   clients.catch(() => undefined); // awaited when signing; an early failure must not go unobserved
 
-  const rekor: Witness = {
-    async testify(content, publicKey) {
-      const { RekorWitness } = await clients;
-      const witness = new RekorWitness({ rekorBaseURL: receipt.rekorUrl, entryType: receipt.rekorEntryType, ...FETCH });
-      const evidence = await witness.testify(content, publicKey).catch((error) => {
-        throw serviceError("REKOR_FAILED", "Rekor", receipt.rekorUrl, "--rekor-url", "a transparency log entry", error);
-      });
-      receipt.logIndex = evidence.tlogEntries?.[0]?.logIndex;
-      return evidence;
-    },
-  };
+  const rekorUrl = receipt.rekorUrl;
+  const rekor: Witness | undefined = rekorUrl
+    ? {
+        async testify(content, publicKey) {
+          const { RekorWitness } = await clients;
+          const witness = new RekorWitness({ rekorBaseURL: rekorUrl, entryType: receipt.rekorEntryType, ...FETCH });
+          const evidence = await witness.testify(content, publicKey).catch((error) => {
+            throw serviceError("REKOR_FAILED", "Rekor", rekorUrl, "--rekor-url", "a transparency log entry", error);
+          });
+          receipt.logIndex = evidence.tlogEntries?.[0]?.logIndex;
+          return evidence;
+        },
+      }
+    : undefined;
   const tsaUrl = receipt.tsaUrl;
   const tsa: Witness | undefined = tsaUrl
     ? {
@@ -85,7 +103,7 @@ export function keylessSigner(options: KeylessOptions): KeylessSigner {
 
   return {
     receipt,
-    witnesses: tsa ? [rekor, tsa] : [rekor],
+    witnesses: [rekor, tsa].filter((w): w is Witness => w !== undefined),
     async sign(data: Buffer): Promise<Signature> {
       const token = await source.getToken();
       receipt.issuer = tokenClaims(token, source.name).issuer;
@@ -99,4 +117,17 @@ export function keylessSigner(options: KeylessOptions): KeylessSigner {
       return signature;
     },
   };
+}
+
+/**
+ * A signature with neither a log entry nor a timestamp has no trusted time, so
+ * no verifier could check the certificate was valid when it signed; and a
+ * Rekor setting beside --no-tlog would be silently ignored.
+ */
+function checkNoTlog(options: KeylessOptions): void {
+  if (!options.tsaUrl) {
+    throw new BunsealError("USAGE", "--no-tlog: expected --tsa-url with it; without a transparency log only a timestamp authority can say when the signature was made", { field: "--no-tlog", expected: "--tsa-url" });
+  }
+  const stray = options.rekorUrl !== undefined ? "--rekor-url" : options.rekorEntryType !== undefined ? "--rekor-entry-type" : undefined;
+  if (stray) throw new BunsealError("USAGE", `${stray} names the transparency log that --no-tlog leaves out; expected one of them`, { field: stray, expected: "--no-tlog or a Rekor, not both" });
 }

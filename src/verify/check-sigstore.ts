@@ -34,10 +34,19 @@ export async function checkSigstoreSignature(bundle: Bundle, anchor: SigstoreAnc
   if ("identity" in anchor && keyed) {
     return fail("SIGNATURE_INVALID", "verificationMaterial.publicKey", "the bundle is signed with a key, not a certificate, so it has no identity to check; verify it with --key PUB", "a Fulcio certificate", "a public key");
   }
-  if (bundle.verificationMaterial.tlogEntries.length === 0) {
+  // A root that lists no transparency log is a private instance's (GitHub's for private
+  // repositories): its bundles have no log entry, and an RFC 3161 timestamp from the root's
+  // own TSA is the only time they carry. Decided by the root the verifier chose, never by
+  // the bundle or a flag its bearer could pass; a root that lists a log still requires an entry.
+  const noLog = trust.root.tlogs.length === 0;
+  if (bundle.verificationMaterial.tlogEntries.length === 0 && !noLog) {
     // said plainly here: the library would report it as a missing timestamp
     return fail("TLOG_INVALID", "verificationMaterial.tlogEntries", `the bundle carries no transparency-log entry, and verifying against ${trust.name} needs one (a bunseal key-signed bundle verifies offline with --key alone, without --trusted-root)`, "at least one log entry", "none");
   }
+  const thresholds = noLog ? { tlogThreshold: 0, timestampThreshold: 1 } : {};
+  // Likewise a root with no CT log (GitHub's private instance lists CAs and TSAs only): its
+  // certificates carry no SCT, and one that does could not verify against it anyway.
+  const ctlogThreshold = trust.root.ctlogs.length === 0 ? 0 : 1;
   const { Verifier, toSignedEntity, toTrustMaterial } = await import("@sigstore/verify");
   let entity: ReturnType<typeof toSignedEntity>;
   try {
@@ -48,8 +57,8 @@ export async function checkSigstoreSignature(bundle: Bundle, anchor: SigstoreAnc
 
   if ("identity" in anchor) {
     try {
-      // thresholds at their defaults: one log entry, one SCT, one verified timestamp
-      const signer = new Verifier(toTrustMaterial(trust.root)).verify(entity);
+      // one verified timestamp always; one log entry and one SCT unless the root lists no such log
+      const signer = new Verifier(toTrustMaterial(trust.root), { ...thresholds, ctlogThreshold }).verify(entity);
       const identity = { subjectAlternativeName: signer.identity?.subjectAlternativeName, issuer: signer.identity?.extensions?.issuer };
       return { findings: checkIdentity(anchor.identity, identity), identity, extensions: signer.identity?.oids ?? [] };
     } catch (error) {
@@ -62,7 +71,7 @@ export async function checkSigstoreSignature(bundle: Bundle, anchor: SigstoreAnc
     const material = toTrustMaterial(trust.root, () => ({ publicKey: key, validFor: () => true }));
     try {
       // A key-signed bundle has no certificate, so no SCT; the log entry and a timestamp are still required.
-      new Verifier(material, { ctlogThreshold: 0 }).verify(entity);
+      new Verifier(material, { ctlogThreshold: 0, ...thresholds }).verify(entity);
       return { findings: [], keyId: keyIdOf(key) };
     } catch (error) {
       errors.push({ keyId: keyIdOf(key), error });

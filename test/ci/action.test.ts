@@ -258,11 +258,20 @@ describe("upload to GitHub's attestations API, and where a private repository si
     const refused = await runOnRunner(privately, { command: "build" });
     expect(refused.code).toBe(2);
     expect(bundles()).toBe(before);
-    expect(refused.stderr).toContain("::error title=bunseal::keyless signing from a private repository would publish its name and workflow in the public Fulcio and Rekor logs; expected --fulcio-url and --rekor-url of your own Sigstore in args, a key, or public-log: true");
+    expect(refused.stderr).toContain("::error title=bunseal::keyless signing from a private repository would publish its name and workflow in the public Fulcio and Rekor logs; expected --fulcio-url and --rekor-url of your own Sigstore in args (or --fulcio-url, --tsa-url and --no-tlog for one with no transparency log, as GitHub's private instance), a key, or public-log: true");
     // a Sigstore of its own (here the loopback one) is honoured
     const own = await runOnRunner(privately, { command: "build", args: `--fulcio-url=${sigstore.fulcioUrl} --rekor-url ${sigstore.rekorUrl}` });
     if (own.code !== 0) throw new Error(own.stderr);
     expect(own.summary).toContain(`| transparency log | ${sigstore.rekorUrl}, `);
+    // an instance with no transparency log, as GitHub's private one: Fulcio and a TSA, no Rekor
+    const noLog = await runOnRunner(privately, { command: "build", args: `--fulcio-url ${sigstore.fulcioUrl}\n--tsa-url=${sigstore.tsaUrl}\n--no-tlog` });
+    if (noLog.code !== 0) throw new Error(noLog.stderr);
+    expect(noLog.summary).toContain("| transparency log | none (--no-tlog: timestamped by the TSA only) |");
+    expect(noLog.summary).toContain(`| timestamp | ${sigstore.tsaUrl} |`);
+    // --no-tlog without a TSA is no private instance: refused before building, as above
+    const noTime = await runOnRunner(privately, { command: "build", args: `--fulcio-url ${sigstore.fulcioUrl} --no-tlog` });
+    expect(noTime.code).toBe(2);
+    expect(noTime.stderr).toContain("::error title=bunseal::keyless signing from a private repository would publish");
   });
 });
 

@@ -41,7 +41,11 @@ const IDENTITY = "https://github.com/bunseal/example-service/.github/workflows/r
 
 type Route = { path: string; fn: HandlerFn };
 
-export async function startLocalSigstore(): Promise<LocalSigstore> {
+/**
+ * `ct: false`: a Fulcio with no certificate-transparency log, whose certificates carry no SCT and
+ * whose root lists no CT log, as GitHub's private instance (its trusted root lists only CAs and TSAs).
+ */
+export async function startLocalSigstore(options: { ct?: boolean } = {}): Promise<LocalSigstore> {
   // Whole seconds: X.509 and Rekor times carry no fraction, so a trust root
   // valid from a fractional instant would begin after the first certificate.
   const start = new Date(Math.floor(Date.now() / 1000) * 1000 - 1000);
@@ -51,7 +55,8 @@ export async function startLocalSigstore(): Promise<LocalSigstore> {
   const rekor = serve();
   const tsa = serve();
   const ctlog = await initializeCTLog(ctlogKeys!);
-  const ca = await initializeCA(fulcioKeys!, ctlog);
+  const ct = options.ct !== false;
+  const ca = await initializeCA(fulcioKeys!, ct ? ctlog : undefined);
   // The checkpoint's origin line names the log's host, so the log needs its URL.
   const tlog = await initializeTLog(rekor.url, rekorKeys!);
   // The mock TSA writes its clock's milliseconds into the timestamp's
@@ -71,7 +76,7 @@ export async function startLocalSigstore(): Promise<LocalSigstore> {
     mediaType: "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
     tlogs: [transparencyLog(rekor.url, rekorKeys!.publicKey, start)],
     certificateAuthorities: [authorityEntry(fulcio.url, { organization: "sigstore.mock", commonName: "sigstore" }, [ca.rootCertificate], start)],
-    ctlogs: [transparencyLog(fulcio.url, ctlogKeys!.publicKey, start)],
+    ctlogs: ct ? [transparencyLog(fulcio.url, ctlogKeys!.publicKey, start)] : [],
     timestampAuthorities: [authorityEntry(tsa.url, { organization: "sigstore.mock", commonName: "tsa" }, [authority.intCertificate, authority.rootCertificate], start)],
   };
   const dir = await makeTempDir("bunseal-sigstore-");

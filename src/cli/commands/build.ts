@@ -27,6 +27,8 @@ interface BuildFlags extends TrustFlags {
   rekorUrl?: string;
   tsaUrl?: string;
   rekorEntryType?: string;
+  /** false with --no-tlog */
+  tlog: boolean;
   sign: boolean;
   allowDirty?: boolean;
   builderId?: string;
@@ -55,6 +57,7 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
       .option("--rekor-url <url>", "with --keyless: the Rekor to log the signature in (default: https://rekor.sigstore.dev)")
       .option("--rekor-entry-type <type>", "with --keyless: the Rekor entry kind for the envelope, intoto or dsse (default: intoto)")
       .option("--tsa-url <url>", "with --keyless: also timestamp the signature with this RFC 3161 timestamp authority")
+      .option("--no-tlog", "with --keyless and --tsa-url: no transparency-log entry, for a private Sigstore with no Rekor (its trusted root lists no log)")
       .option("--no-sign", "write the bare in-toto statement instead of a signed bundle")
       .option("--allow-dirty", "build a work tree with uncommitted changes, recording them")
       .option("--builder-id <uri>", "the SLSA builder id to record")
@@ -102,6 +105,7 @@ export function registerBuild(program: Command, setExit: (code: number) => void)
           rekorUrl: flags.rekorUrl,
           tsaUrl: flags.tsaUrl,
           rekorEntryType: flags.rekorEntryType,
+          tlog: flags.tlog,
         });
       }
       // then the store: its spec, and that it is there and writable, before anything is built,
@@ -230,7 +234,7 @@ function checkSigningFlags(flags: BuildFlags): void {
   if (ways.length > 1) {
     throw new BunsealError("USAGE", `${ways.join(" and ")} contradict each other; expected one of them`, { field: String(ways[1]) });
   }
-  const stray = KEYLESS_ONLY.find((name) => flags[name] !== undefined);
+  const stray = KEYLESS_ONLY.find((name) => flags[name] !== undefined) ?? (flags.tlog === false ? "noTlog" : undefined);
   if (stray && !flags.keyless) {
     const flag = `--${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
     throw new BunsealError("USAGE", `${flag} applies to keyless signing only; expected --keyless with it`, { field: flag, expected: "--keyless" });
@@ -251,7 +255,7 @@ function checkSigningFlags(flags: BuildFlags): void {
 function keylessLines(receipt: KeylessReceipt): string[] {
   return [
     `signer     ${receipt.identity ?? "?"} (issuer ${receipt.issuer ?? "?"}, token from ${receipt.tokenSource})`,
-    `rekor      ${receipt.rekorUrl}, ${receipt.rekorEntryType} entry ${receipt.logIndex ?? "?"}`,
+    receipt.rekorUrl ? `rekor      ${receipt.rekorUrl}, ${receipt.rekorEntryType} entry ${receipt.logIndex ?? "?"}` : "rekor      none (--no-tlog)",
     ...(receipt.tsaUrl ? [`timestamp  ${receipt.tsaUrl}`] : []),
   ];
 }

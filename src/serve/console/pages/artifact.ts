@@ -61,7 +61,7 @@ function pins(m: TraceMatch): Node[] {
     table(
       "Every pin of this artifact",
       ["Environment", "Pin", "When", "By", ""],
-      m.pins.map((p) => [link(`/environments/${seg(m.artifact.service)}/${seg(p.env)}`, p.env), `#${p.sequence}`, time(p.pinnedAt), p.actor, h("span", {}, p.current ? badge("running now", "ok") : null, p.rollbackOf ? badge(`rollback of #${p.rollbackOf}`, "warn") : null)]),
+      m.pins.map((p) => [link(`/environments/${seg(m.artifact.service)}/${seg(p.env)}`, p.env), `#${p.sequence}`, time(p.pinnedAt), p.actor, h("span", {}, p.current ? badge("running now", "ok") : null, p.matchesSignedPin ? null : badge(`not its signed pin: ${p.rowProblems.join("; ")}`, "bad"), p.rollbackOf ? badge(`rollback of #${p.rollbackOf}`, "warn") : null)]),
       { class: "pins" },
     ),
   ];

@@ -32,7 +32,8 @@ function summary(m: TraceMatch): Node[] {
       ["Contracts", [`schemaVersion ${a.schemaVersion ?? "—"}`, h("br"), `telemetry ${a.telemetryContract ?? "—"}`]],
       ["Flags", flags.length === 0 ? "(none)" : h("ul", { class: "flags" }, ...flags.map(([k, v]) => h("li", {}, mono(`${k} = ${JSON.stringify(v)}`))))],
       ["Builder", mono(a.builderId)],
-      ["Signer", signerText(a.signer)],
+      // serve --signers: named only once the attestation verified (the API sends null otherwise)
+      ["Signer", [..."signerName" in m && typeof m.signerName === "string" ? [h("strong", {}, m.signerName), ": "] : [], ...signerText(a.signer)]],
       ["Built", time(a.builtAt)],
       ["Sandbox", sandbox(m.sandbox)],
     ]),

@@ -12,13 +12,14 @@
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
+import puppeteer from "puppeteer-core";
 import { startConsole, type Console } from "../../src/serve/server.ts";
 import { openStore } from "../../src/store/open-store.ts";
 import type { Store } from "../../src/store/store.ts";
 import { runCli } from "../helpers/cli.ts";
 import { makeTempDir, type TestDir } from "../helpers/testdir.ts";
 import { artifact } from "../store/records.ts";
-import { buildArtifact, importAndPin, type BuiltArtifact } from "./fixture.ts";
+import { buildArtifact, CHROMIUM, importAndPin, type BuiltArtifact } from "./fixture.ts";
 
 setDefaultTimeout(120_000);
 
@@ -102,4 +103,30 @@ test("/api/pins, the full listing, still refuses the history as pins --json does
   expect(pins.status).toBe(422);
   expect(pins.body.error.code).toBe("PIN_ROW_INVALID");
   expect(pins.body.error.message).toContain(`the row says sha256:${other.digest}, the signed pin says sha256:${built.digest}`);
+});
+
+test("in a browser: the matrix cell, the timeline and the artifact page say 'not its signed pin', never 'running now'", async () => {
+  const browser = await puppeteer.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--headless=new"] });
+  try {
+    const page = await browser.newPage();
+    type Shown = { innerText: string };
+    const mainText = () => page.$eval("main", (m) => (m as unknown as Shown).innerText);
+    const waitFor = (text: string) => page.waitForFunction((t) => (globalThis as unknown as { document: { querySelector(s: string): { textContent: string | null } | null } }).document.querySelector("main")?.textContent?.includes(t), { timeout: 15_000 }, text);
+    await page.goto(new URL("/environments", web.url).href, { waitUntil: "networkidle0" });
+    await waitFor("What runs now");
+    const staging = await page.$eval('td[data-env="staging"]', (td) => (td as unknown as Shown).innerText);
+    expect(staging).toContain("not its signed pin");
+    expect(staging).toContain(bothDigests());
+    expect(staging).not.toContain(other.name);
+    const record = (await store.getArtifact(built.digest))!;
+    expect(await page.$eval('td[data-env="prod"]', (td) => (td as unknown as Shown).innerText)).toContain(record.name);
+    await page.goto(new URL("/environments/example-service/staging", web.url).href, { waitUntil: "networkidle0" });
+    await waitFor("changed in the store after it was signed");
+    expect(await mainText()).not.toContain("running now");
+    await page.goto(new URL(`/artifacts/sha256:${other.digest}`, web.url).href, { waitUntil: "networkidle0" });
+    await waitFor("not its signed pin");
+    expect(await mainText()).not.toContain("running now");
+  } finally {
+    await browser.close();
+  }
 });

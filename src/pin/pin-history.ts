@@ -10,6 +10,8 @@ import { assertPinRows } from "./verify-pin-rows.ts";
 export type ListedPin = Omit<PinRecord, "bundle"> & {
   /** the commit of the pinned artifact; null when the store does not hold the artifact */
   commit: string | null;
+  /** the id of the key given (--key) whose signature the row carries; null when no key was given */
+  signerKeyId: string | null;
 };
 
 export interface PinHistory {
@@ -21,8 +23,8 @@ export interface PinHistory {
 /** `keys` empty: each row must still be what its bundle signs, but no key says who signed it. */
 export async function pinHistory(store: Store, filter: PinFilter, keys: readonly KeyObject[]): Promise<PinHistory> {
   const rows = await store.pins(filter);
-  await assertPinRows(rows, keys.length > 0 ? keys : null, store.location);
+  const signers = await assertPinRows(rows, keys.length > 0 ? keys : null, store.location);
   const digests = [...new Set(rows.map((p) => p.digest))];
   const commits = new Map(await Promise.all(digests.map(async (d) => [d, (await store.getArtifact(d))?.commit ?? null] as const)));
-  return { pins: rows.map(({ bundle: _b, ...pin }) => ({ ...pin, commit: commits.get(pin.digest) ?? null })), signaturesChecked: keys.length > 0 };
+  return { pins: rows.map(({ bundle: _b, ...pin }, i) => ({ ...pin, commit: commits.get(pin.digest) ?? null, signerKeyId: signers[i] ?? null })), signaturesChecked: keys.length > 0 };
 }

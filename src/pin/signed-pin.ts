@@ -31,12 +31,23 @@ const FIELDS = ["service", "env", "sequence", "digest", "previousDigest", "actor
  * Throws what @sigstore/bundle throws for a bundle that does not parse: the caller decides what that means.
  */
 export async function checkSignedPin(bundleJson: unknown, claimed: ClaimedPin, keys: readonly KeyObject[] | null): Promise<SignedPinFinding[]> {
+  return (await checkSignedPinSigner(bundleJson, claimed, keys)).findings;
+}
+
+/** As checkSignedPin, with the id of the given key that verified the signature (none when keys is null or none did). */
+export async function checkSignedPinSigner(bundleJson: unknown, claimed: ClaimedPin, keys: readonly KeyObject[] | null): Promise<{ findings: SignedPinFinding[]; keyId?: string }> {
   const findings: SignedPinFinding[] = [];
   const bundle = bundleFromJSON(bundleJson);
+  let keyId: string | undefined;
   if (keys !== null) {
     const signature = await checkKeySignature(bundle, keys);
     if (signature.finding) findings.push(signature.finding);
+    keyId = signature.keyId;
   }
+  return { findings: checkStatement(bundle, claimed, findings), ...(keyId ? { keyId } : {}) };
+}
+
+function checkStatement(bundle: ReturnType<typeof bundleFromJSON>, claimed: ClaimedPin, findings: SignedPinFinding[]): SignedPinFinding[] {
   if (bundle.content.$case !== "dsseEnvelope" || bundle.content.dsseEnvelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
     findings.push({ code: "STATEMENT_INVALID", message: "the pin's bundle carries no in-toto statement", expected: IN_TOTO_PAYLOAD_TYPE });
     return findings;

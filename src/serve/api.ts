@@ -15,9 +15,10 @@ import { NAME_EXPECTED, NAME_PATTERN } from "../config/names.ts";
 import { pinHistory } from "../pin/pin-history.ts";
 import { artifactPage } from "../store/pages.ts";
 import type { Store } from "../store/store.ts";
-import { trace, tracePackage } from "../trace/trace.ts";
+import { trace, tracePackage, type TraceMatch, type TraceReport } from "../trace/trace.ts";
 import { parseDigest } from "../util/digest.ts";
 import type { VerdictCache } from "../trace/verdict-cache.ts";
+import { signerName, type SignerNames } from "../signers/names.ts";
 import { artifactContents, environmentMatrix, pinTimeline } from "./views.ts";
 
 /** `unexpected`: an error that is no BunsealError (a bug), for the server's log; the body says only that it happened. */
@@ -26,6 +27,8 @@ export type ApiResult = { status: number; body: unknown; unexpected?: unknown };
 /** what the console keeps across requests */
 export interface ApiContext {
   verdicts?: VerdictCache;
+  /** serve --signers: each verified match of a trace gets `signerName`, as trace --signers --json */
+  names?: SignerNames;
 }
 
 type Handler = (store: Store, rest: string, query: URLSearchParams, context: ApiContext) => Promise<unknown>;
@@ -33,7 +36,7 @@ type Handler = (store: Store, rest: string, query: URLSearchParams, context: Api
 /** `/api/<name>` or `/api/<name>/<rest>` → the handler; `rest` is the decoded remainder of the path. */
 const ROUTES: Record<string, { exact?: Handler; nested?: Handler }> = {
   // a file many artifacts share is a page of them (limit, after), each bundle's verdict kept by the record's digest
-  trace: { nested: (store, rest, query, context) => trace(store, digestParam(rest, "digest"), { limit: limitParam(query, TRACE_PAGE), after: cursorParam(query, "after"), verdicts: context.verdicts }) },
+  trace: { nested: async (store, rest, query, context) => withSignerNames(await trace(store, digestParam(rest, "digest"), { limit: limitParam(query, TRACE_PAGE), after: cursorParam(query, "after"), verdicts: context.verdicts }), context.names) },
   // pins --json exactly: each row checked against its signed pin, with its artifact's commit
   pins: { exact: (store, _rest, query) => pinHistory(store, { env: nameParam(query, "env"), service: nameParam(query, "service") }, []) },
   // the query mirrors trace --package's flags: limit (default 100, as the CLI's), after, shipped-only, count
@@ -57,6 +60,13 @@ const ROUTES: Record<string, { exact?: Handler; nested?: Handler }> = {
     exact: (store, _rest, query) => pinTimeline(store, requiredName(query, "service"), requiredName(query, "env")),
   },
 };
+
+/** As trace --signers: a name only for a signer whose attestation verified here (a name labels, it does not vouch). */
+function withSignerNames(report: TraceReport, names: SignerNames | undefined): TraceReport | (TraceReport & { matches: (TraceMatch & { signerName: string | null })[] }) {
+  if (!names) return report;
+  const ref = (s: TraceMatch["artifact"]["signer"]) => (s.kind === "key" ? { keyId: s.keyId } : { identity: s.identity, issuer: s.issuer });
+  return { ...report, matches: report.matches.map((m) => ({ ...m, signerName: m.verifies ? (signerName(names, ref(m.artifact.signer)) ?? null) : null })) };
+}
 
 /** Answers `/api/…` (the caller has checked the method and the token). */
 export async function handleApi(store: Store, url: URL, context: ApiContext = {}): Promise<ApiResult> {

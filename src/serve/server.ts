@@ -13,6 +13,7 @@ import page from "./console/index.html";
 import { bearerMatches, loopbackHostAllowed, SECURITY_HEADERS } from "./security.ts";
 import { isLoopback } from "./listen.ts";
 import { VerdictCache } from "../trace/verdict-cache.ts";
+import type { SignerNames } from "../signers/names.ts";
 
 export interface ConsoleOptions {
   store: Store;
@@ -22,6 +23,8 @@ export interface ConsoleOptions {
   token?: string;
   /** the verdicts of stored bundles, kept across requests (default: a new cache for this console) */
   verdicts?: VerdictCache;
+  /** names for signers (serve --signers): the artifact page names a signer whose attestation verified */
+  names?: SignerNames;
   /** told about a request that failed with an error no BunsealError describes (the client gets a plain 500) */
   onError?: (error: unknown, request: Request) => void;
 }
@@ -59,7 +62,7 @@ export async function startConsole(options: ConsoleOptions): Promise<Console> {
         if (token !== undefined && !bearerMatches(request.headers.get("authorization"), token)) {
           response = json(401, { error: { code: "USAGE", message: "expected Authorization: Bearer <token> (the token bunseal serve was started with)" } }, { "www-authenticate": 'Bearer realm="bunseal"' });
         } else {
-          const result = await handleApi(store, url, { verdicts });
+          const result = await handleApi(store, url, { verdicts, names: options.names });
           if (result.unexpected !== undefined) options.onError?.(result.unexpected, request);
           response = json(result.status, result.body, { "server-timing": `app;dur=${(performance.now() - started).toFixed(2)}` });
         }

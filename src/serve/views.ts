@@ -3,8 +3,15 @@
  * shipped packages and rebuilds; the service × environment matrix; one
  * (service, environment)'s pin timeline with rollbacks and contract changes.
  * Reads only; the marking of a timeline is a pure function of the history.
+ *
+ * Every pin row shown is held to its signed pin first (issue 20, item 9): a row
+ * edited in the database is shown, marked as not matching, with what its
+ * signed pin says, and never as what runs now; the rest of the page stays, as
+ * a responder still needs it. (Readers that decide, rollback and pin, and the
+ * full listing `pins` / `/api/pins`, refuse instead.)
  */
 import { BunsealError } from "../errors.ts";
+import { pinRowProblems } from "../pin/verify-pin-rows.ts";
 import { packageInventory } from "../inventory/shipped.ts";
 import type { ArtifactRecord, PinRecord, Store } from "../store/store.ts";
 import { storedStatement } from "../store/stored-statement.ts";
@@ -68,9 +75,16 @@ export interface PinnedArtifact {
   telemetryContract: string | null;
 }
 
-export interface MatrixCell {
+/** Whether a row is what its bundle signs (fields only: the console is given no pin key). */
+export interface RowCheck {
+  matchesSignedPin: boolean;
+  /** why not, as "digest: the row says X, the signed pin says Y"; empty when it matches */
+  rowProblems: string[];
+}
+
+export interface MatrixCell extends RowCheck {
   pin: PinRow;
-  /** null when the store has no record of the pinned digest */
+  /** null when the store has no record of the pinned digest, or the row is not its signed pin */
   artifact: PinnedArtifact | null;
 }
 
@@ -86,16 +100,19 @@ export async function environmentMatrix(store: Store): Promise<EnvironmentMatrix
   const artifacts = await pinnedArtifacts(store, current.map((p) => p.digest));
   const services = [...new Set(current.map((p) => p.service))].sort();
   const envs = [...new Set(current.map((p) => p.env))].sort();
+  const checks = await rowChecks(current);
   const cells = withoutBundle(current)
-    .sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1 : a.env < b.env ? -1 : a.env > b.env ? 1 : 0))
-    .map((pin) => ({ pin, artifact: artifacts.get(pin.digest) ?? null }));
+    .map((pin, i) => ({ pin, ...checks[i]! }))
+    .sort((a, b) => (a.pin.service < b.pin.service ? -1 : a.pin.service > b.pin.service ? 1 : a.pin.env < b.pin.env ? -1 : a.pin.env > b.pin.env ? 1 : 0))
+    .map(({ pin, matchesSignedPin, rowProblems }) => ({ pin, artifact: matchesSignedPin ? (artifacts.get(pin.digest) ?? null) : null, matchesSignedPin, rowProblems }));
   return { services, envs, cells };
 }
 
-export interface TimelineEntry {
+export interface TimelineEntry extends RowCheck {
   pin: PinRow;
+  /** null when the store has no record of the pinned digest, or the row is not its signed pin */
   artifact: PinnedArtifact | null;
-  /** the newest pin: what runs now */
+  /** the newest pin, when it is its signed pin: what runs now (an edited newest row leaves none current) */
   current: boolean;
   /** the contracts differ from the pin before this one (null: no change, or nothing to compare) */
   contractChange: { schemaVersion: [string | null, string | null] | null; telemetryContract: [string | null, string | null] | null } | null;
@@ -119,19 +136,29 @@ export async function pinTimeline(store: Store, service: string, env: string): P
   const from = Math.max(0, history.length - TIMELINE_WINDOW - 1);
   const window = history.slice(from);
   const artifacts = await pinnedArtifacts(store, window.map((p) => p.digest));
-  const entries = markTimeline(withoutBundle(window), artifacts);
+  const checks = await rowChecks(window);
+  const problems = new Map(window.flatMap((p, i) => (checks[i]!.matchesSignedPin ? [] : [[p.sequence, checks[i]!.rowProblems] as const])));
+  const entries = markTimeline(withoutBundle(window), artifacts, problems);
   return { service, env, entries: from === 0 ? entries : entries.slice(0, -1), older: from === 0 ? 0 : from + 1 };
 }
 
-/** Pure: a history (oldest first) and what each digest is → entries newest first, changes marked. */
-export function markTimeline(history: readonly PinRow[], artifacts: ReadonlyMap<string, PinnedArtifact>): TimelineEntry[] {
+/**
+ * Pure: a history (oldest first), what each digest is, and the rows that are
+ * not their signed pins (by sequence, with why) → entries newest first,
+ * changes marked. A row not its signed pin names no artifact and no change,
+ * and neither does the pin after it compare against it.
+ */
+export function markTimeline(history: readonly PinRow[], artifacts: ReadonlyMap<string, PinnedArtifact>, problems: ReadonlyMap<number, readonly string[]> = new Map()): TimelineEntry[] {
+  const artifactOf = (pin: PinRow) => (problems.has(pin.sequence) ? undefined : artifacts.get(pin.digest));
   const entries = history.map((pin, i): TimelineEntry => {
-    const artifact = artifacts.get(pin.digest) ?? null;
-    const before = i === 0 ? undefined : artifacts.get(history[i - 1]!.digest);
+    const rowProblems = [...(problems.get(pin.sequence) ?? [])];
+    const artifact = artifactOf(pin) ?? null;
+    const before = i === 0 ? undefined : artifactOf(history[i - 1]!);
     const change = (field: "schemaVersion" | "telemetryContract"): [string | null, string | null] | null => (before && artifact && before[field] !== artifact[field] ? [before[field], artifact[field]] : null);
     const schemaVersion = change("schemaVersion");
     const telemetryContract = change("telemetryContract");
-    return { pin, artifact, current: i === history.length - 1, contractChange: schemaVersion || telemetryContract ? { schemaVersion, telemetryContract } : null };
+    const matchesSignedPin = rowProblems.length === 0;
+    return { pin, artifact, current: matchesSignedPin && i === history.length - 1, matchesSignedPin, rowProblems, contractChange: schemaVersion || telemetryContract ? { schemaVersion, telemetryContract } : null };
   });
   return entries.reverse();
 }
@@ -142,4 +169,11 @@ async function pinnedArtifacts(store: Store, digests: readonly string[]): Promis
   const found = new Map<string, PinnedArtifact>();
   for (const r of records) if (r) found.set(r.digest, { name: r.name, commit: r.commit, builtAt: r.builtAt, schemaVersion: r.schemaVersion, telemetryContract: r.telemetryContract });
   return found;
+}
+
+async function rowChecks(rows: readonly PinRecord[]): Promise<RowCheck[]> {
+  return Promise.all(rows.map(async (row) => {
+    const rowProblems = await pinRowProblems(row);
+    return { matchesSignedPin: rowProblems.length === 0, rowProblems };
+  }));
 }

@@ -20,8 +20,15 @@ export interface PinPlace {
   pinnedAt: string;
   actor: string;
   rollbackOf: number | null;
-  /** whether this is the newest pin of its (service, env): the artifact runs there now */
+  /** whether this is the newest pin of its (service, env) and its signed pin: the artifact runs there now */
   current: boolean;
+  /**
+   * whether the row is what its bundle signs (its fields; no pin key is given to trace): a row whose
+   * digest was edited in the database is listed, marked, and never current (issue 20, item 9)
+   */
+  matchesSignedPin: boolean;
+  /** why not, as "digest: the row says X, the signed pin says Y"; empty when it matches */
+  rowProblems: string[];
 }
 
 export interface TraceMatch {
@@ -141,7 +148,16 @@ async function places(store: Store, pins: readonly PinRecord[], newest: Map<stri
     if (!sequence) newest.set(key, (sequence = store.latestPin(p.service, p.env).then((pin) => pin?.sequence ?? 0)));
     return sequence;
   };
-  return Promise.all(pins.map(async (p) => ({ env: p.env, sequence: p.sequence, pinnedAt: p.pinnedAt, actor: p.actor, rollbackOf: p.rollbackOf, current: (await latest(p)) === p.sequence })));
+  if (pins.length === 0) return [];
+  // loaded only when there are rows to check: it brings in the bundle parser and zod, as judge() does
+  const { pinRowProblems } = await import("../pin/verify-pin-rows.ts");
+  return Promise.all(
+    pins.map(async (p) => {
+      const [newestSequence, rowProblems] = await Promise.all([latest(p), pinRowProblems(p)]);
+      const matchesSignedPin = rowProblems.length === 0;
+      return { env: p.env, sequence: p.sequence, pinnedAt: p.pinnedAt, actor: p.actor, rollbackOf: p.rollbackOf, current: matchesSignedPin && newestSequence === p.sequence, matchesSignedPin, rowProblems };
+    }),
+  );
 }
 
 function summarize(record: ArtifactRecord): ArtifactSummary {

@@ -33,3 +33,19 @@ test("an artifact the store does not hold is shown without a contract judgement,
   expect(entries.map((e) => e.contractChange)).toEqual([null, null, null]);
   expect(entries.find((e) => e.pin.digest === "missing")!.artifact).toBeNull();
 });
+
+test("a row that is not its signed pin is never current, names no artifact, and no contract change is read across it", () => {
+  const artifacts = new Map([
+    ["a", artifact("1")],
+    ["b", artifact("2")],
+  ]);
+  const problems = new Map([[2, ["digest: the row says sha256:b, the signed pin says sha256:a"]]]);
+  const entries = markTimeline([pin(1, "a"), pin(2, "b"), pin(3, "b")], artifacts, problems);
+  const bySequence = new Map(entries.map((e) => [e.pin.sequence, e]));
+  expect(bySequence.get(2)).toMatchObject({ matchesSignedPin: false, artifact: null, current: false, contractChange: null, rowProblems: problems.get(2) });
+  // #3 after it: its artifact is known, but the change from #2 cannot be told
+  expect(bySequence.get(3)).toMatchObject({ matchesSignedPin: true, current: true, contractChange: null, rowProblems: [] });
+  // the edited row newest: nothing is current
+  const edited = markTimeline([pin(1, "a"), pin(2, "b")], artifacts, problems);
+  expect(edited.map((e) => e.current)).toEqual([false, false]);
+});

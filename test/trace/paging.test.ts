@@ -8,6 +8,7 @@ import { dropPostgresDatabases } from "../helpers/postgres.ts";
 import { STORE_BACKENDS } from "../helpers/store-backends.ts";
 import { makeTempDir } from "../helpers/testdir.ts";
 import { artifact, chainPin } from "../store/records.ts";
+import { signedPin } from "../helpers/signed-pin.ts";
 
 afterAll(() => dropPostgresDatabases(), 60_000);
 
@@ -72,9 +73,10 @@ describe.each(STORE_BACKENDS)("trace --package paging on the %s store", (_name, 
   test("each match says where it runs now, from one read of each history", async () => {
     await withStore(async (store, records) => {
       // prod ran t-9 then t-6; staging runs t-9
-      await store.appendPin({ ...chainPin("api", "prod", 1), digest: records[9]!.digest });
-      await store.appendPin({ ...chainPin("api", "prod", 2), digest: records[6]!.digest, previousDigest: records[9]!.digest });
-      await store.appendPin({ ...chainPin("api", "staging", 1), digest: records[9]!.digest });
+      // rows as bunseal pin writes them: a row that is not its signed pin is never "now" (issue 20, item 9)
+      await store.appendPin(await signedPin({ ...chainPin("api", "prod", 1), digest: records[9]!.digest }));
+      await store.appendPin(await signedPin({ ...chainPin("api", "prod", 2), digest: records[6]!.digest, previousDigest: records[9]!.digest }));
+      await store.appendPin(await signedPin({ ...chainPin("api", "staging", 1), digest: records[9]!.digest }));
       const { matches } = await tracePackage(store, "lodash", { shippedOnly: true, limit: 2 });
       expect(matches!.map((m) => [m.artifact.name, m.pins.map((p) => `${p.env}#${p.sequence}${p.current ? " now" : ""}`)])).toEqual([
         ["t-9", ["prod#1", "staging#1 now"]],

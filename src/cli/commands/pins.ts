@@ -10,18 +10,24 @@ export function registerPins(program: Command, setExit: (code: number) => void):
       .description("the pin history; `pins verify PINFILE` checks a pin file")
       .option("--env <env>", "only this environment")
       .option("--service <name>", "only this service")
-      .option("--key <file>", "a public key trusted to have signed the pins (repeatable): each row's signature is checked too", collect, []),
+      .option("--key <file>", "a public key trusted to have signed the pins (repeatable): each row's signature is checked too", collect, [])
+      .option("--signers <file>", "name the key that signed each row from this signers file (JSON; schemas/signers.schema.json); needs --key: a name is shown only for a signature checked"),
   )
     .option("--json", "print one JSON object")
-    .action(async (flags: { env?: string; service?: string; key: string[]; store?: string; json?: boolean }) => {
+    .action(async (flags: { env?: string; service?: string; key: string[]; signers?: string; store?: string; json?: boolean }) => {
       const [{ assertName }, { pinHistory }, { loadPublicKey }] = await Promise.all([import("../../config/names.ts"), import("../../pin/pin-history.ts"), import("../../sign/keys.ts")]);
       if (flags.env !== undefined) assertName(flags.env, "--env");
       if (flags.service !== undefined) assertName(flags.service, "--service");
+      // a name labels a signature this command checked: without --key there is none to name
+      if (flags.signers !== undefined && flags.key.length === 0) throw new (await import("../../errors.ts")).BunsealError("USAGE", "--signers: expected --key PUB too (a name is shown only for a signature checked against a key given)", { field: "--signers", expected: "--key with --signers" });
       const keys = await Promise.all(flags.key.map((k) => loadPublicKey(k)));
+      const names = flags.signers !== undefined ? await (await import("../../signers/load.ts")).loadSignerNames(flags.signers) : undefined;
       const history = await withStore(flags.store, (store) => pinHistory(store, { env: flags.env, service: flags.service }, keys));
-      const rows = history.pins;
-      if (flags.json) printJson(history);
-      else printLines(rows.length === 0 ? ["no pins"] : [...rows.map((p) => `${p.service}  ${p.env}  #${p.sequence}  sha256:${p.digest.slice(0, 12)}  commit ${p.commit?.slice(0, 12) ?? "(not in the store)"}  ${p.pinnedAt}  ${p.actor}${p.rollbackOf ? `  rollback of #${p.rollbackOf}` : ""}${p.reason ? `  "${p.reason}"` : ""}`), history.signaturesChecked ? "(every row is its signed pin, signed by a key given)" : "(every row is its signed pin; who signed them is not checked without --key)"]);
+      const { signerName } = await import("../../signers/names.ts");
+      const rows = history.pins.map((p) => (names ? { ...p, signerName: (p.signerKeyId && signerName(names, { keyId: p.signerKeyId })) || null } : p));
+      const signedBy = (p: (typeof rows)[number]) => (p.signerKeyId === null ? "" : `  signed by ${"signerName" in p && p.signerName ? `${p.signerName}: ` : ""}key ${p.signerKeyId.slice(0, 12)}`);
+      if (flags.json) printJson({ ...history, pins: rows });
+      else printLines(rows.length === 0 ? ["no pins"] : [...rows.map((p) => `${p.service}  ${p.env}  #${p.sequence}  sha256:${p.digest.slice(0, 12)}  commit ${p.commit?.slice(0, 12) ?? "(not in the store)"}  ${p.pinnedAt}  ${p.actor}${p.rollbackOf ? `  rollback of #${p.rollbackOf}` : ""}${signedBy(p)}${p.reason ? `  "${p.reason}"` : ""}`), history.signaturesChecked ? "(every row is its signed pin, signed by a key given)" : "(every row is its signed pin; who signed them is not checked without --key)"]);
       setExit(0);
     });
 

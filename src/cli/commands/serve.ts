@@ -6,6 +6,7 @@ interface ServeFlags {
   store?: string;
   listen?: string;
   token?: string;
+  signers?: string;
 }
 
 export function registerServe(program: Command, setExit: (code: number) => void): void {
@@ -14,7 +15,8 @@ export function registerServe(program: Command, setExit: (code: number) => void)
       .command("serve")
       .description("a read-only web console over the store: trace, artifacts, what runs where, pin timelines; prints its URL first")
       .option("--listen <host:port>", "where to listen; any address but loopback needs --token", "127.0.0.1:7420")
-      .option("--token <token>", "a bearer token every API request must carry (at least 16 characters; default $BUNSEAL_SERVE_TOKEN); the page reads it from the URL's #token=…"),
+      .option("--token <token>", "a bearer token every API request must carry (at least 16 characters; default $BUNSEAL_SERVE_TOKEN); the page reads it from the URL's #token=…")
+      .option("--signers <file>", "name each verified signer on the artifact page from this signers file (JSON; schemas/signers.schema.json); a name is a label, never trust"),
   ).action(async (flags: ServeFlags) => {
     const [{ checkExposure, parseListen }, { openStore }] = await Promise.all([import("../../serve/listen.ts"), import("../../store/open-store.ts")]);
     // the environment is the better place for a secret: a command line is visible to every user in ps
@@ -22,6 +24,8 @@ export function registerServe(program: Command, setExit: (code: number) => void)
     const listen = parseListen(flags.listen);
     // refused before the store is opened or a socket bound: nothing is exposed, even for a moment
     checkExposure(listen, token);
+    // read before the store is opened: a broken file is the user's to fix (CONFIG_INVALID), nothing is served meanwhile
+    const names = flags.signers !== undefined ? await (await import("../../signers/load.ts")).loadSignerNames(flags.signers) : undefined;
     const store = await openStore(flags.store);
     try {
       const { startConsole } = await import("../../serve/server.ts");
@@ -29,6 +33,7 @@ export function registerServe(program: Command, setExit: (code: number) => void)
         store,
         ...listen,
         token,
+        names,
         onError: (error, request) => writeErr(`bunseal serve: internal error on ${request.method} ${new URL(request.url).pathname}: ${error instanceof Error ? (process.env.BUNSEAL_DEBUG ? error.stack : error.message) : String(error)}\n`),
       });
       // the URL is the first line, alone, so a script can read it

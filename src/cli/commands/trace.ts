@@ -66,7 +66,8 @@ export function registerTrace(program: Command, setExit: (code: number) => void)
                 ...report.matches.map((m) => {
                   const now = m.pins.filter((p) => p.current).map((p) => `running in ${p.env}`);
                   const where = now.length > 0 ? now.join(", ") : m.pins.length > 0 ? `pinned before in ${[...new Set(m.pins.map((p) => p.env))].join(", ")}` : "pinned nowhere";
-                  return `  ${m.artifact.name}  ${m.artifact.service}  ${m.artifact.commit.slice(0, 12)}  built ${utc(m.artifact.builtAt)}  ${where}`;
+                  const edited = m.pins.filter((p) => !p.matchesSignedPin).map((p) => `  ✗ ${p.env} #${p.sequence} is not its signed pin`);
+                  return `  ${m.artifact.name}  ${m.artifact.service}  ${m.artifact.commit.slice(0, 12)}  built ${utc(m.artifact.builtAt)}  ${where}${edited.join("")}`;
                 }),
                 ...(report.more ? [`more: --limit ${limit! * 4}`] : []),
               ]);
@@ -168,7 +169,7 @@ function describeMatch(m: Awaited<ReturnType<typeof import("../../trace/trace.ts
     `${indent}  verifies     ${m.verifies ? "yes" : "NO"} (under ${trust === "given" ? "the given trust" : "the signer the store recorded"})${m.verifies ? "" : `: ${m.verifyFailures.join("; ")}`}`,
   ];
   if (m.pins.length === 0) lines.push(`${indent}  pinned       nowhere`);
-  for (const p of m.pins) lines.push(`${indent}  pinned       ${p.env} #${p.sequence} at ${utc(p.pinnedAt)} by ${p.actor}${p.rollbackOf ? ` (rollback of #${p.rollbackOf})` : ""}${p.current ? "  ← running now" : ""}`);
+  for (const p of m.pins) lines.push(`${indent}  pinned       ${p.env} #${p.sequence} at ${utc(p.pinnedAt)} by ${p.actor}${p.rollbackOf ? ` (rollback of #${p.rollbackOf})` : ""}${p.current ? "  ← running now" : ""}${p.matchesSignedPin ? "" : `  ✗ this row is NOT its signed pin (edited in the store): ${p.rowProblems.join("; ")}`}`);
   if (m.rebuilds.length === 0) lines.push(`${indent}  rebuilt      never (recorded)`);
   for (const r of m.rebuilds) {
     const causes = r.causes.map((c) => `${c.kind}${c.file ? ` in ${c.file}` : ""}${c.confirmed ? " (confirmed)" : ""}`).join(", ");

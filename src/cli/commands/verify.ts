@@ -315,12 +315,12 @@ function renderBatch(results: { verified: boolean; artifact?: { path?: string; d
 }
 
 function render(report: VerifyReport & { verifiedStatement?: unknown }, json: boolean | undefined, extra: Record<string, unknown>, names?: SignerNames): void {
-  reportToGitHub([report]);
+  // a name only for a signer that verified: the file labels signers, it does not vouch for them
+  const name = report.verified ? signerName(names, report.signer) : undefined;
+  reportToGitHub([{ ...report, signerName: name }]);
   const { verifiedStatement: _v, statement, ...rest } = report;
   // What an unverified statement claims is attacker-controlled: it is shown only once everything verified.
   const summary = statement && report.verified ? summarize(statement) : undefined;
-  // a name only for a signer that verified: the file labels signers, it does not vouch for them
-  const name = report.verified ? signerName(names, report.signer) : undefined;
   if (json) printJson({ ...rest, ...(name !== undefined ? { signer: { ...rest.signer, name } } : {}), ...extra, provenance: summary ?? null });
   else printLines([...(report.verified ? okLines(report, summary, name) : failedLines(report)), ...sandboxLines(report), ...vsaLines(extra.vsaWritten)]);
 }
@@ -371,7 +371,7 @@ function summarize(statement: NonNullable<VerifyReport["statement"]>) {
 }
 
 /** On GitHub Actions: `verified=true|false`, a summary line per artifact, and an annotation per failure. */
-function reportToGitHub(results: readonly { verified: boolean; artifact?: { path?: string; digest?: string } | null; failures: readonly { code: string; message: string }[]; build?: VerifyReport["build"] }[]): void {
+function reportToGitHub(results: readonly { verified: boolean; artifact?: { path?: string; digest?: string } | null; failures: readonly { code: string; message: string }[]; build?: VerifyReport["build"]; signerName?: string }[]): void {
   const verified = results.every((r) => r.verified);
   // GitHub's step outputs, or GitLab's dotenv report: the same values
   writeOutputs({ verified: String(verified) });
@@ -383,7 +383,7 @@ function reportToGitHub(results: readonly { verified: boolean; artifact?: { path
       "",
       "| artifact | result |",
       "| --- | --- |",
-      ...results.map((r) => `| \`${cell(name(r))}\` | ${r.verified ? "verified" : cell(r.failures.map((f) => `${f.code}: ${f.message}`).join("; "))}${r.build ? `<br>sandbox: ${cell(sandboxText(r.build.sandbox))}` : ""} |`),
+      ...results.map((r) => `| \`${cell(name(r))}\` | ${r.verified ? "verified" : cell(r.failures.map((f) => `${f.code}: ${f.message}`).join("; "))}${r.signerName !== undefined ? `<br>signed by: ${cell(r.signerName)}` : ""}${r.build ? `<br>sandbox: ${cell(sandboxText(r.build.sandbox))}` : ""} |`),
     ].join("\n"),
   );
   for (const r of results) for (const f of r.failures) annotateError(`bunseal verify: ${f.code}`, `${name(r)}: ${f.message}`);

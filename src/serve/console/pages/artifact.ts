@@ -32,7 +32,8 @@ function summary(m: TraceMatch): Node[] {
       ["Contracts", [`schemaVersion ${a.schemaVersion ?? "—"}`, h("br"), `telemetry ${a.telemetryContract ?? "—"}`]],
       ["Flags", flags.length === 0 ? "(none)" : h("ul", { class: "flags" }, ...flags.map(([k, v]) => h("li", {}, mono(`${k} = ${JSON.stringify(v)}`))))],
       ["Builder", mono(a.builderId)],
-      ["Signer", signerText(a.signer)],
+      // serve --signers: named only once the attestation verified (the API sends null otherwise)
+      ["Signer", [..."signerName" in m && typeof m.signerName === "string" ? [h("strong", {}, m.signerName), ": "] : [], ...signerText(a.signer)]],
       ["Built", time(a.builtAt)],
       ["Sandbox", sandbox(m.sandbox)],
     ]),
@@ -61,7 +62,7 @@ function pins(m: TraceMatch): Node[] {
     table(
       "Every pin of this artifact",
       ["Environment", "Pin", "When", "By", ""],
-      m.pins.map((p) => [link(`/environments/${seg(m.artifact.service)}/${seg(p.env)}`, p.env), `#${p.sequence}`, time(p.pinnedAt), p.actor, h("span", {}, p.current ? badge("running now", "ok") : null, p.rollbackOf ? badge(`rollback of #${p.rollbackOf}`, "warn") : null)]),
+      m.pins.map((p) => [link(`/environments/${seg(m.artifact.service)}/${seg(p.env)}`, p.env), `#${p.sequence}`, time(p.pinnedAt), p.actor, h("span", {}, p.current ? badge("running now", "ok") : null, p.matchesSignedPin ? null : badge(`not its signed pin: ${p.rowProblems.join("; ")}`, "bad"), p.rollbackOf ? badge(`rollback of #${p.rollbackOf}`, "warn") : null)]),
       { class: "pins" },
     ),
   ];

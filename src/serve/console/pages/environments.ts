@@ -28,6 +28,9 @@ export async function matrixPage(): Promise<Node[]> {
             ...m.envs.map((env) => {
               const c = cell.get(`${service}\0${env}`);
               if (!c) return h("td", { class: "muted" }, "—");
+              // an edited row says nothing about what runs: it is shown as such, never as the artifact it names
+              if (!c.matchesSignedPin)
+                return h("td", { "data-service": service, "data-env": env, "data-row": "not-signed-pin" }, badge("not its signed pin", "bad"), " ", link(timelinePath(service, env), `pin #${c.pin.sequence}`), h("br"), h("span", {}, c.rowProblems.join("; ")));
               return h(
                 "td",
                 { "data-service": service, "data-env": env },
@@ -60,17 +63,19 @@ export async function timelinePage(service: string, env: string): Promise<Node[]
         const change = e.contractChange;
         return h(
           "li",
-          { class: [e.current ? "current" : "", e.pin.rollbackOf ? "rollback" : ""].join(" ").trim() || undefined },
+          { class: [e.current ? "current" : "", e.pin.rollbackOf ? "rollback" : ""].join(" ").trim() || undefined, "data-row": e.matchesSignedPin ? undefined : "not-signed-pin" },
           h("strong", {}, `#${e.pin.sequence}`),
           " ",
           link(artifactPath(e.pin.digest), e.artifact ? e.artifact.name : shortDigest(e.pin.digest)),
           e.current ? badge("running now", "ok") : null,
+          e.matchesSignedPin ? null : badge("not its signed pin", "bad"),
           e.pin.rollbackOf ? badge(`rollback of #${e.pin.rollbackOf}`, "warn") : null,
           change?.schemaVersion ? badge(`schemaVersion ${change.schemaVersion[0] ?? "—"} → ${change.schemaVersion[1] ?? "—"}`, "bad") : null,
           change?.telemetryContract ? badge(`telemetry ${change.telemetryContract[0] ?? "—"} → ${change.telemetryContract[1] ?? "—"}`, "bad") : null,
           h("br"),
           h("span", { class: "muted" }, time(e.pin.pinnedAt), " by ", e.pin.actor, ...(e.artifact ? [" · commit ", mono(e.artifact.commit.slice(0, 12))] : [])),
           e.pin.reason ? h("div", {}, "“", e.pin.reason, "”") : null,
+          e.matchesSignedPin ? null : h("div", { class: "bad" }, "This row was changed in the store after it was signed: ", e.rowProblems.join("; ")),
         );
       }),
     ),

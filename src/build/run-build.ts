@@ -177,6 +177,9 @@ export function runBuild(plan: BuildPlan, bunPath: string = process.execPath, op
     await ended;
     if (!(await waitGone(killed))) throw new BunsealError("BUILD_FAILED", "the build's processes did not end within 10 s of being killed; nothing is read from a sandbox that may still write", { expected: "every process of the sandbox ended" });
     if (stopped) throw stopped;
+    // A "finished" before "built" is a macro's, whichever way the race went: when the worker's own
+    // "built" still arrived before the kill, this is where the forgery shows (its digests are not the tar's)
+    if (mail.before("finished", "built")) throw new BunsealError("BUILD_FAILED", `the build worker said the tar was written before it reported the bundle; a macro can speak on the worker's channel, so the build was ended and nothing is signed`, { expected: "the bundle reported before the tar", found: "the tar reported first" });
     const violation = mail.violation();
     if (violation !== undefined) throw new BunsealError("BUILD_FAILED", `the build worker sent a message that is not bunseal's (${violation}); a macro can speak on the worker's channel, so nothing is signed`, { expected: "the worker's messages", found: violation });
     return { durationMs: endedAt! - started, metafileSha256: message.metafileSha256 };

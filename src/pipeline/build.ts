@@ -264,7 +264,9 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     // word is not evidence, and nothing can write the tar any more
     const sealed = await built.sealed;
     // what the build wrote in its layer, now that nothing can write there: what it read of it is "generated"
-    const written = writtenByBuild(boundary.layer?.written(), projectDir);
+    // the upper folder is walked once: by path at the repository (the trace's), and relative to the project (the inputs')
+    const writtenAt = boundary.layer?.written() ?? new Map<string, string | null>();
+    const written = writtenByBuild(writtenAt, projectDir);
     if (modules === undefined || written.size > 0) modules = collect(written);
     const packaged = await measureTar(plan.tarPath, plan.sourceDateEpoch, { sealed: boundary.record.kind !== "none" });
 
@@ -285,7 +287,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     const { metafileSha256 } = sealed;
     // reads: what the build opened that is not an input already, from the kernel's trace of the worker
     const opened = await tracing.finish(built.exited);
-    const traced = readInputs(opened, boundary.scope, new Set(modules.map((m) => m.path)), written.size > 0 ? boundary.layer!.written() : new Map())
+    const traced = readInputs(opened, boundary.scope, new Set(modules.map((m) => m.path)), writtenAt)
       // a file the build made in its layer and removed again (`--compile` writes its executable under a
       // temporary name in the project first) is in neither the layer nor the tree: none of the tree's files
       .filter((path) => !boundary.layer || written.has(path) || existsSync(join(projectDir, path)));
@@ -373,9 +375,9 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
 }
 
 /** The layer's written files by their path relative to the project (a file outside it keeps its `../`). */
-function writtenByBuild(written: ReadonlyMap<string, string | null> | undefined, projectDir: string): Map<string, string | null> {
+function writtenByBuild(written: ReadonlyMap<string, string | null>, projectDir: string): Map<string, string | null> {
   const byPath = new Map<string, string | null>();
-  for (const [at, file] of written ?? []) byPath.set(relative(projectDir, at).split(sep).join("/"), file);
+  for (const [at, file] of written) byPath.set(relative(projectDir, at).split(sep).join("/"), file);
   return byPath;
 }
 

@@ -1,8 +1,10 @@
 /**
  * What a cause is, and the facts of a build that causes are found in: the
- * vocabulary shared by explain, its detectors (causes.ts) and check.
+ * vocabulary shared by explain, its detectors (causes.ts) and check. `mtime`: the build
+ * read a file's modification time; `monotonic-clock`: performance.now() or
+ * process.hrtime(), which a stopped wall clock does not stop.
  */
-export type CauseKind = "timestamp" | "build-path" | "env-var" | "hostname" | "user" | "locale" | "timezone" | "file-order" | "file-mode" | "random" | "bun-version" | "dependency-drift" | "input-drift" | "unknown";
+export type CauseKind = "timestamp" | "mtime" | "monotonic-clock" | "build-path" | "env-var" | "hostname" | "user" | "locale" | "timezone" | "file-order" | "file-mode" | "random" | "bun-version" | "dependency-drift" | "input-drift" | "unknown";
 export interface Cause {
   kind: CauseKind;
   file: string | null;

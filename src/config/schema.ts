@@ -201,6 +201,46 @@ export const ContractsSchema = z.strictObject({
 export const BudgetsSchema = z.strictObject({
   maxArtifactBytes: z.number().int().positive().optional(),
   maxBuildMs: z.number().int().positive().optional(),
+  /** runtime budgets, checked by `bunseal measure` (src/measure): cold start to ready, at the 95th percentile */
+  coldStartP95Ms: z.number().positive().optional(),
+  /** resident memory, at its peak (under load for a service), in MiB */
+  rssMb: z.number().positive().optional(),
+  /** latency under `load`, at the 95th percentile */
+  latencyP95Ms: z.number().positive().optional(),
+  /** the share of requests (and starts) that failed, 0..1 */
+  errorRate: z.number().min(0).max(1).optional(),
+  /** the artifact's size as measured (the same figure as maxArtifactBytes, in measure's terms) */
+  artifactBytes: z.number().int().positive().optional(),
+  /** a side-by-side ratio is a regression only when its whole 95 % interval lies beyond 1 + this / 100 (default 10) */
+  regressionPct: z.number().positive().max(1000).optional(),
+});
+
+/** When the artifact is ready: an HTTP path that answers 2xx, a line on stdout that matches, or the process ending with status 0. */
+export const ReadySchema = z.union([
+  z.strictObject({ http: z.string().regex(/^\//, "a path starting with '/'") }),
+  z.strictObject({ stdout: z.string().min(1) }),
+  z.strictObject({ exit: z.literal(0) }),
+]);
+
+/**
+ * How to run the artifact (`bunseal measure`): `command` relative to the
+ * unpacked artifact (`["bun", "index.js"]`, or a compiled executable), `port`
+ * the variable that carries a free port, `env` the values it gets (names the
+ * config's `env` allows, as the build's).
+ */
+export const RunSchema = z.strictObject({
+  command: z.array(z.string().min(1)).min(1),
+  ready: ReadySchema,
+  port: envName.optional(),
+  env: z.record(envName, z.string()).default({}),
+});
+
+/** The load a service is measured under, once ready. */
+export const LoadSchema = z.strictObject({
+  path: z.string().regex(/^\//, "a path starting with '/'").default("/"),
+  method: z.enum(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"]).default("GET"),
+  requests: z.number().int().positive().max(1_000_000).default(2000),
+  concurrency: z.number().int().positive().max(1024).default(16),
 });
 
 /** A build's name: its outputs go under `<name>/` in the artifact, so it is one path segment. */
@@ -230,6 +270,8 @@ export const ConfigSchema = z
     env: z.array(envEntry).default([]),
     secrets: z.array(envName).default([]),
     budgets: BudgetsSchema.default({}),
+    run: RunSchema.optional(),
+    load: LoadSchema.optional(),
     inputs: InputsSchema.optional(),
     copy: CopySchema.optional(),
     prebuild: PrebuildSchema.optional(),
@@ -263,6 +305,16 @@ export const ConfigSchema = z
     envNames.forEach((name, index) => {
       if (UNSAFE_ENV.test(name)) ctx.addIssue({ code: "custom", path: ["env", index], message: "a variable that does not configure the dynamic loader, Bun or Node themselves (LD_*, BUN_OPTIONS, BUN_CONFIG_*, NODE_OPTIONS, PATH, HOME are bunseal's to set)", input: name });
     });
+    // The artifact runs with the environment the build was allowed, nothing more: a name outside `env` is a
+    // value of bunseal's machine that would leak into the run (and into the signed measurement's conditions).
+    Object.keys(config.run?.env ?? {}).forEach((name) => {
+      if (!envNames.includes(name)) ctx.addIssue({ code: "custom", path: ["run", "env", name], message: 'a name listed in "env" (the artifact runs with what the build is allowed to see)', input: name });
+      if (UNSAFE_ENV.test(name)) ctx.addIssue({ code: "custom", path: ["run", "env", name], message: "a variable that does not configure the dynamic loader, Bun or Node themselves", input: name });
+    });
+    if (config.load !== undefined && config.run !== undefined && !("http" in config.run.ready)) {
+      ctx.addIssue({ code: "custom", path: ["load"], message: 'load for a service whose run.ready is { "http": PATH } (a CLI or a job is measured by its start alone)', input: config.load });
+    }
+    if (config.load !== undefined && config.run === undefined) ctx.addIssue({ code: "custom", path: ["load"], message: 'load together with "run" (how to start the artifact)', input: config.load });
     // A secret the build can see is a secret the build can inline.
     config.secrets.forEach((name, index) => {
       if (envNames.includes(name)) ctx.addIssue({ code: "custom", path: ["secrets", index], message: 'a name not also listed in "env" (the build must never see a secret)', input: name });

@@ -13,6 +13,7 @@ import { ConfigSchema } from "../config/schema.ts";
 import { PolicySchema } from "../policy/schema.ts";
 import { SignersFileSchema } from "../signers/schema.ts";
 import { VsaPredicateSchema } from "../vsa/schema.ts";
+import { MeasurementPredicateSchema } from "../measure/predicate.ts";
 
 interface Published {
   file: string;
@@ -30,6 +31,7 @@ export const PUBLISHED_SCHEMAS: readonly Published[] = [
   { file: "in-toto-resource-descriptor-v1.schema.json", title: "in-toto ResourceDescriptor v1", schema: ResourceDescriptorSchema, io: "output" },
   { file: "slsa-provenance-v1.schema.json", title: "SLSA Provenance v1 predicate", schema: ProvenanceV1Schema, io: "output" },
   { file: "vsa.schema.json", title: "SLSA Verification Summary Attestation v1 predicate (bunseal verify --vsa)", schema: VsaPredicateSchema, io: "output" },
+  { file: "runtime-measurement.schema.json", title: "bunseal runtime measurement v1 predicate (bunseal measure)", schema: MeasurementPredicateSchema, io: "output" },
   { file: "dsse-envelope-v1.schema.json", title: "DSSE envelope v1", schema: DsseEnvelopeSchema, io: "output" },
   {
     file: "bunseal-build-type-v1.schema.json",

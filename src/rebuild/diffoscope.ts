@@ -10,6 +10,12 @@
  * `has_internal_linenos`. Metadata and added/removed members appear only in
  * the file list, as they do in diffoscope. Our hunks carry 3 lines of context
  * (diffoscope's `--diff-context 3`; its default is 7).
+ *
+ * A `.js` member is one layer deeper, as diffoscope writes it: the member with
+ * no diff of its own, and beneath it the diff of its text. diffoscope's inner
+ * layer is named after the command that made its text (`js-beautify {}`);
+ * bunseal runs no beautifier and diffs the text as built, so its inner layer
+ * says so (JS_TEXT): the same keys, the same place, an honest name.
  */
 import type { Comparison, EntryHeader, FileDifference } from "./compare.ts";
 import { renderHunks } from "./diff-text.ts";
@@ -23,6 +29,15 @@ export interface DiffoscopeDifference {
   unified_diff: string | null;
   details?: DiffoscopeDifference[];
 }
+
+/** The inner layer's source for a `.js` member: diffoscope's is `js-beautify {}`, the command that made the text it diffs. */
+export const JS_TEXT = "{} as built (js-beautify not run)";
+
+/**
+ * diffoscope's own test for a JavaScript file (comparators/javascript.py, 240):
+ * the name's suffix `.js`, nothing else (`.mjs`, `.cjs` are compared as text).
+ */
+const isJavaScript = (path: string) => path.endsWith(".js");
 
 export function toDiffoscope(comparison: Comparison, labels: { original: string; rebuilt: string }): object {
   const details: DiffoscopeDifference[] = [];
@@ -64,14 +79,11 @@ function memberDetail(file: FileDifference): DiffoscopeDifference | undefined {
   if (file.diff !== undefined) unified = file.diff.split("\n").slice(2).join("\n");
   else if (file.hexDiff !== undefined) [unified, linenos] = [file.hexDiff, true];
   else comments.push(`contents differ: sha256 ${file.sha256.original ?? "?"} vs ${file.sha256.rebuilt ?? "?"}; no diff available`);
-  // Key order as diffoscope writes it: source1, source2, comments, has_internal_linenos, unified_diff.
-  return {
-    source1: file.renamedFrom ?? file.path,
-    source2: file.path,
-    ...(comments.length > 0 ? { comments } : {}),
-    ...(linenos ? { has_internal_linenos: true as const } : {}),
-    unified_diff: unified,
-  };
+  // Key order as diffoscope writes it: source1, source2, comments, has_internal_linenos, unified_diff, details.
+  const member = { source1: file.renamedFrom ?? file.path, source2: file.path, ...(comments.length > 0 ? { comments } : {}) };
+  // a .js member diffoscope could not beautify (not UTF-8: our hex dump) stays flat, as diffoscope's fallback does
+  if (file.diff !== undefined && isJavaScript(file.path)) return { ...member, unified_diff: null, details: [{ source1: JS_TEXT, source2: JS_TEXT, unified_diff: unified }] };
+  return { ...member, ...(linenos ? { has_internal_linenos: true as const } : {}), unified_diff: unified };
 }
 
 /** One line of the listing as diffoscope prints it from libarchive (comparators/utils/libarchive.py, list_libarchive). */

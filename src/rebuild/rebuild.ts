@@ -198,7 +198,8 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
       const { causes, experiments } = reproducible
         ? { causes: [], experiments: [] }
         : await (await import("./run-experiments.ts")).runExperiments({ comparison, found, rebuilt, recorded, setup: { checkout, bun, source: checkoutSource, recorded: recorded.options, siblings: siblings?.outputs, timeoutMs: request.timeoutMs, deny: request.deny, sandbox: request.sandbox, ctx: { ...ctx, env, progress: ctx.progress && ((stage: string) => ctx.progress!(`experiment: ${stage}`)) } }, maxExperiments: request.maxExperiments ?? 6 });
-      const diffoscope = request.diffoscopePath ? await writeDiffoscope(request.diffoscopePath, comparison, originalPath ?? recorded.artifact.name, rebuilt.artifact.path) : null;
+      // identical artifacts: no report, as diffoscope writes none when its inputs are the same
+      const diffoscope = request.diffoscopePath && !reproducible ? await writeDiffoscope(request.diffoscopePath, comparison, originalPath ?? recorded.artifact.name, rebuilt.artifact.path) : null;
       timer.mark("explain");
 
       // attest the reproduction

@@ -57,11 +57,11 @@ export function fanotifyWorks(roots: readonly string[]): boolean {
 
 /**
  * fanotify for the opens. It has no event for a stat call, and a strace that
- * stops the build at those alone was measured too costly to add beside it: on
- * the 10,000-module bench, bare `bun build` 3.4 s of CPU, under
- * `strace --seccomp-bpf -e trace=%%stat` 7.0 s (though it stopped 10 times),
- * under strace of opens and stats 4.8 s; so as root the record says stats were
- * not traced (`sandbox.stats: "untraced"`).
+ * stops the build at those alone was measured too costly to add beside it: bare
+ * `bun build` of the 10,000-module bench, medians of five alternating runs,
+ * 3.8 s wall and 3.4 s CPU; under `strace --seccomp-bpf -e trace=%%stat` 6.5 s
+ * and 6.8 s, though it stopped the build 10 times (being traced is the cost).
+ * So as root the record says stats were not traced (`sandbox.stats: "untraced"`).
  */
 export function fanotifyTracer(roots: readonly string[]): ReadTracer {
   return {

@@ -45,15 +45,17 @@ export function readInputs(opened: readonly string[], scope: ReadScope, known: R
 
 /**
  * Project-relative POSIX paths of the regular files whose metadata the build
- * read (stat) without opening them, judged as `readInputs` judges opens, sorted.
+ * read (stat) and that are neither inputs (`known`) nor read (`read`, what
+ * `readInputs` made of the opens), judged as `readInputs` judges opens, sorted.
  * Whether a path is a regular file is asked of the disk, or of the build's
  * layer for what it wrote, once the sandbox is gone: a folder (every clone
  * gives it new times too) and a path that is gone are no file's metadata.
  */
-export function statInputs(stated: readonly string[], opened: readonly string[], scope: ReadScope, known: ReadonlySet<string> = new Set(), written: ReadonlyMap<string, string | null> = new Map()): string[] {
-  const read = new Set(readInputs(opened, scope, known, written));
+export function statInputs(stated: readonly string[], read: readonly string[], scope: ReadScope, known: ReadonlySet<string> = new Set(), written: ReadonlyMap<string, string | null> = new Map()): string[] {
+  if (stated.length === 0) return [];
+  const opened = new Set(read);
   return readInputs(stated, scope, known, written).filter((path) => {
-    if (read.has(path)) return false;
+    if (opened.has(path)) return false;
     const absolute = join(scope.projectDir, path);
     const file = written.has(absolute) ? written.get(absolute) : absolute;
     return typeof file === "string" && statSync(file, { throwIfNoEntry: false })?.isFile() === true;

@@ -293,7 +293,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
       // temporary name in the project first) is in neither the layer nor the tree: none of the tree's files
       .filter((path) => !boundary.layer || written.has(path) || existsSync(join(projectDir, path)));
     // files whose metadata alone the build read (a macro embedding an mtime): inputs of role "stat"
-    const statOnly = statInputs(stated, opened, boundary.scope, inputPaths, writtenAt);
+    const statOnly = statInputs(stated, traced, boundary.scope, inputPaths, writtenAt);
     const inputs = [...addReads(projectDir, addReads(projectDir, modules, traced, written), statOnly, written, "stat"), ...compileBases.map(baseInput)];
     const statement = makeStatement({
       artifact: { name: artifactName, sha256: tarSha256, size: packaged.bytes.byteLength },

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { packTar, type ArtifactFile } from "../../src/artifact/tar-pack.ts";
 import { compareTars, type Comparison } from "../../src/rebuild/compare.ts";
 import { JS_TEXT, toDiffoscope } from "../../src/rebuild/diffoscope.ts";
+import { readTarFiles } from "../../src/artifact/tar-read.ts";
 import { runCli } from "../helpers/cli.ts";
 import { plantedRepo } from "../helpers/fixture-repo.ts";
 import { makeTempDir } from "../helpers/testdir.ts";
@@ -106,14 +107,20 @@ describe("toDiffoscope against diffoscope 240 itself", () => {
   // js-beautify's own layout (4 spaces, one statement a line), so that what it prints is the text as built:
   // then the inner layers hold the same hunks, and the reports differ in the inner layer's name alone
   const js = (stamp: string) => `const a = 1;\nconst b = 2;\nexport const stamp = "${stamp}";\nexport function f() {\n    return a + b;\n}\n`;
+  // a source map as Bun writes one (keys unsorted, one line), a name beyond ASCII, the change on its last printed line;
+  // and a manifest whose keys only moved: diffoscope says "Ordering differences only"
+  const map = (stamp: string) => JSON.stringify({ version: 3, sources: ["../src/índex.ts"], sourcesContent: [`export const stamp = "${stamp}";`], mappings: "AAAA", names: [], x_stamp: stamp });
+  const manifest = (stamp: string) => (stamp === "2020" ? `{"b": 1, "a": [1, 2], "10": {}, "2": "two"}` : `{"a": [1, 2], "b": 1, "2": "two", "10": {}}`);
   const files = (stamp: string, note: string): ArtifactFile[] => [
     { path: "index.js", data: text(js(stamp)) },
+    { path: "index.js.map", data: text(map(stamp)) },
     { path: "chunk.js", data: text(`export const shared = "${stamp}";\n`) },
+    { path: "manifest.json", data: text(manifest(stamp)) },
     { path: "notes.txt", data: text(`one\n${note}\n`) },
     { path: "same.js", data: text("export const same = 1;\n") },
   ];
 
-  test("a .js member: the member, then its text's diff one layer down, key by key as diffoscope writes it", async () => {
+  test("a .js member, a source map and a JSON manifest: the member, then its text's diff one layer down, key by key as diffoscope writes it", async () => {
     await using dir = await makeTempDir("bunseal-diffoscope-");
     const [a, b] = [await packTar(files("2020", "two"), { mtime: 1_700_000_000 }), await packTar(files("2021", "three"), { mtime: 1_700_000_000 })];
     writeFileSync(join(dir.path, "original.tar"), a);
@@ -121,11 +128,19 @@ describe("toDiffoscope against diffoscope 240 itself", () => {
     const real = await diffoscope(dir.path, "original.tar", "rebuilt.tar");
     expect(real.exitCode).toBe(1);
     // the oracle itself: with js-beautify working, diffoscope nests each .js member's diff under "js-beautify {}"
-    expect(real.report.details.map((d: any) => [d.source1, d.details?.[0]?.source1 ?? null])).toEqual([["file list", null], ["chunk.js", "js-beautify {}"], ["index.js", "js-beautify {}"], ["notes.txt", null]]);
-    const ours = toDiffoscope(await compareTars(a, b), { original: "original.tar", rebuilt: "rebuilt.tar" }) as any;
+    expect(real.report.details.map((d: any) => [d.source1, d.details?.[0]?.source1 ?? null])).toEqual([
+      ["file list", null],
+      ["chunk.js", "js-beautify {}"],
+      ["index.js", "js-beautify {}"],
+      ["index.js.map", "Pretty-printed"],
+      ["manifest.json", "Pretty-printed"],
+      ["notes.txt", null],
+    ]);
+    const contents = { original: await readTarFiles(join(dir.path, "original.tar")), rebuilt: await readTarFiles(join(dir.path, "rebuilt.tar")) };
+    const ours = toDiffoscope(await compareTars(a, b), { original: "original.tar", rebuilt: "rebuilt.tar" }, contents) as any;
     // the one difference, by design: our inner layer says no beautifier ran
     const inner = ours.details.filter((d: any) => d.details).map((d: any) => d.details[0].source1);
-    expect(inner).toEqual([JS_TEXT, JS_TEXT]);
+    expect(inner).toEqual([JS_TEXT, JS_TEXT, "Pretty-printed", "Pretty-printed"]);
     const named = JSON.parse(JSON.stringify(ours).replaceAll(JSON.stringify(JS_TEXT), JSON.stringify("js-beautify {}")));
     // key order too: JSON.stringify keeps it
     expect(JSON.stringify(named)).toBe(JSON.stringify(real.report));

@@ -29,20 +29,22 @@ const named = (built: Built, name: string) => dependencies(built).filter((d) => 
 const tracers = [...(fanotifyWorks([process.cwd()]) ? ["fanotify" as const] : []), "strace" as const];
 
 describe.each(tracers)("metadata reads (%s)", (tracer) => {
-  const macro = `import { lstatSync, statSync } from "node:fs";
+  const macro = `import { fstatSync, lstatSync, openSync, statSync } from "node:fs";
 export function probe(): string {
-  // every way Bun asks the kernel for a file's metadata: statx (statSync), lstat, and Bun.file's
-  return [statSync("data/stamp.txt").size, lstatSync("data/linked.txt").size, Bun.file("data/bunfile.txt").lastModified > 0].join(",");
+  // every way Bun asks the kernel for a file's metadata: statx (statSync), lstat, Bun.file's, and fstat of
+  // a descriptor opened with O_PATH, which reads nothing (no open for reading in the trace)
+  const O_PATH = 0o10000000;
+  return [statSync("data/stamp.txt").size, lstatSync("data/linked.txt").size, Bun.file("data/bunfile.txt").lastModified > 0, fstatSync(openSync("data/opath.txt", O_PATH)).size].join(",");
 }
 `;
-  const files = { "src/macro.ts": macro, "src/index.ts": PRINT_PROBE, "data/stamp.txt": DATA, "data/linked.txt": "ab\n", "data/bunfile.txt": "c\n", "data/untouched.txt": "never\n" };
+  const files = { "src/macro.ts": macro, "src/index.ts": PRINT_PROBE, "data/stamp.txt": DATA, "data/linked.txt": "ab\n", "data/bunfile.txt": "c\n", "data/opath.txt": "path\n", "data/untouched.txt": "never\n" };
 
   if (tracer === "strace") {
     test("a macro that stats a file it never opens: the file is recorded with the role stat and its digest", async () => {
       await using repo = await hostileRepo(files);
       const built = await buildArtifact({ projectDir: repo.path, tracer }, defaultContext());
-      expect((await outputsOf(built.artifact.path)).get("index.js")).toContain(`${DATA.length},3,true`);
-      for (const [name, data] of [["data/stamp.txt", DATA], ["data/linked.txt", "ab\n"], ["data/bunfile.txt", "c\n"]] as const) {
+      expect((await outputsOf(built.artifact.path)).get("index.js")).toContain(`${DATA.length},3,true,5`);
+      for (const [name, data] of [["data/stamp.txt", DATA], ["data/linked.txt", "ab\n"], ["data/bunfile.txt", "c\n"], ["data/opath.txt", "path\n"]] as const) {
         const found = named(built, name);
         expect(found).toHaveLength(1);
         expect(found[0]!.annotations).toMatchObject({ role: "stat", size: data.length });
@@ -52,14 +54,14 @@ export function probe(): string {
       expect(named(built, "data/untouched.txt")).toHaveLength(0);
       expect(built.statementValue.predicate.buildDefinition.internalParameters?.sandbox).toMatchObject({ reads: "strace", stats: "strace" });
       // what the rebuild reads to name the file behind an mtime cause
-      expect(readRecordedBuild(built.statementValue).stats).toEqual(["data/bunfile.txt", "data/linked.txt", "data/stamp.txt"]);
+      expect(readRecordedBuild(built.statementValue).stats).toEqual(["data/bunfile.txt", "data/linked.txt", "data/opath.txt", "data/stamp.txt"]);
     });
   } else {
     // fanotify has no event for a stat, and strace beside it was measured too costly (src/sandbox/read-tracer.ts)
     test("as root, fanotify's record says the stats were not traced, and claims no stat input", async () => {
       await using repo = await hostileRepo(files);
       const built = await buildArtifact({ projectDir: repo.path, tracer }, defaultContext());
-      expect((await outputsOf(built.artifact.path)).get("index.js")).toContain(`${DATA.length},3,true`);
+      expect((await outputsOf(built.artifact.path)).get("index.js")).toContain(`${DATA.length},3,true,5`);
       expect(built.statementValue.predicate.buildDefinition.internalParameters?.sandbox).toMatchObject({ reads: "fanotify", stats: "untraced" });
       expect(dependencies(built).filter((d) => d.annotations?.role === "stat")).toEqual([]);
     });

@@ -81,6 +81,8 @@ export const InternalParametersSchema = z.strictObject({
       kind: z.enum(["bubblewrap", "none"]),
       network: z.boolean(),
       reads: z.enum(["fanotify", "strace", "untraced"]),
+      /** how the build's stat calls were traced (a file whose metadata alone it read is an input of role "stat"): "strace", or "untraced"; absent before stats were traced */
+      stats: z.enum(["strace", "untraced"]).optional(),
       reason: z.string().optional(),
       /** where the build's writes went: a writable layer over the tree, discarded with the sandbox (what it wrote and read is "generated"), or nowhere (the tree read-only: no layer could be made); absent before the layer existed */
       writes: z.enum(["layer", "read-only"]).optional(),

@@ -14,7 +14,7 @@ import { BunsealError } from "../errors.ts";
 import { sha256Hex } from "../util/digest.ts";
 import type { MetafileSummary } from "../build/worker-protocol.ts";
 
-export type InputRole = "module" | "macro" | "preload" | "plugin" | "extra" | "read" | "compile-base" | "copy" | "virtual" | "manifest" | "lockfile" | "tsconfig" | "bunfig" | "config" | "sibling" | "generated";
+export type InputRole = "module" | "macro" | "preload" | "plugin" | "extra" | "read" | "compile-base" | "copy" | "virtual" | "manifest" | "lockfile" | "tsconfig" | "bunfig" | "config" | "sibling" | "generated" | "stat";
 
 export interface InputFile {
   /** POSIX path relative to the project */
@@ -170,9 +170,12 @@ function bunfigPreloads(projectDir: string): string[] {
 
 /**
  * Adds the files the build was traced opening (src/inputs/read-inputs.ts) that
- * are not inputs already, each hashed now with the role "read".
+ * are not inputs already, each hashed now with the role "read"; or, for the
+ * files whose metadata alone it read (stat), with the role "stat": their
+ * contents are what a rebuild's checkout is held to, their mtime is what a
+ * clone changes.
  */
-export function addReads(projectDir: string, inputs: readonly InputFile[], reads: readonly string[], written: ReadonlyMap<string, string | null> = new Map()): InputFile[] {
+export function addReads(projectDir: string, inputs: readonly InputFile[], reads: readonly string[], written: ReadonlyMap<string, string | null> = new Map(), role: "read" | "stat" = "read"): InputFile[] {
   const known = new Set(inputs.map((f) => f.path));
   const added: InputFile[] = [];
   for (const path of reads) {
@@ -182,9 +185,9 @@ export function addReads(projectDir: string, inputs: readonly InputFile[], reads
     try {
       data = readFileSync(made ?? join(projectDir, path));
     } catch (cause) {
-      throw new BunsealError("INPUT_UNREADABLE", `${path}: the build read this file but it cannot be read now (${(cause as Error).message})`, { file: path, cause });
+      throw new BunsealError("INPUT_UNREADABLE", `${path}: the build ${role === "stat" ? "read this file's metadata" : "read this file"} but it cannot be read now (${(cause as Error).message})`, { file: path, cause });
     }
-    added.push({ path, role: made ? "generated" : "read", sha256: sha256Hex(data), size: data.byteLength });
+    added.push({ path, role: made ? "generated" : role, sha256: sha256Hex(data), size: data.byteLength });
   }
   if (added.length === 0) return [...inputs];
   return [...inputs, ...added].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

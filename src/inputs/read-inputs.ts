@@ -6,6 +6,7 @@
  * (bunseal's worker code, the Bun binary, the system's libraries) are not
  * inputs of the project; the sandbox shows nothing else.
  */
+import { statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { isInside } from "../sandbox/hidden-paths.ts";
 
@@ -40,4 +41,23 @@ export function readInputs(opened: readonly string[], scope: ReadScope, known: R
     found.add(relative(scope.projectDir, path).split(sep).join("/"));
   }
   return [...found].sort();
+}
+
+/**
+ * Project-relative POSIX paths of the regular files whose metadata the build
+ * read (stat) and that are neither inputs (`known`) nor read (`read`, what
+ * `readInputs` made of the opens), judged as `readInputs` judges opens, sorted.
+ * Whether a path is a regular file is asked of the disk, or of the build's
+ * layer for what it wrote, once the sandbox is gone: a folder (every clone
+ * gives it new times too) and a path that is gone are no file's metadata.
+ */
+export function statInputs(stated: readonly string[], read: readonly string[], scope: ReadScope, known: ReadonlySet<string> = new Set(), written: ReadonlyMap<string, string | null> = new Map()): string[] {
+  if (stated.length === 0) return [];
+  const opened = new Set(read);
+  return readInputs(stated, scope, known, written).filter((path) => {
+    if (opened.has(path)) return false;
+    const absolute = join(scope.projectDir, path);
+    const file = written.has(absolute) ? written.get(absolute) : absolute;
+    return typeof file === "string" && statSync(file, { throwIfNoEntry: false })?.isFile() === true;
+  });
 }

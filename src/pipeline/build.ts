@@ -25,7 +25,7 @@ import { configBuilds } from "../config/schema.ts";
 import type { Context } from "../context.ts";
 import { nameHiddenMacros } from "../build/macro-error.ts";
 import { addReads, collectInputs, type InputFile, type KnownDigests } from "../inputs/collect.ts";
-import { readInputs } from "../inputs/read-inputs.ts";
+import { readInputs, statInputs } from "../inputs/read-inputs.ts";
 import type { ReadSession, TracerKind } from "../sandbox/read-tracer.ts";
 import { readLockfile } from "../inputs/lockfile.ts";
 
@@ -286,12 +286,15 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     const { sha256: tarSha256 } = packaged;
     const { metafileSha256 } = sealed;
     // reads: what the build opened that is not an input already, from the kernel's trace of the worker
-    const opened = await tracing.finish(built.exited);
-    const traced = readInputs(opened, boundary.scope, new Set(modules.map((m) => m.path)), writtenAt)
+    const { opened, stated } = await tracing.finish(built.exited);
+    const inputPaths = new Set(modules.map((m) => m.path));
+    const traced = readInputs(opened, boundary.scope, inputPaths, writtenAt)
       // a file the build made in its layer and removed again (`--compile` writes its executable under a
       // temporary name in the project first) is in neither the layer nor the tree: none of the tree's files
       .filter((path) => !boundary.layer || written.has(path) || existsSync(join(projectDir, path)));
-    const inputs = [...addReads(projectDir, modules, traced, written), ...compileBases.map(baseInput)];
+    // files whose metadata alone the build read (a macro embedding an mtime): inputs of role "stat"
+    const statOnly = statInputs(stated, traced, boundary.scope, inputPaths, writtenAt);
+    const inputs = [...addReads(projectDir, addReads(projectDir, modules, traced, written), statOnly, written, "stat"), ...compileBases.map(baseInput)];
     const statement = makeStatement({
       artifact: { name: artifactName, sha256: tarSha256, size: packaged.bytes.byteLength },
       files: packaged.files,

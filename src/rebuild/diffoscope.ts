@@ -10,9 +10,18 @@
  * `has_internal_linenos`. Metadata and added/removed members appear only in
  * the file list, as they do in diffoscope. Our hunks carry 3 lines of context
  * (diffoscope's `--diff-context 3`; its default is 7).
+ *
+ * A `.js` member is one layer deeper, as diffoscope writes it: the member with
+ * no diff of its own, and beneath it the diff of its text. diffoscope's inner
+ * layer is named after the command that made its text (`js-beautify {}`);
+ * bunseal runs no beautifier and diffs the text as built, so its inner layer
+ * says so (JS_TEXT): the same keys, the same place, an honest name. A JSON
+ * member (a `.js.map`), given the members' bytes, gets diffoscope's
+ * "Pretty-printed" layer: its JSON printed as diffoscope prints it (pretty-json.ts).
  */
 import type { Comparison, EntryHeader, FileDifference } from "./compare.ts";
 import { renderHunks } from "./diff-text.ts";
+import { prettyJsonDiff } from "./pretty-json.ts";
 import { diffSequences } from "./text-diff.ts";
 
 export interface DiffoscopeDifference {
@@ -24,12 +33,27 @@ export interface DiffoscopeDifference {
   details?: DiffoscopeDifference[];
 }
 
-export function toDiffoscope(comparison: Comparison, labels: { original: string; rebuilt: string }): object {
+/** The inner layer's source for a `.js` member: diffoscope's is `js-beautify {}`, the command that made the text it diffs. */
+export const JS_TEXT = "{} as built (js-beautify not run)";
+
+/**
+ * diffoscope's own test for a JavaScript file (comparators/javascript.py, 240):
+ * the name's suffix `.js`, nothing else (`.mjs`, `.cjs` are compared as text).
+ */
+const isJavaScript = (path: string) => path.endsWith(".js");
+
+/** Both archives' members by path: what a JSON member's layer is printed from. */
+export interface MemberContents {
+  original: ReadonlyMap<string, Uint8Array>;
+  rebuilt: ReadonlyMap<string, Uint8Array>;
+}
+
+export function toDiffoscope(comparison: Comparison, labels: { original: string; rebuilt: string }, contents?: MemberContents): object {
   const details: DiffoscopeDifference[] = [];
   const list = fileList(comparison);
   if (list) details.push(list);
   for (const file of comparison.files) {
-    const detail = memberDetail(file);
+    const detail = memberDetail(file, contents);
     if (detail) details.push(detail);
   }
   return { "diffoscope-json-version": 1, source1: labels.original, source2: labels.rebuilt, unified_diff: null, details };
@@ -54,7 +78,7 @@ function fileList(comparison: Comparison): DiffoscopeDifference | undefined {
   return { source1: "file list", source2: "file list", ...(comments.length > 0 ? { comments } : {}), unified_diff: unified };
 }
 
-function memberDetail(file: FileDifference): DiffoscopeDifference | undefined {
+function memberDetail(file: FileDifference, contents?: MemberContents): DiffoscopeDifference | undefined {
   if (file.kind !== "changed" && file.renamedFrom === undefined) return undefined;
   const comments: string[] = [];
   if (file.origin) comments.push(`the first difference (byte ${file.firstDifferenceAt}) comes from ${file.origin.input}:${file.origin.line}:${file.origin.column}, by the output's source map`);
@@ -64,14 +88,17 @@ function memberDetail(file: FileDifference): DiffoscopeDifference | undefined {
   if (file.diff !== undefined) unified = file.diff.split("\n").slice(2).join("\n");
   else if (file.hexDiff !== undefined) [unified, linenos] = [file.hexDiff, true];
   else comments.push(`contents differ: sha256 ${file.sha256.original ?? "?"} vs ${file.sha256.rebuilt ?? "?"}; no diff available`);
-  // Key order as diffoscope writes it: source1, source2, comments, has_internal_linenos, unified_diff.
-  return {
-    source1: file.renamedFrom ?? file.path,
-    source2: file.path,
-    ...(comments.length > 0 ? { comments } : {}),
-    ...(linenos ? { has_internal_linenos: true as const } : {}),
-    unified_diff: unified,
-  };
+  // Key order as diffoscope writes it: source1, source2, comments, has_internal_linenos, unified_diff, details.
+  const member = { source1: file.renamedFrom ?? file.path, source2: file.path, ...(comments.length > 0 ? { comments } : {}) };
+  // a .js member diffoscope could not beautify (not UTF-8: our hex dump) stays flat, as diffoscope's fallback does
+  if (file.diff !== undefined && isJavaScript(file.path)) return { ...member, unified_diff: null, details: [{ source1: JS_TEXT, source2: JS_TEXT, unified_diff: unified }] };
+  const [a, b] = [contents?.original.get(file.renamedFrom ?? file.path), contents?.rebuilt.get(file.path)];
+  const json = a && b && !isJavaScript(file.path) ? prettyJsonDiff(a, b) : undefined;
+  if (json) {
+    const layer = { source1: "Pretty-printed", source2: "Pretty-printed", ...(json.comment ? { comments: [json.comment] } : {}), unified_diff: json.unified_diff };
+    return { ...member, unified_diff: null, details: [layer] };
+  }
+  return { ...member, ...(linenos ? { has_internal_linenos: true as const } : {}), unified_diff: unified };
 }
 
 /** One line of the listing as diffoscope prints it from libarchive (comparators/utils/libarchive.py, list_libarchive). */

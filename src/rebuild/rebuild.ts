@@ -24,6 +24,7 @@ import { verifyTrusted, type Trust } from "../verify/trust.ts";
 import { cloneUrl } from "../source/uri.ts";
 import { checkoutCommit, removeInBackground } from "./checkout.ts";
 import { compareTars, type Comparison, type FileDifference } from "./compare.ts";
+import { readTarFiles } from "../artifact/tar-read.ts";
 import type { Experiment } from "../diagnose/diagnose.ts";
 import type { BuildFacts, Cause } from "./explain.ts";
 import { missingExtraCauses } from "./missing-extras.ts";
@@ -198,7 +199,8 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
       const { causes, experiments } = reproducible
         ? { causes: [], experiments: [] }
         : await (await import("./run-experiments.ts")).runExperiments({ comparison, found, rebuilt, recorded, setup: { checkout, bun, source: checkoutSource, recorded: recorded.options, siblings: siblings?.outputs, timeoutMs: request.timeoutMs, deny: request.deny, sandbox: request.sandbox, ctx: { ...ctx, env, progress: ctx.progress && ((stage: string) => ctx.progress!(`experiment: ${stage}`)) } }, maxExperiments: request.maxExperiments ?? 6 });
-      const diffoscope = request.diffoscopePath ? await writeDiffoscope(request.diffoscopePath, comparison, originalPath ?? recorded.artifact.name, rebuilt.artifact.path) : null;
+      // identical artifacts: no report, as diffoscope writes none when its inputs are the same
+      const diffoscope = request.diffoscopePath && !reproducible ? await writeDiffoscope(request.diffoscopePath, comparison, originalPath ?? recorded.artifact.name, rebuilt.artifact.path, originalPath !== undefined) : null;
       timer.mark("explain");
 
       // attest the reproduction
@@ -287,8 +289,10 @@ function rebuildFacts(rebuilt: RecordedBuild, projectDir: string, env: Record<st
   };
 }
 
-async function writeDiffoscope(path: string, comparison: Comparison, original: string, rebuilt: string): Promise<{ path: string }> {
+async function writeDiffoscope(path: string, comparison: Comparison, original: string, rebuilt: string, tars: boolean): Promise<{ path: string }> {
   const { toDiffoscope } = await import("./diffoscope.ts");
-  await writeFileAtomic(path, `${JSON.stringify(toDiffoscope(comparison, { original, rebuilt }), null, 2)}\n`);
+  // both tars' members, for the JSON members' pretty-printed layer: only when both tars are here
+  const contents = tars ? { original: await readTarFiles(original), rebuilt: await readTarFiles(rebuilt) } : undefined;
+  await writeFileAtomic(path, `${JSON.stringify(toDiffoscope(comparison, { original, rebuilt }, contents), null, 2)}\n`);
   return { path };
 }

@@ -32,6 +32,11 @@ export interface RecordedBuild {
   files: Map<string, string>;
   /** input path → sha256 */
   inputs: Map<string, string>;
+  /**
+   * the inputs whose metadata alone the build read (role "stat": a macro's `statSync(f).mtimeMs`), sorted:
+   * the files an `mtime` cause can name; empty where stats were not traced (`internal.sandbox.stats`)
+   */
+  stats: string[];
   /** `name@version` → integrity digest (hex, with its algorithm) */
   packages: Map<string, string>;
   /** `name@version` of the packages whose install scripts the build let run */
@@ -54,6 +59,7 @@ export function readRecordedBuild(statement: Statement<ProvenanceV1>): RecordedB
   const inputs = new Map<string, string>();
   const packages = new Map<string, string>();
   const trustedScripts: string[] = [];
+  const stats: string[] = [];
   for (const dep of definition.resolvedDependencies ?? []) {
     const role = (dep.annotations as { role?: string } | undefined)?.role;
     if (role === "package") {
@@ -64,6 +70,7 @@ export function readRecordedBuild(statement: Statement<ProvenanceV1>): RecordedB
       if (annotations.installScripts && annotations.trusted) trustedScripts.push(key);
     } else if (role !== "source" && dep.name && dep.digest?.sha256) {
       inputs.set(dep.name, dep.digest.sha256);
+      if (role === "stat") stats.push(dep.name);
     }
   }
   return {
@@ -77,6 +84,7 @@ export function readRecordedBuild(statement: Statement<ProvenanceV1>): RecordedB
     artifact: { name: first.name, sha256: first.digest.sha256 },
     files: new Map(rest.filter((s) => s.name && s.digest.sha256).map((s) => [s.name!, s.digest.sha256!])),
     inputs,
+    stats: stats.sort(),
     packages,
     trustedScripts,
   };

@@ -23,6 +23,8 @@ export interface SandboxRecord {
   network: boolean;
   /** how every file the build opened was traced, so that reads outside the metafile are recorded: or "untraced" */
   reads: TracerKind;
+  /** how the build's stat calls were traced, so that a file whose metadata alone it read is recorded (role "stat"): or "untraced"; absent with no sandbox */
+  stats?: "strace" | "untraced";
   /** why there was no sandbox */
   reason?: string;
   /** where the build's writes went (src/sandbox/writable-layer.ts) */
@@ -127,7 +129,7 @@ export async function planBoundary(input: BoundaryInput): Promise<Boundary> {
   let reads: ReadTracer;
   try {
     // the files the build writes and reads back lie in the layer's upper folder: traced there too
-    reads = await chooseTracer([root, ...reveal, ...(layer ? [layer.upper] : [])], available.bwrap, input.tracer);
+    reads = await chooseTracer([root, ...reveal, ...(layer ? [layer.upper] : [])], available.bwrap, input.projectDir, input.tracer);
   } catch (cause) {
     layer?.release();
     throw cause;
@@ -152,7 +154,7 @@ export async function planBoundary(input: BoundaryInput): Promise<Boundary> {
   });
   if (reads.kind === "untraced") warnings.push("reads outside the metafile are not recorded: tracing them needs root (fanotify) or strace (Debian package strace)");
   // a tracer wraps the sandbox from outside (strace -f follows bwrap and all below it), so what it writes is out of the build's reach
-  return { argv: [...reads.argv, ...(layer?.argv ?? []), ...argv], record: { kind: "bubblewrap", network: input.network, reads: reads.kind, writes: layer ? "layer" : "read-only" }, reads, extras, scope, warnings, layer, release: () => layer?.release() };
+  return { argv: [...reads.argv, ...(layer?.argv ?? []), ...argv], record: { kind: "bubblewrap", network: input.network, reads: reads.kind, stats: reads.stats, writes: layer ? "layer" : "read-only" }, reads, extras, scope, warnings, layer, release: () => layer?.release() };
 }
 
 /**
@@ -162,13 +164,14 @@ export async function planBoundary(input: BoundaryInput): Promise<Boundary> {
  */
 const traceFileFor = () => join(mkdtempSync(join(tmpdir(), "bunseal-reads-")), "reads");
 
-async function chooseTracer(roots: string[], bwrap: string, wanted?: TracerKind): Promise<ReadTracer> {
+async function chooseTracer(roots: string[], bwrap: string, cwd: string, wanted?: TracerKind): Promise<ReadTracer> {
   if (wanted === "untraced") return untraced;
+  // as root, fanotify: it sees no stat call, and the record says so (src/sandbox/read-tracer.ts: why not strace beside it)
   if (wanted !== "strace" && fanotifyWorks(roots)) return fanotifyTracer(roots);
   const strace = await traceAvailability();
   if (!strace || !straceCanWrap(bwrap, process.getuid?.() ?? -1)) return untraced;
   const traceFile = traceFileFor();
-  return straceTracer(traceArgv(strace, traceFile), traceFile);
+  return straceTracer({ argv: traceArgv(strace, traceFile), traceFile, cwd });
 }
 
 /**

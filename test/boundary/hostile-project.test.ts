@@ -91,7 +91,7 @@ describe("project code never runs in the signing process", () => {
     const preloadInput = statement.predicate.buildDefinition.resolvedDependencies.find((d: { name?: string }) => d.name === "preload.ts");
     expect(preloadInput?.annotations.role).toBe("preload");
     expect(preloadInput?.digest.sha256).toBe(new Bun.CryptoHasher("sha256").update(preload).digest("hex"));
-    expect(statement.predicate.buildDefinition.internalParameters.sandbox).toEqual({ kind: "bubblewrap", network: false, reads: bestTracer, writes: "layer" });
+    expect(statement.predicate.buildDefinition.internalParameters.sandbox).toEqual({ kind: "bubblewrap", network: false, reads: bestTracer, stats: bestTracer === "fanotify" ? "untraced" : "strace", writes: "layer" });
   });
 });
 
@@ -213,7 +213,7 @@ describe("nothing unrecorded reaches a signed artifact", () => {
     const built = await runCli(["build", ".", "--key", key(), "--json"], { cwd: online.path });
     expect(built.exitCode).toBe(0);
     expect((await outputsOf(built.json().artifact.path)).get("index.js")).toContain("from the network");
-    expect(statementOf(built.json().bundle.path).predicate.buildDefinition.internalParameters.sandbox).toEqual({ kind: "bubblewrap", network: true, reads: bestTracer, writes: "layer" });
+    expect(statementOf(built.json().bundle.path).predicate.buildDefinition.internalParameters.sandbox).toEqual({ kind: "bubblewrap", network: true, reads: bestTracer, stats: bestTracer === "fanotify" ? "untraced" : "strace", writes: "layer" });
   });
 });
 

@@ -43,7 +43,8 @@ type Original = { env?: Record<string, string>; wrapper?: string[] } | "as-nobod
 
 const faketime = Bun.which("faketime") ?? "faketime";
 const UMASK_077 = ["sh", "-c", 'umask 077 && exec "$@"', "sh"];
-const OTHER_HOST = ["unshare", "--uts", "--", "sh", "-c", 'hostname original-build-host && exec "$@"', "sh"];
+// a UTS namespace needs root, or (for bunseal-ci) a user namespace of its own to be root in
+const OTHER_HOST = [...(process.getuid?.() === 0 ? ["unshare", "--uts"] : ["unshare", "--user", "--map-root-user", "--uts"]), "--", "sh", "-c", 'hostname original-build-host && exec "$@"', "sh"];
 const LONG_AGO = { wrapper: [faketime, "-f", "-400d"], env: { FAKETIME_DONT_FAKE_MONOTONIC: "1" } };
 
 export const CORPUS: CorpusSource[] = [

@@ -44,6 +44,8 @@ interface Outcome {
   reproducible: boolean;
   confirmed: string[];
   builds: number;
+  /** what the experiments showed, or the check's trials, for the runs that were not right */
+  detail?: string;
 }
 
 async function run(cmd: string[], env: Record<string, string> = {}): Promise<{ code: number | null; json?: Record<string, unknown>; stderr: string }> {
@@ -77,14 +79,17 @@ async function rebuildOnce(bundle: string, pub: string, source: CorpusSource): P
   const experiments = (out.json.experiments ?? []) as { name: string; builds?: number }[];
   // the rebuild's own build, then every experiment's
   const builds = 1 + experiments.reduce((n, e) => n + (typeof e.builds === "number" ? e.builds : e.name === "frozen-clock" ? 2 : 1), 0);
-  return { reproducible: out.json.reproducible === true, confirmed: confirmedKinds(out.json), builds };
+  const detail = experiments.map((e) => `${e.name}: ${(e as { showed?: string }).showed ?? "?"}`).join("; ");
+  return { reproducible: out.json.reproducible === true, confirmed: confirmedKinds(out.json), builds, detail };
 }
 
 async function checkOnce(dir: string, source: CorpusSource): Promise<Outcome> {
   const out = await run([...BUNSEAL, "check", dir, "--json"], source.env);
   const error = failed(out) ?? (out.json?.failure === "baseline" ? "the baseline did not build" : undefined);
   if (error || !out.json) return { error, reproducible: false, confirmed: [], builds: 0 };
-  return { reproducible: out.json.reproducible === true, confirmed: confirmedKinds(out.json), builds: Number(out.json.builds ?? 0) };
+  const trials = (out.json.trials ?? []) as { label: string; identical: boolean; failed: boolean }[];
+  const detail = `failure ${String(out.json.failure)}, culprits ${JSON.stringify(out.json.culprits ?? [])}; trials: ${trials.map((t) => `${t.label} ${t.failed ? "failed" : t.identical ? "same" : "differs"}`).join(", ")}`;
+  return { reproducible: out.json.reproducible === true, confirmed: confirmedKinds(out.json), builds: Number(out.json.builds ?? 0), detail };
 }
 
 const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((k) => b.includes(k));
@@ -114,6 +119,7 @@ let allRight = 0;
 let wrongTotal = 0;
 let alarmTotal = 0;
 const errors: string[] = [];
+const notRight: string[] = [];
 try {
   await run([...BUNSEAL, "keygen", "--out", keys.path]);
   const signer = keySigner(await loadPrivateKey(join(keys.path, "bunseal.key")));
@@ -133,7 +139,12 @@ try {
     const checkRight = checks.filter((o) => right(o, source.check)).length;
     const wrongHere = rebuilds.reduce((n, o) => n + wrong(o, source.rebuild), 0) + checks.reduce((n, o) => n + wrong(o, source.check), 0);
     const alarms = rebuilds.reduce((n, o) => n + falseAlarm(o, source.rebuild), 0) + checks.reduce((n, o) => n + falseAlarm(o, source.check), 0);
-    for (const [what, outcomes] of [["rebuild", rebuilds], ["check", checks]] as const) for (const o of outcomes) if (o.error) errors.push(`${source.name} ${what}: ${o.error}`);
+    for (const [what, outcomes, expected] of [["rebuild", rebuilds, source.rebuild], ["check", checks, source.check]] as const) {
+      outcomes.forEach((o, i) => {
+        if (o.error) errors.push(`${source.name} ${what}: ${o.error}`);
+        else if (!right(o, expected)) notRight.push(`${source.name} ${what} run ${i + 1}: ${o.reproducible ? "reproducible" : "not reproducible"}, confirmed [${o.confirmed.join(", ")}]; ${o.detail}`);
+      });
+    }
     if (rebuildRight === runs && checkRight === runs) allRight++;
     wrongTotal += wrongHere;
     alarmTotal += alarms;
@@ -146,4 +157,5 @@ try {
 const minutes = ((performance.now() - started) / 60_000).toFixed(1);
 console.log(`\nsources right ${runs}/${runs} (rebuild and check): ${allRight}/${sources.length} · wrong confirmed causes: ${wrongTotal} · false alarms: ${alarmTotal} · errors: ${errors.length} · ${minutes} min`);
 for (const error of errors) console.log(`  error: ${error}`);
+if (notRight.length > 0) console.log(`\nruns not right:\n${notRight.map((line) => `- ${line}`).join("\n")}`);
 process.exit(wrongTotal > 0 || alarmTotal > 0 || errors.length > 0 ? 1 : 0);

@@ -1,0 +1,175 @@
+/**
+ * check's diagnosis is never wrong (issue #21): a cause is confirmed only by
+ * the variation that varied it, copies keep what they do not vary, a varied
+ * value beside a random one is still seen, and failures are findings.
+ * Each project is made here, in a temp git repository, not taken from the
+ * fixtures: the check must name what it has never seen.
+ */
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { runCli } from "../helpers/cli.ts";
+import { git, gitRepo } from "../helpers/git.ts";
+
+setDefaultTimeout(180_000);
+
+const isRoot = process.getuid?.() === 0;
+
+interface ReportCause { kind: string; file: string | null; confirmed?: boolean; experiment?: string; evidence: string }
+
+async function check(dir: string, args: string[] = []) {
+  const out = await runCli(["check", dir, "--json", ...args]);
+  if (out.exitCode > 1) throw new Error(`check failed to run (exit ${out.exitCode}):\n${out.stderr}`);
+  return { exitCode: out.exitCode, report: out.json() };
+}
+
+const confirmed = (report: { causes: ReportCause[] }) => report.causes.filter((c) => c.confirmed);
+const confirmedKinds = (report: { causes: ReportCause[] }) => [...new Set(confirmed(report).map((c) => c.kind))].sort();
+
+const project = (name: string, files: Record<string, string>, config: object = {}) => ({
+  "bunseal.json": JSON.stringify({ service: name, entrypoints: ["src/index.ts"], ...config }),
+  "package.json": JSON.stringify({ name, private: true, type: "module" }),
+  ...files,
+});
+
+const macroApp = (name: string, body: string, imports = "") =>
+  project(name, {
+    "src/index.ts": 'import { probe } from "./macros/probe.ts" with { type: "macro" };\nconsole.log(probe());\n',
+    "src/macros/probe.ts": `${imports}export function probe(): string {\n  ${body}\n}\n`,
+  });
+
+describe("a cause is confirmed only by the variation that varied it", () => {
+  test("a macro that embeds a file's mtime is blamed on mtime alone, not on the copies' file system, path or order", async () => {
+    await using repo = await gitRepo(
+      { ...macroApp("mtime", 'return String(statSync(join(process.cwd(), "src/data.txt")).mtimeMs);', 'import { statSync } from "node:fs";\nimport { join } from "node:path";\n'), "src/data.txt": "data\n" },
+      { message: "mtime" },
+    );
+    const { exitCode, report } = await check(repo.path);
+    expect(exitCode).toBe(1);
+    expect(report.failure).toBe("variation");
+    expect(report.culprits).toEqual(["mtime"]);
+    expect(confirmedKinds(report)).toEqual(["mtime"]);
+    const cause = confirmed(report)[0]!;
+    expect(cause.file).toBe("index.js");
+    expect(cause.experiment).toContain("mtime");
+    // the byte patterns are hypotheses: never confirmed, one per kind and file
+    const keys = report.causes.map((c: ReportCause) => `${c.kind} ${c.file}`);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  test("--vary entrypoint-order is a usage error naming the valid variations: the commit fixes the entrypoints' order", async () => {
+    await using repo = await gitRepo(macroApp("order", 'return "fixed";'), { message: "order" });
+    const out = await runCli(["check", repo.path, "--vary", "entrypoint-order", "--json"]);
+    expect(out.exitCode).toBe(2);
+    const error = out.json().error;
+    expect(error.code).toBe("USAGE");
+    expect(error.message).toBe(
+      "--vary: unknown variation entrypoint-order; expected some of build-path, file-order, filesystem, mtime, clock, timezone, locale, umask, env, hostname, user, install",
+    );
+  });
+
+  // with [name]-[hash] the shared chunk takes the first entrypoint's name: reversing the list renamed it, a false alarm
+  test("a split app with five entrypoints is reproducible: the entrypoints' order is the commit's, never varied", async () => {
+    const files: Record<string, string> = { "src/shared.ts": "export const greet = (who: string) => `hello ${who}`;\n" };
+    const entrypoints: string[] = [];
+    for (const name of ["alpha", "bravo", "charlie", "delta", "echo"]) {
+      files[`src/${name}.ts`] = `import { greet } from "./shared.ts";\nconsole.log(greet(${JSON.stringify(name)}));\n`;
+      entrypoints.push(`src/${name}.ts`);
+    }
+    await using repo = await gitRepo(project("split", files, { entrypoints, build: { target: "bun", splitting: true, naming: { chunk: "[name]-[hash].[ext]" } } }), { message: "split" });
+    const { exitCode, report } = await check(repo.path);
+    expect(report.causes).toEqual([]);
+    expect(exitCode).toBe(0);
+    expect(report.reproducible).toBe(true);
+    expect(report.builds).toBe(4);
+  });
+});
+
+describe("a same-environment difference does not stop the check", () => {
+  const hostAndRandom = macroApp("host-random", "return `${hostname()} ${Math.random()}`;", 'import { hostname } from "node:os";\n');
+  const hostThenRandom = project(
+    "host-random-2",
+    {
+      "src/host.ts": 'import { host } from "./macros/probe.ts" with { type: "macro" };\nconsole.log(host());\n',
+      "src/rand.ts": 'import { rand } from "./macros/probe.ts" with { type: "macro" };\nconsole.log(rand());\n',
+      "src/macros/probe.ts": 'import { hostname } from "node:os";\nexport const host = (): string => hostname();\nexport const rand = (): string => String(Math.random());\n',
+    },
+    { entrypoints: ["src/host.ts", "src/rand.ts"] },
+  );
+  // the sandbox pins the host name (issue #18): only a build without it can read the machine's
+  for (const [label, files, hostFile, randomFile] of [
+    ["in one string", hostAndRandom, "index.js", "index.js"],
+    ["in two files", hostThenRandom, "host.js", "rand.js"],
+  ] as const) {
+    test(`a host name beside Math.random() ${label}: random from the frozen-clock pair, hostname from its own variation`, async () => {
+      await using repo = await gitRepo(files, { message: "host-random" });
+      const { exitCode, report } = await check(repo.path, ["--no-sandbox", "--vary", "hostname,build-path"]);
+      expect(exitCode).toBe(1);
+      expect(report.failure).toBe("same-environment");
+      const random = confirmed(report).filter((c: ReportCause) => c.kind === "random");
+      expect(random.map((c: ReportCause) => c.file)).toEqual([randomFile]);
+      if (isRoot) {
+        expect(report.culprits).toEqual(["hostname"]);
+        expect(confirmedKinds(report)).toEqual(["hostname", "random"]);
+        expect(confirmed(report).find((c: ReportCause) => c.kind === "hostname")).toMatchObject({ file: hostFile, experiment: expect.stringContaining("hostname") });
+      } else {
+        expect(report.unavailable).toEqual([{ variation: "hostname", reason: "needs root for a UTS namespace" }]);
+        expect(report.culprits).toEqual([]);
+        expect(confirmedKinds(report)).toEqual(["random"]);
+      }
+      // every build counted once, the frozen-clock pairs included, each a trial of its own
+      const labels = report.trials.map((t: { label: string }) => t.label);
+      expect(labels).toContain("frozen-clock-1");
+      expect(labels).toContain("frozen-clock-2");
+      expect(report.builds).toBe(report.trials.length + 1);
+      expect(labels).toContain("all-variations");
+    });
+  }
+
+  test("performance.now() is the monotonic clock, told apart by a pair with that clock stopped too", async () => {
+    await using repo = await gitRepo(macroApp("monotonic", "return String(performance.now());"), { message: "monotonic" });
+    const { exitCode, report } = await check(repo.path, ["--vary", "build-path"]);
+    expect(exitCode).toBe(1);
+    expect(report.failure).toBe("same-environment");
+    expect(confirmedKinds(report)).toEqual(["monotonic-clock"]);
+    expect(confirmed(report)[0]!.experiment).toContain("monotonic clock");
+    expect(JSON.stringify(report.causes)).not.toContain("even between two builds with the clock stopped");
+    const labels = report.trials.map((t: { label: string }) => t.label);
+    expect(labels).toEqual(["repeat-1", "repeat-2", "frozen-clock-1", "frozen-clock-2", "frozen-monotonic-1", "frozen-monotonic-2", "all-variations"]);
+    expect(report.builds).toBe(8);
+  });
+});
+
+describe("install-time nondeterminism", () => {
+  // a local package (file:) whose postinstall writes the time into a file the app imports: every install differs
+  const STAMPED = {
+    "bunseal.json": JSON.stringify({ service: "stamped", entrypoints: ["src/index.ts"] }),
+    "package.json": JSON.stringify({ name: "stamped", private: true, type: "module", dependencies: { stamp: "file:./vendor/stamp" }, trustedDependencies: ["stamp"] }),
+    ".gitignore": "node_modules\n",
+    "vendor/stamp/package.json": JSON.stringify({ name: "stamp", version: "1.0.0", type: "module", main: "index.js", scripts: { postinstall: "date +%s%N > stamp.txt" } }),
+    "vendor/stamp/index.js": "export {};\n",
+    "src/index.ts": 'import stamp from "stamp/stamp.txt" with { type: "text" };\nconsole.log(stamp);\n',
+  };
+
+  test("the install variation installs the packages again, and names the package and its install script behind the change", async () => {
+    await using repo = await gitRepo(STAMPED, { message: "stamped" });
+    const install = Bun.spawn([process.execPath, "install", "--no-progress"], { cwd: repo.path, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+    expect(await install.exited).toBe(0);
+    await git(repo.path, ["add", "bun.lock"]);
+    await git(repo.path, ["commit", "-q", "-m", "lockfile"]);
+    const { exitCode, report } = await check(repo.path, ["--vary", "install,build-path"]);
+    expect(exitCode).toBe(1);
+    expect(report.failure).toBe("variation");
+    expect(report.culprits).toEqual(["install"]);
+    expect(confirmedKinds(report)).toEqual(["dependency-drift"]);
+    const cause = confirmed(report)[0]!;
+    expect(cause.file).toBe("index.js");
+    expect(cause.experiment).toContain("when only install is varied");
+    expect(cause.experiment).toContain('the reinstall changed package stamp@1.0.0 (node_modules/stamp/stamp.txt), its install script postinstall: "date +%s%N > stamp.txt"');
+  });
+
+  test("a project with no lockfile lists the install variation as unavailable", async () => {
+    await using repo = await gitRepo(macroApp("no-lock", 'return "fixed";'), { message: "no-lock" });
+    const { exitCode, report } = await check(repo.path, ["--vary", "install,build-path", "--runs", "2"]);
+    expect(exitCode).toBe(0);
+    expect(report.unavailable).toEqual([{ variation: "install", reason: "the project has no bun.lock: nothing is installed to install again" }]);
+  });
+});

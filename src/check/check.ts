@@ -94,6 +94,8 @@ export interface CheckReport {
   culprits: VariationName[];
   /** variations skipped because they cannot run here, each with the reason */
   unavailable: { variation: VariationName; reason: string }[];
+  /** failure "baseline" only: the baseline's error again, where a failed command's `--json` has it (`error.code`), for scripts written before the report */
+  error?: { code: string | null; message: string };
   /** confirmed ones (by the experiment that varied their factor) first; byte patterns follow as hypotheses, `confirmed: false`; one per kind and file */
   causes: Cause[];
   differences: FileDifference[];
@@ -160,7 +162,11 @@ export async function checkProject(request: CheckRequest, ctx: Context): Promise
     ctx.log(`check: baseline build`);
     const startedAt = performance.now();
     const baseline = await build("baseline", []);
-    if ("error" in baseline) return baselineFailed(baseline, unavailable);
+    if ("error" in baseline) {
+      // a build this machine could not run (a timeout, no room, the sandbox) is no verdict on the project: thrown, as before
+      if (!isBunsealError(baseline.cause) || baseline.cause.kind !== "rejected") throw baseline.cause;
+      return baselineFailed(baseline, unavailable);
+    }
     const baselineMs = performance.now() - startedAt;
     limits.recorded = readRecordedBuild(baseline.outcome.statementValue);
     const compare = async (other: Built) => {
@@ -453,9 +459,10 @@ function report(baseline: Built, trials: Trial[], failure: CheckReport["failure"
 }
 
 /**
- * The project does not build as it is: no comparison can be made, and saying
- * "not reproducible" would be false. The report says the baseline failed, with
- * the build's error; no statement, so no sandbox or Bun to report.
+ * The project does not build as it is (its build or prebuild failed, it broke
+ * its budget): no comparison can be made, and saying "not reproducible" would
+ * be false. The report says the baseline failed, with the build's error; no
+ * statement, so no sandbox or Bun to report.
  */
 function baselineFailed(baseline: FailedBuild, unavailable: CheckReport["unavailable"]): CheckReport {
   return {
@@ -463,6 +470,7 @@ function baselineFailed(baseline: FailedBuild, unavailable: CheckReport["unavail
     failure: "baseline",
     builds: 1,
     baseline: { digest: null, error: baseline.error },
+    error: baseline.error,
     trials: [],
     culprits: [],
     unavailable,

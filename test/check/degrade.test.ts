@@ -92,6 +92,8 @@ describe("a build that fails under one variation is a finding, not a crash", () 
     expect(report.baseline).toEqual({ digest: null, error: { code: "BUILD_FAILED", message: expect.stringContaining("bun build failed:") } });
     expect(report.baseline.error.message).toContain("expected uid 0, got uid 65534");
     expect(report.sandbox).toBeUndefined();
+    // where scripts written before this report found the failed build's code
+    expect(report.error).toEqual(report.baseline.error);
     const human = await runCli(["check", repo.path, "--vary", "umask", "--runs", "2"]);
     expect(human.exitCode).toBe(1);
     expect(human.stdout).toStartWith("BASELINE FAILED: the project does not build as it is, so nothing was compared (BUILD_FAILED)\n  bun build failed:");

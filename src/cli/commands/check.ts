@@ -68,7 +68,7 @@ function render(report: Awaited<ReturnType<typeof import("../../check/check.ts")
         : `NOT REPRODUCIBLE: ${culpritLine(report)}`,
   ];
   for (const trial of report.trials) {
-    const placed = trial.changedWhereStable === undefined || trial.identical ? "" : trial.changedWhereStable.length > 0 ? ` (changed where repeats agree: ${trial.changedWhereStable.join(", ")})` : " (only where repeats differ too)";
+    const placed = trial.changedWhereStable === undefined || trial.identical ? "" : trial.changedWhereStable.length > 0 ? ` (changed where unvaried builds agree: ${trial.changedWhereStable.join(", ")})` : " (only where unvaried builds differ too)";
     lines.push(`  ${trial.failed ? "FAIL" : trial.identical ? "same" : "DIFF"}  ${trial.label}${trial.variations.length > 1 ? ` (${trial.variations.join(", ")})` : ""}${placed}`);
     if (trial.error) lines.push(...trial.error.message.trimEnd().split("\n").slice(0, 6).map((l) => `        ${l}`));
   }

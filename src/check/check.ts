@@ -268,9 +268,9 @@ export async function checkProject(request: CheckRequest, ctx: Context): Promise
       const single = await build(name, [name]);
       const described = single.plan.notes.join("; ").replace(`${name}: `, "");
       if ("error" in single && single.stage === "install") {
-        // the machine's problem (a registry out of reach), not the project's: no finding either way
+        // no finding either way (a registry out of reach, a script that fails): the variation could not run, and says so
         recordFailure(single);
-        notes.unshift(`${name}: the packages could not be installed again, so this variation says nothing: ${firstLines(single.error.message)}`);
+        if (!unavailable.some((u) => u.variation === name)) unavailable.push({ variation: name, reason: `the packages could not be installed again: ${firstLines(single.error.message)}` });
         continue;
       }
       if ("error" in single) {
@@ -293,6 +293,8 @@ export async function checkProject(request: CheckRequest, ctx: Context): Promise
     }
     if (!sameEnvironment && culpritDifferences) differences = culpritDifferences;
     if (culprits.length === 0 && !sameEnvironment) {
+      // the packages could not be installed again for the combined build: it said nothing, and no variation alone changed anything
+      if ("error" in all && all.stage === "install") return finish(null, []);
       // only the combination changes the output, or makes the build fail
       hypotheses.push(...allHypotheses);
       if ("error" in all) notes.unshift(`the build failed only with every variation at once: ${firstLines(all.error.message)}`);

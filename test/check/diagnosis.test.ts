@@ -166,6 +166,25 @@ describe("install-time nondeterminism", () => {
     expect(cause.experiment).toContain('the reinstall changed package stamp@1.0.0 (node_modules/stamp/stamp.txt), its install script postinstall: "date +%s%N > stamp.txt"');
   });
 
+  test("an install that cannot run again says nothing of the project: the variation is listed unavailable with the error, no false alarm", async () => {
+    // its postinstall refuses a second install (as a registry out of reach would fail it): a marker left by the first
+    const refusing = {
+      ...STAMPED,
+      "vendor/stamp/package.json": JSON.stringify({ name: "stamp", version: "1.0.0", type: "module", main: "index.js", scripts: { postinstall: 'if [ -f ../../installed-once ]; then echo "stamp: installed twice" >&2; exit 3; fi; touch ../../installed-once; echo fixed > stamp.txt' } }),
+    };
+    await using repo = await gitRepo(refusing, { message: "refusing" });
+    const install = Bun.spawn([process.execPath, "install", "--no-progress"], { cwd: repo.path, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+    expect(await install.exited).toBe(0);
+    await git(repo.path, ["add", "bun.lock"]);
+    await git(repo.path, ["commit", "-q", "-m", "lockfile"]);
+    const { exitCode, report } = await check(repo.path, ["--vary", "install,build-path", "--runs", "2"]);
+    expect(report.culprits).toEqual([]);
+    expect(report.causes).toEqual([]);
+    expect(exitCode).toBe(0);
+    expect(report.unavailable).toEqual([{ variation: "install", reason: expect.stringMatching(/^the packages could not be installed again: bun install --frozen-lockfile failed in the checkout/) }]);
+    expect(report.trials.find((t: { label: string }) => t.label === "install")).toMatchObject({ failed: true, error: { code: "INSTALL_FAILED" } });
+  });
+
   test("a project with no lockfile lists the install variation as unavailable", async () => {
     await using repo = await gitRepo(macroApp("no-lock", 'return "fixed";'), { message: "no-lock" });
     const { exitCode, report } = await check(repo.path, ["--vary", "install,build-path", "--runs", "2"]);

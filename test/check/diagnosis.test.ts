@@ -7,7 +7,10 @@
  */
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { runCli } from "../helpers/cli.ts";
+import { checkProject } from "../../src/check/check.ts";
+import { defaultContext } from "../../src/context.ts";
 import { git, gitRepo } from "../helpers/git.ts";
+import { makeTempDir } from "../helpers/testdir.ts";
 
 setDefaultTimeout(180_000);
 
@@ -135,6 +138,17 @@ describe("a same-environment difference does not stop the check", () => {
     const labels = report.trials.map((t: { label: string }) => t.label);
     expect(labels).toEqual(["repeat-1", "repeat-2", "frozen-clock-1", "frozen-clock-2", "frozen-monotonic-1", "frozen-monotonic-2", "all-variations"]);
     expect(report.builds).toBe(8);
+  });
+});
+
+describe("what cannot be told apart is not confirmed", () => {
+  test("without faketime, a value that changes from run to run is random, the clock or the monotonic clock: unconfirmed, and said so", async () => {
+    await using repo = await gitRepo(macroApp("untold", "return String(Math.random());"), { message: "untold" });
+    await using bin = await makeTempDir("bunseal-path-without-faketime-");
+    const report = await checkProject({ projectDir: repo.path, vary: ["build-path"], runs: 2 }, defaultContext({ env: { ...process.env, PATH: bin.path } }));
+    expect(report.failure).toBe("same-environment");
+    expect(report.causes).toEqual([{ kind: "random", file: "index.js", evidence: expect.stringContaining("index.js differs between builds in the same environment: the clock, random or the monotonic clock: not told apart here (no faketime here: faketime is not on PATH"), confirmed: false }]);
+    expect(report.trials.map((t) => t.label)).toEqual(["repeat-1", "all-variations"]);
   });
 });
 

@@ -3,7 +3,12 @@
  * times, first repeated in the same environment, then once under every
  * variation at once; if that differs, once per variation, to name the ones
  * the output depends on, each with the same cause report as `rebuild`.
- *   probe → baseline → repeats → all variations → one variation at a time → explain
+ *   probe → baseline → repeats → [frozen-clock pairs] → all variations → one variation at a time → explain
+ * When the repeats differ, the check goes on: frozen-clock pairs tell the
+ * clock from random (src/check/frozen-clocks.ts), and each varied build is
+ * compared only where the builds with nothing varied agree
+ * (src/check/stable-changes.ts). A cause is confirmed only by the build that
+ * varied its factor alone (src/check/confirm.ts); byte patterns stay hypotheses.
  * It degrades, never crashes: a variation that cannot run here is skipped
  * with its reason, and a build that fails under a variation is a finding (the
  * output depends on that variation) while the other variations still run.
@@ -209,12 +214,12 @@ export async function checkProject(request: CheckRequest, ctx: Context): Promise
             recordFailure(one);
             return { error: `${one.label} failed: ${firstLines(one.error.message)}` };
           }
-          const { comparison } = await compare(one);
+          const comparison = await compareTars(baseline.outcome.artifact.path, one.outcome.artifact.path);
           record(one, comparison.identical);
+          stable.addUnvaried(one.outcome.artifact.path, comparison, true);
           built.push(one);
         }
         const between = await compareTars(built[0]!.outcome.artifact.path, built[1]!.outcome.artifact.path);
-        for (const one of built) stable.addUnvaried(one.outcome.artifact.path, await compareTars(baseline.outcome.artifact.path, one.outcome.artifact.path));
         return { stillDiffering: new Set(between.files.map((f) => f.path)) };
       };
       const wall = tools.faketime && available.get("clock") === true ? frozenClock(tools)?.variation : undefined;

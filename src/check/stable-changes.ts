@@ -17,8 +17,13 @@ export interface StableChanges {
 }
 
 export interface StableComparer {
-  /** a build where nothing was varied, compared with the baseline */
-  addUnvaried(tar: string, comparison: Comparison): void;
+  /**
+   * a build where nothing was varied, compared with the baseline. `samplesOnly`: a build
+   * with the clock stopped, which is a change of its own: it adds samples of the files
+   * the repeats already found unstable, never makes another file unstable (a date it
+   * moves is the clock variation's to show)
+   */
+  addUnvaried(tar: string, comparison: Comparison, samplesOnly?: boolean): void;
   /** files that differed in some unvaried build */
   unstable(): string[];
   /** `comparison` (of the baseline with the varied build at `tar`), file by file */
@@ -44,10 +49,10 @@ export function stableComparer(baselineTar: string): StableComparer {
     return regions.get(path);
   };
   return {
-    addUnvaried(tar, comparison) {
+    addUnvaried(tar, comparison, samplesOnly = false) {
       if (comparison.identical) return;
       unvaried.push(tar);
-      for (const f of comparison.files) unstable.add(f.path);
+      if (!samplesOnly) for (const f of comparison.files) unstable.add(f.path);
       regions.clear();
     },
     unstable: () => [...unstable].sort(),

@@ -127,6 +127,23 @@ describe("a same-environment difference does not stop the check", () => {
     });
   }
 
+  test("a date beside a random value in another file: the frozen-clock pair moves the date, yet only the clock variation is blamed for it", async () => {
+    const files = project(
+      "day-random",
+      {
+        "src/day.ts": 'import { day } from "./macros/probe.ts" with { type: "macro" };\nconsole.log(day());\n',
+        "src/rand.ts": 'import { rand } from "./macros/probe.ts" with { type: "macro" };\nconsole.log(rand());\n',
+        "src/macros/probe.ts": "export const day = (): string => new Date().toISOString().slice(0, 10);\nexport const rand = (): string => String(Math.random());\n",
+      },
+      { entrypoints: ["src/day.ts", "src/rand.ts"] },
+    );
+    await using repo = await gitRepo(files, { message: "day-random" });
+    const { report } = await check(repo.path, ["--vary", "clock,build-path"]);
+    expect(report.failure).toBe("same-environment");
+    expect(report.culprits).toEqual(["clock"]);
+    expect(confirmed(report).map((c: ReportCause) => `${c.kind} ${c.file}`).sort()).toEqual(["random rand.js", "timestamp day.js"]);
+  });
+
   test("performance.now() is the monotonic clock, told apart by a pair with that clock stopped too", async () => {
     await using repo = await gitRepo(macroApp("monotonic", "return String(performance.now());"), { message: "monotonic" });
     const { exitCode, report } = await check(repo.path, ["--vary", "build-path"]);

@@ -251,7 +251,15 @@ export async function checkProject(request: CheckRequest, ctx: Context): Promise
 
     // everything varied at once: when nothing changes, no variation alone need run
     ctx.log(`check: one build varying ${wanted.join(", ")}`);
-    const all = await build("all-variations", wanted);
+    let all = await build("all-variations", wanted);
+    if ("error" in all && all.stage === "install") {
+      // the packages could not be installed again (offline, say): the others are varied without it, not each alone
+      recordFailure(all);
+      unavailable.push({ variation: "install", reason: `the packages could not be installed again: ${firstLines(all.error.message)}` });
+      wanted.splice(wanted.indexOf("install"), 1);
+      if (wanted.length === 0) return finish(sameEnvironment ? "same-environment" : null, []);
+      all = await build("all-variations-but-install", wanted);
+    }
     notes.push(...all.plan.notes);
     let allChanged: StableChanges | undefined;
     let allHypotheses: Cause[] = [];
@@ -299,7 +307,6 @@ export async function checkProject(request: CheckRequest, ctx: Context): Promise
     if (!sameEnvironment && culpritDifferences) differences = culpritDifferences;
     if (culprits.length === 0 && !sameEnvironment) {
       // the packages could not be installed again for the combined build: it said nothing, and no variation alone changed anything
-      if ("error" in all && all.stage === "install") return finish(null, []);
       // only the combination changes the output, or makes the build fail
       hypotheses.push(...allHypotheses);
       if ("error" in all) notes.unshift(`the build failed only with every variation at once: ${firstLines(all.error.message)}`);

@@ -302,7 +302,8 @@ export async function checkProject(request: CheckRequest, ctx: Context): Promise
       culpritDifferences ??= comparison.files;
       const hint = name === "install" ? await installHint(single, baseline) : "";
       confirmed.push(...confirmByVariation(name, described, changes.changed, found, hint));
-      hypotheses.push(...found);
+      // patterns in files it changed only where unvaried builds differ too are the run-to-run value's, not this variation's
+      hypotheses.push(...found.filter((c) => c.file === null || changes.changed.includes(c.file)));
     }
     if (!sameEnvironment && culpritDifferences) differences = culpritDifferences;
     if (culprits.length === 0 && !sameEnvironment) {

@@ -5,7 +5,7 @@
  * both cases the check still gives its verdict.
  */
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
-import { cp, mkdir, symlink } from "node:fs/promises";
+import { cp, mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { checkProject } from "../../src/check/check.ts";
 import { defaultContext } from "../../src/context.ts";
@@ -98,6 +98,16 @@ describe("a build that fails under one variation is a finding, not a crash", () 
     expect(human.exitCode).toBe(1);
     expect(human.stdout).toStartWith("BASELINE FAILED: the project does not build as it is, so nothing was compared (BUILD_FAILED)\n  bun build failed:");
     expect(human.stdout).not.toContain("NOT REPRODUCIBLE");
+    // on GitHub Actions, the summary and the annotation say the same
+    await using work = await makeTempDir("bunseal-baseline-summary-");
+    const summary = join(work.path, "summary.md");
+    await writeFile(summary, "");
+    const onActions = await runCli(["check", repo.path, "--vary", "umask", "--runs", "2"], { env: { GITHUB_ACTIONS: "true", GITHUB_STEP_SUMMARY: summary } });
+    expect(onActions.exitCode).toBe(1);
+    const markdown = await readFile(summary, "utf8");
+    expect(markdown).toContain("### bunseal check: THE BASELINE FAILED TO BUILD");
+    expect(markdown).toContain("The baseline failed to build, so nothing was compared: bun build failed:");
+    expect(onActions.stderr).toContain("::error title=bunseal check::BASELINE FAILED: the project does not build as it is");
   });
 });
 

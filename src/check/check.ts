@@ -307,7 +307,6 @@ export async function checkProject(request: CheckRequest, ctx: Context): Promise
     }
     if (!sameEnvironment && culpritDifferences) differences = culpritDifferences;
     if (culprits.length === 0 && !sameEnvironment) {
-      // the packages could not be installed again for the combined build: it said nothing, and no variation alone changed anything
       // only the combination changes the output, or makes the build fail
       hypotheses.push(...allHypotheses);
       if ("error" in all) notes.unshift(`the build failed only with every variation at once: ${firstLines(all.error.message)}`);

@@ -34,7 +34,7 @@ export function confirmByVariation(variation: VariationName, described: string, 
   const kind = VARIATION_CAUSE[variation];
   return changed.map((file) => {
     const where = file === null ? "the archive changes" : `${file} changes`;
-    const experiment = `${where} when only ${variation} is varied (${described}), where the builds with nothing varied agree${extra}`;
+    const experiment = `${where} where the builds with nothing varied agree, when only ${variation} is varied: ${described}${extra}`;
     const pattern = hypotheses.find((c) => c.file === file && c.kind === kind) ?? hypotheses.find((c) => c.file === file && c.kind !== "unknown");
     return { kind, file, evidence: pattern?.evidence ?? experiment, confirmed: true, experiment };
   });

@@ -20,7 +20,7 @@ describe("a cause is confirmed only within its own variation", () => {
   test("a byte pattern another variation showed is never confirmed by a culprit of the same kind elsewhere", () => {
     // the umask variation changed index.js; the timestamp pattern in it stays a hypothesis
     const confirmed = confirmByVariation("umask", "umask 077", ["index.js"], [timestamp]);
-    expect(confirmed).toEqual([{ kind: "file-mode", file: "index.js", evidence: "at byte 12: two epochs", confirmed: true, experiment: "index.js changes when only umask is varied (umask 077), where the builds with nothing varied agree" }]);
+    expect(confirmed).toEqual([{ kind: "file-mode", file: "index.js", evidence: "at byte 12: two epochs", confirmed: true, experiment: "index.js changes where the builds with nothing varied agree, when only umask is varied: umask 077" }]);
     const merged = mergeCauses(confirmed, [timestamp, { ...timestamp, evidence: "again, from the env variation" }, { ...timestamp, confirmed: true, experiment: "forged" }]);
     expect(merged).toEqual([confirmed[0]!, { kind: "timestamp", file: "index.js", evidence: "at byte 12: two epochs", confirmed: false }]);
   });

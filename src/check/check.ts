@@ -157,7 +157,13 @@ export async function checkProject(request: CheckRequest, ctx: Context): Promise
     const build = async (label: string, variations: VariationName[], clock?: { variation: BuildVariation; timeoutMs?: number }) => {
       const outDir = await workspace.outDir(label);
       const plan = clock ? { ...planFor([], outDir), build: clock.variation } : planFor(variations, outDir);
-      return buildIn(workspace, { tree, subdir }, outDir, label, variations, plan, source, clock?.timeoutMs === undefined ? limits : { ...limits, timeoutMs: clock.timeoutMs }, stageOf(ctx, label));
+      const once = () => buildIn(workspace, { tree, subdir }, outDir, label, variations, plan, source, clock?.timeoutMs === undefined ? limits : { ...limits, timeoutMs: clock.timeoutMs }, stageOf(ctx, label));
+      const first = await once();
+      // faketime names its semaphore and shared memory after its own pid, and refuses to start where
+      // a faketime that died left them: a later one given that pid fails before the build begins. That
+      // is the machine's, never the variation's: tried once more (another pid); a second failure counts
+      if ("error" in first && FAKETIME_COLLISION.test(first.error.message)) return once();
+      return first;
     };
     const trials: Trial[] = [];
     const record = (built: Built, identical: boolean, extra: Partial<Trial> = {}) => trials.push({ label: built.label, variations: built.variations, digest: built.outcome.artifact.digest, identical, failed: false, error: null, ...extra });
@@ -325,6 +331,9 @@ function stableFields(sameEnvironment: boolean, changes: StableChanges): Partial
 }
 
 const firstLines = (message: string) => message.split("\n").slice(0, 3).join(" ");
+
+/** faketime's own error when its pid's semaphore or shared memory is left over (faketime 0.9.10: `perror("faketime: sem_open")`) */
+const FAKETIME_COLLISION = /faketime: (sem|shm)_open: File exists/;
 
 /**
  * The build worker the build process starts with (src/build/run-build.ts):

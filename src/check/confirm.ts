@@ -1,18 +1,19 @@
 /**
- * check's causes, marked like the rebuild's: confirmed by the experiment that
- * showed them. A culprit variation is itself an experiment (a build that
- * changed only that, against the baseline); a difference between builds in
- * the same environment is told apart (timestamp or random) by two builds with
- * the clock stopped, as rebuild does (src/diagnose).
+ * check's causes, marked like the rebuild's: a cause is confirmed only by the
+ * experiment that varied its factor (issue #21). A variation built alone is
+ * that experiment: the files it changed, where builds with nothing varied
+ * agree, are confirmed for that variation's kind and no other. What the byte
+ * patterns suggest (src/rebuild/explain.ts) stays a hypothesis, never ✓.
  */
 import type { Cause, CauseKind } from "../rebuild/cause.ts";
 import type { VariationName } from "./variations.ts";
 
 /** The cause each variation stands for when varying it alone changes the output. */
-export const VARIATION_CAUSE: Partial<Record<VariationName, CauseKind>> = {
+export const VARIATION_CAUSE: Record<VariationName, CauseKind> = {
   "build-path": "build-path",
   "file-order": "file-order",
   filesystem: "file-order",
+  mtime: "mtime",
   clock: "timestamp",
   timezone: "timezone",
   locale: "locale",
@@ -20,30 +21,45 @@ export const VARIATION_CAUSE: Partial<Record<VariationName, CauseKind>> = {
   env: "env-var",
   hostname: "hostname",
   user: "user",
+  install: "dependency-drift",
 };
 
-export function confirmByCulprits(causes: readonly Cause[], culprits: readonly VariationName[], firstFile: string | null): Cause[] {
-  const confirmedKinds = new Map(culprits.flatMap((name) => (VARIATION_CAUSE[name] ? [[VARIATION_CAUSE[name]!, name] as const] : [])));
-  const marked: Cause[] = causes.map((c) => {
-    const variation = confirmedKinds.get(c.kind);
-    return variation ? { ...c, confirmed: true, experiment: `a build varying only ${variation} differs from the baseline` } : { ...c, confirmed: false };
+/**
+ * The variation's confirmed causes: one per file it changed (`null`: the
+ * archive itself, no one file), its evidence the byte pattern found there when
+ * there is one. `described` is the variation's note ("mtime: the project's
+ * files modified 397 days later").
+ */
+export function confirmByVariation(variation: VariationName, described: string, changed: readonly (string | null)[], hypotheses: readonly Cause[], extra = ""): Cause[] {
+  const kind = VARIATION_CAUSE[variation];
+  return changed.map((file) => {
+    const where = file === null ? "the archive changes" : `${file} changes`;
+    const experiment = `${where} where the builds with nothing varied agree, when only ${variation} is varied: ${described}${extra}`;
+    const pattern = hypotheses.find((c) => c.file === file && c.kind === kind) ?? hypotheses.find((c) => c.file === file && c.kind !== "unknown");
+    return { kind, file, evidence: pattern?.evidence ?? experiment, confirmed: true, experiment };
   });
-  for (const [kind, variation] of confirmedKinds) {
-    if (marked.some((c) => c.kind === kind && c.confirmed)) continue;
-    const experiment = `a build varying only ${variation} differs from the baseline`;
-    marked.push({ kind, file: firstFile, evidence: experiment, confirmed: true, experiment });
-  }
-  return marked.sort((a, b) => Number(b.confirmed) - Number(a.confirmed));
 }
 
-/** After two builds with the clock stopped at one instant: files that agreed follow the clock, the others are random. */
-export function confirmByFrozenClock(causes: readonly Cause[], differing: readonly string[], agree: readonly string[]): Cause[] {
-  const confirmations: Cause[] = differing.map((file) => {
-    const experiment = agree.includes(file)
-      ? `${file} differs between builds in the same environment, and comes out the same in two builds with the clock stopped at the same instant`
-      : `${file} differs again even between two builds with the clock stopped at the same instant`;
-    return { kind: agree.includes(file) ? "timestamp" : "random", file, evidence: experiment, confirmed: true, experiment };
-  });
-  const rest = causes.filter((c) => !confirmations.some((k) => k.kind === c.kind && k.file === c.file)).map((c) => ({ ...c, confirmed: false }));
-  return [...confirmations, ...rest];
+/** A build that failed when only `variation` was varied: the output depends on it, the build's error is the evidence. */
+export function confirmByFailure(variation: VariationName, described: string, error: string): Cause {
+  const experiment = `the build FAILED when only ${variation} was varied (${described}): ${error}`;
+  return { kind: VARIATION_CAUSE[variation], file: null, evidence: experiment, confirmed: true, experiment };
+}
+
+/**
+ * Every cause once per kind and file: confirmed ones first, in the order
+ * found; a hypothesis only where no experiment confirmed that kind for that
+ * file, marked `confirmed: false`.
+ */
+export function mergeCauses(confirmed: readonly Cause[], hypotheses: readonly Cause[]): Cause[] {
+  const seen = new Set<string>();
+  const out: Cause[] = [];
+  for (const cause of [...confirmed.map((c) => ({ ...c, confirmed: true })), ...hypotheses.map((c) => ({ ...c, confirmed: false, experiment: undefined }))]) {
+    const key = `${cause.kind}\0${cause.file}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const { experiment, ...rest } = cause;
+    out.push(experiment === undefined ? rest : { ...rest, experiment });
+  }
+  return out;
 }

@@ -4,7 +4,7 @@
  * check's copies live on a memory file system (which lists in the order
  * entries were made). A copy of the build's root on the project's file system,
  * shown by the sandbox at the very path of the memory copy, changes the file
- * system and nothing else. Installed packages are shown from the memory copy:
+ * system and nothing else: each file keeps its mode and times. Installed packages are shown from the memory copy:
  * they are not the project's files, and copying them would cost more than the
  * build.
  */
@@ -12,6 +12,7 @@ import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readlinkS
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { registerScratch, unregisterScratch } from "../util/scratch-registry.ts";
+import { keepTimes } from "./keep-times.ts";
 
 /** `true` when the project's file system is another than the copies', or why the variation cannot run. */
 export function filesystemAvailable(projectDir: string, workspaceRoot: string): true | string {
@@ -69,8 +70,14 @@ export function copyOnProjectFilesystem(root: string, projectDir: string): Files
       } else if (entry.isDirectory()) {
         mkdirSync(dest);
         copy(source, dest, rel);
+        // the mode and times of the memory copy, which kept the project's (or moved them, under the mtime variation)
+        chmodSync(dest, statSync(source).mode & 0o7777);
+        keepTimes(source, dest);
       } else if (entry.isSymbolicLink()) symlinkSync(readlinkSync(source), dest);
-      else if (entry.isFile()) copyFileSync(source, dest);
+      else if (entry.isFile()) {
+        copyFileSync(source, dest);
+        keepTimes(source, dest);
+      }
     }
   };
   try {

@@ -8,7 +8,8 @@
 import { CHECK_UID, VARIATION_NAMES, type VariationName, type VariationTools } from "./variations.ts";
 
 export interface ProbeInput {
-  multipleEntrypoints: boolean;
+  /** no longer read (no variation reorders the entrypoints); kept so callers still compile */
+  multipleEntrypoints?: boolean;
   /** bunseal's own environment: the wrappers' tools are looked up on its PATH, and the build runs the ones found there */
   env: Readonly<Record<string, string | undefined>>;
   /** what a build run as another user must reach */
@@ -49,7 +50,6 @@ export async function probeVariations(input: ProbeInput): Promise<VariationProbe
   if (!root) available.set("user", "needs root to build as another user");
   else if (!tools.setpriv || !tools.sh) available.set("user", `${tools.setpriv ? "sh" : "setpriv"} is not on PATH (Debian package util-linux); PATH=${path}`);
   else if (!setpriv?.ok) available.set("user", userReason(setpriv?.output ?? ""));
-  if (!input.multipleEntrypoints) available.set("entrypoint-order", "the project has a single entrypoint");
   return { available, tools };
 }
 

@@ -3,10 +3,14 @@
  * of reprotest: each says how it changes the build (its environment, the
  * command the build runs through, or the copy of the project it runs in).
  * Some need a tool or root; probe-variations.ts says which can run here.
+ * None varies what the commit fixes (its files, their contents, the config
+ * and so the entrypoints' order): a change there is no nondeterminism, and
+ * varying it raised a false alarm on a split app (issue #21).
  */
 import type { BuildVariation } from "../build/plan.ts";
+import { MTIME_SHIFT_DAYS } from "./keep-times.ts";
 
-export const VARIATION_NAMES = ["build-path", "file-order", "filesystem", "clock", "timezone", "locale", "umask", "env", "hostname", "user", "entrypoint-order"] as const;
+export const VARIATION_NAMES = ["build-path", "file-order", "filesystem", "mtime", "clock", "timezone", "locale", "umask", "env", "hostname", "user", "install"] as const;
 export type VariationName = (typeof VARIATION_NAMES)[number];
 
 /** How a build under some set of variations differs from the baseline. */
@@ -17,6 +21,10 @@ export interface VariationPlan {
   reverseCreation: boolean;
   /** show the copy's files from a copy on the project's own file system, at the same path */
   projectFilesystem: boolean;
+  /** the project's own files modified later in the copy (its installed packages keep their times) */
+  laterMtimes: boolean;
+  /** the packages installed again into the copy, sandboxed, from the lockfile */
+  reinstall: boolean;
   /** extra variables in bunseal's own environment: the sanitiser must drop them */
   hostEnvNoise: Record<string, string>;
   build: BuildVariation;
@@ -33,7 +41,8 @@ export interface VariationContext {
    * value changing it would be a false alarm
    */
   inlinedEnv?: readonly string[];
-  multipleEntrypoints: boolean;
+  /** no longer read (no variation reorders the entrypoints); kept so callers still compile */
+  multipleEntrypoints?: boolean;
   /** `true`, or why the variation cannot run here */
   available: ReadonlyMap<VariationName, string | true>;
   tools: VariationTools;
@@ -78,7 +87,7 @@ function wrapperFor(name: VariationName, tools: VariationTools, outDir: string):
 
 export function planVariations(names: readonly VariationName[], ctx: VariationContext): VariationPlan {
   const chosen = new Set(names.filter((n) => ctx.available.get(n) === true));
-  const plan: VariationPlan = { longerPath: false, reverseCreation: false, projectFilesystem: false, hostEnvNoise: {}, build: {}, notes: [] };
+  const plan: VariationPlan = { longerPath: false, reverseCreation: false, projectFilesystem: false, laterMtimes: false, reinstall: false, hostEnvNoise: {}, build: {}, notes: [] };
   const env: Record<string, string> = {};
   const wrapper: string[] = [];
   for (const name of VARIATION_NAMES) {
@@ -117,9 +126,13 @@ export function planVariations(names: readonly VariationName[], ctx: VariationCo
         );
         break;
       }
-      case "entrypoint-order":
-        plan.build.reverseEntrypoints = true;
-        plan.notes.push("entrypoint-order: entrypoints in reverse order");
+      case "mtime":
+        plan.laterMtimes = true;
+        plan.notes.push(`mtime: the project's files modified ${MTIME_SHIFT_DAYS} days later, their contents and the installed packages kept`);
+        break;
+      case "install":
+        plan.reinstall = true;
+        plan.notes.push("install: the packages installed again from the lockfile, sandboxed: bun install --frozen-lockfile, running only the install scripts the baseline recorded");
         break;
       case "clock":
         plan.notes.push("clock: the build's clock 397 days ahead (SOURCE_DATE_EPOCH kept)");

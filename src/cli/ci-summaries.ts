@@ -94,12 +94,14 @@ export function rebuildSummary(report: RebuildReport): string {
 }
 
 export function checkSummary(report: CheckReport): string {
-  const verdict = report.reproducible ? "REPRODUCIBLE" : "NOT REPRODUCIBLE";
+  const verdict = report.reproducible ? "REPRODUCIBLE" : report.failure === "baseline" ? "THE BASELINE FAILED TO BUILD" : "NOT REPRODUCIBLE";
   return [
     `### bunseal check: ${verdict}`,
     "",
     report.reproducible
       ? `${report.builds} builds, all \`${report.baseline.digest}\``
+      : report.failure === "baseline"
+        ? `The baseline failed to build, so nothing was compared: ${cell(report.baseline.error?.message.split("\n")[0] ?? "")}`
       : report.failure === "same-environment"
         ? "The output changes between builds in the same environment."
         : `The output depends on: ${report.culprits.length > 0 ? report.culprits.map((c) => `**${c}**`).join(", ") : "a combination of variations"}.`,
@@ -108,7 +110,7 @@ export function checkSummary(report: CheckReport): string {
     "| --- | --- | --- |",
     ...report.trials.map((t) => `| ${cell(t.label)} | ${cell(t.variations.join(", ") || "nothing")} | ${t.failed ? "build failed" : t.identical ? "same" : "**differs**"} |`),
     "",
-    `Every build ran in sandbox ${cell(sandboxText(report.sandbox))}.`,
+    ...(report.sandbox ? [`Every build ran in sandbox ${cell(sandboxText(report.sandbox))}.`] : []),
     ...(report.unavailable.length > 0 ? ["", ...report.unavailable.map((u) => `- skipped ${u.variation}: ${cell(u.reason)}`)] : []),
     ...causeRows(report.causes),
     ...differenceDetails(report.differences),

@@ -5,7 +5,7 @@
  * both cases the check still gives its verdict.
  */
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
-import { cp, mkdir, symlink } from "node:fs/promises";
+import { cp, mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { checkProject } from "../../src/check/check.ts";
 import { defaultContext } from "../../src/context.ts";
@@ -66,12 +66,48 @@ describe("a build that fails under one variation is a finding, not a crash", () 
     expect(out.stdout).toMatch(/FAIL {2}timezone\n {8}bun build failed:\n .*src\/index\.ts:2:13/);
   });
 
-  // the build never runs as root (issue #18): a macro that needs it fails the baseline, whoever runs check
-  test("a macro that needs root fails the baseline build, with its error", async () => {
+  test("the failed variation is its cause, confirmed by that experiment, with the build's error", async () => {
+    await using repo = await gitRepo(UTC_ONLY, { message: "utc-only" });
+    const out = await runCli(["check", repo.path, "--json", "--vary", "timezone", "--runs", "2"]);
+    const causes = out.json().causes;
+    expect(causes).toEqual([
+      {
+        kind: "timezone",
+        file: null,
+        evidence: expect.stringContaining("the build FAILED when only timezone was varied (TZ=Pacific/Chatham"),
+        confirmed: true,
+        experiment: expect.stringMatching(/^the build FAILED when only timezone was varied \(TZ=Pacific\/Chatham.*\): bun build failed: .*src\/index\.ts:2:13/),
+      },
+    ]);
+  });
+
+  // the build never runs as root (issue #18): a macro that needs it fails the baseline, whoever runs check.
+  // That says nothing of reproducibility: its own failure value, the build's error, never "not reproducible"
+  test("a baseline that cannot build is reported as such, with its error: exit 1, failure baseline", async () => {
     await using repo = await gitRepo(ROOT_ONLY, { message: "root-only" });
     const out = await runCli(["check", repo.path, "--json", "--vary", "user,umask", "--runs", "2"]);
     expect(out.exitCode).toBe(1);
-    expect(out.json().error).toMatchObject({ code: "BUILD_FAILED", message: expect.stringContaining("expected uid 0, got uid 65534") });
+    const report = out.json();
+    expect(report).toMatchObject({ reproducible: false, failure: "baseline", builds: 1, trials: [], culprits: [], causes: [] });
+    expect(report.baseline).toEqual({ digest: null, error: { code: "BUILD_FAILED", message: expect.stringContaining("bun build failed:") } });
+    expect(report.baseline.error.message).toContain("expected uid 0, got uid 65534");
+    expect(report.sandbox).toBeUndefined();
+    // where scripts written before this report found the failed build's code
+    expect(report.error).toEqual(report.baseline.error);
+    const human = await runCli(["check", repo.path, "--vary", "umask", "--runs", "2"]);
+    expect(human.exitCode).toBe(1);
+    expect(human.stdout).toStartWith("BASELINE FAILED: the project does not build as it is, so nothing was compared (BUILD_FAILED)\n  bun build failed:");
+    expect(human.stdout).not.toContain("NOT REPRODUCIBLE");
+    // on GitHub Actions, the summary and the annotation say the same
+    await using work = await makeTempDir("bunseal-baseline-summary-");
+    const summary = join(work.path, "summary.md");
+    await writeFile(summary, "");
+    const onActions = await runCli(["check", repo.path, "--vary", "umask", "--runs", "2"], { env: { GITHUB_ACTIONS: "true", GITHUB_STEP_SUMMARY: summary } });
+    expect(onActions.exitCode).toBe(1);
+    const markdown = await readFile(summary, "utf8");
+    expect(markdown).toContain("### bunseal check: THE BASELINE FAILED TO BUILD");
+    expect(markdown).toContain("The baseline failed to build, so nothing was compared: bun build failed:");
+    expect(onActions.stderr).toContain("::error title=bunseal check::BASELINE FAILED: the project does not build as it is");
   });
 });
 

@@ -22,7 +22,7 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
     .description("build the project repeatedly, then under varied environments, and name what its output depends on")
     .argument("[dir]", "the project folder", ".")
     .option("--runs <n>", "builds in the same environment, the first included (default 3)")
-    .option("--vary <list>", "comma-separated variations to try (default: all this machine can run): build-path, file-order, clock, timezone, locale, umask, env, hostname, user, entrypoint-order")
+    .option("--vary <list>", "comma-separated variations to try (default: all this machine can run): build-path, file-order, filesystem, mtime, clock, timezone, locale, umask, env, hostname, user, install")
     .option("--timeout <seconds>", "stop any one build that runs longer than this (default 900)")
     .option("--no-sandbox", "build without the sandbox where none can run (each build recorded as sandbox.kind \"none\")")
     .option("--json", "print one JSON object")
@@ -50,27 +50,34 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
         appendSummary((await import("../ci-summaries.ts")).checkSummary(report));
         if (!report.reproducible) annotateError("bunseal check", render(report)[0]!);
       }
+      // a baseline that does not build is exit 1 too (the check ran and could not say yes), told apart by its words and `failure`
       setExit(report.reproducible ? 0 : 1);
     });
 }
 
 function render(report: Awaited<ReturnType<typeof import("../../check/check.ts").checkProject>>): string[] {
+  if (report.failure === "baseline") {
+    const error = report.baseline.error;
+    return [`BASELINE FAILED: the project does not build as it is, so nothing was compared${error?.code ? ` (${error.code})` : ""}`, ...(error?.message ?? "").trimEnd().split("\n").slice(0, 12).map((l) => `  ${l}`)];
+  }
   const lines = [
     report.reproducible
       ? `REPRODUCIBLE: ${report.builds} builds, all ${report.baseline.digest}`
       : report.failure === "same-environment"
-        ? `NOT REPRODUCIBLE: the output changes between builds in the same environment`
+        ? `NOT REPRODUCIBLE: the output changes between builds in the same environment${report.culprits.length > 0 ? `; and ${culpritLine(report)}` : ""}`
         : `NOT REPRODUCIBLE: ${culpritLine(report)}`,
   ];
   for (const trial of report.trials) {
-    lines.push(`  ${trial.failed ? "FAIL" : trial.identical ? "same" : "DIFF"}  ${trial.label}${trial.variations.length > 1 ? ` (${trial.variations.join(", ")})` : ""}`);
+    const placed = trial.changedWhereStable === undefined || trial.identical ? "" : trial.changedWhereStable.length > 0 ? ` (changed where unvaried builds agree: ${trial.changedWhereStable.join(", ")})` : " (only where unvaried builds differ too)";
+    lines.push(`  ${trial.failed ? "FAIL" : trial.identical ? "same" : "DIFF"}  ${trial.label}${trial.variations.length > 1 ? ` (${trial.variations.join(", ")})` : ""}${placed}`);
     if (trial.error) lines.push(...trial.error.message.trimEnd().split("\n").slice(0, 6).map((l) => `        ${l}`));
   }
-  lines.push(`  sandbox ${sandboxText(report.sandbox)} (every build)`);
+  if (report.sandbox) lines.push(`  sandbox ${sandboxText(report.sandbox)} (every build)`);
   for (const u of report.unavailable) lines.push(`  skipped ${u.variation}: ${u.reason}`);
   if (report.causes.length > 0) {
     lines.push("causes");
-    for (const cause of report.causes) lines.push(`  ${cause.kind}${cause.file ? ` in ${cause.file}` : ""}: ${cause.evidence}`);
+    // ✓: an experiment that varied this factor showed it; "?": a byte pattern, a hypothesis only
+    for (const cause of report.causes) lines.push(`  ${cause.confirmed ? "✓" : "?"} ${cause.kind}${cause.file ? ` in ${cause.file}` : ""}: ${cause.confirmed && cause.experiment ? cause.experiment : cause.evidence}`);
   }
   for (const d of report.differences.slice(0, 3)) {
     lines.push(`  ${d.kind} ${d.path}${d.firstDifferenceAt !== undefined ? `, first at byte ${d.firstDifferenceAt}` : ""}${d.origin ? `, from ${d.origin.input}:${d.origin.line}` : ""}`);

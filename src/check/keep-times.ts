@@ -1,0 +1,48 @@
+/**
+ * A copy of the project keeps each file's modification time, to the
+ * nanosecond: a build that reads it (a macro embedding
+ * `statSync(file).mtimeMs`) must see in every copy what it sees in the
+ * project, or every variation that copies would be blamed for it (issue #21,
+ * item 1). Node's `utimesSync` takes seconds as a double, which rounds the
+ * nanoseconds away (measured: ...347507649 ns became ...347507476 ns, and
+ * `mtimeMs` then differs one time in four); `utimensat` takes them whole.
+ */
+import { dlopen, FFIType, ptr } from "bun:ffi";
+import { statSync, utimesSync } from "node:fs";
+
+const AT_FDCWD = -100;
+const BILLION = 1_000_000_000n;
+
+/** Days the `mtime` variation moves the project's files' times by: far enough that no rounding hides it. */
+export const MTIME_SHIFT_DAYS = 397;
+const SHIFT_NS = BigInt(MTIME_SHIFT_DAYS) * 86_400n * BILLION;
+
+type Utimensat = (dirfd: number, path: Uint8Array, times: BigInt64Array, flags: number) => number;
+
+let utimensat: Utimensat | null | undefined;
+function native(): Utimensat | null {
+  if (utimensat !== undefined) return utimensat;
+  try {
+    const libc = dlopen("libc.so.6", { utimensat: { args: [FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.i32 } });
+    utimensat = (dirfd, path, times, flags) => libc.symbols.utimensat(dirfd, ptr(path), ptr(times), flags) as number;
+  } catch {
+    // no glibc (musl): the microsecond-precise call below is the best there is
+    utimensat = null;
+  }
+  return utimensat;
+}
+
+/**
+ * Gives `to` the access and modification times of `from`; with `shift`, the
+ * modification time moved `MTIME_SHIFT_DAYS` later (the `mtime` variation).
+ */
+export function keepTimes(from: string, to: string, shift = false): void {
+  const stat = statSync(from, { bigint: true });
+  const mtime = stat.mtimeNs + (shift ? SHIFT_NS : 0n);
+  const call = native();
+  if (call) {
+    const times = new BigInt64Array([stat.atimeNs / BILLION, stat.atimeNs % BILLION, mtime / BILLION, mtime % BILLION]);
+    if (call(AT_FDCWD, Buffer.from(`${to}\0`), times, 0) === 0) return;
+  }
+  utimesSync(to, Number(stat.atimeNs) / 1e9, Number(mtime) / 1e9);
+}

@@ -27,6 +27,7 @@ import { sampleMemory } from "./process-memory.ts";
 import type { LoadReport, ProberConfig } from "./prober.ts";
 import { GATE_LINE, INFO_FD, RUN_PORT, runArgv, runEnv, type RunConfig } from "./run-sandbox.ts";
 import { lineReader } from "./lines.ts";
+import { holdNetNamespace, type HeldNamespace } from "./net-namespace.ts";
 
 export { unpackArtifact } from "./unpack.ts";
 export type { RunConfig } from "./run-sandbox.ts";
@@ -70,7 +71,7 @@ export async function runOnce(target: RunTarget, progress: (line: string) => voi
     env: runEnv(run, target.bunPath),
     stdio: ["pipe", "pipe", "pipe", "pipe"],
   });
-  let prober: ReturnType<typeof Bun.spawn> | undefined;
+  let prober: { pid: number; exited: Promise<number> } | undefined;
   const killed: ReturnType<typeof killTree>[] = [];
   const stopAll = () => {
     killed.push(killTree(proc.pid));
@@ -94,9 +95,19 @@ export async function runOnce(target: RunTarget, progress: (line: string) => voi
     const info = await within(SETUP_LIMIT_MS, readInfo(proc.stdio[INFO_FD] as number));
     const gate = stdout.next();
     if (info === undefined) throw await setupFailed("bwrap reported no sandbox process", proc, stderr);
-    const reports = probes ? startProber(info, loads ? load : undefined, run, target.timeoutMs) : undefined;
-    if (reports) {
+    let reports: ProberReports | undefined;
+    if (probes) {
+      // as root the sandbox has no user namespace of its own (bwrap runs as root, setpriv drops the uid)
+      const held = await holdNetNamespace(info, !switchesUser());
+      try {
+        reports = startProber(held, loads ? load : undefined, run, target.timeoutMs);
+      } finally {
+        // nsenter has them as its own descriptors now
+        held.close();
+      }
       prober = reports.proc;
+    }
+    if (reports) {
       const up = await within(SETUP_LIMIT_MS, reports.next());
       if (!up?.up) throw new BunsealError("SANDBOX_UNAVAILABLE", `the prober could not join the artifact's network namespace (${(await reports.stderr()) || "no message"}); expected ${NSENTER} to enter it`, { field: "sandbox", expected: "a prober in the sandbox's network namespace", found: "not started" });
     }
@@ -195,7 +206,7 @@ function whenReady(ready: RunConfig["ready"], stdout: ReturnType<typeof lineRead
 }
 
 interface ProberReports {
-  proc: Bun.Subprocess<"pipe", "pipe", "pipe">;
+  proc: { pid: number; exited: Promise<number>; stdin: { write(text: string): unknown; flush(): unknown } };
   next(): Promise<{ up?: boolean } | undefined>;
   /** the arrival of its "ready", on bunseal's clock */
   nextReady(): Promise<number | undefined>;
@@ -203,17 +214,16 @@ interface ProberReports {
   stderr(): Promise<string>;
 }
 
-function startProber(pid: number, load: LoadConfig | undefined, run: RunConfig, timeoutMs: number): ProberReports {
+function startProber(held: HeldNamespace, load: LoadConfig | undefined, run: RunConfig, timeoutMs: number): ProberReports {
   const config: ProberConfig = { port: RUN_PORT, readyPath: "http" in run.ready ? run.ready.http : undefined, pollMs: POLL_MS, requestTimeoutMs: timeoutMs, load };
-  // As root the sandbox has no user namespace of its own; as a user it has, and joining its network needs it.
-  // Never its PID or mount namespace: there the artifact could reach the prober or the code it runs.
-  const namespaces = switchesUser() ? ["--net"] : ["--user", "--preserve-credentials", "--net"];
-  const proc = Bun.spawn([NSENTER, `--target=${pid}`, ...namespaces, "--", process.execPath, "--no-env-file", PROBER, JSON.stringify(config)], {
+  // The namespaces are handed over open, as descriptors 3 and 4: their network (and, as a user, the user
+  // namespace that owns it). Never its PID or mount namespace: there the artifact could reach the prober
+  // or the code it runs.
+  const namespaces = held.user === undefined ? ["--net=/proc/self/fd/4"] : ["--user=/proc/self/fd/3", "--preserve-credentials", "--net=/proc/self/fd/4"];
+  const proc = Bun.spawn([NSENTER, ...namespaces, "--", process.execPath, "--no-env-file", PROBER, JSON.stringify(config)], {
     cwd: "/",
     env: { PATH: SYSTEM_PATH, LANG: "C", LC_ALL: "C", TZ: "UTC" },
-    stdin: "pipe",
-    stdout: "pipe",
-    stderr: "pipe",
+    stdio: ["pipe", "pipe", "pipe", held.user ?? "ignore", held.net],
   });
   const lines = lineReader(proc.stdout);
   const stderrText = new Response(proc.stderr).text();

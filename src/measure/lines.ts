@@ -6,21 +6,28 @@
 const MAX_LINE = 64 * 1024;
 const MAX_QUEUED = 1000;
 const MAX_SHOWN = 300;
+const TAIL = 20;
 
 export interface LineReader {
   /** the next line not yet taken; undefined once the stream has ended */
   next(): Promise<string | undefined>;
   /** the first line not yet taken that matches; undefined once the stream has ended */
   until(match: (line: string) => boolean): Promise<string | undefined>;
-  /** the last line with something on it, cut short, for a one-line problem */
+  /** the last line with something on it, cut short */
   last(): string | undefined;
+  /**
+   * The line that best says what went wrong, for a one-line problem: of the
+   * last lines, the last that names an error (a runtime prints its stack
+   * and its own banner after the message), else the last.
+   */
+  complaint(): string | undefined;
 }
 
 export function lineReader(stream: ReadableStream<Uint8Array>): LineReader {
   const queue: string[] = [];
   let waiters: (() => void)[] = [];
   let ended = false;
-  let last: string | undefined;
+  const tail: string[] = [];
   const wake = () => {
     const woken = waiters;
     waiters = [];
@@ -28,7 +35,10 @@ export function lineReader(stream: ReadableStream<Uint8Array>): LineReader {
   };
   const push = (line: string) => {
     const cut = line.length > MAX_LINE ? line.slice(0, MAX_LINE) : line;
-    if (cut.trim() !== "") last = cut.trim().slice(0, MAX_SHOWN);
+    if (cut.trim() !== "") {
+      tail.push(cut.trim().slice(0, MAX_SHOWN));
+      if (tail.length > TAIL) tail.shift();
+    }
     queue.push(cut);
     if (queue.length > MAX_QUEUED) queue.shift();
     wake();
@@ -66,6 +76,7 @@ export function lineReader(stream: ReadableStream<Uint8Array>): LineReader {
         if (line === undefined || match(line)) return line;
       }
     },
-    last: () => last,
+    last: () => tail.at(-1),
+    complaint: () => tail.findLast((line) => /\berror\b/i.test(line)) ?? tail.at(-1),
   };
 }

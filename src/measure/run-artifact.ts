@@ -86,7 +86,7 @@ export async function runOnce(target: RunTarget, progress: (line: string) => voi
   const stdout = lineReader(proc.stdout as ReadableStream<Uint8Array>);
   const problem = (what: string) => {
     const printed = stdout.last();
-    const last = stderr.last() ?? (printed === GATE_LINE ? undefined : printed);
+    const last = stderr.complaint() ?? (printed === GATE_LINE ? undefined : printed);
     return last === undefined ? what : `${what}: ${last}`;
   };
 
@@ -150,6 +150,8 @@ export async function runOnce(target: RunTarget, progress: (line: string) => voi
           return { ...ran, crashed: exit !== undefined, peakRssBytes: memory.peak(), requests: load.requests, failedRequests: load.requests, problem: why };
         }
         progress(`served ${report.requests} requests, ${report.failed} failed`);
+        // failures may be a crash whose exit bunseal has not seen yet: a moment for it to arrive
+        if (report.failed > 0) await within(200, exited);
         Object.assign(ran, { requests: report.requests, failedRequests: report.failed, latenciesMs: report.latenciesMs });
       }
       // ended on its own while it served: a crash under load, whatever its status
@@ -201,7 +203,8 @@ function whenReady(ready: RunConfig["ready"], stdout: ReturnType<typeof lineRead
   if ("exit" in ready) return ended.then(() => performance.now());
   if ("http" in ready) return Promise.race([reports!.nextReady(), ended]);
   const pattern = new RegExp(ready.stdout);
-  const seen = stdout.until((line) => pattern.test(line)).then((line) => (line === undefined ? undefined : performance.now()));
+  // stdout ends a moment before the process is seen to exit: the exit decides, as a crash
+  const seen = stdout.until((line) => pattern.test(line)).then((line) => (line === undefined ? ended : performance.now()));
   return Promise.race([seen, ended]);
 }
 

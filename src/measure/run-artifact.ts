@@ -20,7 +20,7 @@ import { BunsealError } from "../errors.ts";
 import { killTree, waitGone } from "../build/process-tree.ts";
 import { sandboxAvailability, switchesUser } from "../sandbox/bwrap.ts";
 import { SYSTEM_PATH } from "../sandbox/child-env.ts";
-import { sandboxUnavailableError } from "../sandbox/unavailable.ts";
+import { explainUnavailable, readMachineFacts } from "../sandbox/unavailable.ts";
 import { registerStopper } from "../util/scratch-registry.ts";
 import type { RunSample } from "./predicate.ts";
 import { sampleMemory } from "./process-memory.ts";
@@ -58,7 +58,7 @@ const LOAD_LIMIT_FACTOR = 20;
 export async function runOnce(target: RunTarget, progress: (line: string) => void = () => {}): Promise<RunSample> {
   const available = await sandboxAvailability();
   // never run the artifact unsandboxed: it is as hostile as the project it was built from
-  if (!available.bwrap) throw sandboxUnavailableError(available);
+  if (!available.bwrap) throw noSandbox(available);
   if (!existsSync(NSENTER)) throw new BunsealError("SANDBOX_UNAVAILABLE", `no prober can reach the artifact's sandbox: nsenter (Debian package util-linux) is not at ${NSENTER}; expected it there to join the sandbox's network namespace`, { field: "sandbox", expected: NSENTER, found: "missing" });
   const { run, load } = target;
   const ready = run.ready;
@@ -166,6 +166,16 @@ export async function runOnce(target: RunTarget, progress: (line: string) => voi
     await Promise.all(killed.map((procs) => waitGone(procs)));
     forget();
   }
+}
+
+/**
+ * The build's refusal (SANDBOX_UNAVAILABLE, the same explanation and fix for
+ * this machine), in a run's words: there is no --no-sandbox way out for a run.
+ */
+function noSandbox(seen: Parameters<typeof explainUnavailable>[0]): BunsealError {
+  const { cause, why, fix } = explainUnavailable(seen, readMachineFacts());
+  const said = (seen.stderr ?? seen.reason ?? "").trim().split("\n").at(-1)?.replace(/^bwrap:\s*/, "") ?? "";
+  return new BunsealError("SANDBOX_UNAVAILABLE", [`no sandbox can run on this machine: ${why}. bunseal runs an artifact only inside its sandbox, so nothing was run.`, "  fix:", ...fix.map((line) => `    ${line}`)].join("\n"), { field: "sandbox", expected: "bubblewrap able to make namespaces", found: `${cause}: ${said}` });
 }
 
 /** Settles with the value, or undefined when `ms` pass first. */

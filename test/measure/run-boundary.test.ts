@@ -6,10 +6,10 @@
  * 1, which runOnce returns as the run's problem: the facts come from inside.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
-import { homedir, networkInterfaces, tmpdir } from "node:os";
+import { homedir, networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { runOnce } from "../../src/measure/run-artifact.ts";
+import { testdir } from "../helpers/testdir.ts";
 import { service, target } from "./run-helpers.ts";
 
 /** What the service printed last on stderr, parsed: runOnce reports it as "exited with status 1: LINE". */
@@ -53,8 +53,8 @@ seen.host = await Bun.connect({ hostname: ${JSON.stringify(address)}, port: ${li
 
   test("gets only the run's env, the port and fixed values: nothing of bunseal's environment, HOME or files", async () => {
     process.env.BUNSEAL_TEST_TOKEN = "s3cr3t-from-bunseal";
-    const mine = join(tmpdir(), `bunseal-run-outside-${process.pid}`);
-    writeFileSync(mine, "bunseal's own file");
+    await using outside = await testdir({ "note.txt": "bunseal's own file" });
+    const mine = join(outside.path, "note.txt");
     try {
       const seen = await seenInside(
         `import { existsSync } from "node:fs";

@@ -65,6 +65,7 @@ export async function runOnce(target: RunTarget, progress: (line: string) => voi
   const serves = !("exit" in ready);
   const loads = serves && load !== undefined;
   const probes = "http" in ready || loads;
+  const pattern = "stdout" in ready ? readyPattern(ready.stdout) : undefined;
 
   const proc = Bun.spawn(runArgv(available.bwrap, target.dir, run.command, target.bunPath), {
     cwd: target.dir,
@@ -117,10 +118,14 @@ export async function runOnce(target: RunTarget, progress: (line: string) => voi
     // --- the run: the clock starts as the gate opens
     const memory = sampleMemory(info, MEMORY_EVERY_MS);
     const started = performance.now();
-    proc.stdin!.write("start\n");
-    void proc.stdin!.flush();
+    try {
+      proc.stdin!.write("start\n");
+      void proc.stdin!.flush();
+    } catch {
+      // the sandbox ended at its gate: its exit is seen below
+    }
     progress("started");
-    const readyAt = await within(target.timeoutMs, whenReady(ready, stdout, reports, exited.then(() => undefined)));
+    const readyAt = await within(target.timeoutMs, whenReady(ready, pattern, stdout, reports, exited.then(() => undefined)));
     const sample: RunSample = { coldStartMs: null, rssAtReadyBytes: null, peakRssBytes: null, requests: 0, failedRequests: 0, latenciesMs: [], crashed: false, neverReady: false };
     try {
       if ("exit" in ready) {
@@ -208,11 +213,19 @@ async function setupFailed(what: string, proc: { exited: Promise<number> }, stde
   return new BunsealError("SANDBOX_UNAVAILABLE", `the artifact's sandbox did not start: ${what}${said ? ` (${said})` : ""}; nothing of the artifact ran`, { field: "sandbox", expected: "the sandbox at its gate", found: said ?? what });
 }
 
+/** `ready.stdout`, matched against each line of stdout (without its newline). */
+function readyPattern(source: string): RegExp {
+  try {
+    return new RegExp(source);
+  } catch (cause) {
+    throw new BunsealError("CONFIG_INVALID", `bunseal.json: run.ready.stdout is not a regular expression (${(cause as Error).message}); expected a pattern a line of stdout matches`, { file: "bunseal.json", field: "run.ready.stdout", expected: "a regular expression", found: source, cause });
+  }
+}
+
 /** When the run is ready on bunseal's clock; undefined when the process ended first. */
-function whenReady(ready: RunConfig["ready"], stdout: ReturnType<typeof lineReader>, reports: ProberReports | undefined, ended: Promise<undefined>): Promise<number | undefined> {
+function whenReady(ready: RunConfig["ready"], pattern: RegExp | undefined, stdout: ReturnType<typeof lineReader>, reports: ProberReports | undefined, ended: Promise<undefined>): Promise<number | undefined> {
   if ("exit" in ready) return ended.then(() => performance.now());
-  if ("http" in ready) return Promise.race([reports!.nextReady(), ended]);
-  const pattern = new RegExp(ready.stdout);
+  if ("http" in ready || pattern === undefined) return Promise.race([reports!.nextReady(), ended]);
   // stdout ends a moment before the process is seen to exit: the exit decides, as a crash
   const seen = stdout.until((line) => pattern.test(line)).then((line) => (line === undefined ? ended : performance.now()));
   return Promise.race([seen, ended]);

@@ -76,4 +76,11 @@ describe("a packed artifact, unpacked and run", () => {
     expect(error.code).toBe("CONFIG_INVALID");
     expect(error.message).toBe('bunseal.json: run.command[0] "../../usr/bin/env" lies outside the artifact; expected "bun", an absolute path, or a file of the artifact');
   });
+
+  test("a ready pattern that is no regular expression is refused before anything runs", async () => {
+    await using dir = await testdir({ "index.js": "" });
+    const error = await rejection(runOnce(target(dir.path, { ready: { stdout: "listening (on" } })));
+    expect(error.code).toBe("CONFIG_INVALID");
+    expect(error.message).toStartWith("bunseal.json: run.ready.stdout is not a regular expression (");
+  });
 });

@@ -19,15 +19,15 @@ import type { LoadSchema } from "../config/schema.ts";
 import { BunsealError } from "../errors.ts";
 import { killTree, waitGone } from "../build/process-tree.ts";
 import { sandboxAvailability, switchesUser } from "../sandbox/bwrap.ts";
-import { SYSTEM_PATH } from "../sandbox/child-env.ts";
 import { explainUnavailable, readMachineFacts } from "../sandbox/unavailable.ts";
 import { registerStopper } from "../util/scratch-registry.ts";
 import type { RunSample } from "./predicate.ts";
 import { sampleMemory } from "./process-memory.ts";
-import type { LoadReport, ProberConfig } from "./prober.ts";
-import { GATE_LINE, INFO_FD, RUN_PORT, runArgv, runEnv, type RunConfig } from "./run-sandbox.ts";
+import { GATE_LINE, INFO_FD, runArgv, runEnv, type RunConfig } from "./run-sandbox.ts";
 import { lineReader } from "./lines.ts";
-import { holdNetNamespace, type HeldNamespace } from "./net-namespace.ts";
+import { holdNetNamespace } from "./net-namespace.ts";
+import { NSENTER, startProber, type ProberReports } from "./run-prober.ts";
+import { within } from "./within.ts";
 
 export { unpackArtifact } from "./unpack.ts";
 export type { RunConfig } from "./run-sandbox.ts";
@@ -44,11 +44,7 @@ export interface RunTarget {
   timeoutMs: number;
 }
 
-/** util-linux's nsenter, by absolute path: PATH does not name the tool that crosses into the sandbox. */
-const NSENTER = "/usr/bin/nsenter";
-const PROBER = new URL("./prober.ts", import.meta.url).pathname;
-/** how often the ready path is asked, and memory read */
-const POLL_MS = 3;
+/** how often memory is read */
 const MEMORY_EVERY_MS = 15;
 /** how long the sandbox and the prober may take to be in place before the gate opens: bunseal's own set-up */
 const SETUP_LIMIT_MS = 30_000;
@@ -150,6 +146,10 @@ export async function runOnce(target: RunTarget, progress: (line: string) => voi
         const limit = target.timeoutMs * LOAD_LIMIT_FACTOR;
         const report = await within(limit, reports.nextLoad());
         memory.sample();
+        if (report === undefined && reports.ended()) {
+          // bunseal's own process failed, not the artifact: no figure of this run is to be trusted
+          throw new BunsealError("BUN_FAILED", `the prober (bunseal's load generator, in the artifact's network) ended without its report (${(await reports.stderr()) || "no message"}); expected one line with every request's latency`, { expected: "the prober's load report", found: "it ended without one" });
+        }
         if (report === undefined) {
           const why = exit !== undefined ? problem(`exited with status ${exit.code} under load`) : `the load did not finish within ${limit} ms`;
           return { ...ran, crashed: exit !== undefined, peakRssBytes: memory.peak(), requests: load.requests, failedRequests: load.requests, problem: why };
@@ -181,17 +181,6 @@ function noSandbox(seen: Parameters<typeof explainUnavailable>[0]): BunsealError
   const { cause, why, fix } = explainUnavailable(seen, readMachineFacts());
   const said = (seen.stderr ?? seen.reason ?? "").trim().split("\n").at(-1)?.replace(/^bwrap:\s*/, "") ?? "";
   return new BunsealError("SANDBOX_UNAVAILABLE", [`no sandbox can run on this machine: ${why}. bunseal runs an artifact only inside its sandbox, so nothing was run.`, "  fix:", ...fix.map((line) => `    ${line}`)].join("\n"), { field: "sandbox", expected: "bubblewrap able to make namespaces", found: `${cause}: ${said}` });
-}
-
-/** Settles with the value, or undefined when `ms` pass first. */
-async function within<T>(ms: number, promise: Promise<T>): Promise<T | undefined> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** bwrap's `--info-fd` JSON: the pid, in bunseal's PID namespace, of the sandbox's first process. */
@@ -229,44 +218,4 @@ function whenReady(ready: RunConfig["ready"], pattern: RegExp | undefined, stdou
   // stdout ends a moment before the process is seen to exit: the exit decides, as a crash
   const seen = stdout.until((line) => pattern.test(line)).then((line) => (line === undefined ? ended : performance.now()));
   return Promise.race([seen, ended]);
-}
-
-interface ProberReports {
-  proc: { pid: number; exited: Promise<number>; stdin: { write(text: string): unknown; flush(): unknown } };
-  next(): Promise<{ up?: boolean } | undefined>;
-  /** the arrival of its "ready", on bunseal's clock */
-  nextReady(): Promise<number | undefined>;
-  nextLoad(): Promise<LoadReport | undefined>;
-  stderr(): Promise<string>;
-}
-
-function startProber(held: HeldNamespace, load: LoadConfig | undefined, run: RunConfig, timeoutMs: number): ProberReports {
-  const config: ProberConfig = { port: RUN_PORT, readyPath: "http" in run.ready ? run.ready.http : undefined, pollMs: POLL_MS, requestTimeoutMs: timeoutMs, load };
-  // The namespaces are handed over open, as descriptors 3 and 4: their network (and, as a user, the user
-  // namespace that owns it). Never its PID or mount namespace: there the artifact could reach the prober
-  // or the code it runs.
-  const namespaces = held.user === undefined ? ["--net=/proc/self/fd/4"] : ["--user=/proc/self/fd/3", "--preserve-credentials", "--net=/proc/self/fd/4"];
-  const proc = Bun.spawn([NSENTER, ...namespaces, "--", process.execPath, "--no-env-file", PROBER, JSON.stringify(config)], {
-    cwd: "/",
-    env: { PATH: SYSTEM_PATH, LANG: "C", LC_ALL: "C", TZ: "UTC" },
-    stdio: ["pipe", "pipe", "pipe", held.user ?? "ignore", held.net],
-  });
-  const lines = lineReader(proc.stdout);
-  const stderrText = new Response(proc.stderr).text();
-  const parse = (line: string | undefined) => {
-    if (line === undefined) return undefined;
-    try {
-      return JSON.parse(line) as { up?: boolean; ready?: boolean; load?: LoadReport };
-    } catch {
-      return undefined;
-    }
-  };
-  const untilKind = <K extends "up" | "ready" | "load">(kind: K) => lines.until((line) => parse(line)?.[kind] !== undefined).then((line) => (line === undefined ? undefined : parse(line)));
-  return {
-    proc,
-    next: () => untilKind("up"),
-    nextReady: () => untilKind("ready").then((message) => (message ? performance.now() : undefined)),
-    nextLoad: () => untilKind("load").then((message) => message?.load),
-    stderr: () => within(1000, stderrText).then((text) => (text ?? "").trim().split("\n").at(-1) ?? ""),
-  };
 }

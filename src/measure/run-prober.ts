@@ -34,11 +34,12 @@ export interface ProberReports {
 
 export function startProber(held: HeldNamespace, load: LoadConfig | undefined, run: RunConfig, timeoutMs: number): ProberReports {
   const config: ProberConfig = { port: RUN_PORT, readyPath: "http" in run.ready ? run.ready.http : undefined, pollMs: POLL_MS, requestTimeoutMs: timeoutMs, load };
+  // bunseal's Bun, as bin/bunseal starts it: no .env, no bunfig.toml of wherever it stands.
   // The namespaces are handed over open, as descriptors 3 and 4: their network (and, as a user, the user
   // namespace that owns it). Never its PID or mount namespace: there the artifact could reach the prober
   // or the code it runs.
   const namespaces = held.user === undefined ? ["--net=/proc/self/fd/4"] : ["--user=/proc/self/fd/3", "--preserve-credentials", "--net=/proc/self/fd/4"];
-  const proc = Bun.spawn([NSENTER, ...namespaces, "--", process.execPath, "--no-env-file", PROBER, JSON.stringify(config)], {
+  const proc = Bun.spawn([NSENTER, ...namespaces, "--", process.execPath, "--no-env-file", "--config=/dev/null", PROBER, JSON.stringify(config)], {
     cwd: "/",
     env: { PATH: SYSTEM_PATH, LANG: "C", LC_ALL: "C", TZ: "UTC" },
     stdio: ["pipe", "pipe", "pipe", held.user ?? "ignore", held.net],

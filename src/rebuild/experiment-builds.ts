@@ -5,7 +5,7 @@
  * order, or a variation of the build's environment — undone after the build,
  * so every experiment differs from the rebuild in exactly what it names.
  */
-import { readdirSync, renameSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { Context } from "../context.ts";
 import { isBunsealError } from "../errors.ts";
@@ -47,17 +47,21 @@ export function experimentBuilds(setup: ExperimentSetup): ExperimentBuild {
         renameSync(checkout.repo, repo);
         undo.push(() => renameSync(repo, checkout.repo));
       }
-      if (change.reordered) undo.push(relist(projectDir, (names) => [...names].sort().reverse()));
+      if (change.reordered) undo.push(relist(projectDir, (names) => [...names].reverse()));
+      // before the copy below, which carries the times over
+      if (change.mtimeShifted) undo.push(shiftTimes(repo, SHIFT_MS));
       // after the rename and the re-listing: the copy is of the checkout as this experiment shows it
       if (change.otherFilesystem) {
         onDisk = copyOnProjectFilesystem(repo, tmpdir());
         undo.push(() => onDisk!.dispose());
+        // a copy made now has new modification times: the experiment would vary those too (a build that reads an mtime would blame the file system)
+        copyAttributes(repo, onDisk.path);
       }
       const outDir = join(checkout.root, `experiment-${label}`);
       // the user switch is the innermost wrapper, so the others (a clock, a namespace) still run as root
       const variation = change.asUser ? { ...change.variation, wrapper: [...(change.variation?.wrapper ?? []), ...change.asUser(outDir)] } : change.variation;
       const outcome = await buildArtifact(
-        { projectDir, outDir, bun: setup.bun, source: { ...setup.source, repoRoot: repo }, recorded: setup.recorded, siblings: setup.siblings?.map((s) => ({ ...s, at: join(repo, relative(checkout.repo, s.at)) })), variation, timeoutMs: setup.timeoutMs, deny: setup.deny, sandbox: setup.sandbox, rootFrom: onDisk ? { path: onDisk.path, packages: onDisk.packages } : undefined },
+        { projectDir, outDir, bun: setup.bun, source: { ...setup.source, repoRoot: repo }, recorded: setup.recorded, siblings: setup.siblings?.map((s) => ({ ...s, at: join(repo, relative(checkout.repo, s.at)) })), variation, timeoutMs: change.timeoutMs === undefined ? setup.timeoutMs : Math.min(change.timeoutMs, setup.timeoutMs ?? change.timeoutMs), deny: setup.deny, sandbox: setup.sandbox, rootFrom: onDisk ? { path: onDisk.path, packages: onDisk.packages } : undefined },
         { ...setup.ctx, log: () => {} },
       );
       return { files: new Map(outcome.files.map((f) => [f.path, f.digest.slice("sha256:".length)])), tarPath: outcome.artifact.path };
@@ -71,9 +75,11 @@ export function experimentBuilds(setup: ExperimentSetup): ExperimentBuild {
 
 /**
  * Lists every folder of the project (not node_modules, not .git) in the order
- * `order` gives, by renaming each entry away and back in that order: on a
- * memory file system a folder lists its entries in the order they were
- * (re)made. Returns how to put the original order back the same way.
+ * `order` gives, by renaming each entry away and back: a memory file system
+ * lists a folder by when its entries were (re)made — tmpfs newest first, so
+ * the renames go in the opposite order, and the listing is read back to be
+ * sure. Returns how to put each folder's listing back as it was, which must
+ * hold exactly: every later experiment would otherwise differ in its order too.
  */
 function relist(dir: string, order: (names: readonly string[]) => string[]): () => void {
   const original = new Map<string, string[]>();
@@ -83,14 +89,75 @@ function relist(dir: string, order: (names: readonly string[]) => string[]): () 
     for (const name of names) if (statSync(join(folder, name)).isDirectory()) visit(join(folder, name));
   };
   visit(dir);
-  const remake = (folder: string, names: readonly string[]) => {
+  for (const [folder, names] of original) listAs(folder, order(names));
+  return () => {
+    for (const [folder, names] of original) listAs(folder, names);
+  };
+}
+
+function listAs(folder: string, wanted: readonly string[]): void {
+  const remake = (names: readonly string[]) => {
     for (const name of names) {
       renameSync(join(folder, name), join(folder, `${name}.bunseal-relist`));
       renameSync(join(folder, `${name}.bunseal-relist`), join(folder, name));
     }
   };
-  for (const [folder, names] of original) remake(folder, order(names));
+  const listed = () => readdirSync(folder).filter((name) => name !== "node_modules" && name !== ".git");
+  const same = (a: readonly string[]) => a.length === wanted.length && a.every((name, i) => name === wanted[i]);
+  if (same(listed())) return;
+  remake([...wanted].reverse());
+  if (same(listed())) return;
+  // a file system that lists in the order entries were made (oldest first); one that lists by hash keeps its order whatever is renamed
+  remake(wanted);
+}
+
+/** How far the `mtime` factor moves every modification time: as far as the clock factor moves the clock. */
+const SHIFT_MS = 397 * 86_400_000;
+
+/** Entries of a checkout that are not its files: git's own, and what the install put there. */
+const NOT_THE_CHECKOUT = new Set([".git", "node_modules"]);
+
+/**
+ * Copies modification times and modes from `from` onto the same entries in
+ * `to` (which must exist), to the nanosecond: GNU cp's --attributes-only
+ * sets them with utimensat, where node's utimes rounds through a float of
+ * seconds and a restored mtimeMs would differ in its last digits.
+ */
+function copyAttributes(from: string, to: string): void {
+  const entries = readdirSync(from).filter((name) => !NOT_THE_CHECKOUT.has(name));
+  if (entries.length === 0) return;
+  const proc = Bun.spawnSync(["cp", "-r", "--no-dereference", "--attributes-only", "--preserve=timestamps,mode", "--", ...entries, to], { cwd: from, stdout: "ignore", stderr: "pipe" });
+  if (proc.exitCode !== 0) throw new Error(`copying the checkout's modification times failed: ${proc.stderr.toString().trim()}`);
+}
+
+/**
+ * Moves the modification time of everything under `dir` (not .git, not node_modules) ahead
+ * by `ms`, and returns how to put each back exactly: the times are saved on the
+ * side first (empty files with the same times and modes), and copied back.
+ */
+function shiftTimes(dir: string, ms: number): () => void {
+  const saved = mkdtempSync(join(tmpdir(), "bunseal-mtimes-"));
+  try {
+    copyAttributes(dir, saved);
+    const visit = (folder: string) => {
+      for (const entry of readdirSync(folder, { withFileTypes: true })) {
+        if (NOT_THE_CHECKOUT.has(entry.name) || entry.isSymbolicLink()) continue;
+        const path = join(folder, entry.name);
+        if (entry.isDirectory()) visit(path);
+        const { atimeMs, mtimeMs } = statSync(path);
+        utimesSync(path, new Date(atimeMs), new Date(mtimeMs + ms));
+      }
+    };
+    visit(dir);
+  } catch (error) {
+    rmSync(saved, { recursive: true, force: true });
+    throw error;
+  }
   return () => {
-    for (const [folder, names] of original) remake(folder, names);
+    try {
+      copyAttributes(saved, dir);
+    } finally {
+      rmSync(saved, { recursive: true, force: true });
+    }
   };
 }

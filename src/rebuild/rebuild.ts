@@ -55,7 +55,7 @@ export interface RebuildRequest {
   timeoutMs?: number;
   /** files the rebuild must never read (the key files named on the command line) */
   deny?: readonly string[];
-  /** at most this many extra builds to confirm causes when the bytes differ (`--max-experiments`, default 6; 0: none) */
+  /** at most this many extra builds to confirm causes when the bytes differ (`--max-experiments`, default DEFAULT_MAX_EXPERIMENTS; 0: none) */
   maxExperiments?: number;
   /** false: rebuild without the sandbox (`--no-sandbox`), recorded as kind "none"; otherwise no sandbox here is SANDBOX_UNAVAILABLE before anything is cloned or installed */
   sandbox?: false;
@@ -86,6 +86,13 @@ export interface RebuildReport {
   /** how each build's boundary was enforced: as the original's statement records it, and as the rebuild's says */
   sandbox: { recorded: RecordedSandbox; rebuilt: RecordedSandbox };
 }
+
+/**
+ * A value that changes run to run takes five builds to name (the repeat and two
+ * pairs with the clocks stopped); one build of every factor and a bisection of
+ * some ten factors (four, and one to clear the rest) must still fit after them.
+ */
+export const DEFAULT_MAX_EXPERIMENTS = 12;
 
 type RecordedSandbox = { kind: string; network: boolean | null; reads: string | null; reason?: string };
 
@@ -195,9 +202,9 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
       // the explanation is loaded only when there is something to explain
       const found = reproducible ? [] : (await import("./explain.ts")).explainDifferences(comparison, recordedFacts(recorded), { ...rebuildFacts(rebuiltRecord, checkout.projectDir, env), startedAt: startedOn });
       // a cause is confirmed only by an experiment: builds of the same checkout that change one thing
-      const { causes, experiments } = reproducible
-        ? { causes: [], experiments: [] }
-        : await (await import("./run-experiments.ts")).runExperiments({ comparison, found, rebuilt, recorded, setup: { checkout, bun, source: checkoutSource, recorded: recorded.options, siblings: siblings?.outputs, timeoutMs: request.timeoutMs, deny: request.deny, sandbox: request.sandbox, ctx: { ...ctx, env, progress: ctx.progress && ((stage: string) => ctx.progress!(`experiment: ${stage}`)) } }, maxExperiments: request.maxExperiments ?? 6 });
+      const { causes, experiments, failures } = reproducible
+        ? { causes: [], experiments: [], failures: [] }
+        : await (await import("./run-experiments.ts")).runExperiments({ comparison, found, rebuilt, recorded, setup: { checkout, bun, source: checkoutSource, recorded: recorded.options, siblings: siblings?.outputs, timeoutMs: request.timeoutMs, deny: request.deny, sandbox: request.sandbox, ctx: { ...ctx, env, progress: ctx.progress && ((stage: string) => ctx.progress!(`experiment: ${stage}`)) } }, maxExperiments: request.maxExperiments ?? DEFAULT_MAX_EXPERIMENTS });
       const diffoscope = request.diffoscopePath ? await writeDiffoscope(request.diffoscopePath, comparison, originalPath ?? recorded.artifact.name, rebuilt.artifact.path) : null;
       timer.mark("explain");
 
@@ -234,7 +241,7 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
         experiments,
         attestation,
         diffoscope,
-        notes: [...(install.lockfileMatches ? [] : [`the checkout's bun.lock is ${install.lockfileDigest ?? "absent"}, the attestation records ${recorded.internal.lockfileDigest ?? "none"}`]), ...(install.note ? [install.note] : [])],
+        notes: [...(install.lockfileMatches ? [] : [`the checkout's bun.lock is ${install.lockfileDigest ?? "absent"}, the attestation records ${recorded.internal.lockfileDigest ?? "none"}`]), ...(install.note ? [install.note] : []), ...failures.map((f) => `an experiment found the build breaking: ${f.experiment}`)],
         ...(siblings && siblings.siblings.length > 0 ? { siblings: siblings.siblings } : {}),
         timings: { ...timer.laps, total: timer.total() },
         sandbox: { recorded: sandboxView(sandboxOf(verified.verifiedStatement)), rebuilt: sandboxView(sandboxOf(rebuilt.statementValue)) },

@@ -3,7 +3,7 @@
  * experiment confirmed (src/diagnose), with the factors this machine can vary.
  */
 import { probeVariations } from "../check/probe-variations.ts";
-import { diagnose, type Confirmation, type Experiment } from "../diagnose/diagnose.ts";
+import { diagnose, type Confirmation, type Experiment, type FailingFactor } from "../diagnose/diagnose.ts";
 import { resolveBun } from "../runtime/bun-runtime.ts";
 import { fileURLToPath } from "node:url";
 import { tmpdir } from "node:os";
@@ -11,7 +11,7 @@ import { filesystemAvailable } from "../check/filesystem-copy.ts";
 
 /** the worker script a build as another user must be able to read */
 const BUILD_WORKER = fileURLToPath(new URL("../build/worker.ts", import.meta.url));
-import { availableFactors, frozenClock } from "../diagnose/factors.ts";
+import { availableFactors, frozenClock, frozenClocks } from "../diagnose/factors.ts";
 import type { BuildOutcome } from "../pipeline/build.ts";
 import type { Cause } from "./cause.ts";
 import type { Comparison } from "./compare.ts";
@@ -29,7 +29,7 @@ export interface ExperimentInput {
   maxExperiments: number;
 }
 
-export async function runExperiments(input: ExperimentInput): Promise<{ causes: Cause[]; experiments: Experiment[] }> {
+export async function runExperiments(input: ExperimentInput): Promise<{ causes: Cause[]; experiments: Experiment[]; failures: FailingFactor[] }> {
   const { ctx } = input.setup;
   const differing = input.comparison.files.filter((f) => f.kind === "changed").map((f) => f.path);
   // another Bun than the recorded one (--bun): the one experiment that goes back toward the original is the recorded Bun
@@ -44,13 +44,14 @@ export async function runExperiments(input: ExperimentInput): Promise<{ causes: 
     differing,
     reference: { files: new Map(input.rebuilt.files.map((f) => [f.path, f.digest.slice("sha256:".length)])), tarPath: input.rebuilt.artifact.path },
     build: experimentBuilds(input.setup),
-    factors: availableFactors({ tools: probe.tools, hostname: probe.available.get("hostname") === true, user: probe.available.get("user") === true, otherFilesystem: filesystemAvailable(tmpdir(), input.setup.checkout.root) === true, env }),
+    factors: availableFactors({ tools: probe.tools, hostname: probe.available.get("hostname") === true, user: probe.available.get("user") === true, otherFilesystem: filesystemAvailable(tmpdir(), input.setup.checkout.root) === true, env, sandboxed: input.setup.sandbox !== false }),
     suspects: suspects(input.found),
     frozenClock: probe.available.get("clock") === true ? frozenClock(probe.tools) : undefined,
+    frozenClocks: probe.available.get("clock") === true ? frozenClocks(probe.tools) : undefined,
     maxExperiments: input.maxExperiments - (bunTrial ? 1 : 0),
     log: ctx.log,
   });
-  return { causes: confirmCauses(input.found, [...(bunTrial?.confirmed ?? []), ...diagnosis.confirmed]), experiments: [...(bunTrial ? [bunTrial.experiment] : []), ...diagnosis.experiments] };
+  return { causes: confirmCauses(input.found, [...(bunTrial?.confirmed ?? []), ...diagnosis.confirmed]), experiments: [...(bunTrial ? [bunTrial.experiment] : []), ...diagnosis.experiments], failures: diagnosis.failures };
 }
 
 /** Builds the checkout once with the recorded Bun: the files that then equal the original's differed because of the Bun. */
@@ -61,10 +62,10 @@ async function recordedBunTrial(input: ExperimentInput, differing: readonly stri
   try {
     const bun = await resolveBun(version, { onProgress: ctx.log });
     const sample = await experimentBuilds({ ...input.setup, bun })("recorded-bun", {});
-    if ("error" in sample) return { experiment: { name: "recorded-bun", ran, showed: `the build failed: ${sample.error.split("\n")[0]}` }, confirmed: [] };
+    if ("error" in sample) return { experiment: { name: "recorded-bun", ran, showed: `the build failed: ${sample.error.split("\n")[0]}`, builds: 1 }, confirmed: [] };
     const back = differing.filter((f) => sample.files.get(f) === input.recorded.files.get(f));
     return {
-      experiment: { name: "recorded-bun", ran, showed: back.length > 0 ? `${back.join(", ")} came out as the original's` : "the files still differ from the original's" },
+      experiment: { name: "recorded-bun", ran, showed: back.length > 0 ? `${back.join(", ")} came out as the original's` : "the files still differ from the original's", builds: 1 },
       confirmed: back.map((file) => ({ kind: "bun-version", file, experiment: `${file} comes out as the original's when built with the recorded Bun ${version}` })),
     };
   } catch (error) {

@@ -43,7 +43,7 @@ export function registerRebuild(program: Command, setExit: (code: number) => voi
       .option("--bun <path>", "build with this Bun binary instead of the recorded version")
       .option("--keep", "keep the temporary checkout and print where it is")
       .option("--diffoscope <file>", "also write a diffoscope-format JSON report")
-      .option("--max-experiments <n>", "at most this many extra builds to confirm why the bytes differ (default 6; 0 for none)")
+      .option("--max-experiments <n>", "at most this many extra builds to confirm why the bytes differ (default 12; 0 for none)")
       .option("--timeout <seconds>", "stop the build if it runs longer than this (default 900)"),
     "the original",
   )

@@ -27,6 +27,7 @@
 import { readTarFiles } from "../artifact/tar-read.ts";
 import type { CauseKind } from "../rebuild/cause.ts";
 import { combine, type Change, type Factor } from "./factors.ts";
+import { errorLine } from "./failure.ts";
 import { BUILD_FAILS, searchFactors, type Implication, type Observation } from "./search.ts";
 import { changesStableRegion, stableRegions, type StableRegions } from "./stable-regions.ts";
 
@@ -228,7 +229,7 @@ function because(i: Implication, table: readonly Observation[]): string {
   return `with ${names(i.moved.group)} varied together, and not with ${names(i.cleared)}${plain ? "" : " (each in a build that left this file as it was)"}: so ${i.factor.name} (${i.factor.describe})`;
 }
 
-const firstLine = (text: string) => text.split("\n")[0]!;
+const firstLine = errorLine;
 
 /** Reads files out of tars, each tar once. */
 function byteReader() {

@@ -126,3 +126,15 @@ export function availableFactors(ctx: FactorContext): Factor[] {
   }
   return factors;
 }
+
+/**
+ * The clock set back to when the original build started, and running: a
+ * change toward the original, for a rebuild whose own build fails (a macro
+ * that refuses a date).
+ */
+export function recordedClock(tools: VariationTools, startedOn: Date | undefined): Factor | undefined {
+  if (!tools.faketime || !startedOn) return undefined;
+  // faketime reads "@Y-M-D h:m:s" in the local zone of the build, which bunseal sets to UTC
+  const at = startedOn.toISOString().slice(0, 19).replace("T", " ");
+  return { name: "recorded-clock", kind: "timestamp", change: { variation: { wrapper: [tools.faketime, "-f", `@${at}`], env: { FAKETIME_DONT_FAKE_MONOTONIC: "1" } } }, describe: `the clock set to the original's recorded start (${startedOn.toISOString()})` };
+}

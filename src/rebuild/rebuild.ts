@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Context } from "../context.ts";
-import { BunsealError } from "../errors.ts";
+import { BunsealError, isBunsealError, type ErrorCode } from "../errors.ts";
 import { buildArtifact } from "../pipeline/build.ts";
 import { requireSandbox } from "../sandbox/unavailable.ts";
 import { sandboxOf } from "../verify/check-sandbox.ts";
@@ -79,6 +79,8 @@ export interface RebuildReport {
   diffoscope: { path: string } | null;
   /** things a reader should know even when the bytes reproduced (a lockfile that differs from the recorded one) */
   notes: string[];
+  /** the rebuild's own build failed with this error (then `rebuilt` is null and the causes say which change makes it build again) */
+  buildError?: string;
   /** a member built with `build --workspace`: each member whose outputs it was shown, as recorded and as rebuilt from the checkout (absent when it was shown none) */
   siblings?: RebuiltSibling[];
   /** wall time of each stage in ms */
@@ -93,6 +95,9 @@ export interface RebuildReport {
  * some ten factors (four, and one to clear the rest) must still fit after them.
  */
 export const DEFAULT_MAX_EXPERIMENTS = 12;
+
+/** The errors of a build that ran and failed (its own error, a prebuild command's), as opposed to a boundary refusing it */
+const FAILED_BUILD: readonly ErrorCode[] = ["BUILD_FAILED", "PREBUILD_FAILED"];
 
 type RecordedSandbox = { kind: string; network: boolean | null; reads: string | null; reason?: string };
 
@@ -167,7 +172,7 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
 
       // build: the same pipeline as the original, at the recorded source date
       ctx.log(`rebuilding ${recorded.external.service} with Bun ${bun.version}`);
-      const rebuilt = await buildArtifact(
+      const built = await buildArtifact(
         {
           projectDir: checkout.projectDir,
           outDir: join(checkout.root, "out"),
@@ -182,7 +187,34 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
           siblings: siblings?.outputs,
         },
         { ...ctx, env },
-      );
+      ).catch((error: unknown) => {
+        // the original built: a rebuild that does not is a finding to explain, not the end of the report
+        if (isBunsealError(error) && FAILED_BUILD.includes(error.code)) return { failed: `${error.code}: ${error.message}` };
+        throw error;
+      });
+      if ("failed" in built) {
+        const setup = { checkout, bun, source: checkoutSource, recorded: recorded.options, siblings: siblings?.outputs, timeoutMs: request.timeoutMs, deny: request.deny, sandbox: request.sandbox, ctx: { ...ctx, env } };
+        const { causes, experiments } = await (await import("./run-experiments.ts")).explainFailure({ error: built.failed, recorded, setup, maxExperiments: request.maxExperiments ?? DEFAULT_MAX_EXPERIMENTS });
+        timer.mark("build");
+        return {
+          reproducible: false,
+          artifact: { name: recorded.artifact.name, recorded: `sha256:${recorded.artifact.sha256}`, rebuilt: null, original: (request.artifactPath ?? defaultArtifactPath(request.bundlePath)) ?? null },
+          source: { uri: source.uri, commit: source.commit, clonedFrom, checkout: request.keep ? checkout.root : null },
+          bun: { recorded: recorded.internal.bun.version, used: bun.version, path: bun.path, revisionMatches: bun.revision === recorded.internal.bun.revision },
+          install,
+          differences: [],
+          causes,
+          experiments,
+          attestation: null,
+          diffoscope: null,
+          notes: [...(install.lockfileMatches ? [] : [`the checkout's bun.lock is ${install.lockfileDigest ?? "absent"}, the attestation records ${recorded.internal.lockfileDigest ?? "none"}`]), ...(install.note ? [install.note] : [])],
+          buildError: built.failed,
+          ...(siblings && siblings.siblings.length > 0 ? { siblings: siblings.siblings } : {}),
+          timings: { ...timer.laps, total: timer.total() },
+          sandbox: { recorded: sandboxView(sandboxOf(verified.verifiedStatement)), rebuilt: { kind: "none", network: null, reads: null, reason: "the build failed" } },
+        };
+      }
+      const rebuilt = built;
       timer.mark("build");
 
       // compare

@@ -11,7 +11,8 @@ import { filesystemAvailable } from "../check/filesystem-copy.ts";
 
 /** the worker script a build as another user must be able to read */
 const BUILD_WORKER = fileURLToPath(new URL("../build/worker.ts", import.meta.url));
-import { availableFactors, frozenClock, frozenClocks } from "../diagnose/factors.ts";
+import { availableFactors, frozenClock, frozenClocks, recordedClock } from "../diagnose/factors.ts";
+import { diagnoseFailure } from "../diagnose/failure.ts";
 import type { BuildOutcome } from "../pipeline/build.ts";
 import type { Cause } from "./cause.ts";
 import type { Comparison } from "./compare.ts";
@@ -71,4 +72,28 @@ async function recordedBunTrial(input: ExperimentInput, differing: readonly stri
   } catch (error) {
     return { experiment: { name: "recorded-bun", ran, showed: `could not be run: ${(error as Error).message.split("\n")[0]}` }, confirmed: [] };
   }
+}
+
+/**
+ * The rebuild's own build failed: the experiments look for the change that
+ * makes it build again, toward the original (its recorded start time) and
+ * across the factors this machine can vary. The finding is the factor, with
+ * the build's error; with none found, the error stands as `unknown`.
+ */
+export async function explainFailure(input: { error: string; recorded: RecordedBuild; setup: ExperimentSetup; maxExperiments: number }): Promise<{ causes: Cause[]; experiments: Experiment[] }> {
+  const { ctx } = input.setup;
+  const failed: Cause = { kind: "unknown", file: null, evidence: `the rebuild's build failed: ${input.error}`, confirmed: false };
+  if (input.maxExperiments <= 0) return { causes: [failed], experiments: [] };
+  const probe = await probeVariations({
+    multipleEntrypoints: false,
+    env: ctx.env,
+    buildFiles: { readable: [BUILD_WORKER], executable: [input.setup.bun.path], traversable: [input.setup.checkout.projectDir] },
+  });
+  const env = new Map(input.recorded.internal.env.flatMap((name) => (ctx.env[name] === undefined ? [] : [[name, ctx.env[name]!] as const])));
+  const toward = recordedClock(probe.tools, input.recorded.startedOn);
+  // the clock toward the original replaces the clock moved ahead: two faketimes in one build, the inner one wins
+  const factors = [...(toward ? [toward] : []), ...availableFactors({ tools: probe.tools, hostname: probe.available.get("hostname") === true, user: probe.available.get("user") === true, otherFilesystem: filesystemAvailable(tmpdir(), input.setup.checkout.root) === true, env, sandboxed: input.setup.sandbox !== false }).filter((f) => !(toward && f.name === "clock"))];
+  const { found, experiments } = await diagnoseFailure({ error: input.error, build: experimentBuilds(input.setup), factors, maxExperiments: input.maxExperiments, log: ctx.log });
+  const causes: Cause[] = found.map((f) => ({ kind: f.kind, file: null, evidence: f.experiment, confirmed: true, experiment: f.experiment }));
+  return { causes: causes.length > 0 ? causes : [failed], experiments };
 }

@@ -118,4 +118,32 @@ describe("every source named and confirmed right, nothing else confirmed", () =>
     expect(report.experiments.every((e) => typeof e.builds === "number")).toBe(true);
     expect(confirmedKinds(report), show(report)).toEqual(["random"]);
   });
+
+  test("a build that fails under the rebuild's time zone: the report says so with the error, and names the zone that makes it build", async () => {
+    await using repo = await project("fails-in-utc", 'export function probe(): string {\n  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;\n  if (zone === "UTC") throw new Error(`refusing to build in ${zone}`);\n  return "built";\n}\n');
+    const { exitCode, report } = await rebuild(await original(repo.path, { env: { TZ: "Asia/Kolkata" } }));
+    expect(exitCode).toBe(1);
+    const full = report as Report & { buildError?: string; artifact: { rebuilt: string | null } };
+    expect(full.artifact.rebuilt).toBeNull();
+    expect(full.buildError).toContain("BUILD_FAILED");
+    expect(full.buildError).toContain("refusing to build in UTC");
+    expect(confirmedKinds(report), show(report)).toEqual(["timezone"]);
+    const cause = report.causes.find((c) => c.confirmed)!;
+    expect(cause.experiment).toContain("refusing to build in UTC");
+    expect(cause.experiment).toContain("TZ=Pacific/Chatham");
+  });
+
+  test("a build that fails after a date: the clock set back to the original's recorded start makes it build", async () => {
+    await using repo = await project("fails-after", 'export function probe(): string {\n  if (new Date().getUTCFullYear() > 2021) throw new Error("this release has expired");\n  return "built";\n}\n');
+    // built in June 2021, as its statement says: bunseal's own clock and the build's both read then
+    const signer = keySigner(await loadPrivateKey(join(keys.path, "bunseal.key")));
+    const then = new Date("2021-06-01T12:00:00Z");
+    const built = await buildArtifact({ projectDir: repo.path, signer, variation: { wrapper: [Bun.which("faketime")!, "-f", "@2021-06-01 12:00:00"], env: { FAKETIME_DONT_FAKE_MONOTONIC: "1" } } }, defaultContext({ now: () => new Date(then) }));
+    const { exitCode, report } = await rebuild(built.bundle!.path);
+    expect(exitCode).toBe(1);
+    expect(confirmedKinds(report), show(report)).toEqual(["timestamp"]);
+    const cause = report.causes.find((c) => c.confirmed)!;
+    expect(cause.experiment).toContain("this release has expired");
+    expect(cause.experiment).toContain("recorded start");
+  });
 });

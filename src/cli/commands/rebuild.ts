@@ -104,7 +104,7 @@ function sourceFlag(source: string | undefined): string | undefined {
 function render(report: Awaited<ReturnType<typeof import("../../rebuild/rebuild.ts").rebuildArtifact>>): string[] {
   const head = report.reproducible
     ? [`REPRODUCIBLE: ${report.artifact.name} rebuilt to the same bytes (${report.artifact.recorded})`]
-    : [`NOT REPRODUCIBLE: ${report.artifact.name}`, `  recorded ${report.artifact.recorded}`, `  rebuilt  ${report.artifact.rebuilt ?? "nothing: an input the original read is missing"}`];
+    : [`NOT REPRODUCIBLE: ${report.artifact.name}`, `  recorded ${report.artifact.recorded}`, `  rebuilt  ${report.artifact.rebuilt ?? (report.buildError ? `nothing: the build failed: ${report.buildError.split("\n").slice(0, 3).join(" ")}` : "nothing: an input the original read is missing")}`];
   const lines = [
     ...head,
     `  source ${report.source.uri} @ ${report.source.commit.slice(0, 12)} (cloned from ${report.source.clonedFrom})`,

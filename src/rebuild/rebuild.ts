@@ -29,7 +29,7 @@ import type { BuildFacts, Cause } from "./explain.ts";
 import { missingExtraCauses } from "./missing-extras.ts";
 import { rebuildSiblings, type RebuiltSibling } from "./siblings.ts";
 import { installDependencies, type InstallResult } from "./install.ts";
-import { currentUser, recordedFacts } from "./facts.ts";
+import { currentUser, installScripts, recordedFacts } from "./facts.ts";
 import { readRecordedBuild, type RecordedBuild } from "./recorded.ts";
 import { rebuildStatement } from "./rebuild-attestation.ts";
 import { StageTimer } from "../pipeline/stage-timer.ts";
@@ -96,8 +96,11 @@ export interface RebuildReport {
  */
 export const DEFAULT_MAX_EXPERIMENTS = 12;
 
-/** The errors of a build that ran and failed (its own error, a prebuild command's), as opposed to a boundary refusing it */
-const FAILED_BUILD: readonly ErrorCode[] = ["BUILD_FAILED", "PREBUILD_FAILED"];
+/**
+ * The error of a build that ran and failed. A prebuild command that fails stays
+ * the error it was (PREBUILD_FAILED): its own status and output say why.
+ */
+const FAILED_BUILD: readonly ErrorCode[] = ["BUILD_FAILED"];
 
 type RecordedSandbox = { kind: string; network: boolean | null; reads: string | null; reason?: string };
 
@@ -323,6 +326,7 @@ function rebuildFacts(rebuilt: RecordedBuild, projectDir: string, env: Record<st
     timezone: "UTC",
     locale: "C",
     env: visible,
+    installScripts: installScripts(projectDir, rebuilt.trustedScripts),
   };
 }
 

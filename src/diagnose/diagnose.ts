@@ -52,7 +52,8 @@ export interface Experiment {
 
 export interface Confirmation {
   kind: CauseKind;
-  file: string;
+  /** the artifact file the experiment moved; null when the cause is no one file of the artifact (an mtime read from a file the record does not name) */
+  file: string | null;
   /** the experiment behind it, in one sentence ("index.js byte 3971 differs again in a second build of the same checkout") */
   experiment: string;
   /** true: what the experiments showed leaves this kind the likeliest, not shown (a cause then stays unconfirmed) */

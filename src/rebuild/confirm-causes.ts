@@ -14,7 +14,8 @@ import type { Cause, CauseKind } from "./cause.ts";
 
 const DRIFT: readonly CauseKind[] = ["bun-version", "dependency-drift", "input-drift"];
 
-export function confirmCauses(found: readonly Cause[], confirmations: readonly Confirmation[]): Cause[] {
+export function confirmCauses(found: readonly Cause[], shownIn: readonly Confirmation[], record: { stats?: readonly string[] } = {}): Cause[] {
+  const confirmations = shownIn.flatMap((c) => (c.kind === "mtime" ? statted(c, record.stats ?? []) : [c]));
   const used = new Set<Confirmation>();
   const shown = confirmations.filter((c) => !c.hypothesis);
   const causes: Cause[] = found.map((cause) => {
@@ -33,8 +34,18 @@ export function confirmCauses(found: readonly Cause[], confirmations: readonly C
     causes.push({ kind: c.kind, file: c.file, evidence: c.experiment, confirmed: true, experiment: c.experiment });
   }
   // an "unknown" that an experiment explained says nothing any more
-  const explained = new Set(causes.filter((c) => c.confirmed).map((c) => c.file));
+  const explained = new Set([...causes.filter((c) => c.confirmed).map((c) => c.file), ...shownIn.filter((c) => !c.hypothesis).map((c) => c.file)]);
   return causes.filter((c) => !(c.kind === "unknown" && explained.has(c.file))).sort((a, b) => Number(b.confirmed) - Number(a.confirmed));
+}
+
+/**
+ * An mtime is a source file's, not the output file's that shows it: the cause
+ * names each file whose metadata the record says the build read, or no file
+ * when the record lists none (the experiment still says where the bytes moved).
+ */
+function statted(c: Confirmation, stats: readonly string[]): Confirmation[] {
+  if (stats.length === 0) return [{ ...c, file: null }];
+  return stats.map((file) => ({ ...c, file, experiment: `${c.experiment}; the build read the metadata of ${file}` }));
 }
 
 /** Which cause kinds the patterns suggest for files: their experiments run first. */

@@ -52,7 +52,7 @@ export async function runExperiments(input: ExperimentInput): Promise<{ causes: 
     maxExperiments: input.maxExperiments - (bunTrial ? 1 : 0),
     log: ctx.log,
   });
-  return { causes: confirmCauses(input.found, [...(bunTrial?.confirmed ?? []), ...diagnosis.confirmed]), experiments: [...(bunTrial ? [bunTrial.experiment] : []), ...diagnosis.experiments], failures: diagnosis.failures };
+  return { causes: confirmCauses(input.found, [...(bunTrial?.confirmed ?? []), ...diagnosis.confirmed], { stats: input.recorded.stats }), experiments: [...(bunTrial ? [bunTrial.experiment] : []), ...diagnosis.experiments], failures: diagnosis.failures };
 }
 
 /** Builds the checkout once with the recorded Bun: the files that then equal the original's differed because of the Bun. */

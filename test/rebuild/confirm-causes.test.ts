@@ -38,4 +38,12 @@ describe("a cause is confirmed by its own experiment only", () => {
     const found: Cause[] = [{ kind: "dependency-drift", file: null, evidence: "bun.lock a recorded, b in the checkout" }];
     expect(confirmCauses(found, [])[0]).toMatchObject({ confirmed: true, experiment: "the recorded digests compared with the rebuild's" });
   });
+
+  test("an mtime names the file whose metadata the record says the build read, or no file, never the output file", () => {
+    const mtime = { kind: "mtime" as const, file: "index.js", experiment: "index.js byte 43 changes when only this changes: every file of the checkout with its modification time 397 days ahead" };
+    expect(confirmCauses([], [mtime])).toEqual([{ kind: "mtime", file: null, evidence: mtime.experiment, confirmed: true, experiment: mtime.experiment }]);
+    const named = confirmCauses([{ kind: "unknown", file: "index.js", evidence: "first difference at byte 43" }], [mtime], { stats: ["src/data.txt"] });
+    // the output file's "unknown" is explained by the experiment that moved it
+    expect(named).toEqual([{ kind: "mtime", file: "src/data.txt", evidence: `${mtime.experiment}; the build read the metadata of src/data.txt`, confirmed: true, experiment: `${mtime.experiment}; the build read the metadata of src/data.txt` }]);
+  });
 });

@@ -70,7 +70,7 @@ async function recordedBunTrial(input: ExperimentInput, differing: readonly stri
       confirmed: back.map((file) => ({ kind: "bun-version", file, experiment: `${file} comes out as the original's when built with the recorded Bun ${version}` })),
     };
   } catch (error) {
-    return { experiment: { name: "recorded-bun", ran, showed: `could not be run: ${(error as Error).message.split("\n")[0]}` }, confirmed: [] };
+    return { experiment: { name: "recorded-bun", ran, showed: `could not be run: ${(error as Error).message.split("\n")[0]}`, builds: 0 }, confirmed: [] };
   }
 }
 

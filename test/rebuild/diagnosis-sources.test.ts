@@ -157,4 +157,15 @@ describe("every source named and confirmed right, nothing else confirmed", () =>
     expect(cause.experiment).toContain("this release has expired");
     expect(cause.experiment).toContain("recorded start");
   });
+
+  test("a factor under which an experiment's build fails is isolated and reported with the build's error", async () => {
+    await using repo = await project("fails-in-chatham", 'export function probe(): string {\n  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;\n  if (zone === "Pacific/Chatham") throw new Error(`no builds in ${zone}`);\n  return String(Math.random());\n}\n');
+    const { exitCode, report } = await rebuild(await original(repo.path));
+    expect(exitCode).toBe(1);
+    expect(confirmedKinds(report), show(report)).toEqual(["random"]);
+    const note = report.notes.find((n) => n.includes("no builds in Pacific/Chatham"));
+    expect(note, show(report)).toContain("TZ=Pacific/Chatham");
+    // no group holding the zone is counted as telling anything about the files
+    expect(report.experiments.filter((e) => e.showed.startsWith("the build failed")).every((e) => e.name.includes("timezone"))).toBe(true);
+  });
 });

@@ -127,7 +127,8 @@ function render(report: Awaited<ReturnType<typeof import("../../rebuild/rebuild.
     for (const cause of suggested) lines.push(`  ${cause.kind}${cause.file ? ` in ${cause.file}` : ""}: ${cause.evidence}`);
   }
   if (report.experiments.length > 0) {
-    lines.push(`experiments (${report.experiments.length})`);
+    const builds = report.experiments.reduce((n, e) => n + (e.builds ?? 1), 0);
+    lines.push(`experiments (${report.experiments.length}, ${builds} build${builds === 1 ? "" : "s"})`);
     for (const e of report.experiments) lines.push(`  ${e.name}: ${e.ran} → ${e.showed}`);
   }
   if (report.differences.length > 0) {

@@ -81,7 +81,7 @@ export function experimentBuilds(setup: ExperimentSetup): ExperimentBuild {
  * sure. Returns how to put each folder's listing back as it was, which must
  * hold exactly: every later experiment would otherwise differ in its order too.
  */
-function relist(dir: string, order: (names: readonly string[]) => string[]): () => void {
+export function relist(dir: string, order: (names: readonly string[]) => string[]): () => void {
   const original = new Map<string, string[]>();
   const visit = (folder: string) => {
     const names = readdirSync(folder).filter((name) => name !== "node_modules" && name !== ".git");
@@ -123,7 +123,7 @@ const NOT_THE_CHECKOUT = new Set([".git", "node_modules"]);
  * sets them with utimensat, where node's utimes rounds through a float of
  * seconds and a restored mtimeMs would differ in its last digits.
  */
-function copyAttributes(from: string, to: string): void {
+export function copyAttributes(from: string, to: string): void {
   const entries = readdirSync(from).filter((name) => !NOT_THE_CHECKOUT.has(name));
   if (entries.length === 0) return;
   const proc = Bun.spawnSync(["cp", "-r", "--no-dereference", "--attributes-only", "--preserve=timestamps,mode", "--", ...entries, to], { cwd: from, stdout: "ignore", stderr: "pipe" });
@@ -135,7 +135,7 @@ function copyAttributes(from: string, to: string): void {
  * by `ms`, and returns how to put each back exactly: the times are saved on the
  * side first (empty files with the same times and modes), and copied back.
  */
-function shiftTimes(dir: string, ms: number): () => void {
+export function shiftTimes(dir: string, ms: number): () => void {
   const saved = mkdtempSync(join(tmpdir(), "bunseal-mtimes-"));
   try {
     copyAttributes(dir, saved);

@@ -114,48 +114,60 @@ function listAs(folder: string, wanted: readonly string[]): void {
 /** How far the `mtime` factor moves every modification time: as far as the clock factor moves the clock. */
 const SHIFT_MS = 397 * 86_400_000;
 
-/** Entries of a checkout that are not its files: git's own, and what the install put there. */
+/** Entries of a checkout that are not its files: git's own, and what the install put there (at any depth: a workspace member has its own) */
 const NOT_THE_CHECKOUT = new Set([".git", "node_modules"]);
 
-/**
- * Copies modification times and modes from `from` onto the same entries in
- * `to` (which must exist), to the nanosecond: GNU cp's --attributes-only
- * sets them with utimensat, where node's utimes rounds through a float of
- * seconds and a restored mtimeMs would differ in its last digits.
- */
-export function copyAttributes(from: string, to: string): void {
-  const entries = readdirSync(from).filter((name) => !NOT_THE_CHECKOUT.has(name));
-  if (entries.length === 0) return;
-  const proc = Bun.spawnSync(["cp", "-r", "--no-dereference", "--attributes-only", "--preserve=timestamps,mode", "--", ...entries, to], { cwd: from, stdout: "ignore", stderr: "pipe" });
-  if (proc.exitCode !== 0) throw new Error(`copying the checkout's modification times failed: ${proc.stderr.toString().trim()}`);
+/** The checkout's regular files, relative to `dir` (links are the install's, or point at files listed anyway). */
+function checkoutFiles(dir: string): string[] {
+  const files: string[] = [];
+  const visit = (rel: string) => {
+    for (const entry of readdirSync(join(dir, rel), { withFileTypes: true })) {
+      if (NOT_THE_CHECKOUT.has(entry.name)) continue;
+      const path = rel === "" ? entry.name : `${rel}/${entry.name}`;
+      if (entry.isDirectory()) visit(path);
+      else if (entry.isFile()) files.push(path);
+    }
+  };
+  visit("");
+  return files;
 }
 
 /**
- * Moves the modification time of everything under `dir` (not .git, not node_modules) ahead
- * by `ms`, and returns how to put each back exactly: the times are saved on the
- * side first (empty files with the same times and modes), and copied back.
+ * Copies the modification times and modes of the checkout's files in `from`
+ * onto the same files in `to`, to the nanosecond: GNU cp's --attributes-only
+ * sets them with utimensat, where node's utimes rounds through a float of
+ * seconds and a restored mtimeMs would differ in its last digits. A file
+ * missing in `to` is made empty there, with the times (a place to keep them).
+ */
+export function copyAttributes(from: string, to: string, files: readonly string[] = checkoutFiles(from)): void {
+  for (let i = 0; i < files.length; i += 500) {
+    const proc = Bun.spawnSync(["cp", "--no-dereference", "--attributes-only", "--preserve=timestamps,mode", "--parents", "-t", to, "--", ...files.slice(i, i + 500)], { cwd: from, stdout: "ignore", stderr: "pipe" });
+    if (proc.exitCode !== 0) throw new Error(`copying the checkout's modification times failed: ${proc.stderr.toString().trim()}`);
+  }
+}
+
+/**
+ * Moves the modification time of every file of the checkout in `dir` ahead
+ * by `ms` (folders keep theirs: renaming nothing, the listing order stays),
+ * and returns how to put each back exactly: the times are kept on the side
+ * first (empty files with the same times and modes), and copied back.
  */
 export function shiftTimes(dir: string, ms: number): () => void {
+  const files = checkoutFiles(dir);
   const saved = mkdtempSync(join(tmpdir(), "bunseal-mtimes-"));
   try {
-    copyAttributes(dir, saved);
-    const visit = (folder: string) => {
-      for (const entry of readdirSync(folder, { withFileTypes: true })) {
-        if (NOT_THE_CHECKOUT.has(entry.name) || entry.isSymbolicLink()) continue;
-        const path = join(folder, entry.name);
-        if (entry.isDirectory()) visit(path);
-        const { atimeMs, mtimeMs } = statSync(path);
-        utimesSync(path, new Date(atimeMs), new Date(mtimeMs + ms));
-      }
-    };
-    visit(dir);
+    copyAttributes(dir, saved, files);
+    for (const file of files) {
+      const { atimeMs, mtimeMs } = statSync(join(dir, file));
+      utimesSync(join(dir, file), new Date(atimeMs), new Date(mtimeMs + ms));
+    }
   } catch (error) {
     rmSync(saved, { recursive: true, force: true });
     throw error;
   }
   return () => {
     try {
-      copyAttributes(saved, dir);
+      copyAttributes(saved, dir, files);
     } finally {
       rmSync(saved, { recursive: true, force: true });
     }

@@ -5,7 +5,7 @@
  * that left either changed would make every later one differ as well.
  */
 import { describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { copyAttributes, relist, shiftTimes } from "../../src/rebuild/experiment-builds.ts";
 import { scratchDir } from "../../src/util/scratch-dir.ts";
@@ -18,6 +18,10 @@ function tree(): string {
   writeFileSync(join(dir, ".git", "HEAD"), "ref: refs/heads/main\n");
   for (const name of ["delta", "alpha", "echo", "charlie", "bravo"]) writeFileSync(join(dir, "src", "items", name), name);
   writeFileSync(join(dir, "src", "data.txt"), "data\n");
+  // a workspace member's installed packages, with the link bun makes there
+  mkdirSync(join(dir, "src", "node_modules", "dep"), { recursive: true });
+  writeFileSync(join(dir, "src", "node_modules", "dep", "index.js"), "export {};\n");
+  symlinkSync("../items", join(dir, "src", "node_modules", "linked"));
   return dir;
 }
 
@@ -26,6 +30,7 @@ const times = (dir: string) => {
   const visit = (folder: string) => {
     for (const entry of readdirSync(folder, { withFileTypes: true })) {
       const path = join(folder, entry.name);
+      if (entry.isSymbolicLink()) continue;
       out[path.slice(dir.length)] = statSync(path, { bigint: true }).mtimeNs;
       if (entry.isDirectory()) visit(path);
     }
@@ -51,16 +56,17 @@ describe("experiments put back what they change", () => {
     }
   });
 
-  test("the mtime experiment moves every time of the checkout but .git's, and puts each back to the nanosecond", () => {
+  test("the mtime experiment moves the time of every file of the checkout but .git's and node_modules', and puts each back to the nanosecond", () => {
     const dir = tree();
     try {
       const before = times(dir);
       const undo = shiftTimes(dir, 397 * 86_400_000);
       const during = times(dir);
       expect(during["/.git/HEAD"]).toBe(before["/.git/HEAD"]!);
-      for (const path of Object.keys(before).filter((p) => !p.startsWith("/.git"))) {
-        expect(during[path]! - before[path]!).toBeGreaterThan(396n * 86_400_000_000_000n);
-      }
+      expect(during["/src/node_modules/dep/index.js"]).toBe(before["/src/node_modules/dep/index.js"]!);
+      for (const path of ["/src/data.txt", "/src/items/alpha", "/src/items/echo"]) expect(during[path]! - before[path]!).toBeGreaterThan(396n * 86_400_000_000_000n);
+      // folders keep theirs: nothing in them was made or renamed
+      expect(during["/src/items"]).toBe(before["/src/items"]!);
       undo();
       expect(times(dir)).toEqual(before);
     } finally {
@@ -68,7 +74,7 @@ describe("experiments put back what they change", () => {
     }
   });
 
-  test("a copy gets the checkout's modification times and modes, not the time it was made", async () => {
+  test("a copy gets the checkout's files' modification times and modes, not the time it was made", async () => {
     const dir = tree();
     const copy = mkdtempSync(join(scratchDir(), "bunseal-experiment-copy-"));
     try {
@@ -78,7 +84,7 @@ describe("experiments put back what they change", () => {
       writeFileSync(join(copy, "src", "data.txt"), "data\n");
       copyAttributes(dir, copy);
       const [a, b] = [times(dir), times(copy)];
-      for (const path of Object.keys(b)) expect(b[path]).toBe(a[path]!);
+      for (const path of ["/src/data.txt", ...readdirSync(join(dir, "src", "items")).map((n) => `/src/items/${n}`)]) expect(b[path]).toBe(a[path]!);
     } finally {
       rmSync(dir, { recursive: true, force: true });
       rmSync(copy, { recursive: true, force: true });

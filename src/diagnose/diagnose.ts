@@ -37,8 +37,12 @@ export interface BuildSample {
   tarPath: string;
 }
 
-/** Builds the checkout once more under a change; a failure is reported as `{ error }`. */
-export type ExperimentBuild = (label: string, change: Change) => Promise<BuildSample | { error: string }>;
+/**
+ * Builds the checkout once more under a change; a failed build is reported as
+ * `{ error }`. `aborted`: no build ran, or the change could not be undone, so
+ * nothing may be read from it and no further experiment can be trusted.
+ */
+export type ExperimentBuild = (label: string, change: Change) => Promise<BuildSample | { error: string; aborted?: boolean }>;
 
 export interface Experiment {
   name: string;
@@ -105,7 +109,13 @@ export async function diagnose(input: DiagnoseInput): Promise<Diagnosis> {
     if (budget <= 0) return undefined;
     budget--;
     input.log?.(`experiment ${name}: ${ran}`);
-    return input.build(name, change);
+    const result = await input.build(name, change);
+    if ("error" in result && result.aborted) {
+      budget = 0;
+      experiments.push({ name, ran, showed: `could not be run: ${firstLine(result.error)}; no further experiment was run`, builds: 0 });
+      return undefined;
+    }
+    return result;
   };
   const failed = (name: string, ran: string, error: string, builds = 1) => experiments.push({ name, ran, showed: `the build failed: ${firstLine(error)}`, builds });
   const sampleOf = (result: BuildSample | { error: string } | undefined, name: string, ran: string): BuildSample | undefined => {

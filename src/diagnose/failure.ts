@@ -43,6 +43,11 @@ export async function diagnoseFailure(input: FailureInput): Promise<{ found: Fai
       const ran = group.map((f) => f.describe).join("; ");
       input.log?.(`experiment ${name}: ${ran}`);
       const result = await input.build(name, combine(group));
+      if ("error" in result && result.aborted) {
+        budget = 0;
+        experiments.push({ name, ran, showed: `could not be run: ${errorLine(result.error)}; no further experiment was run`, builds: 0 });
+        return undefined;
+      }
       const builds = !("error" in result);
       experiments.push({ name, ran, showed: builds ? "the build succeeded" : `the build failed again: ${errorLine(result.error)}`, builds: 1 });
       // a failure is this search's normal state, not an unanswered build

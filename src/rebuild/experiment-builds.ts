@@ -37,10 +37,23 @@ export interface ExperimentSetup {
 
 export function experimentBuilds(setup: ExperimentSetup): ExperimentBuild {
   const { checkout } = setup;
-  return async (label: string, change: Change): Promise<BuildSample | { error: string }> => {
+  /** set when a change could not be undone: the checkout is no longer the rebuild's, and no later build would vary only what it names */
+  let broken: string | undefined;
+  return async (label: string, change: Change) => {
+    if (broken) return { error: broken, aborted: true };
     const repo = change.renamed ? `${checkout.repo}-at-a-longer-path` : checkout.repo;
     const projectDir = join(repo, relative(checkout.repo, checkout.projectDir));
     const undo: (() => void)[] = [];
+    const putBack = (): string | undefined => {
+      for (const step of undo.reverse()) {
+        try {
+          step();
+        } catch (error) {
+          broken = `the checkout could not be put back after the experiment ${label}: ${message(error)}`;
+        }
+      }
+      return broken;
+    };
     let onDisk: FilesystemCopy | undefined;
     try {
       if (change.renamed) {
@@ -57,6 +70,12 @@ export function experimentBuilds(setup: ExperimentSetup): ExperimentBuild {
         // a copy made now has new modification times: the experiment would vary those too (a build that reads an mtime would blame the file system)
         copyAttributes(repo, onDisk.path);
       }
+    } catch (error) {
+      // the change itself could not be made: no build ran, so nothing may be read as the build failing under it
+      return { error: putBack() ?? `the experiment ${label} could not be set up: ${message(error)}`, aborted: true };
+    }
+    let result: BuildSample | { error: string; aborted?: boolean };
+    try {
       const outDir = join(checkout.root, `experiment-${label}`);
       // the user switch is the innermost wrapper, so the others (a clock, a namespace) still run as root
       const variation = change.asUser ? { ...change.variation, wrapper: [...(change.variation?.wrapper ?? []), ...change.asUser(outDir)] } : change.variation;
@@ -64,14 +83,16 @@ export function experimentBuilds(setup: ExperimentSetup): ExperimentBuild {
         { projectDir, outDir, bun: setup.bun, source: { ...setup.source, repoRoot: repo }, recorded: setup.recorded, siblings: setup.siblings?.map((s) => ({ ...s, at: join(repo, relative(checkout.repo, s.at)) })), variation, timeoutMs: change.timeoutMs === undefined ? setup.timeoutMs : Math.min(change.timeoutMs, setup.timeoutMs ?? change.timeoutMs), deny: setup.deny, sandbox: setup.sandbox, rootFrom: onDisk ? { path: onDisk.path, packages: onDisk.packages } : undefined },
         { ...setup.ctx, log: () => {} },
       );
-      return { files: new Map(outcome.files.map((f) => [f.path, f.digest.slice("sha256:".length)])), tarPath: outcome.artifact.path };
+      result = { files: new Map(outcome.files.map((f) => [f.path, f.digest.slice("sha256:".length)])), tarPath: outcome.artifact.path };
     } catch (error) {
-      return { error: isBunsealError(error) ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : String(error) };
-    } finally {
-      for (const step of undo.reverse()) step();
+      result = { error: isBunsealError(error) ? `${error.code}: ${error.message}` : message(error) };
     }
+    const failedBack = putBack();
+    return failedBack ? { error: failedBack, aborted: true } : result;
   };
 }
+
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
  * Lists every folder of the project (not node_modules, not .git) in the order

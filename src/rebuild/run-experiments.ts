@@ -63,7 +63,7 @@ async function recordedBunTrial(input: ExperimentInput, differing: readonly stri
   try {
     const bun = await resolveBun(version, { onProgress: ctx.log });
     const sample = await experimentBuilds({ ...input.setup, bun })("recorded-bun", {});
-    if ("error" in sample) return { experiment: { name: "recorded-bun", ran, showed: `the build failed: ${sample.error.split("\n")[0]}`, builds: 1 }, confirmed: [] };
+    if ("error" in sample) return { experiment: { name: "recorded-bun", ran, showed: `${sample.aborted ? "could not be run" : "the build failed"}: ${sample.error.split("\n")[0]}`, builds: sample.aborted ? 0 : 1 }, confirmed: [] };
     const back = differing.filter((f) => sample.files.get(f) === input.recorded.files.get(f));
     return {
       experiment: { name: "recorded-bun", ran, showed: back.length > 0 ? `${back.join(", ")} came out as the original's` : "the files still differ from the original's", builds: 1 },

@@ -1,0 +1,35 @@
+/**
+ * diagnose() with builds made up by the test: an experiment that could not be
+ * set up, or whose change could not be undone, tells nothing and stops the
+ * experiments; it is never read as the build failing under a factor.
+ */
+import { expect, test } from "bun:test";
+import { diagnose, type ExperimentBuild } from "../../src/diagnose/diagnose.ts";
+import type { Factor } from "../../src/diagnose/factors.ts";
+
+const factor = (name: string, kind: Factor["kind"]): Factor => ({ name, kind, change: {}, describe: name });
+
+test("an experiment that could not be run stops the experiments and blames no factor", async () => {
+  const reference = { files: new Map([["index.js", "a"]]), tarPath: "/nonexistent.tar" };
+  const labels: string[] = [];
+  const build: ExperimentBuild = async (label) => {
+    labels.push(label);
+    if (label === "repeat") return reference;
+    return { error: "the checkout could not be put back after the experiment x: EBUSY", aborted: true };
+  };
+  const diagnosis = await diagnose({ differing: ["index.js"], reference, build, factors: [factor("timezone", "timezone"), factor("locale", "locale")], maxExperiments: 12 });
+  expect(labels).toEqual(["repeat", "timezone+locale"]);
+  expect(diagnosis.failures).toEqual([]);
+  expect(diagnosis.confirmed).toEqual([]);
+  expect(diagnosis.unexplained).toEqual(["index.js"]);
+  expect(diagnosis.experiments.at(-1)).toEqual({ name: "timezone+locale", ran: "timezone; locale", showed: "could not be run: the checkout could not be put back after the experiment x: EBUSY; no further experiment was run", builds: 0 });
+});
+
+test("a build that fails under a factor is that factor's failure, with its error", async () => {
+  const reference = { files: new Map([["index.js", "a"]]), tarPath: "/nonexistent.tar" };
+  const build: ExperimentBuild = async (label) => (label.includes("timezone") ? { error: "BUILD_FAILED: bun build failed:\n  macro probe() threw Error: no builds here" } : reference);
+  const diagnosis = await diagnose({ differing: ["index.js"], reference, build, factors: [factor("timezone", "timezone"), factor("locale", "locale")], maxExperiments: 12 });
+  expect(diagnosis.failures.map((f) => [f.factor, f.kind])).toEqual([["timezone", "timezone"]]);
+  expect(diagnosis.failures[0]!.experiment).toBe("the build fails when only this changes: timezone: BUILD_FAILED: bun build failed: macro probe() threw Error: no builds here");
+  expect(diagnosis.confirmed).toEqual([]);
+});

@@ -141,17 +141,18 @@ export async function diagnose(input: DiagnoseInput): Promise<Diagnosis> {
 
   // 2. the clocks, for what changes from run to run
   if (unstable.length > 0) {
-    const pair = async (name: string, ran: string, change: Change | undefined): Promise<[BuildSample, BuildSample] | string | undefined> => {
+    /** two builds under one change; a failure is its error and the builds it took */
+    const pair = async (name: string, ran: string, change: Change | undefined): Promise<[BuildSample, BuildSample] | { error: string; builds: number } | undefined> => {
       if (!change || budget < 2) return undefined;
       const first = await run(`${name}-1`, ran, change);
-      if (!first || "error" in first) return first?.error;
+      if (!first || "error" in first) return first && { error: first.error, builds: 1 };
       const second = await run(`${name}-2`, ran, change);
-      if (!second || "error" in second) return second?.error;
+      if (!second || "error" in second) return second && { error: second.error, builds: 2 };
       return [first, second];
     };
     const wallRan = "two builds with the wall clock stopped at the same instant";
     const wall = await pair("frozen-clock", wallRan, input.frozenClock);
-    if (typeof wall === "string") failed("frozen-clock", wallRan, wall, 2);
+    if (wall && !Array.isArray(wall)) failed("frozen-clock", wallRan, wall.error, wall.builds);
     if (Array.isArray(wall)) {
       unvaried.push(...wall);
       const agree = unstable.filter((f) => wall[0].files.get(f) === wall[1].files.get(f));
@@ -160,7 +161,7 @@ export async function diagnose(input: DiagnoseInput): Promise<Diagnosis> {
       for (const file of agree) confirmed.push({ kind: "timestamp", file, experiment: `${await where(file, input.reference, repeat!)} differs again in a second build, and comes out the same in two builds with the clock stopped at the same instant` });
       const monoRan = "two builds with both clocks stopped at the same instant, the monotonic clock (performance.now, hrtime) too";
       const mono = still.length > 0 ? await pair("frozen-monotonic", monoRan, input.frozenClocks) : undefined;
-      if (typeof mono === "string") failed("frozen-monotonic", monoRan, mono, 2);
+      if (mono && !Array.isArray(mono)) failed("frozen-monotonic", monoRan, mono.error, mono.builds);
       if (Array.isArray(mono)) {
         unvaried.push(...mono);
         const monoAgree = still.filter((f) => mono[0].files.get(f) === mono[1].files.get(f));

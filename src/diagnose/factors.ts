@@ -81,7 +81,7 @@ export function frozenClocks(tools: VariationTools): Change | undefined {
 }
 
 /** A build of a few seconds under load, with room; a macro waiting on a timer that never fires is stopped here. */
-export const FROZEN_MONOTONIC_TIMEOUT_MS = 30_000;
+export const FROZEN_MONOTONIC_TIMEOUT_MS = 20_000;
 
 export interface FactorContext {
   tools: VariationTools;

@@ -99,6 +99,19 @@ describe("every source named and confirmed right, nothing else confirmed", () =>
     expect(report.experiments.find((e) => e.name === "frozen-monotonic")?.builds).toBe(2);
   });
 
+  test("performance.now() after a timer: with the monotonic clock stopped the timer never fires; the cause says the clock was not stopped, unconfirmed", async () => {
+    await using repo = await project("monotonic-timer", "export async function probe(): Promise<string> {\n  await new Promise((resolve) => setTimeout(resolve, 5));\n  return String(performance.now());\n}\n");
+    const { exitCode, report } = await rebuild(await original(repo.path));
+    expect(exitCode).toBe(1);
+    expect(confirmedKinds(report), show(report)).toEqual([]);
+    const likely = report.causes.find((c) => c.kind === "random" && c.file === "index.js")!;
+    expect(likely.confirmed).toBe(false);
+    expect(likely.evidence).toContain("differs with the wall clock stopped; the monotonic clock (performance.now, hrtime) was not stopped");
+    const stopped = report.experiments.find((e) => e.name === "frozen-monotonic")!;
+    expect(stopped.showed).toContain("TIMED_OUT");
+    expect(stopped.builds).toBe(1);
+  });
+
   test("host name and Math.random() in one string, in the sandbox (which names every host alike): random, and no host name", async () => {
     await using repo = await project("host-random", HOST_RANDOM);
     const { exitCode, report } = await rebuild(await original(repo.path));

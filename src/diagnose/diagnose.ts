@@ -181,7 +181,8 @@ export async function diagnose(input: DiagnoseInput): Promise<Diagnosis> {
 
   // 3. factors, for every file: a file that changes run to run only where the unvaried builds agreed
   const regions = new Map<string, StableRegions>();
-  for (const file of unstable) {
+  // one unvaried build beside the rebuild is too few to tell a random value's every token: a prefix two samples share by chance would read as stable
+  for (const file of unvaried.length >= MIN_UNVARIED ? unstable : []) {
     const base = await bytes.of(file, input.reference.tarPath);
     const others = await Promise.all(unvaried.map((s) => bytes.of(file, s.tarPath)));
     const r = base && others.every((o) => o !== undefined) ? stableRegions(base, others as Uint8Array[]) : undefined;
@@ -231,6 +232,9 @@ export async function diagnose(input: DiagnoseInput): Promise<Diagnosis> {
   const unexplained = differing.filter((f) => !unstable.includes(f) && !explained.has(f));
   return { confirmed, experiments, unexplained, failures };
 }
+
+/** Unvaried builds (besides the rebuild) needed before a file that changes run to run is searched: the repeat and a frozen pair. */
+const MIN_UNVARIED = 3;
 
 /** Why a factor is implicated, in the words of the builds that show it. */
 function because(i: Implication, table: readonly Observation[]): string {

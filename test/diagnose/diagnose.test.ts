@@ -4,6 +4,9 @@
  * experiments; it is never read as the build failing under a factor.
  */
 import { expect, test } from "bun:test";
+import { join } from "node:path";
+import { makeTempDir } from "../helpers/testdir.ts";
+import { plantedTars } from "../rebuild/planted.ts";
 import { diagnose, type ExperimentBuild } from "../../src/diagnose/diagnose.ts";
 import type { Factor } from "../../src/diagnose/factors.ts";
 
@@ -32,4 +35,25 @@ test("a build that fails under a factor is that factor's failure, with its error
   expect(diagnosis.failures.map((f) => [f.factor, f.kind])).toEqual([["timezone", "timezone"]]);
   expect(diagnosis.failures[0]!.experiment).toBe("the build fails when only this changes: timezone: BUILD_FAILED: bun build failed: macro probe() threw Error: no builds here");
   expect(diagnosis.confirmed).toEqual([]);
+});
+
+test("a file that changes run to run is searched only where enough unvaried builds agree: with the repeat alone it is not", async () => {
+  await using dir = await makeTempDir("bunseal-diagnose-");
+  const sample = async (name: string, value: string) => {
+    const [tar] = await plantedTars({ "index.js": [`export const ID = "${value}";\n`, null] });
+    const path = join(dir.path, `${name}.tar`);
+    await Bun.write(path, tar);
+    return { files: new Map([["index.js", value]]), tarPath: path };
+  };
+  const reference = await sample("reference", "12abc");
+  const labels: string[] = [];
+  let n = 0;
+  const build: ExperimentBuild = async (label) => {
+    labels.push(label);
+    return sample(label, `12x${n++}yz`);
+  };
+  const diagnosis = await diagnose({ differing: ["index.js"], reference, build, factors: [factor("timezone", "timezone"), factor("locale", "locale")], maxExperiments: 12 });
+  // no faketime here: the repeat is the one unvaried build, and "12" would read as stable though it is not
+  expect(labels).toEqual(["repeat"]);
+  expect(diagnosis.confirmed).toEqual([{ kind: "random", file: "index.js", hypothesis: true, experiment: "index.js byte 21 differs again in a second build of the same checkout; the clock could not be stopped to tell a time from a random value" }]);
 });

@@ -19,7 +19,7 @@ export interface Change {
   otherFilesystem?: boolean;
   /** build as another uid: the experiment's out folder is handed to it first (`asUser(outDir)` gives the wrapper) */
   asUser?: (outDir: string) => string[];
-  /** every file and folder of the checkout (not .git, not node_modules) with its modification time moved ahead, and put back exactly after */
+  /** every file of the checkout (not .git, not node_modules) with its modification time moved ahead, and put back exactly after */
   mtimeShifted?: boolean;
   /** a shorter limit for this build, in ms (a stopped monotonic clock can stop a macro's timers forever) */
   timeoutMs?: number;
@@ -97,7 +97,7 @@ export interface FactorContext {
   sandboxed?: boolean;
 }
 
-/** Every factor this machine can vary, in a neutral order (the caller puts suspects first). */
+/** Every factor this machine can vary, in a neutral order (the search splits a group with the suspects on one side). */
 export function availableFactors(ctx: FactorContext): Factor[] {
   const { tools } = ctx;
   const factors: Factor[] = [

@@ -214,7 +214,7 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
           buildError: built.failed,
           ...(siblings && siblings.siblings.length > 0 ? { siblings: siblings.siblings } : {}),
           timings: { ...timer.laps, total: timer.total() },
-          sandbox: { recorded: sandboxView(sandboxOf(verified.verifiedStatement)), rebuilt: { kind: "none", network: null, reads: null, reason: "the build failed" } },
+          sandbox: { recorded: sandboxView(sandboxOf(verified.verifiedStatement)), rebuilt: { kind: "none", network: null, reads: null, reason: "the build failed: no statement records its sandbox" } },
         };
       }
       const rebuilt = built;

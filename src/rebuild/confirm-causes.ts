@@ -19,7 +19,8 @@ export function confirmCauses(found: readonly Cause[], shownIn: readonly Confirm
   const used = new Set<Confirmation>();
   const shown = confirmations.filter((c) => !c.hypothesis);
   const causes: Cause[] = found.map((cause) => {
-    const match = shown.find((c) => c.kind === cause.kind && c.file === cause.file);
+    // drift read off the record is of the whole build: the experiment that went back (the recorded Bun) confirms it through any file it moved back
+    const match = shown.find((c) => c.kind === cause.kind && (c.file === cause.file || (cause.file === null && DRIFT.includes(cause.kind))));
     if (DRIFT.includes(cause.kind) && !match) return { ...cause, confirmed: true, experiment: "the recorded digests compared with the rebuild's" };
     if (!match) return { ...cause, confirmed: false };
     used.add(match);

@@ -46,4 +46,10 @@ describe("a cause is confirmed by its own experiment only", () => {
     // the output file's "unknown" is explained by the experiment that moved it
     expect(named).toEqual([{ kind: "mtime", file: "src/data.txt", evidence: `${mtime.experiment}; the build read the metadata of src/data.txt`, confirmed: true, experiment: `${mtime.experiment}; the build read the metadata of src/data.txt` }]);
   });
+
+  test("another Bun, read off the record, is confirmed by the build with the recorded Bun, through the file it brought back", () => {
+    const back = { kind: "bun-version" as const, file: "index.js", experiment: "index.js comes out as the original's when built with the recorded Bun 1.4.4" };
+    const causes = confirmCauses([{ kind: "bun-version", file: null, evidence: "built with Bun 1.4.4, rebuilt with 1.4.5" }], [back]);
+    expect(causes).toEqual([{ kind: "bun-version", file: null, evidence: "built with Bun 1.4.4, rebuilt with 1.4.5", confirmed: true, experiment: back.experiment }]);
+  });
 });

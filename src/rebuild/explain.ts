@@ -60,7 +60,7 @@ function driftCauses(a: BuildFacts, b: BuildFacts): Cause[] {
 /** The install script behind a package's file, when the record says the package's scripts ran. */
 function scriptOf(path: string, a: BuildFacts, b: BuildFacts): string {
   const name = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path)?.[1];
-  const key = name === undefined ? undefined : a.scriptsRun?.find((k) => k.startsWith(`${name}@`) && !k.slice(name.length + 1).includes("/"));
+  const key = name === undefined ? undefined : a.scriptsRun?.find((k) => k.startsWith(`${name}@`));
   if (name === undefined || key === undefined) return "";
   const script = b.installScripts?.get(name);
   return `; ${key} has install scripts, which the record says ran${script ? `: ${script}` : ""}`;

@@ -12,7 +12,7 @@ import { buildArtifact } from "../../src/pipeline/build.ts";
 import { loadPrivateKey } from "../../src/sign/keys.ts";
 import { keySigner } from "../../src/sign/signer.ts";
 import { runCli } from "../helpers/cli.ts";
-import { gitRepo } from "../helpers/git.ts";
+import { gitCommitAll, gitRepo } from "../helpers/git.ts";
 import { makeTempDir, type TestDir } from "../helpers/testdir.ts";
 
 setDefaultTimeout(300_000);
@@ -180,5 +180,31 @@ describe("every source named and confirmed right, nothing else confirmed", () =>
     expect(note, show(report)).toContain("TZ=Pacific/Chatham");
     // no group holding the zone is counted as telling anything about the files
     expect(report.experiments.filter((e) => e.showed.startsWith("the build failed")).every((e) => e.name.includes("timezone"))).toBe(true);
+  });
+
+  test("a postinstall that writes the time: dependency-drift on the file it wrote, naming the package's install script", async () => {
+    // the package as a tarball in the repository, so that its install writes into node_modules and not into the checkout
+    await using pack = await makeTempDir("bunseal-stamp-pack-");
+    const script = "node -e \"require('fs').writeFileSync('built-at.js', 'module.exports = ' + Date.now() + ';')\"";
+    await Bun.write(join(pack.path, "package", "package.json"), JSON.stringify({ name: "stamp", version: "1.0.0", main: "stamp.js", scripts: { postinstall: script } }));
+    await Bun.write(join(pack.path, "package", "stamp.js"), "module.exports = require('./built-at.js');\n");
+    expect(Bun.spawnSync(["tar", "czf", join(pack.path, "stamp-1.0.0.tgz"), "-C", pack.path, "package"]).exitCode).toBe(0);
+    await using repo = await gitRepo({
+      "package.json": JSON.stringify({ name: "postinstall", version: "1.0.0", private: true, type: "module", dependencies: { stamp: "./vendor/stamp-1.0.0.tgz" }, trustedDependencies: ["stamp"] }),
+      "bunseal.json": JSON.stringify({ service: "postinstall", entrypoints: ["src/index.ts"], build: { target: "bun" } }),
+      ".gitignore": "node_modules/\n.bunseal/\n",
+      "vendor/stamp-1.0.0.tgz": new Uint8Array(readFileSync(join(pack.path, "stamp-1.0.0.tgz"))),
+      "src/index.ts": 'import stamp from "stamp";\nconsole.log(stamp);\n',
+    });
+    const installed = Bun.spawnSync([process.execPath, "install", "--no-progress"], { cwd: repo.path, stderr: "pipe" });
+    expect(installed.exitCode, installed.stderr.toString()).toBe(0);
+    await gitCommitAll(repo.path, "lockfile");
+    const { exitCode, report } = await rebuild(await original(repo.path));
+    expect(exitCode).toBe(1);
+    const drift = report.causes.find((c) => c.kind === "dependency-drift" && c.file === "node_modules/stamp/built-at.js");
+    expect(drift, show(report)).toBeDefined();
+    expect(drift!.confirmed).toBe(true);
+    expect(drift!.evidence).toContain(`stamp@`);
+    expect(drift!.evidence).toContain(`has install scripts, which the record says ran: postinstall: ${JSON.stringify(script)}`);
   });
 });

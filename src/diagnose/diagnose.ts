@@ -117,6 +117,18 @@ export async function diagnose(input: DiagnoseInput): Promise<Diagnosis> {
     }
     return result;
   };
+  /**
+   * A build that varies nothing (the repeat, a frozen pair's) and fails has no
+   * factor to blame: seen failing once under load on a shared machine, it is
+   * tried once more before the diagnosis does without it. A timeout is not
+   * retried: under a stopped monotonic clock it is the answer.
+   */
+  const runUnvaried = async (name: string, ran: string, change: Change) => {
+    const first = await run(name, ran, change);
+    if (!first || !("error" in first) || first.error.startsWith("TIMED_OUT")) return first;
+    experiments.push({ name, ran, showed: `the build failed: ${firstLine(first.error)}; tried once more`, builds: 1 });
+    return run(name, ran, change);
+  };
   const failed = (name: string, ran: string, error: string, builds = 1) => experiments.push({ name, ran, showed: `the build failed: ${firstLine(error)}`, builds });
   const sampleOf = (result: BuildSample | { error: string } | undefined, name: string, ran: string): BuildSample | undefined => {
     if (result && "error" in result) failed(name, ran, result.error);
@@ -132,7 +144,7 @@ export async function diagnose(input: DiagnoseInput): Promise<Diagnosis> {
   // 1. repeat
   const differing = [...input.differing];
   const repeatRan = "a second build of the same checkout in the same environment";
-  const repeat = differing.length > 0 ? sampleOf(await run("repeat", repeatRan, {}), "repeat", repeatRan) : undefined;
+  const repeat = differing.length > 0 ? sampleOf(await runUnvaried("repeat", repeatRan, {}), "repeat", repeatRan) : undefined;
   const unstable = repeat ? moved(repeat, differing) : [];
   if (repeat) experiments.push({ name: "repeat", ran: repeatRan, showed: unstable.length > 0 ? `${list(unstable)} again` : "every file came out the same", builds: 1 });
   const stable = repeat ? differing.filter((f) => !unstable.includes(f)) : [];
@@ -144,9 +156,9 @@ export async function diagnose(input: DiagnoseInput): Promise<Diagnosis> {
     /** two builds under one change; a failure is its error and the builds it took */
     const pair = async (name: string, ran: string, change: Change | undefined): Promise<[BuildSample, BuildSample] | { error: string; builds: number } | undefined> => {
       if (!change || budget < 2) return undefined;
-      const first = await run(`${name}-1`, ran, change);
+      const first = await runUnvaried(`${name}-1`, ran, change);
       if (!first || "error" in first) return first && { error: first.error, builds: 1 };
-      const second = await run(`${name}-2`, ran, change);
+      const second = await runUnvaried(`${name}-2`, ran, change);
       if (!second || "error" in second) return second && { error: second.error, builds: 2 };
       return [first, second];
     };
@@ -221,7 +233,15 @@ export async function diagnose(input: DiagnoseInput): Promise<Diagnosis> {
   const explained = new Set<string>();
   for (const i of implications) {
     if (i.file === BUILD_FAILS) {
-      failures.push({ factor: i.factor.name, kind: i.factor.kind, error: i.moved.failed ?? "", experiment: `the build fails ${because(i, table)}: ${firstLine(i.moved.failed ?? "")}` });
+      // a failure is a finding only when it comes again: once, it may be the machine's
+      const name = `${i.factor.name}-again`;
+      const again = await run(name, i.factor.describe, combine([i.factor]));
+      if (again && !("error" in again)) {
+        experiments.push({ name, ran: i.factor.describe, showed: "the build succeeded: the failure did not come again, so it is not put on this factor", builds: 1 });
+        continue;
+      }
+      if (again) experiments.push({ name, ran: i.factor.describe, showed: `the build failed again: ${firstLine(again.error)}`, builds: 1 });
+      failures.push({ factor: i.factor.name, kind: i.factor.kind, error: i.moved.failed ?? "", experiment: `the build fails ${because(i, table)}${again ? " (and again in a build of it alone)" : " (seen in one build)"}: ${firstLine(i.moved.failed ?? "")}` });
       continue;
     }
     explained.add(i.file);

@@ -79,10 +79,12 @@ export function experimentBuilds(setup: ExperimentSetup): ExperimentBuild {
       const outDir = join(checkout.root, `experiment-${label}`);
       // the user switch is the innermost wrapper, so the others (a clock, a namespace) still run as root
       const variation = change.asUser ? { ...change.variation, wrapper: [...(change.variation?.wrapper ?? []), ...change.asUser(outDir)] } : change.variation;
-      const outcome = await buildArtifact(
-        { projectDir, outDir, bun: setup.bun, source: { ...setup.source, repoRoot: repo }, recorded: setup.recorded, siblings: setup.siblings?.map((s) => ({ ...s, at: join(repo, relative(checkout.repo, s.at)) })), variation, timeoutMs: change.timeoutMs === undefined ? setup.timeoutMs : Math.min(change.timeoutMs, setup.timeoutMs ?? change.timeoutMs), deny: setup.deny, sandbox: setup.sandbox, rootFrom: onDisk ? { path: onDisk.path, packages: onDisk.packages } : undefined },
-        { ...setup.ctx, log: () => {} },
-      );
+      const build = () =>
+        buildArtifact(
+          { projectDir, outDir, bun: setup.bun, source: { ...setup.source, repoRoot: repo }, recorded: setup.recorded, siblings: setup.siblings?.map((s) => ({ ...s, at: join(repo, relative(checkout.repo, s.at)) })), variation, timeoutMs: change.timeoutMs === undefined ? setup.timeoutMs : Math.min(change.timeoutMs, setup.timeoutMs ?? change.timeoutMs), deny: setup.deny, sandbox: setup.sandbox, rootFrom: onDisk ? { path: onDisk.path, packages: onDisk.packages } : undefined },
+          { ...setup.ctx, log: () => {} },
+        );
+      const outcome = await withClockRetries(build);
       result = { files: new Map(outcome.files.map((f) => [f.path, f.digest.slice("sha256:".length)])), tarPath: outcome.artifact.path };
     } catch (error) {
       result = { error: isBunsealError(error) ? `${error.code}: ${error.message}` : message(error) };
@@ -90,6 +92,24 @@ export function experimentBuilds(setup: ExperimentSetup): ExperimentBuild {
     const failedBack = putBack();
     return failedBack ? { error: failedBack, aborted: true } : result;
   };
+}
+
+/**
+ * faketime names its semaphore after its own pid and refuses to start when one
+ * by that name is left in /dev/shm (a faketime killed before it removed its
+ * own, by anyone on the machine): measured on the CI machine, 429 such were
+ * left and about one experiment build in twenty failed so before running
+ * anything. The build never started, so it is started again (a new pid),
+ * a few times at most; any other failure is the build's own.
+ */
+async function withClockRetries<T>(build: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await build();
+    } catch (error) {
+      if (attempt >= 3 || !(error instanceof Error) || !error.message.includes("faketime: sem_open: File exists")) throw error;
+    }
+  }
 }
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));

@@ -35,6 +35,10 @@ export interface BuildFacts {
   env?: ReadonlyMap<string, string>;
   /** names recorded as visible */
   envNames?: readonly string[];
+  /** `name@version` of the packages whose install scripts the build let run, as recorded */
+  scriptsRun?: readonly string[];
+  /** package name → its install scripts as the checkout's installed package.json says (`postinstall: "node x.js"`) */
+  installScripts?: ReadonlyMap<string, string>;
   startedAt?: Date;
 }
 

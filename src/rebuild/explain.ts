@@ -50,11 +50,20 @@ function driftCauses(a: BuildFacts, b: BuildFacts): Cause[] {
       : now === undefined ? `recorded (sha256 ${short(was)}), not read by the rebuild`
       : `sha256 ${short(was)} recorded, ${short(now)} now`;
     // A file of an installed package changed: the install drifted (or was tampered with), not the source.
-    if (/(^|\/)node_modules\//.test(path)) out.push({ kind: "dependency-drift", file: path, evidence: `${evidence} (a file of an installed package)` });
+    if (/(^|\/)node_modules\//.test(path)) out.push({ kind: "dependency-drift", file: path, evidence: `${evidence} (a file of an installed package${scriptOf(path, a, b)})` });
     else inputs.push({ kind: "input-drift", file: path, evidence });
   }
   out.push(...inputs);
   return out;
+}
+
+/** The install script behind a package's file, when the record says the package's scripts ran. */
+function scriptOf(path: string, a: BuildFacts, b: BuildFacts): string {
+  const name = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path)?.[1];
+  const key = name === undefined ? undefined : a.scriptsRun?.find((k) => k.startsWith(`${name}@`));
+  if (name === undefined || key === undefined) return "";
+  const script = b.installScripts?.get(name);
+  return `; ${key} has install scripts, which the record says ran${script ? `: ${script}` : ""}`;
 }
 
 function changedKeys(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): [string, string | undefined, string | undefined][] {

@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Context } from "../context.ts";
-import { BunsealError } from "../errors.ts";
+import { BunsealError, isBunsealError, type ErrorCode } from "../errors.ts";
 import { buildArtifact } from "../pipeline/build.ts";
 import { requireSandbox } from "../sandbox/unavailable.ts";
 import { sandboxOf } from "../verify/check-sandbox.ts";
@@ -30,7 +30,7 @@ import type { BuildFacts, Cause } from "./explain.ts";
 import { missingExtraCauses } from "./missing-extras.ts";
 import { rebuildSiblings, type RebuiltSibling } from "./siblings.ts";
 import { installDependencies, type InstallResult } from "./install.ts";
-import { currentUser, recordedFacts } from "./facts.ts";
+import { currentUser, installScripts, recordedFacts } from "./facts.ts";
 import { readRecordedBuild, type RecordedBuild } from "./recorded.ts";
 import { rebuildStatement } from "./rebuild-attestation.ts";
 import { StageTimer } from "../pipeline/stage-timer.ts";
@@ -56,7 +56,7 @@ export interface RebuildRequest {
   timeoutMs?: number;
   /** files the rebuild must never read (the key files named on the command line) */
   deny?: readonly string[];
-  /** at most this many extra builds to confirm causes when the bytes differ (`--max-experiments`, default 6; 0: none) */
+  /** at most this many extra builds to confirm causes when the bytes differ (`--max-experiments`, default DEFAULT_MAX_EXPERIMENTS; 0: none) */
   maxExperiments?: number;
   /** false: rebuild without the sandbox (`--no-sandbox`), recorded as kind "none"; otherwise no sandbox here is SANDBOX_UNAVAILABLE before anything is cloned or installed */
   sandbox?: false;
@@ -80,6 +80,8 @@ export interface RebuildReport {
   diffoscope: { path: string } | null;
   /** things a reader should know even when the bytes reproduced (a lockfile that differs from the recorded one) */
   notes: string[];
+  /** the rebuild's own build failed with this error (then `rebuilt` is null and the causes say which change makes it build again) */
+  buildError?: string;
   /** a member built with `build --workspace`: each member whose outputs it was shown, as recorded and as rebuilt from the checkout (absent when it was shown none) */
   siblings?: RebuiltSibling[];
   /** wall time of each stage in ms */
@@ -87,6 +89,19 @@ export interface RebuildReport {
   /** how each build's boundary was enforced: as the original's statement records it, and as the rebuild's says */
   sandbox: { recorded: RecordedSandbox; rebuilt: RecordedSandbox };
 }
+
+/**
+ * A value that changes run to run takes five builds to name (the repeat and two
+ * pairs with the clocks stopped); one build of every factor and a bisection of
+ * some ten factors (four, and one to clear the rest) must still fit after them.
+ */
+export const DEFAULT_MAX_EXPERIMENTS = 12;
+
+/**
+ * The error of a build that ran and failed. A prebuild command that fails stays
+ * the error it was (PREBUILD_FAILED): its own status and output say why.
+ */
+const FAILED_BUILD: readonly ErrorCode[] = ["BUILD_FAILED"];
 
 type RecordedSandbox = { kind: string; network: boolean | null; reads: string | null; reason?: string };
 
@@ -161,7 +176,7 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
 
       // build: the same pipeline as the original, at the recorded source date
       ctx.log(`rebuilding ${recorded.external.service} with Bun ${bun.version}`);
-      const rebuilt = await buildArtifact(
+      const built = await buildArtifact(
         {
           projectDir: checkout.projectDir,
           outDir: join(checkout.root, "out"),
@@ -176,7 +191,34 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
           siblings: siblings?.outputs,
         },
         { ...ctx, env },
-      );
+      ).catch((error: unknown) => {
+        // the original built: a rebuild that does not is a finding to explain, not the end of the report
+        if (isBunsealError(error) && FAILED_BUILD.includes(error.code)) return { failed: `${error.code}: ${error.message}` };
+        throw error;
+      });
+      if ("failed" in built) {
+        const setup = { checkout, bun, source: checkoutSource, recorded: recorded.options, siblings: siblings?.outputs, timeoutMs: request.timeoutMs, deny: request.deny, sandbox: request.sandbox, ctx: { ...ctx, env } };
+        const { causes, experiments } = await (await import("./run-experiments.ts")).explainFailure({ error: built.failed, recorded, setup, maxExperiments: request.maxExperiments ?? DEFAULT_MAX_EXPERIMENTS });
+        timer.mark("build");
+        return {
+          reproducible: false,
+          artifact: { name: recorded.artifact.name, recorded: `sha256:${recorded.artifact.sha256}`, rebuilt: null, original: (request.artifactPath ?? defaultArtifactPath(request.bundlePath)) ?? null },
+          source: { uri: source.uri, commit: source.commit, clonedFrom, checkout: request.keep ? checkout.root : null },
+          bun: { recorded: recorded.internal.bun.version, used: bun.version, path: bun.path, revisionMatches: bun.revision === recorded.internal.bun.revision },
+          install,
+          differences: [],
+          causes,
+          experiments,
+          attestation: null,
+          diffoscope: null,
+          notes: [...(install.lockfileMatches ? [] : [`the checkout's bun.lock is ${install.lockfileDigest ?? "absent"}, the attestation records ${recorded.internal.lockfileDigest ?? "none"}`]), ...(install.note ? [install.note] : [])],
+          buildError: built.failed,
+          ...(siblings && siblings.siblings.length > 0 ? { siblings: siblings.siblings } : {}),
+          timings: { ...timer.laps, total: timer.total() },
+          sandbox: { recorded: sandboxView(sandboxOf(verified.verifiedStatement)), rebuilt: { kind: "none", network: null, reads: null, reason: "the build failed: no statement records its sandbox" } },
+        };
+      }
+      const rebuilt = built;
       timer.mark("build");
 
       // compare
@@ -196,9 +238,9 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
       // the explanation is loaded only when there is something to explain
       const found = reproducible ? [] : (await import("./explain.ts")).explainDifferences(comparison, recordedFacts(recorded), { ...rebuildFacts(rebuiltRecord, checkout.projectDir, env), startedAt: startedOn });
       // a cause is confirmed only by an experiment: builds of the same checkout that change one thing
-      const { causes, experiments } = reproducible
-        ? { causes: [], experiments: [] }
-        : await (await import("./run-experiments.ts")).runExperiments({ comparison, found, rebuilt, recorded, setup: { checkout, bun, source: checkoutSource, recorded: recorded.options, siblings: siblings?.outputs, timeoutMs: request.timeoutMs, deny: request.deny, sandbox: request.sandbox, ctx: { ...ctx, env, progress: ctx.progress && ((stage: string) => ctx.progress!(`experiment: ${stage}`)) } }, maxExperiments: request.maxExperiments ?? 6 });
+      const { causes, experiments, failures } = reproducible
+        ? { causes: [], experiments: [], failures: [] }
+        : await (await import("./run-experiments.ts")).runExperiments({ comparison, found, rebuilt, recorded, setup: { checkout, bun, source: checkoutSource, recorded: recorded.options, siblings: siblings?.outputs, timeoutMs: request.timeoutMs, deny: request.deny, sandbox: request.sandbox, ctx: { ...ctx, env, progress: ctx.progress && ((stage: string) => ctx.progress!(`experiment: ${stage}`)) } }, maxExperiments: request.maxExperiments ?? DEFAULT_MAX_EXPERIMENTS });
       // identical artifacts: no report, as diffoscope writes none when its inputs are the same
       const diffoscope = request.diffoscopePath && !reproducible ? await writeDiffoscope(request.diffoscopePath, comparison, originalPath ?? recorded.artifact.name, rebuilt.artifact.path, originalPath !== undefined) : null;
       timer.mark("explain");
@@ -236,7 +278,7 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
         experiments,
         attestation,
         diffoscope,
-        notes: [...(install.lockfileMatches ? [] : [`the checkout's bun.lock is ${install.lockfileDigest ?? "absent"}, the attestation records ${recorded.internal.lockfileDigest ?? "none"}`]), ...(install.note ? [install.note] : [])],
+        notes: [...(install.lockfileMatches ? [] : [`the checkout's bun.lock is ${install.lockfileDigest ?? "absent"}, the attestation records ${recorded.internal.lockfileDigest ?? "none"}`]), ...(install.note ? [install.note] : []), ...failures.map((f) => `an experiment found the build breaking: ${f.experiment}`)],
         ...(siblings && siblings.siblings.length > 0 ? { siblings: siblings.siblings } : {}),
         timings: { ...timer.laps, total: timer.total() },
         sandbox: { recorded: sandboxView(sandboxOf(verified.verifiedStatement)), rebuilt: sandboxView(sandboxOf(rebuilt.statementValue)) },
@@ -286,6 +328,7 @@ function rebuildFacts(rebuilt: RecordedBuild, projectDir: string, env: Record<st
     timezone: "UTC",
     locale: "C",
     env: visible,
+    installScripts: installScripts(projectDir, rebuilt.trustedScripts),
   };
 }
 

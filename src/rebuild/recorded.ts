@@ -41,6 +41,8 @@ export interface RecordedBuild {
   packages: Map<string, string>;
   /** `name@version` of the packages whose install scripts the build let run */
   trustedScripts: string[];
+  /** files of the repository whose metadata the build read (role "stat"): where a file's mtime can have come from */
+  stats: string[];
 }
 
 /** Reads a statement bunseal wrote; callers about to act on someone else's statement pass a Verified one. */
@@ -68,6 +70,8 @@ export function readRecordedBuild(statement: Statement<ProvenanceV1>): RecordedB
       const [algorithm, hex] = Object.entries(dep.digest ?? {})[0] ?? [];
       packages.set(key, algorithm ? `${algorithm}:${hex}` : "(no integrity)");
       if (annotations.installScripts && annotations.trusted) trustedScripts.push(key);
+    } else if (role === "stat") {
+      if (dep.name) stats.push(dep.name);
     } else if (role !== "source" && dep.name && dep.digest?.sha256) {
       inputs.set(dep.name, dep.digest.sha256);
       if (role === "stat") stats.push(dep.name);
@@ -87,6 +91,7 @@ export function readRecordedBuild(statement: Statement<ProvenanceV1>): RecordedB
     stats: stats.sort(),
     packages,
     trustedScripts,
+    stats: [...new Set(stats)].sort(),
   };
 }
 

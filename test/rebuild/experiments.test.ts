@@ -2,7 +2,7 @@
  * Issue #10: rebuild names a cause only when an experiment showed it. Each
  * planted source is built (the original, provoked where a later build alone
  * would not differ), rebuilt through the CLI, and the cause must be named
- * with `confirmed: true` and its experiment, within the default budget of 6
+ * with `confirmed: true` and its experiment, within the default budget (12)
  * extra builds. The control must reproduce. Sources that differ by chance
  * (random strings, UUIDs, milliseconds) run several times: a cause found in
  * one run in six (as the byte-pattern classifier did) is no cause.

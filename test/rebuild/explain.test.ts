@@ -111,6 +111,18 @@ describe("explainDifferences", () => {
     ]);
   });
 
+  test("a drifted file of a package whose install script the record says ran names that script", () => {
+    const c = compareEntries([entry("a.js", "x")], [entry("a.js", "y")]);
+    const recorded = originalFacts({ packages: new Map([["@acme/stamp@1.0.0", "sha512:" + "b".repeat(128)]]), scriptsRun: ["@acme/stamp@1.0.0"], inputs: new Map([["node_modules/@acme/stamp/built-at.js", "5".repeat(64)]]) });
+    const rebuilt = rebuiltFacts({ packages: recorded.packages, inputs: new Map([["node_modules/@acme/stamp/built-at.js", "6".repeat(64)]]), installScripts: new Map([["@acme/stamp", 'postinstall: "node write-time.js"']]) });
+    const drift = explainDifferences(c, recorded, rebuilt).find((cause) => cause.file === "node_modules/@acme/stamp/built-at.js")!;
+    expect(drift.kind).toBe("dependency-drift");
+    expect(drift.evidence).toBe('sha256 5555555555555555555… recorded, 6666666666666666666… now (a file of an installed package; @acme/stamp@1.0.0 has install scripts, which the record says ran: postinstall: "node write-time.js")');
+    // a package whose scripts did not run is only a file of an installed package
+    const quiet = explainDifferences(c, { ...recorded, scriptsRun: [] }, rebuilt).find((cause) => cause.file === "node_modules/@acme/stamp/built-at.js")!;
+    expect(quiet.evidence).toEndWith("(a file of an installed package)");
+  });
+
   test("reports a recorded environment variable the rebuild could not see, and a different SOURCE_DATE_EPOCH", () => {
     const c = compareEntries([entry("a.js", "x")], [entry("a.js", "y")]);
     const causes = explainDifferences(c, originalFacts(), rebuiltFacts({ env: new Map([["PUBLIC_API_BASE", ""]]), sourceDateEpoch: MTIME + 3600 }));

@@ -43,7 +43,7 @@ export function registerRebuild(program: Command, setExit: (code: number) => voi
       .option("--bun <path>", "build with this Bun binary instead of the recorded version")
       .option("--keep", "keep the temporary checkout and print where it is")
       .option("--diffoscope <file>", "also write a diffoscope-format JSON report")
-      .option("--max-experiments <n>", "at most this many extra builds to confirm why the bytes differ (default 6; 0 for none)")
+      .option("--max-experiments <n>", "at most this many extra builds to confirm why the bytes differ (default 12; 0 for none)")
       .option("--timeout <seconds>", "stop the build if it runs longer than this (default 900)"),
     "the original",
   )
@@ -104,7 +104,7 @@ function sourceFlag(source: string | undefined): string | undefined {
 function render(report: Awaited<ReturnType<typeof import("../../rebuild/rebuild.ts").rebuildArtifact>>): string[] {
   const head = report.reproducible
     ? [`REPRODUCIBLE: ${report.artifact.name} rebuilt to the same bytes (${report.artifact.recorded})`]
-    : [`NOT REPRODUCIBLE: ${report.artifact.name}`, `  recorded ${report.artifact.recorded}`, `  rebuilt  ${report.artifact.rebuilt ?? "nothing: an input the original read is missing"}`];
+    : [`NOT REPRODUCIBLE: ${report.artifact.name}`, `  recorded ${report.artifact.recorded}`, `  rebuilt  ${report.artifact.rebuilt ?? (report.buildError ? `nothing: the build failed: ${report.buildError.split("\n").slice(0, 3).join(" ")}` : "nothing: an input the original read is missing")}`];
   const lines = [
     ...head,
     `  source ${report.source.uri} @ ${report.source.commit.slice(0, 12)} (cloned from ${report.source.clonedFrom})`,
@@ -127,7 +127,8 @@ function render(report: Awaited<ReturnType<typeof import("../../rebuild/rebuild.
     for (const cause of suggested) lines.push(`  ${cause.kind}${cause.file ? ` in ${cause.file}` : ""}: ${cause.evidence}`);
   }
   if (report.experiments.length > 0) {
-    lines.push(`experiments (${report.experiments.length})`);
+    const builds = report.experiments.reduce((n, e) => n + (e.builds ?? 1), 0);
+    lines.push(`experiments (${report.experiments.length}, ${builds} build${builds === 1 ? "" : "s"})`);
     for (const e of report.experiments) lines.push(`  ${e.name}: ${e.ran} → ${e.showed}`);
   }
   if (report.differences.length > 0) {

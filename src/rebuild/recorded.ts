@@ -41,8 +41,6 @@ export interface RecordedBuild {
   packages: Map<string, string>;
   /** `name@version` of the packages whose install scripts the build let run */
   trustedScripts: string[];
-  /** files of the repository whose metadata the build read (role "stat"): where a file's mtime can have come from */
-  stats: string[];
 }
 
 /** Reads a statement bunseal wrote; callers about to act on someone else's statement pass a Verified one. */
@@ -74,7 +72,6 @@ export function readRecordedBuild(statement: Statement<ProvenanceV1>): RecordedB
       if (dep.name) stats.push(dep.name);
     } else if (role !== "source" && dep.name && dep.digest?.sha256) {
       inputs.set(dep.name, dep.digest.sha256);
-      if (role === "stat") stats.push(dep.name);
     }
   }
   return {
@@ -88,10 +85,9 @@ export function readRecordedBuild(statement: Statement<ProvenanceV1>): RecordedB
     artifact: { name: first.name, sha256: first.digest.sha256 },
     files: new Map(rest.filter((s) => s.name && s.digest.sha256).map((s) => [s.name!, s.digest.sha256!])),
     inputs,
-    stats: stats.sort(),
+    stats: [...new Set(stats)].sort(),
     packages,
     trustedScripts,
-    stats: [...new Set(stats)].sort(),
   };
 }
 

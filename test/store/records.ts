@@ -3,9 +3,9 @@
  * function of its arguments, so a test (or the parent of a killed child
  * process) can rebuild exactly what should be in the store and compare.
  */
-import type { MeasurementPredicate } from "../../src/measure/predicate.ts";
 import type { ArtifactRecord, MeasurementRecord, PinRecord } from "../../src/store/store.ts";
 import { sha256Hex } from "../../src/util/digest.ts";
+import { measurementPredicate } from "../helpers/measurements.ts";
 
 export const hex = (text: string) => sha256Hex(text);
 
@@ -62,55 +62,19 @@ export function chainPin(service: string, env: string, sequence: number, bundleB
 
 /**
  * A measurement of `artifact(tag)`, optionally side by side with `artifact(against)`: figures scaled by
- * `scale` so a test can tell measurements apart. Valid under MeasurementPredicateSchema.
+ * `scale` so a test can tell measurements apart. Valid under MeasurementPredicateSchema; the bundle is a stand-in.
  */
 export function measurementRecord(tag: string, options: { against?: string; env?: string; measuredAt?: string; passed?: boolean; scale?: number; service?: string } = {}): MeasurementRecord {
-  const scale = options.scale ?? 1;
-  const passed = options.passed ?? true;
-  const measuredAt = options.measuredAt ?? "2026-03-02T12:00:00.000Z";
-  const service = options.service ?? "api";
-  const figures = (k: number) => ({
-    runs: 5,
-    coldStartMs: { p50: 80 * k, p95: 100 * k },
-    rssMb: { atReady: 40 * k, peak: 60 * k },
-    latencyMs: { p50: 2 * k, p95: 5 * k, p99: 9 * k },
-    requests: 1000,
-    errorRate: 0,
-    crashes: 0,
-    neverReady: 0,
-    artifactBytes: 12_345,
-  });
-  const predicate: MeasurementPredicate = {
-    measuredAt,
-    service,
-    run: { command: ["bun", "index.js"], ready: { http: "/health" }, port: "PORT", env: [] },
-    load: { path: "/", method: "GET", requests: 200, concurrency: 4 },
-    runs: 5,
-    timeoutMs: 10_000,
-    budgets: { coldStartP95Ms: 250, rssMb: 128, latencyP95Ms: 20, regressionPct: 10 },
-    figures: figures(scale),
-    samples: [],
-    ...(options.against === undefined
-      ? {}
-      : {
-          against: {
-            artifact: { name: options.against, digest: { sha256: hex(`artifact:${options.against}`) } },
-            ...(options.env === undefined ? {} : { env: options.env }),
-            figures: figures(1),
-            ratios: [{ figure: "coldStartP95Ms" as const, ratio: scale, low: scale * 0.95, high: scale * 1.05, regression: !passed }],
-          },
-        }),
-    verdict: { passed, findings: passed ? [] : [{ code: "BUDGET_REGRESSION" as const, figure: "coldStartP95Ms", budget: "a ratio within 1.10", measured: `${scale.toFixed(2)} (${(scale * 0.95).toFixed(2)} to ${(scale * 1.05).toFixed(2)})` }] },
-    machine: { cpuModel: "test cpu", cores: 2, memoryBytes: 4 * 1024 ** 3, kernel: "6.1.0", bunVersion: "1.4.5", bunsealVersion: "0.0.0", sandbox: "bwrap, loopback network only" },
-  };
+  const against = options.against === undefined ? undefined : { name: options.against, digest: hex(`artifact:${options.against}`), ...(options.env === undefined ? {} : { env: options.env }) };
+  const predicate = measurementPredicate({ ...options, against });
   return {
-    bundle: JSON.stringify({ mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json", measurement: tag, measuredAt }),
-    service,
+    bundle: JSON.stringify({ mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json", measurement: tag, measuredAt: predicate.measuredAt }),
+    service: predicate.service,
     subjectDigest: hex(`artifact:${tag}`),
-    againstDigest: options.against === undefined ? null : hex(`artifact:${options.against}`),
+    againstDigest: against?.digest ?? null,
     env: options.env ?? null,
-    measuredAt,
-    passed,
+    measuredAt: predicate.measuredAt,
+    passed: predicate.verdict.passed,
     predicate,
   };
 }

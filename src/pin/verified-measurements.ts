@@ -34,7 +34,8 @@ export async function verifiedMeasurementsOf(store: Store, digest: string, trust
   return result;
 }
 
-async function verifyMeasurement(stored: StoredMeasurement, digest: string, trust: Trust): Promise<{ predicate: Verified<MeasurementPredicate> } | { reason: string }> {
+/** One stored measurement of `digest`, verified under `trust`: its signed predicate, or why not. */
+export async function verifyMeasurement(stored: StoredMeasurement, digest: string, trust: Trust): Promise<{ predicate: Verified<MeasurementPredicate> } | { reason: string }> {
   const { verifyBundle } = await import("../verify/verify-bundle.ts");
   // a policy's key signers stand for it here: its rules judge provenance, not measurements
   const anchor = trust.kind === "identity" ? { identity: trust.identity } : { keys: await trustedKeys(trust) };

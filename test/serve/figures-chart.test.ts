@@ -55,7 +55,6 @@ describe("the figures page", () => {
   beforeAll(async () => {
     built = await buildArtifact();
     const spec = `sqlite:${join(built.work.path, "store.db")}`;
-    await importAndPin(built, spec, "prod");
     await runCli(["keygen", "--out", join(built.work.path, "stranger")]);
     const signer = keySigner(await loadPrivateKey(built.key));
     const stranger = keySigner(await loadPrivateKey(join(built.work.path, "stranger", "bunseal.key")));
@@ -67,6 +66,10 @@ describe("the figures page", () => {
     await store.recordMeasurement(await signedMeasurement(subject, { ...shape, scale: 1.25, measuredAt: "2026-03-02T12:00:00.000Z" }, signer));
     // signed by a key that is not the artifact's signer: counted, not drawn
     await store.recordMeasurement(await signedMeasurement(subject, { ...shape, scale: 0.1, measuredAt: "2026-03-02T13:00:00.000Z" }, stranger));
+    // pinned after: the pin rests on these measurements (the newest that verifies, 12:00, passed)
+    await store.close();
+    await importAndPin(built, spec, "prod", { measure: false });
+    store = await openStore(spec);
     web = await startConsole({ store, hostname: "127.0.0.1", port: 0 });
     browser = await puppeteer.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--headless=new"] });
     page = await browser.newPage();

@@ -78,3 +78,15 @@ export async function recordPassingMeasurement(spec: string, keyPath: string, su
     await store.close();
   }
 }
+
+/**
+ * Passing measurements of every one of `releases`, plain and side by side with each other one, signed with
+ * the key at `keyPath`: a suite that pins those releases in any order (rollbacks, chained pins) finds the
+ * measurement each pin rests on, as a service held to its budgets needs.
+ */
+export async function measureEachAgainstEach(spec: string, keyPath: string, service: string, releases: readonly { name: string; digest: string }[]): Promise<void> {
+  for (const subject of releases) {
+    await recordPassingMeasurement(spec, keyPath, subject, { service });
+    for (const other of releases) if (other.digest !== subject.digest) await recordPassingMeasurement(spec, keyPath, subject, { service, against: other });
+  }
+}

@@ -27,7 +27,7 @@ describe("the pin gate", () => {
     const error = refusal(() => gatePin(base));
     expect(error.code).toBe("MEASUREMENT_MISSING");
     expect(error.message).toContain("api records how to run it (run), so a pin needs a verified measurement of sha256:bbbbbbbbbbbb against sha256:aaaaaaaaaaaa (what prod runs now)");
-    expect(error.message).toContain("bunseal measure ARTIFACT --env prod --store (or pin --measure)");
+    expect(error.message).toContain("Run bunseal measure ARTIFACT --env prod --store, then pin again");
   });
 
   test("picks the newest measurement against what runs now, passing over newer ones against anything else", () => {

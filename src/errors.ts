@@ -63,6 +63,10 @@ export const ERROR_CODES = {
   PREBUILD_FAILED: "rejected",
   SECRET_IN_OUTPUT: "rejected",
   BUDGET_EXCEEDED: "rejected",
+  /** a side-by-side measurement's ratio lies, with its whole 95 % interval, beyond budgets.regressionPct: refused by measure and by pin */
+  BUDGET_REGRESSION: "rejected",
+  /** `pin` of a service held to runtime budgets, with no verified measurement of the artifact against what the environment runs now */
+  MEASUREMENT_MISSING: "rejected",
   VERIFY_FAILED: "rejected",
   SIGNATURE_INVALID: "rejected",
   SUBJECT_MISMATCH: "rejected",

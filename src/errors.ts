@@ -55,6 +55,10 @@ export const ERROR_CODES = {
   WORKSPACE_ROOT_NOT_FOUND: "input",
   /** a variable the config's `env` lists (not marked optional) is not set where bunseal runs: the build would inline `undefined` */
   ENV_MISSING: "input",
+  /** `bunseal measure`: the artifact's signed provenance records no `run` (built without one in bunseal.json, or before bunseal recorded it), so there is nothing measure may run */
+  RUN_NOT_RECORDED: "input",
+  /** `bunseal measure --env E`: the artifact E runs now is not found by its digest where measure looked (--artifacts DIR) */
+  ARTIFACT_NOT_FOUND: "input",
   /** bunseal was started in a way that let Bun run project code (a bunfig.toml preload, --preload, BUN_OPTIONS) in its process first */
   UNSAFE_START: "input",
   // exit 1: the check ran and said no
@@ -63,6 +67,10 @@ export const ERROR_CODES = {
   PREBUILD_FAILED: "rejected",
   SECRET_IN_OUTPUT: "rejected",
   BUDGET_EXCEEDED: "rejected",
+  /** `bunseal measure --against`/`--env`: a figure's ratio to the other artifact's, whose whole 95 % interval lies beyond 1 + budgets.regressionPct/100 */
+  BUDGET_REGRESSION: "rejected",
+  /** `bunseal measure`: a start of the artifact crashed or never got ready (within --timeout) */
+  START_FAILED: "rejected",
   VERIFY_FAILED: "rejected",
   SIGNATURE_INVALID: "rejected",
   SUBJECT_MISMATCH: "rejected",

@@ -80,6 +80,8 @@ export interface SandboxSpec {
   /** bunseal's own files the worker runs from (read-only) */
   code: readonly string[];
   network: boolean;
+  /** a descriptor bwrap writes its JSON facts to (`--info-fd`: the sandbox's first process, `child-pid`), for a caller that reaches into its namespaces from outside (src/measure) */
+  infoFd?: number;
 }
 
 export interface SandboxAvailability {
@@ -223,6 +225,7 @@ export function sandboxArgv(bwrap: string, spec: SandboxSpec): string[] {
   // bwrap takes the filter as a descriptor: the shell opens it, so the prefix stays a plain argv
   const args: string[] = ["/bin/sh", "-c", START_OUTSIDE, kit.seccomp, bwrap, "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--hostname", SANDBOX_HOSTNAME, "--unshare-cgroup-try"];
   if (!spec.network) args.push("--unshare-net");
+  if (spec.infoFd !== undefined) args.push("--info-fd", String(spec.infoFd));
   const plan = new MountPlan();
   for (const dir of SYSTEM_DIRS) {
     const stat = lstatSync(dir, { throwIfNoEntry: false });

@@ -1,0 +1,193 @@
+/**
+ * `bunseal measure` end to end: tiny services built by the real CLI from real
+ * git repositories, signed with real keys, started in the real sandbox.
+ * Timing assertions are what holds on a noisy shared 2-core machine: a
+ * 300 ms sleep before listening is seen; two builds of one commit are not
+ * told apart.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { copyFileSync, existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { MEASUREMENT_PREDICATE_TYPE as FROM_PREDICATE } from "../../src/measure/predicate.ts";
+import { MEASUREMENT_PREDICATE_TYPE } from "../../src/measure/predicate-type.ts";
+import { runCli } from "../helpers/cli.ts";
+import { gitRepo, type GitRepo } from "../helpers/git.ts";
+import { makeTempDir, type TestDir } from "../helpers/testdir.ts";
+
+const RUN = { command: ["bun", "index.js"], ready: { http: "/health" }, port: "PORT" };
+const LOAD = { path: "/", requests: 100, concurrency: 4 };
+
+/** A service that answers /health and /, after `before` (a planted sleep, say). */
+function serviceFiles(before: string, config: Record<string, unknown> = {}) {
+  return {
+    "package.json": JSON.stringify({ name: "tiny" }),
+    "bunseal.json": JSON.stringify({ service: "tiny", entrypoints: ["src/index.ts"], build: { target: "bun" }, run: RUN, load: LOAD, ...config }),
+    "src/index.ts": `${before}\nBun.serve({ port: Number(process.env.PORT), fetch(req) { return new URL(req.url).pathname === "/health" ? new Response("ok") : new Response("hello"); } });\n`,
+  };
+}
+
+let work: TestDir;
+const repos: GitRepo[] = [];
+const built: Record<string, string> = {};
+const key = () => join(work.path, "keys", "bunseal.key");
+const pub = () => join(work.path, "keys", "bunseal.pub");
+
+async function build(name: string, files: Record<string, string>, out?: string): Promise<string> {
+  const repo = await gitRepo(files, { message: name });
+  repos.push(repo);
+  const result = await runCli(["build", repo.path, "--key", key(), "--json", ...(out ? ["--out", out] : [])]);
+  expect(result.exitCode).toBe(0);
+  return result.json().artifact.path;
+}
+
+beforeAll(async () => {
+  work = await makeTempDir("bunseal-measure-");
+  expect((await runCli(["keygen", "--out", join(work.path, "keys")])).exitCode).toBe(0);
+  built.fast = await build("fast", serviceFiles(""));
+  // the same commit's files built again elsewhere: the same service, nothing changed
+  built.again = await build("again", serviceFiles(""), join(work.path, "again"));
+  built.slow = await build("slow", serviceFiles("await Bun.sleep(300);"));
+  built.tight = await build("tight", serviceFiles("", { budgets: { artifactBytes: 100, coldStartP95Ms: 1 } }));
+  built.norun = await build("norun", { ...serviceFiles(""), "bunseal.json": JSON.stringify({ service: "tiny", entrypoints: ["src/index.ts"] }) });
+}, 120_000);
+afterAll(async () => {
+  await Promise.all([...repos.map((r) => r.cleanup()), work?.cleanup()]);
+});
+
+describe("bunseal measure", () => {
+  test("measures a built service over 3 runs, passes, and signs the measurement beside it; verify checks that bundle", async () => {
+    const out = await runCli(["measure", built.fast!, "--key", pub(), "--key", key(), "--runs", "3", "--json"]);
+    expect(out.exitCode).toBe(0);
+    const report = out.json();
+    expect(report.passed).toBe(true);
+    expect(report.findings).toEqual([]);
+    expect(report.service).toBe("tiny");
+    expect(report.runs).toBe(3);
+    expect(report.artifact.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(report.figures.coldStartMs.p95).toBeGreaterThan(0);
+    expect(report.figures.rssMb.peak).toBeGreaterThan(1);
+    expect(report.figures.latencyMs.p95).toBeGreaterThan(0);
+    expect(report.figures.requests).toBe(300);
+    expect(report.figures.errorRate).toBe(0);
+    expect(report.against).toBeNull();
+    expect(report.machine.bunVersion).toBe(Bun.version);
+    expect(report.bundle).toBe(`${built.fast}.measurement.sigstore.json`);
+
+    const verified = await runCli(["verify", built.fast!, "--bundle", report.bundle, "--key", pub(), "--predicate-type", MEASUREMENT_PREDICATE_TYPE, "--json"]);
+    expect(verified.exitCode).toBe(0);
+    expect(verified.json().verified).toBe(true);
+    expect(verified.json().predicateType).toBe(FROM_PREDICATE);
+    expect(verified.json().measurement.passed).toBe(true);
+    expect(verified.json().measurement.runs).toBe(3);
+    // under --key, verify's default (provenance) names what it is instead
+    const asProvenance = await runCli(["verify", built.fast!, "--bundle", report.bundle, "--key", pub(), "--json"]);
+    expect(asProvenance.exitCode).toBe(1);
+    expect(asProvenance.json().failures[0].code).toBe("PREDICATE_TYPE_MISMATCH");
+    expect(asProvenance.json().failures[0].message).toContain(`--predicate-type ${MEASUREMENT_PREDICATE_TYPE}`);
+  }, 60_000);
+
+  test("a planted 300 ms sleep before listening is BUDGET_REGRESSION against the fast build (exit 1), naming the figure, budget and measure", async () => {
+    const out = await runCli(["measure", built.slow!, "--key", pub(), "--against", built.fast!, "--runs", "3", "--json"]);
+    expect(out.exitCode).toBe(1);
+    const report = out.json();
+    expect(report.passed).toBe(false);
+    const regression = report.findings.find((f: { code: string }) => f.code === "BUDGET_REGRESSION");
+    expect(regression.figure).toBe("coldStartP95Ms");
+    expect(regression.budget).toContain("a ratio within 1.10");
+    expect(regression.measured).toMatch(/^\d+\.\d+× \(95 % interval /);
+    const cold = report.ratios.find((r: { figure: string }) => r.figure === "coldStartP95Ms");
+    expect(cold.regression).toBe(true);
+    expect(cold.low).toBeGreaterThan(1.1);
+    expect(report.against.digest).toMatch(/^sha256:/);
+    // not signed: no private key was given
+    expect(report.bundle).toBeNull();
+    const text = await runCli(["measure", built.slow!, "--key", pub(), "--against", built.fast!, "--runs", "3"]);
+    expect(text.exitCode).toBe(1);
+    expect(text.stdout).toContain("FAILED: ");
+    expect(text.stdout).toMatch(/BUDGET_REGRESSION: coldStartP95Ms: expected a ratio within 1\.10 of .*; measured \d/);
+  }, 90_000);
+
+  test("two builds of the same commit, side by side over 5 runs: no regression", async () => {
+    const out = await runCli(["measure", built.again!, "--key", pub(), "--against", built.fast!, "--runs", "5", "--json"]);
+    expect(out.exitCode).toBe(0);
+    const report = out.json();
+    expect(report.findings).toEqual([]);
+    expect(report.ratios.map((r: { figure: string }) => r.figure)).toEqual(["coldStartP95Ms", "rssMb", "latencyP95Ms", "artifactBytes"]);
+    expect(report.ratios.every((r: { regression: boolean }) => !r.regression)).toBe(true);
+    // the two builds are the same bytes
+    expect(report.ratios.find((r: { figure: string }) => r.figure === "artifactBytes").ratio).toBe(1);
+  }, 90_000);
+
+  test("budgets the artifact's build recorded are judged: each exceeded is BUDGET_EXCEEDED (exit 1)", async () => {
+    const out = await runCli(["measure", built.tight!, "--key", pub(), "--runs", "1", "--json"]);
+    expect(out.exitCode).toBe(1);
+    const findings = out.json().findings;
+    expect(findings.map((f: { code: string; figure: string }) => `${f.code} ${f.figure}`)).toEqual(["BUDGET_EXCEEDED coldStartP95Ms", "BUDGET_EXCEEDED artifactBytes"]);
+    expect(findings[1].budget).toBe("at most 100 bytes (budgets.artifactBytes)");
+    expect(findings[1].measured).toMatch(/^\d+ bytes$/);
+  }, 60_000);
+
+  test("the budgets are the signed build's, not the working directory's bunseal.json (a looser one there changes nothing)", async () => {
+    const cwd = join(work.path, "loose");
+    mkdirSync(cwd, { recursive: true });
+    await Bun.write(join(cwd, "bunseal.json"), JSON.stringify({ service: "tiny", entrypoints: ["src/index.ts"], run: RUN, budgets: {} }));
+    const out = await runCli(["measure", built.tight!, "--key", pub(), "--runs", "1", "--json"], { cwd });
+    expect(out.exitCode).toBe(1);
+    expect(out.json().budgets).toEqual({ artifactBytes: 100, coldStartP95Ms: 1 });
+  }, 60_000);
+
+  test("rejects an artifact whose provenance does not verify, before anything of it runs (VERIFY_FAILED, exit 1)", async () => {
+    const forged = join(work.path, "forged.tar");
+    copyFileSync(built.slow!, forged);
+    copyFileSync(`${built.fast}.sigstore.json`, `${forged}.sigstore.json`);
+    const out = await runCli(["measure", forged, "--key", pub(), "--key", key(), "--runs", "1", "--json"]);
+    expect(out.exitCode).toBe(1);
+    expect(out.json().error.code).toBe("VERIFY_FAILED");
+    expect(out.json().error.message).toContain("SUBJECT_MISMATCH");
+    expect(out.json().error.message).toContain("nothing of it ran");
+    expect(existsSync(`${forged}.measurement.sigstore.json`)).toBe(false);
+  }, 30_000);
+
+  test("rejects a baseline whose provenance does not verify, before the subject runs", async () => {
+    const forged = join(work.path, "forged-baseline.tar");
+    copyFileSync(built.fast!, forged);
+    copyFileSync(`${built.slow}.sigstore.json`, `${forged}.sigstore.json`);
+    const out = await runCli(["measure", built.slow!, "--key", pub(), "--against", forged, "--runs", "1", "--json"]);
+    expect(out.exitCode).toBe(1);
+    expect(out.json().error.code).toBe("VERIFY_FAILED");
+    expect(out.json().error.message).toContain(forged);
+  }, 30_000);
+
+  test("an artifact whose provenance records no run is RUN_NOT_RECORDED (exit 2)", async () => {
+    const out = await runCli(["measure", built.norun!, "--key", pub(), "--runs", "1", "--json"]);
+    expect(out.exitCode).toBe(2);
+    expect(out.json().error.code).toBe("RUN_NOT_RECORDED");
+    expect(out.json().error.message).toContain('records no "run"');
+  }, 30_000);
+
+  test("--env with nothing pinned there says how to supply the baseline (ARTIFACT_NOT_FOUND, exit 2)", async () => {
+    const store = join(work.path, "empty-store.db");
+    const out = await runCli(["measure", built.fast!, "--key", pub(), "--key", key(), "--env", "prod", "--store", store, "--runs", "1", "--json"]);
+    expect(out.exitCode).toBe(2);
+    expect(out.json().error.code).toBe("ARTIFACT_NOT_FOUND");
+    expect(out.json().error.message).toContain("nothing of tiny is pinned in prod");
+    expect(out.json().error.message).toContain("--against ARTIFACT");
+  }, 30_000);
+
+  test("usage: no trust, --store without a signer, both --against and --env, a bad --runs (exit 2)", async () => {
+    const cases: [string[], string, string][] = [
+      [["measure", built.fast!], "--key", "nothing to verify the artifact with"],
+      [["measure", built.fast!, "--key", pub(), "--store", join(work.path, "s.db")], "--store", "expected a private key"],
+      [["measure", built.fast!, "--key", pub(), "--against", built.fast!, "--env", "prod"], "--env", "expected one of them"],
+      [["measure", built.fast!, "--key", pub(), "--runs", "0"], "--runs", "expected a whole number from 1"],
+      [["measure", built.fast!, "--key", pub(), "--signing-key", key(), "--keyless"], "--keyless", "contradict"],
+    ];
+    for (const [args, field, message] of cases) {
+      const out = await runCli([...args, "--json"]);
+      expect({ args, exit: out.exitCode }).toEqual({ args, exit: 2 });
+      expect(out.json().error.code).toBe("USAGE");
+      expect(out.json().error.field).toBe(field);
+      expect(out.json().error.message).toContain(message);
+    }
+  }, 30_000);
+});

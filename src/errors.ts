@@ -67,10 +67,12 @@ export const ERROR_CODES = {
   PREBUILD_FAILED: "rejected",
   SECRET_IN_OUTPUT: "rejected",
   BUDGET_EXCEEDED: "rejected",
-  /** `bunseal measure --against`/`--env`: a figure's ratio to the other artifact's, whose whole 95 % interval lies beyond 1 + budgets.regressionPct/100 */
+  /** a side-by-side measurement's ratio lies, with its whole 95 % interval, beyond 1 + budgets.regressionPct/100: refused by measure and by pin */
   BUDGET_REGRESSION: "rejected",
   /** `bunseal measure`: a start of the artifact crashed or never got ready (within --timeout) */
   START_FAILED: "rejected",
+  /** `pin` of a service held to runtime budgets, with no verified measurement of the artifact against what the environment runs now */
+  MEASUREMENT_MISSING: "rejected",
   VERIFY_FAILED: "rejected",
   SIGNATURE_INVALID: "rejected",
   SUBJECT_MISMATCH: "rejected",

@@ -15,6 +15,11 @@ export interface BuildInfo {
   lockfileDigest: string | null;
   schemaVersion: string | null;
   telemetryContract: string | null;
+  /**
+   * The config's budgets, so the service can report at boot what it is held to (issue 22). Only when
+   * the config has any: an artifact of a config without budgets keeps the bytes it had before.
+   */
+  budgets?: Config["budgets"];
 }
 
 export interface BuildPlan {
@@ -141,6 +146,7 @@ export function planBuild(input: PlanInput): BuildPlan {
       lockfileDigest: input.lockfileDigest,
       schemaVersion: config.contracts?.schemaVersion ?? null,
       telemetryContract: config.contracts?.telemetryContract ?? null,
+      ...(Object.keys(config.budgets ?? {}).length > 0 ? { budgets: config.budgets } : {}),
     },
   };
 }

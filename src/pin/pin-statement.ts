@@ -6,6 +6,7 @@
  */
 import { z } from "../vendor/zod.js";
 import { STATEMENT_TYPE_V1, type Statement } from "../attest/statement.ts";
+import { FindingSchema } from "../measure/predicate.ts";
 
 export const PIN_PREDICATE_TYPE = "https://bunseal.dev/attestations/pin/v1";
 
@@ -20,6 +21,19 @@ export const PinPredicateSchema = z.strictObject({
   reason: z.string(),
   pinnedAt: z.iso.datetime({ offset: true }),
   rollbackOf: z.number().int().positive().nullable(),
+  /**
+   * For a service held to runtime budgets (issue 22): the verified measurement the pin rested on, and,
+   * when its verdict failed, the reason given to pin it anyway (`--allow-regression`) with the findings
+   * it overrode. Absent from every other pin, so those keep their shape.
+   */
+  measurement: z
+    .strictObject({
+      measuredAt: z.iso.datetime({ offset: true }),
+      against: Digest.nullable(),
+      passed: z.boolean(),
+      allowedRegression: z.strictObject({ reason: z.string().min(1), findings: z.array(FindingSchema) }).optional(),
+    })
+    .optional(),
 });
 
 export type PinPredicate = z.infer<typeof PinPredicateSchema>;

@@ -11,12 +11,16 @@
  * newest one (same artifact, actor and reason) writes its file again instead
  * of adding a second pin.
  */
+import type { KeyObject } from "node:crypto";
 import { BunsealError } from "../errors.ts";
 import { signStatement } from "../sign/sign-statement.ts";
 import type { Signer } from "../sign/signer.ts";
 import type { ArtifactRecord, PinRecord, Store } from "../store/store.ts";
 import { verifyStored } from "../store/verify-stored.ts";
 import type { Trust } from "../verify/trust.ts";
+import { storedTrust } from "../store/verify-stored.ts";
+import { gatePin, type GateOutcome, type PinMeasurement } from "./measurement-gate.ts";
+import { verifiedMeasurementsOf } from "./verified-measurements.ts";
 import { canonicalJson } from "../util/canonical-json.ts";
 import { parseDigest } from "../util/digest.ts";
 import { parseDigestPrefix } from "./digest-prefix.ts";
@@ -43,6 +47,10 @@ export interface PinRequest {
   rollbackOf?: number | null;
   /** when set, the pin must follow exactly this sequence (a rollback planned against it); otherwise a lost race is retried */
   expectedSequence?: number;
+  /** `--allow-regression REASON`: pin an artifact whose measurement failed its budgets, recorded in the signed pin */
+  allowRegression?: string;
+  /** public keys trusted to have signed measurements besides the artifact's trust (the CLI: the pin signer's own) */
+  measurementKeys?: readonly KeyObject[];
   /** folder for the pin file; null: write none */
   pinsDir: string | null;
   now?: () => Date;
@@ -54,6 +62,8 @@ export interface PinOutcome {
   file: string | null;
   /** true when the request repeated the newest pin (a retry): no pin was added, its file was written again */
   repeated: boolean;
+  /** the measurement the pin rested on (a service held to runtime budgets), as the signed pin records it */
+  measurement?: PinMeasurement;
 }
 
 const RETRIES = 8;
@@ -72,6 +82,10 @@ export async function pinArtifact(store: Store, request: PinRequest): Promise<Pi
   if (!verdict.verified) {
     throw new BunsealError("PIN_REFUSED", `${artifact.name} cannot be pinned: its attestation does not verify:\n  ${verdict.failures.map((f) => `${f.code}: ${f.message}`).join("\n  ")}`, { expected: "a verified attestation", found: verdict.failures.map((f) => f.code).join(", ") });
   }
+  // Held to its budgets when its signed provenance records how to run it, or, until every statement
+  // records that, when the service has been measured here before: both only ever add a refusal.
+  const runRecorded = recordsRun(verdict.statement);
+  const serviceMeasured = runRecorded || (await store.measurementsOfService(service, 1)).length > 0;
   for (let attempt = 0; ; attempt++) {
     const latest = await store.latestPin(service, env);
     // the newest row is what the new pin signs as its previous: it must be the pin that was signed
@@ -85,6 +99,8 @@ export async function pinArtifact(store: Store, request: PinRequest): Promise<Pi
     if (request.expectedSequence !== undefined && sequence !== request.expectedSequence) {
       throw new BunsealError("PIN_CONFLICT", `the history of ${artifact.service} in ${request.env} moved on while this was planned: expected to write pin ${request.expectedSequence}, the next is ${sequence}`, { expected: String(request.expectedSequence), found: String(sequence) });
     }
+    // judged against what runs now, read again on each attempt: a pin that got in first changes the baseline
+    const gate = await budgetGate(store, { service, env, digest, current: latest?.digest ?? null, runRecorded, serviceMeasured, request, artifact });
     const predicate = {
       service,
       env,
@@ -95,7 +111,8 @@ export async function pinArtifact(store: Store, request: PinRequest): Promise<Pi
       pinnedAt: (request.now ?? (() => new Date()))().toISOString(),
       rollbackOf: request.rollbackOf ?? null,
     };
-    const bundle = await signStatement(new TextEncoder().encode(canonicalJson(pinStatement(digest, artifact.name, predicate))), request.signer);
+    const signed = gate.required ? { ...predicate, measurement: gate.measurement } : predicate;
+    const bundle = await signStatement(new TextEncoder().encode(canonicalJson(pinStatement(digest, artifact.name, signed))), request.signer);
     const pin: PinRecord = { ...predicate, digest, bundle: JSON.stringify(bundle) };
     // the file first, under a temporary name: a full or read-only pins folder fails before the store has the pin
     const staged = request.pinsDir === null ? null : await stagePinFile(request.pinsDir, pin);
@@ -116,8 +133,27 @@ export async function pinArtifact(store: Store, request: PinRequest): Promise<Pi
         throw new BunsealError(cause.code ?? "IO_FAILED", `pin #${pin.sequence} of ${service} in ${env} is recorded in ${store.location}, but its pin file could not be put in place: ${cause.message}; run the same pin again to write the file (it adds no second pin)`, { file: staged.path, cause });
       }
     }
-    return { pin, artifact, file, repeated: false };
+    return { pin, artifact, file, repeated: false, ...(gate.required ? { measurement: gate.measurement } : {}) };
   }
+}
+
+/** Whether the verified provenance records how to run the artifact (`run`, in its external parameters): then its pins are held to its budgets. */
+function recordsRun(statement: { predicate: { buildDefinition: { externalParameters: unknown } } } | undefined): boolean {
+  const parameters = statement?.predicate.buildDefinition.externalParameters as Record<string, unknown> | undefined;
+  const run = parameters?.run;
+  return typeof run === "object" && run !== null;
+}
+
+async function budgetGate(
+  store: Store,
+  input: { service: string; env: string; digest: string; current: string | null; runRecorded: boolean; serviceMeasured: boolean; request: PinRequest; artifact: ArtifactRecord },
+): Promise<GateOutcome> {
+  // a rollback goes back to what ran here before (known good there): it shows figures, it needs none
+  if (input.request.rollbackOf != null || (!input.runRecorded && !input.serviceMeasured)) return { required: false };
+  const base = input.request.trust ?? storedTrust(input.artifact);
+  const trust = base.kind === "keys" && input.request.measurementKeys?.length ? { ...base, keys: [...base.keys, ...input.request.measurementKeys] } : base;
+  const { verified, unverified } = await verifiedMeasurementsOf(store, input.digest, trust);
+  return gatePin({ ...input, measurements: verified, unverified: unverified.length, allowRegression: input.request.allowRegression });
 }
 
 /** A retry of the newest pin: the same artifact, pinned by the same actor for the same reason, not a rollback. */

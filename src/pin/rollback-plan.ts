@@ -23,21 +23,26 @@ export interface RollbackRequest {
 export interface RollbackPlan {
   service: string;
   env: string;
-  from: { sequence: number; digest: string; schemaVersion: string | null; commit: string | null };
+  from: { sequence: number; digest: string; schemaVersion: string | null; telemetryContract: string | null; commit: string | null };
   /**
    * `packages`: what the target ships (and those the store cannot say of, shipped null), so a responder
    * rolling back from a vulnerable package sees whether the target ships it too
    */
-  to: { digest: string; lastPinnedAs: number; pinnedAt: string; schemaVersion: string | null; commit: string | null; packages: Omit<LockedPackage, "integrity">[] };
+  to: { digest: string; lastPinnedAs: number; pinnedAt: string; schemaVersion: string | null; telemetryContract: string | null; commit: string | null; packages: Omit<LockedPackage, "integrity">[] };
   /** the pin the rollback will write */
   nextSequence: number;
   contractChange: boolean;
+  /** which contracts the rollback changes (allowed by --allow-contract-change), in this order */
+  contractChanges: ("schemaVersion" | "telemetryContract")[];
   /** earlier artifacts stepped over because a rollback rolled back from them (by that rollback's pin), newest first */
   skipped: { digest: string; rolledBackBy: number }[];
 }
 
 /** What the plan reads of an artifact: its contract, and (shown, not judged) its commit and packages. */
-export type PlanArtifact = Pick<ArtifactSummary, "schemaVersion"> & Partial<Pick<ArtifactRecord, "commit" | "packages">>;
+export type PlanArtifact = Pick<ArtifactSummary, "schemaVersion"> & Partial<Pick<ArtifactRecord, "telemetryContract" | "commit" | "packages">>;
+
+const CONTRACTS = ["schemaVersion", "telemetryContract"] as const;
+const CONTRACT_RISK = { schemaVersion: "the data may no longer fit", telemetryContract: "dashboards, alerts and consumers of its events may no longer match" } as const;
 
 /** `history`: the pins of (service, env), oldest first. `artifacts`: what the store knows of their digests. */
 export function planRollback(request: RollbackRequest, history: readonly PinRecord[], artifacts: ReadonlyMap<string, PlanArtifact>): RollbackPlan {
@@ -47,23 +52,29 @@ export function planRollback(request: RollbackRequest, history: readonly PinReco
   }
   const rolledBack = rolledBackFrom(history);
   const { target, skipped } = request.to !== undefined ? { target: findByDigest(request, history, current, rolledBack), skipped: [] } : findBySteps(request, history, current, rolledBack);
-  const fromVersion = artifacts.get(current.digest)?.schemaVersion ?? null;
-  const toVersion = artifacts.get(target.digest)?.schemaVersion ?? null;
-  const contractChange = fromVersion !== toVersion;
+  const contract = (digest: string, name: (typeof CONTRACTS)[number]) => artifacts.get(digest)?.[name] ?? null;
+  const fromVersion = contract(current.digest, "schemaVersion");
+  const toVersion = contract(target.digest, "schemaVersion");
+  // each contract the same way: the data's schema, and the telemetry others read (issue 22 item 5)
+  const contractChanges = CONTRACTS.filter((name) => contract(current.digest, name) !== contract(target.digest, name));
+  const contractChange = contractChanges.length > 0;
   if (contractChange && !request.allowContractChange) {
-    throw new BunsealError("ROLLBACK_REFUSED", `rolling ${request.service} in ${request.env} back to ${short(target.digest)} would change the schemaVersion contract from ${fromVersion ?? "(none)"} to ${toVersion ?? "(none)"}; the data may no longer fit. Pass --allow-contract-change if that is intended`, {
-      field: "contracts.schemaVersion",
-      expected: fromVersion ?? "(none)",
-      found: toVersion ?? "(none)",
+    const changes = contractChanges.map((name) => `the ${name} contract from ${contract(current.digest, name) ?? "(none)"} to ${contract(target.digest, name) ?? "(none)"}; ${CONTRACT_RISK[name]}`);
+    const first = contractChanges[0]!;
+    throw new BunsealError("ROLLBACK_REFUSED", `rolling ${request.service} in ${request.env} back to ${short(target.digest)} would change ${changes.join(", and ")}. Pass --allow-contract-change if that is intended`, {
+      field: `contracts.${first}`,
+      expected: contract(current.digest, first) ?? "(none)",
+      found: contract(target.digest, first) ?? "(none)",
     });
   }
   return {
     service: request.service,
     env: request.env,
-    from: { sequence: current.sequence, digest: current.digest, schemaVersion: fromVersion, commit: artifacts.get(current.digest)?.commit ?? null },
-    to: { digest: target.digest, lastPinnedAs: target.sequence, pinnedAt: target.pinnedAt, schemaVersion: toVersion, commit: artifacts.get(target.digest)?.commit ?? null, packages: shipped(artifacts.get(target.digest)) },
+    from: { sequence: current.sequence, digest: current.digest, schemaVersion: fromVersion, telemetryContract: contract(current.digest, "telemetryContract"), commit: artifacts.get(current.digest)?.commit ?? null },
+    to: { digest: target.digest, lastPinnedAs: target.sequence, pinnedAt: target.pinnedAt, schemaVersion: toVersion, telemetryContract: contract(target.digest, "telemetryContract"), commit: artifacts.get(target.digest)?.commit ?? null, packages: shipped(artifacts.get(target.digest)) },
     nextSequence: current.sequence + 1,
     contractChange,
+    contractChanges,
     skipped,
   };
 }

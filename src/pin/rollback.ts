@@ -17,6 +17,8 @@ import type { Trust } from "../verify/trust.ts";
 import { pinArtifact, type PinOutcome } from "./pin.ts";
 import { planRollback, type RollbackPlan, type RollbackRequest } from "./rollback-plan.ts";
 import { assertPinRows } from "./verify-pin-rows.ts";
+import type { Figures } from "../measure/predicate.ts";
+import { verifiedMeasurementsOf } from "./verified-measurements.ts";
 
 export interface RollbackOptions extends Omit<RollbackRequest, "service"> {
   service?: string;
@@ -34,8 +36,19 @@ export interface RollbackOptions extends Omit<RollbackRequest, "service"> {
   pinsDir: string | null;
 }
 
+/** An end of the rollback as its newest verified measurement saw it; null: not measured (or none verified). */
+export interface MeasuredFigures {
+  measuredAt: string;
+  /** sha256 hex of what it ran against, or null */
+  against: string | null;
+  passed: boolean;
+  figures: Figures;
+}
+
 export interface RollbackOutcome {
   plan: RollbackPlan;
+  /** shown beside the plan, so the responder sees what the target costs against what runs now (issue 22 item 5) */
+  figures: { from: MeasuredFigures | null; to: MeasuredFigures | null };
   applied: PinOutcome | null;
   rebuilt: boolean | null;
 }
@@ -58,8 +71,10 @@ export async function rollback(store: Store, options: RollbackOptions, ctx: Cont
   // was stored with, and be what was signed. (The trust given for the target is checked where it always
   // was: by the rebuild and by the pin.)
   await assertVerified(plan.from.digest, artifacts.get(plan.from.digest));
+  const from = artifacts.get(plan.from.digest)!;
   await assertVerified(plan.to.digest, target);
-  if (options.dryRun) return { plan, applied: null, rebuilt: null };
+  const figures = { from: await newestFigures(store, from, options), to: await newestFigures(store, target, options) };
+  if (options.dryRun) return { plan, figures, applied: null, rebuilt: null };
   if (!options.signer) throw new BunsealError("USAGE", "expected --key with a private key to sign the rollback pin", { field: "--key", expected: "a private key" });
 
   let rebuilt: boolean | null = null;
@@ -80,7 +95,17 @@ export async function rollback(store: Store, options: RollbackOptions, ctx: Cont
     expectedSequence: plan.nextSequence,
     pinsDir: options.pinsDir,
   });
-  return { plan, applied, rebuilt };
+  return { plan, figures, applied, rebuilt };
+}
+
+/** The newest measurement of the artifact that verifies, under the trust given or the artifact's signer, and the keys trusted for the pins. */
+async function newestFigures(store: Store, artifact: ArtifactRecord, options: RollbackOptions): Promise<MeasuredFigures | null> {
+  const base = options.trust ?? storedTrust(artifact);
+  const trust = base.kind === "keys" && options.pinKeys?.length ? { ...base, keys: [...base.keys, ...options.pinKeys] } : base;
+  const newest = (await verifiedMeasurementsOf(store, artifact.digest, trust)).verified[0];
+  if (!newest) return null;
+  const { predicate } = newest;
+  return { measuredAt: predicate.measuredAt, against: predicate.against?.artifact.digest.sha256 ?? null, passed: predicate.verdict.passed, figures: predicate.figures };
 }
 
 /** Refuses a plan end whose record is gone, or does not verify (src/store/verify-stored.ts): its contract column would be all the plan rested on. */

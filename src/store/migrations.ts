@@ -159,6 +159,30 @@ export const MIGRATIONS: readonly Migration[] = [
       "ALTER TABLE artifacts DROP COLUMN bundle",
     ],
   },
+  {
+    version: 5,
+    description: "runtime measurements (measure --store): the signed bundle, by artifact and by service, newest first",
+    statements: (dialect) => {
+      const d = DIALECT[dialect];
+      return [
+        // No foreign key, like pins and rebuilds: the artifact measured need not have been indexed here.
+        `CREATE TABLE measurements (
+          id ${d.identity},
+          subject_digest TEXT NOT NULL,
+          service TEXT NOT NULL,
+          against_digest TEXT,
+          env TEXT,
+          measured_at TEXT NOT NULL,
+          measured_at_ms ${d.bigint} NOT NULL,
+          passed BOOLEAN NOT NULL,
+          predicate TEXT NOT NULL,
+          bundle TEXT NOT NULL
+        )`,
+        "CREATE INDEX measurements_subject ON measurements (subject_digest, measured_at_ms, id)",
+        "CREATE INDEX measurements_service ON measurements (service, measured_at_ms, id)",
+      ];
+    },
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version;

@@ -22,8 +22,9 @@ import { artifactDigestPrefixQuery, commitPrefixQuery, CURRENT_PINS_WHERE, fileC
 import { ARTIFACT_INSERT_COLUMNS, ARTIFACT_INSERT_COUNT, artifactValues, lookupDigest, normalizeArtifact, normalizePin, normalizePinFilter, normalizeRebuild, PIN_COLUMNS, pinValues, rebuildValues, SUMMARY_COLUMNS, toPackageMatch, toPin, toRebuild, toRecord, toSummary, type ArtifactRow, type PinRow, type RebuildRow } from "./rows.ts";
 import { CREATE_MIGRATIONS_TABLE, LATEST_VERSION, pendingMigrations } from "./migrations.ts";
 import { checkPinFollows, pinConflict } from "./pin-order.ts";
-import type { ArtifactFilter, ArtifactRecord, ArtifactSummary, FileQuery, PackageMatch, PackageQuery, PinFilter, PinRecord, RebuildRecord, Store } from "./store.ts";
+import type { ArtifactFilter, ArtifactRecord, ArtifactSummary, FileQuery, MeasurementRecord, PackageMatch, PackageQuery, PinFilter, PinRecord, RebuildRecord, Store, StoredMeasurement } from "./store.ts";
 import { storeError } from "./store-error.ts";
+import { MEASUREMENT_COLUMNS, measurementValues, normalizeMeasurement, toMeasurement, type MeasurementRow } from "./measurement-rows.ts";
 import { checkPrefix, MANY_HOLDERS, mergePrefixMatches } from "./digest-prefix.ts";
 
 const SCHEMA = "bunseal";
@@ -92,6 +93,9 @@ const LATEST_PIN = `SELECT ${PIN_COLUMNS} FROM pins WHERE service = $1 AND env =
 const CURRENT_PINS = `SELECT ${PIN_COLUMNS} FROM pins ${CURRENT_PINS_WHERE}`;
 const REBUILD_INSERT = `INSERT INTO rebuilds (${REBUILD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)`;
 const REBUILDS = `SELECT ${REBUILD_COLUMNS} FROM rebuilds WHERE digest = $1 ORDER BY rebuilt_at_ms, id`;
+const MEASUREMENT_INSERT = `INSERT INTO measurements (${MEASUREMENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`;
+const MEASUREMENTS_OF = `SELECT ${MEASUREMENT_COLUMNS} FROM measurements WHERE subject_digest = $1 ORDER BY measured_at_ms DESC, id DESC`;
+const MEASUREMENTS_OF_SERVICE = `SELECT ${MEASUREMENT_COLUMNS} FROM measurements WHERE service = $1 ORDER BY measured_at_ms DESC, id DESC LIMIT $2`;
 
 class PostgresStore implements Store {
   readonly location: string;
@@ -251,11 +255,27 @@ class PostgresStore implements Store {
     return (rows as RebuildRow[]).map(toRebuild);
   }
 
+  async recordMeasurement(m: MeasurementRecord): Promise<void> {
+    const values = measurementValues(normalizeMeasurement(m, this.location));
+    await this.#run("write to", () => this.#sql.unsafe(MEASUREMENT_INSERT, values));
+  }
+
+  async measurementsOf(asked: string): Promise<StoredMeasurement[]> {
+    const digest = lookupDigest(asked);
+    if (digest === undefined) return [];
+    return ((await this.#run("read", () => this.#sql.unsafe(MEASUREMENTS_OF, [digest]))) as MeasurementRow[]).map(toMeasurement);
+  }
+
+  async measurementsOfService(service: string, limit?: number): Promise<StoredMeasurement[]> {
+    // LIMIT NULL is no limit in PostgreSQL
+    return ((await this.#run("read", () => this.#sql.unsafe(MEASUREMENTS_OF_SERVICE, [service, limit ?? null]))) as MeasurementRow[]).map(toMeasurement);
+  }
+
   async checkWritable(): Promise<void> {
     const [row] = await this.#run("read", () =>
       this.#sql.unsafe(
         "SELECT current_setting('transaction_read_only') = 'on' OR pg_is_in_recovery() AS read_only, " +
-          "has_table_privilege('bunseal.artifacts', 'INSERT') AND has_table_privilege('bunseal.artifact_files', 'INSERT') AND has_table_privilege('bunseal.artifact_packages', 'INSERT') AND has_table_privilege('bunseal.pins', 'INSERT') AND has_table_privilege('bunseal.rebuilds', 'INSERT') AS may_insert",
+          "has_table_privilege('bunseal.artifacts', 'INSERT') AND has_table_privilege('bunseal.artifact_files', 'INSERT') AND has_table_privilege('bunseal.artifact_packages', 'INSERT') AND has_table_privilege('bunseal.pins', 'INSERT') AND has_table_privilege('bunseal.rebuilds', 'INSERT') AND has_table_privilege('bunseal.measurements', 'INSERT') AS may_insert",
       ),
     );
     if (row?.read_only) throw new BunsealError("STORE_FAILED", `could not write to the store at ${this.location}: the server is read-only (a standby, or default_transaction_read_only)`, { expected: "a writable store", found: "read-only" });

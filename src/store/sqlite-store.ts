@@ -21,8 +21,9 @@ import { CREATE_MIGRATIONS_TABLE, LATEST_VERSION, pendingMigrations } from "./mi
 import { checkPinFollows } from "./pin-order.ts";
 import { artifactDigestPrefixQuery, commitPrefixQuery, CURRENT_PINS_WHERE, fileCountQuery, fileHoldersOverQuery, fileMatchesQuery, listArtifactsQuery, nextFileDigestQuery, nextPackageVersionQuery, packageCountQuery, packageMatchesQuery, REBUILD_COLUMNS, type Query } from "./queries.ts";
 import { ARTIFACT_INSERT_COLUMNS, ARTIFACT_INSERT_COUNT, artifactValues, lookupDigest, normalizeArtifact, normalizePin, normalizePinFilter, normalizeRebuild, PIN_COLUMNS, pinValues, rebuildValues, SUMMARY_COLUMNS, toPackageMatch, toPin, toRebuild, toRecord, toSummary, type ArtifactRow, type PinRow, type RebuildRow } from "./rows.ts";
-import type { ArtifactFilter, ArtifactRecord, ArtifactSummary, FileQuery, PackageMatch, PackageQuery, PinFilter, PinRecord, RebuildRecord, Store } from "./store.ts";
+import type { ArtifactFilter, ArtifactRecord, ArtifactSummary, FileQuery, MeasurementRecord, PackageMatch, PackageQuery, PinFilter, PinRecord, RebuildRecord, Store, StoredMeasurement } from "./store.ts";
 import { storeError } from "./store-error.ts";
+import { MEASUREMENT_COLUMNS, measurementValues, normalizeMeasurement, toMeasurement, type MeasurementRow } from "./measurement-rows.ts";
 import { checkPrefix, MANY_HOLDERS, mergePrefixMatches } from "./digest-prefix.ts";
 
 const BUSY_TIMEOUT_MS = 5000;
@@ -114,6 +115,9 @@ const SQL = {
   insertPin: `INSERT INTO pins (${PIN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   insertRebuild: `INSERT INTO rebuilds (${REBUILD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
   rebuilds: `SELECT ${REBUILD_COLUMNS} FROM rebuilds WHERE digest = ? ORDER BY rebuilt_at_ms, id`,
+  insertMeasurement: `INSERT INTO measurements (${MEASUREMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  measurementsOf: `SELECT ${MEASUREMENT_COLUMNS} FROM measurements WHERE subject_digest = ? ORDER BY measured_at_ms DESC, id DESC`,
+  measurementsOfService: `SELECT ${MEASUREMENT_COLUMNS} FROM measurements WHERE service = ? ORDER BY measured_at_ms DESC, id DESC LIMIT ?`,
 } as const;
 
 class SqliteStore implements Store {
@@ -269,6 +273,21 @@ class SqliteStore implements Store {
     const digest = lookupDigest(asked);
     if (digest === undefined) return [];
     return this.#run("read", () => (this.#q(SQL.rebuilds).all(digest) as RebuildRow[]).map(toRebuild));
+  }
+
+  async recordMeasurement(m: MeasurementRecord): Promise<void> {
+    const row = measurementValues(normalizeMeasurement(m, this.location));
+    this.#run("write to", () => this.#q(SQL.insertMeasurement).run(...(row as any[])));
+  }
+
+  async measurementsOf(asked: string): Promise<StoredMeasurement[]> {
+    const digest = lookupDigest(asked);
+    if (digest === undefined) return [];
+    return this.#run("read", () => (this.#q(SQL.measurementsOf).all(digest) as MeasurementRow[]).map(toMeasurement));
+  }
+
+  async measurementsOfService(service: string, limit?: number): Promise<StoredMeasurement[]> {
+    return this.#run("read", () => (this.#q(SQL.measurementsOfService).all(service, limit ?? -1) as MeasurementRow[]).map(toMeasurement));
   }
 
   async checkWritable(): Promise<void> {

@@ -5,6 +5,7 @@
  * keeps the append-only, signed history of pins that `rollback` works from.
  */
 
+import type { MeasurementPredicate } from "../measure/predicate.ts";
 import type { SignerIdentity } from "../verify/trust.ts";
 
 /** Who signed an artifact's attestation: a key, or a keyless identity (the Fulcio certificate's SAN and OIDC issuer). */
@@ -127,6 +128,30 @@ export interface RebuildRecord {
   causes: { kind: string; file: string | null; evidence: string; confirmed?: boolean }[];
 }
 
+/**
+ * A runtime measurement, as `measure --store` recorded it: the signed bundle, and the columns a
+ * pin gate or the console asks by. The columns are copies of the predicate's fields, checked
+ * against it on the way in; the bundle is what was signed (verify it before resting a decision on it).
+ */
+export interface MeasurementRecord {
+  /** the Sigstore bundle, exactly as signed (JSON text) */
+  bundle: string;
+  service: string;
+  /** sha256 hex of the artifact measured (the statement's subject) */
+  subjectDigest: string;
+  /** sha256 hex of the artifact it ran side by side with (predicate.against.artifact), or null */
+  againstDigest: string | null;
+  /** the environment whose current pin it ran against (`measure --env`), or null */
+  env: string | null;
+  /** ISO 8601 */
+  measuredAt: string;
+  /** the predicate's verdict */
+  passed: boolean;
+  predicate: MeasurementPredicate;
+}
+
+export type StoredMeasurement = MeasurementRecord;
+
 export interface PinFilter {
   service?: string;
   env?: string;
@@ -184,6 +209,12 @@ export interface Store {
   putRebuild(result: RebuildRecord): Promise<void>;
   /** the recorded rebuilds of an artifact, oldest first */
   rebuildsOf(digest: string): Promise<RebuildRecord[]>;
+  /** Appends a measurement (every run is kept, a repeated one too). */
+  recordMeasurement(m: MeasurementRecord): Promise<void>;
+  /** the measurements of an artifact, newest first */
+  measurementsOf(subjectDigest: string): Promise<StoredMeasurement[]>;
+  /** the measurements of a service's artifacts, newest first (at most `limit`) */
+  measurementsOfService(service: string, limit?: number): Promise<StoredMeasurement[]>;
   /**
    * Fails with STORE_FAILED unless a write could go through now (the file or
    * server is not read-only, the user may insert): asked before work that

@@ -24,7 +24,7 @@ function refusal(run: () => unknown): BunsealError {
 describe("rollback plans", () => {
   test("one step back by default, as the next pin in sequence", () => {
     const plan = planRollback({ service: "api", env: "prod" }, history, contracts);
-    expect(plan.from).toEqual({ sequence: 3, digest: d("c"), schemaVersion: "2", commit: null });
+    expect(plan.from).toEqual({ sequence: 3, digest: d("c"), schemaVersion: "2", telemetryContract: null, commit: null });
     expect(plan.to).toMatchObject({ digest: d("b"), lastPinnedAs: 2 });
     expect(plan.nextSequence).toBe(4);
     expect(plan.contractChange).toBe(false);
@@ -40,6 +40,32 @@ describe("rollback plans", () => {
     expect(error.code).toBe("ROLLBACK_REFUSED");
     expect(error.message).toContain("from 2 to 1");
     expect(planRollback({ service: "api", env: "prod", to: `sha256:${d("a")}`, allowContractChange: true }, history, contracts).contractChange).toBe(true);
+  });
+
+  test("refuses a telemetry contract change as it refuses a schema one, unless allowed", () => {
+    const telemetry = new Map<string, PlanArtifact>([
+      [d("a"), { schemaVersion: "2", telemetryContract: "otel-v1" }],
+      [d("b"), { schemaVersion: "2", telemetryContract: "otel-v1" }],
+      [d("c"), { schemaVersion: "2", telemetryContract: "otel-v2" }],
+    ]);
+    const error = refusal(() => planRollback({ service: "api", env: "prod" }, history, telemetry));
+    expect(error.code).toBe("ROLLBACK_REFUSED");
+    expect(error.field).toBe("contracts.telemetryContract");
+    expect(error.message).toBe(`rolling api in prod back to sha256:${"b".repeat(12)} would change the telemetryContract contract from otel-v2 to otel-v1; dashboards, alerts and consumers of its events may no longer match. Pass --allow-contract-change if that is intended`);
+    expect(error.expected).toBe("otel-v2");
+    expect(error.found).toBe("otel-v1");
+    const plan = planRollback({ service: "api", env: "prod", allowContractChange: true }, history, telemetry);
+    expect(plan).toMatchObject({ contractChange: true, contractChanges: ["telemetryContract"], from: { telemetryContract: "otel-v2" }, to: { digest: d("b"), telemetryContract: "otel-v1" } });
+    // the same telemetry contract on both ends is no change
+    expect(planRollback({ service: "api", env: "prod", to: d("a") }, [...history.slice(0, 2)], telemetry).contractChanges).toEqual([]);
+  });
+
+  test("a rollback changing both contracts names both, the schema's first", () => {
+    const both = new Map<string, PlanArtifact>([...contracts, [d("a"), { schemaVersion: "1", telemetryContract: "otel-v1" }], [d("c"), { schemaVersion: "2", telemetryContract: "otel-v2" }]]);
+    const error = refusal(() => planRollback({ service: "api", env: "prod", to: d("a") }, history, both));
+    expect(error.field).toBe("contracts.schemaVersion");
+    expect(error.message).toContain("the schemaVersion contract from 2 to 1; the data may no longer fit, and the telemetryContract contract from otel-v2 to otel-v1");
+    expect(planRollback({ service: "api", env: "prod", to: d("a"), allowContractChange: true }, history, both).contractChanges).toEqual(["schemaVersion", "telemetryContract"]);
   });
 
   test("refuses a target never pinned in this environment (not known good here)", () => {

@@ -3,8 +3,9 @@
  * function of its arguments, so a test (or the parent of a killed child
  * process) can rebuild exactly what should be in the store and compare.
  */
-import type { ArtifactRecord, PinRecord } from "../../src/store/store.ts";
+import type { ArtifactRecord, MeasurementRecord, PinRecord } from "../../src/store/store.ts";
 import { sha256Hex } from "../../src/util/digest.ts";
+import { measurementPredicate } from "../helpers/measurements.ts";
 
 export const hex = (text: string) => sha256Hex(text);
 
@@ -56,5 +57,24 @@ export function chainPin(service: string, env: string, sequence: number, bundleB
     pinnedAt: new Date(Date.UTC(2026, 2, 1) + sequence * 60_000).toISOString(),
     rollbackOf: sequence > 2 && sequence % 5 === 0 ? sequence - 2 : null,
     bundle: JSON.stringify({ sequence, padding: "x".repeat(bundleBytes) }),
+  };
+}
+
+/**
+ * A measurement of `artifact(tag)`, optionally side by side with `artifact(against)`: figures scaled by
+ * `scale` so a test can tell measurements apart. Valid under MeasurementPredicateSchema; the bundle is a stand-in.
+ */
+export function measurementRecord(tag: string, options: { against?: string; env?: string; measuredAt?: string; passed?: boolean; scale?: number; service?: string } = {}): MeasurementRecord {
+  const against = options.against === undefined ? undefined : { name: options.against, digest: hex(`artifact:${options.against}`), ...(options.env === undefined ? {} : { env: options.env }) };
+  const predicate = measurementPredicate({ ...options, against });
+  return {
+    bundle: JSON.stringify({ mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json", measurement: tag, measuredAt: predicate.measuredAt }),
+    service: predicate.service,
+    subjectDigest: hex(`artifact:${tag}`),
+    againstDigest: against?.digest ?? null,
+    env: options.env ?? null,
+    measuredAt: predicate.measuredAt,
+    passed: predicate.verdict.passed,
+    predicate,
   };
 }

@@ -11,7 +11,7 @@ import { ARTIFACT_INSERT_COLUMNS, artifactValues } from "../../src/store/rows.ts
 import type { ArtifactRecord, PackageMatch, PackageQuery, PinRecord, RebuildRecord, Store } from "../../src/store/store.ts";
 import { rejection } from "../helpers/expect-error.ts";
 import { processContract } from "./process-contract.ts";
-import { artifact, chainPin, hex } from "./records.ts";
+import { artifact, chainPin, hex, measurementRecord } from "./records.ts";
 
 /** What the suite needs beyond the Store interface: reaching the same database again, and reaching under it. */
 export interface StoreHarness {
@@ -343,6 +343,45 @@ export function storeContract(name: string, open: () => Promise<Store>, harness:
       const error = await rejection(store.appendPin({ ...chainPin("api", "prod", 2), rollbackOf: 2 }));
       expect(error.code).toBe("STORE_INVALID");
       expect(error.message).toContain("expected rollbackOf to name an earlier pin (1 to 1), got 2");
+    });
+
+    test("measurements round-trip, newest first, by artifact and by service", async () => {
+      const store = await fresh();
+      const first = measurementRecord("m1", { measuredAt: "2026-03-02T10:00:00.000Z" });
+      const second = measurementRecord("m1", { against: "m0", env: "prod", measuredAt: "2026-03-02T11:00:00.000Z", scale: 1.5, passed: false });
+      const other = measurementRecord("m2", { measuredAt: "2026-03-02T10:30:00.000Z", scale: 2 });
+      const elsewhere = measurementRecord("w1", { service: "web", measuredAt: "2026-03-02T12:00:00.000Z" });
+      for (const m of [first, second, other, elsewhere]) await store.recordMeasurement(m);
+      expect(await store.measurementsOf(first.subjectDigest)).toEqual([second, first]);
+      // a digest in upper case, or with its algorithm, finds the same rows; text that is no digest finds none
+      expect(await store.measurementsOf(`sha256:${first.subjectDigest.toUpperCase()}`)).toEqual([second, first]);
+      expect(await store.measurementsOf("nope")).toEqual([]);
+      expect(await store.measurementsOfService("api")).toEqual([second, other, first]);
+      expect(await store.measurementsOfService("api", 2)).toEqual([second, other]);
+      expect(await store.measurementsOfService("web")).toEqual([elsewhere]);
+      expect(await store.measurementsOfService("absent")).toEqual([]);
+      // every run is kept: the same measurement recorded twice is two rows
+      await store.recordMeasurement(first);
+      expect(await store.measurementsOf(first.subjectDigest)).toHaveLength(3);
+    });
+
+    test("refuses a measurement whose columns say other than its predicate (a passed row over a failed verdict)", async () => {
+      const store = await fresh();
+      const failed = measurementRecord("m3", { against: "m0", passed: false });
+      const lying = await rejection(store.recordMeasurement({ ...failed, passed: true }));
+      expect(lying.code).toBe("STORE_INVALID");
+      expect(lying.message).toContain("passed: expected false (the predicate's verdict), got true");
+      const against = await rejection(store.recordMeasurement({ ...failed, againstDigest: hex("artifact:other") }));
+      expect(against.code).toBe("STORE_INVALID");
+      expect(against.message).toContain(`againstDigest: expected ${hex("artifact:m0")} (the predicate's against.artifact), got ${hex("artifact:other")}`);
+      const service = await rejection(store.recordMeasurement({ ...failed, service: "web" }));
+      expect(service.message).toContain('service: expected "api" (the predicate\'s), got "web"');
+      const bad = await rejection(store.recordMeasurement({ ...failed, predicate: { ...failed.predicate, runs: 0 } as never }));
+      expect(bad.code).toBe("STORE_INVALID");
+      expect(bad.message).toContain("not a runtime measurement predicate");
+      const digest = await rejection(store.recordMeasurement({ ...failed, subjectDigest: "abc" }));
+      expect(digest.message).toContain('expected a sha256 hex digest, got "abc"');
+      expect(await store.measurementsOfService("api")).toEqual([]);
     });
 
     test("migrations run once, and reopening keeps the data", async () => {

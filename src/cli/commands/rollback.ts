@@ -34,7 +34,7 @@ export function registerRollback(program: Command, setExit: (code: number) => vo
         .option("--key <file>", "the private key that signs the rollback pin; public keys given too are trusted for attestations and for the pin history (which each key given must have signed)", collect, [])
         .option("--reason <text>", "why (default \"rollback\"); required to pin again, with --to, an artifact that was rolled back from")
         .option("--actor <name>", "who rolls back")
-        .option("--allow-contract-change", "allow a target whose schemaVersion contract differs from the current one")
+        .option("--allow-contract-change", "allow a target whose schemaVersion or telemetryContract contract differs from the current one")
         .option("--dry-run", "print the plan, change nothing")
         .option("--pins-dir <dir>", "where pin files go", "pins"),
       "the target's attestation",
@@ -57,7 +57,7 @@ export function registerRollback(program: Command, setExit: (code: number) => vo
       );
       const pin = outcome.applied ? (({ bundle: _b, ...rest }) => rest)(outcome.applied.pin) : null;
       if (flags.json) {
-        printJson({ plan: outcome.plan, applied: pin, file: outcome.applied?.file ?? null, rebuilt: outcome.rebuilt, dryRun: Boolean(flags.dryRun) });
+        printJson({ plan: outcome.plan, figures: outcome.figures, applied: pin, file: outcome.applied?.file ?? null, rebuilt: outcome.rebuilt, dryRun: Boolean(flags.dryRun) });
       } else {
         const p = outcome.plan;
         printLines([
@@ -65,11 +65,26 @@ export function registerRollback(program: Command, setExit: (code: number) => vo
           `  from #${p.from.sequence} sha256:${p.from.digest.slice(0, 12)} commit ${p.from.commit?.slice(0, 12) ?? "-"} (schemaVersion ${p.from.schemaVersion ?? "-"})`,
           `  to   sha256:${p.to.digest.slice(0, 12)} commit ${p.to.commit?.slice(0, 12) ?? "-"}, last pinned as #${p.to.lastPinnedAs} at ${p.to.pinnedAt} (schemaVersion ${p.to.schemaVersion ?? "-"})`,
           `       ships ${p.to.packages.length === 0 ? "no packages" : p.to.packages.map((k) => `${k.name}@${k.version}${k.shipped === null ? " (shipped: unknown)" : ""}`).join(", ")}`,
+          ...figureLines(outcome.figures),
           ...p.skipped.map((k) => `  past sha256:${k.digest.slice(0, 12)}: rolled back from by #${k.rolledBackBy}, not known good`),
-          `  as   #${p.nextSequence}${p.contractChange ? ", changing the schema contract (allowed)" : ""}${outcome.rebuilt ? ", rebuilt identically" : ""}`,
+          `  as   #${p.nextSequence}${p.contractChange ? `, changing the ${p.contractChanges.join(" and ")} contract${p.contractChanges.length > 1 ? "s" : ""} (allowed)` : ""}${outcome.rebuilt ? ", rebuilt identically" : ""}`,
           ...(outcome.applied ? [`  pin file ${outcome.applied.file}`] : []),
         ]);
       }
       setExit(0);
     });
+}
+
+type Measured = import("../../pin/rollback.ts").MeasuredFigures | null;
+
+/** The target's figures beside the current one's, from their newest verified measurements. */
+function figureLines(figures: { from: Measured; to: Measured }): string[] {
+  const column = (m: Measured, pick: (f: NonNullable<Measured>["figures"]) => string) => (m ? pick(m.figures) : "not measured").padEnd(16);
+  const rows: [string, (f: NonNullable<Measured>["figures"]) => string][] = [
+    ["cold start p95", (f) => (f.coldStartMs ? `${f.coldStartMs.p95.toFixed(0)} ms` : "-")],
+    ["peak memory", (f) => (f.rssMb ? `${f.rssMb.peak.toFixed(1)} MiB` : "-")],
+    ["latency p95", (f) => (f.latencyMs ? `${f.latencyMs.p95.toFixed(1)} ms` : "-")],
+  ];
+  const when = (m: Measured) => (m ? `${m.measuredAt.slice(0, 10)}${m.passed ? "" : " failed"}` : "not measured").padEnd(16);
+  return [`  figures          ${"now".padEnd(16)}target`, `    measured       ${when(figures.from)}${when(figures.to).trimEnd()}`, ...rows.map(([name, pick]) => `    ${name.padEnd(15)}${column(figures.from, pick)}${column(figures.to, pick).trimEnd()}`)];
 }

@@ -1,0 +1,61 @@
+/**
+ * The stored measurements of an artifact, verified again before a pin or a
+ * rollback rests on them: the store is a cache, anyone with write access can
+ * add a row saying "passed". A measurement counts only when its bundle is
+ * signed by a trusted signer, is a runtime measurement about this very digest,
+ * and its row says what the signed predicate says; the decision then reads
+ * the signed predicate, never the row.
+ */
+import { canonicalJson } from "../util/canonical-json.ts";
+import { MEASUREMENT_PREDICATE_TYPE, MeasurementPredicateSchema, type MeasurementPredicate } from "../measure/predicate.ts";
+import type { Store, StoredMeasurement } from "../store/store.ts";
+import { trustedKeys, type Trust } from "../verify/trust.ts";
+import type { Verified } from "../verify/verify-bundle.ts";
+
+export interface VerifiedMeasurement {
+  stored: StoredMeasurement;
+  predicate: Verified<MeasurementPredicate>;
+}
+
+export interface MeasurementsOf {
+  /** verified, newest first */
+  verified: VerifiedMeasurement[];
+  /** stored rows that did not verify (or whose row is not what was signed), newest first, with why */
+  unverified: { stored: StoredMeasurement; reason: string }[];
+}
+
+export async function verifiedMeasurementsOf(store: Store, digest: string, trust: Trust): Promise<MeasurementsOf> {
+  const result: MeasurementsOf = { verified: [], unverified: [] };
+  for (const stored of await store.measurementsOf(digest)) {
+    const outcome = await verifyMeasurement(stored, digest, trust);
+    if ("predicate" in outcome) result.verified.push({ stored, predicate: outcome.predicate });
+    else result.unverified.push({ stored, reason: outcome.reason });
+  }
+  return result;
+}
+
+async function verifyMeasurement(stored: StoredMeasurement, digest: string, trust: Trust): Promise<{ predicate: Verified<MeasurementPredicate> } | { reason: string }> {
+  const { verifyBundle } = await import("../verify/verify-bundle.ts");
+  // a policy's key signers stand for it here: its rules judge provenance, not measurements
+  const anchor = trust.kind === "identity" ? { identity: trust.identity } : { keys: await trustedKeys(trust) };
+  let report: Awaited<ReturnType<typeof verifyBundle>>;
+  try {
+    report = await verifyBundle({
+      ...anchor,
+      trustedRoot: trust.trustedRoot,
+      artifact: `sha256:${digest}`,
+      bundlePath: `store:measurement of sha256:${digest.slice(0, 12)} at ${stored.measuredAt}`,
+      bundleBytes: new TextEncoder().encode(stored.bundle),
+      expectations: {},
+      predicateType: MEASUREMENT_PREDICATE_TYPE,
+    });
+  } catch (error) {
+    return { reason: `its bundle does not parse (${(error as Error).message})` };
+  }
+  if (!report.verified || !report.verifiedPayload) return { reason: report.failures.map((f) => `${f.code}: ${f.message}`).join("; ") || "no trusted signer vouched for it" };
+  const parsed = MeasurementPredicateSchema.safeParse(report.verifiedPayload.predicate);
+  if (!parsed.success) return { reason: "the signed statement is no runtime measurement predicate" };
+  // the row is what the store's readers (the console, the gate's query) went by: it must be the signed one
+  if (canonicalJson(parsed.data) !== canonicalJson(MeasurementPredicateSchema.parse(stored.predicate))) return { reason: "the store's row is not the signed measurement (changed after it was recorded)" };
+  return { predicate: parsed.data as Verified<MeasurementPredicate> };
+}

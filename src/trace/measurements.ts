@@ -23,15 +23,8 @@ export interface TracedMeasurement {
   findings: Finding[];
 }
 
-/** The store's measurements table (src/store): where a store has none yet, an artifact has no measurements. */
-interface MeasurementRows {
-  measurementsOf(subjectDigest: string): Promise<{ bundle: string; env: string | null; againstDigest: string | null; measuredAt: string }[]>;
-}
-
 export async function measurementsOfArtifact(store: Store, record: ArtifactRecord, trust: Trust | undefined): Promise<TracedMeasurement[]> {
-  const table = store as unknown as Partial<MeasurementRows>;
-  if (typeof table.measurementsOf !== "function") return [];
-  const rows = await table.measurementsOf(record.digest);
+  const rows = await store.measurementsOf(record.digest);
   if (rows.length === 0) return [];
   const [{ verifyMeasurement }, { storedTrust }, { trustedKeys }] = await Promise.all([import("../measure/verify-measurement.ts"), import("../store/verify-stored.ts"), import("../verify/trust.ts")]);
   const anchor = trust ?? storedTrust(record);

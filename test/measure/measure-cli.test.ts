@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, existsSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { MEASUREMENT_PREDICATE_TYPE as FROM_PREDICATE } from "../../src/measure/predicate.ts";
 import { MEASUREMENT_PREDICATE_TYPE } from "../../src/measure/predicate-type.ts";
 import { runCli } from "../helpers/cli.ts";
@@ -173,6 +173,43 @@ describe("bunseal measure", () => {
     expect(out.json().error.message).toContain("nothing of tiny is pinned in prod");
     expect(out.json().error.message).toContain("--against ARTIFACT");
   }, 30_000);
+
+  test("--env measures against what the environment runs now (its pin), stores the signed measurement, and trace lists it", async () => {
+    const store = join(work.path, "store.db");
+    for (const artifact of [built.fast!, built.slow!]) {
+      const imported = await runCli(["store", "import", `${artifact}.sigstore.json`, "--key", pub(), "--store", store, "--json"]);
+      expect(imported.exitCode).toBe(0);
+    }
+    const fastDigest = (await runCli(["trace", built.fast!, "--store", store, "--json"])).json().target.digest;
+    // a service with a run recorded is pinned only once measured (pin's gate): the first release alone
+    const first = await runCli(["measure", built.fast!, "--key", pub(), "--signing-key", key(), "--store", store, "--runs", "1", "--json"]);
+    expect(first.exitCode).toBe(0);
+    expect(first.json().stored).toBe(true);
+    const pinned = await runCli(["pin", `sha256:${fastDigest}`, "--env", "prod", "--key", key(), "--key", pub(), "--reason", "first", "--pins-dir", join(work.path, "pins"), "--store", store, "--json"]);
+    expect(pinned.exitCode).toBe(0);
+
+    const out = await runCli(["measure", built.slow!, "--key", pub(), "--key", key(), "--env", "prod", "--artifacts", dirname(built.fast!), "--store", store, "--runs", "3", "--json"]);
+    expect(out.exitCode).toBe(1);
+    const report = out.json();
+    expect(report.against.digest).toBe(`sha256:${fastDigest}`);
+    expect(report.against.env).toBe("prod");
+    expect(report.findings.map((f: { code: string }) => f.code)).toContain("BUDGET_REGRESSION");
+    expect(report.stored).toBe(true);
+    expect(report.bundle).toBe(`${built.slow}.measurement.sigstore.json`);
+
+    const traced = await runCli(["trace", built.slow!, "--store", store, "--json"]);
+    expect(traced.exitCode).toBe(0);
+    const [measured] = traced.json().matches[0].measurements;
+    expect(measured).toMatchObject({ env: "prod", againstDigest: fastDigest, verifies: true, passed: false, runs: 3 });
+    expect(measured.figures.coldStartMs.p95).toBeGreaterThan(300);
+    expect(measured.findings.map((f: { code: string }) => f.code)).toContain("BUDGET_REGRESSION");
+    const text = await runCli(["trace", built.slow!, "--store", store]);
+    expect(text.stdout).toMatch(new RegExp(`measured +\\S+ against sha256:${fastDigest.slice(0, 12)} \\(prod\\), 3 runs: FAILED \\(BUDGET_REGRESSION coldStartP95Ms`));
+    // the slow build's failed measurement is what pin's gate refuses
+    const refused = await runCli(["pin", `sha256:${report.artifact.digest.slice(7)}`, "--env", "prod", "--key", key(), "--key", pub(), "--reason", "slow", "--pins-dir", join(work.path, "pins"), "--store", store, "--json"]);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.json().error.code).toBe("BUDGET_REGRESSION");
+  }, 120_000);
 
   test("usage: no trust, --store without a signer, both --against and --env, a bad --runs (exit 2)", async () => {
     const cases: [string[], string, string][] = [

@@ -98,9 +98,7 @@ export function registerMeasure(program: Command, setExit: (code: number) => voi
         // signed whatever the verdict: a measured regression is a fact a pin gate must be able to find
         const written = signer ? await writeMeasurement(measurement, signer, measurementBundlePath(artifact)) : undefined;
         if (store && written) {
-          const table = store as unknown as Partial<MeasurementStore>;
-          if (typeof table.recordMeasurement !== "function") throw new BunsealError("STORE_FAILED", `${store.location} keeps no measurements in this version of bunseal; the signed measurement is at ${written.path}`, { field: "--store", expected: "a store with a measurements table" });
-          await table.recordMeasurement({
+          await store.recordMeasurement({
             bundle: written.bundle,
             service: measurement.predicate.service,
             subjectDigest: measurement.subject.sha256,
@@ -137,20 +135,6 @@ export function registerMeasure(program: Command, setExit: (code: number) => voi
         await store?.close();
       }
     });
-}
-
-/** PINS' measurement table (src/store): recordMeasurement, as `measure --store` calls it. */
-interface MeasurementStore {
-  recordMeasurement(m: {
-    bundle: string;
-    service: string;
-    subjectDigest: string;
-    againstDigest: string | null;
-    env: string | null;
-    measuredAt: string;
-    passed: boolean;
-    predicate: import("../../measure/predicate.ts").MeasurementPredicate;
-  }): Promise<void>;
 }
 
 /** `--env E`: the artifact E runs now, once the subject's service is known (its verified provenance names it). */

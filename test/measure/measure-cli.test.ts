@@ -48,6 +48,9 @@ beforeAll(async () => {
   built.again = await build("again", serviceFiles(""), join(work.path, "again"));
   built.slow = await build("slow", serviceFiles("await Bun.sleep(300);"));
   built.tight = await build("tight", serviceFiles("", { budgets: { artifactBytes: 100, coldStartP95Ms: 1 } }));
+  built.crash = await build("crash", serviceFiles('throw new Error("planted crash at start-up");'));
+  // listens, but its ready path never answers 2xx
+  built.never = await build("never", { ...serviceFiles(""), "src/index.ts": 'Bun.serve({ port: Number(process.env.PORT), fetch() { return new Response("not yet", { status: 503 }); } });\n' });
   built.norun = await build("norun", { ...serviceFiles(""), "bunseal.json": JSON.stringify({ service: "tiny", entrypoints: ["src/index.ts"] }) });
 }, 120_000);
 afterAll(async () => {
@@ -210,6 +213,41 @@ describe("bunseal measure", () => {
     expect(refused.exitCode).toBe(1);
     expect(refused.json().error.code).toBe("BUDGET_REGRESSION");
   }, 120_000);
+
+  test("a crash at start-up and a service that never gets ready are START_FAILED findings (exit 1), not hangs", async () => {
+    const crashed = await runCli(["measure", built.crash!, "--key", pub(), "--runs", "2", "--json"]);
+    expect(crashed.exitCode).toBe(1);
+    expect(crashed.json().findings).toEqual([expect.objectContaining({ code: "START_FAILED", figure: "start" })]);
+    expect(crashed.json().findings[0].measured).toStartWith("2 of 2 starts failed (2 crashed)");
+    expect(crashed.json().findings[0].measured).toContain("planted crash at start-up");
+    expect(crashed.json().figures.coldStartMs).toBeNull();
+
+    const started = performance.now();
+    const never = await runCli(["measure", built.never!, "--key", pub(), "--runs", "1", "--timeout", "1500", "--json"]);
+    expect(never.exitCode).toBe(1);
+    expect(never.json().findings[0]).toMatchObject({ code: "START_FAILED", figure: "start" });
+    expect(never.json().findings[0].measured).toStartWith("1 of 1 starts failed (1 never got ready)");
+    expect(never.json().figures.neverReady).toBe(1);
+    expect(performance.now() - started).toBeLessThan(20_000);
+  }, 60_000);
+
+  test("a measurement verifies only under its signer, and only for the artifact it measured", async () => {
+    const other = join(work.path, "other-keys");
+    expect((await runCli(["keygen", "--out", other])).exitCode).toBe(0);
+    const measured = await runCli(["measure", built.again!, "--key", pub(), "--signing-key", join(other, "bunseal.key"), "--runs", "1", "--json"]);
+    expect(measured.exitCode).toBe(0);
+    const bundle = measured.json().bundle;
+    const wrongKey = await runCli(["verify", built.again!, "--bundle", bundle, "--key", pub(), "--predicate-type", MEASUREMENT_PREDICATE_TYPE, "--json"]);
+    expect(wrongKey.exitCode).toBe(1);
+    expect(wrongKey.json().failures.map((f: { code: string }) => f.code)).toContain("SIGNATURE_INVALID");
+    expect(wrongKey.json().measurement).toBeNull();
+    // the measurement of one artifact, presented for another
+    const wrongArtifact = await runCli(["verify", built.slow!, "--bundle", bundle, "--key", join(other, "bunseal.pub"), "--predicate-type", MEASUREMENT_PREDICATE_TYPE, "--json"]);
+    expect(wrongArtifact.exitCode).toBe(1);
+    expect(wrongArtifact.json().failures.map((f: { code: string }) => f.code)).toContain("SUBJECT_MISMATCH");
+    const right = await runCli(["verify", built.again!, "--bundle", bundle, "--key", join(other, "bunseal.pub"), "--predicate-type", MEASUREMENT_PREDICATE_TYPE, "--json"]);
+    expect(right.exitCode).toBe(0);
+  }, 60_000);
 
   test("usage: no trust, --store without a signer, both --against and --env, a bad --runs (exit 2)", async () => {
     const cases: [string[], string, string][] = [

@@ -256,6 +256,7 @@ describe("bunseal measure", () => {
       [["measure", built.fast!, "--key", pub(), "--against", built.fast!, "--env", "prod"], "--env", "expected one of them"],
       [["measure", built.fast!, "--key", pub(), "--runs", "0"], "--runs", "expected a whole number from 1"],
       [["measure", built.fast!, "--key", pub(), "--signing-key", key(), "--keyless"], "--keyless", "contradict"],
+      [["measure", `sha256:${"a".repeat(64)}`, "--key", pub()], "ARTIFACT", "needs its file"],
     ];
     for (const [args, field, message] of cases) {
       const out = await runCli([...args, "--json"]);

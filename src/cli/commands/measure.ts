@@ -67,6 +67,10 @@ export function registerMeasure(program: Command, setExit: (code: number) => voi
       const runs = count(flags.runs, "--runs", DEFAULT_RUNS, 1, 1000);
       const timeoutMs = count(flags.timeout, "--timeout", DEFAULT_TIMEOUT_MS, 100, 3_600_000);
       checkFlags(flags);
+      const { isDigestForm } = await import("../../verify/artifact-target.ts");
+      for (const [flag, value] of [["ARTIFACT", artifact], ["--against", flags.against]] as const) {
+        if (value !== undefined && isDigestForm(value)) throw new BunsealError("USAGE", `${flag}: measure starts the artifact, so it needs its file; expected a path to the .tar, got a digest`, { field: flag, expected: "a path to the artifact", found: value });
+      }
       const [{ measureArtifact }, { splitKeys }] = await Promise.all([import("../../measure/measure.ts"), import("../keys.ts")]);
       // --key: public keys are trust, a private one (told by its PEM) signs; --signing-key says the latter outright
       const { trusted, signer: keySigner } = await splitKeys(flags.key);

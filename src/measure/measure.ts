@@ -1,6 +1,6 @@
 /**
  * `bunseal measure`, as a checklist:
- *   verify → recorded run → unpack → run (A, B, A, B, …) → figures → ratios → verdict → predicate
+ *   verify → recorded run → unpack → run (A B, B A, A B, …) → figures → ratios → verdict → predicate
  * Signing and writing the statement are sign-measurement.ts's; recording it
  * in the store is the caller's. Every artifact is verified before anything of
  * it runs: an unverified one is refused with verify's reasons, never started.
@@ -97,15 +97,27 @@ export async function measureArtifact(request: MeasureRequest): Promise<Measurem
   const samplesA: RunSample[] = [];
   const samplesB: RunSample[] = [];
   try {
-    // run: alternately, so whatever else the machine does in this minute weighs on both alike
+    // run: alternately, so whatever else the machine does in this minute weighs on both alike; in the
+    // order A B, B A, A B, … so neither artifact always follows the other (the one started right after
+    // another's teardown shares the machine with its last work; a fixed order would make that a bias)
     const load = subject.recorded.load;
-    for (let i = 1; i <= request.runs; i++) {
+    const runA = async (i: number) => {
       progress(`run ${i}/${request.runs}: ${subject.name}`);
       samplesA.push(await runner.runOnce({ dir: unpackedA.dir, run: subject.recorded.run, ...(load ? { load } : {}), bunPath: request.bunPath, timeoutMs: request.timeoutMs }, progress));
-      if (against && unpackedB) {
-        progress(`run ${i}/${request.runs}: ${against.name} (against)`);
-        // the same load for both, the subject's: a ratio of latencies under two different loads means nothing
-        samplesB.push(await runner.runOnce({ dir: unpackedB.dir, run: against.recorded.run, ...(load ? { load } : {}), bunPath: request.bunPath, timeoutMs: request.timeoutMs }, progress));
+    };
+    const runB = async (i: number) => {
+      if (!against || !unpackedB) return;
+      progress(`run ${i}/${request.runs}: ${against.name} (against)`);
+      // the same load for both, the subject's: a ratio of latencies under two different loads means nothing
+      samplesB.push(await runner.runOnce({ dir: unpackedB.dir, run: against.recorded.run, ...(load ? { load } : {}), bunPath: request.bunPath, timeoutMs: request.timeoutMs }, progress));
+    };
+    for (let i = 1; i <= request.runs; i++) {
+      if (i % 2 === 1) {
+        await runA(i);
+        await runB(i);
+      } else {
+        await runB(i);
+        await runA(i);
       }
     }
   } finally {

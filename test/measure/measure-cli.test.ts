@@ -10,6 +10,9 @@ import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { MEASUREMENT_PREDICATE_TYPE as FROM_PREDICATE } from "../../src/measure/predicate.ts";
 import { MEASUREMENT_PREDICATE_TYPE } from "../../src/measure/predicate-type.ts";
+import { measureArtifact, type Runner } from "../../src/measure/measure.ts";
+import * as runArtifact from "../../src/measure/run-artifact.ts";
+import { loadPublicKey } from "../../src/sign/keys.ts";
 import { runCli } from "../helpers/cli.ts";
 import { gitRepo, type GitRepo } from "../helpers/git.ts";
 import { makeTempDir, type TestDir } from "../helpers/testdir.ts";
@@ -120,6 +123,35 @@ describe("bunseal measure", () => {
     // the two builds are the same bytes
     expect(report.ratios.find((r: { figure: string }) => r.figure === "artifactBytes").ratio).toBe(1);
   }, 90_000);
+
+  test("side by side, the two alternate A B, B A, A B in one session, each started from its own unpacked files", async () => {
+    const order: string[] = [];
+    const dirs = new Map<string, string>();
+    // the real runner, watched: which artifact each start was
+    const runner: Runner = {
+      unpackArtifact: async (tar) => {
+        const unpacked = await runArtifact.unpackArtifact(tar);
+        dirs.set(unpacked.dir, tar === built.slow ? "A" : "B");
+        return unpacked;
+      },
+      runOnce: (target, progress) => {
+        order.push(dirs.get(target.dir)!);
+        return runArtifact.runOnce(target, progress);
+      },
+    };
+    const measurement = await measureArtifact({
+      artifact: { path: built.slow!, bundlePath: `${built.slow}.sigstore.json` },
+      against: { path: built.fast!, bundlePath: `${built.fast}.sigstore.json` },
+      trust: { kind: "keys", keys: [await loadPublicKey(pub())] },
+      runs: 3,
+      timeoutMs: 10_000,
+      bunPath: process.execPath,
+      runner,
+    });
+    expect(order).toEqual(["A", "B", "B", "A", "A", "B"]);
+    expect(measurement.predicate.samples).toHaveLength(3);
+    expect(measurement.predicate.against!.figures.runs).toBe(3);
+  }, 60_000);
 
   test("budgets the artifact's build recorded are judged: each exceeded is BUDGET_EXCEEDED (exit 1)", async () => {
     const out = await runCli(["measure", built.tight!, "--key", pub(), "--runs", "1", "--json"]);

@@ -61,6 +61,13 @@ export async function readTarFiles(source: TarSource, limits?: TarLimits): Promi
   return files;
 }
 
+/** Every regular file with its entry and its bytes, in one pass (an artifact unpacked for a run: src/measure/unpack.ts). */
+export async function readTarEntries(source: TarSource, limits?: TarLimits): Promise<{ info: TarEntryInfo; data: Uint8Array }[]> {
+  const entries: { info: TarEntryInfo; data: Uint8Array }[] = [];
+  await walkTar(source, limits, true, (info, data) => entries.push({ info, data: data! }));
+  return entries;
+}
+
 const LINK_OR_DEVICE = new Map([
   ["1", "a hard link"],
   ["2", "a symbolic link"],

@@ -3,6 +3,7 @@
  * anyone waits (a service that prints a lot must not stall on a full pipe),
  * with what is kept bounded: the artifact decides how much it prints.
  */
+/** the artifact's lines: a ready line or a complaint is short */
 const MAX_LINE = 64 * 1024;
 const MAX_QUEUED = 1000;
 const MAX_SHOWN = 300;
@@ -23,7 +24,8 @@ export interface LineReader {
   complaint(): string | undefined;
 }
 
-export function lineReader(stream: ReadableStream<Uint8Array>): LineReader {
+/** `maxLine`: longer lines are cut; bunseal's own prober, whose report is one line of every latency, is given no limit. */
+export function lineReader(stream: ReadableStream<Uint8Array>, maxLine = MAX_LINE): LineReader {
   const queue: string[] = [];
   let waiters: (() => void)[] = [];
   let ended = false;
@@ -34,7 +36,7 @@ export function lineReader(stream: ReadableStream<Uint8Array>): LineReader {
     for (const resolve of woken) resolve();
   };
   const push = (line: string) => {
-    const cut = line.length > MAX_LINE ? line.slice(0, MAX_LINE) : line;
+    const cut = line.length > maxLine ? line.slice(0, maxLine) : line;
     if (cut.trim() !== "") {
       tail.push(cut.trim().slice(0, MAX_SHOWN));
       if (tail.length > TAIL) tail.shift();
@@ -55,7 +57,7 @@ export function lineReader(stream: ReadableStream<Uint8Array>): LineReader {
           partial = partial.slice(newline + 1);
         }
         // a line that never ends is kept to its first part, not grown without bound
-        if (partial.length > MAX_LINE) partial = partial.slice(0, MAX_LINE);
+        if (partial.length > maxLine) partial = partial.slice(0, maxLine);
       }
     } catch {
       // the pipe broke: the process is gone, what came is what there is

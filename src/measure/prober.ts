@@ -29,7 +29,8 @@ export interface LoadReport {
   latenciesMs: number[];
 }
 
-const say = (message: object) => process.stdout.write(`${JSON.stringify(message)}\n`);
+/** Settles once the line is written: the report is large, and the process exits right after it. */
+const say = (message: object) => new Promise<void>((resolve) => process.stdout.write(`${JSON.stringify(message)}\n`, () => resolve()));
 
 async function pollReady(config: ProberConfig, path: string): Promise<void> {
   const url = `http://127.0.0.1:${config.port}${path}`;
@@ -38,7 +39,7 @@ async function pollReady(config: ProberConfig, path: string): Promise<void> {
       const response = await fetch(url, { signal: AbortSignal.timeout(Math.max(config.requestTimeoutMs, 50)), redirect: "manual" });
       await response.arrayBuffer();
       if (response.status >= 200 && response.status < 300) {
-        say({ ready: true });
+        await say({ ready: true });
         return;
       }
     } catch {
@@ -75,14 +76,14 @@ async function runLoad(config: ProberConfig): Promise<LoadReport> {
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.argv[2] ?? "") as ProberConfig;
-  say({ up: true });
+  await say({ up: true });
   if (config.readyPath !== undefined) void pollReady(config, config.readyPath);
   let buffered = "";
   for await (const chunk of Bun.stdin.stream()) {
     buffered += new TextDecoder().decode(chunk);
     if (!buffered.includes("\n")) continue;
     if (buffered.startsWith("load")) {
-      say({ load: await runLoad(config) });
+      await say({ load: await runLoad(config) });
       process.exit(0);
     }
     buffered = "";

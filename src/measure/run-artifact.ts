@@ -19,15 +19,15 @@ import type { LoadSchema } from "../config/schema.ts";
 import { BunsealError } from "../errors.ts";
 import { killTree, waitGone } from "../build/process-tree.ts";
 import { sandboxAvailability, switchesUser } from "../sandbox/bwrap.ts";
-import { SYSTEM_PATH } from "../sandbox/child-env.ts";
-import { sandboxUnavailableError } from "../sandbox/unavailable.ts";
+import { explainUnavailable, readMachineFacts } from "../sandbox/unavailable.ts";
 import { registerStopper } from "../util/scratch-registry.ts";
 import type { RunSample } from "./predicate.ts";
 import { sampleMemory } from "./process-memory.ts";
-import type { LoadReport, ProberConfig } from "./prober.ts";
-import { GATE_LINE, INFO_FD, RUN_PORT, runArgv, runEnv, type RunConfig } from "./run-sandbox.ts";
+import { GATE_LINE, INFO_FD, runArgv, runEnv, type RunConfig } from "./run-sandbox.ts";
 import { lineReader } from "./lines.ts";
-import { holdNetNamespace, type HeldNamespace } from "./net-namespace.ts";
+import { holdNetNamespace } from "./net-namespace.ts";
+import { NSENTER, startProber, type ProberReports } from "./run-prober.ts";
+import { within } from "./within.ts";
 
 export { unpackArtifact } from "./unpack.ts";
 export type { RunConfig } from "./run-sandbox.ts";
@@ -44,11 +44,7 @@ export interface RunTarget {
   timeoutMs: number;
 }
 
-/** util-linux's nsenter, by absolute path: PATH does not name the tool that crosses into the sandbox. */
-const NSENTER = "/usr/bin/nsenter";
-const PROBER = new URL("./prober.ts", import.meta.url).pathname;
-/** how often the ready path is asked, and memory read */
-const POLL_MS = 3;
+/** how often memory is read */
 const MEMORY_EVERY_MS = 15;
 /** how long the sandbox and the prober may take to be in place before the gate opens: bunseal's own set-up */
 const SETUP_LIMIT_MS = 30_000;
@@ -58,13 +54,14 @@ const LOAD_LIMIT_FACTOR = 20;
 export async function runOnce(target: RunTarget, progress: (line: string) => void = () => {}): Promise<RunSample> {
   const available = await sandboxAvailability();
   // never run the artifact unsandboxed: it is as hostile as the project it was built from
-  if (!available.bwrap) throw sandboxUnavailableError(available);
+  if (!available.bwrap) throw noSandbox(available);
   if (!existsSync(NSENTER)) throw new BunsealError("SANDBOX_UNAVAILABLE", `no prober can reach the artifact's sandbox: nsenter (Debian package util-linux) is not at ${NSENTER}; expected it there to join the sandbox's network namespace`, { field: "sandbox", expected: NSENTER, found: "missing" });
   const { run, load } = target;
   const ready = run.ready;
   const serves = !("exit" in ready);
   const loads = serves && load !== undefined;
   const probes = "http" in ready || loads;
+  const pattern = "stdout" in ready ? readyPattern(ready.stdout) : undefined;
 
   const proc = Bun.spawn(runArgv(available.bwrap, target.dir, run.command, target.bunPath), {
     cwd: target.dir,
@@ -117,10 +114,14 @@ export async function runOnce(target: RunTarget, progress: (line: string) => voi
     // --- the run: the clock starts as the gate opens
     const memory = sampleMemory(info, MEMORY_EVERY_MS);
     const started = performance.now();
-    proc.stdin!.write("start\n");
-    void proc.stdin!.flush();
+    try {
+      proc.stdin!.write("start\n");
+      void proc.stdin!.flush();
+    } catch {
+      // the sandbox ended at its gate: its exit is seen below
+    }
     progress("started");
-    const readyAt = await within(target.timeoutMs, whenReady(ready, stdout, reports, exited.then(() => undefined)));
+    const readyAt = await within(target.timeoutMs, whenReady(ready, pattern, stdout, reports, exited.then(() => undefined)));
     const sample: RunSample = { coldStartMs: null, rssAtReadyBytes: null, peakRssBytes: null, requests: 0, failedRequests: 0, latenciesMs: [], crashed: false, neverReady: false };
     try {
       if ("exit" in ready) {
@@ -145,6 +146,10 @@ export async function runOnce(target: RunTarget, progress: (line: string) => voi
         const limit = target.timeoutMs * LOAD_LIMIT_FACTOR;
         const report = await within(limit, reports.nextLoad());
         memory.sample();
+        if (report === undefined && reports.ended()) {
+          // bunseal's own process failed, not the artifact: no figure of this run is to be trusted
+          throw new BunsealError("BUN_FAILED", `the prober (bunseal's load generator, in the artifact's network) ended without its report (${(await reports.stderr()) || "no message"}); expected one line with every request's latency`, { expected: "the prober's load report", found: "it ended without one" });
+        }
         if (report === undefined) {
           const why = exit !== undefined ? problem(`exited with status ${exit.code} under load`) : `the load did not finish within ${limit} ms`;
           return { ...ran, crashed: exit !== undefined, peakRssBytes: memory.peak(), requests: load.requests, failedRequests: load.requests, problem: why };
@@ -168,15 +173,14 @@ export async function runOnce(target: RunTarget, progress: (line: string) => voi
   }
 }
 
-/** Settles with the value, or undefined when `ms` pass first. */
-async function within<T>(ms: number, promise: Promise<T>): Promise<T | undefined> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
+/**
+ * The build's refusal (SANDBOX_UNAVAILABLE, the same explanation and fix for
+ * this machine), in a run's words: there is no --no-sandbox way out for a run.
+ */
+function noSandbox(seen: Parameters<typeof explainUnavailable>[0]): BunsealError {
+  const { cause, why, fix } = explainUnavailable(seen, readMachineFacts());
+  const said = (seen.stderr ?? seen.reason ?? "").trim().split("\n").at(-1)?.replace(/^bwrap:\s*/, "") ?? "";
+  return new BunsealError("SANDBOX_UNAVAILABLE", [`no sandbox can run on this machine: ${why}. bunseal runs an artifact only inside its sandbox, so nothing was run.`, "  fix:", ...fix.map((line) => `    ${line}`)].join("\n"), { field: "sandbox", expected: "bubblewrap able to make namespaces", found: `${cause}: ${said}` });
 }
 
 /** bwrap's `--info-fd` JSON: the pid, in bunseal's PID namespace, of the sandbox's first process. */
@@ -198,52 +202,20 @@ async function setupFailed(what: string, proc: { exited: Promise<number> }, stde
   return new BunsealError("SANDBOX_UNAVAILABLE", `the artifact's sandbox did not start: ${what}${said ? ` (${said})` : ""}; nothing of the artifact ran`, { field: "sandbox", expected: "the sandbox at its gate", found: said ?? what });
 }
 
+/** `ready.stdout`, matched against each line of stdout (without its newline). */
+function readyPattern(source: string): RegExp {
+  try {
+    return new RegExp(source);
+  } catch (cause) {
+    throw new BunsealError("CONFIG_INVALID", `bunseal.json: run.ready.stdout is not a regular expression (${(cause as Error).message}); expected a pattern a line of stdout matches`, { file: "bunseal.json", field: "run.ready.stdout", expected: "a regular expression", found: source, cause });
+  }
+}
+
 /** When the run is ready on bunseal's clock; undefined when the process ended first. */
-function whenReady(ready: RunConfig["ready"], stdout: ReturnType<typeof lineReader>, reports: ProberReports | undefined, ended: Promise<undefined>): Promise<number | undefined> {
+function whenReady(ready: RunConfig["ready"], pattern: RegExp | undefined, stdout: ReturnType<typeof lineReader>, reports: ProberReports | undefined, ended: Promise<undefined>): Promise<number | undefined> {
   if ("exit" in ready) return ended.then(() => performance.now());
-  if ("http" in ready) return Promise.race([reports!.nextReady(), ended]);
-  const pattern = new RegExp(ready.stdout);
+  if ("http" in ready || pattern === undefined) return Promise.race([reports!.nextReady(), ended]);
   // stdout ends a moment before the process is seen to exit: the exit decides, as a crash
   const seen = stdout.until((line) => pattern.test(line)).then((line) => (line === undefined ? ended : performance.now()));
   return Promise.race([seen, ended]);
-}
-
-interface ProberReports {
-  proc: { pid: number; exited: Promise<number>; stdin: { write(text: string): unknown; flush(): unknown } };
-  next(): Promise<{ up?: boolean } | undefined>;
-  /** the arrival of its "ready", on bunseal's clock */
-  nextReady(): Promise<number | undefined>;
-  nextLoad(): Promise<LoadReport | undefined>;
-  stderr(): Promise<string>;
-}
-
-function startProber(held: HeldNamespace, load: LoadConfig | undefined, run: RunConfig, timeoutMs: number): ProberReports {
-  const config: ProberConfig = { port: RUN_PORT, readyPath: "http" in run.ready ? run.ready.http : undefined, pollMs: POLL_MS, requestTimeoutMs: timeoutMs, load };
-  // The namespaces are handed over open, as descriptors 3 and 4: their network (and, as a user, the user
-  // namespace that owns it). Never its PID or mount namespace: there the artifact could reach the prober
-  // or the code it runs.
-  const namespaces = held.user === undefined ? ["--net=/proc/self/fd/4"] : ["--user=/proc/self/fd/3", "--preserve-credentials", "--net=/proc/self/fd/4"];
-  const proc = Bun.spawn([NSENTER, ...namespaces, "--", process.execPath, "--no-env-file", PROBER, JSON.stringify(config)], {
-    cwd: "/",
-    env: { PATH: SYSTEM_PATH, LANG: "C", LC_ALL: "C", TZ: "UTC" },
-    stdio: ["pipe", "pipe", "pipe", held.user ?? "ignore", held.net],
-  });
-  const lines = lineReader(proc.stdout);
-  const stderrText = new Response(proc.stderr).text();
-  const parse = (line: string | undefined) => {
-    if (line === undefined) return undefined;
-    try {
-      return JSON.parse(line) as { up?: boolean; ready?: boolean; load?: LoadReport };
-    } catch {
-      return undefined;
-    }
-  };
-  const untilKind = <K extends "up" | "ready" | "load">(kind: K) => lines.until((line) => parse(line)?.[kind] !== undefined).then((line) => (line === undefined ? undefined : parse(line)));
-  return {
-    proc,
-    next: () => untilKind("up"),
-    nextReady: () => untilKind("ready").then((message) => (message ? performance.now() : undefined)),
-    nextLoad: () => untilKind("load").then((message) => message?.load),
-    stderr: () => within(1000, stderrText).then((text) => (text ?? "").trim().split("\n").at(-1) ?? ""),
-  };
 }

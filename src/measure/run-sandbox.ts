@@ -30,6 +30,13 @@ export type RunConfig = z.output<typeof RunSchema>;
  */
 export const RUN_PORT = 3000;
 
+/**
+ * Where the artifact is shown inside, whatever folder holds it outside: its
+ * scratch path is nothing it should see (nor depend on), and two artifacts
+ * run side by side start from the same place.
+ */
+export const ARTIFACT_MOUNT = "/artifact";
+
 /** The descriptor bwrap reports the sandbox's first process on (`--info-fd`). */
 export const INFO_FD = 3;
 
@@ -55,23 +62,23 @@ export function runEnv(run: RunConfig, bunPath: string): Record<string, string> 
 }
 
 /**
- * `run.command` made absolute: `bun` is the Bun given for the run; a relative
- * program is a file of the artifact (a compiled executable), and must stay in it.
+ * `run.command` made absolute inside the sandbox: `bun` is the Bun given for
+ * the run; a relative program is a file of the artifact (a compiled
+ * executable), and must stay in it.
  */
 export function resolveCommand(dir: string, command: readonly string[], bunPath: string): string[] {
   const [program, ...args] = command as [string, ...string[]];
   if (program === "bun") return [realpathSync(bunPath), ...args];
   if (isAbsolute(program)) return [program, ...args];
-  const path = join(dir, program);
-  const inside = relative(dir, path);
+  const inside = relative(dir, join(dir, program));
   if (inside === "" || inside.startsWith("..") || isAbsolute(inside)) {
     throw new BunsealError("CONFIG_INVALID", `bunseal.json: run.command[0] "${program}" lies outside the artifact; expected "bun", an absolute path, or a file of the artifact`, { file: "bunseal.json", field: "run.command.0", expected: "a program inside the artifact", found: program });
   }
-  return [path, ...args];
+  return [join(ARTIFACT_MOUNT, inside), ...args];
 }
 
 /** The whole argv: bwrap around the gate around the command. */
 export function runArgv(bwrap: string, dir: string, command: readonly string[], bunPath: string): string[] {
-  const sandbox = sandboxArgv(bwrap, { root: dir, cwd: dir, hidden: [], reveal: [], writable: [], deny: [], bunPath, code: [], network: false, infoFd: INFO_FD });
+  const sandbox = sandboxArgv(bwrap, { root: ARTIFACT_MOUNT, rootFrom: { path: dir, packages: [] }, cwd: ARTIFACT_MOUNT, hidden: [], reveal: [], writable: [], deny: [], bunPath, code: [], network: false, infoFd: INFO_FD });
   return [...sandbox, "/bin/sh", "-c", GATE, "sh", ...resolveCommand(dir, command, bunPath)];
 }

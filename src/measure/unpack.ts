@@ -11,7 +11,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { listTar, readTarFiles } from "../artifact/tar-read.ts";
+import { readTarEntries } from "../artifact/tar-read.ts";
 import { registerScratch, registerStopper, unregisterScratch } from "../util/scratch-registry.ts";
 
 export interface UnpackedArtifact {
@@ -23,7 +23,7 @@ export interface UnpackedArtifact {
 }
 
 export async function unpackArtifact(tarPath: string): Promise<UnpackedArtifact> {
-  const [entries, files] = await Promise.all([listTar(tarPath), readTarFiles(tarPath)]);
+  const entries = await readTarEntries(tarPath);
   const bytes = statSync(tarPath).size;
   const scratch = mkdtempSync(join(process.env.BUNSEAL_TMPDIR ?? tmpdir(), "bunseal-run-"));
   registerScratch(scratch);
@@ -32,12 +32,11 @@ export async function unpackArtifact(tarPath: string): Promise<UnpackedArtifact>
   const dir = join(scratch, "artifact");
   try {
     mkdirSync(dir);
-    const executable = new Map(entries.map((entry) => [entry.path, (entry.mode & 0o111) !== 0]));
-    for (const [path, data] of files) {
-      const target = join(dir, path);
+    for (const { info, data } of entries) {
+      const target = join(dir, info.path);
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, data, { mode: 0o600 });
-      chmodSync(target, executable.get(path) ? 0o555 : 0o444);
+      chmodSync(target, (info.mode & 0o111) !== 0 ? 0o555 : 0o444);
     }
     makeReadOnly(dir);
   } catch (cause) {

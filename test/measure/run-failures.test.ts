@@ -83,4 +83,12 @@ describe("a run that goes wrong is a finding, not a hang", () => {
     expect(run.latenciesMs).toHaveLength(20);
     noChildrenLeft();
   }, 60_000);
+
+  test("a service that floods stdout and stderr is drained, and gets ready", async () => {
+    await using dir = await httpService(`const line = "x".repeat(1023) + "\\n";
+for (let i = 0; i < 20_000; i++) { process.stdout.write(line); process.stderr.write(line); }
+process.stdout.write("y".repeat(5_000_000));`);
+    const run = await runOnce(target(dir.path, { ready: { http: "/health" } }, { load: { requests: 20 }, timeoutMs: 20_000 }));
+    expect(run).toMatchObject({ crashed: false, neverReady: false, requests: 20, failedRequests: 0 });
+  }, 60_000);
 });

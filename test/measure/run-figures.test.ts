@@ -70,6 +70,15 @@ await Bun.sleep(1500);`,
     expect(median(slow.latenciesMs) / median(fast.latenciesMs)).toBeGreaterThan(2);
   }, 60_000);
 
+  test("every latency of a large load is reported (the prober's report is one long line)", async () => {
+    await using dir = await httpService("");
+    const run = await runOnce(target(dir.path, { ready: { http: "/health" } }, { load: { requests: 6000, concurrency: 16 } }));
+    expect(run.problem).toBeUndefined();
+    expect(run.requests).toBe(6000);
+    expect(run.failedRequests).toBe(0);
+    expect(run.latenciesMs).toHaveLength(6000);
+  }, 60_000);
+
   test("answers that are not 2xx are failed requests, with their latency kept", async () => {
     await using dir = await httpService("let n = 0;", `if (path === "/flaky") return new Response("no", { status: ++n % 4 === 0 ? 500 : 200 });`);
     const run = await runOnce(target(dir.path, { ready: { http: "/health" } }, { load: { path: "/flaky", requests: 100, concurrency: 1, method: "POST" } }));

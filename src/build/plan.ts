@@ -16,8 +16,9 @@ export interface BuildInfo {
   schemaVersion: string | null;
   telemetryContract: string | null;
   /**
-   * The config's budgets, so the service can report at boot what it is held to (issue 22). Only when
-   * the config has any: an artifact of a config without budgets keeps the bytes it had before.
+   * The config's budgets, so the service can report at boot what it is held to (issue 22). Only for a
+   * config with `run`, `load` or a runtime budget (runtimeConfigured): no bunseal before issue 22 took
+   * one (the schema is strict), so every artifact it made keeps its bytes when rebuilt by this one.
    */
   budgets?: Config["budgets"];
 }
@@ -146,7 +147,7 @@ export function planBuild(input: PlanInput): BuildPlan {
       lockfileDigest: input.lockfileDigest,
       schemaVersion: config.contracts?.schemaVersion ?? null,
       telemetryContract: config.contracts?.telemetryContract ?? null,
-      ...(Object.keys(config.budgets ?? {}).length > 0 ? { budgets: config.budgets } : {}),
+      ...(runtimeConfigured(config) ? { budgets: config.budgets } : {}),
     },
   };
 }
@@ -167,4 +168,11 @@ function checkEnvSet(config: Config, hostEnv: Readonly<Record<string, string | u
     `${file}: ${key} lists ${names}, which ${missing.length === 1 ? "is" : "are"} not set where bunseal runs; expected ${missing.length === 1 ? "it" : "each"} set (an empty value counts), or marked optional in ${key}: {"name": "${missing[0]}", "optional": true}`,
     { file, field: key, expected: "set in bunseal's environment", found: `${names} unset` },
   );
+}
+
+/** The build budgets every bunseal knew; any other budget, `run` or `load` came with issue 22's runtime measurements. */
+const BUILD_BUDGETS = new Set(["maxArtifactBytes", "maxBuildMs"]);
+
+export function runtimeConfigured(config: Pick<Config, "budgets" | "run" | "load">): boolean {
+  return config.run !== undefined || config.load !== undefined || Object.keys(config.budgets ?? {}).some((name) => !BUILD_BUDGETS.has(name));
 }

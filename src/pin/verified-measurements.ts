@@ -34,7 +34,8 @@ export async function verifiedMeasurementsOf(store: Store, digest: string, trust
   return result;
 }
 
-async function verifyMeasurement(stored: StoredMeasurement, digest: string, trust: Trust): Promise<{ predicate: Verified<MeasurementPredicate> } | { reason: string }> {
+/** One stored measurement of `digest`, verified under `trust`: its signed predicate, or why not. */
+export async function verifyMeasurement(stored: StoredMeasurement, digest: string, trust: Trust): Promise<{ predicate: Verified<MeasurementPredicate> } | { reason: string }> {
   const { verifyBundle } = await import("../verify/verify-bundle.ts");
   // a policy's key signers stand for it here: its rules judge provenance, not measurements
   const anchor = trust.kind === "identity" ? { identity: trust.identity } : { keys: await trustedKeys(trust) };
@@ -50,12 +51,13 @@ async function verifyMeasurement(stored: StoredMeasurement, digest: string, trus
       predicateType: MEASUREMENT_PREDICATE_TYPE,
     });
   } catch (error) {
-    return { reason: `its bundle does not parse (${(error as Error).message})` };
+    return { reason: `it could not be verified (${(error as Error).message})` };
   }
   if (!report.verified || !report.verifiedPayload) return { reason: report.failures.map((f) => `${f.code}: ${f.message}`).join("; ") || "no trusted signer vouched for it" };
   const parsed = MeasurementPredicateSchema.safeParse(report.verifiedPayload.predicate);
   if (!parsed.success) return { reason: "the signed statement is no runtime measurement predicate" };
   // the row is what the store's readers (the console, the gate's query) went by: it must be the signed one
-  if (canonicalJson(parsed.data) !== canonicalJson(MeasurementPredicateSchema.parse(stored.predicate))) return { reason: "the store's row is not the signed measurement (changed after it was recorded)" };
+  const row = MeasurementPredicateSchema.safeParse(stored.predicate);
+  if (!row.success || canonicalJson(parsed.data) !== canonicalJson(row.data)) return { reason: "the store's row is not the signed measurement (changed after it was recorded)" };
   return { predicate: parsed.data as Verified<MeasurementPredicate> };
 }

@@ -20,6 +20,7 @@ import { parseDigest } from "../util/digest.ts";
 import type { VerdictCache } from "../trace/verdict-cache.ts";
 import { signerName, type SignerNames } from "../signers/names.ts";
 import { artifactContents, environmentMatrix, pinTimeline } from "./views.ts";
+import { serviceFigures } from "./figures.ts";
 
 /** `unexpected`: an error that is no BunsealError (a bug), for the server's log; the body says only that it happened. */
 export type ApiResult = { status: number; body: unknown; unexpected?: unknown };
@@ -59,6 +60,8 @@ const ROUTES: Record<string, { exact?: Handler; nested?: Handler }> = {
   timeline: {
     exact: (store, _rest, query) => pinTimeline(store, requiredName(query, "service"), requiredName(query, "env")),
   },
+  // a service's verified runtime measurements, oldest first, for the console's chart
+  figures: { exact: (store, _rest, query) => serviceFigures(store, requiredName(query, "service")) },
 };
 
 /** As trace --signers: a name only for a signer whose attestation verified here (a name labels, it does not vouch). */
@@ -75,7 +78,7 @@ export async function handleApi(store: Store, url: URL, context: ApiContext = {}
   const name = slash === -1 ? path : path.slice(0, slash);
   const route = Object.hasOwn(ROUTES, name) ? ROUTES[name] : undefined;
   const handler = slash === -1 ? route?.exact : route?.nested;
-  if (!handler) return { status: 404, body: { error: { code: "NOT_FOUND", message: `no API route ${url.pathname}; expected /api/trace/<digest>, /api/pins, /api/packages/<name>@<version>, /api/artifacts, /api/artifacts/<digest>, /api/commits/<prefix>, /api/environments or /api/timeline` } } };
+  if (!handler) return { status: 404, body: { error: { code: "NOT_FOUND", message: `no API route ${url.pathname}; expected /api/trace/<digest>, /api/pins, /api/packages/<name>@<version>, /api/artifacts, /api/artifacts/<digest>, /api/commits/<prefix>, /api/environments, /api/timeline or /api/figures` } } };
   try {
     let rest: string;
     try {

@@ -36,7 +36,7 @@ export interface Console {
 }
 
 /** Paths the front-end routes itself (history API); each gets the same page. */
-const PAGE_PATHS = /^\/(?:|search|environments(?:\/[^/]+\/[^/]+)?|artifacts\/[^/]+|packages\/.+)$/;
+const PAGE_PATHS = /^\/(?:|search|environments(?:\/[^/]+\/[^/]+)?|artifacts\/[^/]+|packages\/.+|services\/[^/]+\/figures)$/;
 
 export async function startConsole(options: ConsoleOptions): Promise<Console> {
   const assets = await snapshotBundle(page);

@@ -1,8 +1,9 @@
 /**
  * The build-info module carries the config's budgets (issue 22 item 7): a
  * service built by bunseal prints them at boot beside its commit and lockfile
- * digest. Without budgets the module keeps the shape it had, so an artifact of
- * such a config keeps its bytes.
+ * digest. A config no bunseal before issue 22 could have taken (run, load or
+ * a runtime budget) is what adds them, so an artifact an older bunseal made,
+ * build budgets and all, rebuilds to the same bytes.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
@@ -23,13 +24,14 @@ const files = (budgets: Record<string, number> | undefined) => ({
 
 let withBudgets: GitRepo;
 let without: GitRepo;
+let buildOnly: GitRepo;
 let scratch: TestDir;
 
 beforeAll(async () => {
-  [withBudgets, without, scratch] = await Promise.all([gitRepo(files(BUDGETS)), gitRepo(files(undefined)), makeTempDir("bunseal-build-info-")]);
+  [withBudgets, without, buildOnly, scratch] = await Promise.all([gitRepo(files(BUDGETS)), gitRepo(files(undefined)), gitRepo(files({ maxArtifactBytes: 5_000_000, maxBuildMs: 60_000 })), makeTempDir("bunseal-build-info-")]);
 });
 afterAll(async () => {
-  await Promise.all([withBudgets?.cleanup(), without?.cleanup(), scratch?.cleanup()]);
+  await Promise.all([withBudgets?.cleanup(), without?.cleanup(), buildOnly?.cleanup(), scratch?.cleanup()]);
 });
 
 /** Builds the repository, unpacks index.js and runs it with Bun: what the service prints at boot. */
@@ -51,8 +53,9 @@ test("a built service prints the config's budgets beside its commit", async () =
   expect(printed.budgets).toEqual(BUDGETS);
 });
 
-test("a config without budgets gives a build-info module without them", async () => {
+test("a config without budgets, or with only the build's (as before issue 22), gives a build-info module without them", async () => {
   const printed = await boot(without, "without");
   expect(printed.commit).toBe(without.commit);
   expect(printed.budgets).toBeNull();
+  expect((await boot(buildOnly, "build-only")).budgets).toBeNull();
 });

@@ -190,13 +190,15 @@ describe("the single form is unchanged", () => {
   // (compared byte for byte when the goldens were taken), and a new config digest.
   test("the example service's artifact and config digest are what they were", async () => {
     await using example = await exampleServiceRepo();
-    expect(example.commit).toBe("daaefd1d3420ac7076de7f444c44d470b154c4c0");
+    // moved by issue #22 (was daaefd1d…): the fixture gained a /health route, run, load and runtime budgets
+    expect(example.commit).toBe("5a52e54477c9a1472b1232b6cb9b3154e53015a8");
     const result = (await runCli(["build", example.path, "--no-sign", "--json"])).json();
     // moved twice, on purpose, by issue #19: the fixture's new commit (above; was 2a176486…), then its
     // index.js.map's sources relative to dist/, as Bun.build with that outdir writes them (index.js unmoved by that)
-    expect(result.artifact.digest).toBe("sha256:68d3141855c246ffe3c7296901d4c503691c82ad0208d776b3910d6201f160f8");
+    // and by issue #22 (was 68d31418…): that commit, the /health route, and the budgets its build-info module now carries
+    expect(result.artifact.digest).toBe("sha256:e7ff753cdcbd02c72f00a3badd0b68b45153e18585e02a913bc3c21506dfb76c");
     const external = (await Bun.file(result.statement.path).json()).predicate.buildDefinition.externalParameters;
-    expect(external.config.digest).toBe("sha256:747d954b8d34a56b65b432be096d3b1cccacbb1fcae91917c4a756bb34b9d25a");
+    expect(external.config.digest).toBe("sha256:f98d4d1cc30e7f0b3f963b36e3cad1df5afdac473f407df77c4abdd70947f6a0");
     expect(Object.keys(external).sort()).toEqual(["build", "config", "contracts", "entrypoints", "featureFlags", "service", "source", "template"]);
   });
 });

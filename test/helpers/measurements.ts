@@ -63,3 +63,18 @@ export async function signedMeasurement(subject: { name: string; digest: string 
   const bundle = await signStatement(new TextEncoder().encode(canonicalJson(statement)), signer);
   return { bundle: JSON.stringify(bundle), service: predicate.service, subjectDigest: subject.digest, againstDigest: shape.against?.digest ?? null, env: shape.against?.env ?? null, measuredAt: predicate.measuredAt, passed: predicate.verdict.passed, predicate };
 }
+
+/**
+ * Signs a passing measurement of `subject` with the private key at `keyPath` and records it in the store at
+ * `spec`, as `measure --store` would: what a test that pins a service held to runtime budgets (one whose
+ * config has `run`, as the example service's) records before `pin`, against what the env runs now.
+ */
+export async function recordPassingMeasurement(spec: string, keyPath: string, subject: { name: string; digest: string }, shape: MeasurementShape): Promise<void> {
+  const [{ openStore }, { loadPrivateKey }, { keySigner }] = await Promise.all([import("../../src/store/open-store.ts"), import("../../src/sign/keys.ts"), import("../../src/sign/signer.ts")]);
+  const store = await openStore(spec);
+  try {
+    await store.recordMeasurement(await signedMeasurement(subject, { ...shape, passed: true }, keySigner(await loadPrivateKey(keyPath))));
+  } finally {
+    await store.close();
+  }
+}

@@ -3,9 +3,10 @@
  * with a key generated here, one file from inside its tar, and helpers to put
  * it (verified, through the CLI) into a store and pin it.
  */
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { readTarFiles } from "../../src/artifact/tar-read.ts";
 import { runCli } from "../helpers/cli.ts";
+import { recordPassingMeasurement } from "../helpers/measurements.ts";
 import { exampleServiceRepo } from "../helpers/example-service.ts";
 import { makeTempDir, type TestDir } from "../helpers/testdir.ts";
 
@@ -43,10 +44,22 @@ export async function buildArtifact(): Promise<BuiltArtifact> {
   }
 }
 
-/** Imports the artifact into `store` (verified first, as every record is) and pins it in `env`. */
-export async function importAndPin(built: BuiltArtifact, store: string, env = "prod"): Promise<void> {
+/**
+ * Imports the artifact into `store` (verified first, as every record is) and pins it in `env`, after recording
+ * the measurement the pin rests on (`measure: false`: the caller has recorded its own).
+ */
+export async function importAndPin(built: BuiltArtifact, store: string, env = "prod", options: { measure?: boolean } = {}): Promise<void> {
   const imported = await runCli(["store", "import", built.bundle, "--key", built.pub, "--store", store]);
   if (imported.exitCode !== 0) throw new Error(`store import failed: ${imported.stderr}`);
+  // the example service has `run`: its pins are held to its budgets, so it is measured first (as measure --store would)
+  if (options.measure !== false) await measureForPin(built, store, env);
   const pinned = await runCli(["pin", `sha256:${built.digest}`, "--env", env, "--reason", "first release", "--key", built.key, "--pins-dir", join(built.work.path, "pins"), "--store", store]);
   if (pinned.exitCode !== 0) throw new Error(`pin failed: ${pinned.stderr}`);
+}
+
+/** A passing measurement of the artifact against what `env` runs now (plain when nothing, or itself): what its pin rests on. */
+async function measureForPin(built: BuiltArtifact, store: string, env: string): Promise<void> {
+  const current = (await runCli(["pins", "--env", env, "--service", "example-service", "--store", store, "--json"])).json()?.pins?.at(-1)?.digest as string | undefined;
+  const against = current && current !== built.digest ? { name: "current", digest: current, env } : undefined;
+  await recordPassingMeasurement(store, built.key, { name: basename(built.bundle).replace(/\.sigstore\.json$/, ""), digest: built.digest }, { service: "example-service", against, measuredAt: new Date().toISOString() });
 }

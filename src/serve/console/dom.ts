@@ -67,3 +67,16 @@ export const shortDigest = (hex: string) => `sha256:${hex.slice(0, 12)}…`;
 export function time(iso: string): HTMLTimeElement {
   return h("time", { datetime: iso, title: iso }, utcText(iso));
 }
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+/** An SVG element, made as `h` makes HTML ones: attributes from the console's own code, values as text nodes only. */
+export function svg(tag: "svg" | "g" | "line" | "polyline" | "circle" | "text" | "title", attributes: Record<string, string | number> = {}, ...children: Child[]): SVGElement {
+  const element = document.createElementNS(SVG_NS, tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (/^on/i.test(name) || /href$/i.test(name)) throw new Error(`svg(): refusing the attribute ${name}`);
+    element.setAttribute(name, String(value));
+  }
+  append(element, children);
+  return element;
+}

@@ -7,6 +7,7 @@ import { ApiError, takeTokenFromFragment } from "./api.ts";
 import { h } from "./dom.ts";
 import { artifactPage } from "./pages/artifact.ts";
 import { matrixPage, timelinePage } from "./pages/environments.ts";
+import { figuresPage } from "./pages/figures.ts";
 import { homePage } from "./pages/home.ts";
 import { packagePage } from "./pages/package.ts";
 import { searchPage } from "./pages/search.ts";
@@ -33,6 +34,7 @@ const PAGES: [RegExp, string, Page][] = [
   [/^\/environments$/, "Environments", () => matrixPage()],
   [/^\/environments\/([^/]+)\/([^/]+)$/, "Environments", (m) => timelinePage(decodeURIComponent(m[1]!), decodeURIComponent(m[2]!))],
   [/^\/packages\/(.+)$/, "Package", (m) => packagePage(decodeURIComponent(m[1]!))],
+  [/^\/services\/([^/]+)\/figures$/, "Environments", (m) => figuresPage(decodeURIComponent(m[1]!))],
 ];
 
 let rendering = 0;

@@ -3,6 +3,7 @@ import type { EnvironmentMatrix, PinTimeline } from "../../views.ts";
 import { getJson, seg } from "../api.ts";
 import { badge, h, link, mono, time } from "../dom.ts";
 import { artifactPath, shortDigest } from "./common.ts";
+import { figuresPath } from "./figures.ts";
 
 const timelinePath = (service: string, env: string) => `/environments/${seg(service)}/${seg(env)}`;
 
@@ -24,7 +25,7 @@ export async function matrixPage(): Promise<Node[]> {
           h(
             "tr",
             {},
-            h("th", { scope: "row" }, service),
+            h("th", { scope: "row" }, service, h("br"), link(figuresPath(service), "runtime figures")),
             ...m.envs.map((env) => {
               const c = cell.get(`${service}\0${env}`);
               if (!c) return h("td", { class: "muted" }, "—");
@@ -55,7 +56,7 @@ export async function timelinePage(service: string, env: string): Promise<Node[]
   const t = await getJson<PinTimeline>(`/api/timeline?service=${seg(service)}&env=${seg(env)}`);
   return [
     h("h1", {}, service, " in ", env),
-    h("p", {}, link("/environments", "← all environments")),
+    h("p", {}, link("/environments", "← all environments"), " · ", link(figuresPath(service), `${service}'s runtime figures`)),
     h(
       "ol",
       { class: "timeline", "aria-label": `Pins of ${service} in ${env}, newest first` },

@@ -55,6 +55,10 @@ export const ERROR_CODES = {
   WORKSPACE_ROOT_NOT_FOUND: "input",
   /** a variable the config's `env` lists (not marked optional) is not set where bunseal runs: the build would inline `undefined` */
   ENV_MISSING: "input",
+  /** `bunseal measure`: the artifact's signed provenance records no `run` (built without one in bunseal.json, or before bunseal recorded it), so there is nothing measure may run */
+  RUN_NOT_RECORDED: "input",
+  /** `bunseal measure --env E`: the artifact E runs now is not found by its digest where measure looked (--artifacts DIR) */
+  ARTIFACT_NOT_FOUND: "input",
   /** bunseal was started in a way that let Bun run project code (a bunfig.toml preload, --preload, BUN_OPTIONS) in its process first */
   UNSAFE_START: "input",
   // exit 1: the check ran and said no
@@ -63,8 +67,10 @@ export const ERROR_CODES = {
   PREBUILD_FAILED: "rejected",
   SECRET_IN_OUTPUT: "rejected",
   BUDGET_EXCEEDED: "rejected",
-  /** a side-by-side measurement's ratio lies, with its whole 95 % interval, beyond budgets.regressionPct: refused by measure and by pin */
+  /** a side-by-side measurement's ratio lies, with its whole 95 % interval, beyond 1 + budgets.regressionPct/100: refused by measure and by pin */
   BUDGET_REGRESSION: "rejected",
+  /** `bunseal measure`: a start of the artifact crashed or never got ready (within --timeout) */
+  START_FAILED: "rejected",
   /** `pin` of a service held to runtime budgets, with no verified measurement of the artifact against what the environment runs now */
   MEASUREMENT_MISSING: "rejected",
   VERIFY_FAILED: "rejected",

@@ -6,7 +6,7 @@
  * not write is not one of ours.
  */
 import { z } from "../vendor/zod.js";
-import { BuildOptionsSchema, BuildsSchema, ContractsSchema, PrebuildSchema } from "../config/schema.ts";
+import { BudgetsSchema, BuildOptionsSchema, BuildsSchema, ContractsSchema, LoadSchema, PrebuildSchema, RunSchema } from "../config/schema.ts";
 
 export const BUILD_TYPE = "https://bunseal.dev/buildtypes/bun-build/v1";
 export const DEFAULT_BUILDER_ID = "https://bunseal.dev/builders/local/v1";
@@ -38,6 +38,14 @@ export const ExternalParametersSchema = z
     template: z.string().nullable(),
     /** the config's `prebuild` commands, run in the sandbox before the bundle; absent when it has none */
     prebuild: PrebuildSchema.optional(),
+    /**
+     * How the artifact runs, the load it is measured under, and its budgets, as the commit's config fixed them:
+     * `bunseal measure` reads them from here, never from a working directory's bunseal.json the build did not
+     * read. Each absent when the config has none (budgets: when it sets none), so other statements keep their shape.
+     */
+    run: RunSchema.optional(),
+    load: LoadSchema.optional(),
+    budgets: BudgetsSchema.optional(),
     source: SourceParametersSchema,
   })
   .superRefine((params, ctx) => {

@@ -22,6 +22,10 @@ export function externalParameters(loaded: LoadedConfig, source: SourceInfo): Ex
     template: config.template ?? null,
     // they change the output as the build options do; only when there are any, so other statements keep their shape
     ...(config.prebuild !== undefined ? { prebuild: config.prebuild } : {}),
+    // what `bunseal measure` runs and judges the artifact by (src/measure): recorded so it comes from the signed build
+    ...(config.run !== undefined ? { run: config.run } : {}),
+    ...(config.load !== undefined ? { load: config.load } : {}),
+    ...(Object.keys(config.budgets).length > 0 ? { budgets: config.budgets } : {}),
     source: {
       uri: sourceUri(source),
       commit: source.commit,

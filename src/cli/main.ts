@@ -42,6 +42,7 @@ const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Regist
   ["verify", async () => (await import("./commands/verify.ts")).registerVerify],
   ["rebuild", async () => (await import("./commands/rebuild.ts")).registerRebuild],
   ["check", async () => (await import("./commands/check.ts")).registerCheck],
+  ["measure", async () => (await import("./commands/measure.ts")).registerMeasure],
   ["trace", async () => (await import("./commands/trace.ts")).registerTrace],
   ["pin", async () => (await import("./commands/pin.ts")).registerPin],
   ["pins", async () => (await import("./commands/pins.ts")).registerPins],

@@ -45,6 +45,8 @@ export interface TraceMatch {
    * an unsandboxed record fails with BUILD_UNSANDBOXED, which says so in verifyFailures)
    */
   sandbox: { kind: string; network: boolean | null; reads: string | null; reason?: string } | null;
+  /** the runtime measurements `measure --store` recorded, newest first; absent when there are none */
+  measurements?: import("./measurements.ts").TracedMeasurement[];
 }
 
 export interface TraceReport {
@@ -103,9 +105,9 @@ export async function trace(store: Store, target: string, options: TraceOptions 
 
 export async function describe(store: Store, record: ArtifactRecord, trust?: Trust, verdicts?: VerdictCache, newest?: Map<string, Promise<number>>): Promise<TraceMatch> {
   const key = verdicts && !trust ? VerdictCache.keyOf(record) : undefined;
-  const [verdict, pins, rebuilds] = await Promise.all([(key && verdicts!.get(key)) || judge(record, trust), store.pins({ digest: record.digest }), store.rebuildsOf(record.digest)]);
+  const [verdict, pins, rebuilds, measurements] = await Promise.all([(key && verdicts!.get(key)) || judge(record, trust), store.pins({ digest: record.digest }), store.rebuildsOf(record.digest), import("./measurements.ts").then((m) => m.measurementsOfArtifact(store, record, trust))]);
   if (key) verdicts!.set(key, verdict);
-  return { artifact: summarize(record), ...verdict, pins: await places(store, pins, newest), rebuilds };
+  return { artifact: summarize(record), ...verdict, pins: await places(store, pins, newest), rebuilds, ...(measurements.length > 0 ? { measurements } : {}) };
 }
 
 async function judge(record: ArtifactRecord, trust: Trust | undefined): Promise<import("./verdict-cache.ts").CachedVerdict> {

@@ -14,6 +14,7 @@ import { IN_TOTO_PAYLOAD_TYPE } from "../attest/dsse.ts";
 import { ProvenanceV1Schema, SLSA_PROVENANCE_V1, type ProvenanceV1 } from "../attest/slsa-provenance.ts";
 import { StatementSchema, type Statement } from "../attest/statement.ts";
 import { describeValue } from "../errors.ts";
+import { MEASUREMENT_PREDICATE_TYPE } from "../measure/predicate-type.ts";
 import { describeIssues } from "../util/schema-issues.ts";
 import type { Finding } from "./finding.ts";
 
@@ -65,6 +66,11 @@ export function checkStatement(payloadType: string, payload: Uint8Array, rules: 
   if (statement.predicateType === SBOM_PREDICATE_TYPE) {
     // under a certificate identity too: build --keyless --sbom signs it as the same workflow as the provenance
     findings.push({ code: "PREDICATE_TYPE_MISMATCH", field: "predicateType", message: `the statement is an SBOM attestation, not SLSA provenance (verify it as one with --predicate-type ${SBOM_PREDICATE_TYPE})`, expected: SLSA_PROVENANCE_V1, found: statement.predicateType });
+    return { statement, findings };
+  }
+  if (statement.predicateType === MEASUREMENT_PREDICATE_TYPE) {
+    // signed by the same key as the provenance (bunseal measure --key), so it must never pass for it; say what it is
+    findings.push({ code: "PREDICATE_TYPE_MISMATCH", field: "predicateType", message: `the statement is a runtime measurement, not SLSA provenance (verify it as one with --predicate-type ${MEASUREMENT_PREDICATE_TYPE})`, expected: SLSA_PROVENANCE_V1, found: statement.predicateType });
     return { statement, findings };
   }
   const claimsBunseal = (statement.predicate as { buildDefinition?: { buildType?: unknown } }).buildDefinition?.buildType === BUILD_TYPE;

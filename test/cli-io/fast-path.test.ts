@@ -94,7 +94,7 @@ async function allCommands(argv: string[]): Promise<number> {
 }
 
 describe("a run loads only the command it names", () => {
-  const names = ["init", "keygen", "build", "verify", "rebuild", "check", "trace", "pin", "pins", "rollback", "store", "inspect", "sbom", "serve", "deps"];
+  const names = ["init", "keygen", "build", "verify", "rebuild", "check", "measure", "trace", "pin", "pins", "rollback", "store", "inspect", "sbom", "serve", "deps"];
 
   test("every command of the help has its loader", async () => {
     const program = await buildProgram(() => {});

@@ -93,7 +93,7 @@ test("--predicate-type https://cyclonedx.org/bom verifies the SBOM attestation a
 test("a --predicate-type bunseal cannot judge is a usage error", async () => {
   const out = await runCli(["verify", keyed.artifact, "--key", pub(), "--predicate-type", "https://example.com/anything/v1"]);
   expect(out.exitCode).toBe(2);
-  expect(out.stderr).toContain(`--predicate-type: expected one of ${SLSA_PROVENANCE_V1}, ${CYCLONEDX_PREDICATE_TYPE}, https://slsa.dev/verification_summary/v1; got "https://example.com/anything/v1"`);
+  expect(out.stderr).toContain(`--predicate-type: expected one of ${SLSA_PROVENANCE_V1}, ${CYCLONEDX_PREDICATE_TYPE}, https://slsa.dev/verification_summary/v1, https://bunseal.dev/runtime-measurement/v1; got "https://example.com/anything/v1"`);
 });
 
 test("check-statement's SBOM predicate type is the one build --sbom signs", () => {

@@ -147,6 +147,15 @@ function parseLimit(text: string | undefined, Error: typeof import("../../errors
   return Number(text);
 }
 
+/** One stored measurement in a line: its verdict and figures once it verified, otherwise only that it did not. */
+function measurementText(t: import("../../trace/measurements.ts").TracedMeasurement): string {
+  const against = t.againstDigest ? ` against sha256:${t.againstDigest.slice(0, 12)}${t.env ? ` (${t.env})` : ""}` : "";
+  if (!t.verifies || !t.figures) return `${utc(t.measuredAt)}${against}: does NOT verify: ${t.verifyFailures.join("; ")}`;
+  const f = t.figures;
+  const figures = [f.coldStartMs ? `cold start p95 ${f.coldStartMs.p95} ms` : "never ready", f.rssMb ? `peak ${f.rssMb.peak} MiB` : "", f.latencyMs ? `latency p95 ${f.latencyMs.p95} ms` : "", `errors ${(f.errorRate * 100).toFixed(2)} %`].filter(Boolean).join(", ");
+  return `${utc(t.measuredAt)}${against}, ${t.runs} runs: ${t.passed ? "passed" : `FAILED (${t.findings.map((x) => `${x.code} ${x.figure}`).join(", ")})`}; ${figures}`;
+}
+
 /** A signer as the signers file keys it. */
 function signerRef(signer: SignerIdentity): SignerRef {
   return signer.kind === "key" ? { keyId: signer.keyId } : { identity: signer.identity, issuer: signer.issuer };
@@ -170,6 +179,7 @@ function describeMatch(m: Awaited<ReturnType<typeof import("../../trace/trace.ts
   ];
   if (m.pins.length === 0) lines.push(`${indent}  pinned       nowhere`);
   for (const p of m.pins) lines.push(`${indent}  pinned       ${p.env} #${p.sequence} at ${utc(p.pinnedAt)} by ${p.actor}${p.rollbackOf ? ` (rollback of #${p.rollbackOf})` : ""}${p.current ? "  ← running now" : ""}${p.matchesSignedPin ? "" : `  ✗ this row is NOT its signed pin (edited in the store): ${p.rowProblems.join("; ")}`}`);
+  for (const measured of m.measurements ?? []) lines.push(`${indent}  measured     ${measurementText(measured)}`);
   if (m.rebuilds.length === 0) lines.push(`${indent}  rebuilt      never (recorded)`);
   for (const r of m.rebuilds) {
     const causes = r.causes.map((c) => `${c.kind}${c.file ? ` in ${c.file}` : ""}${c.confirmed ? " (confirmed)" : ""}`).join(", ");

@@ -9,6 +9,7 @@ import { trustFromFlags } from "../trust-flags.ts";
 import { sandboxText } from "../sandbox-text.ts";
 import { CYCLONEDX_PREDICATE_TYPE } from "../../sbom/cyclonedx.ts";
 import { VSA_PREDICATE_TYPE } from "../../vsa/predicate-type.ts";
+import { MEASUREMENT_PREDICATE_TYPE } from "../../measure/predicate-type.ts";
 import { annotateError, appendSummary, cell, onGitHubActions, writeOutputs } from "../github-actions.ts";
 import { signerName, type SignerNames } from "../../signers/names.ts";
 
@@ -65,7 +66,7 @@ export function registerVerify(program: Command, setExit: (code: number) => void
     .option("--certificate-oidc-issuer <url>", "keyless: the OIDC issuer that must have vouched for the identity (required)")
     .option("--trusted-root <file>", "a Sigstore TrustedRoot JSON (default: the public-good root shipped with bunseal)")
     .option("--policy <file>", "a verification policy (JSON; schemas/policy.schema.json): who may sign and what the provenance must say; replaces --key and --certificate-identity")
-    .option("--predicate-type <uri>", `the kind of statement to verify: ${SLSA_PROVENANCE_V1} (default), ${CYCLONEDX_PREDICATE_TYPE} (build --sbom's SBOM attestation) or ${VSA_PREDICATE_TYPE} (a verification summary, also recognised unasked)`)
+    .option("--predicate-type <uri>", `the kind of statement to verify: ${SLSA_PROVENANCE_V1} (default), ${CYCLONEDX_PREDICATE_TYPE} (build --sbom's SBOM attestation) ${VSA_PREDICATE_TYPE} (a verification summary, also recognised unasked) or ${MEASUREMENT_PREDICATE_TYPE} (bunseal measure's signed runtime measurement)`)
     .option("--commit <sha>", "expect this source commit (full, or a prefix of 7+ hex)")
     .option("--source-uri <uri>", "expect this source repository")
     .option("--service <name>", "expect this service")
@@ -125,6 +126,18 @@ export function registerVerify(program: Command, setExit: (code: number) => void
         const request = { artifact: target, bundlePath: bundlePath!, bundleBytes, trustedRoot: flags.trustedRoot, expectations };
         const report = policy ? await verifyVsaWithPolicy(request, policy) : await verifyVsa({ ...request, keys, identity });
         renderVsa(report, flags.json);
+        setExit(report.verified ? 0 : 1);
+        return;
+      }
+      if (asked === MEASUREMENT_PREDICATE_TYPE) {
+        // a runtime measurement (bunseal measure): signature, subject, the measurement predicate; what it measured is reported beside
+        if (flags.vsa !== undefined || policy) throw new BunsealError("USAGE", `${bundlePath} is verified as a runtime measurement; expected provenance for --vsa or --policy`, { field: flags.vsa !== undefined ? "--vsa" : "--policy", expected: "a provenance bundle" });
+        const { verifyMeasurement } = await import("../../measure/verify-measurement.ts");
+        const report = await verifyMeasurement({ artifact: target, bundlePath: bundlePath!, bundleBytes, trustedRoot: flags.trustedRoot, expectations, keys, identity });
+        reportToGitHub([report]);
+        const { verifiedMeasurement: _m, statement: _s, ...rest } = report;
+        if (flags.json) printJson({ ...rest, provenance: null });
+        else printLines(report.verified ? measurementLines(report) : failedLines(report));
         setExit(report.verified ? 0 : 1);
         return;
       }
@@ -205,7 +218,7 @@ export function registerVerify(program: Command, setExit: (code: number) => void
  */
 function predicateTypeFlag(value: string | undefined, batch: boolean): string | undefined {
   if (value === undefined) return undefined;
-  const known = [SLSA_PROVENANCE_V1, CYCLONEDX_PREDICATE_TYPE, VSA_PREDICATE_TYPE];
+  const known = [SLSA_PROVENANCE_V1, CYCLONEDX_PREDICATE_TYPE, VSA_PREDICATE_TYPE, MEASUREMENT_PREDICATE_TYPE];
   if (!known.includes(value)) throw new BunsealError("USAGE", `--predicate-type: expected one of ${known.join(", ")}; got ${JSON.stringify(value)}`, { field: "--predicate-type", expected: known.join(" | "), found: value });
   if (batch && value !== SLSA_PROVENANCE_V1) throw new BunsealError("USAGE", `--predicate-type ${value} verifies one artifact with its --bundle (in a batch, each artifact's bundle is its provenance, FILE.sigstore.json)`, { field: "--predicate-type", expected: "one artifact" });
   return value;
@@ -284,6 +297,18 @@ function renderVsa(report: import("../../vsa/verify-vsa.ts").VsaVerifyReport, js
     `  verified by ${report.vsa!.verifierId} at ${report.vsa!.timeVerified}: ${report.vsa!.verificationResult}, ${report.vsa!.verifiedLevels.join(", ")}`,
     `  signed by ${signer}`,
   ]);
+}
+
+/** A measurement that verified: who signed it, and what it measured (its verdict is the measurement's, not verify's). */
+function measurementLines(report: import("../../measure/verify-measurement.ts").MeasurementVerifyReport): string[] {
+  const m = report.measurement!;
+  const signer = report.signer?.keyId ? `key ${report.signer.keyId.slice(0, 16)}…` : `${report.signer?.identity} (issuer ${report.signer?.issuer})`;
+  return [
+    `OK: ${report.artifact?.path ?? report.artifact?.digest} has a verified runtime measurement`,
+    `  signed by ${signer}`,
+    `  ${m.service}, measured ${m.measuredAt} over ${m.runs} runs: ${m.passed ? "passed" : `FAILED (${m.findings.map((f) => `${f.code} ${f.figure}`).join(", ")})`}`,
+    ...(m.against ? [`  against ${m.against.name} (sha256:${m.against.sha256.slice(0, 12)})${m.against.env !== undefined ? ` running in ${m.against.env}` : ""}`] : []),
+  ];
 }
 
 /** Artifacts from a file, one a line (blank lines and # comments skipped); `-` reads standard input. */

@@ -8,6 +8,8 @@ const MAX_LINE = 64 * 1024;
 const MAX_QUEUED = 1000;
 const MAX_SHOWN = 300;
 const TAIL = 20;
+/** `error` as a word or ending a class name (`ZodError`), not in a stack frame (`at throwError (…)`) */
+const namesError = (line: string) => /error\b/i.test(line) && !/^at\s/.test(line);
 
 export interface LineReader {
   /** the next line not yet taken; undefined once the stream has ended */
@@ -17,9 +19,10 @@ export interface LineReader {
   /** the last line with something on it, cut short */
   last(): string | undefined;
   /**
-   * The line that best says what went wrong, for a one-line problem: of the
-   * last lines, the last that names an error (a runtime prints its stack
-   * and its own banner after the message), else the last.
+   * The line that best says what went wrong, for a one-line problem: the
+   * last that names an error (`error: …`, `TypeError: …`, `ZodError: [`; a
+   * runtime prints its stack and its own banner after the message, and a
+   * library's message can be dozens of lines of JSON), else the last.
    */
   complaint(): string | undefined;
 }
@@ -30,6 +33,8 @@ export function lineReader(stream: ReadableStream<Uint8Array>, maxLine = MAX_LIN
   let waiters: (() => void)[] = [];
   let ended = false;
   const tail: string[] = [];
+  // kept apart from the tail: the line that names the error can be far above the last lines
+  let named: string | undefined;
   const wake = () => {
     const woken = waiters;
     waiters = [];
@@ -38,8 +43,10 @@ export function lineReader(stream: ReadableStream<Uint8Array>, maxLine = MAX_LIN
   const push = (line: string) => {
     const cut = line.length > maxLine ? line.slice(0, maxLine) : line;
     if (cut.trim() !== "") {
-      tail.push(cut.trim().slice(0, MAX_SHOWN));
+      const shown = cut.trim().slice(0, MAX_SHOWN);
+      tail.push(shown);
       if (tail.length > TAIL) tail.shift();
+      if (namesError(shown)) named = shown;
     }
     queue.push(cut);
     if (queue.length > MAX_QUEUED) queue.shift();
@@ -79,6 +86,6 @@ export function lineReader(stream: ReadableStream<Uint8Array>, maxLine = MAX_LIN
       }
     },
     last: () => tail.at(-1),
-    complaint: () => tail.findLast((line) => /\berror\b/i.test(line)) ?? tail.at(-1),
+    complaint: () => named ?? tail.at(-1),
   };
 }

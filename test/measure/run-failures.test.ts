@@ -29,6 +29,17 @@ describe("a run that goes wrong is a finding, not a hang", () => {
     expect(run.problem).toBe("exited with status 1 before it was ready: error: config.json: unexpected token");
   }, 30_000);
 
+  // The shape of Claudio-Lins/bun-auth started without its env: a validation library's error class whose
+  // message is its issues as indented JSON, 27 lines, then Bun's banner. The problem was the banner.
+  test("an error class with a long multi-line message is named, not Bun's banner after it", async () => {
+    await using dir = await service(`class ZodError extends Error { name = "ZodError"; }
+const issues = ["DATABASE_URL", "RESEND_API_KEY", "EMAIL_FROM"].map((name) => ({ expected: "string", code: "invalid_type", path: [name], message: "Invalid input: expected string, received undefined" }));
+throw new ZodError(JSON.stringify(issues, null, 2));`);
+    const run = await runOnce(target(dir.path, { ready: { http: "/health" } }));
+    expect(run.crashed).toBe(true);
+    expect(run.problem).toBe("exited with status 1 before it was ready: ZodError: [");
+  }, 30_000);
+
   test("a service whose health route never answers 2xx is neverReady, stopped at the timeout", async () => {
     await using dir = await service(`Bun.serve({ port: Number(process.env.PORT), fetch: () => new Response("starting", { status: 503 }) });`);
     const started = performance.now();

@@ -77,7 +77,7 @@ describe("pin --measure", () => {
   }, 150_000);
 
   test("a planted 300 ms start-up sleep is measured, stored and refused BUDGET_REGRESSION; the stored measurement is what --allow-regression then pins on", async () => {
-    const refused = await pin("slow", ["--measure", "--runs", "3", "--artifacts", out()]);
+    const refused = await pin("slow", ["--measure", "--runs", "4", "--artifacts", out()]);
     expect(refused.exitCode).toBe(1);
     const error = refused.json().error;
     expect(error.code).toBe("BUDGET_REGRESSION");

@@ -27,17 +27,30 @@ export async function artifactRunningIn(store: Store, service: string, env: stri
   }
   // a row edited in the database would choose the baseline a release is compared with
   await assertPinRows([pin], null, store.location);
-  const names = await readdir(artifactsDir).catch((cause: NodeJS.ErrnoException) => {
-    throw new BunsealError("ARTIFACT_NOT_FOUND", `${env} runs ${service} sha256:${pin.digest.slice(0, 12)}…, and --artifacts ${artifactsDir} cannot be read (${cause.code ?? cause.message}); expected --artifacts DIR holding that artifact and its .sigstore.json, or --against ARTIFACT`, { field: "--artifacts", expected: "a folder holding the artifact", found: artifactsDir, cause });
+  const found = await artifactFileByDigest(store, pin.digest, artifactsDir, {
+    what: (whole) => `${env} runs ${service} sha256:${whole ? `${pin.digest} (pin #${pin.sequence})` : `${pin.digest.slice(0, 12)}…`}`,
+    otherwise: "or --against ARTIFACT",
   });
-  // the stored name first (where build wrote it), then every other candidate: a renamed file is still found by its bytes
-  const record = await store.getArtifact(pin.digest);
+  return { ...found, sequence: pin.sequence };
+}
+
+/**
+ * The file of artifact `digest` in `artifactsDir`, found by its bytes: the name the store recorded
+ * (where build wrote it) first, then every other candidate, so a renamed file is still found.
+ * `what` names the artifact in the refusal (whole: the full digest), `otherwise` another way out.
+ */
+export async function artifactFileByDigest(store: Store, digest: string, artifactsDir: string, say: { what: (whole: boolean) => string; otherwise?: string }): Promise<Omit<RunningArtifact, "sequence">> {
+  const otherwise = say.otherwise ? `, ${say.otherwise}` : "";
+  const names = await readdir(artifactsDir).catch((cause: NodeJS.ErrnoException) => {
+    throw new BunsealError("ARTIFACT_NOT_FOUND", `${say.what(false)}, and --artifacts ${artifactsDir} cannot be read (${cause.code ?? cause.message}); expected --artifacts DIR holding that artifact and its .sigstore.json${otherwise}`, { field: "--artifacts", expected: "a folder holding the artifact", found: artifactsDir, cause });
+  });
+  const record = await store.getArtifact(digest);
   const candidates = names.filter((n) => !n.endsWith(".json") && !n.startsWith("."));
   const ordered = record && candidates.includes(record.name) ? [record.name, ...candidates.filter((n) => n !== record.name)] : candidates;
   for (const name of ordered) {
     const path = join(artifactsDir, name);
     const hashed = await sha256File(path).catch(() => undefined);
-    if (hashed?.hex === pin.digest) return { path, bundlePath: `${path}.sigstore.json`, sha256: pin.digest, sequence: pin.sequence };
+    if (hashed?.hex === digest) return { path, bundlePath: `${path}.sigstore.json`, sha256: digest };
   }
-  throw new BunsealError("ARTIFACT_NOT_FOUND", `${env} runs ${service} sha256:${pin.digest} (pin #${pin.sequence}), and no file in ${artifactsDir} has that digest; expected --artifacts DIR holding that artifact and its .sigstore.json, or --against ARTIFACT`, { field: "--artifacts", expected: `a file of sha256:${pin.digest}`, found: `${candidates.length} other file(s) in ${artifactsDir}` });
+  throw new BunsealError("ARTIFACT_NOT_FOUND", `${say.what(true)}, and no file in ${artifactsDir} has that digest; expected --artifacts DIR holding that artifact and its .sigstore.json${otherwise}`, { field: "--artifacts", expected: `a file of sha256:${digest}`, found: `${candidates.length} other file(s) in ${artifactsDir}` });
 }

@@ -71,7 +71,7 @@ function missing(input: GateInput, side: string | null): BunsealError {
   const skipped = input.unverified > 0 ? `; ${input.unverified} stored measurement(s) of it did not verify and are not counted` : "";
   return new BunsealError(
     "MEASUREMENT_MISSING",
-    `${short(input.digest)} cannot be pinned in ${input.env}: ${why}, so a pin needs ${what}${skipped}. Run bunseal measure ARTIFACT --env ${input.env} --store, then pin again`,
+    `${short(input.digest)} cannot be pinned in ${input.env}: ${why}, so a pin needs ${what}${skipped}. Run bunseal measure ARTIFACT --env ${input.env} --store, then pin again, or pin again with --measure`,
     { field: "DIGEST", expected: what, found: input.measurements.length === 0 ? "no verified measurement" : `measurements against ${input.measurements.map((m) => (m.predicate.against ? short(m.predicate.against.artifact.digest.sha256) : "nothing")).join(", ")}` },
   );
 }

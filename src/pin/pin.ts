@@ -167,7 +167,7 @@ function repeats(latest: PinRecord, digest: string, request: PinRequest): boolea
  * as given, so the not-in-the-store refusal names it. One query of the store
  * (src/store/digest-prefix.ts), as trace's.
  */
-async function storedDigest(store: Store, given: string): Promise<string> {
+export async function storedDigest(store: Store, given: string): Promise<string> {
   const whole = parseDigest(given);
   if (whole) return whole;
   const prefix = parseDigestPrefix(given, "DIGEST");

@@ -78,7 +78,7 @@ describe("pin, for a service held to runtime budgets", () => {
     expect(out.exitCode).toBe(1);
     expect(out.json().error.code).toBe("MEASUREMENT_MISSING");
     expect(out.json().error.message).toBe(
-      `sha256:${builds[1]!.digest.slice(0, 12)} cannot be pinned in prod: gated has been measured before, so a pin needs a verified measurement of sha256:${builds[1]!.digest.slice(0, 12)} against sha256:${builds[0]!.digest.slice(0, 12)} (what prod runs now). Run bunseal measure ARTIFACT --env prod --store, then pin again`,
+      `sha256:${builds[1]!.digest.slice(0, 12)} cannot be pinned in prod: gated has been measured before, so a pin needs a verified measurement of sha256:${builds[1]!.digest.slice(0, 12)} against sha256:${builds[0]!.digest.slice(0, 12)} (what prod runs now). Run bunseal measure ARTIFACT --env prod --store, then pin again, or pin again with --measure`,
     );
   });
 

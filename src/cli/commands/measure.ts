@@ -30,8 +30,8 @@ interface MeasureFlags extends TrustFlags {
   quiet?: boolean;
 }
 
-const DEFAULT_RUNS = 10;
-const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_RUNS = 10;
+export const DEFAULT_TIMEOUT_MS = 30_000;
 const KEYLESS_ONLY = ["identityToken", "fulcioUrl", "rekorUrl", "rekorEntryType", "tsaUrl"] as const;
 const flagName = (name: string) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
@@ -71,7 +71,7 @@ export function registerMeasure(program: Command, setExit: (code: number) => voi
       for (const [flag, value] of [["ARTIFACT", artifact], ["--against", flags.against]] as const) {
         if (value !== undefined && isDigestForm(value)) throw new BunsealError("USAGE", `${flag}: measure starts the artifact, so it needs its file; expected a path to the .tar, got a digest`, { field: flag, expected: "a path to the artifact", found: value });
       }
-      const [{ measureArtifact }, { splitKeys }] = await Promise.all([import("../../measure/measure.ts"), import("../keys.ts")]);
+      const { splitKeys } = await import("../keys.ts");
       // --key: public keys are trust, a private one (told by its PEM) signs; --signing-key says the latter outright
       const { trusted, signer: keySigner } = await splitKeys(flags.key);
       if (keySigner && flags.signingKey !== undefined) throw new BunsealError("USAGE", "two signing keys: a private key in --key and --signing-key; expected one key to sign the measurement with", { field: "--signing-key", expected: "one private key" });
@@ -87,32 +87,19 @@ export function registerMeasure(program: Command, setExit: (code: number) => voi
       const progress = commandProgress(flags);
       try {
         const bundlePath = flags.bundle ?? `${artifact}.sigstore.json`;
-        const against = flags.against !== undefined ? { path: flags.against, bundlePath: flags.againstBundle ?? `${flags.against}.sigstore.json` } : flags.env !== undefined ? envAgainst(flags, store, storeSpec) : undefined;
-        const measurement = await measureArtifact({
+        const against = flags.against !== undefined ? { path: flags.against, bundlePath: flags.againstBundle ?? `${flags.against}.sigstore.json` } : flags.env !== undefined ? envAgainst(flags.env, flags.artifacts, store, storeSpec) : undefined;
+        const { measurement, written } = await measureAndRecord({
           artifact: { path: artifact, bundlePath },
           ...(against ? { against } : {}),
           trust,
-          expectations: { allowDirty: flags.allowDirty, allowUnsandboxed: flags.allowUnsandboxed },
+          allowDirty: flags.allowDirty,
+          allowUnsandboxed: flags.allowUnsandboxed,
           runs,
           timeoutMs,
-          bunPath: process.execPath,
-          progress: (line) => progress.stage(line),
-        }).finally(() => progress.stop());
-        const { measurementBundlePath, writeMeasurement } = await import("../../measure/sign-measurement.ts");
-        // signed whatever the verdict: a measured regression is a fact a pin gate must be able to find
-        const written = signer ? await writeMeasurement(measurement, signer, measurementBundlePath(artifact)) : undefined;
-        if (store && written) {
-          await store.recordMeasurement({
-            bundle: written.bundle,
-            service: measurement.predicate.service,
-            subjectDigest: measurement.subject.sha256,
-            againstDigest: measurement.against?.sha256 ?? null,
-            env: measurement.predicate.against?.env ?? null,
-            measuredAt: measurement.predicate.measuredAt,
-            passed: measurement.passed,
-            predicate: measurement.predicate,
-          });
-        }
+          signer,
+          store,
+          progress,
+        });
         const report = {
           passed: measurement.passed,
           artifact: { path: artifact, name: measurement.subject.name, digest: `sha256:${measurement.subject.sha256}` },
@@ -141,20 +128,63 @@ export function registerMeasure(program: Command, setExit: (code: number) => voi
     });
 }
 
+/**
+ * Measure, sign and store, as `measure` does and `pin --measure` does too: signed whatever the
+ * verdict (a measured regression is a fact a pin gate must be able to find), stored when a store is given.
+ */
+export async function measureAndRecord(input: {
+  artifact: import("../../measure/measure.ts").ArtifactFile;
+  against?: import("../../measure/measure.ts").MeasureRequest["against"];
+  trust: import("../../verify/trust.ts").Trust;
+  allowDirty?: boolean;
+  allowUnsandboxed?: boolean;
+  runs: number;
+  timeoutMs: number;
+  signer: import("../../sign/signer.ts").Signer | undefined;
+  store: import("../../store/store.ts").Store | undefined;
+  progress: ReturnType<typeof commandProgress>;
+}) {
+  const { measureArtifact } = await import("../../measure/measure.ts");
+  const measurement = await measureArtifact({
+    artifact: input.artifact,
+    ...(input.against ? { against: input.against } : {}),
+    trust: input.trust,
+    expectations: { allowDirty: input.allowDirty, allowUnsandboxed: input.allowUnsandboxed },
+    runs: input.runs,
+    timeoutMs: input.timeoutMs,
+    bunPath: process.execPath,
+    progress: (line) => input.progress.stage(line),
+  }).finally(() => input.progress.stop());
+  const { measurementBundlePath, writeMeasurement } = await import("../../measure/sign-measurement.ts");
+  const written = input.signer ? await writeMeasurement(measurement, input.signer, measurementBundlePath(input.artifact.path)) : undefined;
+  if (input.store && written) {
+    await input.store.recordMeasurement({
+      bundle: written.bundle,
+      service: measurement.predicate.service,
+      subjectDigest: measurement.subject.sha256,
+      againstDigest: measurement.against?.sha256 ?? null,
+      env: measurement.predicate.against?.env ?? null,
+      measuredAt: measurement.predicate.measuredAt,
+      passed: measurement.passed,
+      predicate: measurement.predicate,
+    });
+  }
+  return { measurement, written };
+}
+
 /** `--env E`: the artifact E runs now, once the subject's service is known (its verified provenance names it). */
-function envAgainst(flags: MeasureFlags, store: import("../../store/store.ts").Store | undefined, storeSpec: string | undefined) {
-  const env = flags.env!;
+export function envAgainst(env: string, artifacts: string | undefined, store: import("../../store/store.ts").Store | undefined, storeSpec: string | undefined) {
   return async (service: string) => {
     const [{ assertName }, { artifactRunningIn }, { withStore }] = await Promise.all([import("../../config/names.ts"), import("../../measure/env-artifact.ts"), import("../store-option.ts")]);
     assertName(env, "--env");
-    const dir = flags.artifacts ?? (await defaultOutDir());
+    const dir = artifacts ?? (await defaultOutDir());
     const found = store ? await artifactRunningIn(store, service, env, dir) : await withStore(storeSpec, (s) => artifactRunningIn(s, service, env, dir), { existing: true });
     return { path: found.path, bundlePath: found.bundlePath, env };
   };
 }
 
 /** The out folder build writes to: this directory's config's outDir, else bunseal's default. Only where to look: the file found is verified by its digest. */
-async function defaultOutDir(): Promise<string> {
+export async function defaultOutDir(): Promise<string> {
   try {
     const { loadConfig } = await import("../../config/load.ts");
     return resolve((await loadConfig(".")).config.outDir);
@@ -171,7 +201,7 @@ function checkFlags(flags: MeasureFlags): void {
   if (stray && !flags.keyless) throw new BunsealError("USAGE", `${flagName(stray)} applies to keyless signing of the measurement; expected --keyless with it`, { field: flagName(stray), expected: "--keyless" });
 }
 
-function count(text: string | undefined, flag: string, fallback: number, min: number, max: number): number {
+export function count(text: string | undefined, flag: string, fallback: number, min: number, max: number): number {
   if (text === undefined) return fallback;
   const n = Number(text);
   if (!/^\d+$/.test(text) || n < min || n > max) throw new BunsealError("USAGE", `${flag}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(text)}`, { field: flag, expected: `${min}..${max}`, found: text });

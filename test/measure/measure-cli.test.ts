@@ -92,8 +92,9 @@ describe("bunseal measure", () => {
     expect(asProvenance.json().failures[0].message).toContain(`--predicate-type ${MEASUREMENT_PREDICATE_TYPE}`);
   }, 60_000);
 
+    // 5 runs, as the README advises for a comparison: at 3 a loaded machine can hide even 300 ms (seen once)
   test("a planted 300 ms sleep before listening is BUDGET_REGRESSION against the fast build (exit 1), naming the figure, budget and measure", async () => {
-    const out = await runCli(["measure", built.slow!, "--key", pub(), "--against", built.fast!, "--runs", "3", "--json"]);
+    const out = await runCli(["measure", built.slow!, "--key", pub(), "--against", built.fast!, "--runs", "5", "--json"]);
     expect(out.exitCode).toBe(1);
     const report = out.json();
     expect(report.passed).toBe(false);
@@ -107,11 +108,11 @@ describe("bunseal measure", () => {
     expect(report.against.digest).toMatch(/^sha256:/);
     // not signed: no private key was given
     expect(report.bundle).toBeNull();
-    const text = await runCli(["measure", built.slow!, "--key", pub(), "--against", built.fast!, "--runs", "3"]);
+    const text = await runCli(["measure", built.slow!, "--key", pub(), "--against", built.fast!, "--runs", "5"]);
     expect(text.exitCode).toBe(1);
     expect(text.stdout).toContain("FAILED: ");
     expect(text.stdout).toMatch(/BUDGET_REGRESSION: coldStartP95Ms: expected a ratio within 1\.10 of .*; measured \d/);
-  }, 90_000);
+  }, 150_000);
 
   // an even number of runs: as many A B pairs as B A
   test("two builds of the same commit, side by side over 6 runs: no regression", async () => {
@@ -123,7 +124,7 @@ describe("bunseal measure", () => {
     expect(report.ratios.every((r: { regression: boolean }) => !r.regression)).toBe(true);
     // the two builds are the same bytes
     expect(report.ratios.find((r: { figure: string }) => r.figure === "artifactBytes").ratio).toBe(1);
-  }, 90_000);
+  }, 150_000);
 
   test("side by side, the two alternate A B, B A, A B in one session, each started from its own unpacked files", async () => {
     const order: string[] = [];

@@ -151,7 +151,12 @@ async function budgetGate(
   // a rollback goes back to what ran here before (known good there): it shows figures, it needs none
   if (input.request.rollbackOf != null || (!input.runRecorded && !input.serviceMeasured)) return { required: false };
   const base = input.request.trust ?? storedTrust(input.artifact);
-  const trust = base.kind === "keys" && input.request.measurementKeys?.length ? { ...base, keys: [...base.keys, ...input.request.measurementKeys] } : base;
+  const extra = input.request.measurementKeys ?? [];
+  // the pin's own key and the public --keys vouch for a measurement whatever signed the artifact (README: "signed by
+  // the artifact's trust or TRUST, public --keys, or the pin's own key"): under a keyless or policy trust they are a
+  // second trust, tried for a row the first did not verify, never mixed into it; without the artifact's trusted
+  // root, as a key-signed bundle verifies offline (with that root it would need a transparency-log entry)
+  const trust: Trust | Trust[] = base.kind === "keys" ? { ...base, keys: [...base.keys, ...extra] } : extra.length ? [base, { kind: "keys", keys: extra }] : base;
   const { verified, unverified } = await verifiedMeasurementsOf(store, input.digest, trust);
   return gatePin({ ...input, measurements: verified, unverified: unverified.length, allowRegression: input.request.allowRegression });
 }

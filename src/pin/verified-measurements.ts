@@ -24,10 +24,16 @@ export interface MeasurementsOf {
   unverified: { stored: StoredMeasurement; reason: string }[];
 }
 
-export async function verifiedMeasurementsOf(store: Store, digest: string, trust: Trust): Promise<MeasurementsOf> {
+/** Each stored measurement of `digest` counts when one of `trusts` verifies it (tried in order); the store's order is kept. */
+export async function verifiedMeasurementsOf(store: Store, digest: string, trust: Trust | readonly Trust[]): Promise<MeasurementsOf> {
+  const trusts: readonly Trust[] = Array.isArray(trust) ? trust : [trust as Trust];
   const result: MeasurementsOf = { verified: [], unverified: [] };
   for (const stored of await store.measurementsOf(digest)) {
-    const outcome = await verifyMeasurement(stored, digest, trust);
+    let outcome: Awaited<ReturnType<typeof verifyMeasurement>> = { reason: "no trusted signer vouched for it" };
+    for (const t of trusts) {
+      outcome = await verifyMeasurement(stored, digest, t);
+      if ("predicate" in outcome) break;
+    }
     if ("predicate" in outcome) result.verified.push({ stored, predicate: outcome.predicate });
     else result.unverified.push({ stored, reason: outcome.reason });
   }

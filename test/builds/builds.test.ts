@@ -199,6 +199,7 @@ describe("the single form is unchanged", () => {
     expect(result.artifact.digest).toBe("sha256:e7ff753cdcbd02c72f00a3badd0b68b45153e18585e02a913bc3c21506dfb76c");
     const external = (await Bun.file(result.statement.path).json()).predicate.buildDefinition.externalParameters;
     expect(external.config.digest).toBe("sha256:f98d4d1cc30e7f0b3f963b36e3cad1df5afdac473f407df77c4abdd70947f6a0");
-    expect(Object.keys(external).sort()).toEqual(["build", "config", "contracts", "entrypoints", "featureFlags", "service", "source", "template"]);
+    // the config gained run, load and budgets in issue #22, and the build records each of them (the small fixture above has none)
+    expect(Object.keys(external).sort()).toEqual(["budgets", "build", "config", "contracts", "entrypoints", "featureFlags", "load", "run", "service", "source", "template"]);
   });
 });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import { runCli } from "../helpers/cli.ts";
 import { exampleServiceRepo } from "../helpers/example-service.ts";
+import { recordPassingMeasurement } from "../helpers/measurements.ts";
 import type { GitRepo } from "../helpers/git.ts";
 import { makeTempDir, type TestDir } from "../helpers/testdir.ts";
 
@@ -27,6 +28,8 @@ beforeAll(async () => {
   expect(built.exitCode).toBe(0);
   digest = built.json().artifact.digest;
   bundle = built.json().bundle.path;
+  // the example service has run, so its pin is held to its budgets: measured first, as measure --store would
+  await recordPassingMeasurement(store, join(work.path, "bunseal.key"), { name: "example-service", digest: digest.slice(7) }, { service: "example-service" });
   expect((await runCli(["pin", digest, "--env", "prod", "--key", join(work.path, "bunseal.key"), "--pins-dir", join(work.path, "pins"), "--store", store])).exitCode).toBe(0);
 });
 afterAll(async () => {

@@ -312,10 +312,29 @@ export async function checkProject(request: CheckRequest, ctx: Context): Promise
       hypotheses.push(...found.filter((c) => c.file === null || changes.changed.includes(c.file)));
     }
     if (!sameEnvironment && culpritDifferences) differences = culpritDifferences;
+    if (culprits.length === 0 && !sameEnvironment && "error" in all) {
+      // every variation alone built the same, only the combination failed: once is not a finding (a loaded
+      // machine, a tool that could not start); it is built again, and only a failure that comes again is one
+      const again = await build(`${all.label}-again`, all.variations);
+      if ("error" in again) {
+        recordFailure(again);
+        notes.unshift(`the build failed only with every variation at once, twice: ${firstLines(again.error.message)}`);
+        return finish("variation", culprits);
+      }
+      const { comparison, hypotheses: found } = await compare(again);
+      const changes = await stable.changes(again.outcome.artifact.path, comparison);
+      record(again, comparison.identical, {});
+      if (changes.changed.length === 0 && changes.cannotTell.length === 0) {
+        notes.unshift(`the build with every variation at once failed once (${firstLines(all.error.message)}) and came out the same when built again: a failure that does not come again is not counted`);
+        return finish(null, []);
+      }
+      hypotheses.push(...found);
+      if (differences.length === 0) differences = comparison.files;
+      return finish("variation", culprits);
+    }
     if (culprits.length === 0 && !sameEnvironment) {
-      // only the combination changes the output, or makes the build fail
+      // only the combination changes the output
       hypotheses.push(...allHypotheses);
-      if ("error" in all) notes.unshift(`the build failed only with every variation at once: ${firstLines(all.error.message)}`);
     }
     return finish(sameEnvironment ? "same-environment" : "variation", culprits);
   } finally {

@@ -57,6 +57,23 @@ describe("a build that fails under one variation is a finding, not a crash", () 
     expect(report.notes.join("\n")).toContain("timezone: the build failed");
   });
 
+  test("a build that fails only with every variation at once is built again: a failure that comes again is the finding, with no variation blamed", async () => {
+    // throws only where the time zone AND the locale are both changed: each alone builds the same
+    await using repo = await gitRepo({
+      ...UTC_ONLY,
+      "src/macros/zone.ts": 'export function zone(): string {\n  if (process.env.TZ !== "UTC" && process.env.LC_ALL !== "C") throw new Error("both changed");\n  return "UTC";\n}\n',
+    }, { message: "fails only with both" });
+    const out = await runCli(["check", repo.path, "--json", "--vary", "timezone,locale", "--runs", "2"]);
+    expect(out.exitCode).toBe(1);
+    const report = out.json();
+    expect(report.failure).toBe("variation");
+    expect(report.culprits).toEqual([]);
+    const labels = report.trials.map((t: { label: string; failed: boolean }) => `${t.label}${t.failed ? " failed" : ""}`);
+    expect(labels).toEqual(["repeat-1", "all-variations failed", "timezone", "locale", "all-variations-again failed"]);
+    expect(report.builds).toBe(6);
+    expect(report.notes[0]).toStartWith("the build failed only with every variation at once, twice: ");
+  });
+
   test("the human report names the failed variation and its error", async () => {
     await using repo = await gitRepo(UTC_ONLY, { message: "utc-only" });
     const out = await runCli(["check", repo.path, "--vary", "timezone", "--runs", "2"]);

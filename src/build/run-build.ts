@@ -14,8 +14,9 @@ import { killTree, waitGone } from "./process-tree.ts";
 import { registerStopper } from "../util/scratch-registry.ts";
 import { prebuildFailureMessage } from "./prebuild.ts";
 import { workerMessageProblem, type MetafileSummary, type WorkerFinished, type WorkerMessage } from "./worker-protocol.ts";
+import { ownScript } from "../release/own-script.ts";
 
-const WORKER = new URL("./worker.ts", import.meta.url).pathname;
+const WORKER = ownScript(new URL("./worker.ts", import.meta.url));
 
 export interface BuildResult {
   /** the worker's claim of what Bun.build read: each input is hashed by bunseal, and reads outside it are traced */

@@ -17,7 +17,6 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { loadConfig } from "../config/load.ts";
 import { configBuilds } from "../config/schema.ts";
 import type { Context } from "../context.ts";
@@ -42,6 +41,7 @@ import { probeVariations } from "./probe-variations.ts";
 import { CHECK_HOSTNAME, CHECK_UID, planVariations, VARIATION_NAMES, type VariationName, type VariationPlan } from "./variations.ts";
 import { buildSiblingsOnce, type CheckSiblings } from "./siblings.ts";
 import { createWorkspace, type Workspace } from "./workspace.ts";
+import { ownScript } from "../release/own-script.ts";
 
 export interface CheckRequest {
   projectDir: string;
@@ -358,7 +358,7 @@ const FAKETIME_COLLISION = /faketime: (sem|shm)_open: File exists/;
  * The build worker the build process starts with (src/build/run-build.ts):
  * the `user` variation runs it as another uid, which must be able to read it.
  */
-const BUILD_WORKER = fileURLToPath(new URL("../build/worker.ts", import.meta.url));
+const BUILD_WORKER = ownScript(new URL("../build/worker.ts", import.meta.url));
 
 interface FailedBuild {
   label: string;

@@ -24,7 +24,8 @@ export function foreignModules(binDir: string): string[] {
   const argv = process.execArgv;
   if (argv.length === FLAGS.length && FLAGS.every((flag, i) => argv[i] === flag)) return [];
   const root = binDir.slice(0, binDir.lastIndexOf("/"));
-  const ours = [`${root}/bin/`, `${root}/src/`];
+  // dist/: the package's bundle, whose one file is all bunseal loads
+  const ours = [`${root}/bin/`, `${root}/src/`, `${root}/dist/`];
   return Object.keys(require.cache).filter((path) => !ours.some((dir) => path.startsWith(dir)));
 }
 

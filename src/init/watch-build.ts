@@ -14,8 +14,9 @@ import { BunsealError } from "../errors.ts";
 import { planBoundary } from "../sandbox/boundary.ts";
 import { registerStopper } from "../util/scratch-registry.ts";
 import { parseObserved, type ObservedEvent } from "./observed.ts";
+import { ownScript } from "../release/own-script.ts";
 
-const PRELOAD = new URL("./observe-preload.ts", import.meta.url).pathname;
+const PRELOAD = ownScript(new URL("./observe-preload.ts", import.meta.url));
 
 export interface WatchRequest {
   projectDir: string;

@@ -178,6 +178,6 @@ async function verified(file: ArtifactFile, trust: Trust, expectations: MeasureR
 
 /** The sandboxed runner, loaded only when something is to run (it brings the sandbox and the prober). */
 async function loadRunner(): Promise<Runner> {
-  // by URL, so this module type-checks and loads before the runner's module is there to import by name
-  return (await import(new URL("./run-artifact.ts", import.meta.url).href)) as Runner;
+  // by a literal name, so that the package's bundle carries it (a path computed at run time names a file beside the bundle)
+  return (await import("./run-artifact.ts")) as Runner;
 }

@@ -12,12 +12,13 @@ import type { HeldNamespace } from "./net-namespace.ts";
 import type { LoadReport, ProberConfig } from "./prober.ts";
 import { RUN_PORT, type RunConfig } from "./run-sandbox.ts";
 import { within } from "./within.ts";
+import { ownScript } from "../release/own-script.ts";
 
 type LoadConfig = z.output<typeof LoadSchema>;
 
 /** util-linux's nsenter, by absolute path: PATH does not name the tool that crosses into the sandbox. */
 export const NSENTER = "/usr/bin/nsenter";
-const PROBER = new URL("./prober.ts", import.meta.url).pathname;
+const PROBER = ownScript(new URL("./prober.ts", import.meta.url));
 /** how often the ready path is asked */
 const POLL_MS = 3;
 

@@ -5,12 +5,11 @@
 import { probeVariations } from "../check/probe-variations.ts";
 import { diagnose, type Confirmation, type Experiment, type FailingFactor } from "../diagnose/diagnose.ts";
 import { resolveBun } from "../runtime/bun-runtime.ts";
-import { fileURLToPath } from "node:url";
 import { tmpdir } from "node:os";
 import { filesystemAvailable } from "../check/filesystem-copy.ts";
 
 /** the worker script a build as another user must be able to read */
-const BUILD_WORKER = fileURLToPath(new URL("../build/worker.ts", import.meta.url));
+const BUILD_WORKER = ownScript(new URL("../build/worker.ts", import.meta.url));
 import { availableFactors, frozenClock, frozenClocks, recordedClock } from "../diagnose/factors.ts";
 import { diagnoseFailure } from "../diagnose/failure.ts";
 import type { BuildOutcome } from "../pipeline/build.ts";
@@ -19,6 +18,7 @@ import type { Comparison } from "./compare.ts";
 import { confirmCauses, suspects } from "./confirm-causes.ts";
 import { experimentBuilds, type ExperimentSetup } from "./experiment-builds.ts";
 import type { RecordedBuild } from "./recorded.ts";
+import { ownScript } from "../release/own-script.ts";
 
 export interface ExperimentInput {
   comparison: Comparison;

@@ -16,6 +16,7 @@ import { handToSandbox, sandboxArgv, sandboxAvailability, sandboxIds, switchesUs
 import { layerProblem, openLayer, type WritableLayer } from "./writable-layer.ts";
 import { hardLinksIn, hiddenPaths, ignoredEntries, isInside } from "./hidden-paths.ts";
 import { TURNED_OFF, UNSANDBOXED_WARNING, sandboxUnavailableError } from "./unavailable.ts";
+import { BUNDLE_DIR, OWN_ROOT } from "../release/own-script.ts";
 
 export interface SandboxRecord {
   /** "bubblewrap" when the build ran in namespaces that enforce this boundary; "none" when it was turned off (`--no-sandbox`: where none can run, the build is refused instead) */
@@ -82,12 +83,13 @@ export interface Boundary {
   release(): void;
 }
 
-const BUNSEAL_ROOT = join(import.meta.dir, "..", "..");
+const BUNSEAL_ROOT = OWN_ROOT;
 
 export async function planBoundary(input: BoundaryInput): Promise<Boundary> {
   const extras = expandExtras(input.projectDir, input.extra);
   const available = input.off ? { reason: TURNED_OFF } : await sandboxAvailability();
-  const code = [...workerCode(BUNSEAL_ROOT), ...(input.readable ?? [])];
+  // bunseal's own code, shown to the sandbox: its bundles (dist/) when it runs as the package's, else its sources and their packages
+  const code = [...(BUNDLE_DIR ? [BUNDLE_DIR] : workerCode(BUNSEAL_ROOT)), ...(input.readable ?? [])];
   const toolchain = [...code, dirname(realpathSync(input.bunPath))];
   if (!available.bwrap) {
     // fail closed: a build without its sandbox is only ever one that was asked for, and says so in its record

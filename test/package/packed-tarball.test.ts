@@ -1,13 +1,21 @@
 /**
- * bunseal as users get it (issue #20, item 13): the tarball `bun pm pack` makes
- * ships what runs and nothing else, and installed into a fresh project with
- * `bun add -d <tarball>` (its production dependencies only, from the npm
- * registry), `bunx bunseal build` signs in the sandbox and `bunx bunseal verify`
- * accepts it. The worker then runs from node_modules/bunseal/src, the one place
- * an installed bunseal has its code.
+ * bunseal as users get it (issue #20, item 13; issue #23): `bun pm pack` of a
+ * clean clone of the current commit runs prepack, which is `bunseal build` of
+ * bunseal itself, signed (src/release/pack.ts): the tarball carries the CLI as
+ * the outputs of that build (dist/, the bundle the package's `bin` names) with
+ * its signed provenance beside it, and ships what runs and nothing else.
+ * Installed into a fresh project with `bun add -d <tarball>` (its production
+ * dependencies only, from the npm registry), the installed CLI verifies and
+ * rebuilds its own release byte for byte, and `bunx bunseal build` signs a
+ * project in the sandbox and `bunx bunseal verify` accepts it, the worker
+ * running from the package's dist/.
+ *
+ * One pack in beforeAll, shared; it packs the current commit (HEAD of this
+ * checkout), not uncommitted changes.
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { REPO_ROOT } from "../helpers/cli.ts";
 import { git, gitCommitAll, gitRepo, type GitRepo } from "../helpers/git.ts";
@@ -16,43 +24,123 @@ import { makeTempDir, type TestDir } from "../helpers/testdir.ts";
 setDefaultTimeout(180_000);
 
 let packed: TestDir;
+/** the clean clone the package was packed from */
+let clone: string;
+let commit: string;
 let tarball: string;
 let shipped: string[];
+/** the release key's public half, made by the test */
+let releasePub: string;
+/** a fresh project with the tarball installed (`bun add -d`) */
+let installed: string;
 
-async function run(cmd: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+async function run(cmd: string[], cwd: string, env: Record<string, string | undefined> = {}): Promise<{ code: number; out: string; err: string }> {
   // `bunx` and the `bun` of bunseal's shebang are the Bun running the tests
   const path = `${dirname(process.execPath)}:${process.env.PATH ?? ""}`;
-  const proc = Bun.spawn(cmd, { cwd, env: { ...process.env, PATH: path, NO_COLOR: "1", ...env }, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const merged = Object.fromEntries(Object.entries({ ...process.env, PATH: path, NO_COLOR: "1", ...env }).filter(([, value]) => value !== undefined)) as Record<string, string>;
+  const proc = Bun.spawn(cmd, { cwd, env: merged, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   return { code, out, err };
 }
 
-async function ok(cmd: string[], cwd: string): Promise<string> {
-  const result = await run(cmd, cwd);
+async function ok(cmd: string[], cwd: string, env: Record<string, string | undefined> = {}): Promise<string> {
+  const result = await run(cmd, cwd, env);
   if (result.code !== 0) throw new Error(`${cmd.join(" ")} exited ${result.code}\n--- stdout\n${result.out}\n--- stderr\n${result.err}`);
   return result.out;
 }
 
+const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
+/** the signed statement of a Sigstore bundle file (its DSSE payload, unverified: what the test compares against) */
+const statementOf = (bundlePath: string) => JSON.parse(Buffer.from(JSON.parse(readFileSync(bundlePath, "utf8")).dsseEnvelope.payload, "base64").toString("utf8"));
+
 beforeAll(async () => {
   packed = await makeTempDir("bunseal-pack-");
-  await ok([process.execPath, "pm", "pack", "--destination", packed.path, "--quiet"], REPO_ROOT);
-  const name = readdirSync(packed.path).find((f) => f.endsWith(".tgz"));
-  if (!name) throw new Error(`bun pm pack wrote no .tgz into ${packed.path}`);
-  tarball = join(packed.path, name);
+  clone = join(packed.path, "clone");
+  // the commit checked out here, by a fetch of HEAD (it need be on no branch); safe.directory: the checkout may belong to another user
+  commit = (await git(REPO_ROOT, ["-c", "safe.directory=*", "rev-parse", "HEAD"])).trim();
+  await git(packed.path, ["-c", "safe.directory=*", "clone", "--quiet", "--no-checkout", REPO_ROOT, clone]);
+  await git(clone, ["-c", "safe.directory=*", "fetch", "--quiet", REPO_ROOT, commit]);
+  await git(clone, ["checkout", "--quiet", "--detach", commit]);
+  await ok([process.execPath, "install", "--frozen-lockfile"], clone);
+  const keys = join(packed.path, "keys");
+  await ok([process.execPath, join(clone, "bin", "bunseal"), "keygen", "--out", keys], clone);
+  releasePub = join(keys, "bunseal.pub");
+  const out = join(packed.path, "out");
+  await ok([process.execPath, "pm", "pack", "--destination", out, "--quiet"], clone, { BUNSEAL_RELEASE_KEY: join(keys, "bunseal.key") });
+  const name = readdirSync(out).find((f) => f.endsWith(".tgz"));
+  if (!name) throw new Error(`bun pm pack wrote no .tgz into ${out}`);
+  tarball = join(out, name);
   shipped = (await ok(["tar", "-tzf", tarball], packed.path)).trim().split("\n").map((line) => line.replace(/^package\//, ""));
+
+  installed = join(packed.path, "project");
+  await Bun.write(join(installed, "package.json"), JSON.stringify({ name: "release-check", private: true }));
+  await ok([process.execPath, "add", "-d", tarball], installed);
 });
 afterAll(async () => {
   await packed?.cleanup();
 });
 
-test("the packed tarball ships what runs (bin, src, schemas, the sandbox probe, the GitLab job, README, LICENSE) and no tests, fixtures, benches or docs", async () => {
+test("a pack with no way to sign is refused before anything is built (exit 2, naming BUNSEAL_RELEASE_KEY and BUNSEAL_RELEASE_KEYLESS)", async () => {
+  const out = join(packed.path, "unsigned");
+  const refused = await run([process.execPath, "pm", "pack", "--destination", out, "--quiet"], clone, { BUNSEAL_RELEASE_KEY: undefined, BUNSEAL_RELEASE_KEYLESS: undefined });
+  expect(refused.code).toBe(2);
+  expect(refused.err).toContain("bunseal prepack: expected a way to sign bunseal's release, got none: set BUNSEAL_RELEASE_KEY=<private key file> (bunseal keygen makes one) or BUNSEAL_RELEASE_KEYLESS=1");
+  expect(existsSync(out) && readdirSync(out).some((f) => f.endsWith(".tgz"))).toBe(false);
+  // the clone stays as it was: no dist/ left behind
+  expect(existsSync(join(clone, "dist"))).toBe(false);
+});
+
+test("the packed tarball ships what runs (the sealed bundle and its provenance, bin, src, schemas, the sandbox probe, the GitLab job, README, LICENSE) and no tests, fixtures, benches or docs", async () => {
   // what runs, as git tracks it: the tarball holds exactly these files, so a new module ships and a new test folder does not
-  // (safe.directory: the checkout may belong to another user than the one running the tests)
   const runs = ["bin/", "src/", "schemas/", ".ci/sandbox-ready", ".ci/bwrap.apparmor", "ci/gitlab/", "tsconfig.json", "README.md", "LICENSE", "package.json"];
-  const tracked = (await git(REPO_ROOT, ["-c", "safe.directory=*", "ls-files", "-z", "--", ...runs])).split("\0").filter(Boolean);
+  const tracked = (await git(clone, ["ls-files", "-z", "--", ...runs])).split("\0").filter(Boolean);
   expect(tracked).toContain("LICENSE");
-  expect(shipped.toSorted()).toEqual(tracked.toSorted());
+  // dist/: the files of bunseal's own artifact, exactly its subjects (after the tar itself), and the signed bundle
+  const provenance = join(installed, "node_modules", "bunseal", "dist", "entry.js.sigstore.json");
+  const statement = statementOf(provenance);
+  const [tar, ...files] = statement.subject as { name: string; digest: { sha256: string } }[];
+  expect(tar!.name).toBe(`bunseal-${commit.slice(0, 12)}.tar`);
+  expect(files.map((f) => f.name)).toEqual(expect.arrayContaining(["entry.js", "worker.js", "prober.js", "observe-preload.js"]));
+  const dist = [...files.map((f) => `dist/${f.name}`), "dist/entry.js.sigstore.json"];
+  expect(shipped.toSorted()).toEqual([...tracked, ...dist].toSorted());
   expect(shipped.filter((path) => /^(test|fixtures|bench|docs)\//.test(path) || /\.test\.ts$/.test(path))).toEqual([]);
+  // the package's command is the bundle, started the way bin/bunseal is
+  const manifest = JSON.parse(readFileSync(join(installed, "node_modules", "bunseal", "package.json"), "utf8"));
+  expect(manifest.bin).toEqual({ bunseal: "dist/entry.js" });
+  expect(readFileSync(join(installed, "node_modules", "bunseal", "dist", "entry.js"), "utf8")).toStartWith("#!/usr/bin/env -S bun --no-env-file --config=/dev/null\n");
+  // what was built is the commit packed, from a clean tree, in the sandbox
+  expect(statement.predicate.buildDefinition.externalParameters.source.commit).toBe(commit);
+  expect(statement.predicate.buildDefinition.externalParameters.source.dirty).toBe(false);
+  expect(statement.predicate.buildDefinition.internalParameters.sandbox.kind).toBe("bubblewrap");
+});
+
+test("the installed bunseal verifies its own CLI against the release key (exit 0), and refuses a tampered copy of it (exit 1, SUBJECT_MISMATCH)", async () => {
+  const cli = join(installed, "node_modules", "bunseal", "dist", "entry.js");
+  const verified = await run(["bunx", "bunseal", "verify", cli, "--key", releasePub, "--commit", commit, "--service", "bunseal"], installed);
+  expect(verified.err).toBe("");
+  expect(verified.code).toBe(0);
+  expect(verified.out).toStartWith(`OK: ${cli} verifies\n`);
+
+  const tampered = join(packed.path, "entry.js");
+  copyFileSync(cli, tampered);
+  writeFileSync(tampered, `${readFileSync(tampered, "utf8")}\nprocess.env.PLANTED = "1";\n`);
+  const refused = await run(["bunx", "bunseal", "verify", tampered, "--bundle", `${cli}.sigstore.json`, "--key", releasePub, "--json"], installed);
+  expect(refused.code).toBe(1);
+  const report = JSON.parse(refused.out);
+  expect(report.verified).toBe(false);
+  expect(report.failures.map((f: { code: string }) => f.code)).toEqual(["SUBJECT_MISMATCH"]);
+});
+
+test("the installed bunseal rebuilds its own release from the recorded commit byte for byte", async () => {
+  const cli = join(installed, "node_modules", "bunseal", "dist", "entry.js");
+  const rebuilt = await run(["bunx", "bunseal", "rebuild", `${cli}.sigstore.json`, "--key", releasePub, "--source", clone, "--json"], installed);
+  if (rebuilt.code !== 0) throw new Error(`bunseal rebuild exited ${rebuilt.code}\n${rebuilt.out}\n${rebuilt.err}`);
+  const report = JSON.parse(rebuilt.out);
+  expect(report.reproducible).toBe(true);
+  expect(report.artifact.rebuilt).toBe(report.artifact.recorded);
+  // and what was rebuilt is what is installed: the CLI's digest is the statement's entry.js
+  const subjects = statementOf(`${cli}.sigstore.json`).subject as { name: string; digest: { sha256: string } }[];
+  expect(subjects.find((s) => s.name === "entry.js")?.digest.sha256).toBe(sha256(cli));
 });
 
 test("bun add -d <tarball> in a fresh project installs production dependencies only; bunx bunseal build signs in the sandbox and bunx bunseal verify accepts it", async () => {

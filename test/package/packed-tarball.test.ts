@@ -56,10 +56,12 @@ const statementOf = (bundlePath: string) => JSON.parse(Buffer.from(JSON.parse(re
 beforeAll(async () => {
   packed = await makeTempDir("bunseal-pack-");
   clone = join(packed.path, "clone");
-  // the commit checked out here, by a fetch of HEAD (it need be on no branch); safe.directory: the checkout may belong to another user
+  // the commit checked out here, by a fetch of HEAD (it need be on no branch); safe.directory: the checkout may
+  // belong to another user, and the upload-pack that reads it is a process of its own, which `-c` does not reach
+  const uploadPack = ["--upload-pack", "git -c safe.directory='*' upload-pack"];
   commit = (await git(REPO_ROOT, ["-c", "safe.directory=*", "rev-parse", "HEAD"])).trim();
-  await git(packed.path, ["-c", "safe.directory=*", "clone", "--quiet", "--no-checkout", REPO_ROOT, clone]);
-  await git(clone, ["-c", "safe.directory=*", "fetch", "--quiet", REPO_ROOT, commit]);
+  await git(packed.path, ["-c", "safe.directory=*", "clone", "--quiet", "--no-checkout", ...uploadPack, REPO_ROOT, clone]);
+  await git(clone, ["-c", "safe.directory=*", "fetch", "--quiet", ...uploadPack, REPO_ROOT, commit]);
   await git(clone, ["checkout", "--quiet", "--detach", commit]);
   await ok([process.execPath, "install", "--frozen-lockfile"], clone);
   const keys = join(packed.path, "keys");
@@ -163,7 +165,7 @@ test("bun add -d <tarball> in a fresh project installs production dependencies o
   expect(built.artifact.path).toBe(join(repo.path, ".bunseal", "out", `fresh-service-${commit.slice(0, 12)}.tar`));
   const bundle = JSON.parse(readFileSync(`${built.artifact.path}.sigstore.json`, "utf8"));
   const statement = JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, "base64").toString("utf8"));
-  // the worker ran from node_modules/bunseal/src inside bubblewrap, not unsandboxed
+  // the worker ran from node_modules/bunseal/dist inside bubblewrap, not unsandboxed
   expect(statement.predicate.buildDefinition.internalParameters.sandbox.kind).toBe("bubblewrap");
 
   const verified = await run(["bunx", "bunseal", "verify", built.artifact.path, "--key", ".keys/bunseal.pub", "--commit", commit, "--service", "fresh-service"], repo.path);
@@ -176,7 +178,7 @@ test("bun add -d <tarball> in a fresh project installs production dependencies o
   expect(library).toBe("true\n");
 });
 
-test("bunseal installed in a folder of its own, outside the project (as the GitLab template installs it), builds in the sandbox: its hoisted dependencies are shown to the worker", async () => {
+test("bunseal installed in a folder of its own, outside the project (as the GitLab template installs it), builds in the sandbox: its worker runs from the package's bundle, which needs none of the dependencies hoisted beside it", async () => {
   await using home = await makeTempDir("bunseal-home-");
   await using repo: GitRepo = await gitRepo({
     ".gitignore": ".bunseal/\n",

@@ -105,6 +105,8 @@ test("the packed tarball ships what runs (the sealed bundle and its provenance, 
   expect(files.map((f) => f.name)).toEqual(expect.arrayContaining(["entry.js", "worker.js", "prober.js", "observe-preload.js"]));
   const dist = [...files.map((f) => `dist/${f.name}`), "dist/entry.js.sigstore.json"];
   expect(shipped.toSorted()).toEqual([...tracked, ...dist].toSorted());
+  // and each installed file is the one signed for, byte for byte (the CLI's chunks too, which `verify dist/entry.js` does not read)
+  for (const file of files) expect({ name: file.name, sha256: sha256(join(installed, "node_modules", "bunseal", "dist", file.name)) }).toEqual({ name: file.name, sha256: file.digest.sha256 });
   expect(shipped.filter((path) => /^(test|fixtures|bench|docs)\//.test(path) || /\.test\.ts$/.test(path))).toEqual([]);
   // the package's command is the bundle, started the way bin/bunseal is
   const manifest = JSON.parse(readFileSync(join(installed, "node_modules", "bunseal", "package.json"), "utf8"));

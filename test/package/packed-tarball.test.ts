@@ -200,3 +200,40 @@ test("bunseal installed in a folder of its own, outside the project (as the GitL
   const statement = JSON.parse(readFileSync(result.statement.path, "utf8"));
   expect(statement.predicate.buildDefinition.internalParameters.sandbox.kind).toBe("bubblewrap");
 });
+
+test("the installed bunseal serves its console from the package's bundle, started outside it: the page, and the script and stylesheet it names", async () => {
+  const store = `sqlite:${join(packed.path, "console.db")}`;
+  const proc = Bun.spawn([join(installed, "node_modules", ".bin", "bunseal"), "serve", "--listen", "127.0.0.1:0", "--store", store], {
+    cwd: installed,
+    env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`, NO_COLOR: "1" },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  try {
+    const reader = proc.stdout.getReader();
+    let text = "";
+    while (!text.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    const url = text.split("\n")[0]!;
+    if (!/^http:\/\/127\.0\.0\.1:\d+\/$/.test(url)) throw new Error(`bunseal serve printed ${JSON.stringify(text)}\n${await new Response(proc.stderr).text()}`);
+    // a nested route gets the page too, and what it names must resolve from there
+    const page = await fetch(new URL("/artifact/sha256:00", url));
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain("<title>bunseal console</title>");
+    const named = [...html.matchAll(/(?:src|href)="(\/chunk-[^"]+)"/g)].map((m) => m[1]!);
+    expect(named.some((path) => path.endsWith(".js"))).toBe(true);
+    expect(named.some((path) => path.endsWith(".css"))).toBe(true);
+    for (const path of named) {
+      const asset = await fetch(new URL(path, url));
+      expect({ path, status: asset.status, sha256: createHash("sha256").update(new Uint8Array(await asset.arrayBuffer())).digest("hex") }).toEqual({ path, status: 200, sha256: sha256(join(installed, "node_modules", "bunseal", "dist", path.slice(1))) });
+    }
+  } finally {
+    proc.kill("SIGTERM");
+    await proc.exited;
+  }
+});

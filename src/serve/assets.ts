@@ -61,7 +61,7 @@ function referencedPaths(text: string): string[] {
  * The console's files as the package's bundle carries them, read from its folder. Not through
  * Bun.serve: Bun 1.4.5 looks for a bundled page's files relative to the working directory, not
  * the bundle ("Bundled file ./chunk-….js not found" anywhere but dist/). The page names them
- * relative to itself (`./chunk-….js`), which from a nested route (/artifact/…) is another path:
+ * relative to itself (`./chunk-….js`), which from a nested route (/artifacts/…) is another path:
  * they are named from the root instead, as the page served from src/ names its own.
  */
 function bundledAssets(page: BundledPage, dir: string): Map<string, Asset> {

@@ -221,7 +221,7 @@ test("the installed bunseal serves its console from the package's bundle, starte
     const url = text.split("\n")[0]!;
     if (!/^http:\/\/127\.0\.0\.1:\d+\/$/.test(url)) throw new Error(`bunseal serve printed ${JSON.stringify(text)}\n${await new Response(proc.stderr).text()}`);
     // a nested route gets the page too, and what it names must resolve from there
-    const page = await fetch(new URL("/artifact/sha256:00", url));
+    const page = await fetch(new URL("/artifacts/sha256:00", url));
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain("<title>bunseal console</title>");

@@ -18,6 +18,7 @@ import { REPO_ROOT } from "../helpers/cli.ts";
 import { git, gitCommitAll, gitRepo, type GitRepo } from "../helpers/git.ts";
 import { startLocalSigstore, type LocalSigstore } from "../helpers/local-sigstore.ts";
 import { makeTempDir, type TestDir } from "../helpers/testdir.ts";
+import { packBunseal, type PackedBunseal } from "../package/pack-bunseal.ts";
 
 setDefaultTimeout(240_000);
 
@@ -27,6 +28,7 @@ const RUNNER = join(REPO_ROOT, "node_modules/gitlab-ci-local/dist/index.js");
 let sigstore: LocalSigstore;
 let work: TestDir;
 let tarball: string;
+let packed: PackedBunseal;
 
 async function run(cmd: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number; output: string }> {
   const path = `${join(process.execPath, "..")}:${process.env.PATH ?? ""}`;
@@ -36,13 +38,12 @@ async function run(cmd: string[], cwd: string, env: Record<string, string> = {})
 }
 
 beforeAll(async () => {
-  [sigstore, work] = await Promise.all([startLocalSigstore(), makeTempDir("bunseal-gitlab-")]);
-  const packed = await run([process.execPath, "pm", "pack", "--destination", work.path, "--quiet"], REPO_ROOT);
-  if (packed.code !== 0) throw new Error(packed.output);
-  tarball = join(work.path, readdirSync(work.path).find((f) => f.endsWith(".tgz"))!);
+  // bunseal's package as released: packing is bunseal building and signing itself (test/package/pack-bunseal.ts)
+  [sigstore, work, packed] = await Promise.all([startLocalSigstore(), makeTempDir("bunseal-gitlab-"), packBunseal("bunseal-gitlab-pack-")]);
+  tarball = packed.tarball;
 });
 afterAll(async () => {
-  await Promise.all([sigstore?.stop(), work?.cleanup()]);
+  await Promise.all([sigstore?.stop(), work?.cleanup(), packed?.cleanup()]);
 });
 
 /** Runs the repository's .gitlab-ci.yml with gitlab-ci-local, as `gitlab-ci-local` in the project folder would. */

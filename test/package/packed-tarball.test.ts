@@ -19,11 +19,12 @@ import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } fr
 import { dirname, join } from "node:path";
 import { REPO_ROOT } from "../helpers/cli.ts";
 import { git, gitCommitAll, gitRepo, type GitRepo } from "../helpers/git.ts";
-import { makeTempDir, type TestDir } from "../helpers/testdir.ts";
+import { makeTempDir } from "../helpers/testdir.ts";
+import { okIn, packBunseal, runIn, type PackedBunseal } from "./pack-bunseal.ts";
 
 setDefaultTimeout(180_000);
 
-let packed: TestDir;
+let packed: PackedBunseal;
 /** the clean clone the package was packed from */
 let clone: string;
 let commit: string;
@@ -34,46 +35,16 @@ let releasePub: string;
 /** a fresh project with the tarball installed (`bun add -d`) */
 let installed: string;
 
-async function run(cmd: string[], cwd: string, env: Record<string, string | undefined> = {}): Promise<{ code: number; out: string; err: string }> {
-  // `bunx` and the `bun` of bunseal's shebang are the Bun running the tests
-  const path = `${dirname(process.execPath)}:${process.env.PATH ?? ""}`;
-  const merged = Object.fromEntries(Object.entries({ ...process.env, PATH: path, NO_COLOR: "1", ...env }).filter(([, value]) => value !== undefined)) as Record<string, string>;
-  const proc = Bun.spawn(cmd, { cwd, env: merged, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  return { code, out, err };
-}
-
-async function ok(cmd: string[], cwd: string, env: Record<string, string | undefined> = {}): Promise<string> {
-  const result = await run(cmd, cwd, env);
-  if (result.code !== 0) throw new Error(`${cmd.join(" ")} exited ${result.code}\n--- stdout\n${result.out}\n--- stderr\n${result.err}`);
-  return result.out;
-}
-
+const run = runIn;
+const ok = okIn;
 const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
 /** the signed statement of a Sigstore bundle file (its DSSE payload, unverified: what the test compares against) */
 const statementOf = (bundlePath: string) => JSON.parse(Buffer.from(JSON.parse(readFileSync(bundlePath, "utf8")).dsseEnvelope.payload, "base64").toString("utf8"));
 
 beforeAll(async () => {
-  packed = await makeTempDir("bunseal-pack-");
-  clone = join(packed.path, "clone");
-  // the commit checked out here, by a fetch of HEAD (it need be on no branch); safe.directory: the checkout may
-  // belong to another user, and the upload-pack that reads it is a process of its own, which `-c` does not reach
-  const uploadPack = ["--upload-pack", "git -c safe.directory='*' upload-pack"];
-  commit = (await git(REPO_ROOT, ["-c", "safe.directory=*", "rev-parse", "HEAD"])).trim();
-  await git(packed.path, ["-c", "safe.directory=*", "clone", "--quiet", "--no-checkout", ...uploadPack, REPO_ROOT, clone]);
-  await git(clone, ["-c", "safe.directory=*", "fetch", "--quiet", ...uploadPack, REPO_ROOT, commit]);
-  await git(clone, ["checkout", "--quiet", "--detach", commit]);
-  await ok([process.execPath, "install", "--frozen-lockfile"], clone);
-  const keys = join(packed.path, "keys");
-  await ok([process.execPath, join(clone, "bin", "bunseal"), "keygen", "--out", keys], clone);
-  releasePub = join(keys, "bunseal.pub");
-  const out = join(packed.path, "out");
-  await ok([process.execPath, "pm", "pack", "--destination", out, "--quiet"], clone, { BUNSEAL_RELEASE_KEY: join(keys, "bunseal.key") });
-  const name = readdirSync(out).find((f) => f.endsWith(".tgz"));
-  if (!name) throw new Error(`bun pm pack wrote no .tgz into ${out}`);
-  tarball = join(out, name);
+  packed = await packBunseal();
+  ({ clone, commit, tarball, releasePub } = packed);
   shipped = (await ok(["tar", "-tzf", tarball], packed.path)).trim().split("\n").map((line) => line.replace(/^package\//, ""));
-
   installed = join(packed.path, "project");
   await Bun.write(join(installed, "package.json"), JSON.stringify({ name: "release-check", private: true }));
   await ok([process.execPath, "add", "-d", tarball], installed);

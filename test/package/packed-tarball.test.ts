@@ -208,3 +208,19 @@ test("the installed bunseal serves its console from the package's bundle, starte
     await proc.exited;
   }
 });
+
+test("the bundle started as `bun node_modules/bunseal/dist/entry.js` starts itself again where no project code ran, and refuses after a bunfig.toml preload ran in its process (UNSAFE_START, exit 2)", async () => {
+  await using project = await makeTempDir("bunseal-bundle-start-");
+  const cli = join(installed, "node_modules", "bunseal", "dist", "entry.js");
+  // no preload: the bundle's own chunks are bunseal's, and the start is a clean one
+  const plain = await run([process.execPath, cli, "--version"], project.path);
+  expect({ code: plain.code, err: plain.err }).toEqual({ code: 0, err: "" });
+  expect(plain.out).toMatch(/^\d+\.\d+\.\d+/);
+
+  await Bun.write(join(project.path, "bunfig.toml"), 'preload = ["./planted.ts"]\n');
+  await Bun.write(join(project.path, "planted.ts"), 'console.error("planted preload ran");\n');
+  const refused = await run([process.execPath, cli, "--version"], project.path);
+  expect(refused.code).toBe(2);
+  expect(refused.err).toContain(`bunseal: UNSAFE_START: Bun ran ${join(project.path, "planted.ts")} in bunseal's process before bunseal started`);
+  expect(refused.out).toBe("");
+});

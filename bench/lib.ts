@@ -2,7 +2,7 @@
 
 import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { loadavg } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 /**
  * bunseal as an installed `bunseal` starts: this Bun with the flags of the
@@ -49,8 +49,8 @@ export function option(args: readonly string[], name: string, fallback: number):
 }
 
 /** A ratio against its target, and whether it is met: what every bench ends its lines with. */
-export function against(ratio: number, target: number): string {
-  return `${ratio.toFixed(2)}× (target ≤ ${target.toFixed(2)}×: ${ratio <= target ? "met" : "NOT met"})`;
+export function against(ratio: number, target: number, floor?: string): string {
+  return `${ratio.toFixed(2)}×${floor ? ` ${floor}` : ""} (target ≤ ${target.toFixed(2)}×: ${ratio <= target ? "met" : "NOT met"})`;
 }
 
 /** The first line of every bench: what ran, on what, under what load (figures are only comparable with it). */
@@ -130,6 +130,18 @@ export function median(values: readonly number[]): number {
 export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/**
+ * The floor of `bunseal rebuild` (issue #12: "clone + frozen install + bare build"): the three
+ * commands in the order they run, each with the folder it runs in. Nothing of bunseal's runs.
+ */
+export function rebuildFloor(repo: string, clone: string, config: any): { cmd: string[]; cwd: string }[] {
+  return [
+    { cmd: ["git", "clone", "-q", repo, clone], cwd: dirname(clone) },
+    { cmd: [process.execPath, "install", "--frozen-lockfile", "--no-progress"], cwd: clone },
+    { cmd: bareBuildCommand(config, join(clone, "dist")), cwd: clone },
+  ];
 }
 
 /** The `bun build` command line equivalent to what bunseal runs for this project's config. */

@@ -15,7 +15,7 @@ import { describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { join } from "node:path";
-import { bareBuildCommand } from "../../bench/lib.ts";
+import { bareBuildCommand, rebuildFloor } from "../../bench/lib.ts";
 import { makeTempDir } from "../helpers/testdir.ts";
 import { CONFORMANCE_CORPUS } from "../verify/conformance-cases.ts";
 
@@ -27,6 +27,8 @@ const ISSUER = "https://token.actions.githubusercontent.com";
 const DSSE = join(CONFORMANCE_CORPUS, "happy-path-intoto-in-dsse-v3", "bundle.sigstore.json");
 const MESSAGE = join(CONFORMANCE_CORPUS, "happy-path-v0.3", "bundle.sigstore.json");
 const A_TXT = join(CONFORMANCE_CORPUS, "a.txt");
+// each test starts Bun under strace, a few times; the 2-core machine is shared
+const SLOW = 30_000;
 
 interface Floor {
   /** the command after `bun`: the script, then its arguments on inputs that verify */
@@ -199,35 +201,59 @@ describe("each floor loads only the packages its work needs", () => {
       const run = await traced([process.execPath, join(ROOT, floor.script), ...floor.args]);
       expect({ exitCode: run.exitCode, stdout: run.stdout, stderr: run.stderr }).toEqual({ exitCode: 0, stdout: "OK\n", stderr: "" });
       expect(run.packages).toEqual(await needs(floor));
-    });
+    }, SLOW);
   }
 
   test("bench/startup.ts's floor, bun -e 0, loads no package", async () => {
     const run = await traced([process.execPath, "-e", "0"]);
     expect(run.exitCode).toBe(0);
     expect(run.packages).toEqual([]);
-  });
+  }, SLOW);
 
   test("bench/trace.ts's floor, bunseal --version, loads no package", async () => {
     const run = await traced([process.execPath, "--no-env-file", "--config=/dev/null", join(ROOT, "bin", "bunseal"), "--version"]);
     expect(run.exitCode).toBe(0);
     expect(run.packages).toEqual([]);
-  });
+  }, SLOW);
+
+  test("bench/startup.ts's attribution line, bun -e 'require(\"commander\")', loads commander alone", async () => {
+    const run = await traced([process.execPath, "-e", 'require("commander")']);
+    expect(run.exitCode).toBe(0);
+    expect(run.packages).toEqual(await withDependencies(["commander"]));
+  }, SLOW);
+
+  /** A generated project of 20 modules, as bench/gen-large-project.ts makes the 10,000-module one, and its declared dependencies. */
+  async function project(parent: string): Promise<{ path: string; config: any; declared: string[] }> {
+    const path = join(parent, "project");
+    const gen = Bun.spawnSync([process.execPath, join(ROOT, "bench", "gen-large-project.ts"), path, "--modules", "20"], { stdout: "ignore", stderr: "pipe" });
+    expect(gen.stderr.toString()).toBe("");
+    const declared = Object.keys((await Bun.file(join(path, "package.json")).json()).dependencies);
+    return { path, config: await Bun.file(join(path, "bunseal.json")).json(), declared };
+  }
 
   test("the build floor, bare bun build, opens nothing of bunseal's and no package the project does not declare", async () => {
     await using dir = await makeTempDir("bunseal-floors-build-");
-    const project = join(dir.path, "project");
-    const gen = Bun.spawnSync([process.execPath, join(ROOT, "bench", "gen-large-project.ts"), project, "--modules", "20"], { stdout: "ignore", stderr: "pipe" });
-    expect(gen.stderr.toString()).toBe("");
-    const config = await Bun.file(join(project, "bunseal.json")).json();
-    const run = await traced(bareBuildCommand(config, join(dir.path, "out")), project);
+    const { path, config, declared } = await project(dir.path);
+    const run = await traced(bareBuildCommand(config, join(dir.path, "out")), path);
     expect(run.exitCode).toBe(0);
     expect(run.paths.filter((p) => p.startsWith(`${ROOT}/`))).toEqual([]);
-    const declared = Object.keys((await Bun.file(join(project, "package.json")).json()).dependencies);
     expect(run.packages.filter((p) => !declared.includes(p))).toEqual([]);
-    // it did the work: the 20 modules are in the output
+    // it did the work: the modules are in the output
     expect(await Bun.file(join(dir.path, "out", "index.js")).text()).toContain("/api/v1/");
-  });
+  }, SLOW);
+
+  test("the rebuild floor, clone + frozen install + bare build, opens nothing of bunseal's and no package the project does not declare", async () => {
+    await using dir = await makeTempDir("bunseal-floors-rebuild-");
+    const { path, config, declared } = await project(dir.path);
+    const clone = join(dir.path, "clone");
+    for (const step of rebuildFloor(path, clone, config)) {
+      const run = await traced(step.cmd, step.cwd);
+      expect({ step: step.cmd.slice(0, 2), exitCode: run.exitCode, stderr: run.stderr }).toEqual({ step: step.cmd.slice(0, 2), exitCode: 0, stderr: "" });
+      expect(run.paths.filter((p) => p.startsWith(`${ROOT}/`))).toEqual([]);
+      expect(run.packages.filter((p) => !declared.includes(p))).toEqual([]);
+    }
+    expect(await Bun.file(join(clone, "dist", "index.js")).text()).toContain("/api/v1/");
+  }, SLOW);
 });
 
 describe("each floor still checks what it claims", () => {
@@ -243,7 +269,7 @@ describe("each floor still checks what it claims", () => {
       expect(result.exitCode).toBe(1);
       expect(result.ok).toBe(false);
       expect(result.stderr).toContain("is not among the statement's subjects");
-    });
+    }, SLOW);
 
     test(`${script} rejects a bundle whose signature was altered`, async () => {
       await using dir = await makeTempDir("bunseal-floors-");
@@ -251,7 +277,7 @@ describe("each floor still checks what it claims", () => {
       expect(result.exitCode).toBe(1);
       expect(result.ok).toBe(false);
       expect(result.stderr).toContain(script.endsWith("bare.ts") ? "the DSSE signature does not verify" : 'code: "SIGNATURE_ERROR"');
-    });
+    }, SLOW);
   }
 
   test("bench/floors/verify-keyless.ts rejects a tampered artifact (DSSE: the subject; message signature: the signature)", async () => {
@@ -264,7 +290,7 @@ describe("each floor still checks what it claims", () => {
     expect(message.exitCode).toBe(1);
     expect(message.ok).toBe(false);
     expect(message.stderr).toContain('code: "SIGNATURE_ERROR"');
-  });
+  }, SLOW);
 
   test("bench/floors/verify-keyless.ts rejects an altered signature and another signer's identity", async () => {
     await using dir = await makeTempDir("bunseal-floors-");
@@ -279,5 +305,5 @@ describe("each floor still checks what it claims", () => {
       expect(other.ok).toBe(false);
       expect(other.stderr).toContain('code: "UNTRUSTED_SIGNER_ERROR"');
     }
-  });
+  }, SLOW);
 });

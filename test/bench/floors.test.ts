@@ -12,7 +12,7 @@
  * read only for data, such as @sigstore/tuf's seed, adds itself alone).
  */
 import { describe, expect, test } from "bun:test";
-import { readdirSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { join } from "node:path";
 import { bareBuildCommand, rebuildFloor } from "../../bench/lib.ts";
@@ -201,6 +201,11 @@ describe("each floor loads only the packages its work needs", () => {
       const run = await traced([process.execPath, join(ROOT, floor.script), ...floor.args]);
       expect({ exitCode: run.exitCode, stdout: run.stdout, stderr: run.stderr }).toEqual({ exitCode: 0, stdout: "OK\n", stderr: "" });
       expect(run.packages).toEqual(await needs(floor));
+      // a package read for data runs none of its code: only its JSON files are opened
+      for (const name of floor.data ?? []) {
+        const files = run.paths.filter((p) => p.includes(`/node_modules/${name}/`) && !statSync(p).isDirectory());
+        expect(files.filter((p) => !p.endsWith(".json"))).toEqual([]);
+      }
     }, SLOW);
   }
 

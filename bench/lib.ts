@@ -1,13 +1,63 @@
 /** What the benchmark scripts share: a timed process, medians and percentiles, and the bare `bun build` they compare against. */
 
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { loadavg } from "node:os";
+import { dirname, join, resolve } from "node:path";
 
 /**
  * bunseal as an installed `bunseal` starts: this Bun with the flags of the
  * bin's shebang (started without them it would start itself again).
  */
 export const BUNSEAL = [process.execPath, "--no-env-file", "--config=/dev/null", join(import.meta.dir, "..", "bin", "bunseal")];
+
+/** The bunseal a bench times, and how to name it in the output. */
+export interface Cli {
+  label: string;
+  argv: string[];
+}
+
+/**
+ * `--cli PATH`: the bunseal a bench times instead of this checkout's bin/bunseal
+ * (the bundled dist/bunseal.js, an installed bunseal's bin). An executable file
+ * runs as itself, through its shebang, as a user's shell would start it; any other
+ * file is a script this Bun starts with the flags of bin/bunseal's shebang.
+ * Without the flag: bin/bunseal, as BUNSEAL starts it.
+ */
+export function cliUnderTest(args: readonly string[]): Cli {
+  const at = args.indexOf("--cli");
+  if (at === -1) return { label: "bin/bunseal", argv: BUNSEAL };
+  const given = args[at + 1];
+  if (given === undefined || given.startsWith("--")) throw new Error("--cli: expected the path of a bunseal to time, got nothing");
+  const path = resolve(given);
+  if (!existsSync(path) || !statSync(path).isFile()) throw new Error(`--cli: expected a file, got ${path}`);
+  let executable = true;
+  try {
+    accessSync(path, constants.X_OK);
+  } catch {
+    executable = false;
+  }
+  return { label: path, argv: executable ? [path] : [process.execPath, "--no-env-file", "--config=/dev/null", path] };
+}
+
+/** The value after `--name`, or `fallback` when the flag is absent. */
+export function option(args: readonly string[], name: string, fallback: number): number {
+  const at = args.indexOf(name);
+  if (at === -1) return fallback;
+  const value = Number(args[at + 1]);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name}: expected a positive number, got ${args[at + 1] ?? "nothing"}`);
+  return value;
+}
+
+/** A ratio against its target, and whether it is met: what every bench ends its lines with. */
+export function against(ratio: number, target: number, floor?: string): string {
+  return `${ratio.toFixed(2)}×${floor ? ` ${floor}` : ""} (target ≤ ${target.toFixed(2)}×: ${ratio <= target ? "met" : "NOT met"})`;
+}
+
+/** The first line of every bench: what ran, on what, under what load (figures are only comparable with it). */
+export function header(cli?: Cli): string {
+  const load = loadavg().map((l) => l.toFixed(2)).join(" ");
+  return `Bun ${Bun.version}, ${navigator.hardwareConcurrency} cores, load average ${load}${cli ? `; timing ${cli.label}` : ""}`;
+}
 
 export interface Sample {
   wallMs: number;
@@ -80,6 +130,18 @@ export function median(values: readonly number[]): number {
 export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/**
+ * The floor of `bunseal rebuild` (issue #12: "clone + frozen install + bare build"): the three
+ * commands in the order they run, each with the folder it runs in. Nothing of bunseal's runs.
+ */
+export function rebuildFloor(repo: string, clone: string, config: any): { cmd: string[]; cwd: string }[] {
+  return [
+    { cmd: ["git", "clone", "-q", repo, clone], cwd: dirname(clone) },
+    { cmd: [process.execPath, "install", "--frozen-lockfile", "--no-progress"], cwd: clone },
+    { cmd: bareBuildCommand(config, join(clone, "dist")), cwd: clone },
+  ];
 }
 
 /** The `bun build` command line equivalent to what bunseal runs for this project's config. */

@@ -9,8 +9,8 @@
  * Provenance v1 with exactly bunseal's parameters: whoever signed it, bunseal
  * never reads a claim in its own name that it did not define.
  */
-import { BUILD_TYPE, ExternalParametersSchema, InternalParametersSchema } from "../attest/build-type.ts";
-import { IN_TOTO_PAYLOAD_TYPE } from "../attest/dsse.ts";
+import { BUILD_TYPE } from "../attest/build-type-uri.ts";
+import { IN_TOTO_PAYLOAD_TYPE } from "../attest/pae.ts";
 import { ProvenanceV1Schema, SLSA_PROVENANCE_V1, type ProvenanceV1 } from "../attest/slsa-provenance.ts";
 import { StatementSchema, type Statement } from "../attest/statement.ts";
 import { describeValue } from "../errors.ts";
@@ -93,6 +93,9 @@ export function checkStatement(payloadType: string, payload: Uint8Array, rules: 
   }
   const definition = predicate.data.buildDefinition;
   if (definition.buildType === BUILD_TYPE) {
+    // required here, not imported: the parameters' schemas (the config's build options under them) are
+    // built for a statement that claims bunseal's build type, never for another's (a keyless verify of any predicate)
+    const { ExternalParametersSchema, InternalParametersSchema } = require("../attest/build-type.ts") as typeof import("../attest/build-type.ts");
     const external = ExternalParametersSchema.safeParse(definition.externalParameters, { reportInput: true });
     if (!external.success) findings.push(...schemaFindings(external.error.issues, "predicate.buildDefinition.externalParameters."));
     const internal = InternalParametersSchema.safeParse(definition.internalParameters, { reportInput: true });

@@ -6,7 +6,7 @@
  * not write is not one of ours.
  */
 import { z } from "../vendor/zod.js";
-import { BudgetsSchema, BuildOptionsSchema, BuildsSchema, ContractsSchema, LoadSchema, PrebuildSchema, RunSchema } from "../config/schema.ts";
+import { BudgetsSchema, BuildOptionsSchema, BuildsSchema, ContractsSchema, LoadSchema, PrebuildSchema, RunSchema } from "../config/build-schemas.ts";
 
 export { BUILD_TYPE, DEFAULT_BUILDER_ID } from "./build-type-uri.ts";
 

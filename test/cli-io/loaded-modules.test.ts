@@ -48,8 +48,9 @@ describe("a command loads only what it uses", () => {
     expect(run.stdout).toContain("verifies");
     expect(run.packages.filter((p) => NOT_LOADED.includes(p))).toEqual([]);
     expect(run.sources.filter((f) => UNUSED_ON_VERIFY.includes(f))).toEqual([]);
-    // the statement claims bunseal's build type: its parameters' schemas are built for it
+    // the statement claims bunseal's build type: its parameters' schemas are built for it, and not the config file's
     expect(run.sources).toContain("src/attest/build-type.ts");
+    expect(run.sources).not.toContain("src/config/schema.ts");
   });
 
   test("trace DIGEST and trace FILE of a key-signed artifact open none of them either", async () => {

@@ -44,7 +44,12 @@ export interface RecordedArgument {
 
 type Action = (...args: unknown[]) => unknown;
 
-/** What a registration told a command, as far as this module understands it. */
+/**
+ * What a registration told a command, as far as this module understands it.
+ * It has only the methods it models: a registration that calls any other of
+ * commander's (hooks, addOption, allowUnknownOption, passThroughOptions, …)
+ * throws a TypeError here, and the command is left to commander (recordCommand).
+ */
 export class RecordedCommand {
   readonly options: RecordedOption[] = [];
   readonly registeredArguments: RecordedArgument[] = [];
@@ -58,14 +63,18 @@ export class RecordedCommand {
 
   command(nameAndArgs: string, ...rest: unknown[]): RecordedCommand {
     // `.command("x <arg>")`, an executable subcommand's description, or options: more than a name
-    const child = recorder(nameAndArgs);
+    const child = new RecordedCommand(nameAndArgs);
     if (rest.length > 0 || !/^[a-z][a-z0-9-]*$/.test(nameAndArgs)) child.understood = false;
     this.commands.push(child);
     return child;
   }
 
-  name(): string {
-    return this.commandName;
+  name(): string;
+  name(rename: string): this;
+  name(...rename: string[]): string | this {
+    if (rename.length === 0) return this.commandName;
+    this.understood = false;
+    return this;
   }
 
   description(...text: string[]): this | string {
@@ -136,36 +145,13 @@ export class RecordedCommand {
   }
 }
 
-/**
- * A recorder for one command, behind a Proxy that notes any method of
- * commander's the recorder does not have (hooks, addOption, allowUnknownOption,
- * passThroughOptions, …) and keeps the chain going, so the registration runs to
- * its end and the command is then left to commander.
- */
-function recorder(name: string): RecordedCommand {
-  const command = new RecordedCommand(name);
-  const proxy: RecordedCommand = new Proxy(command, {
-    get(target, property, receiver) {
-      if (property in target) {
-        const value = Reflect.get(target, property, target);
-        return typeof value === "function" ? (...args: unknown[]) => { const result = (value as Action).apply(target, args); return result === target ? receiver : result; } : value;
-      }
-      // not a thenable, so a stray await cannot hang on it
-      if (typeof property === "symbol" || property === "then") return undefined;
-      target.understood = false;
-      return () => receiver;
-    },
-  });
-  return proxy;
-}
-
 /** The registered command `name`, as its registration describes it to the recorder. */
 export function recordCommand(register: (program: never, setExit: (code: number) => void) => void, setExit: (code: number) => void, name: string): RecordedCommand | undefined {
-  const program = recorder("bunseal");
+  const program = new RecordedCommand("bunseal");
   try {
     register(program as never, setExit);
   } catch {
-    // a registration that needs more of a Command than the recorder has: commander's
+    // a registration that needs more of a Command than the recorder has (a method it lacks): commander's
     return undefined;
   }
   return program.commands.find((c) => c.name() === name);

@@ -17,6 +17,9 @@ import { describeValue } from "../errors.ts";
 import { MEASUREMENT_PREDICATE_TYPE } from "../measure/predicate-type.ts";
 import { describeIssues } from "../util/schema-issues.ts";
 import type { Finding } from "./finding.ts";
+import { SBOM_PREDICATE_TYPE } from "./sbom-predicate-type.ts";
+
+export { SBOM_PREDICATE_TYPE };
 
 /**
  * `provenance`: the predicate must be SLSA provenance v1. `any-predicate`: any predicate not claiming bunseal's build type passes unexamined.
@@ -25,11 +28,6 @@ import type { Finding } from "./finding.ts";
 export type StatementRules = "provenance" | "any-predicate" | { predicateType: string };
 
 const SLSA_PROVENANCE_PREFIX = "https://slsa.dev/provenance/";
-/**
- * build --sbom's predicate type (src/sbom/cyclonedx.ts's, not imported: that module brings the
- * inventory). Signed by the same signer as the provenance, so it must never pass for it.
- */
-export const SBOM_PREDICATE_TYPE = "https://cyclonedx.org/bom";
 
 export interface StatementResult {
   /** the statement, when it is one (whatever its predicate) */

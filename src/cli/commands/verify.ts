@@ -7,7 +7,7 @@ import type { VerifyReport } from "../../verify/verify-bundle.ts";
 import { collect, printJson, printLines } from "../output.ts";
 import { trustFromFlags } from "../trust-flags.ts";
 import { sandboxText } from "../sandbox-text.ts";
-import { CYCLONEDX_PREDICATE_TYPE } from "../../sbom/cyclonedx.ts";
+import { SBOM_PREDICATE_TYPE as CYCLONEDX_PREDICATE_TYPE } from "../../verify/sbom-predicate-type.ts";
 import { VSA_PREDICATE_TYPE } from "../../vsa/predicate-type.ts";
 import { MEASUREMENT_PREDICATE_TYPE } from "../../measure/predicate-type.ts";
 import { annotateError, appendSummary, cell, onGitHubActions, writeOutputs } from "../github-actions.ts";

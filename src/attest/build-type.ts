@@ -6,10 +6,9 @@
  * not write is not one of ours.
  */
 import { z } from "../vendor/zod.js";
-import { BudgetsSchema, BuildOptionsSchema, BuildsSchema, ContractsSchema, LoadSchema, PrebuildSchema, RunSchema } from "../config/schema.ts";
+import { BudgetsSchema, BuildOptionsSchema, BuildsSchema, ContractsSchema, LoadSchema, PrebuildSchema, RunSchema } from "../config/build-schemas.ts";
 
-export const BUILD_TYPE = "https://bunseal.dev/buildtypes/bun-build/v1";
-export const DEFAULT_BUILDER_ID = "https://bunseal.dev/builders/local/v1";
+export { BUILD_TYPE, DEFAULT_BUILDER_ID } from "./build-type-uri.ts";
 
 const Sha256Ref = z.string().regex(/^sha256:[0-9a-f]{64}$/, "sha256:<64 hex>");
 

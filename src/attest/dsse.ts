@@ -4,7 +4,8 @@
  */
 import { z } from "../vendor/zod.js";
 
-export const IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json";
+// the encoding and the payload type live apart, so a signature check does not build these schemas
+export { IN_TOTO_PAYLOAD_TYPE, preAuthEncoding } from "./pae.ts";
 
 export const DsseSignatureSchema = z.looseObject({
   keyid: z.string().optional(),
@@ -18,13 +19,3 @@ export const DsseEnvelopeSchema = z.looseObject({
 });
 
 export type DsseEnvelope = z.infer<typeof DsseEnvelopeSchema>;
-
-/** PAE(type, body) = "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body, lengths in ASCII decimal bytes. */
-export function preAuthEncoding(payloadType: string, payload: Uint8Array): Uint8Array {
-  const type = new TextEncoder().encode(payloadType);
-  const header = new TextEncoder().encode(`DSSEv1 ${type.byteLength} ${payloadType} ${payload.byteLength} `);
-  const out = new Uint8Array(header.byteLength + payload.byteLength);
-  out.set(header, 0);
-  out.set(payload, header.byteLength);
-  return out;
-}

@@ -4,13 +4,14 @@
  *
  *   0 ok · 1 the check ran and said no · 2 bad input or usage · 3 environment
  */
-import { Command, CommanderError } from "commander";
+import type { Command, CommanderError } from "commander";
 import { isBunsealError, type BunsealError } from "../errors.ts";
 import { removeAllScratch } from "../util/scratch-registry.ts";
 import { annotateError, summarizeFailure } from "./github-actions.ts";
 import { VERSION } from "../version.ts";
 import { wantsJson } from "./output.ts";
 import { writeErr, writeOut } from "./streams.ts";
+import { parseLine, recordCommand } from "./parse-line.ts";
 
 const EXIT = { ok: 0, rejected: 1, input: 2, environment: 3 } as const;
 
@@ -35,7 +36,7 @@ type Register = (program: Command, setExit: (code: number) => void) => void;
  * for: a run of one command neither imports nor registers the others (issue
  * #12: registering all of them cost ≈4 ms of every run, their modules more).
  */
-const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Register>]> = [
+export const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Register>]> = [
   ["init", async () => (await import("./commands/init.ts")).registerInit],
   ["keygen", async () => (await import("./commands/keygen.ts")).registerKeygen],
   ["build", async () => (await import("./commands/build.ts")).registerBuild],
@@ -67,14 +68,19 @@ function commandsFor(argv: readonly string[]): typeof COMMANDS {
 export async function main(argv: readonly string[]): Promise<number> {
   removeScratchOnSignals();
   let exitCode = 0;
-  const program = await buildProgram((code) => {
+  const setExit = (code: number) => {
     exitCode = code;
-  }, commandsFor(argv));
+  };
+  const named = COMMANDS.find(([name]) => name === argv[0]);
+  // a line that parses runs its command without commander (src/cli/parse-line.ts); anything else is commander's
+  const call = named ? parseLine(recordCommand(await named[1](), setExit, named[0]), argv.slice(1)) : undefined;
+  const program = call ? undefined : await buildProgram(setExit, commandsFor(argv));
   try {
-    await program.parseAsync([...argv], { from: "user" });
+    if (call) await call.run();
+    else await program!.parseAsync([...argv], { from: "user" });
     return exitCode;
   } catch (error) {
-    return report(error, wantsJson(argv), COMMANDS.some(([name]) => name === argv[0]) ? argv[0] : undefined);
+    return report(error, wantsJson(argv), named?.[0]);
   }
 }
 
@@ -85,7 +91,9 @@ export function refuse(error: unknown, argv: readonly string[]): number {
 
 /** The program with the given commands (all by default: what src/cli/help-text.ts is generated from). */
 export async function buildProgram(setExit: (code: number) => void, commands: typeof COMMANDS = COMMANDS): Promise<Command> {
-  const program = new Command("bunseal")
+  const commander = await import("commander");
+  commanderError = commander.CommanderError;
+  const program = new commander.Command("bunseal")
     .description("Signed, reproducible, traceable release artifacts for bun build")
     .version(VERSION, "-V, --version")
     .exitOverride()
@@ -99,9 +107,12 @@ export async function buildProgram(setExit: (code: number) => void, commands: ty
   return program;
 }
 
+/** commander's error class, once commander is loaded: an error of a run that never loaded it is none of commander's */
+let commanderError: typeof CommanderError | undefined;
+
 /** `command`: the command that failed, for the CI's job summary (none before one was named). */
 function report(error: unknown, json: boolean, command?: string): number {
-  if (error instanceof CommanderError) {
+  if (commanderError && error instanceof commanderError) {
     // help and version end in a CommanderError too; they are not failures
     if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return EXIT.ok;
     const message = error.message.replace(/^error: /, "");

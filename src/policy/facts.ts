@@ -10,7 +10,7 @@
  * with a `gitCommit` digest (as the SLSA GitHub generator and others record
  * the source): its uri, that digest, and the ref after `@` in the uri.
  */
-import { BUILD_TYPE } from "../attest/build-type.ts";
+import { BUILD_TYPE } from "../attest/build-type-uri.ts";
 import type { ProvenanceV1 } from "../attest/slsa-provenance.ts";
 import type { Statement } from "../attest/statement.ts";
 import { splitSourceUri } from "../source/uri.ts";

@@ -6,7 +6,6 @@
  */
 import { assertName } from "../config/names.ts";
 import { BunsealError } from "../errors.ts";
-import { MeasurementPredicateSchema } from "../measure/predicate.ts";
 import { storedDigest } from "./rows.ts";
 import type { MeasurementRecord, StoredMeasurement } from "./store.ts";
 
@@ -28,6 +27,8 @@ export function normalizeMeasurement(m: MeasurementRecord, location: string): Me
     new BunsealError("STORE_INVALID", `cannot store the measurement in ${location}: ${field}: expected ${expected}, got ${found}`, { field, expected, found });
   const subjectDigest = storedDigest(m.subjectDigest, "subjectDigest", location);
   const againstDigest = m.againstDigest === null ? null : storedDigest(m.againstDigest, "againstDigest", location);
+  // required here: the predicate's schemas are built by a store that writes a measurement, not by every reader of one (trace)
+  const { MeasurementPredicateSchema } = require("../measure/predicate.ts") as typeof import("../measure/predicate.ts");
   const parsed = MeasurementPredicateSchema.safeParse(m.predicate);
   if (!parsed.success) throw invalid("predicate", "a runtime measurement predicate", `not a runtime measurement predicate (${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message})`);
   const predicate = parsed.data;

@@ -5,7 +5,8 @@
  * the bundle has verified again (src/store/verify-stored.ts). The columns are
  * an index for finding records; a fact shown or acted on must be the signed one.
  */
-import { BUILD_TYPE, type ExternalParameters, type InternalParameters } from "../attest/build-type.ts";
+import { BUILD_TYPE } from "../attest/build-type-uri.ts";
+import type { ExternalParameters, InternalParameters } from "../attest/build-type.ts";
 import type { ProvenanceV1 } from "../attest/slsa-provenance.ts";
 import type { Statement } from "../attest/statement.ts";
 import { BunsealError } from "../errors.ts";

@@ -7,7 +7,6 @@
 import { BunsealError } from "../errors.ts";
 import { artifactCursor, checkLimit, invalidCursor } from "../store/cursor.ts";
 import { looksLikeDigestPrefix, resolveDigestPrefix } from "../store/digest-prefix.ts";
-import { selectPackage } from "./package-spec.ts";
 import { VerdictCache } from "./verdict-cache.ts";
 import { packagePage, type Page } from "../store/pages.ts";
 import type { ArtifactRecord, ArtifactSummary, PackageMatch as StoredMatch, PinRecord, RebuildRecord, Store } from "../store/store.ts";
@@ -222,6 +221,8 @@ export interface PackageTraceOptions {
  * in thousands of artifacts); trace one of them for that.
  */
 export async function tracePackage(store: Store, spec: string, options: PackageTraceOptions = {}): Promise<PackageTrace> {
+  // loaded here: a package's spec (and semver) is read by --package alone, not by a trace of a digest or a file
+  const { selectPackage } = await import("./package-spec.ts");
   const selection = await selectPackage(store, spec);
   const { name, query } = selection;
   const pkg = { name, version: selection.version };

@@ -22,7 +22,7 @@
  * value is a DER UTF8String; the deprecated GitHub-only .1–.6 hold the raw string.
  */
 import { ASN1Obj } from "@sigstore/core";
-import { BUILD_TYPE } from "../attest/build-type.ts";
+import { BUILD_TYPE } from "../attest/build-type-uri.ts";
 import type { ProvenanceV1 } from "../attest/slsa-provenance.ts";
 import type { Statement } from "../attest/statement.ts";
 import { statementFacts } from "../policy/facts.ts";

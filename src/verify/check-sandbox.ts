@@ -6,7 +6,7 @@
  * bunseal recorded its sandbox says nothing about one: it is read as kind
  * "none", fail closed, and accepted the same ways.
  */
-import { BUILD_TYPE } from "../attest/build-type.ts";
+import { BUILD_TYPE } from "../attest/build-type-uri.ts";
 import type { ProvenanceV1 } from "../attest/slsa-provenance.ts";
 import type { Statement } from "../attest/statement.ts";
 import type { Finding } from "./finding.ts";

@@ -6,7 +6,7 @@
  * verification here never makes a network call.
  */
 import { verify, type KeyObject } from "node:crypto";
-import { preAuthEncoding } from "../attest/dsse.ts";
+import { preAuthEncoding } from "../attest/pae.ts";
 import type { Bundle } from "@sigstore/bundle";
 import { keyIdOf } from "../sign/keys.ts";
 import type { Finding } from "./finding.ts";

@@ -9,14 +9,17 @@
  * Provenance v1 with exactly bunseal's parameters: whoever signed it, bunseal
  * never reads a claim in its own name that it did not define.
  */
-import { BUILD_TYPE, ExternalParametersSchema, InternalParametersSchema } from "../attest/build-type.ts";
-import { IN_TOTO_PAYLOAD_TYPE } from "../attest/dsse.ts";
+import { BUILD_TYPE } from "../attest/build-type-uri.ts";
+import { IN_TOTO_PAYLOAD_TYPE } from "../attest/pae.ts";
 import { ProvenanceV1Schema, SLSA_PROVENANCE_V1, type ProvenanceV1 } from "../attest/slsa-provenance.ts";
 import { StatementSchema, type Statement } from "../attest/statement.ts";
 import { describeValue } from "../errors.ts";
 import { MEASUREMENT_PREDICATE_TYPE } from "../measure/predicate-type.ts";
 import { describeIssues } from "../util/schema-issues.ts";
 import type { Finding } from "./finding.ts";
+import { SBOM_PREDICATE_TYPE } from "./sbom-predicate-type.ts";
+
+export { SBOM_PREDICATE_TYPE };
 
 /**
  * `provenance`: the predicate must be SLSA provenance v1. `any-predicate`: any predicate not claiming bunseal's build type passes unexamined.
@@ -25,11 +28,6 @@ import type { Finding } from "./finding.ts";
 export type StatementRules = "provenance" | "any-predicate" | { predicateType: string };
 
 const SLSA_PROVENANCE_PREFIX = "https://slsa.dev/provenance/";
-/**
- * build --sbom's predicate type (src/sbom/cyclonedx.ts's, not imported: that module brings the
- * inventory). Signed by the same signer as the provenance, so it must never pass for it.
- */
-export const SBOM_PREDICATE_TYPE = "https://cyclonedx.org/bom";
 
 export interface StatementResult {
   /** the statement, when it is one (whatever its predicate) */
@@ -93,6 +91,9 @@ export function checkStatement(payloadType: string, payload: Uint8Array, rules: 
   }
   const definition = predicate.data.buildDefinition;
   if (definition.buildType === BUILD_TYPE) {
+    // required here, not imported: the parameters' schemas (the config's build options under them) are
+    // built for a statement that claims bunseal's build type, never for another's (a keyless verify of any predicate)
+    const { ExternalParametersSchema, InternalParametersSchema } = require("../attest/build-type.ts") as typeof import("../attest/build-type.ts");
     const external = ExternalParametersSchema.safeParse(definition.externalParameters, { reportInput: true });
     if (!external.success) findings.push(...schemaFindings(external.error.issues, "predicate.buildDefinition.externalParameters."));
     const internal = InternalParametersSchema.safeParse(definition.internalParameters, { reportInput: true });

@@ -7,7 +7,7 @@ import type { VerifyReport } from "../../verify/verify-bundle.ts";
 import { collect, printJson, printLines } from "../output.ts";
 import { trustFromFlags } from "../trust-flags.ts";
 import { sandboxText } from "../sandbox-text.ts";
-import { CYCLONEDX_PREDICATE_TYPE } from "../../sbom/cyclonedx.ts";
+import { SBOM_PREDICATE_TYPE as CYCLONEDX_PREDICATE_TYPE } from "../../verify/sbom-predicate-type.ts";
 import { VSA_PREDICATE_TYPE } from "../../vsa/predicate-type.ts";
 import { MEASUREMENT_PREDICATE_TYPE } from "../../measure/predicate-type.ts";
 import { annotateError, appendSummary, cell, onGitHubActions, writeOutputs } from "../github-actions.ts";
@@ -91,10 +91,11 @@ export function registerVerify(program: Command, setExit: (code: number) => void
       // a usage error is told before the verifier loads (issue #12: its start-up is most of the wait)
       if (targets.length === 0 && flags.from === undefined) throw new BunsealError("USAGE", "expected an artifact to verify (a file or sha256:<hex>), or --from FILE", { field: "file-or-digest", expected: "an artifact" });
       // loaded here, not at the top: every other command would pay for the verifier's start-up
-      const [{ verifyBundle }, { loadPublicKey }, { z }] = await Promise.all([import("../../verify/verify-bundle.ts"), import("../../sign/keys.ts"), import("../../vendor/zod.js")]);
       // A one-shot process parses each schema once: compiling a fast parser for it (zod's
       // default, with new Function) costs more than it saves. Same results, a few ms sooner.
-      z.config({ jitless: true });
+      // Set before the verifier loads: zod reads it as each schema is built, not as it parses.
+      (await import("../../vendor/zod.js")).z.config({ jitless: true });
+      const [{ verifyBundle }, { loadPublicKey }] = await Promise.all([import("../../verify/verify-bundle.ts"), import("../../sign/keys.ts")]);
       const listed = flags.from !== undefined ? await readList(flags.from) : [];
       const all = [...targets, ...listed];
       if (all.length === 0) throw new BunsealError("USAGE", "expected an artifact to verify (a file or sha256:<hex>), or --from FILE", { field: "file-or-digest", expected: "an artifact" });

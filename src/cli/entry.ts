@@ -9,6 +9,7 @@
 // undone, so bunseal refuses instead.
 import { cleanStart, foreignModules, unsafeStart } from "./clean-start.ts";
 import { fastAnswer } from "./fast-path.ts";
+import { keyFlags } from "../sign/private-key-flag.ts";
 
 /** Runs bunseal with `argv`; `script` is the file this process was started as, which a restart and the key holder's child run again. */
 export async function start(script: string, argv: readonly string[]): Promise<number> {
@@ -25,7 +26,7 @@ export async function start(script: string, argv: readonly string[]): Promise<nu
     return fast.exitCode;
   }
   // a private key is read here and held, and the command runs in a child that never sees it (src/sign/key-holder.ts)
-  const held = argv.some((word) => word.includes("-key")) ? await (await import("../sign/key-holder.ts")).holdKey(script, argv) : undefined;
+  const held = keyFlags(argv).length > 0 ? await (await import("../sign/key-holder.ts")).holdKey(script, argv) : undefined;
   return held ?? (await (await import("./main.ts")).main(argv));
 }
 

@@ -17,23 +17,14 @@
 
 import { readFile } from "node:fs/promises";
 import { keyText } from "./key-text.ts";
+import { keyFlags, type Named } from "./private-key-flag.ts";
 
 /** What the child's command line says instead of the key's path. */
 export const HELD_KEY = "bunseal:held-key";
 
-/** The flag that names a private key, by command (verify's --key are public keys: it is left alone). */
-const PRIVATE_KEY_FLAG: Readonly<Record<string, string>> = { build: "--key", rebuild: "--key", pin: "--key", rollback: "--key", verify: "--vsa-key" };
-
 /** The bunseal flags a started-right process runs with (bin/bunseal's shebang). */
 const BUN_FLAGS = ["--no-env-file", "--config=/dev/null"];
 
-interface Named {
-  /** where in argv the flag is, and how many words it takes (2: `--key PATH`; 1: `--key=PATH`) */
-  index: number;
-  words: 1 | 2;
-  flag: string;
-  path: string;
-}
 
 /**
  * In bunseal's first process: when argv names exactly one private key, hold it
@@ -109,19 +100,6 @@ async function loadHolder(pem: string, path: string): Promise<Holder> {
 }
 
 /** Every path given to the command's private-key flag, in either spelling, up to a `--`. */
-function keyFlags(argv: readonly string[]): Named[] {
-  const flag = PRIVATE_KEY_FLAG[argv[0] ?? ""];
-  if (!flag) return [];
-  const found: Named[] = [];
-  for (let i = 1; i < argv.length; i++) {
-    const word = argv[i]!;
-    if (word === "--") break;
-    if (word === flag && i + 1 < argv.length) found.push({ index: i, words: 2, flag, path: argv[++i]! });
-    else if (word.startsWith(`${flag}=`)) found.push({ index: i, words: 1, flag, path: word.slice(flag.length + 1) });
-  }
-  return found;
-}
-
 /** The environment less any variable that holds a private key (a CI secret exported whole). */
 function withoutKeys(env: NodeJS.ProcessEnv): Record<string, string> {
   const kept: Record<string, string> = {};

@@ -53,6 +53,8 @@ describe("a command loads only what it uses", () => {
     expect(run.sources).not.toContain("src/config/schema.ts");
     // nor the SBOM module (and the inventory under it) for the name of its predicate type
     expect(run.sources).not.toContain("src/sbom/cyclonedx.ts");
+    // its --key is a public key: the key holder (its file reads and its child's spawn) is not loaded to find that out
+    expect(run.sources).not.toContain("src/sign/key-holder.ts");
   });
 
   test("trace DIGEST and trace FILE of a key-signed artifact open none of them either", async () => {

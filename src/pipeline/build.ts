@@ -29,7 +29,7 @@ import { readInputs, statInputs } from "../inputs/read-inputs.ts";
 import type { ReadSession, TracerKind } from "../sandbox/read-tracer.ts";
 import { readLockfile } from "../inputs/lockfile.ts";
 
-import { planBoundary } from "../sandbox/boundary.ts";
+import { planBoundary, type SandboxRecord } from "../sandbox/boundary.ts";
 import { requireSandbox } from "../sandbox/unavailable.ts";
 import { registerScratch, unregisterScratch } from "../util/scratch-registry.ts";
 import { preloadSigning, signStatement, type SerializedBundle } from "../sign/sign-statement.ts";
@@ -96,6 +96,29 @@ export interface BuildRequest {
   recorded?: RecordedOptions;
 }
 
+/**
+ * `bunseal rebuild`'s build: `settleOn` is the sha256 of the tar the verified statement being rebuilt
+ * names. A tar this build makes and bunseal measures to be exactly that settles the rebuild there: it
+ * is checked as any other (the tar's form, the secret scan, the budgets), placed in the out folder and
+ * not attested, since nothing would read its record: the verdict is the digest, and what went into
+ * those bytes is what the verified statement says. Any other tar is attested as a build is.
+ */
+export type SettlingRequest = BuildRequest & { settleOn: string };
+
+/** A build that made the very tar its `settleOn` named: measured and checked, in the out folder, with no statement. */
+export interface SettledBuild {
+  settled: true;
+  service: string;
+  commit: string;
+  artifact: { path: string; digest: string; size: number };
+  files: { path: string; digest: string; size: number }[];
+  bun: string;
+  /** how the boundary was enforced, as a statement would have recorded it */
+  sandbox: SandboxRecord;
+  timings: Record<Exclude<Stage, "attest" | "sign"> | "bun" | "total", number>;
+  warnings: string[];
+}
+
 type Stage = "config" | "source" | "build" | "inputs" | "package" | "attest" | "sign" | "write";
 
 export interface BuildOutcome {
@@ -118,7 +141,9 @@ export interface BuildOutcome {
   warnings: string[];
 }
 
-export async function buildArtifact(request: BuildRequest, ctx: Context): Promise<BuildOutcome> {
+export function buildArtifact(request: SettlingRequest, ctx: Context): Promise<BuildOutcome | SettledBuild>;
+export function buildArtifact(request: BuildRequest, ctx: Context): Promise<BuildOutcome>;
+export async function buildArtifact(request: BuildRequest & { settleOn?: string }, ctx: Context): Promise<BuildOutcome | SettledBuild> {
   const startedOn = ctx.now();
   const timer = new StageTimer<Stage>();
   const projectDir = resolve(request.projectDir);
@@ -250,12 +275,17 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     const claimed = checkMetafileClaim(built.metafile, projectDir, boundary.record.kind === "none" ? unsandboxedRoot(head.repoRoot, projectDir) : boundary.scope.root);
     const collect = (written?: ReadonlyMap<string, string | null>) => collectInputs(projectDir, claimed, { known, virtual, extras: boundary.extras, copies: config.copy?.map((c) => c.from), written }).map((m) => (fromSiblings.has(m.path) ? { ...m, role: "sibling" as const } : m));
     // hashed while the worker packs, from the disk; a module the build wrote itself is only in its
-    // layer, read once the sandbox is gone (below)
+    // layer, read once the sandbox is gone (below). A rebuild that may settle on its tar's digest
+    // hashes none until the tar is measured: on the 10,000-module project reading them cost more
+    // than the worker's packing they overlapped, and a settled rebuild needs none of them
     let modules: InputFile[] | undefined;
-    try {
-      modules = collect();
-    } catch (error) {
-      if (!(boundary.layer && error instanceof BunsealError && error.code === "INPUT_UNREADABLE")) throw error;
+    const { settleOn } = request;
+    if (settleOn === undefined) {
+      try {
+        modules = collect();
+      } catch (error) {
+        if (!(boundary.layer && error instanceof BunsealError && error.code === "INPUT_UNREADABLE")) throw error;
+      }
     }
     timer.mark("inputs");
 
@@ -267,7 +297,7 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     // the upper folder is walked once: by path at the repository (the trace's), and relative to the project (the inputs')
     const writtenAt = boundary.layer?.written() ?? new Map<string, string | null>();
     const written = writtenByBuild(writtenAt, projectDir);
-    if (modules === undefined || written.size > 0) modules = collect(written);
+    if (settleOn === undefined && (modules === undefined || written.size > 0)) modules = collect(written);
     const packaged = await measureTar(plan.tarPath, plan.sourceDateEpoch, { sealed: boundary.record.kind !== "none" });
 
     // checks: nothing is signed until the outputs pass the secret scan and the budgets (timed on this clock)
@@ -281,6 +311,32 @@ export async function buildArtifact(request: BuildRequest, ctx: Context): Promis
     staged = packaged.inPlace ? syncFile(plan.tarPath).then(() => plan.tarPath) : stageFile(artifactPath, packaged.bytes).then((tmp) => (registerScratch(tmp), tmp));
     staged.catch(() => undefined);
     timer.mark("package");
+
+    // settled: the tar bunseal measured, now that nothing can write it, is the recorded one (see SettlingRequest)
+    if (settleOn !== undefined && packaged.sha256 === settleOn) {
+      // no statement, so no record of the reads: the trace is dropped (and not ended twice should a later step fail)
+      session = undefined;
+      await tracing.abandon();
+      const stagedPath = await staged;
+      await renameIntoPlace(stagedPath, artifactPath);
+      unregisterScratch(stagedPath);
+      await rm(plan.tarPath, { force: true });
+      unregisterScratch(plan.tarPath);
+      timer.mark("write");
+      return {
+        settled: true,
+        service: config.service,
+        commit: source.commit,
+        artifact: { path: artifactPath, digest: `sha256:${packaged.sha256}`, size: packaged.bytes.byteLength },
+        files: packaged.files.map((f) => ({ path: f.path, digest: `sha256:${f.sha256}`, size: f.size })),
+        bun: bun.version,
+        sandbox: boundary.record,
+        timings: { ...timer.laps, bun: Math.round(sealed.durationMs), total: timer.total() },
+        warnings: [...scriptWarnings, ...(chosen.warning ? [chosen.warning] : []), ...boundary.warnings],
+      };
+    }
+    // a rebuild that did not settle attests its tar as any build: its inputs are read now
+    if (modules === undefined) modules = collect(written);
 
     // attest
     const { sha256: tarSha256 } = packaged;

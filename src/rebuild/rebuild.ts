@@ -189,6 +189,8 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
           recorded: recorded.options,
           // shown exactly as build --workspace showed the original the record's siblings
           siblings: siblings?.outputs,
+          // the recorded tar, measured, settles it: its inputs are then neither read nor recorded again
+          settleOn: recorded.artifact.sha256,
         },
         { ...ctx, env },
       ).catch((error: unknown) => {
@@ -222,11 +224,11 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
       timer.mark("build");
 
       // compare
-      // the same tar digest settles it; only a difference needs the bytes compared
+      // the same tar digest settles it (the build stopped there, unattested); only a difference needs the bytes compared
       const originalPath = request.artifactPath ?? defaultArtifactPath(request.bundlePath);
-      const rebuiltDigest = rebuilt.artifact.digest.slice("sha256:".length);
-      const reproducible = rebuiltDigest === recorded.artifact.sha256;
-      const comparison: Comparison = reproducible ? { identical: true, files: [] } : originalPath ? await compareTars(originalPath, rebuilt.artifact.path) : compareDigestsOnly(recorded, rebuilt.statementValue.subject);
+      const reproducible = "settled" in rebuilt;
+      const attested = "settled" in rebuilt ? undefined : rebuilt;
+      const comparison: Comparison = !attested ? { identical: true, files: [] } : originalPath ? await compareTars(originalPath, attested.artifact.path) : compareDigestsOnly(recorded, attested.statementValue.subject);
       if (comparison.tar && comparison.tar.original !== recorded.artifact.sha256) {
         // explaining a difference from some other tar would explain nothing
         throw new BunsealError("SUBJECT_MISMATCH", `${originalPath} is not the artifact the attestation names; expected sha256:${recorded.artifact.sha256}, got sha256:${comparison.tar.original}`, { file: originalPath, expected: `sha256:${recorded.artifact.sha256}`, found: `sha256:${comparison.tar.original}` });
@@ -234,15 +236,14 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
       timer.mark("compare");
 
       // explain
-      const rebuiltRecord = readRecordedBuild(rebuilt.statementValue);
       // the explanation is loaded only when there is something to explain
-      const found = reproducible ? [] : (await import("./explain.ts")).explainDifferences(comparison, recordedFacts(recorded), { ...rebuildFacts(rebuiltRecord, checkout.projectDir, env), startedAt: startedOn });
+      const found = !attested ? [] : (await import("./explain.ts")).explainDifferences(comparison, recordedFacts(recorded), { ...rebuildFacts(readRecordedBuild(attested.statementValue), checkout.projectDir, env), startedAt: startedOn });
       // a cause is confirmed only by an experiment: builds of the same checkout that change one thing
-      const { causes, experiments, failures } = reproducible
+      const { causes, experiments, failures } = !attested
         ? { causes: [], experiments: [], failures: [] }
-        : await (await import("./run-experiments.ts")).runExperiments({ comparison, found, rebuilt, recorded, setup: { checkout, bun, source: checkoutSource, recorded: recorded.options, siblings: siblings?.outputs, timeoutMs: request.timeoutMs, deny: request.deny, sandbox: request.sandbox, ctx: { ...ctx, env, progress: ctx.progress && ((stage: string) => ctx.progress!(`experiment: ${stage}`)) } }, maxExperiments: request.maxExperiments ?? DEFAULT_MAX_EXPERIMENTS });
+        : await (await import("./run-experiments.ts")).runExperiments({ comparison, found, rebuilt: attested, recorded, setup: { checkout, bun, source: checkoutSource, recorded: recorded.options, siblings: siblings?.outputs, timeoutMs: request.timeoutMs, deny: request.deny, sandbox: request.sandbox, ctx: { ...ctx, env, progress: ctx.progress && ((stage: string) => ctx.progress!(`experiment: ${stage}`)) } }, maxExperiments: request.maxExperiments ?? DEFAULT_MAX_EXPERIMENTS });
       // identical artifacts: no report, as diffoscope writes none when its inputs are the same
-      const diffoscope = request.diffoscopePath && !reproducible ? await writeDiffoscope(request.diffoscopePath, comparison, originalPath ?? recorded.artifact.name, rebuilt.artifact.path, originalPath !== undefined) : null;
+      const diffoscope = request.diffoscopePath && attested ? await writeDiffoscope(request.diffoscopePath, comparison, originalPath ?? recorded.artifact.name, attested.artifact.path, originalPath !== undefined) : null;
       timer.mark("explain");
 
       // attest the reproduction
@@ -281,7 +282,7 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
         notes: [...(install.lockfileMatches ? [] : [`the checkout's bun.lock is ${install.lockfileDigest ?? "absent"}, the attestation records ${recorded.internal.lockfileDigest ?? "none"}`]), ...(install.note ? [install.note] : []), ...failures.map((f) => `an experiment found the build breaking: ${f.experiment}`)],
         ...(siblings && siblings.siblings.length > 0 ? { siblings: siblings.siblings } : {}),
         timings: { ...timer.laps, total: timer.total() },
-        sandbox: { recorded: sandboxView(sandboxOf(verified.verifiedStatement)), rebuilt: sandboxView(sandboxOf(rebuilt.statementValue)) },
+        sandbox: { recorded: sandboxView(sandboxOf(verified.verifiedStatement)), rebuilt: "settled" in rebuilt ? sandboxView(rebuilt.sandbox) : sandboxView(sandboxOf(rebuilt.statementValue)) },
       };
     } finally {
       await siblings?.dispose();
@@ -292,7 +293,7 @@ export async function rebuildArtifact(request: RebuildRequest, ctx: Context): Pr
 }
 
 /** A bunseal statement always has a sandbox view (a missing record reads as kind none); the fallback is for the types. */
-function sandboxView(facts: ReturnType<typeof sandboxOf>): RecordedSandbox {
+function sandboxView(facts: { kind: string; network: boolean | null; reads: string | null; reason?: string } | undefined): RecordedSandbox {
   if (!facts) return { kind: "none", network: null, reads: null, reason: "no sandbox recorded" };
   return { kind: facts.kind, network: facts.network, reads: facts.reads, ...(facts.reason ? { reason: facts.reason } : {}) };
 }

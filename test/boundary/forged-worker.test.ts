@@ -5,7 +5,7 @@
  * the record must still say what bunseal measured from outside the sandbox.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { listTar } from "../../src/artifact/tar-read.ts";
 import { packTar } from "../../src/artifact/tar-pack.ts";
@@ -164,6 +164,26 @@ describe("a process the build leaves behind", () => {
     const tar = await Bun.file(built.artifact.path).bytes();
     expect(`sha256:${sha256(tar)}`).toBe(built.artifact.digest);
     expect(new TextDecoder().decode(tar)).not.toContain("appended-after-hashing");
+  });
+
+  test("a setsid child cannot append to a rebuild's tar once the rebuild settled on the recorded digest", async () => {
+    await using repo = await hostileRepo({ "src/macro.ts": LEAVE_APPENDER, "src/index.ts": PRINT_PROBE });
+    const built = await runCli(["build", ".", "--key", key(), "--json"], { cwd: repo.path });
+    expect(built.exitCode).toBe(0);
+    const { artifact, bundle } = built.json();
+    // the rebuild's build makes the recorded bytes and stops there: what it keeps is still what bunseal measured
+    const rebuilt = await runCli(["rebuild", bundle.path, "--key", pub(), "--keep", "--json"], { cwd: repo.path });
+    expect(rebuilt.exitCode).toBe(0);
+    const report = rebuilt.json();
+    try {
+      expect(report.reproducible).toBe(true);
+      await Bun.sleep(1500);
+      const kept = join(report.source.checkout, "out", artifact.path.split("/").at(-1));
+      expect(`sha256:${sha256(await Bun.file(kept).bytes())}`).toBe(artifact.digest);
+      expect(await Bun.file(kept).text()).not.toContain("appended-after-hashing");
+    } finally {
+      rmSync(report.source.checkout, { recursive: true, force: true });
+    }
   });
 
   test("a setsid child cannot append to the tar after it was hashed (strace, which waits for every traced process)", async () => {

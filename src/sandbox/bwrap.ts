@@ -16,8 +16,10 @@
  * namespaces, file handles, other processes' memory and the kernel's
  * administrative calls.
  */
-import { chownSync, existsSync, lchownSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chownSync, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { BunsealError } from "../errors.ts";
 import { isInside, type HiddenPath } from "./hidden-paths.ts";
 import { MountPlan } from "./mount-plan.ts";
 import { SANDBOX_HOSTNAME, SANDBOX_ID, sandboxKit, type SandboxIds } from "./sandbox-etc.ts";
@@ -210,12 +212,9 @@ export function handToSandbox(paths: readonly string[]): void {
  */
 export function handTreeToSandbox(dir: string): void {
   if (!switchesUser()) return;
-  const walk = (path: string) => {
-    lchownSync(path, SANDBOX_ID, SANDBOX_ID);
-    if (!lstatSync(path).isDirectory()) return;
-    for (const name of readdirSync(path)) if (name !== ".git") walk(join(path, name));
-  };
-  walk(dir);
+  // find(1), not a walk in JavaScript: 10,000 files took ≈143 ms through lstat/readdir/lchown calls, ≈46 ms this way (issue #23)
+  const handed = spawnSync("find", [dir, "-name", ".git", "-prune", "-o", "-exec", "chown", "-h", `${SANDBOX_ID}:${SANDBOX_ID}`, "{}", "+"], { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+  if (handed.status !== 0) throw new BunsealError("IO_FAILED", `could not hand ${dir} to the sandbox's user: ${handed.error?.message ?? handed.stderr.trim()}`, { file: dir });
 }
 
 /** The command-line prefix that runs a program inside the sandbox. */

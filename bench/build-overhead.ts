@@ -10,7 +10,7 @@
  *             floor: Bun alone, nothing of bunseal's; test/bench/floors.test.ts)
  *   no-sign   bunseal build --no-sign
  *   signed    bunseal build --key …
- * `--cli PATH` times another bunseal (the bundled dist/bunseal.js) as no-sign
+ * `--cli PATH` times another bunseal (the bundled dist/entry.js) as no-sign
  * and signed.
  * With --baseline DIR (another checkout of bunseal, e.g. a worktree of the
  * previous main, its packages installed), a fourth variant `baseline` runs

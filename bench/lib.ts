@@ -18,7 +18,7 @@ export interface Cli {
 
 /**
  * `--cli PATH`: the bunseal a bench times instead of this checkout's bin/bunseal
- * (the bundled dist/bunseal.js, an installed bunseal's bin). An executable file
+ * (the bundled dist/entry.js, an installed bunseal's bin). An executable file
  * runs as itself, through its shebang, as a user's shell would start it; any other
  * file is a script this Bun starts with the flags of bin/bunseal's shebang.
  * Without the flag: bin/bunseal, as BUNSEAL starts it.

@@ -11,7 +11,7 @@
  * makes it smaller, to try the bench).
  * check: wall time of `bunseal check` with default settings against one
  * `bunseal build --no-sign` of the same project. Target: within 6 builds.
- * `--cli PATH` times another bunseal (the bundled dist/bunseal.js) as rebuild,
+ * `--cli PATH` times another bunseal (the bundled dist/entry.js) as rebuild,
  * build and check; the bundle it rebuilds is made by this checkout's bin/bunseal.
  */
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";

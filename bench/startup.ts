@@ -6,7 +6,7 @@
  *   bun bench/startup.ts [--rounds 60] [--cli PATH]
  *
  * The floor, `bun -e 0`, loads no package (test/bench/floors.test.ts). `--cli`
- * times another bunseal (the bundled dist/bunseal.js) in place of bin/bunseal.
+ * times another bunseal (the bundled dist/entry.js) in place of bin/bunseal.
  */
 import { join } from "node:path";
 import { against, cliUnderTest, header, median, option } from "./lib.ts";

@@ -16,7 +16,7 @@
  * file taken out of the real artifact) ≤ 3 × `bunseal --version` (issue #23);
  * `trace --package --count` is printed against `--version` for attribution.
  * `--version`, the floor, loads no package (test/bench/floors.test.ts).
- * `--cli` times another bunseal (the bundled dist/bunseal.js) for every CLI
+ * `--cli` times another bunseal (the bundled dist/entry.js) for every CLI
  * figure; the store is filled through this checkout's own code either way.
  * PostgreSQL: $BUNSEAL_TEST_POSTGRES_URL, or a throwaway local cluster.
  */

@@ -1,6 +1,6 @@
 /**
  * bench/lib.ts's `--cli PATH`, which every timing bench takes so it can time a
- * bunseal other than this checkout's bin/bunseal (the bundled dist/bunseal.js).
+ * bunseal other than this checkout's bin/bunseal (the bundled dist/entry.js).
  */
 import { expect, test } from "bun:test";
 import { chmodSync } from "node:fs";

@@ -21,6 +21,7 @@ import { REPO_ROOT } from "../helpers/cli.ts";
 import { git, gitCommitAll, gitRepo, type GitRepo } from "../helpers/git.ts";
 import { makeTempDir } from "../helpers/testdir.ts";
 import { okIn, packBunseal, runIn, type PackedBunseal } from "./pack-bunseal.ts";
+import { readFirstLine } from "../helpers/first-line.ts";
 
 setDefaultTimeout(180_000);
 
@@ -182,13 +183,7 @@ test("the installed bunseal serves its console from the package's bundle, starte
     stderr: "pipe",
   });
   try {
-    const reader = proc.stdout.getReader();
-    let text = "";
-    while (!text.includes("\n")) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += new TextDecoder().decode(value);
-    }
+    const text = await readFirstLine(proc.stdout);
     const url = text.split("\n")[0]!;
     if (!/^http:\/\/127\.0\.0\.1:\d+\/$/.test(url)) throw new Error(`bunseal serve printed ${JSON.stringify(text)}\n${await new Response(proc.stderr).text()}`);
     // a nested route gets the page too, and what it names must resolve from there

@@ -3,6 +3,7 @@ import { expect, test } from "bun:test";
 import { join } from "node:path";
 import { cliCommand, REPO_ROOT, runCli } from "../helpers/cli.ts";
 import { makeTempDir } from "../helpers/testdir.ts";
+import { readFirstLine } from "../helpers/first-line.ts";
 
 test("refuses to listen beyond loopback without --token: exit 2 before the store is opened", async () => {
   await using dir = await makeTempDir("bunseal-serve-cli-");
@@ -20,13 +21,7 @@ test("refuses to listen beyond loopback without --token: exit 2 before the store
 test("prints the URL as its first line, answers, and stops on SIGTERM", async () => {
   await using dir = await makeTempDir("bunseal-serve-cli-");
   const proc = Bun.spawn(cliCommand(["serve", "--listen", "127.0.0.1:0", "--store", `sqlite:${join(dir.path, "store.db")}`]), { cwd: REPO_ROOT, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
-  const reader = proc.stdout.getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += new TextDecoder().decode(value);
-  }
+  const text = await readFirstLine(proc.stdout);
   const url = text.split("\n")[0]!;
   expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
   const pins = await fetch(new URL("/api/pins", url));

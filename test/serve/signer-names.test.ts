@@ -13,6 +13,7 @@ import { openStore } from "../../src/store/open-store.ts";
 import { cliCommand, REPO_ROOT, runCli } from "../helpers/cli.ts";
 import { makeTempDir, type TestDir } from "../helpers/testdir.ts";
 import { buildArtifact, importAndPin, type BuiltArtifact } from "./fixture.ts";
+import { readFirstLine } from "../helpers/first-line.ts";
 
 setDefaultTimeout(120_000);
 
@@ -61,13 +62,7 @@ test("bunseal serve --signers: a broken file is CONFIG_INVALID, exit 2, before a
   expect(refused.stdout).toBe("");
   const proc = Bun.spawn(cliCommand(["serve", "--listen", "127.0.0.1:0", "--signers", signers, "--store", spec]), { cwd: REPO_ROOT, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
   try {
-    const reader = proc.stdout.getReader();
-    let text = "";
-    while (!text.includes("\n")) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += new TextDecoder().decode(value);
-    }
+    const text = await readFirstLine(proc.stdout);
     const url = text.split("\n")[0]!;
     const body = (await (await fetch(new URL(`/api/trace/sha256:${built.digest}`, url))).json()) as any;
     expect(body.matches[0].signerName).toBe("Release CI");

@@ -44,6 +44,10 @@ export function registerTrace(program: Command, setExit: (code: number) => void)
     .option("--signers <file>", "name each verified signer from this signers file (JSON; schemas/signers.schema.json); a name is a label, never trust")
     .option("--json", "print one JSON object")
     .action(async (target: string | undefined, flags: TraceFlags) => {
+      // as verify does (src/cli/commands/verify.ts): a one-shot process parses each bundle schema once per record, so
+      // zod's compiled fast path (new Function, made on a schema's first parse) costs more than it saves here; the
+      // console, a long-lived server, keeps it. Set before the schemas are built: zod reads it as each is built.
+      (await import("../../vendor/zod.js")).z.config({ jitless: true });
       const [{ trace, tracePackage }, { BunsealError }] = await Promise.all([import("../../trace/trace.ts"), import("../../errors.ts")]);
       if ([target, flags.package, flags.commit].filter((v) => v !== undefined).length !== 1) {
         throw new BunsealError("USAGE", "expected one of a TARGET, --package NAME[@VERSION] or --commit PREFIX", { field: "TARGET", expected: "one of TARGET, --package, --commit" });

@@ -7,7 +7,8 @@
  * nanoseconds away (measured: ...347507649 ns became ...347507476 ns, and
  * `mtimeMs` then differs one time in four); `utimensat` takes them whole.
  */
-import { dlopen, FFIType, ptr } from "bun:ffi";
+import { FFIType, ptr } from "bun:ffi";
+import { openLibc } from "../util/libc.ts";
 import { statSync, utimesSync } from "node:fs";
 
 const AT_FDCWD = -100;
@@ -22,13 +23,9 @@ type Utimensat = (dirfd: number, path: Uint8Array, times: BigInt64Array, flags: 
 let utimensat: Utimensat | null | undefined;
 function native(): Utimensat | null {
   if (utimensat !== undefined) return utimensat;
-  try {
-    const libc = dlopen("libc.so.6", { utimensat: { args: [FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.i32 } });
-    utimensat = (dirfd, path, times, flags) => libc.symbols.utimensat(dirfd, ptr(path), ptr(times), flags) as number;
-  } catch {
-    // no glibc (musl): the microsecond-precise call below is the best there is
-    utimensat = null;
-  }
+  const libc = openLibc({ utimensat: { args: [FFIType.i32, FFIType.ptr, FFIType.ptr, FFIType.i32], returns: FFIType.i32 } }).symbols;
+  // no C library to call: the microsecond-precise call below is the best there is
+  utimensat = libc ? (dirfd, path, times, flags) => libc.utimensat(dirfd, ptr(path), ptr(times), flags) as number : null;
   return utimensat;
 }
 

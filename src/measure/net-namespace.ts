@@ -20,20 +20,13 @@ let ioctl: Ioctl | undefined;
 
 async function loadIoctl(): Promise<Ioctl> {
   if (ioctl) return ioctl;
-  const { dlopen, FFIType } = await import("bun:ffi");
-  let failure: unknown;
-  // glibc's name, then musl's (Alpine)
-  for (const name of ["libc.so.6", `libc.musl-${process.arch === "arm64" ? "aarch64" : "x86_64"}.so.1`]) {
-    try {
-      const lib = dlopen(name, { ioctl: { args: [FFIType.i32, FFIType.u64], returns: FFIType.i32 } });
-      const call: Ioctl = (fd, request) => lib.symbols.ioctl(fd, request);
-      ioctl = call;
-      return call;
-    } catch (cause) {
-      failure = cause;
-    }
-  }
-  throw unreachable(`the C library could not be loaded (${(failure as Error).message})`);
+  const [{ FFIType }, { openLibc }] = await Promise.all([import("bun:ffi"), import("../util/libc.ts")]);
+  const lib = openLibc({ ioctl: { args: [FFIType.i32, FFIType.u64], returns: FFIType.i32 } });
+  if (!lib.symbols) throw unreachable(`the C library could not be loaded (${lib.failure})`);
+  const { symbols } = lib;
+  const call: Ioctl = (fd, request) => symbols.ioctl(fd, request);
+  ioctl = call;
+  return call;
 }
 
 export interface HeldNamespace {

@@ -12,7 +12,8 @@
  * Reached through bun:ffi and libc: no package wraps fanotify, and these are
  * a handful of system calls.
  */
-import { dlopen, FFIType, ptr } from "bun:ffi";
+import { FFIType, ptr } from "bun:ffi";
+import { openLibc } from "../util/libc.ts";
 import { readFileSync, readlinkSync, statSync } from "node:fs";
 import { isInside } from "./hidden-paths.ts";
 
@@ -39,11 +40,11 @@ const EVENT_HEADER = 24;
 /** info header (4) and fsid (8) come before the file handle */
 const HANDLE_AT = 12;
 
-type Libc = ReturnType<typeof load>;
+type Libc = NonNullable<ReturnType<typeof load>>;
 let libc: Libc | null | undefined;
 
 function load() {
-  return dlopen("libc.so.6", {
+  return openLibc({
     fanotify_init: { args: [FFIType.u32, FFIType.u32], returns: FFIType.i32 },
     fanotify_mark: { args: [FFIType.i32, FFIType.u32, FFIType.u64, FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
     open: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
@@ -55,13 +56,7 @@ function load() {
 }
 
 function symbols(): Libc | null {
-  if (libc === undefined) {
-    try {
-      libc = process.platform === "linux" ? load() : null;
-    } catch {
-      libc = null;
-    }
-  }
+  if (libc === undefined) libc = load();
   return libc;
 }
 

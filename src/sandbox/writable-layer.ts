@@ -25,7 +25,8 @@
  * Either way bwrap binds it at the repository's path; everything else it
  * shows (the tar, a declared input) it binds from the disk, not the layer.
  */
-import { dlopen, FFIType, ptr, read } from "bun:ffi";
+import { FFIType, ptr, read } from "bun:ffi";
+import { openLibc } from "../util/libc.ts";
 import { chmodSync, chownSync, closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
@@ -79,9 +80,9 @@ const MNT_DETACH = 2;
 const SYS = { open_tree: 428n, move_mount: 429n, fsopen: 430n, fsconfig: 431n, fsmount: 432n, mount_setattr: 442n };
 
 const I64 = FFIType.i64;
-let libc: ReturnType<typeof loadLibc> | null | undefined;
+let libc: ReturnType<typeof loadLibc> | undefined;
 function loadLibc() {
-  return dlopen("libc.so.6", {
+  return openLibc({
     syscall: { args: [I64, I64, I64, I64, I64, I64], returns: I64 },
     mknod: { args: [FFIType.ptr, FFIType.u32, FFIType.u64], returns: FFIType.i32 },
     umount2: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
@@ -89,13 +90,7 @@ function loadLibc() {
   }).symbols;
 }
 function symbols() {
-  if (libc === undefined) {
-    try {
-      libc = process.platform === "linux" ? loadLibc() : null;
-    } catch {
-      libc = null;
-    }
-  }
+  if (libc === undefined) libc = loadLibc();
   return libc;
 }
 

@@ -35,11 +35,15 @@ function native(): Utimensat | null {
  */
 export function keepTimes(from: string, to: string, shift = false): void {
   const stat = statSync(from, { bigint: true });
-  const mtime = stat.mtimeNs + (shift ? SHIFT_NS : 0n);
+  setTimesNs(to, stat.atimeNs, stat.mtimeNs + (shift ? SHIFT_NS : 0n));
+}
+
+/** Sets a file's access and modification times, in nanoseconds since the epoch, exactly where the C library can. */
+export function setTimesNs(path: string, atimeNs: bigint, mtimeNs: bigint): void {
   const call = native();
   if (call) {
-    const times = new BigInt64Array([stat.atimeNs / BILLION, stat.atimeNs % BILLION, mtime / BILLION, mtime % BILLION]);
-    if (call(AT_FDCWD, Buffer.from(`${to}\0`), times, 0) === 0) return;
+    const times = new BigInt64Array([atimeNs / BILLION, atimeNs % BILLION, mtimeNs / BILLION, mtimeNs % BILLION]);
+    if (call(AT_FDCWD, Buffer.from(`${path}\0`), times, 0) === 0) return;
   }
-  utimesSync(to, Number(stat.atimeNs) / 1e9, Number(mtime) / 1e9);
+  utimesSync(path, Number(atimeNs) / 1e9, Number(mtimeNs) / 1e9);
 }

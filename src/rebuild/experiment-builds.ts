@@ -5,7 +5,7 @@
  * order, or a variation of the build's environment — undone after the build,
  * so every experiment differs from the rebuild in exactly what it names.
  */
-import { mkdtempSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from "node:fs";
+import { readdirSync, renameSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { Context } from "../context.ts";
 import { isBunsealError } from "../errors.ts";
@@ -19,6 +19,7 @@ import type { SiblingOutputs } from "../workspace/sibling-outputs.ts";
 import type { Checkout } from "./checkout.ts";
 import { tmpdir } from "node:os";
 import { copyOnProjectFilesystem, type FilesystemCopy } from "../check/filesystem-copy.ts";
+import { MTIME_SHIFT_DAYS, setTimesNs } from "../check/keep-times.ts";
 
 export interface ExperimentSetup {
   checkout: Checkout;
@@ -153,7 +154,7 @@ function listAs(folder: string, wanted: readonly string[]): void {
 }
 
 /** How far the `mtime` factor moves every modification time: as far as the clock factor moves the clock. */
-const SHIFT_MS = 397 * 86_400_000;
+const SHIFT_MS = MTIME_SHIFT_DAYS * 86_400_000;
 
 /** Entries of a checkout that are not its files: git's own, and what the install put there (at any depth: a workspace member has its own) */
 const NOT_THE_CHECKOUT = new Set([".git", "node_modules"]);
@@ -178,7 +179,7 @@ function checkoutFiles(dir: string): string[] {
  * onto the same files in `to`, to the nanosecond: GNU cp's --attributes-only
  * sets them with utimensat, where node's utimes rounds through a float of
  * seconds and a restored mtimeMs would differ in its last digits. A file
- * missing in `to` is made empty there, with the times (a place to keep them).
+ * missing in `to` is made empty there, with the times.
  */
 export function copyAttributes(from: string, to: string, files: readonly string[] = checkoutFiles(from)): void {
   for (let i = 0; i < files.length; i += 500) {
@@ -194,23 +195,21 @@ export function copyAttributes(from: string, to: string, files: readonly string[
  * first (empty files with the same times and modes), and copied back.
  */
 export function shiftTimes(dir: string, ms: number): () => void {
-  const files = checkoutFiles(dir);
-  const saved = mkdtempSync(join(tmpdir(), "bunseal-mtimes-"));
+  const shift = BigInt(ms) * 1_000_000n;
+  // the times as they were, in memory, set back with utimensat as check's copies are (src/check/keep-times.ts)
+  const saved = checkoutFiles(dir).map((file) => {
+    const path = join(dir, file);
+    const { atimeNs, mtimeNs } = statSync(path, { bigint: true });
+    return { path, atimeNs, mtimeNs };
+  });
+  const restore = () => {
+    for (const { path, atimeNs, mtimeNs } of saved) setTimesNs(path, atimeNs, mtimeNs);
+  };
   try {
-    copyAttributes(dir, saved, files);
-    for (const file of files) {
-      const { atimeMs, mtimeMs } = statSync(join(dir, file));
-      utimesSync(join(dir, file), new Date(atimeMs), new Date(mtimeMs + ms));
-    }
+    for (const { path, atimeNs, mtimeNs } of saved) setTimesNs(path, atimeNs, mtimeNs + shift);
   } catch (error) {
-    rmSync(saved, { recursive: true, force: true });
+    restore();
     throw error;
   }
-  return () => {
-    try {
-      copyAttributes(saved, dir, files);
-    } finally {
-      rmSync(saved, { recursive: true, force: true });
-    }
-  };
+  return restore;
 }

@@ -32,12 +32,16 @@ export function releaseSigning(env: Readonly<Record<string, string | undefined>>
   return { problem: "expected a way to sign bunseal's release, got none: set BUNSEAL_RELEASE_KEY=<private key file> (bunseal keygen makes one) or BUNSEAL_RELEASE_KEYLESS=1 (Sigstore; see `bunseal build --keyless`)" };
 }
 
+/** A pack that stops: one line on stderr, no stack trace, and no half-filled dist/ left to be packed. */
+function refuse(message: string, status: number): number {
+  process.stderr.write(`bunseal prepack: ${message}\n`);
+  rmSync(DIST, { recursive: true, force: true });
+  return status;
+}
+
 function pack(): number {
   const signing = releaseSigning(process.env);
-  if ("problem" in signing) {
-    process.stderr.write(`bunseal prepack: ${signing.problem}\n`);
-    return 2;
-  }
+  if ("problem" in signing) return refuse(signing.problem, 2);
   rmSync(DIST, { recursive: true, force: true });
   // bunseal from its sources, started as bin/bunseal starts (no project .env or bunfig), on this very commit
   const built = spawnSync(process.execPath, ["--no-env-file", "--config=/dev/null", join(ROOT, "bin", "bunseal"), "build", ROOT, ...signing.flags, "--quiet", "--json"], {
@@ -45,15 +49,12 @@ function pack(): number {
     stdio: ["ignore", "pipe", "inherit"],
     encoding: "utf8",
   });
-  if (built.status !== 0) {
-    process.stderr.write(`bunseal prepack: bunseal build of bunseal exited ${built.status ?? built.signal}; nothing is packed\n`);
-    return built.status ?? 3;
-  }
+  if (built.status !== 0) return refuse(`bunseal build of bunseal exited ${built.status ?? built.signal}; nothing is packed`, built.status ?? 3);
   const result = JSON.parse(built.stdout) as { artifact: { path: string }; bundle: { path: string } | null };
-  if (!result.bundle) throw new Error(`bunseal build signed nothing: ${built.stdout.slice(0, 200)}`);
+  if (!result.bundle) return refuse(`bunseal build of bunseal signed nothing (no bundle in its --json); nothing is packed`, 3);
   mkdirSync(DIST);
   const untar = spawnSync("tar", ["-xf", result.artifact.path, "-C", DIST, "--no-same-owner"], { stdio: ["ignore", "inherit", "inherit"] });
-  if (untar.status !== 0) throw new Error(`tar could not unpack ${result.artifact.path} (exit ${untar.status})`);
+  if (untar.status !== 0) return refuse(`tar could not unpack ${result.artifact.path} into ${DIST} (exit ${untar.status ?? untar.signal}); nothing is packed`, 3);
   copyFileSync(result.bundle.path, join(DIST, `${CLI}.sigstore.json`));
   return 0;
 }
